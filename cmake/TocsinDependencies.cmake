@@ -1,0 +1,15 @@
+# Every third-party library comes from Debian 12 packages that scripts/setup
+# installs; the package names are beside each find call.
+
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium>=1.0.18)  # libsodium-dev
+find_package(OpenSSL 3.0 REQUIRED)                                     # libssl-dev
+find_package(msgpack REQUIRED CONFIG NAMES msgpack msgpackc-cxx)      # libmsgpack-cxx-dev
+find_package(tl-expected REQUIRED)                                     # libexpected-dev
+find_package(CLI11 REQUIRED)                                           # libcli11-dev
+find_package(fmt REQUIRED)                                             # libfmt-dev
+find_package(tomlplusplus REQUIRED)                                    # libtomlplusplus-dev
+if(TOCSIN_TESTS)
+  find_package(Catch2 2.13 REQUIRED)                                   # catch2
+  find_package(nlohmann_json 3 REQUIRED)                               # nlohmann-json3-dev (test vectors)
+endif()

@@ -1,0 +1,50 @@
+// common/clock.h -- the Clock interface; all Tocsin time is Unix milliseconds.
+//
+// Code that decides anything by time (expiry, deadlines, certificate checks)
+// takes a Clock so tests can drive it with a FakeClock.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+
+namespace tocsin {
+
+// Milliseconds since 1970-01-01T00:00:00Z.
+using UnixMillis = std::int64_t;
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual UnixMillis NowMillis() const = 0;
+};
+
+// The system's real-time clock.
+class SystemClock final : public Clock {
+ public:
+  UnixMillis NowMillis() const override;
+};
+
+// A clock that moves only when told to. Not thread-safe.
+class FakeClock final : public Clock {
+ public:
+  explicit FakeClock(UnixMillis now) : now_(now) {}
+  UnixMillis NowMillis() const override { return now_; }
+  void Set(UnixMillis now) { now_ = now; }
+  void Advance(UnixMillis delta) { now_ += delta; }
+
+ private:
+  UnixMillis now_;
+};
+
+// Formats `millis` as RFC 3339 UTC, e.g. "2026-11-28T09:30:00.000Z".
+std::string FormatUtc(UnixMillis millis);
+
+// Parses a duration such as "90s", "30m", "4h", "2d" into milliseconds.
+// Fails with kInvalidArgument naming the text when it is not of that form,
+// is zero, or exceeds ten years.
+Result<UnixMillis> ParseDuration(std::string_view text);
+
+}  // namespace tocsin

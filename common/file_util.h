@@ -1,0 +1,30 @@
+// common/file_util.h -- whole-file reads and durable, atomic writes.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <sys/types.h>
+
+#include "common/bytes.h"
+#include "common/result.h"
+
+namespace tocsin {
+
+enum class Overwrite { kNo, kYes };
+
+// Reads all of `path`. Fails with kNotFound when it does not exist, and with
+// kInvalidArgument when it holds more than `max_bytes`.
+Result<Bytes> ReadFile(const std::string& path, std::size_t max_bytes);
+
+// Writes `contents` to `path` so that a crash leaves either the old file or
+// the new one, never a torn one: a temporary file in the same folder is
+// written with `mode`, fsynced, renamed over `path`, and the folder fsynced.
+// With Overwrite::kNo an existing `path` is an error (kInvalidArgument) and is
+// left untouched. An fsync failure is reported, never retried.
+Status WriteFileDurably(const std::string& path, ByteView contents, mode_t mode,
+                        Overwrite overwrite);
+
+// Creates `path` (and missing parents) and sets `path` itself to mode 0700.
+Status MakePrivateDirectory(const std::string& path);
+
+}  // namespace tocsin

@@ -1,0 +1,23 @@
+#include "crypto/hash.h"
+
+#include <sodium.h>
+
+namespace tocsin::crypto {
+
+Digest Sha256(ByteView data) {
+  EnsureSodium();
+  Digest digest{};
+  crypto_hash_sha256(digest.data(), data.data(), data.size());
+  return digest;
+}
+
+Bytes RandomBytes(std::size_t size) {
+  EnsureSodium();
+  Bytes out(size);
+  if (size > 0) {
+    randombytes_buf(out.data(), size);
+  }
+  return out;
+}
+
+}  // namespace tocsin::crypto

@@ -1,0 +1,19 @@
+// crypto/hash.h -- digests and randomness.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "common/bytes.h"
+#include "crypto/sodium.h"
+
+namespace tocsin::crypto {
+
+// SHA-256 of `data` (FIPS 180-4). Used for directive digests in receipts and
+// for the audit log's Merkle tree, where interoperability matters.
+Digest Sha256(ByteView data);
+
+// `size` bytes from the operating system's CSPRNG (randombytes_buf).
+Bytes RandomBytes(std::size_t size);
+
+}  // namespace tocsin::crypto
