@@ -9,7 +9,7 @@ find_package(tl-expected REQUIRED)                                     # libexpe
 find_package(CLI11 REQUIRED)                                           # libcli11-dev
 find_package(fmt REQUIRED)                                             # libfmt-dev
 find_package(tomlplusplus REQUIRED)                                    # libtomlplusplus-dev
+find_package(nlohmann_json 3 REQUIRED)                                 # nlohmann-json3-dev
 if(TOCSIN_TESTS)
   find_package(Catch2 2.13 REQUIRED)                                   # catch2
-  find_package(nlohmann_json 3 REQUIRED)                               # nlohmann-json3-dev (test vectors)
 endif()

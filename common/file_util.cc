@@ -141,15 +141,15 @@ Status WriteFileDurably(const std::string& path, ByteView contents, mode_t mode,
   return SyncDirectory(dir);
 }
 
-Status MakePrivateDirectory(const std::string& path) {
+Status MakeDirectory(const std::string& path, mode_t mode) {
   std::error_code error;
   std::filesystem::create_directories(path, error);
   if (error) {
     return MakeError(ErrorCode::kIoError,
                      "create folder " + path + ": " + error.message());
   }
-  if (::chmod(path.c_str(), 0700) != 0) {
-    return PosixError("chmod 0700 " + path, errno);
+  if (::chmod(path.c_str(), mode) != 0) {
+    return PosixError("chmod " + path, errno);
   }
   return {};
 }

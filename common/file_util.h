@@ -24,7 +24,8 @@ Result<Bytes> ReadFile(const std::string& path, std::size_t max_bytes);
 Status WriteFileDurably(const std::string& path, ByteView contents, mode_t mode,
                         Overwrite overwrite);
 
-// Creates `path` (and missing parents) and sets `path` itself to mode 0700.
-Status MakePrivateDirectory(const std::string& path);
+// Creates `path` (and missing parents) and sets `path` itself to `mode`
+// (0700 for folders that hold keys).
+Status MakeDirectory(const std::string& path, mode_t mode);
 
 }  // namespace tocsin

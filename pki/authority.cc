@@ -1,0 +1,246 @@
+#include "pki/authority.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "common/file_util.h"
+#include "crypto/key_agreement.h"
+#include "crypto/key_file.h"
+#include "crypto/signing.h"
+#include "pki/bundle.h"
+#include "pki/cert_builder.h"
+#include "pki/certificate.h"
+
+namespace tocsin::pki {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr UnixMillis kClockSkew = 5 * 60 * 1000;
+constexpr UnixMillis kDay = 24LL * 3600 * 1000;
+
+Status WriteText(const std::string& path, std::string_view text, mode_t mode,
+                 Overwrite overwrite) {
+  return WriteFileDurably(path, AsBytes(text), mode, overwrite);
+}
+
+Status WritePemCertificate(const std::string& path, X509* certificate,
+                           Overwrite overwrite) {
+  TOCSIN_ASSIGN_OR_RETURN(std::string pem, CertificateToPem(certificate));
+  return WriteText(path, pem, 0644, overwrite);
+}
+
+bool IsEmptyOrMissing(const std::string& dir) {
+  std::error_code error;
+  return !fs::exists(dir, error) || fs::is_empty(dir, error);
+}
+
+Status CheckRequest(const EnrollRequest& request, const CaConfig& config) {
+  TOCSIN_RETURN_IF_ERROR(ValidatePrincipalId(request.principal_id));
+  if (request.role == Role::kAgency && !request.sector) {
+    return MakeError(ErrorCode::kInvalidArgument, "an agency needs --sector");
+  }
+  if (request.role != Role::kAgency && request.sector) {
+    return MakeError(ErrorCode::kInvalidArgument, "only an agency has a sector");
+  }
+  if (request.sector && !config.HasSector(*request.sector)) {
+    std::string known;
+    for (const std::string& sector : config.sectors) {
+      known += (known.empty() ? "" : ", ") + sector;
+    }
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "unknown sector '" + *request.sector + "'; ca.toml lists: " + known);
+  }
+  if (request.validity_days < 0 || request.validity_days > 397) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "validity must be 1 to 397 days");
+  }
+  return {};
+}
+
+std::string PrincipalToml(const EnrollRequest& request) {
+  std::string text = "# Tocsin key bundle. Keys are private: never copy this folder.\n";
+  text += "id = \"" + request.principal_id + "\"\n";
+  text += "role = \"" + std::string(RoleName(request.role)) + "\"\n";
+  if (request.sector) {
+    text += "sector = \"" + *request.sector + "\"\n";
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string_view StateName(PrincipalRecord::State state) {
+  switch (state) {
+    case PrincipalRecord::State::kActive: return "active";
+    case PrincipalRecord::State::kRevoked: return "revoked";
+    case PrincipalRecord::State::kExpired: return "expired";
+  }
+  return "unknown";
+}
+
+Status CertificateAuthority::Initialize(const std::string& dir,
+                                        const CaConfig& config,
+                                        const Clock& clock) {
+  TOCSIN_RETURN_IF_ERROR(ValidateCaConfig(config));
+  if (!IsEmptyOrMissing(dir)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     dir + " exists and is not empty; a CA is created in a new folder");
+  }
+  CaPaths paths(dir);
+  TOCSIN_RETURN_IF_ERROR(MakeDirectory(dir, 0700));
+  TOCSIN_RETURN_IF_ERROR(MakeDirectory(dir + "/private", 0700));
+  TOCSIN_RETURN_IF_ERROR(MakeDirectory(paths.Public(), 0755));
+  TOCSIN_RETURN_IF_ERROR(MakeDirectory(paths.Public() + "/principals", 0755));
+  TOCSIN_ASSIGN_OR_RETURN(crypto::SigningKey root_key, crypto::SigningKey::Generate());
+  TOCSIN_RETURN_IF_ERROR(crypto::WriteSigningKeyFile(paths.RootKey(), root_key));
+  TOCSIN_ASSIGN_OR_RETURN(crypto::EvpPkeyPtr key, Ed25519PrivateKey(root_key.seed()));
+  UnixMillis now = clock.NowMillis();
+  TOCSIN_ASSIGN_OR_RETURN(crypto::X509Ptr root,
+                          BuildRootCertificate(key.get(), config.organization, now));
+  TOCSIN_RETURN_IF_ERROR(WritePemCertificate(paths.RootCertificate(), root.get(),
+                                             Overwrite::kNo));
+  TOCSIN_ASSIGN_OR_RETURN(
+      crypto::X509CrlPtr crl,
+      BuildCrl(root.get(), key.get(), {}, 1, now,
+               now + config.crl_validity_hours * 3600LL * 1000));
+  TOCSIN_ASSIGN_OR_RETURN(std::string crl_pem, CrlToPem(crl.get()));
+  TOCSIN_RETURN_IF_ERROR(WriteText(paths.Crl(), crl_pem, 0644, Overwrite::kNo));
+  return WriteText(paths.Config(), RenderCaConfig(config), 0600, Overwrite::kNo);
+}
+
+Result<CertificateAuthority> CertificateAuthority::Open(const std::string& dir,
+                                                        const Clock& clock) {
+  CaPaths paths(dir);
+  TOCSIN_ASSIGN_OR_RETURN(CaConfig config, LoadCaConfig(paths.Config()));
+  TOCSIN_ASSIGN_OR_RETURN(crypto::SigningKey root_key,
+                          crypto::ReadSigningKeyFile(paths.RootKey()));
+  TOCSIN_ASSIGN_OR_RETURN(crypto::EvpPkeyPtr key, Ed25519PrivateKey(root_key.seed()));
+  TOCSIN_ASSIGN_OR_RETURN(crypto::X509Ptr root, LoadCertificate(paths.RootCertificate()));
+  TOCSIN_ASSIGN_OR_RETURN(crypto::X509CrlPtr crl, LoadCrl(paths.Crl()));
+  if (X509_check_private_key(root.get(), key.get()) != 1) {
+    crypto::TakeOpenSslErrors();
+    return MakeError(ErrorCode::kInvalidArgument,
+                     paths.RootKey() + " does not match " + paths.RootCertificate());
+  }
+  return CertificateAuthority(std::move(paths), std::move(config), clock,
+                              std::move(key), std::move(root), std::move(crl));
+}
+
+Result<std::vector<CertifiedKey>> CertificateAuthority::Enroll(
+    const EnrollRequest& request, const std::string& bundle_dir) {
+  TOCSIN_RETURN_IF_ERROR(CheckRequest(request, config_));
+  std::string published = paths_.Principal(request.principal_id);
+  Result<crypto::X509Ptr> existing = LoadCertificate(published + "/signing.crt");
+  if (existing &&
+      !CrlListsSerial(crl_.get(), SerialHex(X509_get0_serialNumber(existing->get())))) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     request.principal_id + " is already enrolled and not revoked");
+  }
+  if (!IsEmptyOrMissing(bundle_dir)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     bundle_dir + " exists and is not empty; refusing to overwrite keys");
+  }
+  TOCSIN_ASSIGN_OR_RETURN(crypto::SigningKey signing, crypto::SigningKey::Generate());
+  TOCSIN_ASSIGN_OR_RETURN(crypto::X25519KeyPair encryption, crypto::X25519KeyPair::Generate());
+  TOCSIN_ASSIGN_OR_RETURN(crypto::X25519KeyPair transport, crypto::X25519KeyPair::Generate());
+
+  UnixMillis now = clock_->NowMillis();
+  int days = request.validity_days > 0 ? request.validity_days : config_.leaf_validity_days;
+  LeafSpec spec{config_.organization, request.principal_id, request.role,
+                request.sector, Purpose::kSigning, signing.public_key(),
+                now - kClockSkew, now + days * kDay};
+  BundlePaths bundle(bundle_dir);
+  TOCSIN_RETURN_IF_ERROR(MakeDirectory(bundle_dir, 0700));
+  TOCSIN_RETURN_IF_ERROR(MakeDirectory(published, 0755));
+  TOCSIN_RETURN_IF_ERROR(crypto::WriteSigningKeyFile(bundle.Key(Purpose::kSigning), signing));
+  TOCSIN_RETURN_IF_ERROR(crypto::WriteX25519KeyFile(bundle.Key(Purpose::kEncryption), encryption));
+  TOCSIN_RETURN_IF_ERROR(crypto::WriteX25519KeyFile(bundle.Key(Purpose::kTransport), transport));
+
+  std::vector<CertifiedKey> issued;
+  for (Purpose purpose : kAllPurposes) {
+    spec.purpose = purpose;
+    spec.public_key = purpose == Purpose::kSigning      ? signing.public_key()
+                      : purpose == Purpose::kEncryption ? encryption.public_key()
+                                                        : transport.public_key();
+    TOCSIN_ASSIGN_OR_RETURN(crypto::X509Ptr leaf,
+                            BuildLeafCertificate(root_.get(), key_.get(), spec));
+    TOCSIN_RETURN_IF_ERROR(WritePemCertificate(bundle.Certificate(purpose), leaf.get(),
+                                               Overwrite::kNo));
+    std::string public_path = published + "/" + std::string(PurposeName(purpose)) + ".crt";
+    TOCSIN_RETURN_IF_ERROR(WritePemCertificate(public_path, leaf.get(), Overwrite::kYes));
+    TOCSIN_ASSIGN_OR_RETURN(CertifiedKey certified, ReadCertifiedKey(leaf.get()));
+    issued.push_back(std::move(certified));
+  }
+  TOCSIN_RETURN_IF_ERROR(WritePemCertificate(bundle.RootCertificate(), root_.get(),
+                                             Overwrite::kNo));
+  TOCSIN_RETURN_IF_ERROR(WriteText(bundle.Manifest(), PrincipalToml(request), 0600,
+                                   Overwrite::kNo));
+  return issued;
+}
+
+Result<int> CertificateAuthority::Revoke(const std::string& principal_id) {
+  TOCSIN_RETURN_IF_ERROR(ValidatePrincipalId(principal_id));
+  std::vector<std::string> fresh;
+  for (Purpose purpose : kAllPurposes) {
+    std::string path = paths_.Principal(principal_id) + "/" +
+                       std::string(PurposeName(purpose)) + ".crt";
+    Result<crypto::X509Ptr> certificate = LoadCertificate(path);
+    if (!certificate) {
+      return MakeError(ErrorCode::kNotFound,
+                       principal_id + " is not enrolled (" +
+                           certificate.error().context + ")");
+    }
+    std::string serial = SerialHex(X509_get0_serialNumber(certificate->get()));
+    if (!CrlListsSerial(crl_.get(), serial)) {
+      fresh.push_back(serial);
+    }
+  }
+  TOCSIN_RETURN_IF_ERROR(WriteCrl(fresh));
+  return static_cast<int>(fresh.size());
+}
+
+Status CertificateAuthority::ReissueCrl() { return WriteCrl({}); }
+
+Status CertificateAuthority::WriteCrl(const std::vector<std::string>& new_serials) {
+  UnixMillis now = clock_->NowMillis();
+  std::vector<RevokedSerial> revoked = ReadRevokedSerials(crl_.get());
+  for (const std::string& serial : new_serials) {
+    revoked.push_back({serial, now});
+  }
+  TOCSIN_ASSIGN_OR_RETURN(
+      crypto::X509CrlPtr crl,
+      BuildCrl(root_.get(), key_.get(), revoked, ReadCrlNumber(crl_.get()) + 1, now,
+               now + config_.crl_validity_hours * 3600LL * 1000));
+  TOCSIN_ASSIGN_OR_RETURN(std::string pem, CrlToPem(crl.get()));
+  TOCSIN_RETURN_IF_ERROR(WriteText(paths_.Crl(), pem, 0644, Overwrite::kYes));
+  crl_ = std::move(crl);
+  return {};
+}
+
+Result<std::vector<PrincipalRecord>> CertificateAuthority::List() const {
+  std::vector<PrincipalRecord> out;
+  std::error_code error;
+  for (const fs::directory_entry& entry :
+       fs::directory_iterator(paths_.Public() + "/principals", error)) {
+    TOCSIN_ASSIGN_OR_RETURN(crypto::X509Ptr certificate,
+                            LoadCertificate(entry.path().string() + "/signing.crt"));
+    TOCSIN_ASSIGN_OR_RETURN(CertifiedKey key, ReadCertifiedKey(certificate.get()));
+    PrincipalRecord record{key.principal_id, key.role, key.sector, key.serial_hex,
+                           key.not_after, PrincipalRecord::State::kActive};
+    if (CrlListsSerial(crl_.get(), key.serial_hex)) {
+      record.state = PrincipalRecord::State::kRevoked;
+    } else if (key.not_after < clock_->NowMillis()) {
+      record.state = PrincipalRecord::State::kExpired;
+    }
+    out.push_back(std::move(record));
+  }
+  if (error) {
+    return MakeError(ErrorCode::kIoError, "cannot list principals: " + error.message());
+  }
+  std::sort(out.begin(), out.end(), [](const PrincipalRecord& a, const PrincipalRecord& b) {
+    return a.principal_id < b.principal_id;
+  });
+  return out;
+}
+
+}  // namespace tocsin::pki

@@ -1,0 +1,108 @@
+// pki/authority.h -- the offline certificate authority behind `tocsin pki`.
+//
+// A CA folder (mode 0700) looks like this:
+//
+//   ca.toml                    organization, sectors, validity (ca_config.h)
+//   private/root.key           the root's Ed25519 key, PKCS#8, 0600
+//   public/root.crt            the root certificate (name-constrained to O=)
+//   public/crl.pem             the current signed CRL
+//   public/principals/ID/      signing.crt, encryption.crt, transport.crt
+//
+// public/ is what the CA publishes to the gateway and the clients; private/
+// never leaves the offline machine. The CRL is the only revocation state.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/principal.h"
+#include "common/result.h"
+#include "crypto/openssl_util.h"
+#include "pki/ca_config.h"
+#include "pki/identity.h"
+
+namespace tocsin::pki {
+
+struct CaPaths {
+  explicit CaPaths(std::string dir) : root(std::move(dir)) {}
+  std::string Config() const { return root + "/ca.toml"; }
+  std::string RootKey() const { return root + "/private/root.key"; }
+  std::string Public() const { return root + "/public"; }
+  std::string RootCertificate() const { return Public() + "/root.crt"; }
+  std::string Crl() const { return Public() + "/crl.pem"; }
+  std::string Principal(std::string_view id) const {
+    return Public() + "/principals/" + std::string(id);
+  }
+  std::string root;
+};
+
+struct EnrollRequest {
+  std::string principal_id;
+  Role role = Role::kAgency;
+  std::optional<std::string> sector;  // required for agencies, refused otherwise
+  int validity_days = 0;              // 0: the CA's leaf_validity_days
+};
+
+// A principal as the CA sees it, derived from its certificates and the CRL.
+struct PrincipalRecord {
+  std::string principal_id;
+  Role role = Role::kAgency;
+  std::optional<std::string> sector;
+  std::string signing_serial;
+  UnixMillis not_after = 0;
+  enum class State { kActive, kRevoked, kExpired } state = State::kActive;
+};
+
+std::string_view StateName(PrincipalRecord::State state);
+
+class CertificateAuthority {
+ public:
+  // Creates a new CA in `dir`, which must not exist or be empty: root key,
+  // self-signed root certificate (10 years), empty CRL, ca.toml.
+  static Status Initialize(const std::string& dir, const CaConfig& config,
+                           const Clock& clock);
+
+  // Opens an existing CA. Fails when a file is missing, the root key file is
+  // readable by others, or the key does not match the root certificate.
+  static Result<CertificateAuthority> Open(const std::string& dir,
+                                           const Clock& clock);
+
+  // Issues the principal's three key pairs and certificates. Writes its key
+  // bundle into `bundle_dir` (created 0700; must not hold a bundle already)
+  // and publishes its certificates. An id that is enrolled and not revoked
+  // is refused; a revoked one may be enrolled again with new keys.
+  Result<std::vector<CertifiedKey>> Enroll(const EnrollRequest& request,
+                                           const std::string& bundle_dir);
+
+  // Puts every certificate of `principal_id` on the CRL and re-issues it.
+  // Returns how many certificates were newly revoked (0 when all already were).
+  Result<int> Revoke(const std::string& principal_id);
+
+  // Re-issues the CRL with a fresh validity window and the next CRL number.
+  Status ReissueCrl();
+
+  Result<std::vector<PrincipalRecord>> List() const;
+
+  const CaConfig& config() const { return config_; }
+  const CaPaths& paths() const { return paths_; }
+
+ private:
+  CertificateAuthority(CaPaths paths, CaConfig config, const Clock& clock,
+                       crypto::EvpPkeyPtr key, crypto::X509Ptr root,
+                       crypto::X509CrlPtr crl)
+      : paths_(std::move(paths)), config_(std::move(config)), clock_(&clock),
+        key_(std::move(key)), root_(std::move(root)), crl_(std::move(crl)) {}
+
+  Status WriteCrl(const std::vector<std::string>& new_serials);
+
+  CaPaths paths_;
+  CaConfig config_;
+  const Clock* clock_;  // not owned; outlives this object
+  crypto::EvpPkeyPtr key_;
+  crypto::X509Ptr root_;
+  crypto::X509CrlPtr crl_;
+};
+
+}  // namespace tocsin::pki

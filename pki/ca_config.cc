@@ -1,0 +1,162 @@
+#include "pki/ca_config.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+#include "common/bytes.h"
+#include "common/principal.h"
+
+namespace tocsin::pki {
+namespace {
+
+tl::unexpected<Error> FieldError(const std::string& path, const toml::node* node,
+                                 const std::string& field, const std::string& why) {
+  std::string line = node != nullptr
+                         ? std::to_string(node->source().begin.line)
+                         : std::string("?");
+  return MakeError(ErrorCode::kInvalidArgument,
+                   path + ":" + line + ": " + field + ": " + why);
+}
+
+// Sector names share the principal id syntax: lower case, digits, '-', '.'.
+Status ValidateSectorName(std::string_view name) {
+  if (!ValidatePrincipalId(name)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "'" + std::string(name) +
+                         "' is not a valid sector name ([a-z0-9.-], 1 to 64)");
+  }
+  return {};
+}
+
+Result<toml::table> ParseToml(const std::string& path) {
+  try {
+    return toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     path + ":" + std::to_string(e.source().begin.line) + ": " +
+                         std::string(e.description()));
+  }
+}
+
+Result<std::vector<std::string>> ReadSectors(const std::string& path,
+                                             const toml::table& table) {
+  const toml::node* node = table.get("sectors");
+  const toml::array* array = node ? node->as_array() : nullptr;
+  if (array == nullptr) {
+    return FieldError(path, node, "sectors", "required, an array of strings");
+  }
+  std::vector<std::string> sectors;
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const toml::node& item = (*array)[i];
+    std::string field = "sectors[" + std::to_string(i) + "]";
+    std::optional<std::string> name = item.value<std::string>();
+    if (!item.is_string() || !name) {
+      return FieldError(path, &item, field, "must be a string");
+    }
+    Status valid = ValidateSectorName(*name);
+    if (!valid) {
+      return FieldError(path, &item, field, valid.error().context);
+    }
+    if (std::find(sectors.begin(), sectors.end(), *name) != sectors.end()) {
+      return FieldError(path, &item, field, "'" + *name + "' is listed twice");
+    }
+    sectors.push_back(*name);
+  }
+  if (sectors.empty()) {
+    return FieldError(path, node, "sectors", "must list at least one sector");
+  }
+  return sectors;
+}
+
+Result<int> ReadBoundedInt(const std::string& path, const toml::table& table,
+                           const char* field, int fallback, int max) {
+  const toml::node* node = table.get(field);
+  if (node == nullptr) {
+    return fallback;
+  }
+  std::optional<std::int64_t> value = node->value<std::int64_t>();
+  if (!node->is_integer() || !value || *value < 1 || *value > max) {
+    return FieldError(path, node, field,
+                      "must be an integer from 1 to " + std::to_string(max));
+  }
+  return static_cast<int>(*value);
+}
+
+}  // namespace
+
+bool CaConfig::HasSector(std::string_view sector) const {
+  return std::find(sectors.begin(), sectors.end(), sector) != sectors.end();
+}
+
+std::vector<std::string> DefaultSectors() {
+  return {"finance", "energy", "transport", "health", "public-services",
+          "digital-infrastructure"};
+}
+
+Result<CaConfig> LoadCaConfig(const std::string& path) {
+  TOCSIN_ASSIGN_OR_RETURN(toml::table table, ParseToml(path));
+  for (auto&& [key, node] : table) {
+    std::string_view name = key.str();
+    if (name != "organization" && name != "sectors" &&
+        name != "leaf_validity_days" && name != "crl_validity_hours") {
+      return FieldError(path, &node, std::string(name), "unknown setting");
+    }
+  }
+  CaConfig config;
+  const toml::node* organization = table.get("organization");
+  std::optional<std::string> name =
+      organization ? organization->value<std::string>() : std::nullopt;
+  if (!name || !organization->is_string() || name->empty() || name->size() > 64 ||
+      !IsValidText(*name) || name->find_first_of("\t\r\n") != std::string::npos) {
+    return FieldError(path, organization, "organization",
+                      "required, one line of 1 to 64 characters");
+  }
+  config.organization = *name;
+  TOCSIN_ASSIGN_OR_RETURN(config.sectors, ReadSectors(path, table));
+  TOCSIN_ASSIGN_OR_RETURN(config.leaf_validity_days,
+                          ReadBoundedInt(path, table, "leaf_validity_days", 30, 397));
+  TOCSIN_ASSIGN_OR_RETURN(config.crl_validity_hours,
+                          ReadBoundedInt(path, table, "crl_validity_hours", 24, 24));
+  return config;
+}
+
+Result<std::vector<std::string>> LoadSectorList(const std::string& path) {
+  TOCSIN_ASSIGN_OR_RETURN(toml::table table, ParseToml(path));
+  return ReadSectors(path, table);
+}
+
+Status ValidateCaConfig(const CaConfig& config) {
+  if (config.organization.empty() || config.organization.size() > 64 ||
+      !IsValidText(config.organization) ||
+      config.organization.find_first_of("\t\r\n") != std::string::npos) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "organization must be one line of 1 to 64 characters");
+  }
+  if (config.sectors.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "at least one sector is needed");
+  }
+  for (const std::string& sector : config.sectors) {
+    TOCSIN_RETURN_IF_ERROR(ValidateSectorName(sector));
+  }
+  return {};
+}
+
+std::string RenderCaConfig(const CaConfig& config) {
+  toml::array sectors;
+  for (const std::string& sector : config.sectors) {
+    sectors.push_back(sector);
+  }
+  toml::table table{{"organization", config.organization},
+                    {"sectors", std::move(sectors)},
+                    {"leaf_validity_days", config.leaf_validity_days},
+                    {"crl_validity_hours", config.crl_validity_hours}};
+  std::ostringstream out;
+  out << "# Tocsin certificate authority settings (docs/pki.md).\n"
+         "# This folder holds the root key: keep it offline.\n"
+      << table << "\n";
+  return out.str();
+}
+
+}  // namespace tocsin::pki

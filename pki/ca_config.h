@@ -1,0 +1,45 @@
+// pki/ca_config.h -- the certificate authority's settings (ca.toml).
+//
+//   organization = "Tocsin National Coordination Centre"
+//   sectors = ["finance", "energy", "transport", "health",
+//              "public-services", "digital-infrastructure"]
+//   leaf_validity_days = 30
+//   crl_validity_hours = 24
+//
+// The organization becomes the O= of every certificate and the root's name
+// constraint; sectors are the only values an agency's sector may take.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace tocsin::pki {
+
+struct CaConfig {
+  std::string organization;
+  std::vector<std::string> sectors;
+  int leaf_validity_days = 30;
+  int crl_validity_hours = 24;
+
+  bool HasSector(std::string_view sector) const;
+};
+
+// The sectors of the national plan, used when `tocsin pki init` is given none.
+std::vector<std::string> DefaultSectors();
+
+// Loads and validates `path`. Every error names the file, the line and the
+// field, e.g. "ca.toml:3: sectors[2]: 'Energy' is not a valid sector name".
+Result<CaConfig> LoadCaConfig(const std::string& path);
+
+// Loads just a sector list from a TOML file with a `sectors` array.
+Result<std::vector<std::string>> LoadSectorList(const std::string& path);
+
+// Checks a config built in code (same rules as LoadCaConfig).
+Status ValidateCaConfig(const CaConfig& config);
+
+// Renders `config` as TOML, with a comment header.
+std::string RenderCaConfig(const CaConfig& config);
+
+}  // namespace tocsin::pki

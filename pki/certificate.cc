@@ -1,0 +1,210 @@
+#include "pki/certificate.h"
+
+#include <ctime>
+
+#include <openssl/pem.h>
+
+#include "common/file_util.h"
+
+namespace tocsin::pki {
+namespace {
+
+using crypto::TakeOpenSslErrors;
+
+tl::unexpected<Error> Untrusted(const std::string& what) {
+  return MakeError(ErrorCode::kUntrustedCertificate, what);
+}
+
+// Returns the single value of `nid` in `name`, or nullopt when absent or
+// repeated.
+std::optional<std::string> SingleEntry(X509_NAME* name, int nid) {
+  int index = X509_NAME_get_index_by_NID(name, nid, -1);
+  if (index < 0 || X509_NAME_get_index_by_NID(name, nid, index) >= 0) {
+    return std::nullopt;
+  }
+  ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, index));
+  unsigned char* utf8 = nullptr;
+  int length = ASN1_STRING_to_UTF8(&utf8, data);
+  if (length < 0) {
+    return std::nullopt;
+  }
+  std::string value(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(length));
+  OPENSSL_free(utf8);
+  return value;
+}
+
+Result<Purpose> ReadPurpose(X509* certificate) {
+  crypto::ExtendedKeyUsagePtr usages(static_cast<EXTENDED_KEY_USAGE*>(
+      X509_get_ext_d2i(certificate, NID_ext_key_usage, nullptr, nullptr)));
+  if (!usages) {
+    return Untrusted("certificate has no extended key usage");
+  }
+  std::optional<Purpose> found;
+  for (int i = 0; i < sk_ASN1_OBJECT_num(usages.get()); ++i) {
+    char oid[128];
+    OBJ_obj2txt(oid, sizeof(oid), sk_ASN1_OBJECT_value(usages.get(), i), 1);
+    for (Purpose purpose : kAllPurposes) {
+      if (std::string_view(oid) == PurposeOid(purpose)) {
+        if (found) {
+          return Untrusted("certificate names more than one Tocsin purpose");
+        }
+        found = purpose;
+      }
+    }
+  }
+  if (!found) {
+    return Untrusted("certificate names no Tocsin key purpose");
+  }
+  return *found;
+}
+
+Result<crypto::PublicKey> ReadPublicKey(X509* certificate, Purpose purpose) {
+  EVP_PKEY* key = X509_get0_pubkey(certificate);
+  int expected = purpose == Purpose::kSigning ? EVP_PKEY_ED25519 : EVP_PKEY_X25519;
+  if (key == nullptr || EVP_PKEY_get_base_id(key) != expected) {
+    return Untrusted(std::string(PurposeName(purpose)) +
+                     " certificate must carry an " + OBJ_nid2sn(expected) + " key");
+  }
+  crypto::PublicKey raw{};
+  std::size_t length = raw.size();
+  if (EVP_PKEY_get_raw_public_key(key, raw.data(), &length) != 1 ||
+      length != raw.size()) {
+    return Untrusted("cannot read the certificate's public key");
+  }
+  return raw;
+}
+
+Status ReadSubject(X509* certificate, CertifiedKey& out) {
+  X509_NAME* subject = X509_get_subject_name(certificate);
+  std::optional<std::string> id = SingleEntry(subject, NID_commonName);
+  std::optional<std::string> role = SingleEntry(subject, NID_organizationalUnitName);
+  if (!id || !role) {
+    return Untrusted("certificate subject needs exactly one CN and one OU");
+  }
+  Status valid_id = ValidatePrincipalId(*id);
+  if (!valid_id) {
+    return Untrusted("certificate subject: " + valid_id.error().context);
+  }
+  std::optional<Role> parsed_role = ParseRole(*role);
+  if (!parsed_role) {
+    return Untrusted("certificate subject has unknown role '" + *role + "'");
+  }
+  out.principal_id = *id;
+  out.role = *parsed_role;
+  out.sector = SingleEntry(subject, NID_businessCategory);
+  if ((out.role == Role::kAgency) != out.sector.has_value()) {
+    return Untrusted("an agency certificate, and only one, carries a sector");
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<crypto::X509Ptr> ParseCertificatePem(ByteView pem, const std::string& origin) {
+  crypto::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  crypto::X509Ptr certificate(
+      bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+  if (!certificate) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     origin + " is not a PEM certificate (" + TakeOpenSslErrors() + ")");
+  }
+  return certificate;
+}
+
+Result<crypto::X509Ptr> LoadCertificate(const std::string& path) {
+  TOCSIN_ASSIGN_OR_RETURN(Bytes pem, ReadFile(path, kMaxPemFileSize));
+  return ParseCertificatePem(pem, path);
+}
+
+Result<crypto::X509CrlPtr> ParseCrlPem(ByteView pem, const std::string& origin) {
+  crypto::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  crypto::X509CrlPtr crl(
+      bio ? PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+  if (!crl) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     origin + " is not a PEM CRL (" + TakeOpenSslErrors() + ")");
+  }
+  return crl;
+}
+
+Result<crypto::X509CrlPtr> LoadCrl(const std::string& path) {
+  TOCSIN_ASSIGN_OR_RETURN(Bytes pem, ReadFile(path, kMaxPemFileSize));
+  return ParseCrlPem(pem, path);
+}
+
+namespace {
+
+template <typename Writer>
+Result<std::string> WritePem(Writer write) {
+  crypto::BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio || write(bio.get()) != 1) {
+    return MakeError(ErrorCode::kInternal, "PEM encoding failed: " + TakeOpenSslErrors());
+  }
+  char* data = nullptr;
+  long length = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(length));
+}
+
+}  // namespace
+
+Result<std::string> CertificateToPem(X509* certificate) {
+  return WritePem([&](BIO* bio) { return PEM_write_bio_X509(bio, certificate); });
+}
+
+Result<std::string> CrlToPem(X509_CRL* crl) {
+  return WritePem([&](BIO* bio) { return PEM_write_bio_X509_CRL(bio, crl); });
+}
+
+Result<Bytes> CertificateToDer(X509* certificate) {
+  int length = i2d_X509(certificate, nullptr);
+  if (length <= 0) {
+    return MakeError(ErrorCode::kInternal, "DER encoding failed");
+  }
+  Bytes der(static_cast<std::size_t>(length));
+  unsigned char* cursor = der.data();
+  i2d_X509(certificate, &cursor);
+  return der;
+}
+
+Result<CertifiedKey> ReadCertifiedKey(X509* certificate) {
+  CertifiedKey out;
+  TOCSIN_RETURN_IF_ERROR(ReadSubject(certificate, out));
+  TOCSIN_ASSIGN_OR_RETURN(out.purpose, ReadPurpose(certificate));
+  TOCSIN_ASSIGN_OR_RETURN(out.public_key, ReadPublicKey(certificate, out.purpose));
+  out.serial_hex = SerialHex(X509_get0_serialNumber(certificate));
+  TOCSIN_ASSIGN_OR_RETURN(out.not_before, Asn1TimeToMillis(X509_get0_notBefore(certificate)));
+  TOCSIN_ASSIGN_OR_RETURN(out.not_after, Asn1TimeToMillis(X509_get0_notAfter(certificate)));
+  return out;
+}
+
+std::string SerialHex(const ASN1_INTEGER* serial) {
+  crypto::BignumPtr number(ASN1_INTEGER_to_BN(serial, nullptr));
+  char* hex = number ? BN_bn2hex(number.get()) : nullptr;
+  if (hex == nullptr) {
+    return "?";
+  }
+  std::string out(hex);
+  OPENSSL_free(hex);
+  return out;
+}
+
+bool CrlListsSerial(X509_CRL* crl, std::string_view serial_hex) {
+  STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(crl);
+  for (int i = 0; i < sk_X509_REVOKED_num(revoked); ++i) {
+    const X509_REVOKED* entry = sk_X509_REVOKED_value(revoked, i);
+    if (SerialHex(X509_REVOKED_get0_serialNumber(entry)) == serial_hex) {
+      return true;
+    }
+  }
+  return false;
+}
+
+Result<UnixMillis> Asn1TimeToMillis(const ASN1_TIME* time) {
+  std::tm parts{};
+  if (time == nullptr || ASN1_TIME_to_tm(time, &parts) != 1) {
+    return Untrusted("malformed certificate time");
+  }
+  return static_cast<UnixMillis>(timegm(&parts)) * 1000;
+}
+
+}  // namespace tocsin::pki

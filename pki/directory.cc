@@ -1,0 +1,65 @@
+#include "pki/directory.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "pki/certificate.h"
+
+namespace tocsin::pki {
+
+Result<CertificateDirectory> CertificateDirectory::Open(const std::string& public_dir,
+                                                        crypto::X509Ptr trusted_root) {
+  TOCSIN_ASSIGN_OR_RETURN(crypto::X509CrlPtr crl, LoadCrl(public_dir + "/crl.pem"));
+  TOCSIN_ASSIGN_OR_RETURN(CertificateVerifier verifier,
+                          CertificateVerifier::Create(std::move(trusted_root),
+                                                      std::move(crl)));
+  return CertificateDirectory(public_dir, std::move(verifier));
+}
+
+Result<CertifiedKey> CertificateDirectory::Resolve(std::string_view principal_id,
+                                                   Purpose purpose, UnixMillis at) {
+  TOCSIN_RETURN_IF_ERROR(ValidatePrincipalId(principal_id));
+  auto key = std::make_pair(std::string(principal_id), purpose);
+  auto cached = verified_.find(key);
+  if (cached != verified_.end() && at >= cached->second.not_before &&
+      at <= cached->second.not_after) {
+    return cached->second;
+  }
+  std::string path = dir_ + "/principals/" + std::string(principal_id) + "/" +
+                     std::string(PurposeName(purpose)) + ".crt";
+  Result<crypto::X509Ptr> certificate = LoadCertificate(path);
+  if (!certificate) {
+    return MakeError(ErrorCode::kNotFound,
+                     "no " + std::string(PurposeName(purpose)) +
+                         " certificate for principal '" + std::string(principal_id) + "'");
+  }
+  TOCSIN_ASSIGN_OR_RETURN(CertifiedKey verified,
+                          verifier_.Verify(certificate->get(), purpose, at));
+  if (verified.principal_id != principal_id) {
+    return MakeError(ErrorCode::kUntrustedCertificate,
+                     path + " is issued to '" + verified.principal_id + "'");
+  }
+  verified_[key] = verified;
+  return verified;
+}
+
+Result<crypto::ResolvedSigner> CertificateDirectory::ResolveSigner(
+    std::string_view principal_id, UnixMillis at) {
+  TOCSIN_ASSIGN_OR_RETURN(CertifiedKey key, Resolve(principal_id, Purpose::kSigning, at));
+  return crypto::ResolvedSigner{key.public_key, key.role};
+}
+
+std::vector<std::string> CertificateDirectory::PrincipalIds() const {
+  std::vector<std::string> ids;
+  std::error_code error;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(dir_ + "/principals", error)) {
+    if (entry.is_directory() && ValidatePrincipalId(entry.path().filename().string())) {
+      ids.push_back(entry.path().filename().string());
+    }
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+}  // namespace tocsin::pki

@@ -1,0 +1,48 @@
+// pki/directory.h -- the published certificates, verified on demand.
+//
+// A CertificateDirectory reads a CA's public/ folder (principals/ID/*.crt and
+// crl.pem) but trusts only the root it is given (pinned from the caller's own
+// bundle), never the root.crt found beside the certificates. Each certificate
+// is verified once per (principal, purpose) and the result cached for the
+// lifetime of the object, which holds one CRL: load a new directory when the
+// CRL changes.
+#pragma once
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "crypto/key_resolver.h"
+#include "pki/identity.h"
+#include "pki/verifier.h"
+
+namespace tocsin::pki {
+
+class CertificateDirectory final : public crypto::KeyResolver {
+ public:
+  static Result<CertificateDirectory> Open(const std::string& public_dir,
+                                           crypto::X509Ptr trusted_root);
+
+  // The verified key of `principal_id` for `purpose` at time `at`.
+  Result<CertifiedKey> Resolve(std::string_view principal_id, Purpose purpose,
+                               UnixMillis at);
+
+  Result<crypto::ResolvedSigner> ResolveSigner(std::string_view principal_id,
+                                               UnixMillis at) override;
+
+  // Every principal id with a folder in principals/, sorted; not verified.
+  std::vector<std::string> PrincipalIds() const;
+
+  const CertificateVerifier& verifier() const { return verifier_; }
+
+ private:
+  CertificateDirectory(std::string dir, CertificateVerifier verifier)
+      : dir_(std::move(dir)), verifier_(std::move(verifier)) {}
+
+  std::string dir_;
+  CertificateVerifier verifier_;
+  std::map<std::pair<std::string, Purpose>, CertifiedKey> verified_;
+};
+
+}  // namespace tocsin::pki

@@ -1,0 +1,26 @@
+#include "pki/identity.h"
+
+namespace tocsin::pki {
+
+std::string_view PurposeName(Purpose purpose) {
+  switch (purpose) {
+    case Purpose::kSigning: return "signing";
+    case Purpose::kEncryption: return "encryption";
+    case Purpose::kTransport: return "transport";
+  }
+  return "unknown";
+}
+
+const char* PurposeOid(Purpose purpose) {
+  switch (purpose) {
+    case Purpose::kSigning:
+      return "2.25.310680463794825212268379717065694515009.1";
+    case Purpose::kEncryption:
+      return "2.25.310680463794825212268379717065694515009.2";
+    case Purpose::kTransport:
+      return "2.25.310680463794825212268379717065694515009.3";
+  }
+  return "";
+}
+
+}  // namespace tocsin::pki

@@ -1,0 +1,46 @@
+// pki/identity.h -- what a verified certificate says about its subject.
+//
+// Each principal holds three certificates, one per key purpose
+// (SECURITY.md, item 16). A certificate binds: the principal id (subject CN),
+// its role (OU), for agencies its sector (businessCategory), the purpose (an
+// extended key usage under Tocsin's OID arc) and one 32-byte public key.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/clock.h"
+#include "common/principal.h"
+#include "crypto/sodium.h"
+
+namespace tocsin::pki {
+
+enum class Purpose {
+  kSigning,     // Ed25519, keyUsage digitalSignature
+  kEncryption,  // X25519, keyUsage keyAgreement: end-to-end key wrapping
+  kTransport,   // X25519, keyUsage keyAgreement: ZeroMQ CURVE
+};
+
+inline constexpr Purpose kAllPurposes[] = {Purpose::kSigning, Purpose::kEncryption,
+                                           Purpose::kTransport};
+
+// "signing", "encryption", "transport": also the certificate file stems.
+std::string_view PurposeName(Purpose purpose);
+
+// The dotted OID of the extended key usage that marks `purpose`, under the
+// UUID arc 2.25.310680463794825212268379717065694515009 (X.667).
+const char* PurposeOid(Purpose purpose);
+
+struct CertifiedKey {
+  std::string principal_id;
+  Role role = Role::kAgency;
+  std::optional<std::string> sector;  // agencies only
+  Purpose purpose = Purpose::kSigning;
+  crypto::PublicKey public_key{};
+  std::string serial_hex;  // upper-case hex, as `openssl x509 -serial` prints
+  UnixMillis not_before = 0;
+  UnixMillis not_after = 0;
+};
+
+}  // namespace tocsin::pki

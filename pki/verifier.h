@@ -1,0 +1,50 @@
+// pki/verifier.h -- the one place a certificate becomes trusted.
+//
+// A certificate is accepted only when X509_verify_cert() returns exactly 1
+// against the Tocsin root alone (never a partial chain), with the CRL checked
+// for every certificate of the chain, X509 strict mode, and an explicit
+// verification time; then its key usage, extended key usage, key type and
+// subject are checked in code (SECURITY.md, items 21 and 22).
+#pragma once
+
+#include <string>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "crypto/openssl_util.h"
+#include "pki/identity.h"
+
+namespace tocsin::pki {
+
+class CertificateVerifier {
+ public:
+  // Takes the root certificate and the CRL it signed. Fails with
+  // kUntrustedCertificate when the root is not a self-signed CA or the CRL's
+  // signature does not verify under it. A CRL is mandatory: without one,
+  // verification fails closed.
+  static Result<CertificateVerifier> Create(crypto::X509Ptr root,
+                                            crypto::X509CrlPtr crl);
+  static Result<CertificateVerifier> Load(const std::string& root_path,
+                                          const std::string& crl_path);
+
+  // Verifies `leaf` for `purpose` at time `at`. Errors: kRevoked,
+  // kExpired (certificate or CRL out of its validity window),
+  // kUntrustedCertificate (anything else), each naming the reason.
+  Result<CertifiedKey> Verify(X509* leaf, Purpose purpose, UnixMillis at) const;
+
+  X509* root() const { return root_.get(); }
+  X509_CRL* crl() const { return crl_.get(); }
+  // Upper-case hex serials on the CRL.
+  bool IsRevoked(const std::string& serial_hex) const;
+
+ private:
+  CertificateVerifier(crypto::X509Ptr root, crypto::X509CrlPtr crl,
+                      crypto::X509StorePtr store)
+      : root_(std::move(root)), crl_(std::move(crl)), store_(std::move(store)) {}
+
+  crypto::X509Ptr root_;
+  crypto::X509CrlPtr crl_;
+  crypto::X509StorePtr store_;  // holds root_ and crl_; read-only after Create
+};
+
+}  // namespace tocsin::pki

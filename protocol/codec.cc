@@ -1,0 +1,325 @@
+// Strict encoders and decoders for protocol/messages.h. Field order is wire
+// order; docs/protocol.md documents each array.
+#include <algorithm>
+
+#include "crypto/key_agreement.h"
+#include "protocol/messages.h"
+#include "protocol/strict_msgpack.h"
+
+namespace tocsin::protocol {
+namespace {
+
+using msgpack::object;
+
+tl::unexpected<Error> Invalid(std::string_view field, const std::string& why) {
+  return MakeError(ErrorCode::kMalformedMessage, std::string(field) + ": " + why);
+}
+
+Result<UnixMillis> ReadTime(const object& o, std::string_view field) {
+  TOCSIN_ASSIGN_OR_RETURN(std::uint64_t value, ReadUint(o, 1, kMaxTime, field));
+  return static_cast<UnixMillis>(value);
+}
+
+Writer& Time(Writer& w, UnixMillis t) { return w.Uint(static_cast<std::uint64_t>(t)); }
+
+template <typename Enum>
+Result<Enum> ReadEnum(const object& o, Enum min, Enum max, std::string_view field) {
+  TOCSIN_ASSIGN_OR_RETURN(std::uint64_t value,
+                          ReadUint(o, static_cast<std::uint64_t>(min),
+                                   static_cast<std::uint64_t>(max), field));
+  return static_cast<Enum>(value);
+}
+
+template <typename Enum>
+Writer& EnumValue(Writer& w, Enum value) {
+  return w.Uint(static_cast<std::uint64_t>(value));
+}
+
+// Sectors: sorted, unique, each with the id syntax.
+Result<std::vector<std::string>> ReadSectors(const object& o) {
+  TOCSIN_ASSIGN_OR_RETURN(std::size_t count, ReadArraySize(o, 0, kMaxSectors, "header.sectors"));
+  std::vector<std::string> sectors;
+  for (std::size_t i = 0; i < count; ++i) {
+    TOCSIN_ASSIGN_OR_RETURN(std::string sector,
+                            ReadPrincipalId(o.via.array.ptr[i], "header.sectors[]"));
+    if (!sectors.empty() && sector <= sectors.back()) {
+      return Invalid("header.sectors", "not sorted or repeats '" + sector + "'");
+    }
+    sectors.push_back(std::move(sector));
+  }
+  return sectors;
+}
+
+Result<std::vector<RecipientWrap>> ReadRecipients(const object& o) {
+  TOCSIN_ASSIGN_OR_RETURN(std::size_t count,
+                          ReadArraySize(o, 1, kMaxRecipients, "header.recipients"));
+  std::vector<RecipientWrap> recipients;
+  recipients.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    TOCSIN_ASSIGN_OR_RETURN(const object* pair,
+                            ReadArray(o.via.array.ptr[i], 2, "header.recipients[]"));
+    RecipientWrap wrap;
+    TOCSIN_ASSIGN_OR_RETURN(wrap.agency, ReadPrincipalId(pair[0], "header.recipients[].agency"));
+    TOCSIN_ASSIGN_OR_RETURN(wrap.wrapped_key,
+                            ReadBin(pair[1], crypto::kWrappedKeySize, crypto::kWrappedKeySize,
+                                    "header.recipients[].wrapped_key"));
+    if (!recipients.empty() && wrap.agency <= recipients.back().agency) {
+      return Invalid("header.recipients", "not sorted or repeats '" + wrap.agency + "'");
+    }
+    recipients.push_back(std::move(wrap));
+  }
+  return recipients;
+}
+
+Status CheckHeaderRules(const DirectiveHeader& h) {
+  if (h.expires_at <= h.issued_at) {
+    return Invalid("header.expires_at", "must be after issued_at");
+  }
+  if (h.ack_deadline <= h.issued_at || h.ack_deadline > h.expires_at) {
+    return Invalid("header.ack_deadline", "must be after issued_at and not after expires_at");
+  }
+  if ((h.action == DirectiveAction::kNew) == h.references.has_value()) {
+    return Invalid("header.references",
+                   "a new directive references nothing; an update or cancel must");
+  }
+  return {};
+}
+
+constexpr UnpackLimits kEnvelopeLimits{.max_array = 4, .max_map = 0, .max_str = 64,
+                                       .max_bin = kMaxEnvelopeBytes, .max_depth = 3};
+constexpr UnpackLimits kHeaderLimits{.max_array = kMaxRecipients, .max_map = 0,
+                                     .max_str = kMaxSummaryBytes, .max_bin = 64,
+                                     .max_depth = 3};
+constexpr UnpackLimits kBodyLimits{.max_array = 2, .max_map = 0, .max_str = 0,
+                                   .max_bin = kMaxEnvelopeBytes, .max_depth = 1};
+constexpr UnpackLimits kContentLimits{.max_array = 2, .max_map = 0,
+                                      .max_str = kMaxBodyBytes, .max_bin = 0,
+                                      .max_depth = 1};
+constexpr UnpackLimits kSmallLimits{.max_array = 8, .max_map = 0,
+                                    .max_str = kMaxNoteBytes, .max_bin = 64,
+                                    .max_depth = 1};
+
+}  // namespace
+
+Bytes EncodeEnvelope(const Envelope& e) {
+  Writer w;
+  w.Array(4).Uint(kProtocolVersion);
+  EnumValue(w, e.type).Bin(e.body).Array(e.signatures.size());
+  for (const SignatureEntry& s : e.signatures) {
+    w.Array(2).Text(s.signer).Bin(s.signature);
+  }
+  return w.Take();
+}
+
+Result<Envelope> DecodeEnvelope(ByteView wire) {
+  if (wire.size() > kMaxEnvelopeBytes + 1024) {
+    return Invalid("envelope", "larger than " + std::to_string(kMaxEnvelopeBytes) + " bytes");
+  }
+  TOCSIN_ASSIGN_OR_RETURN(msgpack::object_handle handle,
+                          StrictUnpack(wire, kEnvelopeLimits, "envelope"));
+  TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 4, "envelope"));
+  TOCSIN_ASSIGN_OR_RETURN(std::uint64_t version, ReadUint(f[0], 0, UINT64_MAX, "envelope.version"));
+  if (version != kProtocolVersion) {
+    return Invalid("envelope.version", "unsupported version " + std::to_string(version) +
+                                           " (this build speaks 1)");
+  }
+  Envelope e;
+  TOCSIN_ASSIGN_OR_RETURN(e.type, ReadEnum(f[1], MessageType::kDirective, MessageType::kError,
+                                           "envelope.type"));
+  TOCSIN_ASSIGN_OR_RETURN(e.body, ReadBin(f[2], 1, kMaxEnvelopeBytes, "envelope.body"));
+  std::size_t min_signatures = e.type == MessageType::kError ? 0 : 1;
+  std::size_t max_signatures = e.type == MessageType::kError ? 0 : kMaxSignatures;
+  TOCSIN_ASSIGN_OR_RETURN(std::size_t count, ReadArraySize(f[3], min_signatures, max_signatures,
+                                                           "envelope.signatures"));
+  for (std::size_t i = 0; i < count; ++i) {
+    TOCSIN_ASSIGN_OR_RETURN(const object* pair,
+                            ReadArray(f[3].via.array.ptr[i], 2, "envelope.signatures[]"));
+    SignatureEntry entry;
+    TOCSIN_ASSIGN_OR_RETURN(entry.signer, ReadPrincipalId(pair[0], "envelope.signatures[].signer"));
+    TOCSIN_ASSIGN_OR_RETURN(entry.signature, ReadFixedBin<crypto::kSignatureSize>(
+                                                 pair[1], "envelope.signatures[].signature"));
+    e.signatures.push_back(std::move(entry));
+  }
+  return e;
+}
+
+Bytes EncodeDirectiveHeader(const DirectiveHeader& h) {
+  Writer w;
+  w.Array(17).Bin(h.id).Text(h.issuer).Text(h.gateway).Uint(h.sequence);
+  Time(w, h.issued_at);
+  Time(w, h.expires_at);
+  Time(w, h.ack_deadline);
+  EnumValue(w, h.severity);
+  EnumValue(w, h.tlp);
+  EnumValue(w, h.status);
+  EnumValue(w, h.action);
+  if (h.references) {
+    w.Bin(*h.references);
+  } else {
+    w.Nil();
+  }
+  w.Array(h.sectors.size());
+  for (const std::string& sector : h.sectors) {
+    w.Text(sector);
+  }
+  w.Bin(h.ephemeral_key).Array(h.recipients.size());
+  for (const RecipientWrap& r : h.recipients) {
+    w.Array(2).Text(r.agency).Bin(r.wrapped_key);
+  }
+  w.OptionalText(h.summary).Bin(h.content_nonce);
+  return w.Take();
+}
+
+Result<DirectiveHeader> DecodeDirectiveHeader(ByteView bytes) {
+  TOCSIN_ASSIGN_OR_RETURN(msgpack::object_handle handle,
+                          StrictUnpack(bytes, kHeaderLimits, "directive header"));
+  TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 17, "header"));
+  DirectiveHeader h;
+  TOCSIN_ASSIGN_OR_RETURN(h.id, ReadFixedBin<kDirectiveIdSize>(f[0], "header.id"));
+  TOCSIN_ASSIGN_OR_RETURN(h.issuer, ReadPrincipalId(f[1], "header.issuer"));
+  TOCSIN_ASSIGN_OR_RETURN(h.gateway, ReadPrincipalId(f[2], "header.gateway"));
+  TOCSIN_ASSIGN_OR_RETURN(h.sequence, ReadUint(f[3], 1, kMaxTime, "header.sequence"));
+  TOCSIN_ASSIGN_OR_RETURN(h.issued_at, ReadTime(f[4], "header.issued_at"));
+  TOCSIN_ASSIGN_OR_RETURN(h.expires_at, ReadTime(f[5], "header.expires_at"));
+  TOCSIN_ASSIGN_OR_RETURN(h.ack_deadline, ReadTime(f[6], "header.ack_deadline"));
+  TOCSIN_ASSIGN_OR_RETURN(h.severity, ReadEnum(f[7], Severity::kLow, Severity::kCritical,
+                                               "header.severity"));
+  TOCSIN_ASSIGN_OR_RETURN(h.tlp, ReadEnum(f[8], Tlp::kClear, Tlp::kRed, "header.tlp"));
+  TOCSIN_ASSIGN_OR_RETURN(h.status, ReadEnum(f[9], DirectiveStatus::kActual,
+                                             DirectiveStatus::kExercise, "header.status"));
+  TOCSIN_ASSIGN_OR_RETURN(h.action, ReadEnum(f[10], DirectiveAction::kNew,
+                                             DirectiveAction::kCancel, "header.action"));
+  TOCSIN_ASSIGN_OR_RETURN(std::optional<Bytes> references,
+                          ReadOptionalBin(f[11], kDirectiveIdSize, "header.references"));
+  if (references) {
+    h.references.emplace();
+    std::copy(references->begin(), references->end(), h.references->begin());
+  }
+  TOCSIN_ASSIGN_OR_RETURN(h.sectors, ReadSectors(f[12]));
+  TOCSIN_ASSIGN_OR_RETURN(h.ephemeral_key,
+                          ReadFixedBin<crypto::kPublicKeySize>(f[13], "header.ephemeral_key"));
+  TOCSIN_ASSIGN_OR_RETURN(h.recipients, ReadRecipients(f[14]));
+  TOCSIN_ASSIGN_OR_RETURN(h.summary, ReadOptionalText(f[15], kMaxSummaryBytes, "header.summary"));
+  TOCSIN_ASSIGN_OR_RETURN(h.content_nonce,
+                          ReadFixedBin<crypto::kAeadNonceSize>(f[16], "header.content_nonce"));
+  TOCSIN_RETURN_IF_ERROR(CheckHeaderRules(h));
+  return h;
+}
+
+Bytes EncodeDirectiveBody(const DirectiveBody& body) {
+  Writer w;
+  w.Array(2).Bin(body.header).Bin(body.ciphertext);
+  return w.Take();
+}
+
+Result<DirectiveBody> DecodeDirectiveBody(ByteView bytes) {
+  TOCSIN_ASSIGN_OR_RETURN(msgpack::object_handle handle,
+                          StrictUnpack(bytes, kBodyLimits, "directive body"));
+  TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 2, "directive"));
+  DirectiveBody body;
+  TOCSIN_ASSIGN_OR_RETURN(body.header, ReadBin(f[0], 1, kMaxEnvelopeBytes, "directive.header"));
+  TOCSIN_ASSIGN_OR_RETURN(body.ciphertext,
+                          ReadBin(f[1], crypto::kAeadTagSize,
+                                  kMaxBodyBytes + kMaxTitleBytes + 64, "directive.ciphertext"));
+  return body;
+}
+
+Bytes EncodeDirectiveContent(const DirectiveContent& content) {
+  Writer w;
+  w.Array(2).Text(content.title).Text(content.body);
+  return w.Take();
+}
+
+Result<DirectiveContent> DecodeDirectiveContent(ByteView bytes) {
+  TOCSIN_ASSIGN_OR_RETURN(msgpack::object_handle handle,
+                          StrictUnpack(bytes, kContentLimits, "directive content"));
+  TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 2, "content"));
+  DirectiveContent content;
+  TOCSIN_ASSIGN_OR_RETURN(content.title, ReadText(f[0], 1, kMaxTitleBytes, "content.title"));
+  TOCSIN_ASSIGN_OR_RETURN(content.body, ReadText(f[1], 0, kMaxBodyBytes, "content.body"));
+  return content;
+}
+
+Bytes EncodeReceipt(const Receipt& r) {
+  Writer w;
+  bool ack = r.kind == ReceiptKind::kAcknowledged;
+  w.Array(ack ? 7 : 5).Bin(r.directive_id).Bin(r.directive_digest).Text(r.agency).Text(r.gateway);
+  Time(w, r.at);
+  if (ack) {
+    w.Text(r.officer).OptionalText(r.note);
+  }
+  return w.Take();
+}
+
+Result<Receipt> DecodeReceipt(ByteView bytes, ReceiptKind kind) {
+  bool ack = kind == ReceiptKind::kAcknowledged;
+  std::string_view what = ack ? "acknowledgement" : "receipt";
+  TOCSIN_ASSIGN_OR_RETURN(msgpack::object_handle handle, StrictUnpack(bytes, kSmallLimits, what));
+  TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), ack ? 7 : 5, what));
+  Receipt r;
+  r.kind = kind;
+  TOCSIN_ASSIGN_OR_RETURN(r.directive_id, ReadFixedBin<kDirectiveIdSize>(f[0], "receipt.directive_id"));
+  TOCSIN_ASSIGN_OR_RETURN(r.directive_digest,
+                          ReadFixedBin<crypto::kDigestSize>(f[1], "receipt.directive_digest"));
+  TOCSIN_ASSIGN_OR_RETURN(r.agency, ReadPrincipalId(f[2], "receipt.agency"));
+  TOCSIN_ASSIGN_OR_RETURN(r.gateway, ReadPrincipalId(f[3], "receipt.gateway"));
+  TOCSIN_ASSIGN_OR_RETURN(r.at, ReadTime(f[4], "receipt.at"));
+  if (ack) {
+    TOCSIN_ASSIGN_OR_RETURN(r.officer, ReadText(f[5], 1, kMaxOfficerBytes, "acknowledgement.officer"));
+    TOCSIN_ASSIGN_OR_RETURN(r.note, ReadOptionalText(f[6], kMaxNoteBytes, "acknowledgement.note"));
+  }
+  return r;
+}
+
+Bytes EncodeHeartbeat(const Heartbeat& h) {
+  Writer w;
+  w.Array(4).Text(h.gateway).Uint(h.sequence);
+  Time(w, h.sent_at);
+  Time(w, h.valid_until);
+  return w.Take();
+}
+
+Result<Heartbeat> DecodeHeartbeat(ByteView bytes) {
+  TOCSIN_ASSIGN_OR_RETURN(msgpack::object_handle handle, StrictUnpack(bytes, kSmallLimits, "heartbeat"));
+  TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 4, "heartbeat"));
+  Heartbeat h;
+  TOCSIN_ASSIGN_OR_RETURN(h.gateway, ReadPrincipalId(f[0], "heartbeat.gateway"));
+  TOCSIN_ASSIGN_OR_RETURN(h.sequence, ReadUint(f[1], 1, kMaxTime, "heartbeat.sequence"));
+  TOCSIN_ASSIGN_OR_RETURN(h.sent_at, ReadTime(f[2], "heartbeat.sent_at"));
+  TOCSIN_ASSIGN_OR_RETURN(h.valid_until, ReadTime(f[3], "heartbeat.valid_until"));
+  if (h.valid_until <= h.sent_at) {
+    return Invalid("heartbeat.valid_until", "must be after sent_at");
+  }
+  return h;
+}
+
+Bytes EncodeErrorReply(const ErrorReply& e) {
+  Writer w;
+  w.Array(3);
+  EnumValue(w, e.code);
+  if (e.reference) {
+    w.Bin(*e.reference);
+  } else {
+    w.Nil();
+  }
+  w.Text(e.message);
+  return w.Take();
+}
+
+Result<ErrorReply> DecodeErrorReply(ByteView bytes) {
+  TOCSIN_ASSIGN_OR_RETURN(msgpack::object_handle handle, StrictUnpack(bytes, kSmallLimits, "error"));
+  TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 3, "error"));
+  ErrorReply e;
+  TOCSIN_ASSIGN_OR_RETURN(e.code, ReadEnum(f[0], WireError::kMalformed, WireError::kInternal,
+                                           "error.code"));
+  TOCSIN_ASSIGN_OR_RETURN(std::optional<Bytes> reference,
+                          ReadOptionalBin(f[1], kDirectiveIdSize, "error.reference"));
+  if (reference) {
+    e.reference.emplace();
+    std::copy(reference->begin(), reference->end(), e.reference->begin());
+  }
+  TOCSIN_ASSIGN_OR_RETURN(e.message, ReadText(f[2], 0, kMaxErrorTextBytes, "error.message"));
+  return e;
+}
+
+}  // namespace tocsin::protocol

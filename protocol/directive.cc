@@ -1,0 +1,192 @@
+#include "protocol/directive.h"
+
+#include <algorithm>
+
+#include "crypto/aead.h"
+#include "crypto/hash.h"
+#include "protocol/signed_envelope.h"
+
+namespace tocsin::protocol {
+namespace {
+
+DirectiveHeader HeaderFromDraft(const DirectiveDraft& draft) {
+  DirectiveHeader h;
+  Bytes id = crypto::RandomBytes(kDirectiveIdSize);
+  std::copy(id.begin(), id.end(), h.id.begin());
+  h.issuer = draft.issuer;
+  h.gateway = draft.gateway;
+  h.sequence = draft.sequence;
+  h.issued_at = draft.issued_at;
+  h.expires_at = draft.expires_at;
+  h.ack_deadline = draft.ack_deadline;
+  h.severity = draft.severity;
+  h.tlp = draft.tlp;
+  h.status = draft.status;
+  h.action = draft.action;
+  h.references = draft.references;
+  h.sectors = draft.sectors;
+  std::sort(h.sectors.begin(), h.sectors.end());
+  h.summary = draft.summary;
+  crypto::AeadNonce nonce = crypto::RandomNonce();
+  std::copy(nonce.begin(), nonce.end(), h.content_nonce.begin());
+  return h;
+}
+
+Status WrapForRecipients(DirectiveHeader& header, std::vector<RecipientKey>& recipients,
+                         const crypto::SecretBytes& content_key) {
+  std::sort(recipients.begin(), recipients.end(),
+            [](const RecipientKey& a, const RecipientKey& b) { return a.agency < b.agency; });
+  TOCSIN_ASSIGN_OR_RETURN(crypto::X25519KeyPair ephemeral, crypto::X25519KeyPair::Generate());
+  header.ephemeral_key = ephemeral.public_key();
+  for (const RecipientKey& recipient : recipients) {
+    if (!header.recipients.empty() && header.recipients.back().agency == recipient.agency) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "recipient '" + recipient.agency + "' is named twice");
+    }
+    Result<Bytes> wrapped = crypto::WrapKey(ephemeral, recipient.encryption_key,
+                                            content_key.bytes(),
+                                            WrapAssociatedData(header.id, recipient.agency));
+    if (!wrapped) {
+      return WithContext(wrapped.error(), "recipient " + recipient.agency);
+    }
+    header.recipients.push_back({recipient.agency, std::move(*wrapped)});
+  }
+  return {};  // `ephemeral` is wiped here: no one can recompute the wraps
+}
+
+// Rejects a draft that a receiver would reject, by decoding what we encoded.
+Status CheckEncoded(ByteView header_bytes, const DirectiveContent& content) {
+  Result<DirectiveHeader> header = DecodeDirectiveHeader(header_bytes);
+  if (!header) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "directive breaks a protocol rule: " + header.error().context);
+  }
+  Result<DirectiveContent> decoded = DecodeDirectiveContent(EncodeDirectiveContent(content));
+  if (!decoded) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "directive content breaks a protocol rule: " + decoded.error().context);
+  }
+  return {};
+}
+
+Status CheckTimes(const DirectiveHeader& header, const DirectiveChecks& checks) {
+  if (checks.now >= header.expires_at) {
+    return MakeError(ErrorCode::kExpired, "directive expired at " + FormatUtc(header.expires_at));
+  }
+  if (header.issued_at > checks.now + checks.max_clock_skew) {
+    return MakeError(ErrorCode::kExpired,
+                     "directive is dated in the future (" + FormatUtc(header.issued_at) + ")");
+  }
+  return {};
+}
+
+}  // namespace
+
+Bytes WrapAssociatedData(const DirectiveId& id, std::string_view agency) {
+  Bytes ad = ToBytes(kWrapContext);
+  Append(ad, id);
+  Append(ad, AsBytes(agency));
+  return ad;
+}
+
+Bytes ContentAssociatedData(ByteView header_bytes) {
+  Bytes ad = ToBytes(kContentContext);
+  Append(ad, header_bytes);
+  return ad;
+}
+
+Result<SealedDirective> SealDirective(const DirectiveDraft& draft,
+                                      std::vector<RecipientKey> recipients,
+                                      const crypto::SigningKey& issuer_key) {
+  if (recipients.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "a directive needs at least one recipient");
+  }
+  DirectiveHeader header = HeaderFromDraft(draft);
+  TOCSIN_ASSIGN_OR_RETURN(crypto::SecretBytes content_key,
+                          crypto::SecretBytes::Allocate(crypto::kSymmetricKeySize));
+  Bytes random_key = crypto::RandomBytes(crypto::kSymmetricKeySize);
+  std::copy(random_key.begin(), random_key.end(), content_key.data());
+  crypto::Wipe(random_key);
+  TOCSIN_RETURN_IF_ERROR(WrapForRecipients(header, recipients, content_key));
+
+  DirectiveBody body;
+  body.header = EncodeDirectiveHeader(header);
+  TOCSIN_RETURN_IF_ERROR(CheckEncoded(body.header, draft.content));
+  Bytes plaintext = EncodeDirectiveContent(draft.content);
+  Result<Bytes> ciphertext = crypto::AeadSeal(content_key.bytes(), header.content_nonce,
+                                              plaintext, ContentAssociatedData(body.header));
+  crypto::Wipe(plaintext);
+  if (!ciphertext) {
+    return tl::unexpected(ciphertext.error());
+  }
+  body.ciphertext = std::move(*ciphertext);
+  Bytes signed_body = EncodeDirectiveBody(body);
+  SealedDirective sealed;
+  sealed.id = header.id;
+  sealed.digest = crypto::Sha256(signed_body);
+  sealed.envelope = SignBody(MessageType::kDirective, std::move(signed_body), draft.issuer,
+                             issuer_key);
+  return sealed;
+}
+
+Result<VerifiedDirective> VerifyDirective(ByteView wire, crypto::KeyResolver& resolver,
+                                          const DirectiveChecks& checks) {
+  TOCSIN_ASSIGN_OR_RETURN(Envelope envelope, DecodeEnvelope(wire));
+  if (envelope.type != MessageType::kDirective) {
+    return MakeError(ErrorCode::kMalformedMessage,
+                     "expected a directive, got a " + std::string(MessageTypeName(envelope.type)));
+  }
+  // Signatures first: nothing inside the body is parsed before they verify.
+  TOCSIN_ASSIGN_OR_RETURN(VerifiedSigners signers,
+                          VerifyEnvelope(envelope, resolver, checks.now,
+                                         {Role::kOperator, checks.min_signatures}));
+  VerifiedDirective out;
+  TOCSIN_ASSIGN_OR_RETURN(out.body, DecodeDirectiveBody(envelope.body));
+  TOCSIN_ASSIGN_OR_RETURN(out.header, DecodeDirectiveHeader(out.body.header));
+  if (out.header.issuer != signers.signers.front()) {
+    return MakeError(ErrorCode::kPermissionDenied,
+                     "directive names issuer " + out.header.issuer + " but is signed first by " +
+                         signers.signers.front());
+  }
+  if (out.header.gateway != checks.gateway) {
+    return MakeError(ErrorCode::kPermissionDenied,
+                     "directive is for gateway " + out.header.gateway + ", not " + checks.gateway);
+  }
+  TOCSIN_RETURN_IF_ERROR(CheckTimes(out.header, checks));
+  out.digest = crypto::Sha256(envelope.body);
+  out.signers = std::move(signers.signers);
+  return out;
+}
+
+Result<OpenedDirective> OpenDirective(ByteView wire, crypto::KeyResolver& resolver,
+                                      const DirectiveChecks& checks, std::string_view self_id,
+                                      const crypto::X25519KeyPair& self_key) {
+  TOCSIN_ASSIGN_OR_RETURN(VerifiedDirective verified, VerifyDirective(wire, resolver, checks));
+  const DirectiveHeader& header = verified.header;
+  auto mine = std::find_if(header.recipients.begin(), header.recipients.end(),
+                           [&](const RecipientWrap& r) { return r.agency == self_id; });
+  if (mine == header.recipients.end()) {
+    return MakeError(ErrorCode::kPermissionDenied,
+                     "directive is not addressed to " + std::string(self_id));
+  }
+  Result<crypto::SecretBytes> content_key =
+      crypto::UnwrapKey(self_key, header.ephemeral_key, mine->wrapped_key,
+                        WrapAssociatedData(header.id, self_id));
+  if (!content_key) {
+    return WithContext(content_key.error(), "unwrapping the content key");
+  }
+  Result<Bytes> plaintext =
+      crypto::AeadOpen(content_key->bytes(), header.content_nonce, verified.body.ciphertext,
+                       ContentAssociatedData(verified.body.header));
+  if (!plaintext) {
+    return WithContext(plaintext.error(), "decrypting the content");
+  }
+  Result<DirectiveContent> content = DecodeDirectiveContent(*plaintext);
+  crypto::Wipe(*plaintext);
+  if (!content) {
+    return tl::unexpected(content.error());
+  }
+  return OpenedDirective{std::move(verified), std::move(*content)};
+}
+
+}  // namespace tocsin::protocol

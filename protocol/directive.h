@@ -1,0 +1,100 @@
+// protocol/directive.h -- sealing a directive for its recipients, and the
+// checks a gateway and a recipient run on one.
+//
+// Sign-then-encrypt, with everything bound inside the signature: issuer,
+// gateway, recipients and their key wraps, and the content ciphertext. The
+// content is encrypted once under a random key, with the header's exact bytes
+// as associated data; the key is wrapped per recipient (crypto/key_agreement.h).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "crypto/key_agreement.h"
+#include "crypto/key_resolver.h"
+#include "crypto/signing.h"
+#include "protocol/messages.h"
+
+namespace tocsin::protocol {
+
+inline constexpr std::string_view kContentContext{"tocsin/content/v1\0", 18};
+inline constexpr std::string_view kWrapContext{"tocsin/wrap/v1\0", 15};
+
+// What an issuer writes; SealDirective fills in id, key wraps and nonce.
+struct DirectiveDraft {
+  std::string issuer;
+  std::string gateway;
+  std::uint64_t sequence = 0;
+  UnixMillis issued_at = 0;
+  UnixMillis expires_at = 0;
+  UnixMillis ack_deadline = 0;
+  Severity severity = Severity::kHigh;
+  Tlp tlp = Tlp::kRed;
+  DirectiveStatus status = DirectiveStatus::kActual;
+  DirectiveAction action = DirectiveAction::kNew;
+  std::optional<DirectiveId> references;
+  std::vector<std::string> sectors;
+  std::optional<std::string> summary;
+  DirectiveContent content;
+};
+
+// A recipient whose encryption certificate the issuer has verified.
+struct RecipientKey {
+  std::string agency;
+  crypto::PublicKey encryption_key{};
+};
+
+struct SealedDirective {
+  DirectiveId id{};
+  crypto::Digest digest{};  // SHA-256 of the signed body; receipts cite it
+  Envelope envelope;        // add co-signatures here before encoding
+};
+
+// Encrypts, wraps and signs. Fails with kInvalidArgument when the draft
+// breaks a protocol rule (the same rules a receiver enforces) or names a
+// recipient twice.
+Result<SealedDirective> SealDirective(const DirectiveDraft& draft,
+                                      std::vector<RecipientKey> recipients,
+                                      const crypto::SigningKey& issuer_key);
+
+struct DirectiveChecks {
+  std::string gateway;                 // the gateway the directive must name
+  UnixMillis now = 0;
+  std::size_t min_signatures = 1;      // distinct operator keys required
+  UnixMillis max_clock_skew = 5 * 60 * 1000;
+};
+
+struct VerifiedDirective {
+  DirectiveHeader header;
+  DirectiveBody body;
+  crypto::Digest digest{};
+  std::vector<std::string> signers;
+};
+
+// What the gateway runs: signatures (before the body is parsed; every signer
+// an operator, the first one the issuer), structure, gateway, and time
+// window. Expired or future-dated directives fail with kExpired.
+Result<VerifiedDirective> VerifyDirective(ByteView wire, crypto::KeyResolver& resolver,
+                                          const DirectiveChecks& checks);
+
+struct OpenedDirective {
+  VerifiedDirective verified;
+  DirectiveContent content;
+};
+
+// What a recipient runs: VerifyDirective, then that `self_id` is a recipient
+// (kPermissionDenied otherwise), then unwrap and decrypt (kBadSignature when
+// the wrap or the ciphertext does not authenticate).
+Result<OpenedDirective> OpenDirective(ByteView wire, crypto::KeyResolver& resolver,
+                                      const DirectiveChecks& checks,
+                                      std::string_view self_id,
+                                      const crypto::X25519KeyPair& self_key);
+
+// The associated data of a key wrap: kWrapContext || id || agency.
+Bytes WrapAssociatedData(const DirectiveId& id, std::string_view agency);
+// The associated data of the content: kContentContext || header bytes.
+Bytes ContentAssociatedData(ByteView header_bytes);
+
+}  // namespace tocsin::protocol

@@ -1,0 +1,100 @@
+// Names of the protocol's enumerations, as docs/protocol.md and the CLI use them.
+#include "protocol/messages.h"
+
+namespace tocsin::protocol {
+
+std::string_view SignatureContext(MessageType type) {
+  // Each context includes its terminating NUL: it is part of the signed bytes.
+  using namespace std::string_view_literals;
+  switch (type) {
+    case MessageType::kDirective: return "tocsin/directive/v1\0"sv;
+    case MessageType::kReceipt: return "tocsin/receipt/v1\0"sv;
+    case MessageType::kAcknowledgement: return "tocsin/acknowledgement/v1\0"sv;
+    case MessageType::kHeartbeat: return "tocsin/heartbeat/v1\0"sv;
+    case MessageType::kError: return ""sv;
+  }
+  return ""sv;
+}
+
+std::string_view MessageTypeName(MessageType type) {
+  switch (type) {
+    case MessageType::kDirective: return "directive";
+    case MessageType::kReceipt: return "receipt";
+    case MessageType::kAcknowledgement: return "acknowledgement";
+    case MessageType::kHeartbeat: return "heartbeat";
+    case MessageType::kError: return "error";
+  }
+  return "unknown";
+}
+
+std::string_view SeverityName(Severity severity) {
+  switch (severity) {
+    case Severity::kLow: return "low";
+    case Severity::kModerate: return "moderate";
+    case Severity::kHigh: return "high";
+    case Severity::kCritical: return "critical";
+  }
+  return "unknown";
+}
+
+std::string_view TlpName(Tlp tlp) {
+  switch (tlp) {
+    case Tlp::kClear: return "CLEAR";
+    case Tlp::kGreen: return "GREEN";
+    case Tlp::kAmber: return "AMBER";
+    case Tlp::kAmberStrict: return "AMBER+STRICT";
+    case Tlp::kRed: return "RED";
+  }
+  return "unknown";
+}
+
+std::string_view StatusName(DirectiveStatus status) {
+  return status == DirectiveStatus::kExercise ? "exercise" : "actual";
+}
+
+std::string_view ActionName(DirectiveAction action) {
+  switch (action) {
+    case DirectiveAction::kNew: return "new";
+    case DirectiveAction::kUpdate: return "update";
+    case DirectiveAction::kCancel: return "cancel";
+  }
+  return "unknown";
+}
+
+std::optional<Severity> ParseSeverity(std::string_view name) {
+  for (Severity s : {Severity::kLow, Severity::kModerate, Severity::kHigh,
+                     Severity::kCritical}) {
+    if (name == SeverityName(s)) {
+      return s;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Tlp> ParseTlp(std::string_view name) {
+  for (Tlp t : {Tlp::kClear, Tlp::kGreen, Tlp::kAmber, Tlp::kAmberStrict, Tlp::kRed}) {
+    if (name == TlpName(t)) {
+      return t;
+    }
+  }
+  return std::nullopt;
+}
+
+WireError ToWireError(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kMalformedMessage: return WireError::kMalformed;
+    case ErrorCode::kBadSignature: return WireError::kBadSignature;
+    case ErrorCode::kUntrustedCertificate:
+    case ErrorCode::kRevoked:
+    case ErrorCode::kPermissionDenied: return WireError::kUnauthorized;
+    case ErrorCode::kExpired: return WireError::kExpired;
+    case ErrorCode::kNotFound: return WireError::kUnknownRecipient;
+    case ErrorCode::kUnavailable: return WireError::kUnavailable;
+    case ErrorCode::kInvalidArgument:
+    case ErrorCode::kIoError:
+    case ErrorCode::kInternal: return WireError::kInternal;
+  }
+  return WireError::kInternal;
+}
+
+}  // namespace tocsin::protocol

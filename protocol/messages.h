@@ -1,0 +1,180 @@
+// protocol/messages.h -- Tocsin's wire types and their strict codecs.
+//
+// Every message travels as an Envelope whose body is carried as a msgpack
+// bin: the exact bytes that are signed. Receivers verify signatures over
+// those bytes before decoding the body (SECURITY.md, item 12).
+// docs/protocol.md is the normative description; field order here is the
+// order on the wire. No I/O in this module.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/clock.h"
+#include "common/result.h"
+#include "crypto/sodium.h"
+
+namespace tocsin::protocol {
+
+inline constexpr std::uint64_t kProtocolVersion = 1;
+
+// Limits. An envelope of up to 1 MiB holds a directive to 8192 agencies.
+inline constexpr std::size_t kMaxEnvelopeBytes = 1 << 20;
+inline constexpr std::size_t kMaxSignatures = 4;
+inline constexpr std::size_t kMaxRecipients = 8192;
+inline constexpr std::size_t kMaxSectors = 32;
+inline constexpr std::size_t kMaxTitleBytes = 256;
+inline constexpr std::size_t kMaxBodyBytes = 64 * 1024;
+inline constexpr std::size_t kMaxSummaryBytes = 512;
+inline constexpr std::size_t kMaxOfficerBytes = 128;
+inline constexpr std::size_t kMaxNoteBytes = 1024;
+inline constexpr std::size_t kMaxErrorTextBytes = 512;
+inline constexpr std::size_t kDirectiveIdSize = 16;
+// Wire times are Unix milliseconds below 2^53 (year 287,396).
+inline constexpr std::uint64_t kMaxTime = (1ULL << 53) - 1;
+
+using DirectiveId = std::array<std::uint8_t, kDirectiveIdSize>;
+
+enum class MessageType : std::uint8_t {
+  kDirective = 1,
+  kReceipt = 2,
+  kAcknowledgement = 3,
+  kHeartbeat = 4,
+  kError = 5,
+};
+
+// The signature context of a message type: "tocsin/<type>/v1\0".
+// kError has none: error replies are not signed.
+std::string_view SignatureContext(MessageType type);
+std::string_view MessageTypeName(MessageType type);
+
+struct SignatureEntry {
+  std::string signer;  // principal id
+  crypto::Signature signature{};
+};
+
+struct Envelope {
+  MessageType type = MessageType::kError;
+  Bytes body;  // the signed bytes
+  std::vector<SignatureEntry> signatures;
+};
+
+enum class Severity : std::uint8_t { kLow = 1, kModerate = 2, kHigh = 3, kCritical = 4 };
+enum class Tlp : std::uint8_t { kClear = 0, kGreen = 1, kAmber = 2, kAmberStrict = 3, kRed = 4 };
+enum class DirectiveStatus : std::uint8_t { kActual = 0, kExercise = 1 };
+enum class DirectiveAction : std::uint8_t { kNew = 0, kUpdate = 1, kCancel = 2 };
+
+std::string_view SeverityName(Severity severity);
+std::string_view TlpName(Tlp tlp);  // "CLEAR", ..., "AMBER+STRICT", "RED"
+std::string_view StatusName(DirectiveStatus status);
+std::string_view ActionName(DirectiveAction action);
+std::optional<Severity> ParseSeverity(std::string_view name);
+std::optional<Tlp> ParseTlp(std::string_view name);
+
+struct RecipientWrap {
+  std::string agency;
+  Bytes wrapped_key;  // crypto::kWrappedKeySize bytes
+};
+
+// Everything about a directive but its encrypted content. Its encoding is
+// the associated data of the content encryption.
+struct DirectiveHeader {
+  DirectiveId id{};
+  std::string issuer;
+  std::string gateway;
+  std::uint64_t sequence = 0;
+  UnixMillis issued_at = 0;
+  UnixMillis expires_at = 0;
+  UnixMillis ack_deadline = 0;
+  Severity severity = Severity::kLow;
+  Tlp tlp = Tlp::kRed;
+  DirectiveStatus status = DirectiveStatus::kActual;
+  DirectiveAction action = DirectiveAction::kNew;
+  std::optional<DirectiveId> references;  // set iff action is update or cancel
+  std::vector<std::string> sectors;       // sorted, unique
+  crypto::PublicKey ephemeral_key{};      // X25519, for the key wraps
+  std::vector<RecipientWrap> recipients;  // sorted by agency, unique
+  std::optional<std::string> summary;     // clear text fallbacks may carry
+  std::array<std::uint8_t, crypto::kAeadNonceSize> content_nonce{};
+};
+
+// The signed body of a directive: the header's exact bytes and the content
+// ciphertext.
+struct DirectiveBody {
+  Bytes header;
+  Bytes ciphertext;
+};
+
+// The plaintext inside the ciphertext.
+struct DirectiveContent {
+  std::string title;
+  std::string body;
+};
+
+enum class ReceiptKind { kDelivered, kAcknowledged };
+
+// A delivery receipt (MessageType::kReceipt) or an acknowledgement
+// (kAcknowledgement: officer set, note optional), signed by the agency.
+struct Receipt {
+  ReceiptKind kind = ReceiptKind::kDelivered;
+  DirectiveId directive_id{};
+  crypto::Digest directive_digest{};  // SHA-256 of the directive's body bytes
+  std::string agency;
+  std::string gateway;
+  UnixMillis at = 0;
+  std::string officer;              // acknowledgements only
+  std::optional<std::string> note;  // acknowledgements only
+};
+
+// Signed by the gateway, so a client can tell a live link from a frozen one.
+struct Heartbeat {
+  std::string gateway;
+  std::uint64_t sequence = 0;
+  UnixMillis sent_at = 0;
+  UnixMillis valid_until = 0;
+};
+
+enum class WireError : std::uint8_t {
+  kMalformed = 1,
+  kBadSignature = 2,
+  kUnauthorized = 3,
+  kExpired = 4,
+  kReplay = 5,
+  kTooLarge = 6,
+  kUnknownRecipient = 7,
+  kUnavailable = 8,
+  kInternal = 9,
+};
+
+// Unsigned: it travels only inside the authenticated transport.
+struct ErrorReply {
+  WireError code = WireError::kInternal;
+  std::optional<DirectiveId> reference;
+  std::string message;
+};
+
+WireError ToWireError(ErrorCode code);
+
+Bytes EncodeEnvelope(const Envelope& envelope);
+Result<Envelope> DecodeEnvelope(ByteView wire);
+
+Bytes EncodeDirectiveHeader(const DirectiveHeader& header);
+Result<DirectiveHeader> DecodeDirectiveHeader(ByteView bytes);
+Bytes EncodeDirectiveBody(const DirectiveBody& body);
+Result<DirectiveBody> DecodeDirectiveBody(ByteView bytes);
+Bytes EncodeDirectiveContent(const DirectiveContent& content);
+Result<DirectiveContent> DecodeDirectiveContent(ByteView bytes);
+
+Bytes EncodeReceipt(const Receipt& receipt);
+Result<Receipt> DecodeReceipt(ByteView bytes, ReceiptKind kind);
+Bytes EncodeHeartbeat(const Heartbeat& heartbeat);
+Result<Heartbeat> DecodeHeartbeat(ByteView bytes);
+Bytes EncodeErrorReply(const ErrorReply& reply);
+Result<ErrorReply> DecodeErrorReply(ByteView bytes);
+
+}  // namespace tocsin::protocol

@@ -1,0 +1,16 @@
+// tocsin -- the command line for operators, PKI and auditors.
+#include <CLI/CLI.hpp>
+
+#include "tools/cli_support.h"
+#include "tools/directive_commands.h"
+#include "tools/pki_commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"tocsin: operator, PKI and auditor command line"};
+  app.require_subcommand(1);
+  int exit_code = tocsin::tools::kExitOk;
+  tocsin::tools::AddPkiCommands(app, &exit_code);
+  tocsin::tools::AddDirectiveCommands(app, &exit_code);
+  CLI11_PARSE(app, argc, argv);
+  return exit_code;
+}

@@ -1,0 +1,193 @@
+#include "tools/pki_commands.h"
+
+#include <iostream>
+#include <memory>
+
+#include "common/bytes.h"
+#include "common/clock.h"
+#include "pki/authority.h"
+#include "tools/cli_support.h"
+
+namespace tocsin::tools {
+namespace {
+
+struct PkiOptions {
+  std::string ca_dir;
+  std::string organization = "Tocsin National Coordination Centre";
+  std::string sectors_file;
+  std::string id;
+  std::string role;
+  std::string sector;
+  std::string out;
+  int days = 0;
+  bool json = false;
+};
+
+int RunInit(const PkiOptions& options) {
+  pki::CaConfig config;
+  config.organization = options.organization;
+  config.sectors = pki::DefaultSectors();
+  if (!options.sectors_file.empty()) {
+    auto sectors = pki::LoadSectorList(options.sectors_file);
+    if (!sectors) {
+      return ReportError("pki init", sectors.error());
+    }
+    config.sectors = *sectors;
+  }
+  SystemClock clock;
+  Status created = pki::CertificateAuthority::Initialize(options.ca_dir, config, clock);
+  if (!created) {
+    return ReportError("pki init", created.error());
+  }
+  std::cout << "created CA in " << options.ca_dir << " for '" << config.organization
+            << "' with " << config.sectors.size() << " sectors\n"
+            << "  keep " << options.ca_dir << "/private offline; publish "
+            << options.ca_dir << "/public\n";
+  return kExitOk;
+}
+
+nlohmann::json CertifiedKeyJson(const pki::CertifiedKey& key) {
+  return {{"purpose", pki::PurposeName(key.purpose)},
+          {"serial", key.serial_hex},
+          {"public_key", HexEncode(key.public_key)},
+          {"not_after", FormatUtc(key.not_after)}};
+}
+
+int RunEnroll(const PkiOptions& options) {
+  SystemClock clock;
+  auto ca = pki::CertificateAuthority::Open(options.ca_dir, clock);
+  if (!ca) {
+    return ReportError("pki enroll", ca.error());
+  }
+  std::optional<Role> role = ParseRole(options.role);
+  if (!role) {
+    return ReportError("pki enroll", Error{ErrorCode::kInvalidArgument,
+                                           "--role must be gateway, operator, agency or bridge"});
+  }
+  pki::EnrollRequest request{options.id, *role, std::nullopt, options.days};
+  if (!options.sector.empty()) {
+    request.sector = options.sector;
+  }
+  auto issued = ca->Enroll(request, options.out);
+  if (!issued) {
+    return ReportError("pki enroll", issued.error());
+  }
+  if (options.json) {
+    nlohmann::json keys = nlohmann::json::array();
+    for (const pki::CertifiedKey& key : *issued) {
+      keys.push_back(CertifiedKeyJson(key));
+    }
+    PrintJson({{"id", options.id}, {"role", options.role}, {"bundle", options.out},
+               {"certificates", keys}});
+    return kExitOk;
+  }
+  std::cout << "enrolled " << options.id << " (" << options.role
+            << (options.sector.empty() ? "" : ", sector " + options.sector)
+            << "), valid until " << FormatUtc(issued->front().not_after) << "\n"
+            << "  key bundle: " << options.out << " (private: hand it to "
+            << options.id << " only)\n";
+  return kExitOk;
+}
+
+int RunRevoke(const PkiOptions& options) {
+  SystemClock clock;
+  auto ca = pki::CertificateAuthority::Open(options.ca_dir, clock);
+  if (!ca) {
+    return ReportError("pki revoke", ca.error());
+  }
+  auto revoked = ca->Revoke(options.id);
+  if (!revoked) {
+    return ReportError("pki revoke", revoked.error());
+  }
+  std::cout << "revoked " << options.id << ": " << *revoked
+            << " certificate(s) added to " << ca->paths().Crl()
+            << "; publish the new CRL\n";
+  return kExitOk;
+}
+
+int RunCrl(const PkiOptions& options) {
+  SystemClock clock;
+  auto ca = pki::CertificateAuthority::Open(options.ca_dir, clock);
+  Status written = ca ? ca->ReissueCrl() : Status(tl::unexpected(ca.error()));
+  if (!written) {
+    return ReportError("pki crl", written.error());
+  }
+  std::cout << "re-issued " << ca->paths().Crl() << ", valid for "
+            << ca->config().crl_validity_hours << " hours\n";
+  return kExitOk;
+}
+
+int RunList(const PkiOptions& options) {
+  SystemClock clock;
+  auto ca = pki::CertificateAuthority::Open(options.ca_dir, clock);
+  auto records = ca ? ca->List() : Result<std::vector<pki::PrincipalRecord>>(
+                                       tl::unexpected(ca.error()));
+  if (!records) {
+    return ReportError("pki list", records.error());
+  }
+  if (options.json) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const pki::PrincipalRecord& r : *records) {
+      rows.push_back({{"id", r.principal_id}, {"role", RoleName(r.role)},
+                      {"sector", r.sector ? nlohmann::json(*r.sector) : nlohmann::json()},
+                      {"state", pki::StateName(r.state)},
+                      {"not_after", FormatUtc(r.not_after)},
+                      {"serial", r.signing_serial}});
+    }
+    PrintJson(rows);
+    return kExitOk;
+  }
+  std::printf("%-32s %-9s %-24s %-8s %s\n", "ID", "ROLE", "SECTOR", "STATE", "VALID UNTIL");
+  for (const pki::PrincipalRecord& r : *records) {
+    std::printf("%-32s %-9s %-24s %-8s %s\n", r.principal_id.c_str(),
+                std::string(RoleName(r.role)).c_str(), r.sector ? r.sector->c_str() : "-",
+                std::string(pki::StateName(r.state)).c_str(),
+                FormatUtc(r.not_after).c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddPkiCommands(CLI::App& app, int* exit_code) {
+  auto options = std::make_shared<PkiOptions>();
+  CLI::App* pki = app.add_subcommand("pki", "Certificate authority: init, enroll, revoke, crl, list");
+  pki->require_subcommand(1);
+  auto add_ca = [&](CLI::App* command) {
+    command->add_option("--ca", options->ca_dir, "CA folder")->required();
+  };
+
+  CLI::App* init = pki->add_subcommand("init", "Create a new offline root CA in a new folder");
+  add_ca(init);
+  init->add_option("--organization", options->organization,
+                   "Organization (O=) for every certificate and the name constraint");
+  init->add_option("--sectors-file", options->sectors_file,
+                   "TOML file with a `sectors` array (default: the six plan sectors)");
+  init->callback([=] { *exit_code = RunInit(*options); });
+
+  CLI::App* enroll = pki->add_subcommand("enroll", "Issue a principal's keys and certificates");
+  add_ca(enroll);
+  enroll->add_option("--id", options->id, "Principal id, [a-z0-9.-]")->required();
+  enroll->add_option("--role", options->role, "gateway, operator, agency or bridge")->required();
+  enroll->add_option("--sector", options->sector, "Sector (agencies only)");
+  enroll->add_option("--days", options->days, "Validity in days (default: ca.toml)");
+  enroll->add_option("--out", options->out, "New folder for the key bundle")->required();
+  enroll->add_flag("--json", options->json, "Print the result as JSON");
+  enroll->callback([=] { *exit_code = RunEnroll(*options); });
+
+  CLI::App* revoke = pki->add_subcommand("revoke", "Revoke every certificate of a principal");
+  add_ca(revoke);
+  revoke->add_option("--id", options->id, "Principal id")->required();
+  revoke->callback([=] { *exit_code = RunRevoke(*options); });
+
+  CLI::App* crl = pki->add_subcommand("crl", "Re-issue the CRL (run at least daily)");
+  add_ca(crl);
+  crl->callback([=] { *exit_code = RunCrl(*options); });
+
+  CLI::App* list = pki->add_subcommand("list", "Show principals and their state");
+  add_ca(list);
+  list->add_flag("--json", options->json, "Print the result as JSON");
+  list->callback([=] { *exit_code = RunList(*options); });
+}
+
+}  // namespace tocsin::tools
