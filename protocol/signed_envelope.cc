@@ -36,8 +36,8 @@ Result<VerifiedSigners> VerifyEnvelope(const Envelope& envelope,
     }
     if (signer->role != policy.role) {
       return MakeError(ErrorCode::kPermissionDenied,
-                       where + ": signer is a " + std::string(RoleName(signer->role)) +
-                           ", only a " + std::string(RoleName(policy.role)) +
+                       where + ": signer has role " + std::string(RoleName(signer->role)) +
+                           "; only role " + std::string(RoleName(policy.role)) +
                            " may sign a " + std::string(MessageTypeName(envelope.type)));
     }
     Status valid = crypto::VerifySignature(signer->public_key,

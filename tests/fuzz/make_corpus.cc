@@ -1,0 +1,104 @@
+// Writes the seed corpus of every fuzz target: valid messages of each kind
+// (made with the fixed keys of fuzz_keys.h) and a few hostile classics.
+// Usage: make_corpus OUTPUT_DIR   (then commit tests/fuzz/corpus)
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "common/file_util.h"
+#include "pki/authority.h"
+#include "pki/certificate.h"
+#include "protocol/directive.h"
+#include "protocol/receipts.h"
+#include "tests/fuzz/fuzz_keys.h"
+#include "tests/testing/temp_dir.h"
+
+namespace tocsin::fuzz {
+namespace {
+
+void Write(const std::string& dir, const std::string& name, ByteView bytes) {
+  std::filesystem::create_directories(dir);
+  std::ofstream out(dir + "/" + name, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+}
+
+protocol::SealedDirective Seal(FuzzKeys& keys) {
+  protocol::DirectiveDraft d;
+  d.issuer = "op.alice";
+  d.gateway = "gw";
+  d.sequence = 1;
+  d.issued_at = kFuzzNow;
+  d.ack_deadline = kFuzzNow + 3600000;
+  d.expires_at = kFuzzNow + 86400000;
+  d.sectors = {"finance"};
+  d.summary = "summary";
+  d.content = {"Title", "Body"};
+  return protocol::SealDirective(d, {{"finance-authority", keys.agency_encryption.public_key()}},
+                                 keys.operator_signing)
+      .value();
+}
+
+void WriteProtocolSeeds(const std::string& out) {
+  FuzzKeys keys;
+  protocol::SealedDirective sealed = Seal(keys);
+  Bytes directive_wire = protocol::EncodeEnvelope(sealed.envelope);
+  protocol::DirectiveBody body = protocol::DecodeDirectiveBody(sealed.envelope.body).value();
+  protocol::Receipt receipt{protocol::ReceiptKind::kDelivered, sealed.id, sealed.digest,
+                            "finance-authority", "gw", kFuzzNow, "", std::nullopt};
+  protocol::Receipt ack = receipt;
+  ack.kind = protocol::ReceiptKind::kAcknowledged;
+  ack.officer = "duty officer";
+  ack.note = "done";
+  protocol::Heartbeat heartbeat{"gw", 1, kFuzzNow, kFuzzNow + 5000};
+  protocol::ErrorReply error{protocol::WireError::kReplay, sealed.id, "seen"};
+
+  Write(out + "/envelope", "directive", directive_wire);
+  Write(out + "/envelope", "receipt", protocol::SignReceipt(receipt, keys.agency_signing));
+  Write(out + "/envelope", "acknowledgement", protocol::SignReceipt(ack, keys.agency_signing));
+  Write(out + "/envelope", "heartbeat", protocol::SignHeartbeat(heartbeat, keys.operator_signing));
+  Write(out + "/envelope", "huge-array", HexDecode("ddffffffff").value());
+  Write(out + "/envelope", "huge-bin", HexDecode("9401c6ffffffff").value());
+  Write(out + "/directive", "header", body.header);
+  Write(out + "/directive", "body", sealed.envelope.body);
+  Write(out + "/directive", "content", protocol::EncodeDirectiveContent({"Title", "Body"}));
+  Write(out + "/directive", "non-minimal", HexDecode("dc0001cc05").value());
+  Write(out + "/small_messages", "receipt", protocol::EncodeReceipt(receipt));
+  Write(out + "/small_messages", "acknowledgement", protocol::EncodeReceipt(ack));
+  Write(out + "/small_messages", "heartbeat", protocol::EncodeHeartbeat(heartbeat));
+  Write(out + "/small_messages", "error", protocol::EncodeErrorReply(error));
+  Write(out + "/small_messages", "duplicate-keys", HexDecode("82a16101a16102").value());
+  Write(out + "/open_directive", "directive", directive_wire);
+  Bytes truncated(directive_wire.begin(), directive_wire.end() - 3);
+  Write(out + "/open_directive", "truncated", truncated);
+}
+
+void WriteCertificateSeeds(const std::string& out) {
+  testing::TempDir dir;
+  SystemClock clock;
+  pki::CaConfig config{"Fuzz Centre", pki::DefaultSectors(), 30, 24};
+  if (!pki::CertificateAuthority::Initialize(dir / "ca", config, clock)) {
+    std::abort();
+  }
+  pki::CertificateAuthority ca = pki::CertificateAuthority::Open(dir / "ca", clock).value();
+  ca.Enroll({"finance-authority", Role::kAgency, "finance", 0}, dir / "b").value();
+  ca.Revoke("finance-authority").value();
+  Write(out + "/certificate", "encryption.crt", ReadFile(dir / "b/encryption.crt", 1 << 16).value());
+  Write(out + "/certificate", "root.crt", ReadFile(dir / "ca/public/root.crt", 1 << 16).value());
+  Write(out + "/certificate", "crl.pem", ReadFile(dir / "ca/public/crl.pem", 1 << 16).value());
+}
+
+}  // namespace
+}  // namespace tocsin::fuzz
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: make_corpus OUTPUT_DIR\n");
+    return 2;
+  }
+  tocsin::fuzz::WriteProtocolSeeds(argv[1]);
+  tocsin::fuzz::WriteCertificateSeeds(argv[1]);
+  std::printf("corpus written to %s\n", argv[1]);
+  return 0;
+}

@@ -1,0 +1,188 @@
+#include <catch2/catch.hpp>
+
+#include "protocol/messages.h"
+#include "protocol/strict_msgpack.h"
+#include "tests/protocol/protocol_fixture.h"
+
+namespace tocsin::protocol {
+namespace {
+
+using testing::kNow;
+
+DirectiveHeader SampleHeader() {
+  DirectiveHeader h;
+  h.id.fill(0x11);
+  h.issuer = "op.alice";
+  h.gateway = "gw";
+  h.sequence = 3;
+  h.issued_at = kNow;
+  h.ack_deadline = kNow + 1000;
+  h.expires_at = kNow + 2000;
+  h.severity = Severity::kHigh;
+  h.tlp = Tlp::kGreen;
+  h.sectors = {"energy", "finance"};
+  h.ephemeral_key.fill(0x22);
+  h.recipients = {{"energy-authority", Bytes(48, 1)}, {"finance-authority", Bytes(48, 2)}};
+  h.content_nonce.fill(0x33);
+  return h;
+}
+
+Receipt SampleReceipt(ReceiptKind kind) {
+  Receipt r;
+  r.kind = kind;
+  r.directive_id.fill(0x44);
+  r.directive_digest.fill(0x55);
+  r.agency = "finance-authority";
+  r.gateway = "gw";
+  r.at = kNow;
+  if (kind == ReceiptKind::kAcknowledged) {
+    r.officer = "Duty officer Martin";
+    r.note = "Segment B isolated";
+  }
+  return r;
+}
+
+std::string Why(const Error& e) { return e.context; }
+
+TEST_CASE("Every wire type round-trips through its codec", "[protocol][codec]") {
+  DirectiveHeader h = SampleHeader();
+  Bytes encoded = EncodeDirectiveHeader(h);
+  DirectiveHeader back = DecodeDirectiveHeader(encoded).value();
+  CHECK(EncodeDirectiveHeader(back) == encoded);
+  CHECK(back.recipients.size() == 2);
+  CHECK(back.tlp == Tlp::kGreen);
+
+  for (ReceiptKind kind : {ReceiptKind::kDelivered, ReceiptKind::kAcknowledged}) {
+    Bytes r = EncodeReceipt(SampleReceipt(kind));
+    CHECK(EncodeReceipt(DecodeReceipt(r, kind).value()) == r);
+  }
+  Heartbeat hb{"gw", 9, kNow, kNow + 5000};
+  CHECK(EncodeHeartbeat(DecodeHeartbeat(EncodeHeartbeat(hb)).value()) == EncodeHeartbeat(hb));
+  ErrorReply err{WireError::kReplay, h.id, "directive already seen"};
+  CHECK(DecodeErrorReply(EncodeErrorReply(err)).value().code == WireError::kReplay);
+  DirectiveContent content{"Title", "Body"};
+  CHECK(DecodeDirectiveContent(EncodeDirectiveContent(content)).value().body == "Body");
+  Envelope e{MessageType::kReceipt, Bytes{1, 2, 3}, {{"finance-authority", {}}}};
+  Envelope e2 = DecodeEnvelope(EncodeEnvelope(e)).value();
+  CHECK(e2.body == e.body);
+  CHECK(e2.signatures.front().signer == "finance-authority");
+}
+
+TEST_CASE("Decoders refuse every truncation and any trailing byte",
+          "[protocol][codec][negative]") {
+  std::vector<Bytes> samples = {
+      EncodeDirectiveHeader(SampleHeader()),
+      EncodeReceipt(SampleReceipt(ReceiptKind::kAcknowledged)),
+      EncodeEnvelope({MessageType::kDirective, Bytes(10, 1), {{"op.alice", {}}}}),
+  };
+  auto decode = [](std::size_t which, ByteView bytes) -> bool {
+    switch (which) {
+      case 0: return DecodeDirectiveHeader(bytes).has_value();
+      case 1: return DecodeReceipt(bytes, ReceiptKind::kAcknowledged).has_value();
+      default: return DecodeEnvelope(bytes).has_value();
+    }
+  };
+  for (std::size_t which = 0; which < samples.size(); ++which) {
+    const Bytes& full = samples[which];
+    REQUIRE(decode(which, full));
+    for (std::size_t length = 0; length < full.size(); ++length) {
+      INFO("sample " << which << " truncated to " << length);
+      CHECK_FALSE(decode(which, ByteView(full).first(length)));
+    }
+    Bytes longer = full;
+    longer.push_back(0xc0);
+    CHECK_FALSE(decode(which, longer));
+  }
+}
+
+TEST_CASE("Decoders demand exact arity", "[protocol][codec][negative]") {
+  Writer short_receipt;
+  short_receipt.Array(4).Bin(Bytes(16, 0)).Bin(Bytes(32, 0)).Text("a").Text("gw");
+  CHECK_THAT(Why(DecodeReceipt(short_receipt.Take(), ReceiptKind::kDelivered).error()),
+             Catch::Contains("expected 5 elements, found 4"));
+  Writer long_heartbeat;
+  long_heartbeat.Array(5).Text("gw").Uint(1).Uint(2).Uint(3).Uint(4);
+  CHECK_FALSE(DecodeHeartbeat(long_heartbeat.Take()));
+}
+
+TEST_CASE("DecodeEnvelope refuses wrong versions, types and signature counts",
+          "[protocol][codec][negative]") {
+  auto envelope = [](std::uint64_t version, std::uint64_t type, std::size_t signatures) {
+    Writer w;
+    w.Array(4).Uint(version).Uint(type).Bin(Bytes{1}).Array(signatures);
+    for (std::size_t i = 0; i < signatures; ++i) {
+      w.Array(2).Text("op.alice").Bin(Bytes(64, 0));
+    }
+    return w.Take();
+  };
+  CHECK(DecodeEnvelope(envelope(1, 1, 1)));
+  CHECK_THAT(Why(DecodeEnvelope(envelope(2, 1, 1)).error()), Catch::Contains("unsupported version 2"));
+  CHECK_FALSE(DecodeEnvelope(envelope(1, 0, 1)));
+  CHECK_FALSE(DecodeEnvelope(envelope(1, 6, 1)));
+  CHECK_FALSE(DecodeEnvelope(envelope(1, 1, 0)));  // unsigned directive
+  CHECK_FALSE(DecodeEnvelope(envelope(1, 1, 5)));  // more than kMaxSignatures
+  CHECK_FALSE(DecodeEnvelope(envelope(1, 5, 1)));  // a signed error
+  CHECK(DecodeEnvelope(envelope(1, 5, 0)));
+}
+
+TEST_CASE("DecodeDirectiveHeader enforces the header rules", "[protocol][codec][negative]") {
+  auto refused = [](DirectiveHeader h, std::string_view why) {
+    Result<DirectiveHeader> r = DecodeDirectiveHeader(EncodeDirectiveHeader(h));
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ErrorCode::kMalformedMessage);
+    CHECK_THAT(r.error().context, Catch::Contains(std::string(why)));
+  };
+  DirectiveHeader h = SampleHeader();
+  h.expires_at = h.issued_at;
+  refused(h, "header.expires_at");
+  h = SampleHeader();
+  h.ack_deadline = h.expires_at + 1;
+  refused(h, "header.ack_deadline");
+  h = SampleHeader();
+  h.action = DirectiveAction::kCancel;
+  refused(h, "header.references");
+  h = SampleHeader();
+  h.references = h.id;
+  refused(h, "header.references");
+  h = SampleHeader();
+  std::swap(h.recipients[0], h.recipients[1]);
+  refused(h, "not sorted");
+  h = SampleHeader();
+  h.recipients[1].agency = h.recipients[0].agency;
+  refused(h, "repeats 'energy-authority'");
+  h = SampleHeader();
+  h.recipients.clear();
+  refused(h, "header.recipients");
+  h = SampleHeader();
+  h.recipients[0].wrapped_key.pop_back();
+  refused(h, "wrapped_key");
+  h = SampleHeader();
+  h.sectors = {"finance", "energy"};
+  refused(h, "header.sectors");
+  h = SampleHeader();
+  h.issuer = "Op Alice";
+  refused(h, "header.issuer");
+  h = SampleHeader();
+  h.sequence = 0;
+  refused(h, "header.sequence");
+  h = SampleHeader();
+  h.severity = static_cast<Severity>(5);
+  refused(h, "header.severity");
+  h = SampleHeader();
+  h.summary = std::string(kMaxSummaryBytes + 1, 'x');
+  refused(h, "size limit");
+}
+
+TEST_CASE("Enumeration names round-trip", "[protocol][codec]") {
+  for (Tlp t : {Tlp::kClear, Tlp::kGreen, Tlp::kAmber, Tlp::kAmberStrict, Tlp::kRed}) {
+    CHECK(ParseTlp(TlpName(t)) == t);
+  }
+  for (Severity s : {Severity::kLow, Severity::kModerate, Severity::kHigh, Severity::kCritical}) {
+    CHECK(ParseSeverity(SeverityName(s)) == s);
+  }
+  CHECK_FALSE(ParseTlp("WHITE"));
+  CHECK(ToWireError(ErrorCode::kRevoked) == WireError::kUnauthorized);
+}
+
+}  // namespace
+}  // namespace tocsin::protocol

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# End-to-end checks of the `tocsin` command line: exit codes, messages an
+# operator can act on, --json output, and the directive seal/open path.
+# Usage: cli_test.sh PATH/TO/tocsin
+set -euo pipefail
+tocsin=$1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+passed=0
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+ok() { passed=$((passed + 1)); }
+# expect_fail EXPECTED_TEXT COMMAND...: the command exits 1 and says EXPECTED_TEXT.
+expect_fail() {
+  local expected=$1; shift
+  set +e; "$@" >out.txt 2>err.txt; local rc=$?; set -e
+  [ "$rc" -eq 1 ] || fail "expected exit 1 from '$*', got $rc"
+  grep -qF -- "$expected" err.txt || { cat err.txt; fail "'$*' did not say: $expected"; }
+  ok
+}
+
+"$tocsin" pki init --ca ca >/dev/null && ok
+expect_fail "exists and is not empty" "$tocsin" pki init --ca ca
+"$tocsin" pki enroll --ca ca --id op.alice --role operator --out op >/dev/null && ok
+"$tocsin" pki enroll --ca ca --id op.bob --role operator --out op2 >/dev/null && ok
+"$tocsin" pki enroll --ca ca --id gw --role gateway --out gw >/dev/null && ok
+for s in finance energy; do
+  "$tocsin" pki enroll --ca ca --id $s-authority --role agency --sector $s --out $s --json > $s.json
+  python3 -c "import json,sys; d=json.load(open('$s.json')); assert len(d['certificates'])==3" && ok
+done
+expect_fail "unknown sector 'space'" "$tocsin" pki enroll --ca ca --id x --role agency --sector space --out x
+expect_fail "--role must be" "$tocsin" pki enroll --ca ca --id x --role root --out x
+if "$tocsin" pki enroll --ca ca >/dev/null 2>&1; then fail "missing options accepted"; fi; ok
+
+chmod 644 op/signing.key
+expect_fail "run chmod 600" "$tocsin" directive seal --bundle op --directory ca/public \
+  --gateway gw --sector finance --title t --body b --out d0.msg
+chmod 600 op/signing.key
+
+"$tocsin" directive seal --bundle op --directory ca/public --gateway gw --sector finance \
+  --sector energy --severity critical --tlp RED --title "Ransomware" --body "Isolate B" \
+  --out d1.msg --json > seal.json && ok
+python3 - <<'PY' && ok
+import json
+d = json.load(open("seal.json"))
+assert d["recipients"] == ["energy-authority", "finance-authority"], d
+assert d["sequence"] == 1 and len(d["id"]) == 32
+PY
+"$tocsin" directive open --bundle finance --directory ca/public --gateway gw --in d1.msg --json > open.json
+python3 - <<'PY' && ok
+import json
+d = json.load(open("open.json"))
+assert d["title"] == "Ransomware" and d["body"] == "Isolate B", d
+assert d["tlp"] == "RED" and d["severity"] == "critical" and d["issuer"] == "op.alice"
+PY
+expect_fail "not addressed to" "$tocsin" directive open --bundle op2 --directory ca/public --gateway gw --in d1.msg
+expect_fail "for gateway gw, not gw2" "$tocsin" directive open --bundle energy --directory ca/public --gateway gw2 --in d1.msg
+expect_fail "2 are required" "$tocsin" directive open --bundle energy --directory ca/public --gateway gw --in d1.msg --min-signatures 2
+"$tocsin" directive cosign --bundle op2 --in d1.msg --out d1b.msg >/dev/null && ok
+"$tocsin" directive open --bundle energy --directory ca/public --gateway gw --in d1b.msg --min-signatures 2 >/dev/null && ok
+"$tocsin" directive cosign --bundle op --in d1.msg --out d1c.msg >/dev/null && ok
+expect_fail "1 distinct signer key(s)" "$tocsin" directive open --bundle energy --directory ca/public --gateway gw --in d1c.msg --min-signatures 2
+
+# A flipped byte anywhere in the sealed file is refused.
+python3 - <<'PY'
+data = bytearray(open("d1.msg", "rb").read())
+data[len(data) // 2] ^= 0x01
+open("d1-tampered.msg", "wb").write(bytes(data))
+PY
+set +e; "$tocsin" directive open --bundle finance --directory ca/public --gateway gw --in d1-tampered.msg >/dev/null 2>&1; rc=$?; set -e
+[ "$rc" -eq 1 ] || fail "tampered directive accepted"; ok
+
+"$tocsin" pki revoke --ca ca --id energy-authority >/dev/null && ok
+expect_fail "is revoked" "$tocsin" directive seal --bundle op --directory ca/public --gateway gw \
+  --agency energy-authority --title t --body b --out d2.msg
+"$tocsin" directive seal --bundle op --directory ca/public --gateway gw --sector finance \
+  --sector energy --title t --body b --out d3.msg 2>warn.txt >/dev/null && ok
+grep -q "skipped energy-authority" warn.txt || fail "no warning for a skipped revoked agency"; ok
+"$tocsin" pki list --ca ca --json | python3 -c "
+import json,sys; rows={r['id']: r['state'] for r in json.load(sys.stdin)}
+assert rows['energy-authority']=='revoked' and rows['finance-authority']=='active', rows" && ok
+
+"$tocsin" pki revoke --ca ca --id op.alice >/dev/null && ok
+expect_fail "op.alice (signing) is revoked" "$tocsin" directive open --bundle finance --directory ca/public --gateway gw --in d1.msg
+echo "$passed passed, 0 failed"
