@@ -169,7 +169,8 @@ int RunSeal(const DirectiveOptions& options) {
                {"sequence", *sequence}, {"recipients", agencies}, {"out", options.out}});
   } else {
     std::cout << "sealed directive " << HexEncode(sealed->id) << " (sequence " << *sequence
-              << ") for " << agencies.size() << " agencies: " << agencies.dump() << "\n"
+              << ") for " << agencies.size() << (agencies.size() == 1 ? " agency: " : " agencies: ")
+              << agencies.dump() << "\n"
               << "  written to " << options.out << "\n";
   }
   return kExitOk;
