@@ -74,12 +74,12 @@ struct Agencies {
 
 protocol::DirectiveDraft Draft() {
   protocol::DirectiveDraft d;
-  d.issuer = "op.alice";
-  d.gateway = "gw";
-  d.sequence = 1;
-  d.issued_at = kNow;
-  d.ack_deadline = kNow + 3600000;
-  d.expires_at = kNow + 86400000;
+  d.header.issuer = "op.alice";
+  d.header.gateway = "gw";
+  d.header.sequence = 1;
+  d.header.issued_at = kNow;
+  d.header.ack_deadline = kNow + 3600000;
+  d.header.expires_at = kNow + 86400000;
   d.content = {"Benchmark directive", std::string(4096, 'x')};
   return d;
 }

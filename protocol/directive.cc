@@ -10,23 +10,11 @@ namespace tocsin::protocol {
 namespace {
 
 DirectiveHeader HeaderFromDraft(const DirectiveDraft& draft) {
-  DirectiveHeader h;
+  DirectiveHeader h = draft.header;
   Bytes id = crypto::RandomBytes(kDirectiveIdSize);
   std::copy(id.begin(), id.end(), h.id.begin());
-  h.issuer = draft.issuer;
-  h.gateway = draft.gateway;
-  h.sequence = draft.sequence;
-  h.issued_at = draft.issued_at;
-  h.expires_at = draft.expires_at;
-  h.ack_deadline = draft.ack_deadline;
-  h.severity = draft.severity;
-  h.tlp = draft.tlp;
-  h.status = draft.status;
-  h.action = draft.action;
-  h.references = draft.references;
-  h.sectors = draft.sectors;
   std::sort(h.sectors.begin(), h.sectors.end());
-  h.summary = draft.summary;
+  h.recipients.clear();
   crypto::AeadNonce nonce = crypto::RandomNonce();
   std::copy(nonce.begin(), nonce.end(), h.content_nonce.begin());
   return h;
@@ -124,7 +112,7 @@ Result<SealedDirective> SealDirective(const DirectiveDraft& draft,
   SealedDirective sealed;
   sealed.id = header.id;
   sealed.digest = crypto::Sha256(signed_body);
-  sealed.envelope = SignBody(MessageType::kDirective, std::move(signed_body), draft.issuer,
+  sealed.envelope = SignBody(MessageType::kDirective, std::move(signed_body), draft.header.issuer,
                              issuer_key);
   return sealed;
 }

@@ -22,21 +22,10 @@ namespace tocsin::protocol {
 inline constexpr std::string_view kContentContext{"tocsin/content/v1\0", 18};
 inline constexpr std::string_view kWrapContext{"tocsin/wrap/v1\0", 15};
 
-// What an issuer writes; SealDirective fills in id, key wraps and nonce.
+// What an issuer writes. SealDirective fills in the header's id,
+// ephemeral_key, recipients and content_nonce, and sorts its sectors.
 struct DirectiveDraft {
-  std::string issuer;
-  std::string gateway;
-  std::uint64_t sequence = 0;
-  UnixMillis issued_at = 0;
-  UnixMillis expires_at = 0;
-  UnixMillis ack_deadline = 0;
-  Severity severity = Severity::kHigh;
-  Tlp tlp = Tlp::kRed;
-  DirectiveStatus status = DirectiveStatus::kActual;
-  DirectiveAction action = DirectiveAction::kNew;
-  std::optional<DirectiveId> references;
-  std::vector<std::string> sectors;
-  std::optional<std::string> summary;
+  DirectiveHeader header;
   DirectiveContent content;
 };
 

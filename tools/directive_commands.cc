@@ -1,5 +1,6 @@
 #include "tools/directive_commands.h"
 
+#include <charconv>
 #include <iostream>
 #include <memory>
 #include <set>
@@ -41,7 +42,12 @@ Result<std::uint64_t> NextSequence(const std::string& bundle_dir) {
   std::uint64_t last = 0;
   Result<Bytes> stored = ReadFile(path, 32);
   if (stored) {
-    last = std::stoull("0" + std::string(AsStringView(*stored)));
+    std::string_view text = AsStringView(*stored);
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), last);
+    if (error != std::errc() || end != text.data() + text.size()) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       path + " does not hold a sequence number; restore it from a backup");
+    }
   } else if (stored.error().code != ErrorCode::kNotFound) {
     return tl::unexpected(stored.error());
   }
@@ -111,18 +117,18 @@ Result<protocol::DirectiveDraft> BuildDraft(const DirectiveOptions& options,
     TOCSIN_ASSIGN_OR_RETURN(Bytes body, ReadFile(options.body_file, protocol::kMaxBodyBytes));
     draft.content.body.assign(AsStringView(body));
   }
-  draft.issuer = issuer.principal_id;
-  draft.gateway = options.gateway;
-  draft.issued_at = now;
-  draft.ack_deadline = now + ack_within;
-  draft.expires_at = now + expires_in;
-  draft.severity = *severity;
-  draft.tlp = *tlp;
-  draft.status = options.exercise ? protocol::DirectiveStatus::kExercise
+  draft.header.issuer = issuer.principal_id;
+  draft.header.gateway = options.gateway;
+  draft.header.issued_at = now;
+  draft.header.ack_deadline = now + ack_within;
+  draft.header.expires_at = now + expires_in;
+  draft.header.severity = *severity;
+  draft.header.tlp = *tlp;
+  draft.header.status = options.exercise ? protocol::DirectiveStatus::kExercise
                                   : protocol::DirectiveStatus::kActual;
-  draft.sectors = options.sectors;
+  draft.header.sectors = options.sectors;
   if (!options.summary.empty()) {
-    draft.summary = options.summary;
+    draft.header.summary = options.summary;
   }
   return draft;
 }
@@ -149,7 +155,7 @@ int RunSeal(const DirectiveOptions& options) {
   if (!sequence) {
     return ReportError("directive seal", sequence.error());
   }
-  draft->sequence = *sequence;
+  draft->header.sequence = *sequence;
   auto sealed = protocol::SealDirective(*draft, recipients->keys, bundle->signing);
   Status written = sealed ? WriteFileDurably(options.out, protocol::EncodeEnvelope(sealed->envelope),
                                              0644, Overwrite::kNo)

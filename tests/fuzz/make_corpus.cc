@@ -26,14 +26,14 @@ void Write(const std::string& dir, const std::string& name, ByteView bytes) {
 
 protocol::SealedDirective Seal(FuzzKeys& keys) {
   protocol::DirectiveDraft d;
-  d.issuer = "op.alice";
-  d.gateway = "gw";
-  d.sequence = 1;
-  d.issued_at = kFuzzNow;
-  d.ack_deadline = kFuzzNow + 3600000;
-  d.expires_at = kFuzzNow + 86400000;
-  d.sectors = {"finance"};
-  d.summary = "summary";
+  d.header.issuer = "op.alice";
+  d.header.gateway = "gw";
+  d.header.sequence = 1;
+  d.header.issued_at = kFuzzNow;
+  d.header.ack_deadline = kFuzzNow + 3600000;
+  d.header.expires_at = kFuzzNow + 86400000;
+  d.header.sectors = {"finance"};
+  d.header.summary = "summary";
   d.content = {"Title", "Body"};
   return protocol::SealDirective(d, {{"finance-authority", keys.agency_encryption.public_key()}},
                                  keys.operator_signing)

@@ -81,7 +81,7 @@ TEST_CASE("A recipient cannot re-forward a directive as if addressed to another 
   ProtocolFixture f;
   SealedDirective original = f.Seal(f.Draft(), {"finance-authority"});
   DirectiveDraft forwarded = f.Draft();
-  forwarded.issuer = "finance-authority";
+  forwarded.header.issuer = "finance-authority";
   auto reforged = SealDirective(forwarded, f.Recipients({"health-authority"}),
                                 f["finance-authority"].signing);
   REQUIRE(reforged);
@@ -217,12 +217,12 @@ TEST_CASE("SealDirective refuses drafts a receiver would refuse", "[protocol][di
   d.content.body = std::string(kMaxBodyBytes + 1, 'x');
   refused(d, f.Recipients({"finance-authority"}), "directive content");
   d = f.Draft();
-  d.ack_deadline = d.expires_at + 1;
+  d.header.ack_deadline = d.header.expires_at + 1;
   refused(d, f.Recipients({"finance-authority"}), "ack_deadline");
   d = f.Draft();
-  d.action = DirectiveAction::kUpdate;
+  d.header.action = DirectiveAction::kUpdate;
   refused(d, f.Recipients({"finance-authority"}), "references");
-  d.references = DirectiveId{};
+  d.header.references = DirectiveId{};
   CHECK(SealDirective(d, f.Recipients({"finance-authority"}), f["op.alice"].signing));
   std::vector<RecipientKey> low_order = {{"finance-authority", crypto::PublicKey{}}};
   refused(f.Draft(), low_order, "low order");

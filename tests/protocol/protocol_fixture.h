@@ -42,16 +42,16 @@ struct ProtocolFixture {
 
   DirectiveDraft Draft() const {
     DirectiveDraft d;
-    d.issuer = "op.alice";
-    d.gateway = "gw";
-    d.sequence = 7;
-    d.issued_at = kNow;
-    d.ack_deadline = kNow + kHour;
-    d.expires_at = kNow + 24 * kHour;
-    d.severity = Severity::kCritical;
-    d.tlp = Tlp::kAmberStrict;
-    d.sectors = {"finance", "energy"};
-    d.summary = "Cyber crisis: national coordination activated";
+    d.header.issuer = "op.alice";
+    d.header.gateway = "gw";
+    d.header.sequence = 7;
+    d.header.issued_at = kNow;
+    d.header.ack_deadline = kNow + kHour;
+    d.header.expires_at = kNow + 24 * kHour;
+    d.header.severity = Severity::kCritical;
+    d.header.tlp = Tlp::kAmberStrict;
+    d.header.sectors = {"finance", "energy"};
+    d.header.summary = "Cyber crisis: national coordination activated";
     d.content = {"Ransomware on payment systems", "Isolate segment B; report by 11:00."};
     return d;
   }
@@ -63,7 +63,7 @@ struct ProtocolFixture {
     return out;
   }
   SealedDirective Seal(const DirectiveDraft& draft, std::initializer_list<const char*> ids) {
-    auto sealed = SealDirective(draft, Recipients(ids), (*this)[draft.issuer].signing);
+    auto sealed = SealDirective(draft, Recipients(ids), (*this)[draft.header.issuer].signing);
     INFO((sealed ? "" : sealed.error().ToString()));
     REQUIRE(sealed);
     return std::move(*sealed);
