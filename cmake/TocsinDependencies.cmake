@@ -8,6 +8,9 @@ find_package(msgpack REQUIRED CONFIG NAMES msgpack msgpackc-cxx)      # libmsgpa
 find_package(tl-expected REQUIRED)                                     # libexpected-dev
 find_package(CLI11 REQUIRED)                                           # libcli11-dev
 find_package(fmt REQUIRED)                                             # libfmt-dev
+find_package(spdlog REQUIRED)                                         # libspdlog-dev
+find_package(cppzmq REQUIRED)                                          # cppzmq-dev (libzmq 4.3.4)
+find_package(SQLite3 REQUIRED)                                         # libsqlite3-dev
 find_package(tomlplusplus REQUIRED)                                    # libtomlplusplus-dev
 find_package(nlohmann_json 3 REQUIRED)                                 # nlohmann-json3-dev
 if(TOCSIN_TESTS)

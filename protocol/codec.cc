@@ -95,6 +95,9 @@ constexpr UnpackLimits kBodyLimits{.max_array = 2, .max_map = 0, .max_str = 0,
 constexpr UnpackLimits kContentLimits{.max_array = 2, .max_map = 0,
                                       .max_str = kMaxBodyBytes, .max_bin = 0,
                                       .max_depth = 1};
+constexpr UnpackLimits kReportLimits{.max_array = kMaxStatusRows, .max_map = 0,
+                                     .max_str = kMaxOfficerBytes, .max_bin = 16,
+                                     .max_depth = 2};
 constexpr UnpackLimits kSmallLimits{.max_array = 8, .max_map = 0,
                                     .max_str = kMaxNoteBytes, .max_bin = 64,
                                     .max_depth = 1};
@@ -124,11 +127,11 @@ Result<Envelope> DecodeEnvelope(ByteView wire) {
                                            " (this build speaks 1)");
   }
   Envelope e;
-  TOCSIN_ASSIGN_OR_RETURN(e.type, ReadEnum(f[1], MessageType::kDirective, MessageType::kError,
-                                           "envelope.type"));
+  TOCSIN_ASSIGN_OR_RETURN(e.type, ReadEnum(f[1], MessageType::kDirective,
+                                           MessageType::kStatusReport, "envelope.type"));
   TOCSIN_ASSIGN_OR_RETURN(e.body, ReadBin(f[2], 1, kMaxEnvelopeBytes, "envelope.body"));
-  std::size_t min_signatures = e.type == MessageType::kError ? 0 : 1;
-  std::size_t max_signatures = e.type == MessageType::kError ? 0 : kMaxSignatures;
+  std::size_t min_signatures = IsUnsigned(e.type) ? 0 : 1;
+  std::size_t max_signatures = IsUnsigned(e.type) ? 0 : kMaxSignatures;
   TOCSIN_ASSIGN_OR_RETURN(std::size_t count, ReadArraySize(f[3], min_signatures, max_signatures,
                                                            "envelope.signatures"));
   for (std::size_t i = 0; i < count; ++i) {
@@ -320,6 +323,126 @@ Result<ErrorReply> DecodeErrorReply(ByteView bytes) {
   }
   TOCSIN_ASSIGN_OR_RETURN(e.message, ReadText(f[2], 0, kMaxErrorTextBytes, "error.message"));
   return e;
+}
+
+namespace {
+
+Result<DirectiveId> ReadId(const object& o, std::string_view field) {
+  return ReadFixedBin<kDirectiveIdSize>(o, field);
+}
+
+Result<std::optional<DirectiveId>> ReadOptionalId(const object& o, std::string_view field) {
+  if (o.type == msgpack::type::NIL) {
+    return std::optional<DirectiveId>();
+  }
+  TOCSIN_ASSIGN_OR_RETURN(DirectiveId id, ReadId(o, field));
+  return std::optional<DirectiveId>(id);
+}
+
+Result<std::optional<UnixMillis>> ReadOptionalTime(const object& o, std::string_view field) {
+  if (o.type == msgpack::type::NIL) {
+    return std::optional<UnixMillis>();
+  }
+  TOCSIN_ASSIGN_OR_RETURN(UnixMillis t, ReadTime(o, field));
+  return std::optional<UnixMillis>(t);
+}
+
+Writer& OptionalTime(Writer& w, const std::optional<UnixMillis>& t) {
+  return t ? Time(w, *t) : w.Nil();
+}
+
+}  // namespace
+
+Bytes EncodeUnsigned(MessageType type, Bytes body) {
+  return EncodeEnvelope(Envelope{type, std::move(body), {}});
+}
+
+Bytes EncodeHello(const Hello& hello) {
+  Writer w;
+  w.Array(1).Text(hello.agency);
+  return w.Take();
+}
+
+Result<Hello> DecodeHello(ByteView bytes) {
+  TOCSIN_ASSIGN_OR_RETURN(msgpack::object_handle handle, StrictUnpack(bytes, kSmallLimits, "hello"));
+  TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 1, "hello"));
+  Hello hello;
+  TOCSIN_ASSIGN_OR_RETURN(hello.agency, ReadPrincipalId(f[0], "hello.agency"));
+  return hello;
+}
+
+Bytes EncodeAccepted(const Accepted& a) {
+  Writer w;
+  w.Array(3).Bin(a.reference);
+  EnumValue(w, a.kind);
+  Time(w, a.at);
+  return w.Take();
+}
+
+Result<Accepted> DecodeAccepted(ByteView bytes) {
+  TOCSIN_ASSIGN_OR_RETURN(msgpack::object_handle handle, StrictUnpack(bytes, kSmallLimits, "accepted"));
+  TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 3, "accepted"));
+  Accepted a;
+  TOCSIN_ASSIGN_OR_RETURN(a.reference, ReadId(f[0], "accepted.reference"));
+  TOCSIN_ASSIGN_OR_RETURN(a.kind, ReadEnum(f[1], AcceptedKind::kDirective,
+                                           AcceptedKind::kAcknowledgement, "accepted.kind"));
+  TOCSIN_ASSIGN_OR_RETURN(a.at, ReadTime(f[2], "accepted.at"));
+  return a;
+}
+
+Bytes EncodeStatusRequest(const StatusRequest& r) {
+  Writer w;
+  w.Array(1);
+  if (r.reference) {
+    w.Bin(*r.reference);
+  } else {
+    w.Nil();
+  }
+  return w.Take();
+}
+
+Result<StatusRequest> DecodeStatusRequest(ByteView bytes) {
+  TOCSIN_ASSIGN_OR_RETURN(msgpack::object_handle handle,
+                          StrictUnpack(bytes, kSmallLimits, "status request"));
+  TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 1, "status-request"));
+  StatusRequest r;
+  TOCSIN_ASSIGN_OR_RETURN(r.reference, ReadOptionalId(f[0], "status-request.reference"));
+  return r;
+}
+
+Bytes EncodeStatusReport(const std::vector<StatusRow>& rows) {
+  Writer w;
+  w.Array(rows.size());
+  for (const StatusRow& r : rows) {
+    w.Array(7).Bin(r.directive_id).Text(r.agency).Uint(r.state);
+    OptionalTime(w, r.sent_at);
+    OptionalTime(w, r.delivered_at);
+    OptionalTime(w, r.acknowledged_at);
+    w.Text(r.officer);
+  }
+  return w.Take();
+}
+
+Result<std::vector<StatusRow>> DecodeStatusReport(ByteView bytes) {
+  TOCSIN_ASSIGN_OR_RETURN(msgpack::object_handle handle,
+                          StrictUnpack(bytes, kReportLimits, "status report"));
+  TOCSIN_ASSIGN_OR_RETURN(std::size_t count,
+                          ReadArraySize(handle.get(), 0, kMaxStatusRows, "status-report"));
+  std::vector<StatusRow> rows(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    TOCSIN_ASSIGN_OR_RETURN(const object* f,
+                            ReadArray(handle.get().via.array.ptr[i], 7, "status-report[]"));
+    StatusRow& r = rows[i];
+    TOCSIN_ASSIGN_OR_RETURN(r.directive_id, ReadId(f[0], "status.directive_id"));
+    TOCSIN_ASSIGN_OR_RETURN(r.agency, ReadPrincipalId(f[1], "status.agency"));
+    TOCSIN_ASSIGN_OR_RETURN(std::uint64_t state, ReadUint(f[2], 0, 3, "status.state"));
+    r.state = static_cast<std::uint8_t>(state);
+    TOCSIN_ASSIGN_OR_RETURN(r.sent_at, ReadOptionalTime(f[3], "status.sent_at"));
+    TOCSIN_ASSIGN_OR_RETURN(r.delivered_at, ReadOptionalTime(f[4], "status.delivered_at"));
+    TOCSIN_ASSIGN_OR_RETURN(r.acknowledged_at, ReadOptionalTime(f[5], "status.acknowledged_at"));
+    TOCSIN_ASSIGN_OR_RETURN(r.officer, ReadText(f[6], 0, kMaxOfficerBytes, "status.officer"));
+  }
+  return rows;
 }
 
 }  // namespace tocsin::protocol

@@ -11,9 +11,14 @@ std::string_view SignatureContext(MessageType type) {
     case MessageType::kReceipt: return "tocsin/receipt/v1\0"sv;
     case MessageType::kAcknowledgement: return "tocsin/acknowledgement/v1\0"sv;
     case MessageType::kHeartbeat: return "tocsin/heartbeat/v1\0"sv;
-    case MessageType::kError: return ""sv;
+    default: return ""sv;
   }
-  return ""sv;
+}
+
+bool IsUnsigned(MessageType type) {
+  return type == MessageType::kError || type == MessageType::kHello ||
+         type == MessageType::kAccepted || type == MessageType::kStatusRequest ||
+         type == MessageType::kStatusReport;
 }
 
 std::string_view MessageTypeName(MessageType type) {
@@ -23,6 +28,10 @@ std::string_view MessageTypeName(MessageType type) {
     case MessageType::kAcknowledgement: return "acknowledgement";
     case MessageType::kHeartbeat: return "heartbeat";
     case MessageType::kError: return "error";
+    case MessageType::kHello: return "hello";
+    case MessageType::kAccepted: return "accepted";
+    case MessageType::kStatusRequest: return "status-request";
+    case MessageType::kStatusReport: return "status-report";
   }
   return "unknown";
 }

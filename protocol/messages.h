@@ -46,7 +46,16 @@ enum class MessageType : std::uint8_t {
   kAcknowledgement = 3,
   kHeartbeat = 4,
   kError = 5,
+  // Unsigned control messages; they travel only inside CURVE, whose ZAP
+  // User-Id tells the receiver who sent them.
+  kHello = 6,          // agency -> gateway: register this connection, catch up
+  kAccepted = 7,       // gateway -> sender: durably recorded
+  kStatusRequest = 8,  // operator -> gateway
+  kStatusReport = 9,   // gateway -> operator
 };
+
+// True for the types that carry no signature.
+bool IsUnsigned(MessageType type);
 
 // The signature context of a message type: "tocsin/<type>/v1\0".
 // kError has none: error replies are not signed.
@@ -160,6 +169,34 @@ struct ErrorReply {
 
 WireError ToWireError(ErrorCode code);
 
+struct Hello {
+  std::string agency;  // must equal the connection's authenticated principal
+};
+
+enum class AcceptedKind : std::uint8_t { kDirective = 1, kReceipt = 2, kAcknowledgement = 3 };
+
+struct Accepted {
+  DirectiveId reference{};
+  AcceptedKind kind = AcceptedKind::kDirective;
+  UnixMillis at = 0;
+};
+
+struct StatusRequest {
+  std::optional<DirectiveId> reference;  // nil: every directive
+};
+
+inline constexpr std::size_t kMaxStatusRows = 16384;
+
+struct StatusRow {
+  DirectiveId directive_id{};
+  std::string agency;
+  std::uint8_t state = 0;  // 0 pending, 1 sent, 2 delivered, 3 acknowledged
+  std::optional<UnixMillis> sent_at;
+  std::optional<UnixMillis> delivered_at;
+  std::optional<UnixMillis> acknowledged_at;
+  std::string officer;
+};
+
 Bytes EncodeEnvelope(const Envelope& envelope);
 Result<Envelope> DecodeEnvelope(ByteView wire);
 
@@ -176,5 +213,16 @@ Bytes EncodeHeartbeat(const Heartbeat& heartbeat);
 Result<Heartbeat> DecodeHeartbeat(ByteView bytes);
 Bytes EncodeErrorReply(const ErrorReply& reply);
 Result<ErrorReply> DecodeErrorReply(ByteView bytes);
+Bytes EncodeHello(const Hello& hello);
+Result<Hello> DecodeHello(ByteView bytes);
+Bytes EncodeAccepted(const Accepted& accepted);
+Result<Accepted> DecodeAccepted(ByteView bytes);
+Bytes EncodeStatusRequest(const StatusRequest& request);
+Result<StatusRequest> DecodeStatusRequest(ByteView bytes);
+Bytes EncodeStatusReport(const std::vector<StatusRow>& rows);
+Result<std::vector<StatusRow>> DecodeStatusReport(ByteView bytes);
+
+// An unsigned envelope around `body`.
+Bytes EncodeUnsigned(MessageType type, Bytes body);
 
 }  // namespace tocsin::protocol

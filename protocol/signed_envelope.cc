@@ -20,7 +20,7 @@ void AddSignature(Envelope& envelope, const std::string& signer_id,
 Result<VerifiedSigners> VerifyEnvelope(const Envelope& envelope,
                                        crypto::KeyResolver& resolver, UnixMillis at,
                                        const SignerPolicy& policy) {
-  if (envelope.type == MessageType::kError || envelope.signatures.empty()) {
+  if (IsUnsigned(envelope.type) || envelope.signatures.empty()) {
     return MakeError(ErrorCode::kBadSignature,
                      std::string(MessageTypeName(envelope.type)) + " is not signed");
   }

@@ -68,6 +68,23 @@ TEST_CASE("Every wire type round-trips through its codec", "[protocol][codec]") 
   CHECK(e2.signatures.front().signer == "finance-authority");
 }
 
+TEST_CASE("Control messages round-trip", "[protocol][codec]") {
+  DirectiveId id;
+  id.fill(0x66);
+  CHECK(DecodeHello(EncodeHello({"finance-authority"})).value().agency == "finance-authority");
+  Accepted accepted{id, AcceptedKind::kAcknowledgement, kNow};
+  CHECK(EncodeAccepted(DecodeAccepted(EncodeAccepted(accepted)).value()) == EncodeAccepted(accepted));
+  CHECK(DecodeStatusRequest(EncodeStatusRequest({id})).value().reference == id);
+  CHECK_FALSE(DecodeStatusRequest(EncodeStatusRequest({})).value().reference);
+  std::vector<StatusRow> rows = {{id, "energy-authority", 3, kNow, kNow + 1, kNow + 2, "Ana"},
+                                 {id, "finance-authority", 0, {}, {}, {}, ""}};
+  Bytes report = EncodeStatusReport(rows);
+  CHECK(EncodeStatusReport(DecodeStatusReport(report).value()) == report);
+  Writer bad_state;
+  bad_state.Array(1).Array(7).Bin(id).Text("a").Uint(4).Nil().Nil().Nil().Text("");
+  CHECK_THAT(DecodeStatusReport(bad_state.Take()).error().context, Catch::Contains("status.state"));
+}
+
 TEST_CASE("Decoders refuse every truncation and any trailing byte",
           "[protocol][codec][negative]") {
   std::vector<Bytes> samples = {
@@ -118,7 +135,9 @@ TEST_CASE("DecodeEnvelope refuses wrong versions, types and signature counts",
   CHECK(DecodeEnvelope(envelope(1, 1, 1)));
   CHECK_THAT(Why(DecodeEnvelope(envelope(2, 1, 1)).error()), Catch::Contains("unsupported version 2"));
   CHECK_FALSE(DecodeEnvelope(envelope(1, 0, 1)));
-  CHECK_FALSE(DecodeEnvelope(envelope(1, 6, 1)));
+  CHECK_FALSE(DecodeEnvelope(envelope(1, 6, 1)));  // hello is unsigned
+  CHECK(DecodeEnvelope(envelope(1, 6, 0)));
+  CHECK_FALSE(DecodeEnvelope(envelope(1, 10, 0)));
   CHECK_FALSE(DecodeEnvelope(envelope(1, 1, 0)));  // unsigned directive
   CHECK_FALSE(DecodeEnvelope(envelope(1, 1, 5)));  // more than kMaxSignatures
   CHECK_FALSE(DecodeEnvelope(envelope(1, 5, 1)));  // a signed error

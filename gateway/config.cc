@@ -1,0 +1,40 @@
+#include "gateway/config.h"
+
+#include "common/config_reader.h"
+#include "common/principal.h"
+#include "transport/zmq_support.h"
+
+namespace tocsin::gateway {
+
+Result<GatewayConfig> LoadGatewayConfig(const std::string& path) {
+  TOCSIN_ASSIGN_OR_RETURN(ConfigReader reader, ConfigReader::Open(path));
+  GatewayConfig c;
+  TOCSIN_ASSIGN_OR_RETURN(c.id, reader.String("id"));
+  TOCSIN_ASSIGN_OR_RETURN(c.bundle, reader.Path("bundle"));
+  TOCSIN_ASSIGN_OR_RETURN(c.directory, reader.Path("directory"));
+  TOCSIN_ASSIGN_OR_RETURN(c.database, reader.Path("database"));
+  TOCSIN_ASSIGN_OR_RETURN(c.client_endpoint, reader.String("client_endpoint"));
+  TOCSIN_ASSIGN_OR_RETURN(c.operator_endpoint, reader.String("operator_endpoint"));
+  TOCSIN_ASSIGN_OR_RETURN(std::int64_t interval, reader.IntOr("heartbeat_interval_ms", 1000, 100, 60000));
+  TOCSIN_ASSIGN_OR_RETURN(std::int64_t validity, reader.IntOr("heartbeat_validity_ms", 5000, 200, 600000));
+  TOCSIN_ASSIGN_OR_RETURN(std::int64_t min_signatures, reader.IntOr("min_signatures", 1, 1, 4));
+  TOCSIN_ASSIGN_OR_RETURN(std::string format, reader.StringOr("log_format", "text"));
+  TOCSIN_RETURN_IF_ERROR(reader.RejectUnknown());
+  c.heartbeat_interval_ms = static_cast<int>(interval);
+  c.heartbeat_validity_ms = static_cast<int>(validity);
+  c.min_signatures = static_cast<int>(min_signatures);
+  TOCSIN_ASSIGN_OR_RETURN(c.log_format, ParseLogFormat(format));
+  Status valid_id = ValidatePrincipalId(c.id);
+  if (!valid_id) {
+    return WithContext(valid_id.error(), path + ": id");
+  }
+  for (const std::string* endpoint : {&c.client_endpoint, &c.operator_endpoint}) {
+    Status valid = transport::ValidateEndpoint(*endpoint, /*for_bind=*/true);
+    if (!valid) {
+      return WithContext(valid.error(), path);
+    }
+  }
+  return c;
+}
+
+}  // namespace tocsin::gateway

@@ -1,0 +1,39 @@
+// gateway/config.h -- gateway.toml.
+//
+//   id = "gw.national"                     # this gateway's principal id
+//   bundle = "keys/gw.national"            # its key bundle (role gateway)
+//   directory = "ca/public"                # the CA's published folder
+//   database = "gateway.db"                # SQLite ledger
+//   client_endpoint = "tcp://127.0.0.1:7701"
+//   operator_endpoint = "tcp://127.0.0.1:7702"
+//   heartbeat_interval_ms = 1000           # signed heartbeats to agencies
+//   heartbeat_validity_ms = 5000
+//   min_signatures = 1                     # distinct operator keys per directive
+//   log_format = "text"                    # or "json"
+//
+// Relative paths are relative to the file's folder.
+#pragma once
+
+#include <string>
+
+#include "common/log.h"
+#include "common/result.h"
+
+namespace tocsin::gateway {
+
+struct GatewayConfig {
+  std::string id;
+  std::string bundle;
+  std::string directory;
+  std::string database;
+  std::string client_endpoint;
+  std::string operator_endpoint;
+  int heartbeat_interval_ms = 1000;
+  int heartbeat_validity_ms = 5000;
+  int min_signatures = 1;
+  LogFormat log_format = LogFormat::kText;
+};
+
+Result<GatewayConfig> LoadGatewayConfig(const std::string& path);
+
+}  // namespace tocsin::gateway

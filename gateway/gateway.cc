@@ -1,0 +1,401 @@
+#include "gateway/gateway.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+
+#include "common/log.h"
+#include "protocol/directive.h"
+#include "protocol/receipts.h"
+#include "transport/zmq_support.h"
+
+namespace tocsin::gateway {
+namespace {
+
+Bytes ErrorEnvelope(const Error& error, const std::optional<protocol::DirectiveId>& reference) {
+  std::string message = error.ToString().substr(0, protocol::kMaxErrorTextBytes);
+  return protocol::EncodeUnsigned(
+      protocol::MessageType::kError,
+      protocol::EncodeErrorReply({protocol::ToWireError(error.code), reference, message}));
+}
+
+Bytes AcceptedEnvelope(const protocol::DirectiveId& id, protocol::AcceptedKind kind,
+                       UnixMillis at) {
+  return protocol::EncodeUnsigned(protocol::MessageType::kAccepted,
+                                  protocol::EncodeAccepted({id, kind, at}));
+}
+
+std::int64_t ModificationTime(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) {
+    return 0;
+  }
+  return static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec;
+}
+
+}  // namespace
+
+Gateway::Gateway(const GatewayConfig& config, const Clock& clock, pki::PrincipalBundle bundle,
+                 std::unique_ptr<Registry> registry, store::Ledger ledger)
+    : config_(config), clock_(clock), bundle_(std::move(bundle)),
+      registry_(std::move(registry)), ledger_(std::move(ledger)) {}
+
+Result<std::unique_ptr<Gateway>> Gateway::Create(const GatewayConfig& config, const Clock& clock) {
+  TOCSIN_RETURN_IF_ERROR(transport::CheckZmqCapabilities());
+  TOCSIN_ASSIGN_OR_RETURN(pki::PrincipalBundle bundle, pki::LoadBundle(config.bundle));
+  if (bundle.role != Role::kGateway || bundle.principal_id != config.id) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     config.bundle + " is not the bundle of gateway " + config.id);
+  }
+  TOCSIN_ASSIGN_OR_RETURN(std::unique_ptr<Registry> registry,
+                          Registry::Load(config.directory, config.bundle + "/root.crt", clock));
+  TOCSIN_ASSIGN_OR_RETURN(store::Ledger ledger, store::Ledger::Open(config.database));
+  std::unique_ptr<Gateway> gateway(
+      new Gateway(config, clock, std::move(bundle), std::move(registry), std::move(ledger)));
+  TOCSIN_RETURN_IF_ERROR(gateway->Start());
+  return gateway;
+}
+
+Status Gateway::Start() {
+  // The ZAP handler must exist before any server socket binds (SECURITY.md 2).
+  TOCSIN_ASSIGN_OR_RETURN(zap_, transport::ZapHandler::Start(context_, *registry_));
+  transport::ServerConfig agencies{config_.client_endpoint, std::string(kAgencyDomain), {}, 4096};
+  transport::ServerConfig operators{config_.operator_endpoint, std::string(kOperatorDomain), {}, 64};
+  TOCSIN_ASSIGN_OR_RETURN(client_socket_, transport::MakeCurveServer(
+                                              context_, agencies, bundle_.transport.secret()));
+  TOCSIN_ASSIGN_OR_RETURN(operator_socket_, transport::MakeCurveServer(
+                                                context_, operators, bundle_.transport.secret()));
+  crl_mtime_ = ModificationTime(config_.directory + "/crl.pem");
+  return {};
+}
+
+Status Gateway::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload) {
+  next_heartbeat_ = clock_.NowMillis();
+  while (!stop) {
+    UnixMillis now = clock_.NowMillis();
+    long wait = std::clamp<long>(static_cast<long>(next_heartbeat_ - now), 0, 200);
+    zmq::pollitem_t items[] = {{client_socket_.handle(), 0, ZMQ_POLLIN, 0},
+                               {operator_socket_.handle(), 0, ZMQ_POLLIN, 0}};
+    try {
+      zmq::poll(items, 2, std::chrono::milliseconds(wait));
+    } catch (const zmq::error_t& e) {
+      if (e.num() != EINTR) {
+        return MakeError(ErrorCode::kInternal, std::string("poll: ") + e.what());
+      }
+    }
+    // Drain both sockets on every turn: ZeroMQ wakes on edges, not levels.
+    TOCSIN_RETURN_IF_ERROR(DrainAgencies());
+    TOCSIN_RETURN_IF_ERROR(DrainOperators());
+    if (clock_.NowMillis() >= next_heartbeat_) {
+      SendHeartbeats();
+      next_heartbeat_ = clock_.NowMillis() + config_.heartbeat_interval_ms;
+    }
+    ReloadIfChanged(reload.exchange(false));
+  }
+  spdlog::info("stopping: {} directives accepted, {} receipts recorded, refused {} unauthorized, "
+               "{} malformed, {} invalid, ZAP refused {} handshakes",
+               counters_.directives_accepted, counters_.receipts_recorded,
+               counters_.refused_unauthorized, counters_.refused_malformed,
+               counters_.refused_invalid, zap_->refused());
+  return {};
+}
+
+void Gateway::Refuse(zmq::socket_t& socket, const transport::PeerMessage& message,
+                     const Error& error, const std::optional<protocol::DirectiveId>& reference) {
+  (error.code == ErrorCode::kMalformedMessage ? counters_.refused_malformed
+                                              : counters_.refused_invalid)++;
+  spdlog::warn("refused message from {}: {}", message.principal, error.ToString());
+  (void)transport::SendToPeer(socket, message.routing_id, ErrorEnvelope(error, reference));
+}
+
+Status Gateway::DrainAgencies() {
+  std::vector<PendingReceipt> batch;
+  for (;;) {
+    Result<std::optional<transport::PeerMessage>> message = transport::ReceiveFromPeer(client_socket_);
+    if (!message) {
+      ++counters_.refused_malformed;
+      spdlog::warn("agency endpoint: {}", message.error().ToString());
+      continue;
+    }
+    if (!message->has_value()) {
+      break;
+    }
+    TOCSIN_RETURN_IF_ERROR(HandleAgency(**message, batch));
+  }
+  return FlushReceipts(batch);
+}
+
+Status Gateway::HandleAgency(transport::PeerMessage& message, std::vector<PendingReceipt>& batch) {
+  // Authorize every message, not only the handshake (SECURITY.md 4).
+  if (!registry_->Active(message.principal, Role::kAgency)) {
+    ++counters_.refused_unauthorized;
+    routes_.erase(message.principal);
+    spdlog::warn("dropped message from {}: not an active agency", message.principal);
+    return {};
+  }
+  routes_[message.principal] = message.routing_id;
+  Result<protocol::Envelope> envelope = protocol::DecodeEnvelope(message.payload);
+  if (!envelope) {
+    Refuse(client_socket_, message, envelope.error());
+    return {};
+  }
+  switch (envelope->type) {
+    case protocol::MessageType::kHello: {
+      Result<protocol::Hello> hello = protocol::DecodeHello(envelope->body);
+      if (!hello || hello->agency != message.principal) {
+        Refuse(client_socket_, message,
+               hello ? Error{ErrorCode::kPermissionDenied, "hello names another agency"}
+                     : hello.error());
+        return {};
+      }
+      return CatchUp(message.principal);
+    }
+    case protocol::MessageType::kReceipt:
+    case protocol::MessageType::kAcknowledgement: {
+      Result<protocol::Receipt> receipt = protocol::VerifyReceipt(
+          message.payload, registry_->directory(), clock_.NowMillis(), config_.id);
+      if (receipt && receipt->agency != message.principal) {
+        receipt = MakeError(ErrorCode::kPermissionDenied, "receipt signed for another agency");
+      }
+      if (!receipt) {
+        Refuse(client_socket_, message, receipt.error());
+        return {};
+      }
+      batch.push_back({message.principal, std::move(*receipt), std::move(message.payload)});
+      return {};
+    }
+    default:
+      Refuse(client_socket_, message,
+             {ErrorCode::kMalformedMessage,
+              "unexpected " + std::string(protocol::MessageTypeName(envelope->type))});
+      return {};
+  }
+}
+
+Status Gateway::FlushReceipts(std::vector<PendingReceipt>& batch) {
+  if (batch.empty()) {
+    return {};
+  }
+  UnixMillis now = clock_.NowMillis();
+  std::vector<store::ReceiptRecord> records;
+  std::vector<Bytes> digests;
+  for (PendingReceipt& p : batch) {
+    const protocol::Receipt& r = p.receipt;
+    records.push_back({Bytes(r.directive_id.begin(), r.directive_id.end()), p.agency,
+                       r.kind == protocol::ReceiptKind::kAcknowledged, r.at, now, r.officer,
+                       std::move(p.wire)});
+    digests.emplace_back(r.directive_digest.begin(), r.directive_digest.end());
+  }
+  std::vector<std::pair<std::size_t, std::string>> refused;
+  // Group commit: one fsync for the whole batch, then the answers.
+  TOCSIN_ASSIGN_OR_RETURN(int changed, ledger_.RecordReceipts(records, digests, &refused));
+  counters_.receipts_recorded += static_cast<std::uint64_t>(changed);
+  std::size_t next_refused = 0;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const protocol::Receipt& r = batch[i].receipt;
+    auto route = routes_.find(batch[i].agency);
+    if (route == routes_.end()) {
+      continue;
+    }
+    if (next_refused < refused.size() && refused[next_refused].first == i) {
+      ++counters_.refused_invalid;
+      (void)transport::SendToPeer(client_socket_, route->second,
+                                  ErrorEnvelope({ErrorCode::kNotFound, refused[next_refused].second},
+                                                r.directive_id));
+      ++next_refused;
+      continue;
+    }
+    auto kind = r.kind == protocol::ReceiptKind::kAcknowledged ? protocol::AcceptedKind::kAcknowledgement
+                                                               : protocol::AcceptedKind::kReceipt;
+    (void)transport::SendToPeer(client_socket_, route->second, AcceptedEnvelope(r.directive_id, kind, now));
+  }
+  batch.clear();
+  return {};
+}
+
+Status Gateway::CatchUp(const std::string& agency) {
+  TOCSIN_ASSIGN_OR_RETURN(auto pending, ledger_.Undelivered(agency, clock_.NowMillis()));
+  std::vector<std::pair<Bytes, std::string>> sent;
+  for (const auto& [id, wire] : pending) {
+    if (!transport::SendToPeer(client_socket_, routes_[agency], wire)) {
+      break;  // the peer went away or its queue is full: the next hello resumes
+    }
+    sent.emplace_back(id, agency);
+  }
+  if (!pending.empty()) {
+    spdlog::info("{} connected: sent {} of {} undelivered directive(s)", agency, sent.size(),
+                 pending.size());
+  }
+  return ledger_.MarkSent(sent, clock_.NowMillis());
+}
+
+Status Gateway::DrainOperators() {
+  for (;;) {
+    Result<std::optional<transport::PeerMessage>> message =
+        transport::ReceiveFromPeer(operator_socket_);
+    if (!message) {
+      ++counters_.refused_malformed;
+      spdlog::warn("operator endpoint: {}", message.error().ToString());
+      continue;
+    }
+    if (!message->has_value()) {
+      return {};
+    }
+    TOCSIN_RETURN_IF_ERROR(HandleOperator(**message));
+  }
+}
+
+Status Gateway::HandleOperator(transport::PeerMessage& message) {
+  if (!registry_->Active(message.principal, Role::kOperator)) {
+    ++counters_.refused_unauthorized;
+    spdlog::warn("dropped message from {}: not an active operator", message.principal);
+    return {};
+  }
+  Result<protocol::Envelope> envelope = protocol::DecodeEnvelope(message.payload);
+  if (!envelope) {
+    Refuse(operator_socket_, message, envelope.error());
+    return {};
+  }
+  if (envelope->type == protocol::MessageType::kDirective) {
+    return Submit(message);
+  }
+  if (envelope->type == protocol::MessageType::kStatusRequest) {
+    return Report(message, *envelope);
+  }
+  Refuse(operator_socket_, message,
+         {ErrorCode::kMalformedMessage,
+          "unexpected " + std::string(protocol::MessageTypeName(envelope->type))});
+  return {};
+}
+
+Status Gateway::Submit(transport::PeerMessage& message) {
+  UnixMillis now = clock_.NowMillis();
+  protocol::DirectiveChecks checks{config_.id, now, static_cast<std::size_t>(config_.min_signatures)};
+  Result<protocol::VerifiedDirective> directive =
+      protocol::VerifyDirective(message.payload, registry_->directory(), checks);
+  if (directive && std::find(directive->signers.begin(), directive->signers.end(),
+                             message.principal) == directive->signers.end()) {
+    directive = MakeError(ErrorCode::kPermissionDenied,
+                          message.principal + " submitted a directive it did not sign");
+  }
+  for (std::size_t i = 0; directive && i < directive->header.recipients.size(); ++i) {
+    const std::string& agency = directive->header.recipients[i].agency;
+    if (!registry_->Active(agency, Role::kAgency)) {
+      directive = MakeError(ErrorCode::kNotFound, "recipient " + agency + " is not an active agency");
+    }
+  }
+  if (!directive) {
+    Refuse(operator_socket_, message, directive.error());
+    return {};
+  }
+  const protocol::DirectiveHeader& h = directive->header;
+  store::AcceptedDirective record{Bytes(h.id.begin(), h.id.end()), h.issuer, h.sequence,
+                                  static_cast<int>(h.severity), h.issued_at, h.expires_at,
+                                  h.ack_deadline, now,
+                                  Bytes(directive->digest.begin(), directive->digest.end()),
+                                  message.payload, {}};
+  for (const auto& r : h.recipients) {
+    record.recipients.push_back(r.agency);
+  }
+  Status accepted = ledger_.Accept(record);
+  if (!accepted) {
+    if (accepted.error().code != ErrorCode::kInvalidArgument) {
+      return accepted;  // the ledger failed: fatal
+    }
+    Refuse(operator_socket_, message, accepted.error(), h.id);
+    return {};
+  }
+  ++counters_.directives_accepted;
+  spdlog::info("accepted directive {} from {} (sequence {}) for {} agencies", HexEncode(h.id),
+               h.issuer, h.sequence, h.recipients.size());
+  (void)transport::SendToPeer(operator_socket_, message.routing_id,
+                              AcceptedEnvelope(h.id, protocol::AcceptedKind::kDirective, now));
+  return FanOut(*directive, message.payload);
+}
+
+Status Gateway::FanOut(const protocol::VerifiedDirective& directive, ByteView wire) {
+  std::vector<std::pair<Bytes, std::string>> sent;
+  Bytes id(directive.header.id.begin(), directive.header.id.end());
+  for (const auto& recipient : directive.header.recipients) {
+    auto route = routes_.find(recipient.agency);
+    if (route == routes_.end()) {
+      continue;  // offline: it gets the directive when it says hello
+    }
+    if (transport::SendToPeer(client_socket_, route->second, wire)) {
+      sent.emplace_back(id, recipient.agency);
+    } else {
+      routes_.erase(route);
+    }
+  }
+  return ledger_.MarkSent(sent, clock_.NowMillis());
+}
+
+Status Gateway::Report(transport::PeerMessage& message, const protocol::Envelope& envelope) {
+  Result<protocol::StatusRequest> request = protocol::DecodeStatusRequest(envelope.body);
+  if (!request) {
+    Refuse(operator_socket_, message, request.error());
+    return {};
+  }
+  Bytes id;
+  if (request->reference) {
+    id.assign(request->reference->begin(), request->reference->end());
+  }
+  TOCSIN_ASSIGN_OR_RETURN(std::vector<store::DeliveryRow> rows, ledger_.Deliveries(id));
+  std::vector<protocol::StatusRow> report;
+  for (const store::DeliveryRow& row : rows) {
+    if (report.size() == protocol::kMaxStatusRows || row.directive_id.size() != protocol::kDirectiveIdSize) {
+      break;
+    }
+    protocol::StatusRow out;
+    std::copy(row.directive_id.begin(), row.directive_id.end(), out.directive_id.begin());
+    out.agency = row.agency;
+    out.state = static_cast<std::uint8_t>(row.state);
+    out.sent_at = row.sent_at;
+    out.delivered_at = row.delivered_at;
+    out.acknowledged_at = row.acknowledged_at;
+    out.officer = row.officer.substr(0, protocol::kMaxOfficerBytes);
+    report.push_back(std::move(out));
+  }
+  (void)transport::SendToPeer(operator_socket_, message.routing_id,
+                              protocol::EncodeUnsigned(protocol::MessageType::kStatusReport,
+                                                       protocol::EncodeStatusReport(report)));
+  return {};
+}
+
+void Gateway::SendHeartbeats() {
+  UnixMillis now = clock_.NowMillis();
+  Bytes wire = protocol::SignHeartbeat(
+      {config_.id, ++heartbeat_sequence_, now, now + config_.heartbeat_validity_ms},
+      bundle_.signing);
+  for (auto it = routes_.begin(); it != routes_.end();) {
+    if (transport::SendToPeer(client_socket_, it->second, wire)) {
+      ++it;
+    } else {
+      it = routes_.erase(it);  // gone: it will say hello again
+    }
+  }
+}
+
+void Gateway::ReloadIfChanged(bool forced) {
+  UnixMillis now = clock_.NowMillis();
+  if (!forced && now < next_crl_check_) {
+    return;
+  }
+  next_crl_check_ = now + 1000;
+  std::int64_t mtime = ModificationTime(config_.directory + "/crl.pem");
+  if (!forced && mtime == crl_mtime_) {
+    return;
+  }
+  crl_mtime_ = mtime;
+  Result<std::size_t> loaded = registry_->Reload();
+  if (!loaded) {
+    spdlog::error("registry reload failed, keeping the previous one: {}", loaded.error().ToString());
+    return;
+  }
+  for (auto it = routes_.begin(); it != routes_.end();) {
+    it = registry_->Active(it->first, Role::kAgency) ? std::next(it) : routes_.erase(it);
+  }
+  spdlog::info("registry reloaded: {} active principals", *loaded);
+}
+
+}  // namespace tocsin::gateway

@@ -1,0 +1,70 @@
+// tocsin-gateway -- serves agencies and operators until SIGTERM or SIGINT;
+// SIGHUP reloads the registry (certificates and CRL).
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#include <atomic>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "common/log.h"
+#include "gateway/config.h"
+#include "gateway/gateway.h"
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+std::atomic<bool> g_reload{false};
+
+void OnSignal(int signal_number) {
+  if (signal_number == SIGHUP) {
+    g_reload = true;
+  } else {
+    g_stop = true;
+  }
+}
+
+// No core dumps: they would hold keys (SECURITY.md 19).
+void DisableCoreDumps() {
+  struct rlimit none {0, 0};
+  ::setrlimit(RLIMIT_CORE, &none);
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"tocsin-gateway: the Tocsin broker"};
+  std::string config_path;
+  app.add_option("--config", config_path, "gateway.toml")->required();
+  CLI11_PARSE(app, argc, argv);
+  DisableCoreDumps();
+
+  auto config = tocsin::gateway::LoadGatewayConfig(config_path);
+  if (!config) {
+    std::cerr << "tocsin-gateway: " << config.error().ToString() << "\n";
+    return 1;
+  }
+  tocsin::InitLogging("tocsin-gateway", config->log_format);
+  tocsin::SystemClock clock;
+  auto gateway = tocsin::gateway::Gateway::Create(*config, clock);
+  if (!gateway) {
+    spdlog::critical("cannot start: {}", gateway.error().ToString());
+    return 1;
+  }
+  struct sigaction action {};
+  action.sa_handler = OnSignal;
+  for (int signal_number : {SIGTERM, SIGINT, SIGHUP}) {
+    ::sigaction(signal_number, &action, nullptr);
+  }
+  spdlog::info("gateway {} serving agencies on {} and operators on {}", config->id,
+               (*gateway)->client_endpoint(), (*gateway)->operator_endpoint());
+  tocsin::Status served = (*gateway)->Run(g_stop, g_reload);
+  if (!served) {
+    spdlog::critical("stopping on a fatal error: {}", served.error().ToString());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,63 @@
+#include "gateway/registry.h"
+
+#include "pki/certificate.h"
+
+namespace tocsin::gateway {
+
+Result<std::unique_ptr<Registry>> Registry::Load(const std::string& public_dir,
+                                                 const std::string& root_path,
+                                                 const Clock& clock) {
+  std::unique_ptr<Registry> registry(new Registry(public_dir, root_path, clock));
+  TOCSIN_RETURN_IF_ERROR(registry->Reload());
+  return registry;
+}
+
+Result<std::size_t> Registry::Reload() {
+  TOCSIN_ASSIGN_OR_RETURN(crypto::X509Ptr root, pki::LoadCertificate(root_path_));
+  TOCSIN_ASSIGN_OR_RETURN(pki::CertificateDirectory directory,
+                          pki::CertificateDirectory::Open(public_dir_, std::move(root)));
+  std::map<Bytes, Principal> by_key;
+  std::map<std::string, Principal, std::less<>> by_id;
+  UnixMillis now = clock_.NowMillis();
+  for (const std::string& id : directory.PrincipalIds()) {
+    Result<pki::CertifiedKey> transport = directory.Resolve(id, pki::Purpose::kTransport, now);
+    Result<pki::CertifiedKey> signing = directory.Resolve(id, pki::Purpose::kSigning, now);
+    if (!transport || !signing) {
+      continue;  // revoked, expired or broken: not admitted
+    }
+    Principal principal{id, transport->role, transport->sector};
+    by_key[Bytes(transport->public_key.begin(), transport->public_key.end())] = principal;
+    by_id[id] = principal;
+  }
+  auto fresh = std::make_unique<pki::CertificateDirectory>(std::move(directory));
+  std::lock_guard<std::mutex> lock(mutex_);
+  by_transport_key_ = std::move(by_key);
+  by_id_ = std::move(by_id);
+  directory_ = std::move(fresh);
+  return by_id_.size();
+}
+
+std::optional<Principal> Registry::Active(std::string_view id, Role role) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto found = by_id_.find(id);
+  if (found == by_id_.end() || found->second.role != role) {
+    return std::nullopt;
+  }
+  return found->second;
+}
+
+std::optional<std::string> Registry::Authenticate(std::string_view domain,
+                                                  ByteView curve_public_key) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto found = by_transport_key_.find(Bytes(curve_public_key.begin(), curve_public_key.end()));
+  if (found == by_transport_key_.end()) {
+    return std::nullopt;
+  }
+  Role wanted = domain == kOperatorDomain ? Role::kOperator : Role::kAgency;
+  if ((domain != kOperatorDomain && domain != kAgencyDomain) || found->second.role != wanted) {
+    return std::nullopt;
+  }
+  return found->second.id;
+}
+
+}  // namespace tocsin::gateway

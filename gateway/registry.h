@@ -1,0 +1,65 @@
+// gateway/registry.h -- who may connect, and as whom.
+//
+// Built from the CA's published folder: every principal whose transport
+// certificate verifies against the pinned root and the current CRL. The ZAP
+// handler asks it (on its own thread) which principal owns a CURVE key; the
+// gateway's loop asks it, for every message, whether that principal is still
+// enrolled and unrevoked (SECURITY.md, items 2 and 4). Reload() picks up a
+// new CRL; a failed reload keeps the previous state.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "common/clock.h"
+#include "common/principal.h"
+#include "pki/directory.h"
+#include "transport/zap_handler.h"
+
+namespace tocsin::gateway {
+
+// ZAP domains of the gateway's two endpoints: the role each admits.
+inline constexpr std::string_view kAgencyDomain = "tocsin-agency";
+inline constexpr std::string_view kOperatorDomain = "tocsin-operator";
+
+struct Principal {
+  std::string id;
+  Role role = Role::kAgency;
+  std::optional<std::string> sector;
+};
+
+class Registry final : public transport::ZapAuthenticator {
+ public:
+  static Result<std::unique_ptr<Registry>> Load(const std::string& public_dir,
+                                                const std::string& root_path,
+                                                const Clock& clock);
+
+  // Re-reads certificates and the CRL. Returns the number of principals.
+  Result<std::size_t> Reload();
+
+  // The principal if it is enrolled, unrevoked and has `role`.
+  std::optional<Principal> Active(std::string_view id, Role role) const;
+
+  std::optional<std::string> Authenticate(std::string_view domain,
+                                          ByteView curve_public_key) override;
+
+  // Signature checks of directives and receipts. Main thread only.
+  pki::CertificateDirectory& directory() { return *directory_; }
+
+ private:
+  Registry(std::string public_dir, std::string root_path, const Clock& clock)
+      : public_dir_(std::move(public_dir)), root_path_(std::move(root_path)), clock_(clock) {}
+
+  std::string public_dir_;
+  std::string root_path_;
+  const Clock& clock_;
+  mutable std::mutex mutex_;  // guards the two maps; directory_ is main-thread only
+  std::map<Bytes, Principal> by_transport_key_;
+  std::map<std::string, Principal, std::less<>> by_id_;
+  std::unique_ptr<pki::CertificateDirectory> directory_;
+};
+
+}  // namespace tocsin::gateway

@@ -1,0 +1,222 @@
+#include "store/inbox.h"
+
+#include <cctype>
+
+namespace tocsin::store {
+namespace {
+
+constexpr std::string_view kSchemaV1 = R"sql(
+CREATE TABLE inbox (
+  seq                INTEGER PRIMARY KEY AUTOINCREMENT,
+  id                 BLOB NOT NULL UNIQUE,
+  hex_id             TEXT NOT NULL,
+  issuer             TEXT NOT NULL,
+  sequence           INTEGER NOT NULL,
+  severity           TEXT NOT NULL,
+  tlp                TEXT NOT NULL,
+  status             TEXT NOT NULL,
+  title              TEXT NOT NULL,
+  body               TEXT NOT NULL,
+  summary            TEXT NOT NULL,
+  issued_at          INTEGER NOT NULL,
+  expires_at         INTEGER NOT NULL,
+  ack_deadline       INTEGER NOT NULL,
+  received_at        INTEGER NOT NULL,
+  out_of_order       INTEGER NOT NULL,
+  digest             BLOB NOT NULL,
+  wire               BLOB NOT NULL,
+  receipt            BLOB NOT NULL,
+  receipt_confirmed  INTEGER NOT NULL DEFAULT 0,
+  acknowledged_at    INTEGER,
+  officer            TEXT NOT NULL DEFAULT '',
+  note               TEXT NOT NULL DEFAULT '',
+  acknowledgement    BLOB,
+  ack_confirmed      INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE issuer_marks (
+  issuer        TEXT PRIMARY KEY,
+  high_sequence INTEGER NOT NULL
+);
+)sql";
+
+constexpr std::string_view kColumns =
+    "id, issuer, sequence, severity, tlp, status, title, body, summary, issued_at, expires_at, "
+    "ack_deadline, received_at, out_of_order, digest, wire, receipt, receipt_confirmed, "
+    "acknowledged_at, officer, note, acknowledgement, ack_confirmed";
+
+InboxEntry ReadEntry(const Statement& q) {
+  InboxEntry e;
+  e.id = q.Blob(0);
+  e.issuer = q.Text(1);
+  e.sequence = static_cast<std::uint64_t>(q.Int(2));
+  e.severity = q.Text(3);
+  e.tlp = q.Text(4);
+  e.status = q.Text(5);
+  e.title = q.Text(6);
+  e.body = q.Text(7);
+  e.summary = q.Text(8);
+  e.issued_at = q.Int(9);
+  e.expires_at = q.Int(10);
+  e.ack_deadline = q.Int(11);
+  e.received_at = q.Int(12);
+  e.out_of_order = q.Int(13) != 0;
+  e.digest = q.Blob(14);
+  e.wire = q.Blob(15);
+  e.receipt = q.Blob(16);
+  e.receipt_confirmed = q.Int(17) != 0;
+  if (!q.IsNull(18)) {
+    e.acknowledged_at = q.Int(18);
+  }
+  e.officer = q.Text(19);
+  e.note = q.Text(20);
+  e.acknowledgement = q.Blob(21);
+  e.acknowledgement_confirmed = q.Int(22) != 0;
+  return e;
+}
+
+}  // namespace
+
+Result<Inbox> Inbox::Open(const std::string& path) {
+  TOCSIN_ASSIGN_OR_RETURN(Database db, Database::Open(path, {kSchemaV1}));
+  return Inbox(std::move(db));
+}
+
+Result<bool> Inbox::Add(const InboxEntry& e) {
+  TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(db_));
+  TOCSIN_ASSIGN_OR_RETURN(Statement seen, db_.Prepare("SELECT 1 FROM inbox WHERE id=?"));
+  seen.Bind(1, e.id);
+  TOCSIN_ASSIGN_OR_RETURN(bool duplicate, seen.Step());
+  if (duplicate) {
+    return false;
+  }
+  TOCSIN_ASSIGN_OR_RETURN(Statement insert, db_.Prepare(
+      "INSERT INTO inbox (id, hex_id, issuer, sequence, severity, tlp, status, title, body, "
+      "summary, issued_at, expires_at, ack_deadline, received_at, out_of_order, digest, wire, "
+      "receipt) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+  insert.Bind(1, e.id).Bind(2, HexEncode(e.id)).Bind(3, e.issuer)
+      .Bind(4, static_cast<std::int64_t>(e.sequence)).Bind(5, e.severity).Bind(6, e.tlp)
+      .Bind(7, e.status).Bind(8, e.title).Bind(9, e.body).Bind(10, e.summary)
+      .Bind(11, e.issued_at).Bind(12, e.expires_at).Bind(13, e.ack_deadline)
+      .Bind(14, e.received_at).Bind(15, std::int64_t{e.out_of_order}).Bind(16, e.digest)
+      .Bind(17, e.wire).Bind(18, e.receipt);
+  TOCSIN_RETURN_IF_ERROR(insert.Run());
+  TOCSIN_ASSIGN_OR_RETURN(Statement mark, db_.Prepare(
+      "INSERT INTO issuer_marks VALUES (?, ?) ON CONFLICT(issuer) DO UPDATE SET "
+      "high_sequence=MAX(high_sequence, excluded.high_sequence)"));
+  mark.Bind(1, e.issuer).Bind(2, static_cast<std::int64_t>(e.sequence));
+  TOCSIN_RETURN_IF_ERROR(mark.Run());
+  TOCSIN_RETURN_IF_ERROR(transaction.Commit());
+  return true;
+}
+
+Result<std::vector<InboxEntry>> Inbox::Query(std::string_view where, ByteView key) {
+  std::string sql = "SELECT " + std::string(kColumns) + " FROM inbox " + std::string(where);
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(sql));
+  if (!key.empty()) {
+    q.Bind(1, key);
+  }
+  std::vector<InboxEntry> out;
+  for (;;) {
+    TOCSIN_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) {
+      return out;
+    }
+    out.push_back(ReadEntry(q));
+  }
+}
+
+Result<std::optional<InboxEntry>> Inbox::Find(ByteView id) {
+  TOCSIN_ASSIGN_OR_RETURN(std::vector<InboxEntry> rows, Query("WHERE id=?", id));
+  if (rows.empty()) {
+    return std::optional<InboxEntry>();
+  }
+  return std::optional<InboxEntry>(std::move(rows.front()));
+}
+
+Result<std::optional<InboxEntry>> Inbox::FindByHexPrefix(std::string_view prefix) {
+  bool hex = prefix.find_first_not_of("0123456789abcdefABCDEF") == std::string_view::npos;
+  if (prefix.size() < 8 || prefix.size() > 32 || !hex) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "a directive id is 8 to 32 hex characters (a unique prefix is enough)");
+  }
+  std::string lower;
+  for (char c : prefix) {
+    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare("SELECT id FROM inbox WHERE substr(hex_id, 1, ?) = ?"));
+  q.Bind(1, static_cast<std::int64_t>(lower.size())).Bind(2, lower);
+  std::vector<Bytes> ids;
+  for (;;) {
+    TOCSIN_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) {
+      break;
+    }
+    ids.push_back(q.Blob(0));
+  }
+  if (ids.size() > 1) {
+    return MakeError(ErrorCode::kInvalidArgument, "id prefix '" + lower + "' is ambiguous");
+  }
+  if (ids.empty()) {
+    return std::optional<InboxEntry>();
+  }
+  return Find(ids.front());
+}
+
+Result<std::vector<InboxEntry>> Inbox::List() { return Query("ORDER BY seq", {}); }
+
+Result<std::optional<std::uint64_t>> Inbox::IssuerMark(std::string_view issuer) {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q,
+                          db_.Prepare("SELECT high_sequence FROM issuer_marks WHERE issuer=?"));
+  q.Bind(1, issuer);
+  TOCSIN_ASSIGN_OR_RETURN(bool found, q.Step());
+  if (!found) {
+    return std::optional<std::uint64_t>();
+  }
+  return std::optional<std::uint64_t>(static_cast<std::uint64_t>(q.Int(0)));
+}
+
+Status Inbox::Acknowledge(ByteView id, UnixMillis at, std::string_view officer,
+                          std::string_view note, ByteView wire) {
+  TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(db_));
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
+      "SELECT acknowledged_at IS NOT NULL FROM inbox WHERE id=?"));
+  q.Bind(1, id);
+  TOCSIN_ASSIGN_OR_RETURN(bool found, q.Step());
+  if (!found) {
+    return MakeError(ErrorCode::kNotFound, "no directive " + HexEncode(id) + " in the inbox");
+  }
+  if (q.Int(0) != 0) {
+    return MakeError(ErrorCode::kInvalidArgument, "directive " + HexEncode(id) +
+                                                      " is already acknowledged");
+  }
+  TOCSIN_ASSIGN_OR_RETURN(Statement update, db_.Prepare(
+      "UPDATE inbox SET acknowledged_at=?, officer=?, note=?, acknowledgement=? WHERE id=?"));
+  update.Bind(1, at).Bind(2, officer).Bind(3, note).Bind(4, wire).Bind(5, id);
+  TOCSIN_RETURN_IF_ERROR(update.Run());
+  return transaction.Commit();
+}
+
+Status Inbox::Confirm(ByteView id, bool acknowledgement) {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
+      acknowledgement ? "UPDATE inbox SET ack_confirmed=1 WHERE id=? AND acknowledgement IS NOT NULL"
+                      : "UPDATE inbox SET receipt_confirmed=1 WHERE id=?"));
+  q.Bind(1, id);
+  return q.Run();
+}
+
+Result<std::vector<Unconfirmed>> Inbox::ListUnconfirmed() {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
+      "SELECT id, 0, receipt FROM inbox WHERE receipt_confirmed=0 "
+      "UNION ALL SELECT id, 1, acknowledgement FROM inbox "
+      "WHERE acknowledgement IS NOT NULL AND ack_confirmed=0"));
+  std::vector<Unconfirmed> out;
+  for (;;) {
+    TOCSIN_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) {
+      return out;
+    }
+    out.push_back({q.Blob(0), q.Int(1) != 0, q.Blob(2)});
+  }
+}
+
+}  // namespace tocsin::store

@@ -1,0 +1,84 @@
+// store/inbox.h -- an agency client's durable inbox.
+//
+// Holds every directive the agency verified and opened, the signed receipt it
+// returned, the officer's signed acknowledgement, and whether the gateway has
+// confirmed each. Also the seen ids and per-issuer high-water marks that make
+// replays harmless across restarts (SECURITY.md, item 14). Every method that
+// returns OK has committed with synchronous=FULL.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/clock.h"
+#include "common/result.h"
+#include "store/sqlite.h"
+
+namespace tocsin::store {
+
+struct InboxEntry {
+  Bytes id;
+  std::string issuer;
+  std::uint64_t sequence = 0;
+  std::string severity;
+  std::string tlp;
+  std::string status;
+  std::string title;
+  std::string body;
+  std::string summary;
+  UnixMillis issued_at = 0;
+  UnixMillis expires_at = 0;
+  UnixMillis ack_deadline = 0;
+  UnixMillis received_at = 0;
+  bool out_of_order = false;   // arrived after a higher sequence of its issuer
+  Bytes digest;
+  Bytes wire;                  // the directive as received
+  Bytes receipt;               // our signed delivery receipt
+  bool receipt_confirmed = false;
+  std::optional<UnixMillis> acknowledged_at;
+  std::string officer;
+  std::string note;
+  Bytes acknowledgement;       // our signed acknowledgement, once made
+  bool acknowledgement_confirmed = false;
+};
+
+// An outgoing message the gateway has not confirmed yet.
+struct Unconfirmed {
+  Bytes id;
+  bool acknowledgement = false;
+  Bytes wire;
+};
+
+class Inbox {
+ public:
+  static Result<Inbox> Open(const std::string& path);
+
+  // Stores a new entry (its receipt included). Returns false, storing
+  // nothing, when the id is already in the inbox.
+  Result<bool> Add(const InboxEntry& entry);
+
+  Result<std::optional<InboxEntry>> Find(ByteView id);
+  // Finds by a unique prefix of the hex id (at least 8 characters).
+  Result<std::optional<InboxEntry>> FindByHexPrefix(std::string_view prefix);
+  Result<std::vector<InboxEntry>> List();
+
+  // The highest sequence seen from `issuer`, if any.
+  Result<std::optional<std::uint64_t>> IssuerMark(std::string_view issuer);
+
+  // Records the officer's acknowledgement. kInvalidArgument if already
+  // acknowledged, kNotFound for an unknown id.
+  Status Acknowledge(ByteView id, UnixMillis at, std::string_view officer,
+                     std::string_view note, ByteView wire);
+
+  Status Confirm(ByteView id, bool acknowledgement);
+  Result<std::vector<Unconfirmed>> ListUnconfirmed();
+
+ private:
+  explicit Inbox(Database db) : db_(std::move(db)) {}
+  Result<std::vector<InboxEntry>> Query(std::string_view where, ByteView key);
+  Database db_;
+};
+
+}  // namespace tocsin::store

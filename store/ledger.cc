@@ -1,0 +1,232 @@
+#include "store/ledger.h"
+
+namespace tocsin::store {
+namespace {
+
+constexpr std::string_view kSchemaV1 = R"sql(
+CREATE TABLE directives (
+  seq          INTEGER PRIMARY KEY AUTOINCREMENT,  -- acceptance order
+  id           BLOB NOT NULL UNIQUE,
+  issuer       TEXT NOT NULL,
+  sequence     INTEGER NOT NULL,
+  severity     INTEGER NOT NULL,
+  issued_at    INTEGER NOT NULL,
+  expires_at   INTEGER NOT NULL,
+  ack_deadline INTEGER NOT NULL,
+  accepted_at  INTEGER NOT NULL,
+  digest       BLOB NOT NULL,
+  wire         BLOB NOT NULL
+);
+CREATE TABLE deliveries (
+  directive_id    BLOB NOT NULL REFERENCES directives(id),
+  agency          TEXT NOT NULL,
+  state           INTEGER NOT NULL DEFAULT 0,
+  sent_at         INTEGER,
+  delivered_at    INTEGER,
+  acknowledged_at INTEGER,
+  officer         TEXT,
+  PRIMARY KEY (directive_id, agency)
+);
+CREATE INDEX deliveries_by_agency ON deliveries(agency, state);
+CREATE TABLE receipts (
+  directive_id BLOB NOT NULL,
+  agency       TEXT NOT NULL,
+  kind         INTEGER NOT NULL,   -- 0 delivered, 1 acknowledged
+  signed_at    INTEGER NOT NULL,
+  recorded_at  INTEGER NOT NULL,
+  wire         BLOB NOT NULL,
+  PRIMARY KEY (directive_id, agency, kind)
+);
+CREATE TABLE issuer_sequences (
+  issuer        TEXT PRIMARY KEY,
+  last_sequence INTEGER NOT NULL
+);
+)sql";
+
+std::optional<UnixMillis> OptionalTime(const Statement& row, int column) {
+  return row.IsNull(column) ? std::nullopt : std::optional<UnixMillis>(row.Int(column));
+}
+
+}  // namespace
+
+std::string_view DeliveryStateName(DeliveryState state) {
+  switch (state) {
+    case DeliveryState::kPending: return "pending";
+    case DeliveryState::kSent: return "sent";
+    case DeliveryState::kDelivered: return "delivered";
+    case DeliveryState::kAcknowledged: return "acknowledged";
+  }
+  return "unknown";
+}
+
+Result<Ledger> Ledger::Open(const std::string& path) {
+  TOCSIN_ASSIGN_OR_RETURN(Database db, Database::Open(path, {kSchemaV1}));
+  return Ledger(std::move(db));
+}
+
+Status Ledger::Accept(const AcceptedDirective& d) {
+  TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(db_));
+  TOCSIN_ASSIGN_OR_RETURN(Statement last,
+                          db_.Prepare("SELECT last_sequence FROM issuer_sequences WHERE issuer=?"));
+  last.Bind(1, d.issuer);
+  TOCSIN_ASSIGN_OR_RETURN(bool known, last.Step());
+  if (known && static_cast<std::uint64_t>(last.Int(0)) >= d.sequence) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "replay: sequence " + std::to_string(d.sequence) + " of " + d.issuer +
+                         " is not above " + std::to_string(last.Int(0)));
+  }
+  TOCSIN_ASSIGN_OR_RETURN(Statement seen, db_.Prepare("SELECT 1 FROM directives WHERE id=?"));
+  seen.Bind(1, d.id);
+  TOCSIN_ASSIGN_OR_RETURN(bool duplicate, seen.Step());
+  if (duplicate) {
+    return MakeError(ErrorCode::kInvalidArgument, "replay: directive id already accepted");
+  }
+  TOCSIN_ASSIGN_OR_RETURN(Statement insert, db_.Prepare(
+      "INSERT INTO directives (id, issuer, sequence, severity, issued_at, expires_at, "
+      "ack_deadline, accepted_at, digest, wire) VALUES (?,?,?,?,?,?,?,?,?,?)"));
+  insert.Bind(1, d.id).Bind(2, d.issuer).Bind(3, static_cast<std::int64_t>(d.sequence))
+      .Bind(4, static_cast<std::int64_t>(d.severity)).Bind(5, d.issued_at).Bind(6, d.expires_at)
+      .Bind(7, d.ack_deadline).Bind(8, d.accepted_at).Bind(9, d.digest).Bind(10, d.wire);
+  TOCSIN_RETURN_IF_ERROR(insert.Run());
+  TOCSIN_ASSIGN_OR_RETURN(Statement delivery, db_.Prepare(
+      "INSERT INTO deliveries (directive_id, agency) VALUES (?, ?)"));
+  for (const std::string& agency : d.recipients) {
+    delivery.Reset();
+    delivery.Bind(1, d.id).Bind(2, agency);
+    TOCSIN_RETURN_IF_ERROR(delivery.Run());
+  }
+  TOCSIN_ASSIGN_OR_RETURN(Statement mark, db_.Prepare(
+      "INSERT INTO issuer_sequences VALUES (?, ?) "
+      "ON CONFLICT(issuer) DO UPDATE SET last_sequence=excluded.last_sequence"));
+  mark.Bind(1, d.issuer).Bind(2, static_cast<std::int64_t>(d.sequence));
+  TOCSIN_RETURN_IF_ERROR(mark.Run());
+  return transaction.Commit();
+}
+
+Result<std::optional<AcceptedDirective>> Ledger::Find(ByteView id) {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
+      "SELECT issuer, sequence, severity, issued_at, expires_at, ack_deadline, accepted_at, "
+      "digest, wire FROM directives WHERE id=?"));
+  q.Bind(1, id);
+  TOCSIN_ASSIGN_OR_RETURN(bool found, q.Step());
+  if (!found) {
+    return std::optional<AcceptedDirective>();
+  }
+  AcceptedDirective d{Bytes(id.begin(), id.end()), q.Text(0),
+                      static_cast<std::uint64_t>(q.Int(1)), static_cast<int>(q.Int(2)),
+                      q.Int(3), q.Int(4), q.Int(5), q.Int(6), q.Blob(7), q.Blob(8), {}};
+  TOCSIN_ASSIGN_OR_RETURN(Statement r, db_.Prepare(
+      "SELECT agency FROM deliveries WHERE directive_id=? ORDER BY agency"));
+  r.Bind(1, id);
+  for (;;) {
+    TOCSIN_ASSIGN_OR_RETURN(bool row, r.Step());
+    if (!row) {
+      break;
+    }
+    d.recipients.push_back(r.Text(0));
+  }
+  return std::optional<AcceptedDirective>(std::move(d));
+}
+
+Result<std::vector<std::pair<Bytes, Bytes>>> Ledger::Undelivered(std::string_view agency,
+                                                                 UnixMillis now) {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
+      "SELECT d.id, d.wire FROM deliveries v JOIN directives d ON d.id = v.directive_id "
+      "WHERE v.agency=? AND v.state < 2 AND d.expires_at > ? ORDER BY d.seq"));
+  q.Bind(1, agency).Bind(2, now);
+  std::vector<std::pair<Bytes, Bytes>> out;
+  for (;;) {
+    TOCSIN_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) {
+      return out;
+    }
+    out.emplace_back(q.Blob(0), q.Blob(1));
+  }
+}
+
+Status Ledger::MarkSent(const std::vector<std::pair<Bytes, std::string>>& sent, UnixMillis at) {
+  if (sent.empty()) {
+    return {};
+  }
+  TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(db_));
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
+      "UPDATE deliveries SET state=1, sent_at=? WHERE directive_id=? AND agency=? AND state=0"));
+  for (const auto& [id, agency] : sent) {
+    q.Reset();
+    q.Bind(1, at).Bind(2, id).Bind(3, agency);
+    TOCSIN_RETURN_IF_ERROR(q.Run());
+  }
+  return transaction.Commit();
+}
+
+Result<int> Ledger::RecordReceipts(const std::vector<ReceiptRecord>& receipts,
+                                   const std::vector<Bytes>& digests,
+                                   std::vector<std::pair<std::size_t, std::string>>* out_refused) {
+  TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(db_));
+  TOCSIN_ASSIGN_OR_RETURN(Statement find, db_.Prepare(
+      "SELECT d.digest, v.state FROM deliveries v JOIN directives d ON d.id = v.directive_id "
+      "WHERE v.directive_id=? AND v.agency=?"));
+  TOCSIN_ASSIGN_OR_RETURN(Statement keep, db_.Prepare(
+      "INSERT OR IGNORE INTO receipts VALUES (?, ?, ?, ?, ?, ?)"));
+  TOCSIN_ASSIGN_OR_RETURN(Statement delivered, db_.Prepare(
+      "UPDATE deliveries SET state=MAX(state, 2), delivered_at=COALESCE(delivered_at, ?) "
+      "WHERE directive_id=? AND agency=?"));
+  TOCSIN_ASSIGN_OR_RETURN(Statement acknowledged, db_.Prepare(
+      "UPDATE deliveries SET state=3, acknowledged_at=?, officer=?, "
+      "delivered_at=COALESCE(delivered_at, ?) WHERE directive_id=? AND agency=? AND state < 3"));
+  int changed = 0;
+  for (std::size_t i = 0; i < receipts.size(); ++i) {
+    const ReceiptRecord& r = receipts[i];
+    find.Reset();
+    find.Bind(1, r.directive_id).Bind(2, r.agency);
+    TOCSIN_ASSIGN_OR_RETURN(bool known, find.Step());
+    if (!known || find.Blob(0) != digests[i]) {
+      if (out_refused != nullptr) {
+        out_refused->push_back({i, known ? "digest does not match the accepted directive"
+                                         : "no such delivery"});
+      }
+      continue;
+    }
+    int before = static_cast<int>(find.Int(1));
+    keep.Reset();
+    keep.Bind(1, r.directive_id).Bind(2, r.agency).Bind(3, std::int64_t{r.acknowledgement})
+        .Bind(4, r.at).Bind(5, r.recorded_at).Bind(6, r.wire);
+    TOCSIN_RETURN_IF_ERROR(keep.Run());
+    Statement& update = r.acknowledgement ? acknowledged : delivered;
+    update.Reset();
+    if (r.acknowledgement) {
+      update.Bind(1, r.at).Bind(2, r.officer).Bind(3, r.recorded_at).Bind(4, r.directive_id)
+          .Bind(5, r.agency);
+    } else {
+      update.Bind(1, r.recorded_at).Bind(2, r.directive_id).Bind(3, r.agency);
+    }
+    TOCSIN_RETURN_IF_ERROR(update.Run());
+    if (before < (r.acknowledgement ? 3 : 2)) {
+      ++changed;
+    }
+  }
+  TOCSIN_RETURN_IF_ERROR(transaction.Commit());
+  return changed;
+}
+
+Result<std::vector<DeliveryRow>> Ledger::Deliveries(ByteView id) {
+  std::string sql =
+      "SELECT v.directive_id, v.agency, v.state, v.sent_at, v.delivered_at, v.acknowledged_at, "
+      "COALESCE(v.officer, '') FROM deliveries v JOIN directives d ON d.id = v.directive_id ";
+  sql += id.empty() ? "ORDER BY d.seq DESC, v.agency" : "WHERE v.directive_id=? ORDER BY v.agency";
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(sql));
+  if (!id.empty()) {
+    q.Bind(1, id);
+  }
+  std::vector<DeliveryRow> out;
+  for (;;) {
+    TOCSIN_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) {
+      return out;
+    }
+    out.push_back({q.Blob(0), q.Text(1), static_cast<DeliveryState>(q.Int(2)), OptionalTime(q, 3),
+                   OptionalTime(q, 4), OptionalTime(q, 5), q.Text(6)});
+  }
+}
+
+}  // namespace tocsin::store

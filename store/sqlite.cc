@@ -1,0 +1,173 @@
+#include "store/sqlite.h"
+
+#include <sys/stat.h>
+
+namespace tocsin::store {
+namespace {
+
+tl::unexpected<Error> SqliteError(sqlite3* db, std::string_view what) {
+  std::string message = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
+  return MakeError(ErrorCode::kIoError, std::string(what) + ": " + message);
+}
+
+}  // namespace
+
+Result<Database> Database::Open(const std::string& path,
+                                const std::vector<std::string_view>& migrations) {
+  sqlite3* raw = nullptr;
+  mode_t old_mask = ::umask(077);
+  int rc = sqlite3_open_v2(path.c_str(), &raw,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                           nullptr);
+  ::umask(old_mask);
+  DatabasePtr db(raw);  // owned even on failure
+  if (rc != SQLITE_OK) {
+    return SqliteError(raw, "open " + path);
+  }
+  Database database(std::move(db), path);
+  sqlite3_busy_timeout(database.handle(), 5000);
+  TOCSIN_RETURN_IF_ERROR(database.Execute(
+      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
+  TOCSIN_ASSIGN_OR_RETURN(Statement version, database.Prepare("PRAGMA user_version"));
+  TOCSIN_RETURN_IF_ERROR(version.Step());
+  std::size_t current = static_cast<std::size_t>(version.Int(0));
+  if (current > migrations.size()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     path + " has schema version " + std::to_string(current) +
+                         ", newer than this build knows (" + std::to_string(migrations.size()) + ")");
+  }
+  for (std::size_t i = current; i < migrations.size(); ++i) {
+    TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(database));
+    TOCSIN_RETURN_IF_ERROR(database.Execute(migrations[i]));
+    TOCSIN_RETURN_IF_ERROR(
+        database.Execute("PRAGMA user_version=" + std::to_string(i + 1)));
+    TOCSIN_RETURN_IF_ERROR(transaction.Commit());
+  }
+  return database;
+}
+
+tl::unexpected<Error> Database::Failure(std::string_view what) {
+  return SqliteError(db_.get(), what);
+}
+
+Status Database::Execute(std::string_view sql) {
+  std::string text(sql);
+  char* message = nullptr;
+  if (sqlite3_exec(db_.get(), text.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+    std::string why = message != nullptr ? message : "unknown";
+    sqlite3_free(message);
+    return MakeError(ErrorCode::kIoError, path_ + ": " + why);
+  }
+  return {};
+}
+
+Result<Statement> Database::Prepare(std::string_view sql) {
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db_.get(), sql.data(), static_cast<int>(sql.size()), &raw, nullptr) !=
+      SQLITE_OK) {
+    return Failure("prepare");
+  }
+  return Statement(db_.get(), StatementPtr(raw));
+}
+
+Status Database::Begin() { return Execute("BEGIN IMMEDIATE"); }
+Status Database::Commit() { return Execute("COMMIT"); }
+void Database::Rollback() { (void)Execute("ROLLBACK"); }
+
+Statement& Statement::Bind(int index, std::int64_t value) {
+  int rc = sqlite3_bind_int64(statement_.get(), index, value);
+  bind_error_ = bind_error_ != SQLITE_OK ? bind_error_ : rc;
+  return *this;
+}
+
+Statement& Statement::Bind(int index, std::string_view text) {
+  int rc = sqlite3_bind_text(statement_.get(), index, text.data(), static_cast<int>(text.size()),
+                             SQLITE_TRANSIENT);
+  bind_error_ = bind_error_ != SQLITE_OK ? bind_error_ : rc;
+  return *this;
+}
+
+Statement& Statement::Bind(int index, ByteView blob) {
+  int rc = sqlite3_bind_blob(statement_.get(), index, blob.data(), static_cast<int>(blob.size()),
+                             SQLITE_TRANSIENT);
+  bind_error_ = bind_error_ != SQLITE_OK ? bind_error_ : rc;
+  return *this;
+}
+
+Statement& Statement::BindNull(int index) {
+  int rc = sqlite3_bind_null(statement_.get(), index);
+  bind_error_ = bind_error_ != SQLITE_OK ? bind_error_ : rc;
+  return *this;
+}
+
+Result<bool> Statement::Step() {
+  if (bind_error_ != SQLITE_OK) {
+    return MakeError(ErrorCode::kInternal, std::string("bind: ") + sqlite3_errstr(bind_error_));
+  }
+  int rc = sqlite3_step(statement_.get());
+  if (rc == SQLITE_ROW) {
+    return true;
+  }
+  if (rc == SQLITE_DONE) {
+    return false;
+  }
+  return SqliteError(db_, "step");
+}
+
+Status Statement::Run() {
+  for (;;) {
+    TOCSIN_ASSIGN_OR_RETURN(bool row, Step());
+    if (!row) {
+      return {};
+    }
+  }
+}
+
+void Statement::Reset() {
+  sqlite3_reset(statement_.get());
+  sqlite3_clear_bindings(statement_.get());
+  bind_error_ = SQLITE_OK;
+}
+
+std::int64_t Statement::Int(int column) const {
+  return sqlite3_column_int64(statement_.get(), column);
+}
+
+std::string Statement::Text(int column) const {
+  const unsigned char* text = sqlite3_column_text(statement_.get(), column);
+  int size = sqlite3_column_bytes(statement_.get(), column);
+  return text != nullptr ? std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(size))
+                         : std::string();
+}
+
+Bytes Statement::Blob(int column) const {
+  const auto* data = static_cast<const std::uint8_t*>(sqlite3_column_blob(statement_.get(), column));
+  int size = sqlite3_column_bytes(statement_.get(), column);
+  return data != nullptr ? Bytes(data, data + size) : Bytes();
+}
+
+bool Statement::IsNull(int column) const {
+  return sqlite3_column_type(statement_.get(), column) == SQLITE_NULL;
+}
+
+Result<Transaction> Transaction::Begin(Database& db) {
+  TOCSIN_RETURN_IF_ERROR(db.Begin());
+  return Transaction(db);
+}
+
+Transaction::~Transaction() {
+  if (!done_) {
+    db_->Rollback();
+  }
+}
+
+Status Transaction::Commit() {
+  done_ = true;
+  Status committed = db_->Commit();
+  if (!committed) {
+    db_->Rollback();
+  }
+  return committed;
+}
+
+}  // namespace tocsin::store

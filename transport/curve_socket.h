@@ -1,0 +1,74 @@
+// transport/curve_socket.h -- CURVE sockets configured the one safe way, and
+// moving whole messages. Frames are moved, never parsed.
+//
+// Servers are ROUTER sockets: CURVE server, ZAP domain set and enforced (a
+// dead ZAP handler then refuses everyone), ROUTER_MANDATORY, bounded message
+// size, HWMs and handshake time, ZMTP heartbeats, linger 0. Clients are DEALER
+// sockets that pin the server's public key (SECURITY.md, items 1 to 8).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <zmq.hpp>
+
+#include "common/bytes.h"
+#include "common/result.h"
+
+namespace tocsin::transport {
+
+struct SocketLimits {
+  std::int64_t max_message_bytes = (1 << 20) + 4096;  // envelope + CURVE overhead
+  int handshake_ms = 3000;
+  int heartbeat_interval_ms = 500;   // ZMTP PING
+  int heartbeat_timeout_ms = 1500;   // a silent peer is dropped after this
+  int high_water_mark = 10000;
+};
+
+struct ServerConfig {
+  std::string endpoint;   // tcp://ADDRESS:PORT (explicit address; port may be *)
+  std::string zap_domain; // passed to the ZAP handler: which roles may connect
+  SocketLimits limits;
+  int backlog = 4096;
+};
+
+// Creates and binds a CURVE ROUTER. `secret_key` is the server's 32-byte
+// transport key; libzmq copies it, and the caller wipes its own.
+Result<zmq::socket_t> MakeCurveServer(zmq::context_t& context, const ServerConfig& config,
+                                      ByteView secret_key);
+
+struct ClientConfig {
+  std::string endpoint;
+  Bytes server_public_key;  // pinned, 32 bytes
+  SocketLimits limits;
+  int reconnect_ms = 100;
+  int reconnect_max_ms = 3000;
+};
+
+// Creates and connects a CURVE DEALER with the client's key pair.
+Result<zmq::socket_t> MakeCurveClient(zmq::context_t& context, const ClientConfig& config,
+                                      ByteView public_key, ByteView secret_key);
+
+// A message received on a server socket. `principal` is the ZAP User-Id, the
+// only identity the gateway trusts; `routing_id` stays inside the process.
+struct PeerMessage {
+  Bytes routing_id;
+  std::string principal;
+  Bytes payload;
+};
+
+// Receives one message without blocking; nullopt when none is waiting.
+// A message of any shape other than [routing id, payload] is drained and
+// reported as kMalformedMessage (with its principal, when known).
+Result<std::optional<PeerMessage>> ReceiveFromPeer(zmq::socket_t& router);
+
+// Sends `payload` to the peer behind `routing_id`. kUnavailable when that
+// peer is gone (ROUTER_MANDATORY) or its queue is full.
+Status SendToPeer(zmq::socket_t& router, ByteView routing_id, ByteView payload);
+
+// DEALER side: one frame each way.
+Result<std::optional<Bytes>> ReceiveFromServer(zmq::socket_t& dealer);
+Status SendToServer(zmq::socket_t& dealer, ByteView payload);
+
+}  // namespace tocsin::transport

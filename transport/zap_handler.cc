@@ -1,0 +1,79 @@
+#include "transport/zap_handler.h"
+
+#include <vector>
+
+#include <zmq_addon.hpp>
+
+namespace tocsin::transport {
+namespace {
+
+constexpr const char* kZapEndpoint = "inproc://zeromq.zap.01";
+
+std::string Text(const zmq::message_t& frame) { return frame.to_string(); }
+
+}  // namespace
+
+Result<std::unique_ptr<ZapHandler>> ZapHandler::Start(zmq::context_t& context,
+                                                      ZapAuthenticator& authenticator) {
+  std::unique_ptr<ZapHandler> handler;
+  try {
+    zmq::socket_t socket(context, zmq::socket_type::rep);
+    socket.set(zmq::sockopt::linger, 0);
+    socket.bind(kZapEndpoint);
+    handler.reset(new ZapHandler(std::move(socket), authenticator));
+  } catch (const zmq::error_t& e) {
+    return MakeError(ErrorCode::kUnavailable, std::string("cannot start ZAP handler: ") + e.what());
+  }
+  handler->thread_ = std::thread([raw = handler.get()] { raw->Serve(); });
+  return handler;
+}
+
+ZapHandler::~ZapHandler() {
+  stopping_ = true;
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+void ZapHandler::Serve() {
+  try {
+    while (!stopping_) {
+      zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
+      if (zmq::poll(&item, 1, std::chrono::milliseconds(100)) == 0) {
+        continue;
+      }
+      std::vector<zmq::message_t> request;
+      if (!zmq::recv_multipart(socket_, std::back_inserter(request), zmq::recv_flags::dontwait)) {
+        continue;
+      }
+      Answer(request);
+    }
+  } catch (const zmq::error_t&) {
+    // The context is terminating: stop serving. Server sockets enforce the
+    // ZAP domain, so from here on every handshake is refused, never admitted.
+  }
+}
+
+void ZapHandler::Answer(std::vector<zmq::message_t>& request) {
+  // RFC 27: version, request id, domain, address, identity, mechanism, key.
+  bool well_formed = request.size() == 7 && Text(request[0]) == "1.0" &&
+                     Text(request[5]) == "CURVE" && request[6].size() == 32;
+  std::optional<std::string> principal;
+  if (well_formed) {
+    ByteView key(static_cast<const std::uint8_t*>(request[6].data()), request[6].size());
+    principal = authenticator_.Authenticate(Text(request[2]), key);
+  }
+  (principal ? accepted_ : refused_)++;
+  std::string request_id = request.size() > 1 ? Text(request[1]) : "";
+  std::array<zmq::const_buffer, 6> reply = {
+      zmq::str_buffer("1.0"),
+      zmq::buffer(request_id),
+      principal ? zmq::str_buffer("200") : zmq::str_buffer("400"),
+      principal ? zmq::str_buffer("OK") : zmq::str_buffer("key not enrolled for this endpoint"),
+      principal ? zmq::buffer(*principal) : zmq::const_buffer(),
+      zmq::const_buffer(),
+  };
+  zmq::send_multipart(socket_, reply);
+}
+
+}  // namespace tocsin::transport
