@@ -1,0 +1,270 @@
+#include "client/agency_client.h"
+
+#include <spawn.h>
+#include <algorithm>
+#include <sys/wait.h>
+
+#include "common/log.h"
+#include "protocol/directive.h"
+#include "protocol/receipts.h"
+#include "transport/curve_socket.h"
+#include "transport/zmq_support.h"
+
+extern char** environ;
+
+namespace tocsin::client {
+namespace {
+
+constexpr UnixMillis kResendEvery = 2000;
+constexpr UnixMillis kHelloEvery = 1000;
+
+}  // namespace
+
+Result<std::unique_ptr<AgencyClient>> AgencyClient::Create(const ClientConfig& config,
+                                                           const Clock& clock) {
+  TOCSIN_RETURN_IF_ERROR(transport::CheckZmqCapabilities());
+  TOCSIN_ASSIGN_OR_RETURN(pki::PrincipalBundle bundle, pki::LoadBundle(config.bundle));
+  if (bundle.role != Role::kAgency) {
+    return MakeError(ErrorCode::kInvalidArgument, config.bundle + " is not an agency's bundle");
+  }
+  crypto::X509Ptr root(X509_dup(bundle.root_certificate.get()));
+  TOCSIN_ASSIGN_OR_RETURN(pki::CertificateDirectory directory,
+                          pki::CertificateDirectory::Open(config.directory, std::move(root)));
+  TOCSIN_ASSIGN_OR_RETURN(store::Inbox inbox, store::Inbox::Open(config.database));
+  std::unique_ptr<AgencyClient> client(new AgencyClient(
+      config, clock, std::move(bundle), std::move(directory), std::move(inbox)));
+  TOCSIN_RETURN_IF_ERROR(client->Connect());
+  return client;
+}
+
+AgencyClient::~AgencyClient() {
+  while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+  }
+}
+
+Status AgencyClient::Connect() {
+  // Pin the gateway's transport key from its verified certificate.
+  TOCSIN_ASSIGN_OR_RETURN(pki::CertifiedKey gateway,
+                          directory_.Resolve(config_.gateway, pki::Purpose::kTransport,
+                                             clock_.NowMillis()));
+  if (gateway.role != Role::kGateway) {
+    return MakeError(ErrorCode::kInvalidArgument, config_.gateway + " is not a gateway");
+  }
+  transport::ClientConfig socket_config{config_.gateway_endpoint,
+                                        Bytes(gateway.public_key.begin(), gateway.public_key.end()),
+                                        {}, 100, 3000};
+  TOCSIN_ASSIGN_OR_RETURN(socket_, transport::MakeCurveClient(context_, socket_config,
+                                                              bundle_.transport.public_key(),
+                                                              bundle_.transport.secret()));
+  spdlog::info("{} connecting to gateway {} at {}", bundle_.principal_id, config_.gateway,
+               config_.gateway_endpoint);
+  return {};
+}
+
+Status AgencyClient::Run(const std::atomic<bool>& stop) {
+  started_at_ = clock_.NowMillis();
+  while (!stop) {
+    zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
+    try {
+      zmq::poll(&item, 1, std::chrono::milliseconds(100));
+    } catch (const zmq::error_t& e) {
+      if (e.num() != EINTR) {
+        return MakeError(ErrorCode::kInternal, std::string("poll: ") + e.what());
+      }
+    }
+    TOCSIN_RETURN_IF_ERROR(Drain());
+    UnixMillis now = clock_.NowMillis();
+    if (now >= next_hello_) {
+      // Until heartbeats flow, keep saying hello: after a gateway restart
+      // this is how it learns our connection again and sends the backlog.
+      bool alive = last_heartbeat_ != 0 && now - last_heartbeat_ < 2 * kHelloEvery + 1000;
+      if (!alive) {
+        Send(protocol::EncodeUnsigned(protocol::MessageType::kHello,
+                                      protocol::EncodeHello({bundle_.principal_id})));
+      }
+      next_hello_ = now + kHelloEvery;
+    }
+    if (now >= next_resend_) {
+      TOCSIN_RETURN_IF_ERROR(ResendUnconfirmed());
+      next_resend_ = now + kResendEvery;
+    }
+    CheckFreshness();
+    while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
+  }
+  spdlog::info("stopping: {} directives stored, {} duplicates, {} refused, {} freeze alarms",
+               counters_.directives_stored, counters_.duplicates, counters_.refused,
+               counters_.freeze_alarms);
+  return {};
+}
+
+Status AgencyClient::Drain() {
+  for (;;) {
+    Result<std::optional<Bytes>> message = transport::ReceiveFromServer(socket_);
+    if (!message) {
+      ++counters_.refused;
+      spdlog::warn("from gateway: {}", message.error().ToString());
+      continue;
+    }
+    if (!message->has_value()) {
+      return {};
+    }
+    Result<protocol::Envelope> envelope = protocol::DecodeEnvelope(**message);
+    if (!envelope) {
+      ++counters_.refused;
+      spdlog::warn("refused message from gateway: {}", envelope.error().ToString());
+      continue;
+    }
+    if (envelope->type == protocol::MessageType::kDirective) {
+      TOCSIN_RETURN_IF_ERROR(HandleDirective(**message));
+    } else {
+      HandleControl(**message);
+    }
+  }
+}
+
+Status AgencyClient::HandleDirective(const Bytes& wire) {
+  UnixMillis now = clock_.NowMillis();
+  protocol::DirectiveChecks checks{config_.gateway, now,
+                                   static_cast<std::size_t>(config_.min_signatures)};
+  Result<protocol::OpenedDirective> opened = protocol::OpenDirective(
+      wire, directory_, checks, bundle_.principal_id, bundle_.encryption);
+  if (!opened) {
+    ++counters_.refused;
+    spdlog::warn("refused directive: {}", opened.error().ToString());
+    return {};
+  }
+  const protocol::DirectiveHeader& h = opened->verified.header;
+  Bytes id(h.id.begin(), h.id.end());
+  TOCSIN_ASSIGN_OR_RETURN(std::optional<store::InboxEntry> existing, inbox_.Find(id));
+  if (existing) {
+    ++counters_.duplicates;  // at-least-once: answer with the stored receipt
+    Send(existing->receipt);
+    return {};
+  }
+  TOCSIN_ASSIGN_OR_RETURN(std::optional<std::uint64_t> mark, inbox_.IssuerMark(h.issuer));
+  protocol::Receipt receipt{protocol::ReceiptKind::kDelivered, h.id, opened->verified.digest,
+                            bundle_.principal_id, config_.gateway, now, "", std::nullopt};
+  store::InboxEntry entry;
+  entry.id = id;
+  entry.issuer = h.issuer;
+  entry.sequence = h.sequence;
+  entry.severity = std::string(protocol::SeverityName(h.severity));
+  entry.tlp = std::string(protocol::TlpName(h.tlp));
+  entry.status = std::string(protocol::StatusName(h.status));
+  entry.title = opened->content.title;
+  entry.body = opened->content.body;
+  entry.summary = h.summary.value_or("");
+  entry.issued_at = h.issued_at;
+  entry.expires_at = h.expires_at;
+  entry.ack_deadline = h.ack_deadline;
+  entry.received_at = now;
+  entry.out_of_order = mark && h.sequence <= *mark;
+  entry.digest.assign(opened->verified.digest.begin(), opened->verified.digest.end());
+  entry.wire = wire;
+  entry.receipt = protocol::SignReceipt(receipt, bundle_.signing);
+  // Durable before anything is said: the receipt promises we hold it.
+  TOCSIN_ASSIGN_OR_RETURN(bool added, inbox_.Add(entry));
+  if (added) {
+    ++counters_.directives_stored;
+    spdlog::info("stored directive {} from {} ({}, TLP:{}){}", HexEncode(id), h.issuer,
+                 entry.severity, entry.tlp, entry.out_of_order ? " out of order" : "");
+    Notify(entry);
+  }
+  Send(entry.receipt);
+  return {};
+}
+
+void AgencyClient::HandleControl(const Bytes& wire) {
+  Result<protocol::Envelope> envelope = protocol::DecodeEnvelope(wire);
+  switch (envelope->type) {
+    case protocol::MessageType::kHeartbeat: {
+      Result<protocol::Heartbeat> heartbeat =
+          protocol::VerifyHeartbeat(wire, directory_, clock_.NowMillis(), config_.gateway);
+      if (!heartbeat) {
+        ++counters_.refused;
+        spdlog::warn("refused heartbeat: {}", heartbeat.error().ToString());
+        return;
+      }
+      last_heartbeat_ = clock_.NowMillis();
+      if (frozen_) {
+        frozen_ = false;
+        spdlog::info("link to gateway {} restored", config_.gateway);
+      }
+      return;
+    }
+    case protocol::MessageType::kAccepted: {
+      Result<protocol::Accepted> accepted = protocol::DecodeAccepted(envelope->body);
+      if (accepted) {
+        Bytes id(accepted->reference.begin(), accepted->reference.end());
+        Status confirmed = inbox_.Confirm(
+            id, accepted->kind == protocol::AcceptedKind::kAcknowledgement);
+        if (!confirmed) {
+          spdlog::error("cannot record confirmation: {}", confirmed.error().ToString());
+        }
+      }
+      return;
+    }
+    case protocol::MessageType::kError: {
+      Result<protocol::ErrorReply> error = protocol::DecodeErrorReply(envelope->body);
+      spdlog::warn("gateway refused: {}", error ? error->message : error.error().ToString());
+      return;
+    }
+    default:
+      ++counters_.refused;
+      spdlog::warn("unexpected {} from gateway", protocol::MessageTypeName(envelope->type));
+  }
+}
+
+void AgencyClient::Notify(const store::InboxEntry& entry) {
+  if (config_.notify.empty()) {
+    return;
+  }
+  // The hook gets metadata in its environment; the body stays in the inbox.
+  std::vector<std::string> env = {
+      "TOCSIN_ID=" + HexEncode(entry.id),        "TOCSIN_ISSUER=" + entry.issuer,
+      "TOCSIN_SEVERITY=" + entry.severity,       "TOCSIN_TLP=" + entry.tlp,
+      "TOCSIN_STATUS=" + entry.status,           "TOCSIN_TITLE=" + entry.title,
+      "TOCSIN_ACK_DEADLINE=" + FormatUtc(entry.ack_deadline),
+      "PATH=/usr/local/bin:/usr/bin:/bin"};
+  std::vector<char*> envp;
+  for (std::string& item : env) {
+    envp.push_back(item.data());
+  }
+  envp.push_back(nullptr);
+  std::string shell = "/bin/sh";
+  std::string dash_c = "-c";
+  std::string command = config_.notify;
+  char* argv[] = {shell.data(), dash_c.data(), command.data(), nullptr};
+  pid_t pid = 0;
+  if (::posix_spawn(&pid, "/bin/sh", nullptr, nullptr, argv, envp.data()) != 0) {
+    spdlog::error("notify hook could not start");
+  }
+}
+
+Status AgencyClient::ResendUnconfirmed() {
+  TOCSIN_ASSIGN_OR_RETURN(std::vector<store::Unconfirmed> pending, inbox_.ListUnconfirmed());
+  for (const store::Unconfirmed& item : pending) {
+    Send(item.wire);
+  }
+  return {};
+}
+
+void AgencyClient::Send(ByteView wire) {
+  Status sent = transport::SendToServer(socket_, wire);
+  if (!sent) {
+    spdlog::debug("not sent now, will retry: {}", sent.error().ToString());
+  }
+}
+
+void AgencyClient::CheckFreshness() {
+  UnixMillis silent = clock_.NowMillis() - std::max(last_heartbeat_, started_at_);
+  if (!frozen_ && silent > config_.heartbeat_alarm_ms) {
+    frozen_ = true;
+    ++counters_.freeze_alarms;
+    spdlog::error("FREEZE ALARM: no fresh signed heartbeat from gateway {} for {} ms",
+                  config_.gateway, silent);
+  }
+}
+
+}  // namespace tocsin::client

@@ -1,0 +1,66 @@
+// client/agency_client.h -- tocsin-client run: an agency's daemon.
+//
+// Connects to the gateway over CURVE with the agency's transport key and the
+// gateway's pinned key; verifies, decrypts and stores every directive before
+// it returns a signed receipt; runs the notify hook; sends the officers'
+// signed acknowledgements; resends whatever the gateway has not confirmed;
+// and raises a freeze alarm when no fresh signed heartbeat arrives.
+#pragma once
+
+#include <atomic>
+#include <memory>
+
+#include <zmq.hpp>
+
+#include "client/config.h"
+#include "common/clock.h"
+#include "pki/bundle.h"
+#include "pki/directory.h"
+#include "store/inbox.h"
+
+namespace tocsin::client {
+
+struct ClientCounters {
+  std::uint64_t directives_stored = 0;
+  std::uint64_t duplicates = 0;
+  std::uint64_t refused = 0;
+  std::uint64_t freeze_alarms = 0;
+};
+
+class AgencyClient {
+ public:
+  static Result<std::unique_ptr<AgencyClient>> Create(const ClientConfig& config, const Clock& clock);
+  ~AgencyClient();
+  Status Run(const std::atomic<bool>& stop);
+
+ private:
+  AgencyClient(const ClientConfig& config, const Clock& clock, pki::PrincipalBundle bundle,
+               pki::CertificateDirectory directory, store::Inbox inbox)
+      : config_(config), clock_(clock), bundle_(std::move(bundle)),
+        directory_(std::move(directory)), inbox_(std::move(inbox)) {}
+
+  Status Connect();
+  Status Drain();
+  Status HandleDirective(const Bytes& wire);
+  void HandleControl(const Bytes& wire);
+  void Notify(const store::InboxEntry& entry);
+  Status ResendUnconfirmed();
+  void Send(ByteView wire);
+  void CheckFreshness();
+
+  ClientConfig config_;
+  const Clock& clock_;
+  pki::PrincipalBundle bundle_;
+  pki::CertificateDirectory directory_;
+  store::Inbox inbox_;
+  zmq::context_t context_;  // before the socket: destroyed last
+  zmq::socket_t socket_;
+  UnixMillis started_at_ = 0;
+  UnixMillis last_heartbeat_ = 0;  // 0: none yet
+  UnixMillis next_hello_ = 0;
+  UnixMillis next_resend_ = 0;
+  bool frozen_ = false;
+  ClientCounters counters_;
+};
+
+}  // namespace tocsin::client

@@ -1,0 +1,215 @@
+// tocsin-client -- an agency's daemon and its officers' commands.
+//
+//   tocsin-client run   --config client.toml
+//   tocsin-client inbox --config client.toml [--json]
+//   tocsin-client show  --config client.toml ID [--json]
+//   tocsin-client ack   --config client.toml ID --by NAME [--note TEXT]
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#include <atomic>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "client/agency_client.h"
+#include "client/config.h"
+#include "common/log.h"
+#include "protocol/receipts.h"
+#include "store/inbox.h"
+
+namespace {
+
+using tocsin::client::ClientConfig;
+
+std::atomic<bool> g_stop{false};
+void OnSignal(int) { g_stop = true; }
+
+int Fail(const std::string& command, const tocsin::Error& error) {
+  std::cerr << "tocsin-client " << command << ": " << error.ToString() << "\n";
+  return 1;
+}
+
+nlohmann::json EntryJson(const tocsin::store::InboxEntry& e, bool with_body) {
+  using tocsin::FormatUtc;
+  nlohmann::json j = {{"id", tocsin::HexEncode(e.id)},
+                      {"issuer", e.issuer},
+                      {"sequence", e.sequence},
+                      {"severity", e.severity},
+                      {"tlp", e.tlp},
+                      {"status", e.status},
+                      {"title", e.title},
+                      {"summary", e.summary},
+                      {"issued_at", FormatUtc(e.issued_at)},
+                      {"received_at", FormatUtc(e.received_at)},
+                      {"ack_deadline", FormatUtc(e.ack_deadline)},
+                      {"expires_at", FormatUtc(e.expires_at)},
+                      {"receipt_confirmed", e.receipt_confirmed},
+                      {"acknowledged_at", e.acknowledged_at ? nlohmann::json(FormatUtc(*e.acknowledged_at))
+                                                            : nlohmann::json()},
+                      {"acknowledged_by", e.officer},
+                      {"acknowledgement_confirmed", e.acknowledgement_confirmed},
+                      {"out_of_order", e.out_of_order}};
+  if (with_body) {
+    j["body"] = e.body;
+    j["note"] = e.note;
+  }
+  return j;
+}
+
+int RunDaemon(const ClientConfig& config) {
+  struct rlimit none {0, 0};
+  ::setrlimit(RLIMIT_CORE, &none);
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  tocsin::InitLogging("tocsin-client", config.log_format);
+  tocsin::SystemClock clock;
+  auto client = tocsin::client::AgencyClient::Create(config, clock);
+  if (!client) {
+    spdlog::critical("cannot start: {}", client.error().ToString());
+    return 1;
+  }
+  struct sigaction action {};
+  action.sa_handler = OnSignal;
+  ::sigaction(SIGTERM, &action, nullptr);
+  ::sigaction(SIGINT, &action, nullptr);
+  tocsin::Status served = (*client)->Run(g_stop);
+  if (!served) {
+    spdlog::critical("stopping on a fatal error: {}", served.error().ToString());
+    return 1;
+  }
+  return 0;
+}
+
+int ListInbox(const ClientConfig& config, bool json) {
+  auto inbox = tocsin::store::Inbox::Open(config.database);
+  auto entries = inbox ? inbox->List() : decltype(inbox->List())(tl::unexpected(inbox.error()));
+  if (!entries) {
+    return Fail("inbox", entries.error());
+  }
+  if (json) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& e : *entries) {
+      rows.push_back(EntryJson(e, false));
+    }
+    std::cout << rows.dump(2) << "\n";
+    return 0;
+  }
+  std::printf("%-10s %-9s %-13s %-24s %-14s %s\n", "ID", "SEVERITY", "TLP", "RECEIVED", "ACK", "TITLE");
+  for (const auto& e : *entries) {
+    std::string ack = e.acknowledged_at ? "by " + e.officer : "PENDING";
+    std::printf("%-10s %-9s %-13s %-24s %-14s %s\n", tocsin::HexEncode(e.id).substr(0, 8).c_str(),
+                e.severity.c_str(), e.tlp.c_str(), tocsin::FormatUtc(e.received_at).c_str(),
+                ack.substr(0, 14).c_str(), e.title.c_str());
+  }
+  return 0;
+}
+
+int Show(const ClientConfig& config, const std::string& id, bool json) {
+  auto inbox = tocsin::store::Inbox::Open(config.database);
+  auto entry = inbox ? inbox->FindByHexPrefix(id)
+                     : decltype(inbox->FindByHexPrefix(id))(tl::unexpected(inbox.error()));
+  if (!entry) {
+    return Fail("show", entry.error());
+  }
+  if (!*entry) {
+    return Fail("show", {tocsin::ErrorCode::kNotFound, "no directive " + id + " in the inbox"});
+  }
+  nlohmann::json j = EntryJson(**entry, true);
+  if (json) {
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  std::cout << "Directive " << j["id"].get<std::string>() << " from " << (*entry)->issuer << "\n"
+            << "  " << (*entry)->severity << ", TLP:" << (*entry)->tlp << ", " << (*entry)->status
+            << "; acknowledge by " << j["ack_deadline"].get<std::string>() << "\n"
+            << "  " << (*entry)->title << "\n\n"
+            << (*entry)->body << "\n";
+  return 0;
+}
+
+int Acknowledge(const ClientConfig& config, const std::string& id, const std::string& by,
+                const std::string& note) {
+  auto bundle = tocsin::pki::LoadBundle(config.bundle);
+  if (!bundle) {
+    return Fail("ack", bundle.error());
+  }
+  auto inbox = tocsin::store::Inbox::Open(config.database);
+  auto entry = inbox ? inbox->FindByHexPrefix(id)
+                     : decltype(inbox->FindByHexPrefix(id))(tl::unexpected(inbox.error()));
+  if (!entry || !*entry) {
+    return Fail("ack", entry ? tocsin::Error{tocsin::ErrorCode::kNotFound, "no directive " + id}
+                             : entry.error());
+  }
+  tocsin::SystemClock clock;
+  tocsin::protocol::Receipt ack;
+  ack.kind = tocsin::protocol::ReceiptKind::kAcknowledged;
+  std::copy((*entry)->id.begin(), (*entry)->id.end(), ack.directive_id.begin());
+  std::copy((*entry)->digest.begin(), (*entry)->digest.end(), ack.directive_digest.begin());
+  ack.agency = bundle->principal_id;
+  ack.gateway = config.gateway;
+  ack.at = clock.NowMillis();
+  ack.officer = by;
+  if (!note.empty()) {
+    ack.note = note;
+  }
+  tocsin::Bytes encoded = tocsin::protocol::EncodeReceipt(ack);
+  if (!tocsin::protocol::DecodeReceipt(encoded, ack.kind)) {
+    return Fail("ack", {tocsin::ErrorCode::kInvalidArgument,
+                        "--by must be 1 to 128 characters of text, --note at most 1024"});
+  }
+  tocsin::Bytes wire = tocsin::protocol::SignReceipt(ack, bundle->signing);
+  tocsin::Status stored = inbox->Acknowledge((*entry)->id, ack.at, by, note, wire);
+  if (!stored) {
+    return Fail("ack", stored.error());
+  }
+  std::cout << "acknowledged " << tocsin::HexEncode((*entry)->id) << " as " << by
+            << "; signed, stored, and sent to the gateway by the client daemon\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"tocsin-client: an agency's Tocsin daemon and inbox"};
+  app.require_subcommand(1);
+  std::string config_path;
+  std::string id;
+  std::string by;
+  std::string note;
+  bool json = false;
+  auto add_config = [&](CLI::App* command) {
+    command->add_option("--config", config_path, "client.toml")->required();
+  };
+  CLI::App* run = app.add_subcommand("run", "Run the agency daemon");
+  add_config(run);
+  CLI::App* inbox = app.add_subcommand("inbox", "List received directives");
+  add_config(inbox);
+  inbox->add_flag("--json", json, "Print as JSON");
+  CLI::App* show = app.add_subcommand("show", "Show one directive");
+  add_config(show);
+  show->add_option("id", id, "Directive id (a unique prefix of 8+ hex digits)")->required();
+  show->add_flag("--json", json, "Print as JSON");
+  CLI::App* ack = app.add_subcommand("ack", "Acknowledge a directive (signed)");
+  add_config(ack);
+  ack->add_option("id", id, "Directive id (a unique prefix of 8+ hex digits)")->required();
+  ack->add_option("--by", by, "Name of the acknowledging officer")->required();
+  ack->add_option("--note", note, "Optional note");
+  CLI11_PARSE(app, argc, argv);
+
+  auto config = tocsin::client::LoadClientConfig(config_path);
+  if (!config) {
+    return Fail(app.get_subcommands().front()->get_name(), config.error());
+  }
+  if (run->parsed()) {
+    return RunDaemon(*config);
+  }
+  if (inbox->parsed()) {
+    return ListInbox(*config, json);
+  }
+  if (show->parsed()) {
+    return Show(*config, id, json);
+  }
+  return Acknowledge(*config, id, by, note);
+}
