@@ -11,132 +11,11 @@
 #include "protocol/directive.h"
 #include "protocol/signed_envelope.h"
 #include "tools/cli_support.h"
+#include "tools/sealing.h"
 
 namespace tocsin::tools {
 namespace {
 
-struct DirectiveOptions {
-  std::string bundle;
-  std::string directory;
-  std::string gateway;
-  std::vector<std::string> sectors;
-  std::vector<std::string> agencies;
-  std::string severity = "high";
-  std::string tlp = "AMBER";
-  std::string title;
-  std::string body;
-  std::string body_file;
-  std::string summary;
-  std::string ack_within = "1h";
-  std::string expires_in = "1d";
-  bool exercise = false;
-  std::string in;
-  std::string out;
-  std::size_t min_signatures = 1;
-  bool json = false;
-};
-
-// The next per-issuer sequence number, kept durably in the bundle.
-Result<std::uint64_t> NextSequence(const std::string& bundle_dir) {
-  std::string path = bundle_dir + "/sequence";
-  std::uint64_t last = 0;
-  Result<Bytes> stored = ReadFile(path, 32);
-  if (stored) {
-    std::string_view text = AsStringView(*stored);
-    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), last);
-    if (error != std::errc() || end != text.data() + text.size()) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       path + " does not hold a sequence number; restore it from a backup");
-    }
-  } else if (stored.error().code != ErrorCode::kNotFound) {
-    return tl::unexpected(stored.error());
-  }
-  std::string next = std::to_string(last + 1);
-  TOCSIN_RETURN_IF_ERROR(WriteFileDurably(path, AsBytes(next), 0600, Overwrite::kYes));
-  return last + 1;
-}
-
-struct Resolved {
-  std::vector<protocol::RecipientKey> keys;
-  std::vector<std::string> skipped;  // "id: reason"
-};
-
-// Explicit agencies must all verify; sector members that fail are skipped
-// and reported, so one revoked agency does not block a national alert.
-Result<Resolved> ResolveRecipients(pki::CertificateDirectory& directory,
-                                   const DirectiveOptions& options, UnixMillis now) {
-  Resolved out;
-  std::set<std::string> chosen;
-  auto add = [&](const pki::CertifiedKey& key) {
-    if (chosen.insert(key.principal_id).second) {
-      out.keys.push_back({key.principal_id, key.public_key});
-    }
-  };
-  for (const std::string& agency : options.agencies) {
-    Result<pki::CertifiedKey> key = directory.Resolve(agency, pki::Purpose::kEncryption, now);
-    if (!key) {
-      return WithContext(key.error(), "recipient " + agency);
-    }
-    if (key->role != Role::kAgency) {
-      return MakeError(ErrorCode::kInvalidArgument, agency + " is not an agency");
-    }
-    add(*key);
-  }
-  std::set<std::string> sectors(options.sectors.begin(), options.sectors.end());
-  for (const std::string& id : sectors.empty() ? std::vector<std::string>{}
-                                               : directory.PrincipalIds()) {
-    Result<pki::CertifiedKey> key = directory.Resolve(id, pki::Purpose::kEncryption, now);
-    if (!key) {
-      out.skipped.push_back(id + ": " + key.error().ToString());
-    } else if (key->role == Role::kAgency && key->sector && sectors.count(*key->sector)) {
-      add(*key);
-    }
-  }
-  if (out.keys.empty()) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "no recipient: name agencies with --agency or sectors with --sector");
-  }
-  return out;
-}
-
-Result<protocol::DirectiveDraft> BuildDraft(const DirectiveOptions& options,
-                                            const pki::PrincipalBundle& issuer, UnixMillis now) {
-  protocol::DirectiveDraft draft;
-  std::optional<protocol::Severity> severity = protocol::ParseSeverity(options.severity);
-  std::optional<protocol::Tlp> tlp = protocol::ParseTlp(options.tlp);
-  if (!severity || !tlp) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "--severity takes low|moderate|high|critical; --tlp takes "
-                     "CLEAR|GREEN|AMBER|AMBER+STRICT|RED");
-  }
-  TOCSIN_ASSIGN_OR_RETURN(UnixMillis ack_within, ParseDuration(options.ack_within));
-  TOCSIN_ASSIGN_OR_RETURN(UnixMillis expires_in, ParseDuration(options.expires_in));
-  draft.content.title = options.title;
-  draft.content.body = options.body;
-  if (!options.body_file.empty()) {
-    TOCSIN_ASSIGN_OR_RETURN(Bytes body, ReadFile(options.body_file, protocol::kMaxBodyBytes));
-    draft.content.body.assign(AsStringView(body));
-  }
-  draft.header.issuer = issuer.principal_id;
-  draft.header.gateway = options.gateway;
-  draft.header.issued_at = now;
-  draft.header.ack_deadline = now + ack_within;
-  draft.header.expires_at = now + expires_in;
-  draft.header.severity = *severity;
-  draft.header.tlp = *tlp;
-  draft.header.status = options.exercise ? protocol::DirectiveStatus::kExercise
-                                  : protocol::DirectiveStatus::kActual;
-  draft.header.sectors = options.sectors;
-  if (!options.summary.empty()) {
-    draft.header.summary = options.summary;
-  }
-  return draft;
-}
-
-Result<pki::CertificateDirectory> OpenDirectory(const DirectiveOptions& options,
-                                                pki::PrincipalBundle& bundle) {
-  return pki::CertificateDirectory::Open(options.directory, std::move(bundle.root_certificate));
-}
 
 int RunSeal(const DirectiveOptions& options) {
   SystemClock clock;
@@ -145,40 +24,18 @@ int RunSeal(const DirectiveOptions& options) {
   if (!bundle) {
     return ReportError("directive seal", bundle.error());
   }
-  auto draft = BuildDraft(options, *bundle, now);
-  auto directory = draft ? OpenDirectory(options, *bundle)
-                         : Result<pki::CertificateDirectory>(tl::unexpected(draft.error()));
-  auto recipients = directory ? ResolveRecipients(*directory, options, now)
-                              : Result<Resolved>(tl::unexpected(directory.error()));
-  auto sequence = recipients ? NextSequence(options.bundle)
-                             : Result<std::uint64_t>(tl::unexpected(recipients.error()));
-  if (!sequence) {
-    return ReportError("directive seal", sequence.error());
-  }
-  draft->header.sequence = *sequence;
-  auto sealed = protocol::SealDirective(*draft, recipients->keys, bundle->signing);
-  Status written = sealed ? WriteFileDurably(options.out, protocol::EncodeEnvelope(sealed->envelope),
-                                             0644, Overwrite::kNo)
-                          : Status(tl::unexpected(sealed.error()));
+  crypto::X509Ptr root(X509_dup(bundle->root_certificate.get()));
+  auto directory = pki::CertificateDirectory::Open(options.directory, std::move(root));
+  auto outcome = directory ? SealFromOptions(options, *bundle, *directory, now)
+                           : Result<SealOutcome>(tl::unexpected(directory.error()));
+  Status written = outcome ? WriteFileDurably(options.out,
+                                              protocol::EncodeEnvelope(outcome->sealed.envelope),
+                                              0644, Overwrite::kNo)
+                           : Status(tl::unexpected(outcome.error()));
   if (!written) {
     return ReportError("directive seal", written.error());
   }
-  for (const std::string& skipped : recipients->skipped) {
-    std::cerr << "tocsin directive seal: warning: skipped " << skipped << "\n";
-  }
-  nlohmann::json agencies = nlohmann::json::array();
-  for (const auto& key : recipients->keys) {
-    agencies.push_back(key.agency);
-  }
-  if (options.json) {
-    PrintJson({{"id", HexEncode(sealed->id)}, {"digest", HexEncode(sealed->digest)},
-               {"sequence", *sequence}, {"recipients", agencies}, {"out", options.out}});
-  } else {
-    std::cout << "sealed directive " << HexEncode(sealed->id) << " (sequence " << *sequence
-              << ") for " << agencies.size() << (agencies.size() == 1 ? " agency: " : " agencies: ")
-              << agencies.dump() << "\n"
-              << "  written to " << options.out << "\n";
-  }
+  PrintSealed(*outcome, options, "sealed", "written to " + options.out);
   return kExitOk;
 }
 
@@ -239,7 +96,8 @@ int RunOpen(const DirectiveOptions& options) {
     return ReportError("directive open", bundle.error());
   }
   std::string self = bundle->principal_id;
-  auto directory = OpenDirectory(options, *bundle);
+  auto directory = pki::CertificateDirectory::Open(options.directory,
+                                                   std::move(bundle->root_certificate));
   auto wire = directory ? ReadFile(options.in, protocol::kMaxEnvelopeBytes + 1024)
                         : Result<Bytes>(tl::unexpected(directory.error()));
   protocol::DirectiveChecks checks{options.gateway, clock.NowMillis(), options.min_signatures};

@@ -3,6 +3,7 @@
 
 #include "tools/cli_support.h"
 #include "tools/directive_commands.h"
+#include "tools/operator_commands.h"
 #include "tools/pki_commands.h"
 
 int main(int argc, char** argv) {
@@ -11,6 +12,7 @@ int main(int argc, char** argv) {
   int exit_code = tocsin::tools::kExitOk;
   tocsin::tools::AddPkiCommands(app, &exit_code);
   tocsin::tools::AddDirectiveCommands(app, &exit_code);
+  tocsin::tools::AddOperatorCommands(app, &exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

@@ -1,0 +1,282 @@
+#include "tools/operator_commands.h"
+
+#include <unistd.h>
+
+#include <iostream>
+#include <map>
+#include <memory>
+#include <thread>
+
+#include <zmq.hpp>
+
+#include "transport/curve_socket.h"
+#include "transport/zmq_support.h"
+#include "tools/cli_support.h"
+#include "tools/sealing.h"
+
+namespace tocsin::tools {
+namespace {
+
+// One operator's authenticated connection to the gateway's operator endpoint.
+class OperatorLink {
+ public:
+  static Result<std::unique_ptr<OperatorLink>> Open(const pki::PrincipalBundle& bundle,
+                                                    pki::CertificateDirectory& directory,
+                                                    const DirectiveOptions& options,
+                                                    UnixMillis now) {
+    TOCSIN_RETURN_IF_ERROR(transport::CheckZmqCapabilities());
+    TOCSIN_ASSIGN_OR_RETURN(pki::CertifiedKey gateway,
+                            directory.Resolve(options.gateway, pki::Purpose::kTransport, now));
+    if (gateway.role != Role::kGateway) {
+      return MakeError(ErrorCode::kInvalidArgument, options.gateway + " is not a gateway");
+    }
+    auto link = std::unique_ptr<OperatorLink>(new OperatorLink());
+    transport::ClientConfig config{options.endpoint,
+                                   Bytes(gateway.public_key.begin(), gateway.public_key.end()),
+                                   {}, 100, 1000};
+    TOCSIN_ASSIGN_OR_RETURN(link->socket_,
+                            transport::MakeCurveClient(link->context_, config,
+                                                       bundle.transport.public_key(),
+                                                       bundle.transport.secret()));
+    return link;
+  }
+
+  // Sends `wire` and returns the gateway's reply envelope.
+  Result<std::pair<protocol::Envelope, Bytes>> Request(ByteView wire, int timeout_ms) {
+    TOCSIN_RETURN_IF_ERROR(transport::SendToServer(socket_, wire));
+    zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
+    if (zmq::poll(&item, 1, std::chrono::milliseconds(timeout_ms)) == 0) {
+      return MakeError(ErrorCode::kUnavailable,
+                       "no answer from the gateway within " + std::to_string(timeout_ms) +
+                           " ms (is it running, and is this operator enrolled and unrevoked?)");
+    }
+    TOCSIN_ASSIGN_OR_RETURN(std::optional<Bytes> reply, transport::ReceiveFromServer(socket_));
+    if (!reply) {
+      return MakeError(ErrorCode::kUnavailable, "empty answer from the gateway");
+    }
+    TOCSIN_ASSIGN_OR_RETURN(protocol::Envelope envelope, protocol::DecodeEnvelope(*reply));
+    if (envelope.type == protocol::MessageType::kError) {
+      TOCSIN_ASSIGN_OR_RETURN(protocol::ErrorReply error, protocol::DecodeErrorReply(envelope.body));
+      return MakeError(ErrorCode::kPermissionDenied, "the gateway refused: " + error.message);
+    }
+    return std::make_pair(std::move(envelope), std::move(*reply));
+  }
+
+ private:
+  OperatorLink() = default;
+  zmq::context_t context_;  // before the socket: destroyed last
+  zmq::socket_t socket_;
+};
+
+struct Session {
+  pki::PrincipalBundle bundle;
+  std::unique_ptr<pki::CertificateDirectory> directory;
+  std::unique_ptr<OperatorLink> link;
+};
+
+Result<Session> OpenSession(const DirectiveOptions& options, UnixMillis now) {
+  TOCSIN_ASSIGN_OR_RETURN(pki::PrincipalBundle bundle, pki::LoadBundle(options.bundle));
+  crypto::X509Ptr root(X509_dup(bundle.root_certificate.get()));
+  TOCSIN_ASSIGN_OR_RETURN(pki::CertificateDirectory directory,
+                          pki::CertificateDirectory::Open(options.directory, std::move(root)));
+  auto owned = std::make_unique<pki::CertificateDirectory>(std::move(directory));
+  TOCSIN_ASSIGN_OR_RETURN(std::unique_ptr<OperatorLink> link,
+                          OperatorLink::Open(bundle, *owned, options, now));
+  return Session{std::move(bundle), std::move(owned), std::move(link)};
+}
+
+Result<std::vector<protocol::StatusRow>> QueryStatus(OperatorLink& link,
+                                                     std::optional<protocol::DirectiveId> id,
+                                                     int timeout_ms) {
+  Bytes request = protocol::EncodeUnsigned(protocol::MessageType::kStatusRequest,
+                                           protocol::EncodeStatusRequest({id}));
+  TOCSIN_ASSIGN_OR_RETURN(auto reply, link.Request(request, timeout_ms));
+  if (reply.first.type != protocol::MessageType::kStatusReport) {
+    return MakeError(ErrorCode::kMalformedMessage, "the gateway answered with something else");
+  }
+  return protocol::DecodeStatusReport(reply.first.body);
+}
+
+int Submit(const DirectiveOptions& options, protocol::DirectiveAction action,
+           std::optional<protocol::DirectiveId> references, const std::string& command) {
+  SystemClock clock;
+  UnixMillis now = clock.NowMillis();
+  auto session = OpenSession(options, now);
+  if (!session) {
+    return ReportError(command, session.error());
+  }
+  DirectiveOptions effective = options;
+  if (references) {
+    // An update or cancel goes to the agencies of the directive it supersedes.
+    auto rows = QueryStatus(*session->link, references, options.timeout_ms);
+    if (!rows) {
+      return ReportError(command, rows.error());
+    }
+    if (rows->empty()) {
+      return ReportError(command, {ErrorCode::kNotFound, "the gateway knows no directive " +
+                                                             HexEncode(*references)});
+    }
+    for (const auto& row : *rows) {
+      effective.agencies.push_back(row.agency);
+    }
+  }
+  auto outcome = SealFromOptions(effective, session->bundle, *session->directory, now, action,
+                                 references);
+  if (!outcome) {
+    return ReportError(command, outcome.error());
+  }
+  auto reply = session->link->Request(protocol::EncodeEnvelope(outcome->sealed.envelope),
+                                      options.timeout_ms);
+  if (!reply) {
+    return ReportError(command, reply.error());
+  }
+  if (reply->first.type != protocol::MessageType::kAccepted) {
+    return ReportError(command, {ErrorCode::kMalformedMessage, "unexpected answer"});
+  }
+  PrintSealed(*outcome, options, "accepted", "the gateway holds it durably and is delivering it");
+  return kExitOk;
+}
+
+const char* StateName(std::uint8_t state) {
+  static const char* kNames[] = {"pending", "sent", "delivered", "ACKNOWLEDGED"};
+  return state < 4 ? kNames[state] : "?";
+}
+
+std::string Clock(const std::optional<UnixMillis>& t) {
+  return t ? FormatUtc(*t).substr(11, 12) : "-";
+}
+
+void PrintMatrix(const std::vector<protocol::StatusRow>& rows) {
+  std::string current;
+  for (const auto& row : rows) {
+    std::string id = HexEncode(row.directive_id);
+    if (id != current) {
+      current = id;
+      std::printf("\ndirective %s\n  %-30s %-13s %-13s %-13s %-13s %s\n", id.c_str(), "AGENCY",
+                  "STATE", "SENT", "DELIVERED", "ACKNOWLEDGED", "BY");
+    }
+    std::printf("  %-30s %-13s %-13s %-13s %-13s %s\n", row.agency.c_str(), StateName(row.state),
+                Clock(row.sent_at).c_str(), Clock(row.delivered_at).c_str(),
+                Clock(row.acknowledged_at).c_str(), row.officer.c_str());
+  }
+}
+
+nlohmann::json MatrixJson(const std::vector<protocol::StatusRow>& rows) {
+  auto time = [](const std::optional<UnixMillis>& t) {
+    return t ? nlohmann::json(FormatUtc(*t)) : nlohmann::json();
+  };
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& r : rows) {
+    out.push_back({{"directive", HexEncode(r.directive_id)}, {"agency", r.agency},
+                   {"state", std::string(StateName(r.state)) == "ACKNOWLEDGED" ? "acknowledged"
+                                                                             : StateName(r.state)},
+                   {"sent_at", time(r.sent_at)}, {"delivered_at", time(r.delivered_at)},
+                   {"acknowledged_at", time(r.acknowledged_at)}, {"acknowledged_by", r.officer}});
+  }
+  return out;
+}
+
+int Status(const DirectiveOptions& options) {
+  SystemClock clock;
+  std::optional<protocol::DirectiveId> id;
+  if (!options.reference.empty()) {
+    auto parsed = ParseDirectiveId(options.reference);
+    if (!parsed) {
+      return ReportError("status", parsed.error());
+    }
+    id = *parsed;
+  }
+  auto session = OpenSession(options, clock.NowMillis());
+  if (!session) {
+    return ReportError("status", session.error());
+  }
+  bool tty = ::isatty(STDOUT_FILENO) != 0;
+  for (;;) {
+    auto rows = QueryStatus(*session->link, id, options.timeout_ms);
+    if (!rows) {
+      return ReportError("status", rows.error());
+    }
+    if (options.json) {
+      PrintJson(MatrixJson(*rows));
+    } else {
+      if (options.watch && tty) {
+        std::printf("\033[H\033[2J");
+      }
+      std::printf("%s: %zu deliveries\n", FormatUtc(clock.NowMillis()).c_str(), rows->size());
+      PrintMatrix(*rows);
+    }
+    std::fflush(stdout);
+    bool done = std::all_of(rows->begin(), rows->end(),
+                            [](const protocol::StatusRow& r) { return r.state == 3; });
+    if (!options.watch || done) {
+      return kExitOk;
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+}
+
+void AddGatewayOptions(CLI::App* command, DirectiveOptions& o) {
+  command->add_option("--bundle", o.bundle, "Operator key bundle")->required();
+  command->add_option("--directory", o.directory, "Published CA folder (public/)")->required();
+  command->add_option("--gateway", o.gateway, "Gateway principal id")->required();
+  command->add_option("--endpoint", o.endpoint, "Gateway operator endpoint, tcp://HOST:PORT")
+      ->required();
+  command->add_option("--timeout-ms", o.timeout_ms, "How long to wait for the gateway")
+      ->capture_default_str();
+  command->add_flag("--json", o.json, "Print the result as JSON");
+}
+
+void AddContentOptions(CLI::App* command, DirectiveOptions& o, bool title_required) {
+  command->add_option("--severity", o.severity, "low|moderate|high|critical")->capture_default_str();
+  command->add_option("--tlp", o.tlp, "CLEAR|GREEN|AMBER|AMBER+STRICT|RED")->capture_default_str();
+  auto* title = command->add_option("--title", o.title, "Title (encrypted)");
+  if (title_required) {
+    title->required();
+  }
+  auto* body = command->add_option("--body", o.body, "Body text (encrypted)");
+  command->add_option("--body-file", o.body_file, "Read the body from a file")->excludes(body);
+  command->add_option("--summary", o.summary, "Clear summary fallbacks may carry (TLP permitting)");
+  command->add_option("--ack-within", o.ack_within, "Acknowledgement deadline, e.g. 30m")
+      ->capture_default_str();
+  command->add_option("--expires-in", o.expires_in, "Expiry, e.g. 2d")->capture_default_str();
+  command->add_flag("--exercise", o.exercise, "Mark as an exercise");
+}
+
+}  // namespace
+
+void AddOperatorCommands(CLI::App& app, int* exit_code) {
+  auto o = std::make_shared<DirectiveOptions>();
+  CLI::App* issue = app.add_subcommand("issue", "Seal a directive and submit it to the gateway");
+  AddGatewayOptions(issue, *o);
+  AddContentOptions(issue, *o, true);
+  issue->add_option("--sector", o->sectors, "Every agency of this sector (repeatable)");
+  issue->add_option("--agency", o->agencies, "This agency (repeatable)");
+  issue->callback([=] {
+    *exit_code = Submit(*o, protocol::DirectiveAction::kNew, std::nullopt, "issue");
+  });
+
+  for (auto [name, action] : {std::pair{"update", protocol::DirectiveAction::kUpdate},
+                              std::pair{"cancel", protocol::DirectiveAction::kCancel}}) {
+    CLI::App* command = app.add_subcommand(
+        name, std::string("Issue a signed ") + name +
+                  " of a directive, to the same agencies");
+    command->add_option("id", o->reference, "Directive id (32 hex digits)")->required();
+    AddGatewayOptions(command, *o);
+    AddContentOptions(command, *o, action == protocol::DirectiveAction::kUpdate);
+    command->callback([=, action = action, name = std::string(name)] {
+      if (o->title.empty()) {
+        o->title = "Cancelled: directive " + o->reference.substr(0, 8);
+      }
+      auto id = ParseDirectiveId(o->reference);
+      *exit_code = id ? Submit(*o, action, *id, name) : ReportError(name, id.error());
+    });
+  }
+
+  CLI::App* status = app.add_subcommand("status", "Per-agency delivery matrix from the gateway");
+  status->add_option("id", o->reference, "Directive id (32 hex digits); all when omitted");
+  AddGatewayOptions(status, *o);
+  status->add_flag("--watch", o->watch, "Refresh every second until all have acknowledged");
+  status->callback([=] { *exit_code = Status(*o); });
+}
+
+}  // namespace tocsin::tools

@@ -1,0 +1,168 @@
+#include "tools/sealing.h"
+
+#include <charconv>
+#include <set>
+
+#include "common/file_util.h"
+#include "tools/cli_support.h"
+
+#include <iostream>
+
+namespace tocsin::tools {
+namespace {
+
+
+
+// The next per-issuer sequence number, kept durably in the bundle.
+Result<std::uint64_t> NextSequence(const std::string& bundle_dir) {
+  std::string path = bundle_dir + "/sequence";
+  std::uint64_t last = 0;
+  Result<Bytes> stored = ReadFile(path, 32);
+  if (stored) {
+    std::string_view text = AsStringView(*stored);
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), last);
+    if (error != std::errc() || end != text.data() + text.size()) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       path + " does not hold a sequence number; restore it from a backup");
+    }
+  } else if (stored.error().code != ErrorCode::kNotFound) {
+    return tl::unexpected(stored.error());
+  }
+  std::string next = std::to_string(last + 1);
+  TOCSIN_RETURN_IF_ERROR(WriteFileDurably(path, AsBytes(next), 0600, Overwrite::kYes));
+  return last + 1;
+}
+
+struct Resolved {
+  std::vector<protocol::RecipientKey> keys;
+  std::vector<std::string> skipped;  // "id: reason"
+};
+
+// Explicit agencies must all verify; sector members that fail are skipped
+// and reported, so one revoked agency does not block a national alert.
+Result<Resolved> ResolveRecipients(pki::CertificateDirectory& directory,
+                                   const DirectiveOptions& options, UnixMillis now) {
+  Resolved out;
+  std::set<std::string> chosen;
+  auto add = [&](const pki::CertifiedKey& key) {
+    if (chosen.insert(key.principal_id).second) {
+      out.keys.push_back({key.principal_id, key.public_key});
+    }
+  };
+  for (const std::string& agency : options.agencies) {
+    Result<pki::CertifiedKey> key = directory.Resolve(agency, pki::Purpose::kEncryption, now);
+    if (!key) {
+      return WithContext(key.error(), "recipient " + agency);
+    }
+    if (key->role != Role::kAgency) {
+      return MakeError(ErrorCode::kInvalidArgument, agency + " is not an agency");
+    }
+    add(*key);
+  }
+  std::set<std::string> sectors(options.sectors.begin(), options.sectors.end());
+  for (const std::string& id : sectors.empty() ? std::vector<std::string>{}
+                                               : directory.PrincipalIds()) {
+    Result<pki::CertifiedKey> key = directory.Resolve(id, pki::Purpose::kEncryption, now);
+    if (!key) {
+      out.skipped.push_back(id + ": " + key.error().ToString());
+    } else if (key->role == Role::kAgency && key->sector && sectors.count(*key->sector)) {
+      add(*key);
+    }
+  }
+  if (out.keys.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "no recipient: name agencies with --agency or sectors with --sector");
+  }
+  return out;
+}
+
+Result<protocol::DirectiveDraft> BuildDraft(const DirectiveOptions& options,
+                                            const pki::PrincipalBundle& issuer, UnixMillis now) {
+  protocol::DirectiveDraft draft;
+  std::optional<protocol::Severity> severity = protocol::ParseSeverity(options.severity);
+  std::optional<protocol::Tlp> tlp = protocol::ParseTlp(options.tlp);
+  if (!severity || !tlp) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "--severity takes low|moderate|high|critical; --tlp takes "
+                     "CLEAR|GREEN|AMBER|AMBER+STRICT|RED");
+  }
+  TOCSIN_ASSIGN_OR_RETURN(UnixMillis ack_within, ParseDuration(options.ack_within));
+  TOCSIN_ASSIGN_OR_RETURN(UnixMillis expires_in, ParseDuration(options.expires_in));
+  draft.content.title = options.title;
+  draft.content.body = options.body;
+  if (!options.body_file.empty()) {
+    TOCSIN_ASSIGN_OR_RETURN(Bytes body, ReadFile(options.body_file, protocol::kMaxBodyBytes));
+    draft.content.body.assign(AsStringView(body));
+  }
+  draft.header.issuer = issuer.principal_id;
+  draft.header.gateway = options.gateway;
+  draft.header.issued_at = now;
+  draft.header.ack_deadline = now + ack_within;
+  draft.header.expires_at = now + expires_in;
+  draft.header.severity = *severity;
+  draft.header.tlp = *tlp;
+  draft.header.status = options.exercise ? protocol::DirectiveStatus::kExercise
+                                  : protocol::DirectiveStatus::kActual;
+  draft.header.sectors = options.sectors;
+  if (!options.summary.empty()) {
+    draft.header.summary = options.summary;
+  }
+  return draft;
+}
+
+}  // namespace
+
+Result<SealOutcome> SealFromOptions(const DirectiveOptions& options,
+                                    const pki::PrincipalBundle& issuer,
+                                    pki::CertificateDirectory& directory, UnixMillis now,
+                                    protocol::DirectiveAction action,
+                                    std::optional<protocol::DirectiveId> references) {
+  if (issuer.role != Role::kOperator) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     options.bundle + " is not an operator's bundle");
+  }
+  TOCSIN_ASSIGN_OR_RETURN(protocol::DirectiveDraft draft, BuildDraft(options, issuer, now));
+  draft.header.action = action;
+  draft.header.references = references;
+  TOCSIN_ASSIGN_OR_RETURN(Resolved recipients, ResolveRecipients(directory, options, now));
+  TOCSIN_ASSIGN_OR_RETURN(std::uint64_t sequence, NextSequence(options.bundle));
+  draft.header.sequence = sequence;
+  TOCSIN_ASSIGN_OR_RETURN(protocol::SealedDirective sealed,
+                          protocol::SealDirective(draft, recipients.keys, issuer.signing));
+  SealOutcome outcome{std::move(sealed), {}, std::move(recipients.skipped), sequence};
+  for (const auto& key : recipients.keys) {
+    outcome.recipients.push_back(key.agency);
+  }
+  return outcome;
+}
+
+void PrintSealed(const SealOutcome& outcome, const DirectiveOptions& options,
+                 std::string_view verb, const std::string& where) {
+  for (const std::string& skipped : outcome.skipped) {
+    std::cerr << "tocsin: warning: skipped " << skipped << "\n";
+  }
+  std::string id = HexEncode(outcome.sealed.id);
+  if (options.json) {
+    PrintJson({{"id", id}, {"digest", HexEncode(outcome.sealed.digest)},
+               {"sequence", outcome.sequence}, {"recipients", outcome.recipients},
+               {"result", std::string(verb)}});
+    return;
+  }
+  std::size_t n = outcome.recipients.size();
+  std::cout << verb << " directive " << id << " (sequence " << outcome.sequence << ") for " << n
+            << (n == 1 ? " agency: " : " agencies: ") << nlohmann::json(outcome.recipients).dump()
+            << "\n  " << where << "\n";
+}
+
+Result<protocol::DirectiveId> ParseDirectiveId(std::string_view hex) {
+  Result<Bytes> bytes = HexDecode(hex);
+  if (!bytes || bytes->size() != protocol::kDirectiveIdSize) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "a directive id is 32 hex digits, got '" + std::string(hex) + "'");
+  }
+  protocol::DirectiveId id{};
+  std::copy(bytes->begin(), bytes->end(), id.begin());
+  return id;
+}
+
+}  // namespace tocsin::tools

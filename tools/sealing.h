@@ -1,0 +1,66 @@
+// tools/sealing.h -- what `directive seal` and `issue` share: options, the
+// recipients an operator may encrypt to, the draft, the issuer's sequence.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "pki/bundle.h"
+#include "pki/directory.h"
+#include "protocol/directive.h"
+
+namespace tocsin::tools {
+
+struct DirectiveOptions {
+  std::string bundle;
+  std::string directory;
+  std::string gateway;
+  std::vector<std::string> sectors;
+  std::vector<std::string> agencies;
+  std::string severity = "high";
+  std::string tlp = "AMBER";
+  std::string title;
+  std::string body;
+  std::string body_file;
+  std::string summary;
+  std::string ack_within = "1h";
+  std::string expires_in = "1d";
+  bool exercise = false;
+  std::string in;
+  std::string out;
+  std::size_t min_signatures = 1;
+  bool json = false;
+  // Talking to a gateway (issue, status, cancel, update):
+  std::string endpoint;
+  int timeout_ms = 10000;
+  bool watch = false;
+  std::string reference;  // hex id of the directive to update or cancel
+};
+
+struct SealOutcome {
+  protocol::SealedDirective sealed;
+  std::vector<std::string> recipients;
+  std::vector<std::string> skipped;  // "id: reason", sector members not usable
+  std::uint64_t sequence = 0;
+};
+
+// Resolves recipients (explicit agencies must verify; failing sector members
+// are skipped and reported), builds the draft with `action` and `references`,
+// takes the issuer's next sequence number durably, and seals.
+Result<SealOutcome> SealFromOptions(const DirectiveOptions& options,
+                                    const pki::PrincipalBundle& issuer,
+                                    pki::CertificateDirectory& directory, UnixMillis now,
+                                    protocol::DirectiveAction action = protocol::DirectiveAction::kNew,
+                                    std::optional<protocol::DirectiveId> references = std::nullopt);
+
+// Prints the outcome for people, or as JSON with --json; warns on stderr
+// about each skipped sector member.
+void PrintSealed(const SealOutcome& outcome, const DirectiveOptions& options,
+                 std::string_view verb, const std::string& where);
+
+// Parses a full 32-hex-digit directive id.
+Result<protocol::DirectiveId> ParseDirectiveId(std::string_view hex);
+
+}  // namespace tocsin::tools
