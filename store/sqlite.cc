@@ -2,6 +2,9 @@
 
 #include <sys/stat.h>
 
+#include <chrono>
+#include <thread>
+
 namespace tocsin::store {
 namespace {
 
@@ -26,21 +29,43 @@ Result<Database> Database::Open(const std::string& path,
   }
   Database database(std::move(db), path);
   sqlite3_busy_timeout(database.handle(), 5000);
-  TOCSIN_RETURN_IF_ERROR(database.Execute(
-      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
-  TOCSIN_ASSIGN_OR_RETURN(Statement version, database.Prepare("PRAGMA user_version"));
-  TOCSIN_RETURN_IF_ERROR(version.Step());
-  std::size_t current = static_cast<std::size_t>(version.Int(0));
-  if (current > migrations.size()) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     path + " has schema version " + std::to_string(current) +
-                         ", newer than this build knows (" + std::to_string(migrations.size()) + ")");
+  // Switching to WAL takes an exclusive lock and does not wait on the busy
+  // handler: when another process is opening the same file, retry briefly.
+  Status configured;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    configured = database.Execute(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+    int code = sqlite3_errcode(database.handle());
+    if (configured || (code != SQLITE_BUSY && code != SQLITE_LOCKED)) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  for (std::size_t i = current; i < migrations.size(); ++i) {
+  TOCSIN_RETURN_IF_ERROR(configured);
+  // Apply migrations one at a time, each re-reading the version inside its
+  // own write transaction, so two processes opening a new file at once
+  // cannot both apply the same step.
+  for (;;) {
     TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(database));
-    TOCSIN_RETURN_IF_ERROR(database.Execute(migrations[i]));
+    std::size_t current = 0;
+    {
+      TOCSIN_ASSIGN_OR_RETURN(Statement version, database.Prepare("PRAGMA user_version"));
+      TOCSIN_RETURN_IF_ERROR(version.Step());
+      current = static_cast<std::size_t>(version.Int(0));
+    }
+    if (current > migrations.size()) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       path + " has schema version " + std::to_string(current) +
+                           ", newer than this build knows (" +
+                           std::to_string(migrations.size()) + ")");
+    }
+    if (current == migrations.size()) {
+      TOCSIN_RETURN_IF_ERROR(transaction.Commit());
+      break;
+    }
+    TOCSIN_RETURN_IF_ERROR(database.Execute(migrations[current]));
     TOCSIN_RETURN_IF_ERROR(
-        database.Execute("PRAGMA user_version=" + std::to_string(i + 1)));
+        database.Execute("PRAGMA user_version=" + std::to_string(current + 1)));
     TOCSIN_RETURN_IF_ERROR(transaction.Commit());
   }
   return database;

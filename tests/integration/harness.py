@@ -1,0 +1,228 @@
+"""A Tocsin world on loopback for integration tests: a CA, a gateway, agency
+clients and operators, all real processes started from the build tree.
+
+Tests call World methods and assert on what the real binaries print (JSON).
+Everything lives in a temporary folder removed at the end."""
+
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+
+class Failure(Exception):
+    pass
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class World:
+    def __init__(self, bin_dir, agencies=(("finance-authority", "finance"),
+                                          ("energy-authority", "energy"),
+                                          ("health-authority", "health")),
+                 heartbeat_ms=300, alarm_ms=1500):
+        self.bin = os.path.abspath(bin_dir)
+        self.dir = tempfile.mkdtemp(prefix="tocsin-it-")
+        self.agencies = dict(agencies)
+        self.procs = {}
+        self.client_port = free_port()
+        self.operator_port = free_port()
+        self.gateway_id = "gw.test"
+        self.heartbeat_ms = heartbeat_ms
+        self.alarm_ms = alarm_ms
+        self._make_pki()
+        self._write_configs()
+
+    # -- set-up ---------------------------------------------------------
+    def run(self, *args, check=True, timeout=30):
+        result = subprocess.run(list(args), cwd=self.dir, capture_output=True, text=True,
+                                timeout=timeout)
+        if check and result.returncode != 0:
+            raise Failure(f"{' '.join(args)} exited {result.returncode}: {result.stderr.strip()}")
+        return result
+
+    def tocsin(self, *args, **kw):
+        return self.run(os.path.join(self.bin, "tocsin"), *args, **kw)
+
+    def _make_pki(self):
+        self.tocsin("pki", "init", "--ca", "ca")
+        self.tocsin("pki", "enroll", "--ca", "ca", "--id", self.gateway_id, "--role", "gateway",
+                    "--out", "keys/" + self.gateway_id)
+        for op in ("op.alice", "op.bob"):
+            self.tocsin("pki", "enroll", "--ca", "ca", "--id", op, "--role", "operator",
+                        "--out", "keys/" + op)
+        for agency, sector in self.agencies.items():
+            self.enroll_agency(agency, sector)
+
+    def enroll_agency(self, agency, sector):
+        self.agencies[agency] = sector
+        self.tocsin("pki", "enroll", "--ca", "ca", "--id", agency, "--role", "agency",
+                    "--sector", sector, "--out", "keys/" + agency)
+        self._write_client_config(agency)
+
+    def _write(self, name, text):
+        with open(os.path.join(self.dir, name), "w") as f:
+            f.write(text)
+
+    def _write_configs(self):
+        self._write("gateway.toml", f"""
+id = "{self.gateway_id}"
+bundle = "keys/{self.gateway_id}"
+directory = "ca/public"
+database = "gateway.db"
+client_endpoint = "tcp://127.0.0.1:{self.client_port}"
+operator_endpoint = "tcp://127.0.0.1:{self.operator_port}"
+heartbeat_interval_ms = {self.heartbeat_ms}
+heartbeat_validity_ms = {self.heartbeat_ms * 5}
+log_format = "json"
+""")
+        for agency in self.agencies:
+            self._write_client_config(agency)
+
+    def _write_client_config(self, agency):
+        self._write(agency + ".toml", f"""
+bundle = "keys/{agency}"
+directory = "ca/public"
+gateway = "{self.gateway_id}"
+gateway_endpoint = "tcp://127.0.0.1:{self.client_port}"
+database = "{agency}.db"
+notify = "echo \\"$TOCSIN_ID $TOCSIN_SEVERITY\\" >> notify-{agency}.log"
+heartbeat_alarm_ms = {self.alarm_ms}
+log_format = "json"
+""")
+
+    # -- processes ------------------------------------------------------
+    def _start(self, name, *args):
+        log = open(os.path.join(self.dir, name + ".log"), "a")
+        self.procs[name] = subprocess.Popen(list(args), cwd=self.dir, stdout=log, stderr=log)
+        return self.procs[name]
+
+    def start_gateway(self, wait=True):
+        self._start("gateway", os.path.join(self.bin, "tocsin-gateway"), "--config", "gateway.toml")
+        if wait:
+            self.wait_for(lambda: "serving agencies" in self.log("gateway"), 10, "gateway start")
+
+    def start_client(self, agency):
+        self._start(agency, os.path.join(self.bin, "tocsin-client"), "run", "--config",
+                    agency + ".toml")
+
+    def stop(self, name, sig=signal.SIGTERM):
+        proc = self.procs.pop(name, None)
+        if proc and proc.poll() is None:
+            proc.send_signal(sig)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+                raise Failure(f"{name} did not stop on {sig}")
+
+    def signal(self, name, sig):
+        self.procs[name].send_signal(sig)
+
+    def log(self, name):
+        try:
+            with open(os.path.join(self.dir, name + ".log")) as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def close(self):
+        for name in list(self.procs):
+            proc = self.procs.pop(name)
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        if os.environ.get("TOCSIN_KEEP"):
+            print("kept", self.dir)
+        else:
+            subprocess.run(["rm", "-rf", self.dir])
+
+    # -- operator and agency commands -----------------------------------
+    def _gateway_args(self, operator):
+        return ["--bundle", "keys/" + operator, "--directory", "ca/public", "--gateway",
+                self.gateway_id, "--endpoint", f"tcp://127.0.0.1:{self.operator_port}"]
+
+    def issue(self, title="Directive", operator="op.alice", sectors=(), agencies=(),
+              severity="critical", check=True, timeout_ms=5000):
+        args = ["issue", *self._gateway_args(operator), "--title", title, "--body",
+                "Body of " + title, "--severity", severity, "--json", "--timeout-ms",
+                str(timeout_ms)]
+        for s in sectors:
+            args += ["--sector", s]
+        for a in agencies:
+            args += ["--agency", a]
+        result = self.tocsin(*args, check=check)
+        return json.loads(result.stdout) if result.returncode == 0 else None
+
+    def status(self, directive=None, operator="op.alice"):
+        args = ["status", *self._gateway_args(operator), "--json"]
+        if directive:
+            args.append(directive)
+        return json.loads(self.tocsin(*args).stdout)
+
+    def states(self, directive):
+        return {row["agency"]: row["state"] for row in self.status(directive)}
+
+    def inbox(self, agency):
+        result = self.run(os.path.join(self.bin, "tocsin-client"), "inbox", "--config",
+                          agency + ".toml", "--json")
+        return json.loads(result.stdout)
+
+    def ack(self, agency, directive, by):
+        self.run(os.path.join(self.bin, "tocsin-client"), "ack", "--config", agency + ".toml",
+                 directive[:12], "--by", by)
+
+    @staticmethod
+    def wait_for(predicate, timeout, what):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                if predicate():
+                    return
+            except (Failure, json.JSONDecodeError):
+                pass
+            time.sleep(0.1)
+        raise Failure(f"timed out after {timeout}s waiting for {what}")
+
+
+def run_tests(tests, bin_dir):
+    """Runs each test(world_factory); prints the closing 'N passed, N failed' line."""
+    passed = failed = 0
+    for test in tests:
+        worlds = []
+
+        def make(**kw):
+            world = World(bin_dir, **kw)
+            worlds.append(world)
+            return world
+        started = time.time()
+        try:
+            test(make)
+            passed += 1
+            print(f"PASS {test.__name__} ({time.time() - started:.1f}s)", flush=True)
+        except Exception as e:  # noqa: BLE001 -- report any failure, keep going
+            failed += 1
+            print(f"FAIL {test.__name__}: {type(e).__name__}: {e}", flush=True)
+            for world in worlds:
+                for name in ["gateway", *world.agencies]:
+                    text = world.log(name)
+                    if text:
+                        print(f"--- {name}.log (last lines)\n" + "\n".join(text.splitlines()[-15:]))
+        finally:
+            for world in worlds:
+                world.close()
+    print(f"{passed} passed, {failed} failed")
+    return 0 if failed == 0 else 1
+
+
+def random_delay(low, high):
+    time.sleep(random.uniform(low, high))

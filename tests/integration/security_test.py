@@ -1,0 +1,194 @@
+"""Hostile peers against the real gateway: unknown keys, NULL and PLAIN
+peers, wrong server key, routing-id squatting, oversized and malformed
+messages, a flood of idle connections, and revocation of a connected agency.
+Everyone else must keep being served.
+
+Usage: security_test.py BIN_DIR   (needs python3-zmq)"""
+
+import base64
+import os
+import re
+import socket
+import sys
+import time
+
+import zmq
+import zmq.utils.z85
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import run_tests  # noqa: E402
+
+
+def raw_x25519_key(path):
+    """The 32-byte key inside a PKCS#8 X25519 PEM file."""
+    with open(path) as f:
+        der = base64.b64decode("".join(l for l in f if not l.startswith("-----")))
+    return der[-32:]
+
+
+def public_of(world, principal):
+    """The CURVE public key of `principal`, from its transport certificate."""
+    out = world.run("openssl", "x509", "-in", f"keys/{principal}/transport.crt", "-noout",
+                    "-pubkey").stdout
+    der = base64.b64decode("".join(l for l in out.splitlines() if not l.startswith("-----")))
+    return der[-32:]
+
+
+class Peer:
+    """A DEALER on the agency endpoint, configured as the test says."""
+
+    def __init__(self, world, public=None, secret=None, server=None, plain=None, routing_id=None):
+        self.context = zmq.Context()
+        self.socket = self.context.socket(zmq.DEALER)
+        self.socket.setsockopt(zmq.LINGER, 0)
+        if routing_id:
+            self.socket.setsockopt(zmq.ROUTING_ID, routing_id)
+        if public:
+            self.socket.curve_publickey = zmq.utils.z85.encode(public)
+            self.socket.curve_secretkey = zmq.utils.z85.encode(secret)
+            self.socket.curve_serverkey = zmq.utils.z85.encode(server)
+        if plain:
+            self.socket.plain_username, self.socket.plain_password = plain
+        self.socket.connect(f"tcp://127.0.0.1:{world.client_port}")
+
+    def send(self, *frames):
+        """Sends without waiting; a peer that never got through just fails to queue."""
+        try:
+            self.socket.send_multipart(list(frames), flags=zmq.NOBLOCK)
+        except zmq.Again:
+            pass
+
+    def receive_all(self, seconds):
+        got = []
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            if self.socket.poll(100):
+                got.append(self.socket.recv_multipart())
+        return got
+
+    def close(self):
+        self.socket.close()
+        self.context.term()
+
+
+def enrolled_peer(world, agency, **kw):
+    return Peer(world, public=public_of(world, agency),
+                secret=raw_x25519_key(os.path.join(world.dir, f"keys/{agency}/transport.key")),
+                server=public_of(world, world.gateway_id), **kw)
+
+
+def hello(agency):
+    # envelope [1, 6 (hello), bin([agency]), []] in canonical msgpack
+    body = bytes([0x91, 0xa0 + len(agency)]) + agency.encode()
+    return bytes([0x94, 0x01, 0x06, 0xc4, len(body)]) + body + bytes([0x90])
+
+
+def still_serving(world, agency="finance-authority"):
+    d = world.issue("still serving", agencies=[agency])
+    world.wait_for(lambda: world.states(d["id"])[agency] == "delivered", 10,
+                   "delivery to a legitimate agency")
+
+
+def test_unauthenticated_and_unknown_peers_get_nothing(make):
+    w = make()
+    w.start_gateway()
+    w.start_client("finance-authority")
+    server = public_of(w, w.gateway_id)
+    stranger_public, stranger_secret = zmq.curve_keypair()
+    peers = {
+        "NULL": Peer(w),
+        "PLAIN": Peer(w, plain=(b"finance-authority", b"secret")),
+        "unknown CURVE key": Peer(w, public=zmq.utils.z85.decode(stranger_public),
+                                  secret=zmq.utils.z85.decode(stranger_secret), server=server),
+        "wrong server key": Peer(
+            w, public=public_of(w, "energy-authority"),
+            secret=raw_x25519_key(os.path.join(w.dir, "keys/energy-authority/transport.key")),
+            server=zmq.utils.z85.decode(stranger_public)),
+    }
+    for name, peer in peers.items():
+        peer.send(hello("finance-authority"))
+    d = w.issue("for finance only", agencies=["finance-authority"])
+    for name, peer in peers.items():
+        got = peer.receive_all(1.0)
+        assert not got, f"{name} peer received {len(got)} message(s)"
+        peer.close()
+    w.wait_for(lambda: w.states(d["id"])["finance-authority"] == "delivered", 10, "finance")
+    w.stop("gateway")
+    refused = re.search(r"ZAP refused (\d+) handshakes", w.log("gateway"))
+    assert refused and int(refused.group(1)) >= 1, "the unknown key was not refused by ZAP"
+
+
+def test_routing_id_squatter_receives_nothing_of_another_agency(make):
+    w = make()
+    w.start_gateway()
+    # health-authority (enrolled) claims the routing id and the name of finance.
+    squatter = enrolled_peer(w, "health-authority", routing_id=b"finance-authority")
+    squatter.send(hello("finance-authority"))
+    w.start_client("finance-authority")
+    time.sleep(0.5)
+    d = w.issue("finance eyes only", agencies=["finance-authority"])
+    w.wait_for(lambda: w.states(d["id"])["finance-authority"] == "delivered", 10, "finance")
+    got = squatter.receive_all(1.0)
+    squatter.close()
+    directives = [m for m in got if len(m[0]) > 4 and m[0][2] == 0x01]
+    assert not directives, "the squatter received a directive"
+    assert "hello names another agency" in w.log("gateway")
+
+
+def test_oversized_malformed_and_multipart_messages_are_refused_and_counted(make):
+    w = make()
+    w.start_gateway()
+    w.start_client("finance-authority")
+    peer = enrolled_peer(w, "energy-authority")
+    peer.send(b"\xdd\xff\xff\xff\xff")              # 4-billion-element array
+    peer.send(b"\x94\x01\x02\xc4\x01\x00\x91")       # truncated receipt envelope
+    peer.send(b"one", b"two", b"three")             # wrong frame count
+    answers = peer.receive_all(1.0)
+    errors = [m for m in answers if m[0][:3] == b"\x94\x01\x05"]
+    assert len(errors) >= 2, answers
+    peer.send(b"x" * (2 << 20))                     # over ZMQ_MAXMSGSIZE: disconnected
+    time.sleep(0.5)
+    peer.close()
+    still_serving(w)
+    log = w.log("gateway")
+    assert "malformed-message" in log and "frame(s)" in log
+
+
+def test_a_thousand_idle_connections_do_not_stop_an_enrolled_agency(make):
+    w = make()
+    w.start_gateway()
+    idle = []
+    for _ in range(1000):
+        s = socket.create_connection(("127.0.0.1", w.client_port))
+        idle.append(s)
+    w.start_client("finance-authority")
+    try:
+        still_serving(w)
+    finally:
+        for s in idle:
+            s.close()
+
+
+def test_revoking_a_connected_agency_cuts_it_off(make):
+    w = make(alarm_ms=1000)
+    w.start_gateway()
+    w.start_client("finance-authority")
+    w.start_client("energy-authority")
+    d = w.issue("before", sectors=["energy"])
+    w.wait_for(lambda: w.states(d["id"])["energy-authority"] == "delivered", 10, "energy")
+    w.tocsin("pki", "revoke", "--ca", "ca", "--id", "energy-authority")
+    w.wait_for(lambda: "registry reloaded" in w.log("gateway"), 5, "gateway reload")
+    w.wait_for(lambda: "FREEZE ALARM" in w.log("energy-authority"), 5,
+               "no more heartbeats for the revoked agency")
+    refused = w.issue("after", agencies=["energy-authority"], check=False)
+    assert refused is None, "an operator encrypted to a revoked agency"
+    w.ack("energy-authority", d["id"], "Revoked officer")
+    time.sleep(2.5)
+    assert w.states(d["id"])["energy-authority"] == "delivered", "revoked agency's ack recorded"
+    assert "not an active agency" in w.log("gateway")
+    still_serving(w)
+
+
+if __name__ == "__main__":
+    sys.exit(run_tests([v for k, v in list(globals().items()) if k.startswith("test_")],
+                       sys.argv[1]))
