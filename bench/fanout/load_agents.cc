@@ -1,0 +1,162 @@
+// bench/fanout/load_agents.cc -- simulates many agency clients in one
+// process for the fan-out benchmark. Each simulated agency has its own
+// enrolled key bundle and CURVE connection, and does the client's protocol
+// work on every directive: full verification (chain, CRL, signature),
+// unwrap, decrypt, a signed receipt. It does not keep an SQLite inbox: on
+// one shared disk that would measure the disk, not Tocsin.
+//
+// Usage: load_agents --directory PUBLIC --gateway ID --endpoint tcp://H:P
+//                    --bundles DIR --first I --count N
+// Bundles are DIR/agency-NNNNN. Prints one JSON line per event on stdout.
+#include <sys/resource.h>
+
+#include <cstdio>
+#include <memory>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <zmq.hpp>
+
+#include "common/clock.h"
+#include "pki/bundle.h"
+#include "pki/directory.h"
+#include "protocol/directive.h"
+#include "protocol/receipts.h"
+#include "transport/curve_socket.h"
+
+namespace {
+
+using namespace tocsin;
+
+struct Agent {
+  pki::PrincipalBundle bundle;
+  zmq::socket_t socket;
+  UnixMillis last_heartbeat = 0;
+};
+
+constexpr UnixMillis kFresh = 2500;
+
+void RaiseFileLimit() {
+  struct rlimit limit {};
+  getrlimit(RLIMIT_NOFILE, &limit);
+  limit.rlim_cur = limit.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"load_agents: simulated agencies for bench/fanout"};
+  std::string directory_path, gateway, endpoint, bundles;
+  int first = 0, count = 0;
+  app.add_option("--directory", directory_path)->required();
+  app.add_option("--gateway", gateway)->required();
+  app.add_option("--endpoint", endpoint)->required();
+  app.add_option("--bundles", bundles)->required();
+  app.add_option("--first", first)->required();
+  app.add_option("--count", count)->required();
+  CLI11_PARSE(app, argc, argv);
+  RaiseFileLimit();
+  SystemClock clock;
+
+  zmq::context_t context;
+  context.set(zmq::ctxopt::max_sockets, count + 64);
+  std::vector<Agent> agents;
+  agents.reserve(static_cast<std::size_t>(count));
+  for (int i = first; i < first + count; ++i) {
+    char name[64];
+    std::snprintf(name, sizeof(name), "%s/agency-%05d", bundles.c_str(), i);
+    auto bundle = pki::LoadBundle(name);
+    if (!bundle) {
+      std::fprintf(stderr, "%s\n", bundle.error().ToString().c_str());
+      return 1;
+    }
+    agents.push_back({std::move(*bundle), zmq::socket_t(), 0});
+  }
+  crypto::X509Ptr root(X509_dup(agents.front().bundle.root_certificate.get()));
+  auto directory = pki::CertificateDirectory::Open(directory_path, std::move(root));
+  auto server = directory ? directory->Resolve(gateway, pki::Purpose::kTransport, clock.NowMillis())
+                          : Result<pki::CertifiedKey>(tl::unexpected(directory.error()));
+  if (!server) {
+    std::fprintf(stderr, "%s\n", server.error().ToString().c_str());
+    return 1;
+  }
+  for (Agent& agent : agents) {
+    transport::ClientConfig config{endpoint, Bytes(server->public_key.begin(), server->public_key.end()),
+                                   {}, 100 + static_cast<int>(agents.size() / 10), 5000};
+    auto socket = transport::MakeCurveClient(context, config, agent.bundle.transport.public_key(),
+                                             agent.bundle.transport.secret());
+    if (!socket) {
+      std::fprintf(stderr, "%s\n", socket.error().ToString().c_str());
+      return 1;
+    }
+    agent.socket = std::move(*socket);
+  }
+  std::printf("{\"event\":\"started\",\"count\":%d}\n", count);
+  std::fflush(stdout);
+
+  std::vector<zmq::pollitem_t> items;
+  for (Agent& agent : agents) {
+    items.push_back({agent.socket.handle(), 0, ZMQ_POLLIN, 0});
+  }
+  int fresh = 0;
+  auto report_connected = [&] {
+    std::printf("{\"event\":\"connected\",\"count\":%d,\"at_ms\":%lld}\n", fresh,
+                static_cast<long long>(clock.NowMillis()));
+    std::fflush(stdout);
+  };
+  UnixMillis next_hello = 0;
+  for (;;) {
+    zmq::poll(items.data(), items.size(), std::chrono::milliseconds(100));
+    for (std::size_t i = 0; i < agents.size(); ++i) {
+      Agent& agent = agents[i];
+      for (;;) {
+        auto message = transport::ReceiveFromServer(agent.socket);
+        if (!message || !*message) {
+          break;
+        }
+        auto envelope = protocol::DecodeEnvelope(**message);
+        if (!envelope) {
+          continue;
+        }
+        if (envelope->type == protocol::MessageType::kHeartbeat) {
+          UnixMillis now = clock.NowMillis();
+          bool was_fresh = now - agent.last_heartbeat < kFresh;
+          agent.last_heartbeat = now;
+          if (!was_fresh && ++fresh == count) {
+            report_connected();
+          }
+        } else if (envelope->type == protocol::MessageType::kDirective) {
+          UnixMillis now = clock.NowMillis();
+          auto opened = protocol::OpenDirective(**message, *directory, {gateway, now, 1},
+                                                agent.bundle.principal_id,
+                                                agent.bundle.encryption);
+          if (!opened) {
+            std::fprintf(stderr, "%s\n", opened.error().ToString().c_str());
+            continue;
+          }
+          protocol::Receipt receipt{protocol::ReceiptKind::kDelivered, opened->verified.header.id,
+                                    opened->verified.digest, agent.bundle.principal_id, gateway,
+                                    now, "", std::nullopt};
+          (void)transport::SendToServer(agent.socket,
+                                        protocol::SignReceipt(receipt, agent.bundle.signing));
+        }
+      }
+    }
+    UnixMillis now = clock.NowMillis();
+    if (now >= next_hello) {
+      // Like the real client: hello until heartbeats flow (again, after a restart).
+      fresh = 0;
+      for (Agent& agent : agents) {
+        if (now - agent.last_heartbeat < kFresh) {
+          ++fresh;
+          continue;
+        }
+        Bytes hello = protocol::EncodeUnsigned(protocol::MessageType::kHello,
+                                               protocol::EncodeHello({agent.bundle.principal_id}));
+        (void)transport::SendToServer(agent.socket, hello);
+      }
+      next_hello = now + 1000;
+    }
+  }
+}
