@@ -59,8 +59,17 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(const GatewayConfig& config, co
 Status Gateway::Start() {
   // The ZAP handler must exist before any server socket binds (SECURITY.md 2).
   TOCSIN_ASSIGN_OR_RETURN(zap_, transport::ZapHandler::Start(context_, *registry_));
-  transport::ServerConfig agencies{config_.client_endpoint, std::string(kAgencyDomain), {}, 4096};
-  transport::ServerConfig operators{config_.operator_endpoint, std::string(kOperatorDomain), {}, 64};
+  // ZMTP heartbeats stay with the clients (they PING, we answer): in libzmq
+  // 4.3.4 each re-armed timer costs a linear search of all timers, so
+  // server-side heartbeats grow quadratically with the number of agencies
+  // (bench/README.md). Agencies watch the gateway; the gateway watches
+  // agencies through their traffic.
+  transport::SocketLimits server_limits;
+  server_limits.heartbeat_interval_ms = 0;
+  transport::ServerConfig agencies{config_.client_endpoint, std::string(kAgencyDomain),
+                                   server_limits, 4096};
+  transport::ServerConfig operators{config_.operator_endpoint, std::string(kOperatorDomain),
+                                    server_limits, 64};
   TOCSIN_ASSIGN_OR_RETURN(client_socket_, transport::MakeCurveServer(
                                               context_, agencies, bundle_.transport.secret()));
   TOCSIN_ASSIGN_OR_RETURN(operator_socket_, transport::MakeCurveServer(

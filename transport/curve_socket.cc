@@ -17,9 +17,11 @@ void ApplyLimits(zmq::socket_t& socket, const SocketLimits& limits) {
   socket.set(zmq::sockopt::linger, 0);
   socket.set(zmq::sockopt::maxmsgsize, limits.max_message_bytes);
   socket.set(zmq::sockopt::handshake_ivl, limits.handshake_ms);
-  socket.set(zmq::sockopt::heartbeat_ivl, limits.heartbeat_interval_ms);
-  socket.set(zmq::sockopt::heartbeat_timeout, limits.heartbeat_timeout_ms);
-  socket.set(zmq::sockopt::heartbeat_ttl, limits.heartbeat_timeout_ms);
+  if (limits.heartbeat_interval_ms > 0) {
+    socket.set(zmq::sockopt::heartbeat_ivl, limits.heartbeat_interval_ms);
+    socket.set(zmq::sockopt::heartbeat_timeout, limits.heartbeat_timeout_ms);
+    socket.set(zmq::sockopt::heartbeat_ttl, limits.heartbeat_timeout_ms);
+  }
   socket.set(zmq::sockopt::sndhwm, limits.high_water_mark);
   socket.set(zmq::sockopt::rcvhwm, limits.high_water_mark);
 }

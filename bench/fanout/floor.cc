@@ -55,7 +55,9 @@ int main(int argc, char** argv) {
   auto zap = transport::ZapHandler::Start(context, allow);
   Bytes server_public(32), server_secret(32);
   crypto_box_keypair(server_public.data(), server_secret.data());
-  auto router = transport::MakeCurveServer(context, {"tcp://127.0.0.1:*", "floor", {}, 8192},
+  transport::SocketLimits server_limits;  // as the gateway: clients PING, the server answers
+  server_limits.heartbeat_interval_ms = 0;
+  auto router = transport::MakeCurveServer(context, {"tcp://127.0.0.1:*", "floor", server_limits, 8192},
                                            server_secret);
   if (!zap || !router) {
     return 1;

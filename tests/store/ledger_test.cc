@@ -1,0 +1,111 @@
+#include "store/ledger.h"
+
+#include <catch2/catch.hpp>
+
+#include "tests/testing/temp_dir.h"
+
+namespace tocsin::store {
+namespace {
+
+AcceptedDirective Sample(std::uint8_t id_byte, std::uint64_t sequence,
+                         std::vector<std::string> recipients = {"energy", "finance"}) {
+  return {Bytes(16, id_byte), "op.alice", sequence, 4, 1000, 100000, 5000, 1001,
+          Bytes(32, id_byte), Bytes{0x94, id_byte}, std::move(recipients)};
+}
+
+ReceiptRecord Receipt(std::uint8_t id_byte, const std::string& agency, bool ack = false) {
+  return {Bytes(16, id_byte), agency, ack, 2000, 2001, ack ? "Ana" : "", Bytes{1, 2, 3}};
+}
+
+TEST_CASE("Ledger stores a directive with a pending delivery per recipient", "[store][ledger]") {
+  testing::TempDir dir;
+  Ledger ledger = Ledger::Open(dir / "gw.db").value();
+  REQUIRE(ledger.Accept(Sample(1, 1)));
+  auto found = ledger.Find(Bytes(16, 1)).value();
+  REQUIRE(found);
+  CHECK(found->recipients == std::vector<std::string>{"energy", "finance"});
+  auto rows = ledger.Deliveries(Bytes(16, 1)).value();
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].state == DeliveryState::kPending);
+  CHECK_FALSE(ledger.Find(Bytes(16, 9)).value());
+}
+
+TEST_CASE("Ledger refuses replays: a known id or a sequence that does not increase",
+          "[store][ledger][negative]") {
+  testing::TempDir dir;
+  Ledger ledger = Ledger::Open(dir / "gw.db").value();
+  REQUIRE(ledger.Accept(Sample(1, 5)));
+  CHECK_THAT(ledger.Accept(Sample(2, 5)).error().context, Catch::Contains("replay: sequence 5"));
+  CHECK_THAT(ledger.Accept(Sample(2, 4)).error().context, Catch::Contains("replay"));
+  CHECK_THAT(ledger.Accept(Sample(1, 6)).error().context, Catch::Contains("already accepted"));
+  CHECK(ledger.Accept(Sample(2, 6)));
+  CHECK(ledger.Deliveries({}).value().size() == 4);
+}
+
+TEST_CASE("Delivery moves pending, sent, delivered, acknowledged, never back",
+          "[store][ledger]") {
+  testing::TempDir dir;
+  Ledger ledger = Ledger::Open(dir / "gw.db").value();
+  REQUIRE(ledger.Accept(Sample(1, 1)));
+  REQUIRE(ledger.MarkSent({{Bytes(16, 1), "finance"}}, 1500));
+  std::vector<std::pair<std::size_t, std::string>> refused;
+  CHECK(ledger.RecordReceipts({Receipt(1, "finance", true)}, {Bytes(32, 1)}, &refused).value() == 1);
+  CHECK(ledger.RecordReceipts({Receipt(1, "finance")}, {Bytes(32, 1)}, &refused).value() == 0);
+  REQUIRE(ledger.MarkSent({{Bytes(16, 1), "finance"}}, 9000));
+  auto rows = ledger.Deliveries(Bytes(16, 1)).value();
+  CHECK(rows[1].agency == "finance");
+  CHECK(rows[1].state == DeliveryState::kAcknowledged);
+  CHECK(rows[1].sent_at == 1500);
+  CHECK(rows[1].officer == "Ana");
+  CHECK(refused.empty());
+}
+
+TEST_CASE("Receipts for unknown pairs or with a wrong digest are refused, others kept",
+          "[store][ledger][negative]") {
+  testing::TempDir dir;
+  Ledger ledger = Ledger::Open(dir / "gw.db").value();
+  REQUIRE(ledger.Accept(Sample(1, 1)));
+  std::vector<std::pair<std::size_t, std::string>> refused;
+  int changed = ledger
+                    .RecordReceipts({Receipt(1, "health"), Receipt(1, "energy"), Receipt(1, "finance")},
+                                    {Bytes(32, 1), Bytes(32, 7), Bytes(32, 1)}, &refused)
+                    .value();
+  CHECK(changed == 1);
+  REQUIRE(refused.size() == 2);
+  CHECK(refused[0].first == 0);
+  CHECK(refused[0].second == "no such delivery");
+  CHECK_THAT(refused[1].second, Catch::Contains("digest"));
+}
+
+TEST_CASE("Undelivered lists unexpired, unreceipted directives in acceptance order",
+          "[store][ledger]") {
+  testing::TempDir dir;
+  Ledger ledger = Ledger::Open(dir / "gw.db").value();
+  REQUIRE(ledger.Accept(Sample(3, 1)));
+  REQUIRE(ledger.Accept(Sample(1, 2)));
+  AcceptedDirective expired = Sample(2, 3);
+  expired.expires_at = 50;
+  REQUIRE(ledger.Accept(expired));
+  REQUIRE(ledger.RecordReceipts({Receipt(3, "energy")}, {Bytes(32, 3)}, nullptr));
+  auto energy = ledger.Undelivered("energy", 60).value();
+  REQUIRE(energy.size() == 1);
+  CHECK(energy[0].first == Bytes(16, 1));
+  auto finance = ledger.Undelivered("finance", 60).value();
+  REQUIRE(finance.size() == 2);
+  CHECK(finance[0].first == Bytes(16, 3));
+  CHECK(finance[1].first == Bytes(16, 1));
+}
+
+TEST_CASE("Ledger state survives reopening the file", "[store][ledger]") {
+  testing::TempDir dir;
+  {
+    Ledger ledger = Ledger::Open(dir / "gw.db").value();
+    REQUIRE(ledger.Accept(Sample(1, 1)));
+  }
+  Ledger reopened = Ledger::Open(dir / "gw.db").value();
+  CHECK(reopened.Find(Bytes(16, 1)).value());
+  CHECK_FALSE(reopened.Accept(Sample(1, 2)));
+}
+
+}  // namespace
+}  // namespace tocsin::store

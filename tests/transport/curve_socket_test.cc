@@ -1,0 +1,146 @@
+#include "transport/curve_socket.h"
+
+#include <sodium.h>
+
+#include <map>
+#include <set>
+#include <thread>
+
+#include <catch2/catch.hpp>
+
+#include <zmq_addon.hpp>
+
+#include "transport/zap_handler.h"
+#include "transport/zmq_support.h"
+
+namespace tocsin::transport {
+namespace {
+
+struct KeyPair {
+  Bytes public_key = Bytes(32);
+  Bytes secret_key = Bytes(32);
+  KeyPair() { REQUIRE(crypto_box_keypair(public_key.data(), secret_key.data()) == 0); }
+};
+
+class Table final : public ZapAuthenticator {
+ public:
+  std::map<Bytes, std::string> principals;
+  std::optional<std::string> Authenticate(std::string_view domain, ByteView key) override {
+    auto found = principals.find(Bytes(key.begin(), key.end()));
+    if (domain != "test" || found == principals.end()) {
+      return std::nullopt;
+    }
+    return found->second;
+  }
+};
+
+// Polls `router` for up to `ms` and returns the first message, if any.
+std::optional<PeerMessage> Await(zmq::socket_t& router, int ms) {
+  zmq::pollitem_t item{router.handle(), 0, ZMQ_POLLIN, 0};
+  for (int waited = 0; waited < ms; waited += 50) {
+    zmq::poll(&item, 1, std::chrono::milliseconds(50));
+    auto message = ReceiveFromPeer(router);
+    REQUIRE(message);
+    if (*message) {
+      return std::move(**message);
+    }
+  }
+  return std::nullopt;
+}
+
+struct Server {
+  zmq::context_t context;
+  Table table;
+  std::unique_ptr<ZapHandler> zap;
+  zmq::socket_t router;
+  KeyPair keys;
+  std::string endpoint;
+  explicit Server(const std::string& domain = "test") {
+    REQUIRE(CheckZmqCapabilities());
+    zap = ZapHandler::Start(context, table).value();
+    router = MakeCurveServer(context, {"tcp://127.0.0.1:*", domain, {}, 64}, keys.secret_key).value();
+    endpoint = LastEndpoint(router);
+  }
+  zmq::socket_t Client(const KeyPair& client, const Bytes& server_key) {
+    return MakeCurveClient(context, {endpoint, server_key, {}, 100, 1000}, client.public_key,
+                           client.secret_key)
+        .value();
+  }
+};
+
+TEST_CASE("An enrolled key gets through, tagged with its principal", "[transport][curve]") {
+  Server server;
+  KeyPair agency;
+  server.table.principals[agency.public_key] = "finance-authority";
+  zmq::socket_t client = server.Client(agency, server.keys.public_key);
+  REQUIRE(SendToServer(client, ToBytes("hello")));
+  std::optional<PeerMessage> got = Await(server.router, 3000);
+  REQUIRE(got);
+  CHECK(got->principal == "finance-authority");
+  CHECK(got->payload == ToBytes("hello"));
+  REQUIRE(SendToPeer(server.router, got->routing_id, ToBytes("reply")));
+  zmq::pollitem_t item{client.handle(), 0, ZMQ_POLLIN, 0};
+  zmq::poll(&item, 1, std::chrono::milliseconds(2000));
+  CHECK(ReceiveFromServer(client).value().value() == ToBytes("reply"));
+  CHECK(server.zap->accepted() >= 1);
+}
+
+TEST_CASE("Unknown keys and wrong server keys get nothing through", "[transport][curve][negative]") {
+  Server server;
+  KeyPair stranger;
+  KeyPair wrong_server;
+  zmq::socket_t unknown = server.Client(stranger, server.keys.public_key);
+  KeyPair agency;
+  server.table.principals[agency.public_key] = "finance-authority";
+  zmq::socket_t mistaken = server.Client(agency, wrong_server.public_key);
+  (void)SendToServer(unknown, ToBytes("let me in"));
+  (void)SendToServer(mistaken, ToBytes("let me in"));
+  CHECK_FALSE(Await(server.router, 1000));
+  CHECK(server.zap->refused() >= 1);
+}
+
+TEST_CASE("A ZAP domain the handler does not know is refused", "[transport][curve][negative]") {
+  Server server("other");
+  KeyPair agency;
+  server.table.principals[agency.public_key] = "finance-authority";
+  zmq::socket_t client = server.Client(agency, server.keys.public_key);
+  (void)SendToServer(client, ToBytes("hello"));
+  CHECK_FALSE(Await(server.router, 1000));
+}
+
+TEST_CASE("A message with extra frames is dropped and reported", "[transport][curve][negative]") {
+  Server server;
+  KeyPair agency;
+  server.table.principals[agency.public_key] = "finance-authority";
+  zmq::socket_t client = server.Client(agency, server.keys.public_key);
+  std::array<zmq::const_buffer, 2> frames = {zmq::str_buffer("a"), zmq::str_buffer("b")};
+  REQUIRE(zmq::send_multipart(client, frames));
+  zmq::pollitem_t item{server.router.handle(), 0, ZMQ_POLLIN, 0};
+  zmq::poll(&item, 1, std::chrono::milliseconds(3000));
+  auto message = ReceiveFromPeer(server.router);
+  REQUIRE_FALSE(message);
+  CHECK(message.error().code == ErrorCode::kMalformedMessage);
+  CHECK_THAT(message.error().context, Catch::Contains("finance-authority"));
+}
+
+TEST_CASE("Endpoints must be tcp with an explicit bind address", "[transport][negative]") {
+  CHECK(ValidateEndpoint("tcp://127.0.0.1:7701", true));
+  CHECK(ValidateEndpoint("tcp://gateway.example:7701", false));
+  for (const char* bad : {"tcp://*:7701", "tcp://0.0.0.0:7701", "ipc:///tmp/x", "udp://1.2.3.4:1",
+                          "pgm://eth0;239.1.1.1:5555", "ws://h:1", "tcp://127.0.0.1", "tcp://:1"}) {
+    INFO(bad);
+    CHECK_FALSE(ValidateEndpoint(bad, true));
+  }
+}
+
+TEST_CASE("Z85 keys round-trip and bad ones are refused", "[transport]") {
+  KeyPair keys;
+  std::string text = Z85Encode(keys.public_key).value();
+  CHECK(text.size() == 40);
+  CHECK(Z85Decode(text).value() == keys.public_key);
+  CHECK_FALSE(Z85Decode("short"));
+  CHECK_FALSE(Z85Encode(Bytes(31)));
+}
+
+}  // namespace
+}  // namespace tocsin::transport
