@@ -139,6 +139,7 @@ Status Gateway::HandleAgency(transport::PeerMessage& message, std::vector<Pendin
   if (!registry_->Active(message.principal, Role::kAgency)) {
     ++counters_.refused_unauthorized;
     routes_.erase(message.principal);
+    caught_up_.erase(message.principal);
     spdlog::warn("dropped message from {}: not an active agency", message.principal);
     return {};
   }
@@ -157,6 +158,11 @@ Status Gateway::HandleAgency(transport::PeerMessage& message, std::vector<Pendin
                      : hello.error());
         return {};
       }
+      auto done = caught_up_.find(message.principal);
+      if (done != caught_up_.end() && done->second == message.routing_id) {
+        return {};  // this connection already has its backlog
+      }
+      caught_up_[message.principal] = message.routing_id;
       return CatchUp(message.principal);
     }
     case protocol::MessageType::kReceipt:
@@ -227,7 +233,8 @@ Status Gateway::CatchUp(const std::string& agency) {
   std::vector<std::pair<Bytes, std::string>> sent;
   for (const auto& [id, wire] : pending) {
     if (!transport::SendToPeer(client_socket_, routes_[agency], wire)) {
-      break;  // the peer went away or its queue is full: the next hello resumes
+      caught_up_.erase(agency);  // the next hello on this connection resumes
+      break;                     // the peer went away or its queue is full
     }
     sent.emplace_back(id, agency);
   }
@@ -333,6 +340,7 @@ Status Gateway::FanOut(const protocol::VerifiedDirective& directive, ByteView wi
     if (transport::SendToPeer(client_socket_, route->second, wire)) {
       sent.emplace_back(id, recipient.agency);
     } else {
+      caught_up_.erase(recipient.agency);
       routes_.erase(route);
     }
   }
@@ -380,6 +388,7 @@ void Gateway::SendHeartbeats() {
     if (transport::SendToPeer(client_socket_, it->second, wire)) {
       ++it;
     } else {
+      caught_up_.erase(it->first);
       it = routes_.erase(it);  // gone: it will say hello again
     }
   }
@@ -402,7 +411,12 @@ void Gateway::ReloadIfChanged(bool forced) {
     return;
   }
   for (auto it = routes_.begin(); it != routes_.end();) {
-    it = registry_->Active(it->first, Role::kAgency) ? std::next(it) : routes_.erase(it);
+    if (registry_->Active(it->first, Role::kAgency)) {
+      ++it;
+    } else {
+      caught_up_.erase(it->first);
+      it = routes_.erase(it);
+    }
   }
   spdlog::info("registry reloaded: {} active principals", *loaded);
 }

@@ -85,6 +85,9 @@ class Gateway {
   zmq::socket_t client_socket_;
   zmq::socket_t operator_socket_;
   std::map<std::string, Bytes> routes_;  // agency id -> routing id (process-local)
+  // agency id -> the connection (routing id) that has had its catch-up: a
+  // repeated hello on the same connection resends nothing.
+  std::map<std::string, Bytes> caught_up_;
   std::uint64_t heartbeat_sequence_ = 0;
   UnixMillis next_heartbeat_ = 0;
   UnixMillis next_crl_check_ = 0;

@@ -111,6 +111,25 @@ def test_replayed_directive_is_refused_by_the_gateway(make):
     assert len(w.status()) == 1 and d
 
 
+def test_cancel_and_update_reach_the_same_agencies_and_reference_the_original(make):
+    w = make()
+    w.start_gateway()
+    w.start_client("finance-authority")
+    w.start_client("energy-authority")
+    d = w.issue("Original", sectors=["finance", "energy"])
+    for command, extra in (("update", ["--title", "Updated", "--body", "New text"]),
+                           ("cancel", [])):
+        result = w.tocsin(command, d["id"], *w._gateway_args("op.alice"), *extra, "--json")
+        follow_up = __import__("json").loads(result.stdout)
+        assert sorted(follow_up["recipients"]) == ["energy-authority", "finance-authority"]
+        w.wait_for(lambda: set(w.states(follow_up["id"]).values()) == {"delivered"}, 10,
+                   command + " delivered")
+    titles = [e["title"] for e in w.inbox("finance-authority")]
+    assert titles == ["Original", "Updated", "Cancelled: directive " + d["id"][:8]], titles
+    bad = w.tocsin("cancel", "00" * 16, *w._gateway_args("op.alice"), check=False)
+    assert bad.returncode == 1 and "knows no directive" in bad.stderr, bad.stderr
+
+
 if __name__ == "__main__":
     sys.exit(run_tests([v for k, v in list(globals().items()) if k.startswith("test_")],
                        sys.argv[1]))
