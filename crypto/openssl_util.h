@@ -9,16 +9,11 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "common/c_free.h"
+
 namespace tocsin::crypto {
 
-// A deleter that calls `FreeFn`: bssl::UniquePtr in one template.
-template <auto FreeFn>
-struct CFree {
-  template <typename T>
-  void operator()(T* pointer) const noexcept {
-    FreeFn(pointer);
-  }
-};
+using tocsin::CFree;
 
 using BioPtr = std::unique_ptr<BIO, CFree<&BIO_free_all>>;
 using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, CFree<&EVP_PKEY_free>>;

@@ -16,19 +16,13 @@
 #include <vector>
 
 #include "common/bytes.h"
+#include "common/c_free.h"
 #include "common/result.h"
 
 namespace tocsin::store {
 
-template <auto FreeFn>
-struct SqliteFree {
-  template <typename T>
-  void operator()(T* p) const noexcept {
-    FreeFn(p);
-  }
-};
-using DatabasePtr = std::unique_ptr<sqlite3, SqliteFree<&sqlite3_close_v2>>;
-using StatementPtr = std::unique_ptr<sqlite3_stmt, SqliteFree<&sqlite3_finalize>>;
+using DatabasePtr = std::unique_ptr<sqlite3, CFree<&sqlite3_close_v2>>;
+using StatementPtr = std::unique_ptr<sqlite3_stmt, CFree<&sqlite3_finalize>>;
 
 class Statement;
 

@@ -48,7 +48,7 @@ def test_sigkill_at_random_points_loses_no_accepted_directive(make):
     known = {row["directive"] for row in w.status()}
     missing = [i for i in accepted if i not in known]
     assert not missing, f"{len(missing)} accepted directive(s) lost: {missing[:3]}"
-    w.wait_for(lambda: all(r["state"] == "delivered" for r in w.status()), 30,
+    w.wait_for(lambda: all(r["state"] == "delivered" for r in w.status()), 60,
                "every delivery resumed")
     for agency in w.agencies:
         ids = [e["id"] for e in w.inbox(agency)]

@@ -108,7 +108,9 @@ log_format = "json"
     def start_gateway(self, wait=True):
         self._start("gateway", os.path.join(self.bin, "tocsin-gateway"), "--config", "gateway.toml")
         if wait:
-            self.wait_for(lambda: "serving agencies" in self.log("gateway"), 10, "gateway start")
+            before = self.log("gateway").count("serving agencies")
+            self.wait_for(lambda: self.log("gateway").count("serving agencies") > before, 10,
+                          "gateway start")
 
     def start_client(self, agency):
         self._start(agency, os.path.join(self.bin, "tocsin-client"), "run", "--config",
@@ -183,15 +185,20 @@ log_format = "json"
 
     @staticmethod
     def wait_for(predicate, timeout, what):
+        """Polls `predicate` until true. TOCSIN_TIME_SCALE stretches every
+        timeout (the sanitizer build runs the same tests about 3x slower)."""
+        timeout *= float(os.environ.get("TOCSIN_TIME_SCALE", "1"))
         deadline = time.time() + timeout
+        last_error = None
         while time.time() < deadline:
             try:
                 if predicate():
                     return
-            except (Failure, json.JSONDecodeError):
-                pass
+            except (Failure, json.JSONDecodeError, subprocess.TimeoutExpired) as e:
+                last_error = e
             time.sleep(0.1)
-        raise Failure(f"timed out after {timeout}s waiting for {what}")
+        raise Failure(f"timed out after {timeout:.0f}s waiting for {what}"
+                      + (f" (last error: {last_error})" if last_error else ""))
 
 
 def run_tests(tests, bin_dir):
