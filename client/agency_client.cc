@@ -118,7 +118,7 @@ Status AgencyClient::Drain() {
     if (envelope->type == protocol::MessageType::kDirective) {
       TOCSIN_RETURN_IF_ERROR(HandleDirective(**message));
     } else {
-      HandleControl(**message);
+      HandleControl(**message, *envelope);
     }
   }
 }
@@ -175,9 +175,8 @@ Status AgencyClient::HandleDirective(const Bytes& wire) {
   return {};
 }
 
-void AgencyClient::HandleControl(const Bytes& wire) {
-  Result<protocol::Envelope> envelope = protocol::DecodeEnvelope(wire);
-  switch (envelope->type) {
+void AgencyClient::HandleControl(const Bytes& wire, const protocol::Envelope& envelope) {
+  switch (envelope.type) {
     case protocol::MessageType::kHeartbeat: {
       Result<protocol::Heartbeat> heartbeat =
           protocol::VerifyHeartbeat(wire, directory_, clock_.NowMillis(), config_.gateway);
@@ -194,7 +193,7 @@ void AgencyClient::HandleControl(const Bytes& wire) {
       return;
     }
     case protocol::MessageType::kAccepted: {
-      Result<protocol::Accepted> accepted = protocol::DecodeAccepted(envelope->body);
+      Result<protocol::Accepted> accepted = protocol::DecodeAccepted(envelope.body);
       if (accepted) {
         Bytes id(accepted->reference.begin(), accepted->reference.end());
         Status confirmed = inbox_.Confirm(
@@ -206,13 +205,13 @@ void AgencyClient::HandleControl(const Bytes& wire) {
       return;
     }
     case protocol::MessageType::kError: {
-      Result<protocol::ErrorReply> error = protocol::DecodeErrorReply(envelope->body);
+      Result<protocol::ErrorReply> error = protocol::DecodeErrorReply(envelope.body);
       spdlog::warn("gateway refused: {}", error ? error->message : error.error().ToString());
       return;
     }
     default:
       ++counters_.refused;
-      spdlog::warn("unexpected {} from gateway", protocol::MessageTypeName(envelope->type));
+      spdlog::warn("unexpected {} from gateway", protocol::MessageTypeName(envelope.type));
   }
 }
 

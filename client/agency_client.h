@@ -16,6 +16,7 @@
 #include "common/clock.h"
 #include "pki/bundle.h"
 #include "pki/directory.h"
+#include "protocol/messages.h"
 #include "store/inbox.h"
 
 namespace tocsin::client {
@@ -42,7 +43,7 @@ class AgencyClient {
   Status Connect();
   Status Drain();
   Status HandleDirective(const Bytes& wire);
-  void HandleControl(const Bytes& wire);
+  void HandleControl(const Bytes& wire, const protocol::Envelope& envelope);
   void Notify(const store::InboxEntry& entry);
   Status ResendUnconfirmed();
   void Send(ByteView wire);

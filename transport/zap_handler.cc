@@ -36,8 +36,8 @@ ZapHandler::~ZapHandler() {
 }
 
 void ZapHandler::Serve() {
-  try {
-    while (!stopping_) {
+  while (!stopping_) {
+    try {
       zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
       if (zmq::poll(&item, 1, std::chrono::milliseconds(100)) == 0) {
         continue;
@@ -47,10 +47,14 @@ void ZapHandler::Serve() {
         continue;
       }
       Answer(request);
+    } catch (const zmq::error_t& e) {
+      if (e.num() == EINTR || e.num() == EAGAIN) {
+        continue;  // a signal or a race: keep serving
+      }
+      // The context is terminating: stop. Server sockets enforce the ZAP
+      // domain, so from here on every handshake is refused, never admitted.
+      return;
     }
-  } catch (const zmq::error_t&) {
-    // The context is terminating: stop serving. Server sockets enforce the
-    // ZAP domain, so from here on every handshake is refused, never admitted.
   }
 }
 

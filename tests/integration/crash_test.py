@@ -48,8 +48,16 @@ def test_sigkill_at_random_points_loses_no_accepted_directive(make):
     known = {row["directive"] for row in w.status()}
     missing = [i for i in accepted if i not in known]
     assert not missing, f"{len(missing)} accepted directive(s) lost: {missing[:3]}"
-    w.wait_for(lambda: all(r["state"] == "delivered" for r in w.status()), 60,
-               "every delivery resumed")
+    try:
+        w.wait_for(lambda: all(r["state"] == "delivered" for r in w.status()), 60,
+                   "every delivery resumed")
+    except Exception:
+        from collections import Counter
+        print("  states:", Counter((r["agency"], r["state"]) for r in w.status()), flush=True)
+        for name in ["gateway", *w.agencies]:
+            lines = [l for l in w.log(name).splitlines() if '"info"' not in l]
+            print(f"  {name}: {len(w.log(name).splitlines())} log lines; not info:", lines[-5:])
+        raise
     for agency in w.agencies:
         ids = [e["id"] for e in w.inbox(agency)]
         assert len(ids) == len(set(ids)), "duplicate in inbox"
