@@ -56,22 +56,66 @@ Status AgencyClient::Connect() {
   TOCSIN_ASSIGN_OR_RETURN(socket_, transport::MakeCurveClient(context_, socket_config,
                                                               bundle_.transport.public_key(),
                                                               bundle_.transport.secret()));
+  // Watch handshakes so that a new connection (a restarted gateway, say)
+  // gets its hello at once instead of after heartbeats have gone stale.
+  const char* monitor_endpoint = "inproc://tocsin-client-monitor";
+  if (zmq_socket_monitor(socket_.handle(), monitor_endpoint,
+                         ZMQ_EVENT_HANDSHAKE_SUCCEEDED) != 0) {
+    return MakeError(ErrorCode::kInternal, "cannot monitor the gateway connection");
+  }
+  try {
+    monitor_ = zmq::socket_t(context_, zmq::socket_type::pair);
+    monitor_.set(zmq::sockopt::linger, 0);
+    monitor_.connect(monitor_endpoint);
+  } catch (const zmq::error_t& e) {
+    return MakeError(ErrorCode::kInternal, std::string("monitor: ") + e.what());
+  }
   spdlog::info("{} connecting to gateway {} at {}", bundle_.principal_id, config_.gateway,
                config_.gateway_endpoint);
   return {};
 }
 
+void AgencyClient::SendHello() {
+  Send(protocol::EncodeUnsigned(protocol::MessageType::kHello,
+                                protocol::EncodeHello({bundle_.principal_id})));
+}
+
+void AgencyClient::DrainMonitor() {
+  bool connected = false;
+  for (;;) {
+    zmq::message_t event;
+    try {
+      if (!monitor_.recv(event, zmq::recv_flags::dontwait)) {
+        break;
+      }
+      while (monitor_.get(zmq::sockopt::rcvmore)) {
+        zmq::message_t rest;
+        (void)monitor_.recv(rest, zmq::recv_flags::dontwait);
+      }
+    } catch (const zmq::error_t&) {
+      break;
+    }
+    connected = true;
+  }
+  if (connected) {
+    spdlog::info("connected to gateway {}", config_.gateway);
+    SendHello();
+  }
+}
+
 Status AgencyClient::Run(const std::atomic<bool>& stop) {
   started_at_ = clock_.NowMillis();
   while (!stop) {
-    zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
+    zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0},
+                               {monitor_.handle(), 0, ZMQ_POLLIN, 0}};
     try {
-      zmq::poll(&item, 1, std::chrono::milliseconds(100));
+      zmq::poll(items, 2, std::chrono::milliseconds(100));
     } catch (const zmq::error_t& e) {
       if (e.num() != EINTR) {
         return MakeError(ErrorCode::kInternal, std::string("poll: ") + e.what());
       }
     }
+    DrainMonitor();
     TOCSIN_RETURN_IF_ERROR(Drain());
     UnixMillis now = clock_.NowMillis();
     if (now >= next_hello_) {
@@ -79,8 +123,7 @@ Status AgencyClient::Run(const std::atomic<bool>& stop) {
       // this is how it learns our connection again and sends the backlog.
       bool alive = last_heartbeat_ != 0 && now - last_heartbeat_ < 2 * kHelloEvery + 1000;
       if (!alive) {
-        Send(protocol::EncodeUnsigned(protocol::MessageType::kHello,
-                                      protocol::EncodeHello({bundle_.principal_id})));
+        SendHello();
       }
       next_hello_ = now + kHelloEvery;
     }

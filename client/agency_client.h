@@ -48,6 +48,8 @@ class AgencyClient {
   Status ResendUnconfirmed();
   void Send(ByteView wire);
   void CheckFreshness();
+  void SendHello();
+  void DrainMonitor();
 
   ClientConfig config_;
   const Clock& clock_;
@@ -56,6 +58,7 @@ class AgencyClient {
   store::Inbox inbox_;
   zmq::context_t context_;  // before the socket: destroyed last
   zmq::socket_t socket_;
+  zmq::socket_t monitor_;  // handshake events of socket_: say hello at once
   UnixMillis started_at_ = 0;
   UnixMillis last_heartbeat_ = 0;  // 0: none yet
   UnixMillis next_hello_ = 0;

@@ -86,6 +86,20 @@ def test_gateway_restart_resumes_pending_deliveries(make):
     w.wait_for(lambda: w.states(d["id"])["health-authority"] == "delivered", 10, "resumed")
 
 
+def test_a_connected_client_says_hello_again_to_a_restarted_gateway(make):
+    w = make()
+    w.start_gateway()
+    w.start_client("finance-authority")
+    first = w.issue("before", agencies=["finance-authority"])
+    w.wait_for(lambda: w.states(first["id"])["finance-authority"] == "delivered", 10, "first")
+    w.stop("gateway", signal.SIGKILL)
+    w.start_gateway()
+    second = w.issue("after", agencies=["finance-authority"])
+    w.wait_for(lambda: w.states(second["id"])["finance-authority"] == "delivered", 10, "second")
+    # The handshake monitor saw both connections and said hello on each.
+    assert w.log("finance-authority").count("connected to gateway") >= 2
+
+
 def test_a_frozen_gateway_raises_the_freeze_alarm(make):
     w = make(alarm_ms=1000)
     w.start_gateway()
