@@ -208,21 +208,25 @@ Status Gateway::FlushReceipts(std::vector<PendingReceipt>& batch) {
   std::size_t next_refused = 0;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const protocol::Receipt& r = batch[i].receipt;
+    bool was_refused = next_refused < refused.size() && refused[next_refused].first == i;
+    std::string reason = was_refused ? refused[next_refused++].second : "";
     auto route = routes_.find(batch[i].agency);
-    if (route == routes_.end()) {
-      continue;
-    }
-    if (next_refused < refused.size() && refused[next_refused].first == i) {
+    if (was_refused) {
       ++counters_.refused_invalid;
+    }
+    if (route == routes_.end()) {
+      continue;  // gone since: it resends, and gets its answer then
+    }
+    if (was_refused) {
       (void)transport::SendToPeer(client_socket_, route->second,
-                                  ErrorEnvelope({ErrorCode::kNotFound, refused[next_refused].second},
-                                                r.directive_id));
-      ++next_refused;
+                                  ErrorEnvelope({ErrorCode::kNotFound, reason}, r.directive_id));
       continue;
     }
-    auto kind = r.kind == protocol::ReceiptKind::kAcknowledged ? protocol::AcceptedKind::kAcknowledgement
-                                                               : protocol::AcceptedKind::kReceipt;
-    (void)transport::SendToPeer(client_socket_, route->second, AcceptedEnvelope(r.directive_id, kind, now));
+    auto kind = r.kind == protocol::ReceiptKind::kAcknowledged
+                    ? protocol::AcceptedKind::kAcknowledgement
+                    : protocol::AcceptedKind::kReceipt;
+    (void)transport::SendToPeer(client_socket_, route->second,
+                                AcceptedEnvelope(r.directive_id, kind, now));
   }
   batch.clear();
   return {};
