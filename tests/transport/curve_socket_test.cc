@@ -99,6 +99,18 @@ TEST_CASE("Unknown keys and wrong server keys get nothing through", "[transport]
   CHECK(server.zap->refused() >= 1);
 }
 
+TEST_CASE("With the ZAP handler gone, every handshake fails closed",
+          "[transport][curve][negative]") {
+  // SECURITY.md 3: without ZMQ_ZAP_ENFORCE_DOMAIN a dead handler admits all.
+  Server server;
+  KeyPair agency;
+  server.table.principals[agency.public_key] = "finance-authority";
+  server.zap.reset();  // the handler thread stops and its endpoint closes
+  zmq::socket_t client = server.Client(agency, server.keys.public_key);
+  (void)SendToServer(client, ToBytes("hello"));
+  CHECK_FALSE(Await(server.router, 1500));
+}
+
 TEST_CASE("A ZAP domain the handler does not know is refused", "[transport][curve][negative]") {
   Server server("other");
   KeyPair agency;
