@@ -1,9 +1,7 @@
 #include "tools/directive_commands.h"
 
-#include <charconv>
 #include <iostream>
 #include <memory>
-#include <set>
 
 #include "common/file_util.h"
 #include "pki/bundle.h"
@@ -15,7 +13,6 @@
 
 namespace tocsin::tools {
 namespace {
-
 
 int RunSeal(const DirectiveOptions& options) {
   SystemClock clock;
