@@ -235,8 +235,10 @@ Status Gateway::FlushReceipts(std::vector<PendingReceipt>& batch) {
 Status Gateway::CatchUp(const std::string& agency) {
   TOCSIN_ASSIGN_OR_RETURN(auto pending, ledger_.Undelivered(agency, clock_.NowMillis()));
   std::vector<std::pair<Bytes, std::string>> sent;
-  for (const auto& [id, wire] : pending) {
-    if (!transport::SendToPeer(client_socket_, routes_[agency], wire)) {
+  for (const Bytes& id : pending) {
+    TOCSIN_ASSIGN_OR_RETURN(const protocol::DirectiveFanout* fanout, FanoutFor(id));
+    TOCSIN_ASSIGN_OR_RETURN(Bytes copy, fanout->CopyFor(agency));
+    if (!transport::SendToPeer(client_socket_, routes_[agency], copy)) {
       caught_up_.erase(agency);  // the next hello on this connection resumes
       break;                     // the peer went away or its queue is full
     }
@@ -298,8 +300,12 @@ Status Gateway::Submit(transport::PeerMessage& message) {
     directive = MakeError(ErrorCode::kPermissionDenied,
                           message.principal + " submitted a directive it did not sign");
   }
-  for (std::size_t i = 0; directive && i < directive->header.recipients.size(); ++i) {
-    const std::string& agency = directive->header.recipients[i].agency;
+  if (directive && !directive->complete()) {
+    directive = MakeError(ErrorCode::kInvalidArgument,
+                          "submit the directive with every recipient's key wrap");
+  }
+  for (std::size_t i = 0; directive && i < directive->recipients.entries.size(); ++i) {
+    const std::string& agency = directive->recipients.entries[i].agency;
     if (!registry_->Active(agency, Role::kAgency)) {
       directive = MakeError(ErrorCode::kNotFound, "recipient " + agency + " is not an active agency");
     }
@@ -314,7 +320,7 @@ Status Gateway::Submit(transport::PeerMessage& message) {
                                   h.ack_deadline, now,
                                   Bytes(directive->digest.begin(), directive->digest.end()),
                                   message.payload, {}};
-  for (const auto& r : h.recipients) {
+  for (const auto& r : directive->recipients.entries) {
     record.recipients.push_back(r.agency);
   }
   Status accepted = ledger_.Accept(record);
@@ -327,21 +333,45 @@ Status Gateway::Submit(transport::PeerMessage& message) {
   }
   ++counters_.directives_accepted;
   spdlog::info("accepted directive {} from {} (sequence {}) for {} agencies", HexEncode(h.id),
-               h.issuer, h.sequence, h.recipients.size());
+               h.issuer, h.sequence, h.recipient_count);
   (void)transport::SendToPeer(operator_socket_, message.routing_id,
                               AcceptedEnvelope(h.id, protocol::AcceptedKind::kDirective, now));
-  return FanOut(*directive, message.payload);
+  return FanOut(*directive);
 }
 
-Status Gateway::FanOut(const protocol::VerifiedDirective& directive, ByteView wire) {
+const protocol::DirectiveFanout* Gateway::CacheFanout(const Bytes& id,
+                                                      protocol::DirectiveFanout fanout) {
+  if (fanouts_.size() >= kMaxCachedFanouts) {
+    fanouts_.erase(fanouts_.begin());
+  }
+  auto made = std::make_unique<protocol::DirectiveFanout>(std::move(fanout));
+  return fanouts_.insert_or_assign(id, std::move(made)).first->second.get();
+}
+
+Result<const protocol::DirectiveFanout*> Gateway::FanoutFor(const Bytes& id) {
+  auto it = fanouts_.find(id);
+  if (it != fanouts_.end()) {
+    return it->second.get();
+  }
+  TOCSIN_ASSIGN_OR_RETURN(Bytes wire, ledger_.Wire(id));
+  TOCSIN_ASSIGN_OR_RETURN(protocol::DirectiveFanout fanout,
+                          protocol::DirectiveFanout::FromWire(wire));
+  return CacheFanout(id, std::move(fanout));
+}
+
+Status Gateway::FanOut(const protocol::VerifiedDirective& directive) {
   std::vector<std::pair<Bytes, std::string>> sent;
   Bytes id(directive.header.id.begin(), directive.header.id.end());
-  for (const auto& recipient : directive.header.recipients) {
+  TOCSIN_ASSIGN_OR_RETURN(protocol::DirectiveFanout made,
+                          protocol::DirectiveFanout::FromEnvelope(directive.envelope));
+  const protocol::DirectiveFanout& fanout = *CacheFanout(id, std::move(made));
+  for (const auto& recipient : directive.recipients.entries) {
     auto route = routes_.find(recipient.agency);
     if (route == routes_.end()) {
       continue;  // offline: it gets the directive when it says hello
     }
-    if (transport::SendToPeer(client_socket_, route->second, wire)) {
+    TOCSIN_ASSIGN_OR_RETURN(Bytes copy, fanout.CopyFor(recipient.agency));
+    if (transport::SendToPeer(client_socket_, route->second, copy)) {
       sent.emplace_back(id, recipient.agency);
     } else {
       caught_up_.erase(recipient.agency);

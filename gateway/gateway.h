@@ -21,6 +21,7 @@
 #include "gateway/registry.h"
 #include "pki/bundle.h"
 #include "protocol/directive.h"
+#include "protocol/fanout.h"
 #include "protocol/messages.h"
 #include "store/ledger.h"
 #include "transport/curve_socket.h"
@@ -69,7 +70,11 @@ class Gateway {
   Status Report(transport::PeerMessage& message, const protocol::Envelope& envelope);
   Status CatchUp(const std::string& agency);
   Status FlushReceipts(std::vector<PendingReceipt>& batch);
-  Status FanOut(const protocol::VerifiedDirective& directive, ByteView wire);
+  Status FanOut(const protocol::VerifiedDirective& directive);
+  // The per-agency copies of a stored directive, built once and kept for the
+  // catch-ups that follow a restart (a bounded cache).
+  Result<const protocol::DirectiveFanout*> FanoutFor(const Bytes& id);
+  const protocol::DirectiveFanout* CacheFanout(const Bytes& id, protocol::DirectiveFanout fanout);
   void SendHeartbeats();
   void ReloadIfChanged(bool forced);
   void Refuse(zmq::socket_t& socket, const transport::PeerMessage& message, const Error& error,
@@ -88,6 +93,8 @@ class Gateway {
   // agency id -> the connection (routing id) that has had its catch-up: a
   // repeated hello on the same connection resends nothing.
   std::map<std::string, Bytes> caught_up_;
+  static constexpr std::size_t kMaxCachedFanouts = 256;
+  std::map<Bytes, std::unique_ptr<protocol::DirectiveFanout>> fanouts_;
   std::uint64_t heartbeat_sequence_ = 0;
   UnixMillis next_heartbeat_ = 0;
   UnixMillis next_crl_check_ = 0;

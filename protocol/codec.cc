@@ -50,25 +50,18 @@ Result<std::vector<std::string>> ReadSectors(const object& o) {
   return sectors;
 }
 
-Result<std::vector<RecipientWrap>> ReadRecipients(const object& o) {
-  TOCSIN_ASSIGN_OR_RETURN(std::size_t count,
-                          ReadArraySize(o, 1, kMaxRecipients, "header.recipients"));
-  std::vector<RecipientWrap> recipients;
-  recipients.reserve(count);
-  for (std::size_t i = 0; i < count; ++i) {
-    TOCSIN_ASSIGN_OR_RETURN(const object* pair,
-                            ReadArray(o.via.array.ptr[i], 2, "header.recipients[]"));
-    RecipientWrap wrap;
-    TOCSIN_ASSIGN_OR_RETURN(wrap.agency, ReadPrincipalId(pair[0], "header.recipients[].agency"));
-    TOCSIN_ASSIGN_OR_RETURN(wrap.wrapped_key,
-                            ReadBin(pair[1], crypto::kWrappedKeySize, crypto::kWrappedKeySize,
-                                    "header.recipients[].wrapped_key"));
-    if (!recipients.empty() && wrap.agency <= recipients.back().agency) {
-      return Invalid("header.recipients", "not sorted or repeats '" + wrap.agency + "'");
-    }
-    recipients.push_back(std::move(wrap));
-  }
-  return recipients;
+Result<RecipientWrap> ReadRecipient(const object& o) {
+  TOCSIN_ASSIGN_OR_RETURN(const object* pair, ReadArray(o, 2, "recipients.entries[]"));
+  RecipientWrap wrap;
+  TOCSIN_ASSIGN_OR_RETURN(wrap.agency, ReadPrincipalId(pair[0], "recipients.entries[].agency"));
+  TOCSIN_ASSIGN_OR_RETURN(wrap.wrapped_key,
+                          ReadBin(pair[1], crypto::kWrappedKeySize, crypto::kWrappedKeySize,
+                                  "recipients.entries[].wrapped_key"));
+  return wrap;
+}
+
+Writer& WriteRecipient(Writer& w, const RecipientWrap& r) {
+  return w.Array(2).Text(r.agency).Bin(r.wrapped_key);
 }
 
 Status CheckHeaderRules(const DirectiveHeader& h) {
@@ -85,13 +78,16 @@ Status CheckHeaderRules(const DirectiveHeader& h) {
   return {};
 }
 
-constexpr UnpackLimits kEnvelopeLimits{.max_array = 4, .max_map = 0, .max_str = 64,
-                                       .max_bin = kMaxEnvelopeBytes, .max_depth = 3};
-constexpr UnpackLimits kHeaderLimits{.max_array = kMaxRecipients, .max_map = 0,
+constexpr UnpackLimits kEnvelopeLimits{.max_array = 5, .max_map = 0, .max_str = 64,
+                                       .max_bin = kMaxBodyWireBytes, .max_depth = 3};
+constexpr UnpackLimits kRecipientSetLimits{.max_array = kMaxRecipients, .max_map = 0,
+                                           .max_str = 64, .max_bin = crypto::kWrappedKeySize,
+                                           .max_depth = 3};
+constexpr UnpackLimits kHeaderLimits{.max_array = kMaxSectors + 1, .max_map = 0,
                                      .max_str = kMaxSummaryBytes, .max_bin = 64,
-                                     .max_depth = 3};
+                                     .max_depth = 2};
 constexpr UnpackLimits kBodyLimits{.max_array = 2, .max_map = 0, .max_str = 0,
-                                   .max_bin = kMaxEnvelopeBytes, .max_depth = 1};
+                                   .max_bin = kMaxBodyWireBytes, .max_depth = 1};
 constexpr UnpackLimits kContentLimits{.max_array = 2, .max_map = 0,
                                       .max_str = kMaxBodyBytes, .max_bin = 0,
                                       .max_depth = 1};
@@ -106,30 +102,37 @@ constexpr UnpackLimits kSmallLimits{.max_array = 8, .max_map = 0,
 
 Bytes EncodeEnvelope(const Envelope& e) {
   Writer w;
-  w.Array(4).Uint(kProtocolVersion);
+  w.Array(5).Uint(kProtocolVersion);
   EnumValue(w, e.type).Bin(e.body).Array(e.signatures.size());
   for (const SignatureEntry& s : e.signatures) {
     w.Array(2).Text(s.signer).Bin(s.signature);
   }
+  w.OptionalBin(e.recipients);
   return w.Take();
 }
 
 Result<Envelope> DecodeEnvelope(ByteView wire) {
-  if (wire.size() > kMaxEnvelopeBytes + 1024) {
+  if (wire.size() > kMaxEnvelopeBytes) {
     return Invalid("envelope", "larger than " + std::to_string(kMaxEnvelopeBytes) + " bytes");
   }
   TOCSIN_ASSIGN_OR_RETURN(msgpack::object_handle handle,
                           StrictUnpack(wire, kEnvelopeLimits, "envelope"));
-  TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 4, "envelope"));
-  TOCSIN_ASSIGN_OR_RETURN(std::uint64_t version, ReadUint(f[0], 0, UINT64_MAX, "envelope.version"));
-  if (version != kProtocolVersion) {
-    return Invalid("envelope.version", "unsupported version " + std::to_string(version) +
-                                           " (this build speaks 1)");
+  // The version comes first so that an old peer gets a clear answer.
+  if (handle.get().type == msgpack::type::ARRAY && handle.get().via.array.size > 0) {
+    TOCSIN_ASSIGN_OR_RETURN(std::uint64_t version,
+                            ReadUint(handle.get().via.array.ptr[0], 0, UINT64_MAX,
+                                     "envelope.version"));
+    if (version != kProtocolVersion) {
+      return Invalid("envelope.version", "unsupported version " + std::to_string(version) +
+                                             " (this build speaks " +
+                                             std::to_string(kProtocolVersion) + ")");
+    }
   }
+  TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 5, "envelope"));
   Envelope e;
   TOCSIN_ASSIGN_OR_RETURN(e.type, ReadEnum(f[1], MessageType::kDirective,
                                            MessageType::kStatusReport, "envelope.type"));
-  TOCSIN_ASSIGN_OR_RETURN(e.body, ReadBin(f[2], 1, kMaxEnvelopeBytes, "envelope.body"));
+  TOCSIN_ASSIGN_OR_RETURN(e.body, ReadBin(f[2], 1, kMaxBodyWireBytes, "envelope.body"));
   std::size_t min_signatures = IsUnsigned(e.type) ? 0 : 1;
   std::size_t max_signatures = IsUnsigned(e.type) ? 0 : kMaxSignatures;
   TOCSIN_ASSIGN_OR_RETURN(std::size_t count, ReadArraySize(f[3], min_signatures, max_signatures,
@@ -143,12 +146,62 @@ Result<Envelope> DecodeEnvelope(ByteView wire) {
                                                  pair[1], "envelope.signatures[].signature"));
     e.signatures.push_back(std::move(entry));
   }
+  TOCSIN_ASSIGN_OR_RETURN(e.recipients,
+                          ReadOptionalBin(f[4], 1, kMaxRecipientSetBytes, "envelope.recipients"));
+  if (e.recipients.has_value() != (e.type == MessageType::kDirective)) {
+    return Invalid("envelope.recipients", "must be present for a directive and only then");
+  }
   return e;
+}
+
+Bytes EncodeRecipient(const RecipientWrap& recipient) {
+  Writer w;
+  WriteRecipient(w, recipient);
+  return w.Take();
+}
+
+Bytes EncodeRecipientSet(const RecipientSet& set) {
+  Writer w;
+  w.Array(3).Uint(set.index).Array(set.entries.size());
+  for (const RecipientWrap& r : set.entries) {
+    WriteRecipient(w, r);
+  }
+  w.Array(set.proof.size());
+  for (const crypto::Digest& hash : set.proof) {
+    w.Bin(hash);
+  }
+  return w.Take();
+}
+
+Result<RecipientSet> DecodeRecipientSet(ByteView bytes) {
+  TOCSIN_ASSIGN_OR_RETURN(msgpack::object_handle handle,
+                          StrictUnpack(bytes, kRecipientSetLimits, "recipient set"));
+  TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 3, "recipients"));
+  RecipientSet set;
+  TOCSIN_ASSIGN_OR_RETURN(set.index, ReadUint(f[0], 0, kMaxRecipients - 1, "recipients.index"));
+  TOCSIN_ASSIGN_OR_RETURN(std::size_t count,
+                          ReadArraySize(f[1], 1, kMaxRecipients, "recipients.entries"));
+  set.entries.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    TOCSIN_ASSIGN_OR_RETURN(RecipientWrap wrap, ReadRecipient(f[1].via.array.ptr[i]));
+    if (!set.entries.empty() && wrap.agency <= set.entries.back().agency) {
+      return Invalid("recipients.entries", "not sorted or repeats '" + wrap.agency + "'");
+    }
+    set.entries.push_back(std::move(wrap));
+  }
+  TOCSIN_ASSIGN_OR_RETURN(std::size_t hashes,
+                          ReadArraySize(f[2], 0, kMaxProofHashes, "recipients.proof"));
+  for (std::size_t i = 0; i < hashes; ++i) {
+    TOCSIN_ASSIGN_OR_RETURN(crypto::Digest hash, ReadFixedBin<crypto::kDigestSize>(
+                                                     f[2].via.array.ptr[i], "recipients.proof[]"));
+    set.proof.push_back(hash);
+  }
+  return set;
 }
 
 Bytes EncodeDirectiveHeader(const DirectiveHeader& h) {
   Writer w;
-  w.Array(17).Bin(h.id).Text(h.issuer).Text(h.gateway).Uint(h.sequence);
+  w.Array(18).Bin(h.id).Text(h.issuer).Text(h.gateway).Uint(h.sequence);
   Time(w, h.issued_at);
   Time(w, h.expires_at);
   Time(w, h.ack_deadline);
@@ -165,10 +218,7 @@ Bytes EncodeDirectiveHeader(const DirectiveHeader& h) {
   for (const std::string& sector : h.sectors) {
     w.Text(sector);
   }
-  w.Bin(h.ephemeral_key).Array(h.recipients.size());
-  for (const RecipientWrap& r : h.recipients) {
-    w.Array(2).Text(r.agency).Bin(r.wrapped_key);
-  }
+  w.Bin(h.ephemeral_key).Uint(h.recipient_count).Bin(h.recipients_root);
   w.OptionalText(h.summary).Bin(h.content_nonce);
   return w.Take();
 }
@@ -176,7 +226,7 @@ Bytes EncodeDirectiveHeader(const DirectiveHeader& h) {
 Result<DirectiveHeader> DecodeDirectiveHeader(ByteView bytes) {
   TOCSIN_ASSIGN_OR_RETURN(msgpack::object_handle handle,
                           StrictUnpack(bytes, kHeaderLimits, "directive header"));
-  TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 17, "header"));
+  TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 18, "header"));
   DirectiveHeader h;
   TOCSIN_ASSIGN_OR_RETURN(h.id, ReadFixedBin<kDirectiveIdSize>(f[0], "header.id"));
   TOCSIN_ASSIGN_OR_RETURN(h.issuer, ReadPrincipalId(f[1], "header.issuer"));
@@ -193,7 +243,7 @@ Result<DirectiveHeader> DecodeDirectiveHeader(ByteView bytes) {
   TOCSIN_ASSIGN_OR_RETURN(h.action, ReadEnum(f[10], DirectiveAction::kNew,
                                              DirectiveAction::kCancel, "header.action"));
   TOCSIN_ASSIGN_OR_RETURN(std::optional<Bytes> references,
-                          ReadOptionalBin(f[11], kDirectiveIdSize, "header.references"));
+                          ReadOptionalBin(f[11], kDirectiveIdSize, kDirectiveIdSize, "header.references"));
   if (references) {
     h.references.emplace();
     std::copy(references->begin(), references->end(), h.references->begin());
@@ -201,10 +251,14 @@ Result<DirectiveHeader> DecodeDirectiveHeader(ByteView bytes) {
   TOCSIN_ASSIGN_OR_RETURN(h.sectors, ReadSectors(f[12]));
   TOCSIN_ASSIGN_OR_RETURN(h.ephemeral_key,
                           ReadFixedBin<crypto::kPublicKeySize>(f[13], "header.ephemeral_key"));
-  TOCSIN_ASSIGN_OR_RETURN(h.recipients, ReadRecipients(f[14]));
-  TOCSIN_ASSIGN_OR_RETURN(h.summary, ReadOptionalText(f[15], kMaxSummaryBytes, "header.summary"));
+  TOCSIN_ASSIGN_OR_RETURN(std::uint64_t count,
+                          ReadUint(f[14], 1, kMaxRecipients, "header.recipient_count"));
+  h.recipient_count = static_cast<std::uint32_t>(count);
+  TOCSIN_ASSIGN_OR_RETURN(h.recipients_root,
+                          ReadFixedBin<crypto::kDigestSize>(f[15], "header.recipients_root"));
+  TOCSIN_ASSIGN_OR_RETURN(h.summary, ReadOptionalText(f[16], kMaxSummaryBytes, "header.summary"));
   TOCSIN_ASSIGN_OR_RETURN(h.content_nonce,
-                          ReadFixedBin<crypto::kAeadNonceSize>(f[16], "header.content_nonce"));
+                          ReadFixedBin<crypto::kAeadNonceSize>(f[17], "header.content_nonce"));
   TOCSIN_RETURN_IF_ERROR(CheckHeaderRules(h));
   return h;
 }
@@ -220,7 +274,7 @@ Result<DirectiveBody> DecodeDirectiveBody(ByteView bytes) {
                           StrictUnpack(bytes, kBodyLimits, "directive body"));
   TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 2, "directive"));
   DirectiveBody body;
-  TOCSIN_ASSIGN_OR_RETURN(body.header, ReadBin(f[0], 1, kMaxEnvelopeBytes, "directive.header"));
+  TOCSIN_ASSIGN_OR_RETURN(body.header, ReadBin(f[0], 1, kMaxBodyWireBytes, "directive.header"));
   TOCSIN_ASSIGN_OR_RETURN(body.ciphertext,
                           ReadBin(f[1], crypto::kAeadTagSize,
                                   kMaxBodyBytes + kMaxTitleBytes + 64, "directive.ciphertext"));
@@ -316,7 +370,8 @@ Result<ErrorReply> DecodeErrorReply(ByteView bytes) {
   TOCSIN_ASSIGN_OR_RETURN(e.code, ReadEnum(f[0], WireError::kMalformed, WireError::kInternal,
                                            "error.code"));
   TOCSIN_ASSIGN_OR_RETURN(std::optional<Bytes> reference,
-                          ReadOptionalBin(f[1], kDirectiveIdSize, "error.reference"));
+                          ReadOptionalBin(f[1], kDirectiveIdSize, kDirectiveIdSize,
+                                          "error.reference"));
   if (reference) {
     e.reference.emplace();
     std::copy(reference->begin(), reference->end(), e.reference->begin());
@@ -354,7 +409,7 @@ Writer& OptionalTime(Writer& w, const std::optional<UnixMillis>& t) {
 }  // namespace
 
 Bytes EncodeUnsigned(MessageType type, Bytes body) {
-  return EncodeEnvelope(Envelope{type, std::move(body), {}});
+  return EncodeEnvelope(Envelope{type, std::move(body), {}, std::nullopt});
 }
 
 Bytes EncodeHello(const Hello& hello) {

@@ -4,6 +4,7 @@
 
 #include "crypto/aead.h"
 #include "crypto/hash.h"
+#include "crypto/merkle.h"
 #include "protocol/signed_envelope.h"
 
 namespace tocsin::protocol {
@@ -14,20 +15,24 @@ DirectiveHeader HeaderFromDraft(const DirectiveDraft& draft) {
   Bytes id = crypto::RandomBytes(kDirectiveIdSize);
   std::copy(id.begin(), id.end(), h.id.begin());
   std::sort(h.sectors.begin(), h.sectors.end());
-  h.recipients.clear();
   crypto::AeadNonce nonce = crypto::RandomNonce();
   std::copy(nonce.begin(), nonce.end(), h.content_nonce.begin());
   return h;
 }
 
-Status WrapForRecipients(DirectiveHeader& header, std::vector<RecipientKey>& recipients,
-                         const crypto::SecretBytes& content_key) {
+// Wraps the content key for each recipient, in agency order, and commits to
+// the list in the header.
+Result<std::vector<RecipientWrap>> WrapForRecipients(DirectiveHeader& header,
+                                                     std::vector<RecipientKey>& recipients,
+                                                     const crypto::SecretBytes& content_key) {
   std::sort(recipients.begin(), recipients.end(),
             [](const RecipientKey& a, const RecipientKey& b) { return a.agency < b.agency; });
   TOCSIN_ASSIGN_OR_RETURN(crypto::X25519KeyPair ephemeral, crypto::X25519KeyPair::Generate());
   header.ephemeral_key = ephemeral.public_key();
+  std::vector<RecipientWrap> wraps;
+  crypto::MerkleTree tree;
   for (const RecipientKey& recipient : recipients) {
-    if (!header.recipients.empty() && header.recipients.back().agency == recipient.agency) {
+    if (!wraps.empty() && wraps.back().agency == recipient.agency) {
       return MakeError(ErrorCode::kInvalidArgument,
                        "recipient '" + recipient.agency + "' is named twice");
     }
@@ -37,9 +42,43 @@ Status WrapForRecipients(DirectiveHeader& header, std::vector<RecipientKey>& rec
     if (!wrapped) {
       return WithContext(wrapped.error(), "recipient " + recipient.agency);
     }
-    header.recipients.push_back({recipient.agency, std::move(*wrapped)});
+    wraps.push_back({recipient.agency, std::move(*wrapped)});
+    tree.Append(RecipientLeafHash(wraps.back()));
   }
-  return {};  // `ephemeral` is wiped here: no one can recompute the wraps
+  header.recipient_count = static_cast<std::uint32_t>(wraps.size());
+  header.recipients_root = tree.Root();
+  return wraps;  // `ephemeral` is wiped here: no one can recompute the wraps
+}
+
+// Checks `set` against the signed count and root: either the whole list
+// (root recomputed) or one entry with its inclusion proof.
+Status CheckRecipientSet(const RecipientSet& set, const DirectiveHeader& header) {
+  std::uint64_t count = header.recipient_count;
+  bool whole = set.entries.size() == count && set.index == 0 && set.proof.empty();
+  bool single = set.entries.size() == 1 && set.index < count;
+  if (!whole && !single) {
+    return MakeError(ErrorCode::kMalformedMessage,
+                     "recipients: expected all " + std::to_string(count) +
+                         " recipients or exactly one with its proof");
+  }
+  Status proven;
+  if (whole) {
+    std::vector<crypto::Hash> leaves;
+    leaves.reserve(set.entries.size());
+    for (const RecipientWrap& r : set.entries) {
+      leaves.push_back(RecipientLeafHash(r));
+    }
+    if (crypto::MerkleTree(std::move(leaves)).Root() != header.recipients_root) {
+      proven = MakeError(ErrorCode::kBadSignature, "recipient list does not match the root");
+    }
+  } else {
+    proven = crypto::VerifyInclusion(set.index, count, RecipientLeafHash(set.entries[0]),
+                                     set.proof, header.recipients_root);
+  }
+  if (!proven) {
+    return WithContext(proven.error(), "recipients of the directive");
+  }
+  return {};
 }
 
 // Rejects a draft that a receiver would reject, by decoding what we encoded.
@@ -70,6 +109,10 @@ Status CheckTimes(const DirectiveHeader& header, const DirectiveChecks& checks) 
 
 }  // namespace
 
+crypto::Digest RecipientLeafHash(const RecipientWrap& recipient) {
+  return crypto::MerkleLeafHash(EncodeRecipient(recipient));
+}
+
 Bytes WrapAssociatedData(const DirectiveId& id, std::string_view agency) {
   Bytes ad = ToBytes(kWrapContext);
   Append(ad, id);
@@ -95,7 +138,8 @@ Result<SealedDirective> SealDirective(const DirectiveDraft& draft,
   Bytes random_key = crypto::RandomBytes(crypto::kSymmetricKeySize);
   std::copy(random_key.begin(), random_key.end(), content_key.data());
   crypto::Wipe(random_key);
-  TOCSIN_RETURN_IF_ERROR(WrapForRecipients(header, recipients, content_key));
+  TOCSIN_ASSIGN_OR_RETURN(std::vector<RecipientWrap> wraps,
+                          WrapForRecipients(header, recipients, content_key));
 
   DirectiveBody body;
   body.header = EncodeDirectiveHeader(header);
@@ -114,6 +158,7 @@ Result<SealedDirective> SealDirective(const DirectiveDraft& draft,
   sealed.digest = crypto::Sha256(signed_body);
   sealed.envelope = SignBody(MessageType::kDirective, std::move(signed_body), draft.header.issuer,
                              issuer_key);
+  sealed.envelope.recipients = EncodeRecipientSet({0, std::move(wraps), {}});
   return sealed;
 }
 
@@ -141,8 +186,11 @@ Result<VerifiedDirective> VerifyDirective(ByteView wire, crypto::KeyResolver& re
                      "directive is for gateway " + out.header.gateway + ", not " + checks.gateway);
   }
   TOCSIN_RETURN_IF_ERROR(CheckTimes(out.header, checks));
+  TOCSIN_ASSIGN_OR_RETURN(out.recipients, DecodeRecipientSet(*envelope.recipients));
+  TOCSIN_RETURN_IF_ERROR(CheckRecipientSet(out.recipients, out.header));
   out.digest = crypto::Sha256(envelope.body);
   out.signers = std::move(signers.signers);
+  out.envelope = std::move(envelope);
   return out;
 }
 
@@ -151,9 +199,10 @@ Result<OpenedDirective> OpenDirective(ByteView wire, crypto::KeyResolver& resolv
                                       const crypto::X25519KeyPair& self_key) {
   TOCSIN_ASSIGN_OR_RETURN(VerifiedDirective verified, VerifyDirective(wire, resolver, checks));
   const DirectiveHeader& header = verified.header;
-  auto mine = std::find_if(header.recipients.begin(), header.recipients.end(),
+  const std::vector<RecipientWrap>& entries = verified.recipients.entries;
+  auto mine = std::find_if(entries.begin(), entries.end(),
                            [&](const RecipientWrap& r) { return r.agency == self_id; });
-  if (mine == header.recipients.end()) {
+  if (mine == entries.end()) {
     return MakeError(ErrorCode::kPermissionDenied,
                      "directive is not addressed to " + std::string(self_id));
   }

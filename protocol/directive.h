@@ -2,9 +2,10 @@
 // checks a gateway and a recipient run on one.
 //
 // Sign-then-encrypt, with everything bound inside the signature: issuer,
-// gateway, recipients and their key wraps, and the content ciphertext. The
-// content is encrypted once under a random key, with the header's exact bytes
-// as associated data; the key is wrapped per recipient (crypto/key_agreement.h).
+// gateway, the content ciphertext, and the recipients with their key wraps
+// through the RFC 6962 root of the recipient list. The content is encrypted
+// once under a random key, with the header's exact bytes as associated data;
+// the key is wrapped per recipient (crypto/key_agreement.h).
 #pragma once
 
 #include <optional>
@@ -23,7 +24,8 @@ inline constexpr std::string_view kContentContext{"tocsin/content/v1\0", 18};
 inline constexpr std::string_view kWrapContext{"tocsin/wrap/v1\0", 15};
 
 // What an issuer writes. SealDirective fills in the header's id,
-// ephemeral_key, recipients and content_nonce, and sorts its sectors.
+// ephemeral_key, recipient_count, recipients_root and content_nonce, and
+// sorts its sectors.
 struct DirectiveDraft {
   DirectiveHeader header;
   DirectiveContent content;
@@ -38,7 +40,7 @@ struct RecipientKey {
 struct SealedDirective {
   DirectiveId id{};
   crypto::Digest digest{};  // SHA-256 of the signed body; receipts cite it
-  Envelope envelope;        // add co-signatures here before encoding
+  Envelope envelope;        // every recipient; add co-signatures before encoding
 };
 
 // Encrypts, wraps and signs. Fails with kInvalidArgument when the draft
@@ -56,15 +58,21 @@ struct DirectiveChecks {
 };
 
 struct VerifiedDirective {
+  Envelope envelope;
   DirectiveHeader header;
   DirectiveBody body;
+  RecipientSet recipients;  // proven against header.recipients_root
   crypto::Digest digest{};
   std::vector<std::string> signers;
+
+  // True when `recipients` lists every recipient (what a gateway accepts).
+  bool complete() const { return recipients.entries.size() == header.recipient_count; }
 };
 
 // What the gateway runs: signatures (before the body is parsed; every signer
-// an operator, the first one the issuer), structure, gateway, and time
-// window. Expired or future-dated directives fail with kExpired.
+// an operator, the first one the issuer), structure, gateway, time window,
+// and the recipient set against the signed root (kBadSignature if it does not
+// match). Expired or future-dated directives fail with kExpired.
 Result<VerifiedDirective> VerifyDirective(ByteView wire, crypto::KeyResolver& resolver,
                                           const DirectiveChecks& checks);
 
@@ -73,13 +81,16 @@ struct OpenedDirective {
   DirectiveContent content;
 };
 
-// What a recipient runs: VerifyDirective, then that `self_id` is a recipient
-// (kPermissionDenied otherwise), then unwrap and decrypt (kBadSignature when
-// the wrap or the ciphertext does not authenticate).
+// What a recipient runs: VerifyDirective, then that `self_id` is among the
+// proven recipients (kPermissionDenied otherwise), then unwrap and decrypt
+// (kBadSignature when the wrap or the ciphertext does not authenticate).
 Result<OpenedDirective> OpenDirective(ByteView wire, crypto::KeyResolver& resolver,
                                       const DirectiveChecks& checks,
                                       std::string_view self_id,
                                       const crypto::X25519KeyPair& self_key);
+
+// The Merkle leaf hash of one recipient entry.
+crypto::Digest RecipientLeafHash(const RecipientWrap& recipient);
 
 // The associated data of a key wrap: kWrapContext || id || agency.
 Bytes WrapAssociatedData(const DirectiveId& id, std::string_view agency);

@@ -21,10 +21,14 @@
 
 namespace tocsin::protocol {
 
-inline constexpr std::uint64_t kProtocolVersion = 1;
+inline constexpr std::uint64_t kProtocolVersion = 2;
 
-// Limits. An envelope of up to 1 MiB holds a directive to 8192 agencies.
-inline constexpr std::size_t kMaxEnvelopeBytes = 1 << 20;
+// Limits. A signed body is at most 1 MiB, a directive's recipient set at most
+// 1 MiB (8192 agencies), so a whole envelope stays under 2 MiB.
+inline constexpr std::size_t kMaxBodyWireBytes = 1 << 20;
+inline constexpr std::size_t kMaxRecipientSetBytes = 1 << 20;
+inline constexpr std::size_t kMaxEnvelopeBytes = (2 << 20) + 1024;
+inline constexpr std::size_t kMaxProofHashes = 64;
 inline constexpr std::size_t kMaxSignatures = 4;
 inline constexpr std::size_t kMaxRecipients = 8192;
 inline constexpr std::size_t kMaxSectors = 32;
@@ -71,6 +75,9 @@ struct Envelope {
   MessageType type = MessageType::kError;
   Bytes body;  // the signed bytes
   std::vector<SignatureEntry> signatures;
+  // Directives only: the encoding of a RecipientSet, outside the signature
+  // but bound to it by the header's recipients_root. Absent for other types.
+  std::optional<Bytes> recipients;
 };
 
 enum class Severity : std::uint8_t { kLow = 1, kModerate = 2, kHigh = 3, kCritical = 4 };
@@ -90,6 +97,17 @@ struct RecipientWrap {
   Bytes wrapped_key;  // crypto::kWrappedKeySize bytes
 };
 
+// Some of a directive's recipients with their key wraps, provable against the
+// header's recipients_root: either every recipient (index 0, no proof: the
+// receiver recomputes the root) or exactly one with its RFC 9162 inclusion
+// proof. The gateway receives the first form and sends each agency the
+// second, so an agency downloads its own wrap and not everybody's.
+struct RecipientSet {
+  std::uint64_t index = 0;              // position of entries[0] among all
+  std::vector<RecipientWrap> entries;   // sorted by agency, unique
+  std::vector<crypto::Digest> proof;    // audit path when entries is one of many
+};
+
 // Everything about a directive but its encrypted content. Its encoding is
 // the associated data of the content encryption.
 struct DirectiveHeader {
@@ -107,7 +125,8 @@ struct DirectiveHeader {
   std::optional<DirectiveId> references;  // set iff action is update or cancel
   std::vector<std::string> sectors;       // sorted, unique
   crypto::PublicKey ephemeral_key{};      // X25519, for the key wraps
-  std::vector<RecipientWrap> recipients;  // sorted by agency, unique
+  std::uint32_t recipient_count = 0;      // 1..kMaxRecipients
+  crypto::Digest recipients_root{};       // RFC 6962 root over the recipients
   std::optional<std::string> summary;     // clear text fallbacks may carry
   std::array<std::uint8_t, crypto::kAeadNonceSize> content_nonce{};
 };
@@ -200,6 +219,9 @@ struct StatusRow {
 Bytes EncodeEnvelope(const Envelope& envelope);
 Result<Envelope> DecodeEnvelope(ByteView wire);
 
+Bytes EncodeRecipient(const RecipientWrap& recipient);  // a Merkle leaf's entry
+Bytes EncodeRecipientSet(const RecipientSet& set);
+Result<RecipientSet> DecodeRecipientSet(ByteView bytes);
 Bytes EncodeDirectiveHeader(const DirectiveHeader& header);
 Result<DirectiveHeader> DecodeDirectiveHeader(ByteView bytes);
 Bytes EncodeDirectiveBody(const DirectiveBody& body);

@@ -6,7 +6,7 @@ namespace tocsin::protocol {
 
 Envelope SignBody(MessageType type, Bytes body, const std::string& signer_id,
                   const crypto::SigningKey& key) {
-  Envelope envelope{type, std::move(body), {}};
+  Envelope envelope{type, std::move(body), {}, std::nullopt};
   AddSignature(envelope, signer_id, key);
   return envelope;
 }

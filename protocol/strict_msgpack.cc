@@ -194,12 +194,12 @@ Result<Bytes> ReadBin(const msgpack::object& object, std::size_t min, std::size_
   return Bytes(data, data + size);
 }
 
-Result<std::optional<Bytes>> ReadOptionalBin(const msgpack::object& object,
-                                             std::size_t size, std::string_view field) {
+Result<std::optional<Bytes>> ReadOptionalBin(const msgpack::object& object, std::size_t min,
+                                             std::size_t max, std::string_view field) {
   if (object.type == msgpack::type::NIL) {
     return std::optional<Bytes>();
   }
-  TOCSIN_ASSIGN_OR_RETURN(Bytes value, ReadBin(object, size, size, field));
+  TOCSIN_ASSIGN_OR_RETURN(Bytes value, ReadBin(object, min, max, field));
   return std::optional<Bytes>(std::move(value));
 }
 

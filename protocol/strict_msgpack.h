@@ -53,8 +53,8 @@ Result<std::string> ReadPrincipalId(const msgpack::object& object,
                                     std::string_view field);
 Result<Bytes> ReadBin(const msgpack::object& object, std::size_t min,
                       std::size_t max, std::string_view field);
-Result<std::optional<Bytes>> ReadOptionalBin(const msgpack::object& object,
-                                             std::size_t size, std::string_view field);
+Result<std::optional<Bytes>> ReadOptionalBin(const msgpack::object& object, std::size_t min,
+                                             std::size_t max, std::string_view field);
 // A bin of exactly N bytes into a fixed array.
 template <std::size_t N>
 Result<std::array<std::uint8_t, N>> ReadFixedBin(const msgpack::object& object,

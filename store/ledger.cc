@@ -128,20 +128,29 @@ Result<std::optional<AcceptedDirective>> Ledger::Find(ByteView id) {
   return std::optional<AcceptedDirective>(std::move(d));
 }
 
-Result<std::vector<std::pair<Bytes, Bytes>>> Ledger::Undelivered(std::string_view agency,
-                                                                 UnixMillis now) {
+Result<std::vector<Bytes>> Ledger::Undelivered(std::string_view agency, UnixMillis now) {
   TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
-      "SELECT d.id, d.wire FROM deliveries v JOIN directives d ON d.id = v.directive_id "
+      "SELECT d.id FROM deliveries v JOIN directives d ON d.id = v.directive_id "
       "WHERE v.agency=? AND v.state < 2 AND d.expires_at > ? ORDER BY d.seq"));
   q.Bind(1, agency).Bind(2, now);
-  std::vector<std::pair<Bytes, Bytes>> out;
+  std::vector<Bytes> out;
   for (;;) {
     TOCSIN_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) {
       return out;
     }
-    out.emplace_back(q.Blob(0), q.Blob(1));
+    out.push_back(q.Blob(0));
   }
+}
+
+Result<Bytes> Ledger::Wire(ByteView id) {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare("SELECT wire FROM directives WHERE id=?"));
+  q.Bind(1, id);
+  TOCSIN_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) {
+    return MakeError(ErrorCode::kNotFound, "no directive " + HexEncode(id));
+  }
+  return q.Blob(0);
 }
 
 Status Ledger::MarkSent(const std::vector<std::pair<Bytes, std::string>>& sent, UnixMillis at) {

@@ -66,10 +66,12 @@ class Ledger {
 
   Result<std::optional<AcceptedDirective>> Find(ByteView id);
 
-  // (id, wire bytes) of every unexpired directive `agency` has not
-  // receipted, in acceptance order.
-  Result<std::vector<std::pair<Bytes, Bytes>>> Undelivered(std::string_view agency,
-                                                           UnixMillis now);
+  // The ids of every unexpired directive `agency` has not receipted, in
+  // acceptance order.
+  Result<std::vector<Bytes>> Undelivered(std::string_view agency, UnixMillis now);
+
+  // The directive's wire bytes as accepted (kNotFound if unknown).
+  Result<Bytes> Wire(ByteView id);
 
   // pending -> sent for each (directive id, agency), in one transaction; no
   // change in any other state.

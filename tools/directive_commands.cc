@@ -63,8 +63,8 @@ int RunCosign(const DirectiveOptions& options) {
 nlohmann::json OpenedJson(const protocol::OpenedDirective& opened) {
   const protocol::DirectiveHeader& h = opened.verified.header;
   nlohmann::json recipients = nlohmann::json::array();
-  for (const auto& r : h.recipients) {
-    recipients.push_back(r.agency);
+  for (const auto& r : opened.verified.recipients.entries) {
+    recipients.push_back(r.agency);  // all of them, or this agency's copy alone
   }
   return {{"id", HexEncode(h.id)},
           {"digest", HexEncode(opened.verified.digest)},
@@ -80,6 +80,7 @@ nlohmann::json OpenedJson(const protocol::OpenedDirective& opened) {
           {"status", protocol::StatusName(h.status)},
           {"action", protocol::ActionName(h.action)},
           {"sectors", h.sectors},
+          {"recipient_count", h.recipient_count},
           {"recipients", recipients},
           {"summary", h.summary ? nlohmann::json(*h.summary) : nlohmann::json()},
           {"title", opened.content.title},

@@ -19,7 +19,8 @@
 namespace tocsin::transport {
 
 struct SocketLimits {
-  std::int64_t max_message_bytes = (1 << 20) + 4096;  // envelope + CURVE overhead
+  // protocol::kMaxEnvelopeBytes (2 MiB + 1 KiB) plus CURVE's framing.
+  std::int64_t max_message_bytes = (2 << 20) + 8192;
   int handshake_ms = 3000;
   int heartbeat_interval_ms = 500;   // ZMTP PING
   int heartbeat_timeout_ms = 1500;   // a silent peer is dropped after this

@@ -1,4 +1,4 @@
-// Fuzzes the directive body, header and content decoders.
+// Fuzzes the directive body, header, recipient set and content decoders.
 #include "protocol/messages.h"
 #include "tests/fuzz/fuzz_targets.h"
 
@@ -12,6 +12,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto body = protocol::DecodeDirectiveBody(input);
   if (body) {
     (void)protocol::DecodeDirectiveHeader(body->header);
+  }
+  auto recipients = protocol::DecodeRecipientSet(input);
+  if (recipients && protocol::EncodeRecipientSet(*recipients) != Bytes(data, data + size)) {
+    __builtin_trap();
   }
   (void)protocol::DecodeDirectiveContent(input);
   return 0;

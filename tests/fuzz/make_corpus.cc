@@ -11,6 +11,7 @@
 #include "pki/authority.h"
 #include "pki/certificate.h"
 #include "protocol/directive.h"
+#include "protocol/fanout.h"
 #include "protocol/receipts.h"
 #include "tests/fuzz/fuzz_keys.h"
 #include "tests/testing/temp_dir.h"
@@ -35,8 +36,11 @@ protocol::SealedDirective Seal(FuzzKeys& keys) {
   d.header.sectors = {"finance"};
   d.header.summary = "summary";
   d.content = {"Title", "Body"};
-  return protocol::SealDirective(d, {{"finance-authority", keys.agency_encryption.public_key()}},
-                                 keys.operator_signing)
+  // Three recipients, so that a per-agency copy carries a real proof.
+  const crypto::PublicKey& key = keys.agency_encryption.public_key();
+  return protocol::SealDirective(
+             d, {{"energy-authority", key}, {"finance-authority", key}, {"health-authority", key}},
+             keys.operator_signing)
       .value();
 }
 
@@ -59,17 +63,25 @@ void WriteProtocolSeeds(const std::string& out) {
   Write(out + "/envelope", "acknowledgement", protocol::SignReceipt(ack, keys.agency_signing));
   Write(out + "/envelope", "heartbeat", protocol::SignHeartbeat(heartbeat, keys.operator_signing));
   Write(out + "/envelope", "huge-array", HexDecode("ddffffffff").value());
-  Write(out + "/envelope", "huge-bin", HexDecode("9401c6ffffffff").value());
+  Write(out + "/envelope", "huge-bin", HexDecode("9502c6ffffffff").value());
   Write(out + "/directive", "header", body.header);
   Write(out + "/directive", "body", sealed.envelope.body);
   Write(out + "/directive", "content", protocol::EncodeDirectiveContent({"Title", "Body"}));
   Write(out + "/directive", "non-minimal", HexDecode("dc0001cc05").value());
+  Write(out + "/directive", "recipients-whole", *sealed.envelope.recipients);
+  Bytes copy = protocol::DirectiveFanout::FromEnvelope(sealed.envelope)
+                   .value()
+                   .CopyFor("finance-authority")
+                   .value();
+  Write(out + "/directive", "recipients-single",
+        *protocol::DecodeEnvelope(copy).value().recipients);
   Write(out + "/small_messages", "receipt", protocol::EncodeReceipt(receipt));
   Write(out + "/small_messages", "acknowledgement", protocol::EncodeReceipt(ack));
   Write(out + "/small_messages", "heartbeat", protocol::EncodeHeartbeat(heartbeat));
   Write(out + "/small_messages", "error", protocol::EncodeErrorReply(error));
   Write(out + "/small_messages", "duplicate-keys", HexDecode("82a16101a16102").value());
   Write(out + "/open_directive", "directive", directive_wire);
+  Write(out + "/open_directive", "copy", copy);
   Bytes truncated(directive_wire.begin(), directive_wire.end() - 3);
   Write(out + "/open_directive", "truncated", truncated);
 }

@@ -22,7 +22,8 @@ DirectiveHeader SampleHeader() {
   h.tlp = Tlp::kGreen;
   h.sectors = {"energy", "finance"};
   h.ephemeral_key.fill(0x22);
-  h.recipients = {{"energy-authority", Bytes(48, 1)}, {"finance-authority", Bytes(48, 2)}};
+  h.recipient_count = 2;
+  h.recipients_root.fill(0x11);
   h.content_nonce.fill(0x33);
   return h;
 }
@@ -49,7 +50,7 @@ TEST_CASE("Every wire type round-trips through its codec", "[protocol][codec]") 
   Bytes encoded = EncodeDirectiveHeader(h);
   DirectiveHeader back = DecodeDirectiveHeader(encoded).value();
   CHECK(EncodeDirectiveHeader(back) == encoded);
-  CHECK(back.recipients.size() == 2);
+  CHECK(back.recipient_count == 2);
   CHECK(back.tlp == Tlp::kGreen);
 
   for (ReceiptKind kind : {ReceiptKind::kDelivered, ReceiptKind::kAcknowledged}) {
@@ -62,10 +63,16 @@ TEST_CASE("Every wire type round-trips through its codec", "[protocol][codec]") 
   CHECK(DecodeErrorReply(EncodeErrorReply(err)).value().code == WireError::kReplay);
   DirectiveContent content{"Title", "Body"};
   CHECK(DecodeDirectiveContent(EncodeDirectiveContent(content)).value().body == "Body");
-  Envelope e{MessageType::kReceipt, Bytes{1, 2, 3}, {{"finance-authority", {}}}};
+  Envelope e{MessageType::kReceipt, Bytes{1, 2, 3}, {{"finance-authority", {}}}, std::nullopt};
   Envelope e2 = DecodeEnvelope(EncodeEnvelope(e)).value();
   CHECK(e2.body == e.body);
   CHECK(e2.signatures.front().signer == "finance-authority");
+  RecipientSet set{5, {{"energy-authority", Bytes(48, 1)}}, {crypto::Digest{}, crypto::Digest{}}};
+  Bytes set_bytes = EncodeRecipientSet(set);
+  RecipientSet set_back = DecodeRecipientSet(set_bytes).value();
+  CHECK(EncodeRecipientSet(set_back) == set_bytes);
+  CHECK(set_back.index == 5);
+  CHECK(set_back.proof.size() == 2);
 }
 
 TEST_CASE("Control messages round-trip", "[protocol][codec]") {
@@ -90,13 +97,15 @@ TEST_CASE("Decoders refuse every truncation and any trailing byte",
   std::vector<Bytes> samples = {
       EncodeDirectiveHeader(SampleHeader()),
       EncodeReceipt(SampleReceipt(ReceiptKind::kAcknowledged)),
-      EncodeEnvelope({MessageType::kDirective, Bytes(10, 1), {{"op.alice", {}}}}),
+      EncodeEnvelope({MessageType::kDirective, Bytes(10, 1), {{"op.alice", {}}}, Bytes{0x90}}),
+      EncodeRecipientSet({0, {{"energy-authority", Bytes(48, 1)}, {"health", Bytes(48, 2)}}, {}}),
   };
   auto decode = [](std::size_t which, ByteView bytes) -> bool {
     switch (which) {
       case 0: return DecodeDirectiveHeader(bytes).has_value();
       case 1: return DecodeReceipt(bytes, ReceiptKind::kAcknowledged).has_value();
-      default: return DecodeEnvelope(bytes).has_value();
+      case 2: return DecodeEnvelope(bytes).has_value();
+      default: return DecodeRecipientSet(bytes).has_value();
     }
   };
   for (std::size_t which = 0; which < samples.size(); ++which) {
@@ -126,22 +135,66 @@ TEST_CASE("DecodeEnvelope refuses wrong versions, types and signature counts",
           "[protocol][codec][negative]") {
   auto envelope = [](std::uint64_t version, std::uint64_t type, std::size_t signatures) {
     Writer w;
-    w.Array(4).Uint(version).Uint(type).Bin(Bytes{1}).Array(signatures);
+    w.Array(5).Uint(version).Uint(type).Bin(Bytes{1}).Array(signatures);
     for (std::size_t i = 0; i < signatures; ++i) {
       w.Array(2).Text("op.alice").Bin(Bytes(64, 0));
     }
+    if (type == 1) {
+      w.Bin(Bytes{0x90});
+    } else {
+      w.Nil();
+    }
     return w.Take();
   };
-  CHECK(DecodeEnvelope(envelope(1, 1, 1)));
-  CHECK_THAT(Why(DecodeEnvelope(envelope(2, 1, 1)).error()), Catch::Contains("unsupported version 2"));
-  CHECK_FALSE(DecodeEnvelope(envelope(1, 0, 1)));
-  CHECK_FALSE(DecodeEnvelope(envelope(1, 6, 1)));  // hello is unsigned
-  CHECK(DecodeEnvelope(envelope(1, 6, 0)));
-  CHECK_FALSE(DecodeEnvelope(envelope(1, 10, 0)));
-  CHECK_FALSE(DecodeEnvelope(envelope(1, 1, 0)));  // unsigned directive
-  CHECK_FALSE(DecodeEnvelope(envelope(1, 1, 5)));  // more than kMaxSignatures
-  CHECK_FALSE(DecodeEnvelope(envelope(1, 5, 1)));  // a signed error
-  CHECK(DecodeEnvelope(envelope(1, 5, 0)));
+  CHECK(DecodeEnvelope(envelope(2, 1, 1)));
+  CHECK_THAT(Why(DecodeEnvelope(envelope(1, 1, 1)).error()),
+             Catch::Contains("unsupported version 1 (this build speaks 2)"));
+  CHECK_FALSE(DecodeEnvelope(envelope(2, 0, 1)));
+  CHECK_FALSE(DecodeEnvelope(envelope(2, 6, 1)));  // hello is unsigned
+  CHECK(DecodeEnvelope(envelope(2, 6, 0)));
+  CHECK_FALSE(DecodeEnvelope(envelope(2, 10, 0)));
+  CHECK_FALSE(DecodeEnvelope(envelope(2, 1, 0)));  // unsigned directive
+  CHECK_FALSE(DecodeEnvelope(envelope(2, 1, 5)));  // more than kMaxSignatures
+  CHECK_FALSE(DecodeEnvelope(envelope(2, 5, 1)));  // a signed error
+  CHECK(DecodeEnvelope(envelope(2, 5, 0)));
+  // A version-1 peer (four elements) is told about the version, not the arity.
+  Writer old;
+  old.Array(4).Uint(1).Uint(4).Bin(Bytes{1}).Array(0);
+  CHECK_THAT(Why(DecodeEnvelope(old.Take()).error()), Catch::Contains("unsupported version 1"));
+  // Recipients travel with directives and nothing else.
+  Envelope receipt{MessageType::kReceipt, Bytes{1}, {{"a", {}}}, Bytes{0x90}};
+  CHECK_THAT(Why(DecodeEnvelope(EncodeEnvelope(receipt)).error()),
+             Catch::Contains("envelope.recipients"));
+  Envelope directive{MessageType::kDirective, Bytes{1}, {{"a", {}}}, std::nullopt};
+  CHECK_FALSE(DecodeEnvelope(EncodeEnvelope(directive)));
+}
+
+TEST_CASE("DecodeRecipientSet enforces order, sizes and limits", "[protocol][codec][negative]") {
+  auto refused = [](const RecipientSet& set, std::string_view why) {
+    Result<RecipientSet> r = DecodeRecipientSet(EncodeRecipientSet(set));
+    REQUIRE_FALSE(r);
+    CHECK_THAT(r.error().context, Catch::Contains(std::string(why)));
+  };
+  RecipientSet two{0, {{"energy", Bytes(48, 1)}, {"finance", Bytes(48, 2)}}, {}};
+  REQUIRE(DecodeRecipientSet(EncodeRecipientSet(two)));
+  RecipientSet set = two;
+  std::swap(set.entries[0], set.entries[1]);
+  refused(set, "not sorted");
+  set = two;
+  set.entries[1].agency = "energy";
+  refused(set, "repeats 'energy'");
+  set = two;
+  set.entries.clear();
+  refused(set, "recipients.entries");
+  set = two;
+  set.entries[0].wrapped_key.pop_back();
+  refused(set, "wrapped_key");
+  set = two;
+  set.index = kMaxRecipients;
+  refused(set, "recipients.index");
+  set = two;
+  set.proof.resize(kMaxProofHashes + 1);
+  refused(set, "recipients.proof");
 }
 
 TEST_CASE("DecodeDirectiveHeader enforces the header rules", "[protocol][codec][negative]") {
@@ -164,17 +217,11 @@ TEST_CASE("DecodeDirectiveHeader enforces the header rules", "[protocol][codec][
   h.references = h.id;
   refused(h, "header.references");
   h = SampleHeader();
-  std::swap(h.recipients[0], h.recipients[1]);
-  refused(h, "not sorted");
+  h.recipient_count = 0;
+  refused(h, "header.recipient_count");
   h = SampleHeader();
-  h.recipients[1].agency = h.recipients[0].agency;
-  refused(h, "repeats 'energy-authority'");
-  h = SampleHeader();
-  h.recipients.clear();
-  refused(h, "header.recipients");
-  h = SampleHeader();
-  h.recipients[0].wrapped_key.pop_back();
-  refused(h, "wrapped_key");
+  h.recipient_count = kMaxRecipients + 1;
+  refused(h, "header.recipient_count");
   h = SampleHeader();
   h.sectors = {"finance", "energy"};
   refused(h, "header.sectors");

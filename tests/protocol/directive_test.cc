@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include "crypto/hash.h"
+#include "crypto/merkle.h"
+#include "protocol/fanout.h"
 #include "protocol/receipts.h"
 #include "protocol/signed_envelope.h"
 #include "tests/protocol/protocol_fixture.h"
@@ -14,21 +16,33 @@ using testing::kHour;
 using testing::kNow;
 using testing::ProtocolFixture;
 
-// Re-signs `body` as `signer`: what an attacker holding that key can do.
-Bytes Resign(ProtocolFixture& f, const Bytes& body, const std::string& signer) {
-  return EncodeEnvelope(SignBody(MessageType::kDirective, body, signer, f[signer].signing));
+// Re-signs `body` as `signer`, keeping the recipient set: what an attacker
+// holding that key can do.
+Bytes Resign(ProtocolFixture& f, const Bytes& body, const std::string& signer,
+             const std::optional<Bytes>& recipients) {
+  Envelope envelope = SignBody(MessageType::kDirective, body, signer, f[signer].signing);
+  envelope.recipients = recipients;
+  return EncodeEnvelope(envelope);
 }
 
-// Decodes a sealed directive, lets `edit` change its header, re-encodes the
-// body with the original ciphertext, and re-signs it as `signer`.
+// Decodes a sealed directive, lets `edit` change its header and recipient
+// set, commits the header to the edited set, re-encodes the body with the
+// original ciphertext, and re-signs it as `signer`.
 template <typename Edit>
 Bytes EditHeader(ProtocolFixture& f, const SealedDirective& sealed, const std::string& signer,
                  Edit edit) {
   DirectiveBody body = DecodeDirectiveBody(sealed.envelope.body).value();
   DirectiveHeader header = DecodeDirectiveHeader(body.header).value();
-  edit(header);
+  RecipientSet set = DecodeRecipientSet(*sealed.envelope.recipients).value();
+  edit(header, set);
+  crypto::MerkleTree tree;
+  for (const RecipientWrap& r : set.entries) {
+    tree.Append(RecipientLeafHash(r));
+  }
+  header.recipient_count = static_cast<std::uint32_t>(set.entries.size());
+  header.recipients_root = tree.Root();
   body.header = EncodeDirectiveHeader(header);
-  return Resign(f, EncodeDirectiveBody(body), signer);
+  return Resign(f, EncodeDirectiveBody(body), signer, EncodeRecipientSet(set));
 }
 
 ErrorCode CodeOf(const Result<OpenedDirective>& r) {
@@ -60,7 +74,8 @@ TEST_CASE("The gateway verifies a directive without being able to read it",
   Bytes wire = EncodeEnvelope(sealed.envelope);
   Result<VerifiedDirective> verified = VerifyDirective(wire, f.resolver, {"gw", kNow, 1});
   REQUIRE(verified);
-  CHECK(verified->header.recipients.size() == 1);
+  CHECK(verified->recipients.entries.size() == 1);
+  CHECK(verified->complete());
   std::string visible(AsStringView(wire));
   CHECK(visible.find("Ransomware") == std::string::npos);
   CHECK(visible.find("Isolate") == std::string::npos);
@@ -89,13 +104,16 @@ TEST_CASE("A recipient cannot re-forward a directive as if addressed to another 
   CHECK(CodeOf(as_itself) == ErrorCode::kPermissionDenied);
   CHECK_THAT(as_itself.error().context, Catch::Contains("signer has role agency"));
 
-  // Keeping the operator's signature while adding itself as a recipient fails.
+  // Keeping the operator's signature while adding itself as a recipient fails:
+  // the signed root no longer matches (and the header cannot change).
   Envelope tampered = original.envelope;
-  DirectiveBody body = DecodeDirectiveBody(original.envelope.body).value();
-  DirectiveHeader header = DecodeDirectiveHeader(body.header).value();
-  header.recipients.push_back({"health-authority", header.recipients[0].wrapped_key});
-  body.header = EncodeDirectiveHeader(header);
-  tampered.body = EncodeDirectiveBody(body);
+  RecipientSet set = DecodeRecipientSet(*tampered.recipients).value();
+  set.entries.push_back({"health-authority", set.entries[0].wrapped_key});
+  tampered.recipients = EncodeRecipientSet(set);
+  CHECK(CodeOf(f.Open(EncodeEnvelope(tampered), "health-authority")) ==
+        ErrorCode::kMalformedMessage);  // 2 entries for a count of 1
+  set.entries.erase(set.entries.begin());
+  tampered.recipients = EncodeRecipientSet(set);
   CHECK(CodeOf(f.Open(EncodeEnvelope(tampered), "health-authority")) == ErrorCode::kBadSignature);
 }
 
@@ -146,7 +164,7 @@ TEST_CASE("The issuer named in the header must be the first signer",
           "[protocol][directive][negative]") {
   ProtocolFixture f;
   SealedDirective sealed = f.Seal(f.Draft(), {"finance-authority"});
-  Bytes wire = Resign(f, sealed.envelope.body, "op.bob");
+  Bytes wire = Resign(f, sealed.envelope.body, "op.bob", sealed.envelope.recipients);
   Result<OpenedDirective> opened = f.Open(wire, "finance-authority");
   CHECK(CodeOf(opened) == ErrorCode::kPermissionDenied);
   CHECK_THAT(opened.error().context, Catch::Contains("names issuer op.alice"));
@@ -188,11 +206,11 @@ TEST_CASE("Key wraps are bound to their recipient and the content to its header"
   SealedDirective sealed = f.Seal(f.Draft(), {"energy-authority", "finance-authority"});
   // Even the issuer cannot swap wraps between recipients or change the
   // header under an existing ciphertext: the AEADs refuse.
-  Bytes swapped = EditHeader(f, sealed, "op.alice", [](DirectiveHeader& h) {
-    std::swap(h.recipients[0].wrapped_key, h.recipients[1].wrapped_key);
+  Bytes swapped = EditHeader(f, sealed, "op.alice", [](DirectiveHeader&, RecipientSet& set) {
+    std::swap(set.entries[0].wrapped_key, set.entries[1].wrapped_key);
   });
   CHECK(CodeOf(f.Open(swapped, "finance-authority")) == ErrorCode::kBadSignature);
-  Bytes new_summary = EditHeader(f, sealed, "op.alice", [](DirectiveHeader& h) {
+  Bytes new_summary = EditHeader(f, sealed, "op.alice", [](DirectiveHeader& h, RecipientSet&) {
     h.summary = "All clear";
   });
   Result<OpenedDirective> opened = f.Open(new_summary, "finance-authority");
@@ -237,6 +255,72 @@ TEST_CASE("Two directives never share an id, nonce or ephemeral key", "[protocol
   CHECK(ha.id != hb.id);
   CHECK(ha.content_nonce != hb.content_nonce);
   CHECK(ha.ephemeral_key != hb.ephemeral_key);
+}
+
+}  // namespace
+}  // namespace tocsin::protocol
+
+namespace tocsin::protocol {
+namespace {
+
+TEST_CASE("Each agency's copy carries its own wrap and proof and opens only for it",
+          "[protocol][directive][fanout]") {
+  ProtocolFixture f;
+  SealedDirective sealed =
+      f.Seal(f.Draft(), {"energy-authority", "finance-authority", "health-authority"});
+  Bytes whole = EncodeEnvelope(sealed.envelope);
+  DirectiveFanout fanout = DirectiveFanout::FromWire(whole).value();
+  CHECK(fanout.recipient_count() == 3);
+  for (const char* agency : {"energy-authority", "finance-authority", "health-authority"}) {
+    Bytes copy = fanout.CopyFor(agency).value();
+    Result<OpenedDirective> opened = f.Open(copy, agency);
+    INFO(agency << ": " << (opened ? "" : opened.error().ToString()));
+    REQUIRE(opened);
+    CHECK(opened->verified.digest == sealed.digest);  // receipts cite the same digest
+    CHECK(opened->verified.recipients.entries.size() == 1);
+    CHECK_FALSE(opened->verified.complete());
+    CHECK(copy.size() < whole.size());
+  }
+  Bytes finance = fanout.CopyFor("finance-authority").value();
+  CHECK(CodeOf(f.Open(finance, "energy-authority")) == ErrorCode::kPermissionDenied);
+  CHECK(fanout.CopyFor("transport-authority").error().code == ErrorCode::kNotFound);
+}
+
+TEST_CASE("A copy with a moved index, a changed proof or another's entry is refused",
+          "[protocol][directive][fanout][negative]") {
+  ProtocolFixture f;
+  SealedDirective sealed =
+      f.Seal(f.Draft(), {"energy-authority", "finance-authority", "health-authority"});
+  DirectiveFanout fanout = DirectiveFanout::FromEnvelope(sealed.envelope).value();
+  Envelope copy = DecodeEnvelope(fanout.CopyFor("finance-authority").value()).value();
+  RecipientSet mine = DecodeRecipientSet(*copy.recipients).value();
+  RecipientSet energy = DecodeRecipientSet(
+      *DecodeEnvelope(fanout.CopyFor("energy-authority").value()).value().recipients).value();
+  auto open_with = [&](const RecipientSet& set) {
+    Envelope edited = copy;
+    edited.recipients = EncodeRecipientSet(set);
+    return f.Open(EncodeEnvelope(edited), "finance-authority");
+  };
+  RecipientSet set = mine;
+  set.index = 0;
+  CHECK(CodeOf(open_with(set)) == ErrorCode::kBadSignature);
+  set = mine;
+  set.proof[0][5] ^= 1;
+  CHECK(CodeOf(open_with(set)) == ErrorCode::kBadSignature);
+  set = mine;
+  set.proof.pop_back();
+  CHECK(CodeOf(open_with(set)) == ErrorCode::kBadSignature);
+  set = mine;
+  set.entries[0].wrapped_key = energy.entries[0].wrapped_key;
+  CHECK(CodeOf(open_with(set)) == ErrorCode::kBadSignature);
+  set = mine;
+  set.index = 3;  // outside the signed count
+  CHECK(CodeOf(open_with(set)) == ErrorCode::kMalformedMessage);
+  // Two of three entries is neither form.
+  RecipientSet whole = DecodeRecipientSet(*sealed.envelope.recipients).value();
+  whole.entries.pop_back();
+  CHECK(CodeOf(open_with(whole)) == ErrorCode::kMalformedMessage);
+  CHECK(open_with(mine));
 }
 
 }  // namespace

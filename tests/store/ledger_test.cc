@@ -89,11 +89,13 @@ TEST_CASE("Undelivered lists unexpired, unreceipted directives in acceptance ord
   REQUIRE(ledger.RecordReceipts({Receipt(3, "energy")}, {Bytes(32, 3)}, nullptr));
   auto energy = ledger.Undelivered("energy", 60).value();
   REQUIRE(energy.size() == 1);
-  CHECK(energy[0].first == Bytes(16, 1));
+  CHECK(energy[0] == Bytes(16, 1));
   auto finance = ledger.Undelivered("finance", 60).value();
   REQUIRE(finance.size() == 2);
-  CHECK(finance[0].first == Bytes(16, 3));
-  CHECK(finance[1].first == Bytes(16, 1));
+  CHECK(finance[0] == Bytes(16, 3));
+  CHECK(finance[1] == Bytes(16, 1));
+  CHECK(ledger.Wire(Bytes(16, 3)).value() == Sample(3, 1).wire);
+  CHECK(ledger.Wire(Bytes(16, 8)).error().code == ErrorCode::kNotFound);
 }
 
 TEST_CASE("Ledger state survives reopening the file", "[store][ledger]") {
