@@ -58,18 +58,10 @@ Status AgencyClient::Connect() {
                                                               bundle_.transport.secret()));
   // Watch handshakes so that a new connection (a restarted gateway, say)
   // gets its hello at once instead of after heartbeats have gone stale.
-  const char* monitor_endpoint = "inproc://tocsin-client-monitor";
-  if (zmq_socket_monitor(socket_.handle(), monitor_endpoint,
-                         ZMQ_EVENT_HANDSHAKE_SUCCEEDED) != 0) {
-    return MakeError(ErrorCode::kInternal, "cannot monitor the gateway connection");
-  }
-  try {
-    monitor_ = zmq::socket_t(context_, zmq::socket_type::pair);
-    monitor_.set(zmq::sockopt::linger, 0);
-    monitor_.connect(monitor_endpoint);
-  } catch (const zmq::error_t& e) {
-    return MakeError(ErrorCode::kInternal, std::string("monitor: ") + e.what());
-  }
+  TOCSIN_ASSIGN_OR_RETURN(transport::HandshakeMonitor monitor,
+                          transport::HandshakeMonitor::Watch(context_, socket_,
+                                                             "tocsin-client-monitor"));
+  monitor_.emplace(std::move(monitor));
   spdlog::info("{} connecting to gateway {} at {}", bundle_.principal_id, config_.gateway,
                config_.gateway_endpoint);
   return {};
@@ -81,23 +73,7 @@ void AgencyClient::SendHello() {
 }
 
 void AgencyClient::DrainMonitor() {
-  bool connected = false;
-  for (;;) {
-    zmq::message_t event;
-    try {
-      if (!monitor_.recv(event, zmq::recv_flags::dontwait)) {
-        break;
-      }
-      while (monitor_.get(zmq::sockopt::rcvmore)) {
-        zmq::message_t rest;
-        (void)monitor_.recv(rest, zmq::recv_flags::dontwait);
-      }
-    } catch (const zmq::error_t&) {
-      break;
-    }
-    connected = true;
-  }
-  if (connected) {
+  if (monitor_->HandshakeSucceeded()) {
     spdlog::info("connected to gateway {}", config_.gateway);
     SendHello();
   }
@@ -107,7 +83,7 @@ Status AgencyClient::Run(const std::atomic<bool>& stop) {
   started_at_ = clock_.NowMillis();
   while (!stop) {
     zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0},
-                               {monitor_.handle(), 0, ZMQ_POLLIN, 0}};
+                               {monitor_->handle(), 0, ZMQ_POLLIN, 0}};
     try {
       zmq::poll(items, 2, std::chrono::milliseconds(100));
     } catch (const zmq::error_t& e) {

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 
 #include <zmq.hpp>
 
@@ -18,6 +19,7 @@
 #include "pki/directory.h"
 #include "protocol/messages.h"
 #include "store/inbox.h"
+#include "transport/handshake_monitor.h"
 
 namespace tocsin::client {
 
@@ -58,7 +60,7 @@ class AgencyClient {
   store::Inbox inbox_;
   zmq::context_t context_;  // before the socket: destroyed last
   zmq::socket_t socket_;
-  zmq::socket_t monitor_;  // handshake events of socket_: say hello at once
+  std::optional<transport::HandshakeMonitor> monitor_;  // of socket_: hello at once
   UnixMillis started_at_ = 0;
   UnixMillis last_heartbeat_ = 0;  // 0: none yet
   UnixMillis next_hello_ = 0;

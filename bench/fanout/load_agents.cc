@@ -23,6 +23,7 @@
 #include "protocol/directive.h"
 #include "protocol/receipts.h"
 #include "transport/curve_socket.h"
+#include "transport/handshake_monitor.h"
 
 namespace {
 
@@ -31,8 +32,15 @@ using namespace tocsin;
 struct Agent {
   pki::PrincipalBundle bundle;
   zmq::socket_t socket;
+  std::optional<transport::HandshakeMonitor> monitor;  // hello on every new connection
   UnixMillis last_heartbeat = 0;
 };
+
+void SayHello(Agent& agent) {
+  Bytes hello = protocol::EncodeUnsigned(protocol::MessageType::kHello,
+                                         protocol::EncodeHello({agent.bundle.principal_id}));
+  (void)transport::SendToServer(agent.socket, hello);
+}
 
 constexpr UnixMillis kFresh = 2500;
 
@@ -60,7 +68,7 @@ int main(int argc, char** argv) {
   SystemClock clock;
 
   zmq::context_t context;
-  context.set(zmq::ctxopt::max_sockets, count + 64);
+  context.set(zmq::ctxopt::max_sockets, 2 * count + 64);
   std::vector<Agent> agents;
   agents.reserve(static_cast<std::size_t>(count));
   for (int i = first; i < first + count; ++i) {
@@ -71,7 +79,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "%s\n", bundle.error().ToString().c_str());
       return 1;
     }
-    agents.push_back({std::move(*bundle), zmq::socket_t(), 0});
+    agents.push_back({std::move(*bundle), zmq::socket_t(), std::nullopt, 0});
   }
   crypto::X509Ptr root(X509_dup(agents.front().bundle.root_certificate.get()));
   auto directory = pki::CertificateDirectory::Open(directory_path, std::move(root));
@@ -91,6 +99,13 @@ int main(int argc, char** argv) {
       return 1;
     }
     agent.socket = std::move(*socket);
+    auto monitor = transport::HandshakeMonitor::Watch(context, agent.socket,
+                                                      "monitor-" + agent.bundle.principal_id);
+    if (!monitor) {
+      std::fprintf(stderr, "%s\n", monitor.error().ToString().c_str());
+      return 1;
+    }
+    agent.monitor.emplace(std::move(*monitor));
   }
   std::printf("{\"event\":\"started\",\"count\":%d}\n", count);
   std::fflush(stdout);
@@ -98,6 +113,7 @@ int main(int argc, char** argv) {
   std::vector<zmq::pollitem_t> items;
   for (Agent& agent : agents) {
     items.push_back({agent.socket.handle(), 0, ZMQ_POLLIN, 0});
+    items.push_back({agent.monitor->handle(), 0, ZMQ_POLLIN, 0});
   }
   int fresh = 0;
   auto report_connected = [&] {
@@ -110,6 +126,9 @@ int main(int argc, char** argv) {
     zmq::poll(items.data(), items.size(), std::chrono::milliseconds(100));
     for (std::size_t i = 0; i < agents.size(); ++i) {
       Agent& agent = agents[i];
+      if (items[2 * i + 1].revents != 0 && agent.monitor->HandshakeSucceeded()) {
+        SayHello(agent);  // like the real client: at once on a new connection
+      }
       for (;;) {
         auto message = transport::ReceiveFromServer(agent.socket);
         if (!message || !*message) {
@@ -152,9 +171,7 @@ int main(int argc, char** argv) {
           ++fresh;
           continue;
         }
-        Bytes hello = protocol::EncodeUnsigned(protocol::MessageType::kHello,
-                                               protocol::EncodeHello({agent.bundle.principal_id}));
-        (void)transport::SendToServer(agent.socket, hello);
+        SayHello(agent);
       }
       next_hello = now + 1000;
     }
