@@ -143,6 +143,10 @@ Result<std::vector<CertifiedKey>> CertificateAuthority::Enroll(
   TOCSIN_ASSIGN_OR_RETURN(crypto::SigningKey signing, crypto::SigningKey::Generate());
   TOCSIN_ASSIGN_OR_RETURN(crypto::X25519KeyPair encryption, crypto::X25519KeyPair::Generate());
   TOCSIN_ASSIGN_OR_RETURN(crypto::X25519KeyPair transport, crypto::X25519KeyPair::Generate());
+  std::optional<crypto::SigningKey> log;  // gateways: checkpoints of the audit log
+  if (request.role == Role::kGateway) {
+    TOCSIN_ASSIGN_OR_RETURN(log, crypto::SigningKey::Generate());
+  }
 
   UnixMillis now = clock_->NowMillis();
   int days = request.validity_days > 0 ? request.validity_days : config_.leaf_validity_days;
@@ -155,13 +159,17 @@ Result<std::vector<CertifiedKey>> CertificateAuthority::Enroll(
   TOCSIN_RETURN_IF_ERROR(crypto::WriteSigningKeyFile(bundle.Key(Purpose::kSigning), signing));
   TOCSIN_RETURN_IF_ERROR(crypto::WriteX25519KeyFile(bundle.Key(Purpose::kEncryption), encryption));
   TOCSIN_RETURN_IF_ERROR(crypto::WriteX25519KeyFile(bundle.Key(Purpose::kTransport), transport));
+  if (log) {
+    TOCSIN_RETURN_IF_ERROR(crypto::WriteSigningKeyFile(bundle.Key(Purpose::kLog), *log));
+  }
 
   std::vector<CertifiedKey> issued;
-  for (Purpose purpose : kAllPurposes) {
+  for (Purpose purpose : PurposesFor(request.role)) {
     spec.purpose = purpose;
     spec.public_key = purpose == Purpose::kSigning      ? signing.public_key()
                       : purpose == Purpose::kEncryption ? encryption.public_key()
-                                                        : transport.public_key();
+                      : purpose == Purpose::kTransport  ? transport.public_key()
+                                                        : log->public_key();
     TOCSIN_ASSIGN_OR_RETURN(crypto::X509Ptr leaf,
                             BuildLeafCertificate(root_.get(), key_.get(), spec));
     TOCSIN_RETURN_IF_ERROR(WritePemCertificate(bundle.Certificate(purpose), leaf.get(),
@@ -181,9 +189,12 @@ Result<std::vector<CertifiedKey>> CertificateAuthority::Enroll(
 Result<int> CertificateAuthority::Revoke(const std::string& principal_id) {
   TOCSIN_RETURN_IF_ERROR(ValidatePrincipalId(principal_id));
   std::vector<std::string> fresh;
-  for (Purpose purpose : kAllPurposes) {
+  for (Purpose purpose : kKnownPurposes) {
     std::string path = paths_.Principal(principal_id) + "/" +
                        std::string(PurposeName(purpose)) + ".crt";
+    if (purpose == Purpose::kLog && !fs::exists(path)) {
+      continue;  // only gateways hold one
+    }
     Result<crypto::X509Ptr> certificate = LoadCertificate(path);
     if (!certificate) {
       return MakeError(ErrorCode::kNotFound,

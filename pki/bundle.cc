@@ -16,6 +16,17 @@ Status CheckKeyMatches(X509* certificate, const crypto::PublicKey& key,
   return {};
 }
 
+Status LoadLogKey(const BundlePaths& paths, PrincipalBundle& bundle) {
+  TOCSIN_ASSIGN_OR_RETURN(crypto::SigningKey key,
+                          crypto::ReadSigningKeyFile(paths.Key(Purpose::kLog)));
+  TOCSIN_ASSIGN_OR_RETURN(bundle.log_certificate,
+                          LoadCertificate(paths.Certificate(Purpose::kLog)));
+  TOCSIN_RETURN_IF_ERROR(CheckKeyMatches(bundle.log_certificate.get(), key.public_key(),
+                                         paths.Key(Purpose::kLog)));
+  bundle.log_signing.emplace(std::move(key));
+  return {};
+}
+
 }  // namespace
 
 Result<PrincipalBundle> LoadBundle(const std::string& dir) {
@@ -40,11 +51,16 @@ Result<PrincipalBundle> LoadBundle(const std::string& dir) {
   TOCSIN_RETURN_IF_ERROR(CheckKeyMatches(transport_cert.get(), transport.public_key(),
                                          paths.Key(Purpose::kTransport)));
   TOCSIN_ASSIGN_OR_RETURN(CertifiedKey identity, ReadCertifiedKey(signing_cert.get()));
-  return PrincipalBundle{identity.principal_id,   identity.role,
+  PrincipalBundle bundle{identity.principal_id,   identity.role,
                          identity.sector,         std::move(signing),
                          std::move(encryption),   std::move(transport),
                          std::move(signing_cert), std::move(encryption_cert),
-                         std::move(transport_cert), std::move(root)};
+                         std::move(transport_cert), std::move(root),
+                         std::nullopt,            nullptr};
+  if (identity.role == Role::kGateway) {
+    TOCSIN_RETURN_IF_ERROR(LoadLogKey(paths, bundle));
+  }
+  return bundle;
 }
 
 }  // namespace tocsin::pki

@@ -48,6 +48,9 @@ struct PrincipalBundle {
   crypto::X509Ptr encryption_certificate;
   crypto::X509Ptr transport_certificate;
   crypto::X509Ptr root_certificate;
+  // Gateways only: the key that signs audit-log checkpoints and nothing else.
+  std::optional<crypto::SigningKey> log_signing;
+  crypto::X509Ptr log_certificate;
 };
 
 Result<PrincipalBundle> LoadBundle(const std::string& dir);

@@ -157,7 +157,7 @@ Result<crypto::X509Ptr> BuildRootCertificate(EVP_PKEY* key,
 
 Result<crypto::X509Ptr> BuildLeafCertificate(X509* root, EVP_PKEY* root_key,
                                              const LeafSpec& spec) {
-  int type = spec.purpose == Purpose::kSigning ? EVP_PKEY_ED25519 : EVP_PKEY_X25519;
+  int type = SignsWith(spec.purpose) ? EVP_PKEY_ED25519 : EVP_PKEY_X25519;
   // X25519 cannot sign a request: the CA sets the key directly (SECURITY.md 21).
   crypto::EvpPkeyPtr subject_key(EVP_PKEY_new_raw_public_key(
       type, nullptr, spec.public_key.data(), spec.public_key.size()));
@@ -170,8 +170,8 @@ Result<crypto::X509Ptr> BuildLeafCertificate(X509* root, EVP_PKEY* root_key,
                                          subject_key.get(), spec.not_before,
                                          spec.not_after));
   X509* cert = leaf.get();
-  const char* usage = spec.purpose == Purpose::kSigning ? "critical,digitalSignature"
-                                                        : "critical,keyAgreement";
+  const char* usage = SignsWith(spec.purpose) ? "critical,digitalSignature"
+                                               : "critical,keyAgreement";
   TOCSIN_RETURN_IF_ERROR(AddExtension(cert, root, NID_basic_constraints, "critical,CA:FALSE"));
   TOCSIN_RETURN_IF_ERROR(AddExtension(cert, root, NID_key_usage, usage));
   TOCSIN_RETURN_IF_ERROR(AddExtension(cert, root, NID_ext_key_usage, PurposeOid(spec.purpose)));

@@ -43,7 +43,7 @@ Result<Purpose> ReadPurpose(X509* certificate) {
   for (int i = 0; i < sk_ASN1_OBJECT_num(usages.get()); ++i) {
     char oid[128];
     OBJ_obj2txt(oid, sizeof(oid), sk_ASN1_OBJECT_value(usages.get(), i), 1);
-    for (Purpose purpose : kAllPurposes) {
+    for (Purpose purpose : kKnownPurposes) {
       if (std::string_view(oid) == PurposeOid(purpose)) {
         if (found) {
           return Untrusted("certificate names more than one Tocsin purpose");
@@ -60,7 +60,7 @@ Result<Purpose> ReadPurpose(X509* certificate) {
 
 Result<crypto::PublicKey> ReadPublicKey(X509* certificate, Purpose purpose) {
   EVP_PKEY* key = X509_get0_pubkey(certificate);
-  int expected = purpose == Purpose::kSigning ? EVP_PKEY_ED25519 : EVP_PKEY_X25519;
+  int expected = SignsWith(purpose) ? EVP_PKEY_ED25519 : EVP_PKEY_X25519;
   if (key == nullptr || EVP_PKEY_get_base_id(key) != expected) {
     return Untrusted(std::string(PurposeName(purpose)) +
                      " certificate must carry an " + OBJ_nid2sn(expected) + " key");

@@ -7,6 +7,7 @@ std::string_view PurposeName(Purpose purpose) {
     case Purpose::kSigning: return "signing";
     case Purpose::kEncryption: return "encryption";
     case Purpose::kTransport: return "transport";
+    case Purpose::kLog: return "log";
   }
   return "unknown";
 }
@@ -19,8 +20,18 @@ const char* PurposeOid(Purpose purpose) {
       return "2.25.310680463794825212268379717065694515009.2";
     case Purpose::kTransport:
       return "2.25.310680463794825212268379717065694515009.3";
+    case Purpose::kLog:
+      return "2.25.310680463794825212268379717065694515009.4";
   }
   return "";
+}
+
+std::vector<Purpose> PurposesFor(Role role) {
+  std::vector<Purpose> purposes(std::begin(kAllPurposes), std::end(kAllPurposes));
+  if (role == Role::kGateway) {
+    purposes.push_back(Purpose::kLog);
+  }
+  return purposes;
 }
 
 }  // namespace tocsin::pki

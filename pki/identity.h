@@ -1,7 +1,7 @@
 // pki/identity.h -- what a verified certificate says about its subject.
 //
-// Each principal holds three certificates, one per key purpose
-// (SECURITY.md, item 16). A certificate binds: the principal id (subject CN),
+// Each principal holds three certificates, one per key purpose, and a
+// gateway a fourth for its audit-log checkpoints (SECURITY.md, item 16). A certificate binds: the principal id (subject CN),
 // its role (OU), for agencies its sector (businessCategory), the purpose (an
 // extended key usage under Tocsin's OID arc) and one 32-byte public key.
 #pragma once
@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/principal.h"
@@ -20,12 +21,25 @@ enum class Purpose {
   kSigning,     // Ed25519, keyUsage digitalSignature
   kEncryption,  // X25519, keyUsage keyAgreement: end-to-end key wrapping
   kTransport,   // X25519, keyUsage keyAgreement: ZeroMQ CURVE
+  kLog,         // Ed25519, keyUsage digitalSignature: gateways' log checkpoints only
 };
 
+// The purposes every principal holds.
 inline constexpr Purpose kAllPurposes[] = {Purpose::kSigning, Purpose::kEncryption,
                                            Purpose::kTransport};
+// Every purpose a certificate may name.
+inline constexpr Purpose kKnownPurposes[] = {Purpose::kSigning, Purpose::kEncryption,
+                                             Purpose::kTransport, Purpose::kLog};
 
-// "signing", "encryption", "transport": also the certificate file stems.
+// True for the purposes whose key is an Ed25519 signing key.
+inline bool SignsWith(Purpose purpose) {
+  return purpose == Purpose::kSigning || purpose == Purpose::kLog;
+}
+
+// The purposes a principal of `role` holds: a gateway adds kLog.
+std::vector<Purpose> PurposesFor(Role role);
+
+// "signing", "encryption", "transport", "log": also the certificate file stems.
 std::string_view PurposeName(Purpose purpose);
 
 // The dotted OID of the extended key usage that marks `purpose`, under the

@@ -34,14 +34,12 @@ Status CheckKeyUsage(X509* leaf, Purpose purpose) {
     return MakeError(ErrorCode::kUntrustedCertificate,
                      "certificate has no key usage extension");
   }
-  std::uint32_t wanted = purpose == Purpose::kSigning ? KU_DIGITAL_SIGNATURE
-                                                      : KU_KEY_AGREEMENT;
+  std::uint32_t wanted = SignsWith(purpose) ? KU_DIGITAL_SIGNATURE : KU_KEY_AGREEMENT;
   if (X509_get_key_usage(leaf) != wanted) {
     return MakeError(ErrorCode::kUntrustedCertificate,
                      std::string(PurposeName(purpose)) +
                          " certificate must have key usage " +
-                         (purpose == Purpose::kSigning ? "digitalSignature"
-                                                       : "keyAgreement") +
+                         (SignsWith(purpose) ? "digitalSignature" : "keyAgreement") +
                          " and nothing else");
   }
   return {};
@@ -108,6 +106,10 @@ Result<CertifiedKey> CertificateVerifier::Verify(X509* leaf, Purpose purpose,
                      "certificate of " + claimed->principal_id + " is for " +
                          std::string(PurposeName(claimed->purpose)) + ", not " +
                          std::string(PurposeName(purpose)));
+  }
+  if (purpose == Purpose::kLog && claimed->role != Role::kGateway) {
+    return MakeError(ErrorCode::kUntrustedCertificate,
+                     "log certificate of " + claimed->principal_id + " is not a gateway's");
   }
   return claimed;
 }

@@ -68,7 +68,8 @@ int main(int argc, char** argv) {
   SystemClock clock;
 
   zmq::context_t context;
-  context.set(zmq::ctxopt::max_sockets, 2 * count + 64);
+  // Three sockets per agent: its DEALER, the monitor libzmq creates, our end.
+  context.set(zmq::ctxopt::max_sockets, 3 * count + 64);
   std::vector<Agent> agents;
   agents.reserve(static_cast<std::size_t>(count));
   for (int i = first; i < first + count; ++i) {

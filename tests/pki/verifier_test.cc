@@ -4,6 +4,7 @@
 
 #include "crypto/key_agreement.h"
 #include "crypto/key_file.h"
+#include "pki/bundle.h"
 #include "pki/cert_builder.h"
 #include "pki/certificate.h"
 #include "tests/pki/pki_fixture.h"
@@ -143,6 +144,37 @@ TEST_CASE("A root certificate is not accepted as a principal", "[pki][verify][ne
   CaPaths paths(f.Ca());
   crypto::X509Ptr root = LoadCertificate(paths.RootCertificate()).value();
   CHECK_FALSE(VerifierFor(f).Verify(root.get(), Purpose::kSigning, kStart));
+}
+
+}  // namespace
+}  // namespace tocsin::pki
+
+namespace tocsin::pki {
+namespace {
+
+TEST_CASE("A gateway holds a log certificate that only a gateway may hold",
+          "[pki][verify][log]") {
+  PkiFixture f;
+  std::string gateway = f.Enroll("gw.national", Role::kGateway);
+  std::string agency = f.Enroll("energy-authority", Role::kAgency, "energy");
+  CertificateVerifier verifier = VerifierFor(f);
+  PrincipalBundle bundle = LoadBundle(gateway).value();
+  REQUIRE(bundle.log_signing);
+  Result<CertifiedKey> log = verifier.Verify(bundle.log_certificate.get(), Purpose::kLog, kStart);
+  REQUIRE(log);
+  CHECK(log->public_key == bundle.log_signing->public_key());
+  CHECK(log->public_key != bundle.signing.public_key());  // a key for nothing else
+  // The log certificate is not a signing certificate, nor the reverse.
+  CHECK_FALSE(verifier.Verify(bundle.log_certificate.get(), Purpose::kSigning, kStart));
+  CHECK_FALSE(verifier.Verify(bundle.signing_certificate.get(), Purpose::kLog, kStart));
+  CHECK_FALSE(LoadBundle(agency).value().log_signing);
+  // A log certificate issued to an agency is refused.
+  crypto::SigningKey key = crypto::SigningKey::Generate().value();
+  LeafSpec spec{"Tocsin Test Centre", "energy-authority", Role::kAgency, "energy",
+                Purpose::kLog, key.public_key(), kStart - 1000, kStart + kDay / 2};
+  Result<CertifiedKey> forged = verifier.Verify(IssueRaw(f, spec).get(), Purpose::kLog, kStart);
+  REQUIRE_FALSE(forged);
+  CHECK_THAT(forged.error().context, Catch::Contains("not a gateway's"));
 }
 
 }  // namespace
