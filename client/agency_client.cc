@@ -33,6 +33,7 @@ Result<std::unique_ptr<AgencyClient>> AgencyClient::Create(const ClientConfig& c
   TOCSIN_ASSIGN_OR_RETURN(store::Inbox inbox, store::Inbox::Open(config.database));
   std::unique_ptr<AgencyClient> client(new AgencyClient(
       config, clock, std::move(bundle), std::move(directory), std::move(inbox)));
+  TOCSIN_RETURN_IF_ERROR(client->LoadHeldCheckpoint());
   TOCSIN_RETURN_IF_ERROR(client->Connect());
   return client;
 }
@@ -68,8 +69,59 @@ Status AgencyClient::Connect() {
 }
 
 void AgencyClient::SendHello() {
+  std::uint64_t log_size = held_log_ ? held_log_->size : 0;
   Send(protocol::EncodeUnsigned(protocol::MessageType::kHello,
-                                protocol::EncodeHello({bundle_.principal_id})));
+                                protocol::EncodeHello({bundle_.principal_id, log_size})));
+}
+
+Status AgencyClient::LoadHeldCheckpoint() {
+  TOCSIN_ASSIGN_OR_RETURN(std::optional<store::LogCheckpointRecord> stored,
+                          inbox_.LogCheckpoint());
+  if (stored && stored->root.size() == crypto::kDigestSize) {
+    HeldCheckpoint held{stored->size, {}, stored->note};
+    std::copy(stored->root.begin(), stored->root.end(), held.root.begin());
+    held_log_ = std::move(held);
+  }
+  return {};
+}
+
+Status AgencyClient::HandleCheckpoint(const protocol::Envelope& envelope) {
+  Result<protocol::CheckpointMessage> message = protocol::DecodeCheckpointMessage(envelope.body);
+  Result<pki::CertifiedKey> log_key =
+      directory_.Resolve(config_.gateway, pki::Purpose::kLog, clock_.NowMillis());
+  if (!message || !log_key) {
+    ++counters_.refused;
+    spdlog::warn("refused checkpoint: {}",
+                 (!message ? message.error() : log_key.error()).ToString());
+    return {};
+  }
+  LogCheck check = CheckLogCheckpoint(*message, held_log_, protocol::AuditOrigin(config_.gateway),
+                                      log_key->public_key);
+  switch (check.verdict) {
+    case LogVerdict::kRefused:
+      ++counters_.refused;
+      spdlog::warn("refused checkpoint: {}", check.why);
+      return {};
+    case LogVerdict::kStale:
+    case LogVerdict::kUnchanged:
+      spdlog::debug("checkpoint: {}", check.why);
+      return {};
+    case LogVerdict::kInconsistent:
+      ++counters_.log_alarms;
+      spdlog::critical("AUDIT LOG ALARM: gateway {} {}; keeping the checkpoint of size {}",
+                       config_.gateway, check.why, held_log_->size);
+      return inbox_.RecordLogAlarm(clock_.NowMillis(), check.why, held_log_->note, message->note);
+    case LogVerdict::kFirst:
+    case LogVerdict::kExtended:
+      break;
+  }
+  const protocol::Checkpoint& accepted = *check.checkpoint;
+  TOCSIN_RETURN_IF_ERROR(inbox_.SaveLogCheckpoint(
+      {accepted.size, Bytes(accepted.root.begin(), accepted.root.end()), message->note,
+       clock_.NowMillis()}));
+  held_log_ = HeldCheckpoint{accepted.size, accepted.root, message->note};
+  spdlog::info("audit log of {}: {} (size {})", config_.gateway, check.why, accepted.size);
+  return {};
 }
 
 void AgencyClient::DrainMonitor() {
@@ -111,9 +163,10 @@ Status AgencyClient::Run(const std::atomic<bool>& stop) {
     while (::waitpid(-1, nullptr, WNOHANG) > 0) {
     }
   }
-  spdlog::info("stopping: {} directives stored, {} duplicates, {} refused, {} freeze alarms",
+  spdlog::info("stopping: {} directives stored, {} duplicates, {} refused, {} freeze alarms, "
+               "{} audit-log alarms",
                counters_.directives_stored, counters_.duplicates, counters_.refused,
-               counters_.freeze_alarms);
+               counters_.freeze_alarms, counters_.log_alarms);
   return {};
 }
 
@@ -220,6 +273,13 @@ void AgencyClient::HandleControl(const Bytes& wire, const protocol::Envelope& en
         if (!confirmed) {
           spdlog::error("cannot record confirmation: {}", confirmed.error().ToString());
         }
+      }
+      return;
+    }
+    case protocol::MessageType::kCheckpoint: {
+      Status handled = HandleCheckpoint(envelope);
+      if (!handled) {
+        spdlog::error("cannot record the audit checkpoint: {}", handled.error().ToString());
       }
       return;
     }

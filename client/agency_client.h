@@ -14,6 +14,7 @@
 #include <zmq.hpp>
 
 #include "client/config.h"
+#include "client/log_watch.h"
 #include "common/clock.h"
 #include "pki/bundle.h"
 #include "pki/directory.h"
@@ -28,6 +29,7 @@ struct ClientCounters {
   std::uint64_t duplicates = 0;
   std::uint64_t refused = 0;
   std::uint64_t freeze_alarms = 0;
+  std::uint64_t log_alarms = 0;
 };
 
 class AgencyClient {
@@ -52,6 +54,8 @@ class AgencyClient {
   void CheckFreshness();
   void SendHello();
   void DrainMonitor();
+  Status LoadHeldCheckpoint();
+  Status HandleCheckpoint(const protocol::Envelope& envelope);
 
   ClientConfig config_;
   const Clock& clock_;
@@ -66,6 +70,7 @@ class AgencyClient {
   UnixMillis next_hello_ = 0;
   UnixMillis next_resend_ = 0;
   bool frozen_ = false;
+  std::optional<HeldCheckpoint> held_log_;  // the last audit checkpoint accepted
   ClientCounters counters_;
 };
 

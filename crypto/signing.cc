@@ -50,6 +50,13 @@ Signature SigningKey::Sign(std::string_view context, ByteView message) const {
   return signature;
 }
 
+Signature SigningKey::SignNote(ByteView note) const {
+  Signature signature{};
+  TOCSIN_CHECK(crypto_sign_detached(signature.data(), nullptr, note.data(), note.size(),
+                                    secret_.data()) == 0);
+  return signature;
+}
+
 Status VerifySignature(const PublicKey& key, std::string_view context,
                        ByteView message, const Signature& signature) {
   Bytes signed_bytes = WithContext(context, message);

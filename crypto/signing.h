@@ -30,6 +30,11 @@ class SigningKey {
   // protocol's context strings.
   Signature Sign(std::string_view context, ByteView message) const;
 
+  // Signs `note` as it stands, for C2SP signed notes (audit-log checkpoints):
+  // there the note's first line, the log's origin, separates domains. Only a
+  // key that signs nothing else (a gateway's log key) may use this.
+  Signature SignNote(ByteView note) const;
+
   const PublicKey& public_key() const { return public_key_; }
   // The 32-byte RFC 8032 seed; for writing key files only.
   ByteView seed() const { return secret_.bytes().first(kSigningSeedSize); }
@@ -48,7 +53,8 @@ Status VerifySignature(const PublicKey& key, std::string_view context,
                        ByteView message, const Signature& signature);
 
 // Plain Ed25519 verification of `message` (no context). For conformance
-// tests against published vectors; protocol code uses VerifySignature.
+// tests against published vectors and for signed notes (SignNote); protocol
+// messages use VerifySignature.
 Status VerifyEd25519(ByteView key, ByteView message, ByteView signature);
 
 }  // namespace tocsin::crypto

@@ -18,11 +18,14 @@ Result<GatewayConfig> LoadGatewayConfig(const std::string& path) {
   TOCSIN_ASSIGN_OR_RETURN(std::int64_t interval, reader.IntOr("heartbeat_interval_ms", 1000, 100, 60000));
   TOCSIN_ASSIGN_OR_RETURN(std::int64_t validity, reader.IntOr("heartbeat_validity_ms", 5000, 200, 600000));
   TOCSIN_ASSIGN_OR_RETURN(std::int64_t min_signatures, reader.IntOr("min_signatures", 1, 1, 4));
+  TOCSIN_ASSIGN_OR_RETURN(std::int64_t checkpoints,
+                          reader.IntOr("checkpoint_interval_ms", 10000, 100, 3600000));
   TOCSIN_ASSIGN_OR_RETURN(std::string format, reader.StringOr("log_format", "text"));
   TOCSIN_RETURN_IF_ERROR(reader.RejectUnknown());
   c.heartbeat_interval_ms = static_cast<int>(interval);
   c.heartbeat_validity_ms = static_cast<int>(validity);
   c.min_signatures = static_cast<int>(min_signatures);
+  c.checkpoint_interval_ms = static_cast<int>(checkpoints);
   TOCSIN_ASSIGN_OR_RETURN(c.log_format, ParseLogFormat(format));
   Status valid_id = ValidatePrincipalId(c.id);
   if (!valid_id) {

@@ -9,6 +9,7 @@
 //   heartbeat_interval_ms = 1000           # signed heartbeats to agencies
 //   heartbeat_validity_ms = 5000
 //   min_signatures = 1                     # distinct operator keys per directive
+//   checkpoint_interval_ms = 10000         # audit-log checkpoints (and at stop)
 //   log_format = "text"                    # or "json"
 //
 // Relative paths are relative to the file's folder.
@@ -31,6 +32,7 @@ struct GatewayConfig {
   int heartbeat_interval_ms = 1000;
   int heartbeat_validity_ms = 5000;
   int min_signatures = 1;
+  int checkpoint_interval_ms = 10000;
   LogFormat log_format = LogFormat::kText;
 };
 

@@ -47,6 +47,10 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(const GatewayConfig& config, co
     return MakeError(ErrorCode::kInvalidArgument,
                      config.bundle + " is not the bundle of gateway " + config.id);
   }
+  if (!bundle.log_signing) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     config.bundle + " holds no log key (log.key): enrol the gateway again");
+  }
   TOCSIN_ASSIGN_OR_RETURN(std::unique_ptr<Registry> registry,
                           Registry::Load(config.directory, config.bundle + "/root.crt", clock));
   TOCSIN_ASSIGN_OR_RETURN(store::Ledger ledger, store::Ledger::Open(config.database));
@@ -75,6 +79,30 @@ Status Gateway::Start() {
   TOCSIN_ASSIGN_OR_RETURN(operator_socket_, transport::MakeCurveServer(
                                                 context_, operators, bundle_.transport.secret()));
   crl_mtime_ = ModificationTime(config_.directory + "/crl.pem");
+  audit_ = std::make_unique<AuditKeeper>(config_.id, *bundle_.log_signing, ledger_, clock_);
+  TOCSIN_RETURN_IF_ERROR(audit_->ObservePrincipals(*registry_));
+  return PublishCheckpoint();
+}
+
+Status Gateway::PublishCheckpoint() {
+  TOCSIN_ASSIGN_OR_RETURN(std::optional<std::uint64_t> size, audit_->Checkpoint());
+  next_checkpoint_ = clock_.NowMillis() + config_.checkpoint_interval_ms;
+  if (!size) {
+    return {};
+  }
+  spdlog::info("audit log: signed checkpoint at size {}", *size);
+  for (const auto& [agency, routing_id] : routes_) {
+    TOCSIN_RETURN_IF_ERROR(SendCheckpoint(agency, routing_id));
+  }
+  return {};
+}
+
+Status Gateway::SendCheckpoint(const std::string& agency, const Bytes& routing_id) {
+  std::uint64_t& held = agency_log_size_[agency];
+  TOCSIN_ASSIGN_OR_RETURN(std::optional<Bytes> message, audit_->MessageFor(held));
+  if (message && transport::SendToPeer(client_socket_, routing_id, *message)) {
+    held = audit_->latest_size();
+  }
   return {};
 }
 
@@ -99,8 +127,12 @@ Status Gateway::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload) {
       SendHeartbeats();
       next_heartbeat_ = clock_.NowMillis() + config_.heartbeat_interval_ms;
     }
-    ReloadIfChanged(reload.exchange(false));
+    if (clock_.NowMillis() >= next_checkpoint_) {
+      TOCSIN_RETURN_IF_ERROR(PublishCheckpoint());
+    }
+    TOCSIN_RETURN_IF_ERROR(ReloadIfChanged(reload.exchange(false)));
   }
+  TOCSIN_RETURN_IF_ERROR(PublishCheckpoint());  // the log as it stands at shutdown
   spdlog::info("stopping: {} directives accepted, {} receipts recorded, refused {} unauthorized, "
                "{} malformed, {} invalid, ZAP refused {} handshakes",
                counters_.directives_accepted, counters_.receipts_recorded,
@@ -163,6 +195,8 @@ Status Gateway::HandleAgency(transport::PeerMessage& message, std::vector<Pendin
         return {};  // this connection already has its backlog
       }
       caught_up_[message.principal] = message.routing_id;
+      agency_log_size_[message.principal] = hello->log_size;
+      TOCSIN_RETURN_IF_ERROR(SendCheckpoint(message.principal, message.routing_id));
       return CatchUp(message.principal);
     }
     case protocol::MessageType::kReceipt:
@@ -191,14 +225,15 @@ Status Gateway::FlushReceipts(std::vector<PendingReceipt>& batch) {
   if (batch.empty()) {
     return {};
   }
-  UnixMillis now = clock_.NowMillis();
+  UnixMillis now = audit_->Now();
   std::vector<store::ReceiptRecord> records;
   std::vector<Bytes> digests;
   for (PendingReceipt& p : batch) {
     const protocol::Receipt& r = p.receipt;
+    Bytes entry = audit_->Evidence(r, p.wire, now);
     records.push_back({Bytes(r.directive_id.begin(), r.directive_id.end()), p.agency,
                        r.kind == protocol::ReceiptKind::kAcknowledged, r.at, now, r.officer,
-                       std::move(p.wire)});
+                       std::move(p.wire), std::move(entry)});
     digests.emplace_back(r.directive_digest.begin(), r.directive_digest.end());
   }
   std::vector<std::pair<std::size_t, std::string>> refused;
@@ -234,7 +269,8 @@ Status Gateway::FlushReceipts(std::vector<PendingReceipt>& batch) {
 
 Status Gateway::CatchUp(const std::string& agency) {
   TOCSIN_ASSIGN_OR_RETURN(auto pending, ledger_.Undelivered(agency, clock_.NowMillis()));
-  std::vector<std::pair<Bytes, std::string>> sent;
+  UnixMillis at = audit_->Now();
+  std::vector<store::SentRecord> sent;
   for (const Bytes& id : pending) {
     TOCSIN_ASSIGN_OR_RETURN(const protocol::DirectiveFanout* fanout, FanoutFor(id));
     TOCSIN_ASSIGN_OR_RETURN(Bytes copy, fanout->CopyFor(agency));
@@ -242,13 +278,13 @@ Status Gateway::CatchUp(const std::string& agency) {
       caught_up_.erase(agency);  // the next hello on this connection resumes
       break;                     // the peer went away or its queue is full
     }
-    sent.emplace_back(id, agency);
+    sent.push_back({id, agency, audit_->Sent(id, agency, at)});
   }
   if (!pending.empty()) {
     spdlog::info("{} connected: sent {} of {} undelivered directive(s)", agency, sent.size(),
                  pending.size());
   }
-  return ledger_.MarkSent(sent, clock_.NowMillis());
+  return ledger_.MarkSent(sent, at);
 }
 
 Status Gateway::DrainOperators() {
@@ -315,11 +351,13 @@ Status Gateway::Submit(transport::PeerMessage& message) {
     return {};
   }
   const protocol::DirectiveHeader& h = directive->header;
+  UnixMillis at = audit_->Now();
   store::AcceptedDirective record{Bytes(h.id.begin(), h.id.end()), h.issuer, h.sequence,
                                   static_cast<int>(h.severity), h.issued_at, h.expires_at,
-                                  h.ack_deadline, now,
+                                  h.ack_deadline, at,
                                   Bytes(directive->digest.begin(), directive->digest.end()),
-                                  message.payload, {}};
+                                  message.payload, {},
+                                  audit_->Accepted(h.id, h.issuer, message.payload, at)};
   for (const auto& r : directive->recipients.entries) {
     record.recipients.push_back(r.agency);
   }
@@ -360,7 +398,8 @@ Result<const protocol::DirectiveFanout*> Gateway::FanoutFor(const Bytes& id) {
 }
 
 Status Gateway::FanOut(const protocol::VerifiedDirective& directive) {
-  std::vector<std::pair<Bytes, std::string>> sent;
+  UnixMillis at = audit_->Now();
+  std::vector<store::SentRecord> sent;
   Bytes id(directive.header.id.begin(), directive.header.id.end());
   TOCSIN_ASSIGN_OR_RETURN(protocol::DirectiveFanout made,
                           protocol::DirectiveFanout::FromEnvelope(directive.envelope));
@@ -372,13 +411,13 @@ Status Gateway::FanOut(const protocol::VerifiedDirective& directive) {
     }
     TOCSIN_ASSIGN_OR_RETURN(Bytes copy, fanout.CopyFor(recipient.agency));
     if (transport::SendToPeer(client_socket_, route->second, copy)) {
-      sent.emplace_back(id, recipient.agency);
+      sent.push_back({id, recipient.agency, audit_->Sent(id, recipient.agency, at)});
     } else {
       caught_up_.erase(recipient.agency);
       routes_.erase(route);
     }
   }
-  return ledger_.MarkSent(sent, clock_.NowMillis());
+  return ledger_.MarkSent(sent, at);
 }
 
 Status Gateway::Report(transport::PeerMessage& message, const protocol::Envelope& envelope) {
@@ -428,21 +467,21 @@ void Gateway::SendHeartbeats() {
   }
 }
 
-void Gateway::ReloadIfChanged(bool forced) {
+Status Gateway::ReloadIfChanged(bool forced) {
   UnixMillis now = clock_.NowMillis();
   if (!forced && now < next_crl_check_) {
-    return;
+    return {};
   }
   next_crl_check_ = now + 1000;
   std::int64_t mtime = ModificationTime(config_.directory + "/crl.pem");
   if (!forced && mtime == crl_mtime_) {
-    return;
+    return {};
   }
   crl_mtime_ = mtime;
   Result<std::size_t> loaded = registry_->Reload();
   if (!loaded) {
     spdlog::error("registry reload failed, keeping the previous one: {}", loaded.error().ToString());
-    return;
+    return {};
   }
   for (auto it = routes_.begin(); it != routes_.end();) {
     if (registry_->Active(it->first, Role::kAgency)) {
@@ -453,6 +492,7 @@ void Gateway::ReloadIfChanged(bool forced) {
     }
   }
   spdlog::info("registry reloaded: {} active principals", *loaded);
+  return audit_->ObservePrincipals(*registry_);
 }
 
 }  // namespace tocsin::gateway

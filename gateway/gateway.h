@@ -17,6 +17,7 @@
 #include <zmq.hpp>
 
 #include "common/clock.h"
+#include "gateway/audit_keeper.h"
 #include "gateway/config.h"
 #include "gateway/registry.h"
 #include "pki/bundle.h"
@@ -76,7 +77,9 @@ class Gateway {
   Result<const protocol::DirectiveFanout*> FanoutFor(const Bytes& id);
   const protocol::DirectiveFanout* CacheFanout(const Bytes& id, protocol::DirectiveFanout fanout);
   void SendHeartbeats();
-  void ReloadIfChanged(bool forced);
+  Status ReloadIfChanged(bool forced);
+  Status PublishCheckpoint();
+  Status SendCheckpoint(const std::string& agency, const Bytes& routing_id);
   void Refuse(zmq::socket_t& socket, const transport::PeerMessage& message, const Error& error,
               const std::optional<protocol::DirectiveId>& reference = std::nullopt);
 
@@ -95,6 +98,10 @@ class Gateway {
   std::map<std::string, Bytes> caught_up_;
   static constexpr std::size_t kMaxCachedFanouts = 256;
   std::map<Bytes, std::unique_ptr<protocol::DirectiveFanout>> fanouts_;
+  std::unique_ptr<AuditKeeper> audit_;
+  // agency id -> size of the last checkpoint it holds, as far as we know.
+  std::map<std::string, std::uint64_t> agency_log_size_;
+  UnixMillis next_checkpoint_ = 0;
   std::uint64_t heartbeat_sequence_ = 0;
   UnixMillis next_heartbeat_ = 0;
   UnixMillis next_crl_check_ = 0;

@@ -25,7 +25,7 @@ Result<std::size_t> Registry::Reload() {
     if (!transport || !signing) {
       continue;  // revoked, expired or broken: not admitted
     }
-    Principal principal{id, transport->role, transport->sector};
+    Principal principal{id, transport->role, transport->sector, signing->public_key};
     by_key[Bytes(transport->public_key.begin(), transport->public_key.end())] = principal;
     by_id[id] = principal;
   }
@@ -44,6 +44,11 @@ std::optional<Principal> Registry::Active(std::string_view id, Role role) const 
     return std::nullopt;
   }
   return found->second;
+}
+
+std::map<std::string, Principal, std::less<>> Registry::Snapshot() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return by_id_;
 }
 
 std::optional<std::string> Registry::Authenticate(std::string_view domain,

@@ -29,6 +29,7 @@ struct Principal {
   std::string id;
   Role role = Role::kAgency;
   std::optional<std::string> sector;
+  crypto::PublicKey signing_key{};
 };
 
 class Registry final : public transport::ZapAuthenticator {
@@ -42,6 +43,9 @@ class Registry final : public transport::ZapAuthenticator {
 
   // The principal if it is enrolled, unrevoked and has `role`.
   std::optional<Principal> Active(std::string_view id, Role role) const;
+
+  // Every admitted principal, by id.
+  std::map<std::string, Principal, std::less<>> Snapshot() const;
 
   std::optional<std::string> Authenticate(std::string_view domain,
                                           ByteView curve_public_key) override;

@@ -94,6 +94,10 @@ constexpr UnpackLimits kContentLimits{.max_array = 2, .max_map = 0,
 constexpr UnpackLimits kReportLimits{.max_array = kMaxStatusRows, .max_map = 0,
                                      .max_str = kMaxOfficerBytes, .max_bin = 16,
                                      .max_depth = 2};
+constexpr std::size_t kMaxNoteTextBytes = 4096;
+constexpr UnpackLimits kCheckpointLimits{.max_array = kMaxProofHashes, .max_map = 0,
+                                         .max_str = kMaxNoteTextBytes,
+                                         .max_bin = crypto::kDigestSize, .max_depth = 2};
 constexpr UnpackLimits kSmallLimits{.max_array = 8, .max_map = 0,
                                     .max_str = kMaxNoteBytes, .max_bin = 64,
                                     .max_depth = 1};
@@ -131,7 +135,7 @@ Result<Envelope> DecodeEnvelope(ByteView wire) {
   TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 5, "envelope"));
   Envelope e;
   TOCSIN_ASSIGN_OR_RETURN(e.type, ReadEnum(f[1], MessageType::kDirective,
-                                           MessageType::kStatusReport, "envelope.type"));
+                                           MessageType::kCheckpoint, "envelope.type"));
   TOCSIN_ASSIGN_OR_RETURN(e.body, ReadBin(f[2], 1, kMaxBodyWireBytes, "envelope.body"));
   std::size_t min_signatures = IsUnsigned(e.type) ? 0 : 1;
   std::size_t max_signatures = IsUnsigned(e.type) ? 0 : kMaxSignatures;
@@ -414,16 +418,43 @@ Bytes EncodeUnsigned(MessageType type, Bytes body) {
 
 Bytes EncodeHello(const Hello& hello) {
   Writer w;
-  w.Array(1).Text(hello.agency);
+  w.Array(2).Text(hello.agency).Uint(hello.log_size);
   return w.Take();
 }
 
 Result<Hello> DecodeHello(ByteView bytes) {
   TOCSIN_ASSIGN_OR_RETURN(msgpack::object_handle handle, StrictUnpack(bytes, kSmallLimits, "hello"));
-  TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 1, "hello"));
+  TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 2, "hello"));
   Hello hello;
   TOCSIN_ASSIGN_OR_RETURN(hello.agency, ReadPrincipalId(f[0], "hello.agency"));
+  TOCSIN_ASSIGN_OR_RETURN(hello.log_size, ReadUint(f[1], 0, kMaxTime, "hello.log_size"));
   return hello;
+}
+
+Bytes EncodeCheckpointMessage(const CheckpointMessage& m) {
+  Writer w;
+  w.Array(3).Text(m.note).Uint(m.from_size).Array(m.proof.size());
+  for (const crypto::Digest& hash : m.proof) {
+    w.Bin(hash);
+  }
+  return w.Take();
+}
+
+Result<CheckpointMessage> DecodeCheckpointMessage(ByteView bytes) {
+  TOCSIN_ASSIGN_OR_RETURN(msgpack::object_handle handle,
+                          StrictUnpack(bytes, kCheckpointLimits, "checkpoint"));
+  TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 3, "checkpoint"));
+  CheckpointMessage m;
+  TOCSIN_ASSIGN_OR_RETURN(m.note, ReadText(f[0], 1, kMaxNoteTextBytes, "checkpoint.note"));
+  TOCSIN_ASSIGN_OR_RETURN(m.from_size, ReadUint(f[1], 0, kMaxTime, "checkpoint.from_size"));
+  TOCSIN_ASSIGN_OR_RETURN(std::size_t count,
+                          ReadArraySize(f[2], 0, kMaxProofHashes, "checkpoint.proof"));
+  for (std::size_t i = 0; i < count; ++i) {
+    TOCSIN_ASSIGN_OR_RETURN(crypto::Digest hash, ReadFixedBin<crypto::kDigestSize>(
+                                                     f[2].via.array.ptr[i], "checkpoint.proof[]"));
+    m.proof.push_back(hash);
+  }
+  return m;
 }
 
 Bytes EncodeAccepted(const Accepted& a) {

@@ -18,7 +18,7 @@ std::string_view SignatureContext(MessageType type) {
 bool IsUnsigned(MessageType type) {
   return type == MessageType::kError || type == MessageType::kHello ||
          type == MessageType::kAccepted || type == MessageType::kStatusRequest ||
-         type == MessageType::kStatusReport;
+         type == MessageType::kStatusReport || type == MessageType::kCheckpoint;
 }
 
 std::string_view MessageTypeName(MessageType type) {
@@ -32,6 +32,7 @@ std::string_view MessageTypeName(MessageType type) {
     case MessageType::kAccepted: return "accepted";
     case MessageType::kStatusRequest: return "status-request";
     case MessageType::kStatusReport: return "status-report";
+    case MessageType::kCheckpoint: return "checkpoint";
   }
   return "unknown";
 }

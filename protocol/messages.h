@@ -56,6 +56,7 @@ enum class MessageType : std::uint8_t {
   kAccepted = 7,       // gateway -> sender: durably recorded
   kStatusRequest = 8,  // operator -> gateway
   kStatusReport = 9,   // gateway -> operator
+  kCheckpoint = 10,    // gateway -> agency: the audit log's latest signed checkpoint
 };
 
 // True for the types that carry no signature.
@@ -189,7 +190,17 @@ struct ErrorReply {
 WireError ToWireError(ErrorCode code);
 
 struct Hello {
-  std::string agency;  // must equal the connection's authenticated principal
+  std::string agency;         // must equal the connection's authenticated principal
+  std::uint64_t log_size = 0; // size of the last audit checkpoint it holds (0: none)
+};
+
+// The gateway's latest checkpoint (a signed note, protocol/audit.h) and the
+// consistency proof from the tree of `from_size` entries, the size of the
+// last checkpoint the gateway knows the agency holds.
+struct CheckpointMessage {
+  std::string note;
+  std::uint64_t from_size = 0;
+  std::vector<crypto::Digest> proof;
 };
 
 enum class AcceptedKind : std::uint8_t { kDirective = 1, kReceipt = 2, kAcknowledgement = 3 };
@@ -237,6 +248,8 @@ Bytes EncodeErrorReply(const ErrorReply& reply);
 Result<ErrorReply> DecodeErrorReply(ByteView bytes);
 Bytes EncodeHello(const Hello& hello);
 Result<Hello> DecodeHello(ByteView bytes);
+Bytes EncodeCheckpointMessage(const CheckpointMessage& message);
+Result<CheckpointMessage> DecodeCheckpointMessage(ByteView bytes);
 Bytes EncodeAccepted(const Accepted& accepted);
 Result<Accepted> DecodeAccepted(ByteView bytes);
 Bytes EncodeStatusRequest(const StatusRequest& request);

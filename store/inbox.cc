@@ -39,6 +39,22 @@ CREATE TABLE issuer_marks (
 );
 )sql";
 
+constexpr std::string_view kSchemaV2 = R"sql(
+CREATE TABLE log_checkpoint (
+  only        INTEGER PRIMARY KEY CHECK (only = 1),
+  size        INTEGER NOT NULL,
+  root        BLOB NOT NULL,
+  note        TEXT NOT NULL,
+  received_at INTEGER NOT NULL
+);
+CREATE TABLE log_alarms (
+  at             INTEGER NOT NULL,
+  why            TEXT NOT NULL,
+  held_note      TEXT NOT NULL,
+  offending_note TEXT NOT NULL
+);
+)sql";
+
 constexpr std::string_view kColumns =
     "id, issuer, sequence, severity, tlp, status, title, body, summary, issued_at, expires_at, "
     "ack_deadline, received_at, out_of_order, digest, wire, receipt, receipt_confirmed, "
@@ -77,8 +93,41 @@ InboxEntry ReadEntry(const Statement& q) {
 }  // namespace
 
 Result<Inbox> Inbox::Open(const std::string& path) {
-  TOCSIN_ASSIGN_OR_RETURN(Database db, Database::Open(path, {kSchemaV1}));
+  TOCSIN_ASSIGN_OR_RETURN(Database db, Database::Open(path, {kSchemaV1, kSchemaV2}));
   return Inbox(std::move(db));
+}
+
+Result<std::optional<LogCheckpointRecord>> Inbox::LogCheckpoint() {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
+      "SELECT size, root, note, received_at FROM log_checkpoint WHERE only = 1"));
+  TOCSIN_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) {
+    return std::optional<LogCheckpointRecord>();
+  }
+  return std::optional<LogCheckpointRecord>(LogCheckpointRecord{
+      static_cast<std::uint64_t>(q.Int(0)), q.Blob(1), q.Text(2), q.Int(3)});
+}
+
+Status Inbox::SaveLogCheckpoint(const LogCheckpointRecord& c) {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
+      "INSERT OR REPLACE INTO log_checkpoint (only, size, root, note, received_at) "
+      "VALUES (1, ?, ?, ?, ?)"));
+  q.Bind(1, static_cast<std::int64_t>(c.size)).Bind(2, c.root).Bind(3, c.note)
+      .Bind(4, c.received_at);
+  return q.Run();
+}
+
+Status Inbox::RecordLogAlarm(UnixMillis at, std::string_view why, std::string_view held_note,
+                             std::string_view offending_note) {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare("INSERT INTO log_alarms VALUES (?, ?, ?, ?)"));
+  q.Bind(1, at).Bind(2, why).Bind(3, held_note).Bind(4, offending_note);
+  return q.Run();
+}
+
+Result<std::int64_t> Inbox::LogAlarmCount() {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare("SELECT COUNT(*) FROM log_alarms"));
+  TOCSIN_ASSIGN_OR_RETURN(bool row, q.Step());
+  return row ? q.Int(0) : 0;
 }
 
 Result<bool> Inbox::Add(const InboxEntry& e) {

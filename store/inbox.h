@@ -44,6 +44,14 @@ struct InboxEntry {
   bool acknowledgement_confirmed = false;
 };
 
+// The last audit-log checkpoint the agency accepted (client/log_watch.h).
+struct LogCheckpointRecord {
+  std::uint64_t size = 0;
+  Bytes root;
+  std::string note;
+  UnixMillis received_at = 0;
+};
+
 // An outgoing message the gateway has not confirmed yet.
 struct Unconfirmed {
   Bytes id;
@@ -74,6 +82,14 @@ class Inbox {
 
   Status Confirm(ByteView id, bool acknowledgement);
   Result<std::vector<Unconfirmed>> ListUnconfirmed();
+
+  Result<std::optional<LogCheckpointRecord>> LogCheckpoint();
+  Status SaveLogCheckpoint(const LogCheckpointRecord& checkpoint);
+  // Keeps the evidence of an inconsistent log: the note we held and the one
+  // that contradicted it.
+  Status RecordLogAlarm(UnixMillis at, std::string_view why, std::string_view held_note,
+                        std::string_view offending_note);
+  Result<std::int64_t> LogAlarmCount();
 
  private:
   explicit Inbox(Database db) : db_(std::move(db)) {}

@@ -43,6 +43,27 @@ CREATE TABLE issuer_sequences (
 );
 )sql";
 
+// The audit log: entries (leaves in order), signed checkpoints, and the
+// principals whose enrolment the log has recorded.
+constexpr std::string_view kSchemaV2 = R"sql(
+CREATE TABLE audit_entries (
+  idx       INTEGER PRIMARY KEY,   -- leaf index, from 0
+  at        INTEGER NOT NULL,
+  leaf_hash BLOB NOT NULL,
+  entry     BLOB NOT NULL
+);
+CREATE TABLE audit_checkpoints (
+  size      INTEGER PRIMARY KEY,
+  signed_at INTEGER NOT NULL,
+  note      TEXT NOT NULL
+);
+CREATE TABLE audit_principals (
+  principal   TEXT PRIMARY KEY,
+  signing_key BLOB NOT NULL,
+  active      INTEGER NOT NULL
+);
+)sql";
+
 std::optional<UnixMillis> OptionalTime(const Statement& row, int column) {
   return row.IsNull(column) ? std::nullopt : std::optional<UnixMillis>(row.Int(column));
 }
@@ -60,12 +81,28 @@ std::string_view DeliveryStateName(DeliveryState state) {
 }
 
 Result<Ledger> Ledger::Open(const std::string& path) {
-  TOCSIN_ASSIGN_OR_RETURN(Database db, Database::Open(path, {kSchemaV1}));
-  return Ledger(std::move(db));
+  TOCSIN_ASSIGN_OR_RETURN(Database db, Database::Open(path, {kSchemaV1, kSchemaV2}));
+  TOCSIN_ASSIGN_OR_RETURN(AuditLog audit, AuditLog::Load(db));
+  return Ledger(std::move(db), std::move(audit));
+}
+
+Result<Transaction> Ledger::Begin() {
+  audit_.Discard();  // leaves staged by a transaction that failed half-way
+  return Transaction::Begin(db_);
+}
+
+Status Ledger::Commit(Transaction& transaction) {
+  Status committed = transaction.Commit();
+  if (committed) {
+    audit_.Publish();
+  } else {
+    audit_.Discard();
+  }
+  return committed;
 }
 
 Status Ledger::Accept(const AcceptedDirective& d) {
-  TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(db_));
+  TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Begin());
   TOCSIN_ASSIGN_OR_RETURN(Statement last,
                           db_.Prepare("SELECT last_sequence FROM issuer_sequences WHERE issuer=?"));
   last.Bind(1, d.issuer);
@@ -100,7 +137,9 @@ Status Ledger::Accept(const AcceptedDirective& d) {
       "ON CONFLICT(issuer) DO UPDATE SET last_sequence=excluded.last_sequence"));
   mark.Bind(1, d.issuer).Bind(2, static_cast<std::int64_t>(d.sequence));
   TOCSIN_RETURN_IF_ERROR(mark.Run());
-  return transaction.Commit();
+  TOCSIN_ASSIGN_OR_RETURN(Statement audit, AuditLog::PrepareInsert(db_));
+  TOCSIN_RETURN_IF_ERROR(audit_.Stage(audit, d.audit_entry, d.accepted_at));
+  return Commit(transaction);
 }
 
 Result<std::optional<AcceptedDirective>> Ledger::Find(ByteView id) {
@@ -114,7 +153,7 @@ Result<std::optional<AcceptedDirective>> Ledger::Find(ByteView id) {
   }
   AcceptedDirective d{Bytes(id.begin(), id.end()), q.Text(0),
                       static_cast<std::uint64_t>(q.Int(1)), static_cast<int>(q.Int(2)),
-                      q.Int(3), q.Int(4), q.Int(5), q.Int(6), q.Blob(7), q.Blob(8), {}};
+                      q.Int(3), q.Int(4), q.Int(5), q.Int(6), q.Blob(7), q.Blob(8), {}, {}};
   TOCSIN_ASSIGN_OR_RETURN(Statement r, db_.Prepare(
       "SELECT agency FROM deliveries WHERE directive_id=? ORDER BY agency"));
   r.Bind(1, id);
@@ -153,25 +192,30 @@ Result<Bytes> Ledger::Wire(ByteView id) {
   return q.Blob(0);
 }
 
-Status Ledger::MarkSent(const std::vector<std::pair<Bytes, std::string>>& sent, UnixMillis at) {
+Status Ledger::MarkSent(const std::vector<SentRecord>& sent, UnixMillis at) {
   if (sent.empty()) {
     return {};
   }
-  TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(db_));
+  TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Begin());
   TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
       "UPDATE deliveries SET state=1, sent_at=? WHERE directive_id=? AND agency=? AND state=0"));
-  for (const auto& [id, agency] : sent) {
+  TOCSIN_ASSIGN_OR_RETURN(Statement audit, AuditLog::PrepareInsert(db_));
+  for (const SentRecord& s : sent) {
     q.Reset();
-    q.Bind(1, at).Bind(2, id).Bind(3, agency);
+    q.Bind(1, at).Bind(2, s.directive_id).Bind(3, s.agency);
     TOCSIN_RETURN_IF_ERROR(q.Run());
+    if (q.Changes() == 1) {
+      TOCSIN_RETURN_IF_ERROR(audit_.Stage(audit, s.audit_entry, at));
+    }
   }
-  return transaction.Commit();
+  return Commit(transaction);
 }
 
 Result<int> Ledger::RecordReceipts(const std::vector<ReceiptRecord>& receipts,
                                    const std::vector<Bytes>& digests,
                                    std::vector<std::pair<std::size_t, std::string>>* out_refused) {
-  TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(db_));
+  TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Begin());
+  TOCSIN_ASSIGN_OR_RETURN(Statement audit, AuditLog::PrepareInsert(db_));
   TOCSIN_ASSIGN_OR_RETURN(Statement find, db_.Prepare(
       "SELECT d.digest, v.state FROM deliveries v JOIN directives d ON d.id = v.directive_id "
       "WHERE v.directive_id=? AND v.agency=?"));
@@ -201,6 +245,9 @@ Result<int> Ledger::RecordReceipts(const std::vector<ReceiptRecord>& receipts,
     keep.Bind(1, r.directive_id).Bind(2, r.agency).Bind(3, std::int64_t{r.acknowledgement})
         .Bind(4, r.at).Bind(5, r.recorded_at).Bind(6, r.wire);
     TOCSIN_RETURN_IF_ERROR(keep.Run());
+    if (keep.Changes() == 1) {  // first time this receipt is seen: evidence
+      TOCSIN_RETURN_IF_ERROR(audit_.Stage(audit, r.audit_entry, r.recorded_at));
+    }
     Statement& update = r.acknowledgement ? acknowledged : delivered;
     update.Reset();
     if (r.acknowledgement) {
@@ -214,7 +261,7 @@ Result<int> Ledger::RecordReceipts(const std::vector<ReceiptRecord>& receipts,
       ++changed;
     }
   }
-  TOCSIN_RETURN_IF_ERROR(transaction.Commit());
+  TOCSIN_RETURN_IF_ERROR(Commit(transaction));
   return changed;
 }
 
@@ -236,6 +283,82 @@ Result<std::vector<DeliveryRow>> Ledger::Deliveries(ByteView id) {
     out.push_back({q.Blob(0), q.Text(1), static_cast<DeliveryState>(q.Int(2)), OptionalTime(q, 3),
                    OptionalTime(q, 4), OptionalTime(q, 5), q.Text(6)});
   }
+}
+
+Result<std::map<std::string, AuditedPrincipal>> Ledger::AuditedPrincipals() {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
+      "SELECT principal, signing_key, active FROM audit_principals"));
+  std::map<std::string, AuditedPrincipal> out;
+  for (;;) {
+    TOCSIN_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) {
+      return out;
+    }
+    out[q.Text(0)] = {q.Blob(1), q.Int(2) != 0};
+  }
+}
+
+Status Ledger::RecordPrincipalChanges(const std::vector<PrincipalChange>& changes,
+                                      UnixMillis at) {
+  if (changes.empty()) {
+    return {};
+  }
+  TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Begin());
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
+      "INSERT OR REPLACE INTO audit_principals (principal, signing_key, active) VALUES (?,?,?)"));
+  TOCSIN_ASSIGN_OR_RETURN(Statement audit, AuditLog::PrepareInsert(db_));
+  for (const PrincipalChange& c : changes) {
+    q.Reset();
+    q.Bind(1, c.principal).Bind(2, c.signing_key).Bind(3, std::int64_t{c.active});
+    TOCSIN_RETURN_IF_ERROR(q.Run());
+    TOCSIN_RETURN_IF_ERROR(audit_.Stage(audit, c.audit_entry, at));
+  }
+  return Commit(transaction);
+}
+
+Result<std::vector<Bytes>> Ledger::AuditEntries(std::uint64_t from, std::uint64_t to) {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
+      "SELECT entry FROM audit_entries WHERE idx >= ? AND idx < ? ORDER BY idx"));
+  q.Bind(1, static_cast<std::int64_t>(from)).Bind(2, static_cast<std::int64_t>(to));
+  std::vector<Bytes> out;
+  for (;;) {
+    TOCSIN_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) {
+      return out;
+    }
+    out.push_back(q.Blob(0));
+  }
+}
+
+Status Ledger::StoreCheckpoint(const StoredCheckpoint& c) {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
+      "INSERT OR IGNORE INTO audit_checkpoints (size, signed_at, note) VALUES (?, ?, ?)"));
+  q.Bind(1, static_cast<std::int64_t>(c.size)).Bind(2, c.signed_at).Bind(3, c.note);
+  return q.Run();  // autocommit: durable with synchronous=FULL
+}
+
+Result<std::vector<StoredCheckpoint>> Ledger::Checkpoints() {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
+      "SELECT size, signed_at, note FROM audit_checkpoints ORDER BY size"));
+  std::vector<StoredCheckpoint> out;
+  for (;;) {
+    TOCSIN_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) {
+      return out;
+    }
+    out.push_back({static_cast<std::uint64_t>(q.Int(0)), q.Text(2), q.Int(1)});
+  }
+}
+
+Result<std::optional<StoredCheckpoint>> Ledger::LatestCheckpoint() {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
+      "SELECT size, signed_at, note FROM audit_checkpoints ORDER BY size DESC LIMIT 1"));
+  TOCSIN_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) {
+    return std::optional<StoredCheckpoint>();
+  }
+  return std::optional<StoredCheckpoint>(
+      StoredCheckpoint{static_cast<std::uint64_t>(q.Int(0)), q.Text(2), q.Int(1)});
 }
 
 }  // namespace tocsin::store

@@ -5,8 +5,13 @@
 // signed receipt moves a pair to delivered (the caller verifies; the ledger
 // stores the receipt bytes as evidence). Every method that returns OK has
 // committed with synchronous=FULL: callers may answer peers after it.
+//
+// Each state change carries the audit-log entry that records it (encoded by
+// the caller, protocol/audit.h); the entry is appended in the same
+// transaction as the change, and only if the change took effect.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,6 +19,7 @@
 #include "common/bytes.h"
 #include "common/clock.h"
 #include "common/result.h"
+#include "store/audit_log.h"
 #include "store/sqlite.h"
 
 namespace tocsin::store {
@@ -33,6 +39,26 @@ struct AcceptedDirective {
   Bytes digest;
   Bytes wire;  // the envelope as received, signatures included
   std::vector<std::string> recipients;
+  Bytes audit_entry;  // appended with it
+};
+
+struct SentRecord {
+  Bytes directive_id;
+  std::string agency;
+  Bytes audit_entry;  // appended if the pair was pending
+};
+
+// A principal as the audit log last recorded it.
+struct AuditedPrincipal {
+  Bytes signing_key;
+  bool active = false;
+};
+
+struct PrincipalChange {
+  std::string principal;
+  Bytes signing_key;
+  bool active = false;
+  Bytes audit_entry;
 };
 
 struct DeliveryRow {
@@ -53,6 +79,7 @@ struct ReceiptRecord {
   UnixMillis recorded_at = 0;
   std::string officer;      // acknowledgements
   Bytes wire;               // the signed receipt, kept as evidence
+  Bytes audit_entry;        // appended the first time this receipt is stored
 };
 
 class Ledger {
@@ -75,7 +102,7 @@ class Ledger {
 
   // pending -> sent for each (directive id, agency), in one transaction; no
   // change in any other state.
-  Status MarkSent(const std::vector<std::pair<Bytes, std::string>>& sent, UnixMillis at);
+  Status MarkSent(const std::vector<SentRecord>& sent, UnixMillis at);
 
   // Records verified receipts in one transaction (group commit). A receipt
   // for an unknown pair or a digest that does not match is refused and
@@ -89,9 +116,28 @@ class Ledger {
   // directive first.
   Result<std::vector<DeliveryRow>> Deliveries(ByteView id);
 
+  // Audit log ------------------------------------------------------------
+
+  const AuditLog& audit() const { return audit_; }
+
+  Result<std::map<std::string, AuditedPrincipal>> AuditedPrincipals();
+  // Records enrolments and withdrawals the registry observed, with entries.
+  Status RecordPrincipalChanges(const std::vector<PrincipalChange>& changes, UnixMillis at);
+
+  // Entries [from, to) in log order.
+  Result<std::vector<Bytes>> AuditEntries(std::uint64_t from, std::uint64_t to);
+
+  Status StoreCheckpoint(const StoredCheckpoint& checkpoint);
+  Result<std::optional<StoredCheckpoint>> LatestCheckpoint();
+  Result<std::vector<StoredCheckpoint>> Checkpoints();
+
  private:
-  explicit Ledger(Database db) : db_(std::move(db)) {}
+  Ledger(Database db, AuditLog audit) : db_(std::move(db)), audit_(std::move(audit)) {}
+  Result<Transaction> Begin();
+  Status Commit(Transaction& transaction);
+
   Database db_;
+  AuditLog audit_;
 };
 
 }  // namespace tocsin::store

@@ -63,6 +63,8 @@ class Statement {
   // Steps to completion (for writes).
   Status Run();
   void Reset();
+  // Rows changed by the last write on this connection (sqlite3_changes).
+  int Changes() const { return sqlite3_changes(db_); }
 
   std::int64_t Int(int column) const;
   std::string Text(int column) const;

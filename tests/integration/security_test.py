@@ -78,8 +78,8 @@ def enrolled_peer(world, agency, **kw):
 
 
 def hello(agency):
-    # envelope [2, 6 (hello), bin([agency]), [], nil] in canonical msgpack
-    body = bytes([0x91, 0xa0 + len(agency)]) + agency.encode()
+    # envelope [2, 6 (hello), bin([agency, 0]), [], nil] in canonical msgpack
+    body = bytes([0x92, 0xa0 + len(agency)]) + agency.encode() + bytes([0x00])
     return bytes([0x95, 0x02, 0x06, 0xc4, len(body)]) + body + bytes([0x90, 0xc0])
 
 

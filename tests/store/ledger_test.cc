@@ -10,11 +10,13 @@ namespace {
 AcceptedDirective Sample(std::uint8_t id_byte, std::uint64_t sequence,
                          std::vector<std::string> recipients = {"energy", "finance"}) {
   return {Bytes(16, id_byte), "op.alice", sequence, 4, 1000, 100000, 5000, 1001,
-          Bytes(32, id_byte), Bytes{0x94, id_byte}, std::move(recipients)};
+          Bytes(32, id_byte), Bytes{0x94, id_byte}, std::move(recipients),
+          ToBytes("accepted " + std::to_string(id_byte))};
 }
 
 ReceiptRecord Receipt(std::uint8_t id_byte, const std::string& agency, bool ack = false) {
-  return {Bytes(16, id_byte), agency, ack, 2000, 2001, ack ? "Ana" : "", Bytes{1, 2, 3}};
+  return {Bytes(16, id_byte), agency, ack, 2000, 2001, ack ? "Ana" : "", Bytes{1, 2, 3},
+          ToBytes((ack ? "ack " : "receipt ") + agency)};
 }
 
 TEST_CASE("Ledger stores a directive with a pending delivery per recipient", "[store][ledger]") {
@@ -47,11 +49,11 @@ TEST_CASE("Delivery moves pending, sent, delivered, acknowledged, never back",
   testing::TempDir dir;
   Ledger ledger = Ledger::Open(dir / "gw.db").value();
   REQUIRE(ledger.Accept(Sample(1, 1)));
-  REQUIRE(ledger.MarkSent({{Bytes(16, 1), "finance"}}, 1500));
+  REQUIRE(ledger.MarkSent({{Bytes(16, 1), "finance", ToBytes("sent")}}, 1500));
   std::vector<std::pair<std::size_t, std::string>> refused;
   CHECK(ledger.RecordReceipts({Receipt(1, "finance", true)}, {Bytes(32, 1)}, &refused).value() == 1);
   CHECK(ledger.RecordReceipts({Receipt(1, "finance")}, {Bytes(32, 1)}, &refused).value() == 0);
-  REQUIRE(ledger.MarkSent({{Bytes(16, 1), "finance"}}, 9000));
+  REQUIRE(ledger.MarkSent({{Bytes(16, 1), "finance", ToBytes("sent again")}}, 9000));
   auto rows = ledger.Deliveries(Bytes(16, 1)).value();
   CHECK(rows[1].agency == "finance");
   CHECK(rows[1].state == DeliveryState::kAcknowledged);
@@ -107,6 +109,48 @@ TEST_CASE("Ledger state survives reopening the file", "[store][ledger]") {
   Ledger reopened = Ledger::Open(dir / "gw.db").value();
   CHECK(reopened.Find(Bytes(16, 1)).value());
   CHECK_FALSE(reopened.Accept(Sample(1, 2)));
+}
+
+
+TEST_CASE("Each effective change appends its audit entry, and only then", "[store][ledger][audit]") {
+  testing::TempDir dir;
+  crypto::Hash root;
+  {
+    Ledger ledger = Ledger::Open(dir / "gw.db").value();
+    REQUIRE(ledger.Accept(Sample(1, 1)));                       // 1 entry
+    CHECK_FALSE(ledger.Accept(Sample(1, 1)));                   // replay: none
+    REQUIRE(ledger.MarkSent({{Bytes(16, 1), "finance", ToBytes("sent")}}, 1500));  // 1
+    REQUIRE(ledger.MarkSent({{Bytes(16, 1), "finance", ToBytes("again")}}, 1600)); // none
+    std::vector<std::pair<std::size_t, std::string>> refused;
+    REQUIRE(ledger.RecordReceipts({Receipt(1, "finance"), Receipt(1, "health")},
+                                  {Bytes(32, 1), Bytes(32, 1)}, &refused));  // 1 (health refused)
+    REQUIRE(ledger.RecordReceipts({Receipt(1, "finance")}, {Bytes(32, 1)}, &refused));  // none
+    CHECK(ledger.audit().size() == 3);
+    CHECK(ledger.audit().last_time() == 2001);
+    std::vector<Bytes> entries = ledger.AuditEntries(0, 10).value();
+    REQUIRE(entries.size() == 3);
+    CHECK(entries[0] == ToBytes("accepted 1"));
+    CHECK(entries[1] == ToBytes("sent"));
+    CHECK(entries[2] == ToBytes("receipt finance"));
+    crypto::MerkleTree expected;
+    for (const Bytes& e : entries) {
+      expected.Append(crypto::MerkleLeafHash(e));
+    }
+    root = ledger.audit().tree().Root();
+    CHECK(root == expected.Root());
+    REQUIRE(ledger.StoreCheckpoint({3, "note at 3", 2500}));
+    REQUIRE(ledger.RecordPrincipalChanges(
+        {{"finance", Bytes(32, 7), true, ToBytes("enrolled finance")}}, 2600));
+  }
+  Ledger reopened = Ledger::Open(dir / "gw.db").value();
+  CHECK(reopened.audit().size() == 4);
+  CHECK(reopened.audit().tree().RootAt(3) == root);  // rebuilt from the stored leaves
+  CHECK(reopened.LatestCheckpoint().value()->note == "note at 3");
+  CHECK(reopened.Checkpoints().value().size() == 1);
+  auto principals = reopened.AuditedPrincipals().value();
+  REQUIRE(principals.count("finance") == 1);
+  CHECK(principals["finance"].active);
+  CHECK(principals["finance"].signing_key == Bytes(32, 7));
 }
 
 }  // namespace

@@ -1,0 +1,45 @@
+#include "client/log_watch.h"
+
+#include "crypto/merkle.h"
+
+namespace tocsin::client {
+
+LogCheck CheckLogCheckpoint(const protocol::CheckpointMessage& message,
+                            const std::optional<HeldCheckpoint>& held, std::string_view origin,
+                            const crypto::PublicKey& log_key) {
+  Result<protocol::Checkpoint> checkpoint =
+      protocol::VerifyCheckpoint(message.note, origin, log_key);
+  if (!checkpoint) {
+    return {LogVerdict::kRefused, std::nullopt, checkpoint.error().ToString()};
+  }
+  const protocol::Checkpoint& fresh = *checkpoint;
+  if (!held) {
+    return {LogVerdict::kFirst, fresh, "first checkpoint"};
+  }
+  std::string sizes = std::to_string(held->size) + " -> " + std::to_string(fresh.size);
+  if (fresh.size < held->size) {
+    return {LogVerdict::kInconsistent, fresh, "the log shrank (" + sizes + ")"};
+  }
+  if (fresh.size == held->size) {
+    if (fresh.root != held->root) {
+      return {LogVerdict::kInconsistent, fresh,
+              "two different roots for size " + std::to_string(fresh.size)};
+    }
+    return {LogVerdict::kUnchanged, fresh, "unchanged"};
+  }
+  if (message.from_size != held->size) {
+    return {LogVerdict::kStale, fresh,
+            "proof from size " + std::to_string(message.from_size) + ", we hold " +
+                std::to_string(held->size)};
+  }
+  Status consistent = crypto::VerifyConsistency(held->size, fresh.size, held->root, fresh.root,
+                                                message.proof);
+  if (!consistent) {
+    return {LogVerdict::kInconsistent, fresh,
+            "not an extension of the log we hold (" + sizes + "): " +
+                consistent.error().context};
+  }
+  return {LogVerdict::kExtended, fresh, "extended " + sizes};
+}
+
+}  // namespace tocsin::client

@@ -1,0 +1,94 @@
+#include "gateway/audit_keeper.h"
+
+#include <algorithm>
+
+#include "common/log.h"
+
+namespace tocsin::gateway {
+
+UnixMillis AuditKeeper::Now() const {
+  return std::max(clock_.NowMillis(), ledger_.audit().last_time());
+}
+
+Bytes AuditKeeper::Accepted(const protocol::DirectiveId& id, const std::string& issuer,
+                            ByteView wire, UnixMillis at) const {
+  return protocol::EncodeAuditEntry({protocol::AuditKind::kDirectiveAccepted, at, id, issuer,
+                                     Bytes(wire.begin(), wire.end())});
+}
+
+Bytes AuditKeeper::Sent(ByteView id, const std::string& agency, UnixMillis at) const {
+  protocol::DirectiveId directive{};
+  std::copy(id.begin(), id.end(), directive.begin());
+  return protocol::EncodeAuditEntry({protocol::AuditKind::kSent, at, directive, agency, {}});
+}
+
+Bytes AuditKeeper::Evidence(const protocol::Receipt& receipt, ByteView wire,
+                            UnixMillis at) const {
+  protocol::AuditKind kind = receipt.kind == protocol::ReceiptKind::kAcknowledged
+                                 ? protocol::AuditKind::kAcknowledgement
+                                 : protocol::AuditKind::kReceipt;
+  return protocol::EncodeAuditEntry(
+      {kind, at, receipt.directive_id, receipt.agency, Bytes(wire.begin(), wire.end())});
+}
+
+Status AuditKeeper::ObservePrincipals(const Registry& registry) {
+  TOCSIN_ASSIGN_OR_RETURN(auto recorded, ledger_.AuditedPrincipals());
+  auto admitted = registry.Snapshot();
+  UnixMillis at = Now();
+  std::vector<store::PrincipalChange> changes;
+  for (const auto& [id, principal] : admitted) {
+    Bytes key(principal.signing_key.begin(), principal.signing_key.end());
+    auto before = recorded.find(id);
+    if (before == recorded.end() || !before->second.active || before->second.signing_key != key) {
+      changes.push_back({id, key, true,
+                         protocol::EncodeAuditEntry({protocol::AuditKind::kPrincipalEnrolled, at,
+                                                     std::nullopt, id, key})});
+    }
+  }
+  for (const auto& [id, before] : recorded) {
+    if (before.active && admitted.find(id) == admitted.end()) {
+      changes.push_back({id, before.signing_key, false,
+                         protocol::EncodeAuditEntry({protocol::AuditKind::kPrincipalRevoked, at,
+                                                     std::nullopt, id, before.signing_key})});
+    }
+  }
+  if (!changes.empty()) {
+    spdlog::info("audit log: recorded {} enrolment or revocation event(s)", changes.size());
+  }
+  return ledger_.RecordPrincipalChanges(changes, at);
+}
+
+Result<std::optional<std::uint64_t>> AuditKeeper::Checkpoint() {
+  if (latest_note_.empty()) {
+    TOCSIN_ASSIGN_OR_RETURN(std::optional<store::StoredCheckpoint> stored,
+                            ledger_.LatestCheckpoint());
+    if (stored) {
+      latest_size_ = stored->size;
+      latest_note_ = stored->note;
+    }
+  }
+  std::uint64_t size = ledger_.audit().size();
+  if (size == 0 || (size == latest_size_ && !latest_note_.empty())) {
+    return std::optional<std::uint64_t>();
+  }
+  protocol::Checkpoint checkpoint{origin_, size, ledger_.audit().tree().Root(), clock_.NowMillis()};
+  std::string note = protocol::SignCheckpoint(checkpoint, log_key_);
+  TOCSIN_RETURN_IF_ERROR(ledger_.StoreCheckpoint({size, note, checkpoint.time}));
+  latest_size_ = size;
+  latest_note_ = std::move(note);
+  return std::optional<std::uint64_t>(size);
+}
+
+Result<std::optional<Bytes>> AuditKeeper::MessageFor(std::uint64_t from_size) {
+  if (latest_note_.empty()) {
+    return std::optional<Bytes>();
+  }
+  protocol::CheckpointMessage message{latest_note_, from_size, {}};
+  if (from_size > 0 && from_size < latest_size_) {
+    message.proof = ledger_.audit().tree().ConsistencyProof(from_size, latest_size_);
+  }
+  return std::optional<Bytes>(protocol::EncodeUnsigned(
+      protocol::MessageType::kCheckpoint, protocol::EncodeCheckpointMessage(message)));
+}
+
+}  // namespace tocsin::gateway

@@ -1,0 +1,63 @@
+// gateway/audit_keeper.h -- the gateway's side of the audit log.
+//
+// Builds the entry for each event the gateway witnesses (the ledger appends
+// it in the same transaction as the state change), records the enrolments and
+// withdrawals it observes in the registry, and signs checkpoints with the log
+// key at a fixed interval and at shutdown. Agencies receive each checkpoint
+// with a consistency proof from the last one they hold (SECURITY.md 25, 27).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "common/clock.h"
+#include "crypto/signing.h"
+#include "gateway/registry.h"
+#include "protocol/audit.h"
+#include "protocol/messages.h"
+#include "store/ledger.h"
+
+namespace tocsin::gateway {
+
+class AuditKeeper {
+ public:
+  AuditKeeper(std::string gateway_id, const crypto::SigningKey& log_key, store::Ledger& ledger,
+              const Clock& clock)
+      : origin_(protocol::AuditOrigin(gateway_id)), log_key_(log_key), ledger_(ledger),
+        clock_(clock) {}
+
+  // The time to stamp on an entry: never earlier than the log's last entry,
+  // so that log order and time order agree even if the clock steps back.
+  UnixMillis Now() const;
+
+  Bytes Accepted(const protocol::DirectiveId& id, const std::string& issuer, ByteView wire,
+                 UnixMillis at) const;
+  Bytes Sent(ByteView id, const std::string& agency, UnixMillis at) const;
+  Bytes Evidence(const protocol::Receipt& receipt, ByteView wire, UnixMillis at) const;
+
+  // Compares the registry with what the log last recorded and appends an
+  // entry per enrolment (or new signing key) and per withdrawal.
+  Status ObservePrincipals(const Registry& registry);
+
+  // Signs a checkpoint if the log grew since the last one. Returns the new
+  // checkpoint's size, or nullopt if nothing was signed.
+  Result<std::optional<std::uint64_t>> Checkpoint();
+
+  // The checkpoint message for an agency that holds the checkpoint of size
+  // `from_size` (0: none): the latest signed note and the consistency proof.
+  // nullopt before the first checkpoint.
+  Result<std::optional<Bytes>> MessageFor(std::uint64_t from_size);
+
+  std::uint64_t latest_size() const { return latest_size_; }
+
+ private:
+  std::string origin_;
+  const crypto::SigningKey& log_key_;
+  store::Ledger& ledger_;
+  const Clock& clock_;
+  std::uint64_t latest_size_ = 0;
+  std::string latest_note_;
+};
+
+}  // namespace tocsin::gateway

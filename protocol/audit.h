@@ -1,0 +1,69 @@
+// protocol/audit.h -- the audit log's entries and its signed checkpoints.
+//
+// Each event the gateway witnesses is one entry, a leaf of an RFC 6962 Merkle
+// tree (crypto/merkle.h). Entries that carry evidence embed the signed bytes
+// exactly as received, so an auditor re-verifies every signature from the log
+// alone. A checkpoint is a C2SP signed note (tlog-checkpoint) over the origin,
+// tree size and root, with Tocsin's time as an extension line, signed by the
+// gateway's log key. docs/audit.md is the normative description.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/bytes.h"
+#include "common/clock.h"
+#include "common/result.h"
+#include "crypto/signing.h"
+#include "protocol/messages.h"
+
+namespace tocsin::protocol {
+
+enum class AuditKind : std::uint8_t {
+  kDirectiveAccepted = 1,  // directive id, issuer, the directive as submitted
+  kSent = 2,               // directive id, agency
+  kReceipt = 3,            // directive id, agency, the signed receipt
+  kAcknowledgement = 4,    // directive id, agency, the signed acknowledgement
+  // 5 (acknowledgement by one-time code), 6 (escalation step) and 9 (policy
+  // change) are reserved for the escalation policies.
+  kPrincipalEnrolled = 7,  // principal, SHA-256 of its signing certificate (DER)
+  kPrincipalRevoked = 8,   // principal, SHA-256 of its signing certificate (DER)
+};
+
+std::string_view AuditKindName(AuditKind kind);
+
+struct AuditEntry {
+  AuditKind kind = AuditKind::kSent;
+  UnixMillis at = 0;                        // when the gateway recorded it
+  std::optional<DirectiveId> directive_id;  // kinds 1 to 4
+  std::string principal;                    // issuer, agency or enrolled principal
+  Bytes data;  // kinds 1, 3, 4: signed envelope; 7, 8: certificate digest; 2: empty
+};
+
+Bytes EncodeAuditEntry(const AuditEntry& entry);
+// Strict, like every decoder here; also checks which fields each kind has.
+Result<AuditEntry> DecodeAuditEntry(ByteView bytes);
+
+struct Checkpoint {
+  std::string origin;  // "<gateway id>/audit"
+  std::uint64_t size = 0;
+  crypto::Digest root{};
+  UnixMillis time = 0;
+};
+
+std::string AuditOrigin(std::string_view gateway_id);
+
+// The signed note text, ready to store or send.
+std::string SignCheckpoint(const Checkpoint& checkpoint, const crypto::SigningKey& log_key);
+
+// Parses a signed note and checks the signature line named `origin` against
+// `log_key`. kBadSignature when it does not verify, kMalformedMessage when the
+// note is not a Tocsin checkpoint for `origin`.
+Result<Checkpoint> VerifyCheckpoint(std::string_view note, std::string_view origin,
+                                    const crypto::PublicKey& log_key);
+
+// The 4-byte C2SP key id of an Ed25519 note key named `name`.
+std::array<std::uint8_t, 4> NoteKeyId(std::string_view name, const crypto::PublicKey& key);
+
+}  // namespace tocsin::protocol

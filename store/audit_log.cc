@@ -1,0 +1,55 @@
+#include "store/audit_log.h"
+
+namespace tocsin::store {
+
+Result<AuditLog> AuditLog::Load(Database& db) {
+  AuditLog log;
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db.Prepare(
+      "SELECT idx, leaf_hash, at FROM audit_entries ORDER BY idx"));
+  for (;;) {
+    TOCSIN_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) {
+      return log;
+    }
+    Bytes hash = q.Blob(1);
+    if (static_cast<std::uint64_t>(q.Int(0)) != log.tree_.size() || hash.size() != 32) {
+      return MakeError(ErrorCode::kInternal,
+                       "audit log row " + std::to_string(q.Int(0)) + " is out of sequence");
+    }
+    crypto::Hash leaf{};
+    std::copy(hash.begin(), hash.end(), leaf.begin());
+    log.tree_.Append(leaf);
+    log.last_time_ = q.Int(2);
+  }
+}
+
+Result<Statement> AuditLog::PrepareInsert(Database& db) {
+  return db.Prepare("INSERT INTO audit_entries (idx, at, leaf_hash, entry) VALUES (?, ?, ?, ?)");
+}
+
+Status AuditLog::Stage(Statement& q, ByteView entry, UnixMillis at) {
+  crypto::Hash leaf = crypto::MerkleLeafHash(entry);
+  q.Reset();
+  q.Bind(1, static_cast<std::int64_t>(tree_.size() + staged_.size()))
+      .Bind(2, at)
+      .Bind(3, ByteView(leaf))
+      .Bind(4, entry);
+  TOCSIN_RETURN_IF_ERROR(q.Run());
+  staged_.push_back(leaf);
+  staged_time_ = at;
+  return {};
+}
+
+void AuditLog::Publish() {
+  for (const crypto::Hash& leaf : staged_) {
+    tree_.Append(leaf);
+  }
+  if (!staged_.empty()) {
+    last_time_ = staged_time_;
+  }
+  staged_.clear();
+}
+
+void AuditLog::Discard() { staged_.clear(); }
+
+}  // namespace tocsin::store

@@ -1,0 +1,54 @@
+// store/audit_log.h -- the audit log's storage: entries as rows of the
+// gateway's SQLite file and leaves of an in-memory RFC 6962 tree, and the
+// signed checkpoints over it.
+//
+// Entries are opaque bytes here (protocol/audit.h gives them meaning). They
+// are staged inside the caller's transaction, so an entry exists if and only
+// if the state change it records was committed; Publish() adds the staged
+// leaves to the tree once the commit succeeded. Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "crypto/merkle.h"
+#include "store/sqlite.h"
+
+namespace tocsin::store {
+
+struct StoredCheckpoint {
+  std::uint64_t size = 0;
+  std::string note;  // the signed note, as signed
+  UnixMillis signed_at = 0;
+};
+
+class AuditLog {
+ public:
+  // Reads every leaf hash (the tables are the ledger's, already migrated).
+  static Result<AuditLog> Load(Database& db);
+
+  // A statement that Stage() runs; prepare it once per transaction.
+  static Result<Statement> PrepareInsert(Database& db);
+
+  // Inside an open transaction: writes the row and stages the leaf.
+  Status Stage(Statement& insert, ByteView entry, UnixMillis at);
+  void Publish();  // the transaction committed
+  void Discard();  // it did not
+
+  std::uint64_t size() const { return tree_.size(); }
+  UnixMillis last_time() const { return last_time_; }
+  const crypto::MerkleTree& tree() const { return tree_; }
+
+ private:
+  AuditLog() = default;
+
+  crypto::MerkleTree tree_;
+  std::vector<crypto::Hash> staged_;
+  UnixMillis last_time_ = 0;
+  UnixMillis staged_time_ = 0;
+};
+
+}  // namespace tocsin::store
