@@ -8,12 +8,13 @@
 namespace tocsin::pki {
 
 Result<CertificateDirectory> CertificateDirectory::Open(const std::string& public_dir,
-                                                        crypto::X509Ptr trusted_root) {
+                                                        crypto::X509Ptr trusted_root,
+                                                        Verification mode) {
   TOCSIN_ASSIGN_OR_RETURN(crypto::X509CrlPtr crl, LoadCrl(public_dir + "/crl.pem"));
   TOCSIN_ASSIGN_OR_RETURN(CertificateVerifier verifier,
                           CertificateVerifier::Create(std::move(trusted_root),
                                                       std::move(crl)));
-  return CertificateDirectory(public_dir, std::move(verifier));
+  return CertificateDirectory(public_dir, std::move(verifier), mode);
 }
 
 Result<CertifiedKey> CertificateDirectory::Resolve(std::string_view principal_id,
@@ -21,8 +22,8 @@ Result<CertifiedKey> CertificateDirectory::Resolve(std::string_view principal_id
   TOCSIN_RETURN_IF_ERROR(ValidatePrincipalId(principal_id));
   auto key = std::make_pair(std::string(principal_id), purpose);
   auto cached = verified_.find(key);
-  if (cached != verified_.end() && at >= cached->second.not_before &&
-      at <= cached->second.not_after) {
+  if (mode_ == Verification::kCurrent && cached != verified_.end() &&
+      at >= cached->second.not_before && at <= cached->second.not_after) {
     return cached->second;
   }
   std::string path = dir_ + "/principals/" + std::string(principal_id) + "/" +
@@ -34,7 +35,9 @@ Result<CertifiedKey> CertificateDirectory::Resolve(std::string_view principal_id
                          " certificate for principal '" + std::string(principal_id) + "'");
   }
   TOCSIN_ASSIGN_OR_RETURN(CertifiedKey verified,
-                          verifier_.Verify(certificate->get(), purpose, at));
+                          mode_ == Verification::kCurrent
+                              ? verifier_.Verify(certificate->get(), purpose, at)
+                              : verifier_.VerifyAsOf(certificate->get(), purpose, at));
   if (verified.principal_id != principal_id) {
     return MakeError(ErrorCode::kUntrustedCertificate,
                      path + " is issued to '" + verified.principal_id + "'");

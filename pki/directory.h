@@ -19,10 +19,16 @@
 
 namespace tocsin::pki {
 
+// kCurrent: a certificate must be valid, and unrevoked, at the time asked
+// (what daemons need). kAsOf: evidence from the past, as the auditor checks
+// it (CertificateVerifier::VerifyAsOf).
+enum class Verification { kCurrent, kAsOf };
+
 class CertificateDirectory final : public crypto::KeyResolver {
  public:
   static Result<CertificateDirectory> Open(const std::string& public_dir,
-                                           crypto::X509Ptr trusted_root);
+                                           crypto::X509Ptr trusted_root,
+                                           Verification mode = Verification::kCurrent);
 
   // The verified key of `principal_id` for `purpose` at time `at`.
   Result<CertifiedKey> Resolve(std::string_view principal_id, Purpose purpose,
@@ -37,11 +43,12 @@ class CertificateDirectory final : public crypto::KeyResolver {
   const CertificateVerifier& verifier() const { return verifier_; }
 
  private:
-  CertificateDirectory(std::string dir, CertificateVerifier verifier)
-      : dir_(std::move(dir)), verifier_(std::move(verifier)) {}
+  CertificateDirectory(std::string dir, CertificateVerifier verifier, Verification mode)
+      : dir_(std::move(dir)), verifier_(std::move(verifier)), mode_(mode) {}
 
   std::string dir_;
   CertificateVerifier verifier_;
+  Verification mode_;
   std::map<std::pair<std::string, Purpose>, CertifiedKey> verified_;
 };
 

@@ -80,6 +80,35 @@ Result<CertificateVerifier> CertificateVerifier::Load(const std::string& root_pa
 
 Result<CertifiedKey> CertificateVerifier::Verify(X509* leaf, Purpose purpose,
                                                  UnixMillis at) const {
+  return VerifyChain(leaf, purpose, at,
+                     X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL | X509_V_FLAG_X509_STRICT);
+}
+
+Result<CertifiedKey> CertificateVerifier::VerifyAsOf(X509* leaf, Purpose purpose,
+                                                     UnixMillis at) const {
+  TOCSIN_ASSIGN_OR_RETURN(CertifiedKey key,
+                          VerifyChain(leaf, purpose, at, X509_V_FLAG_X509_STRICT));
+  X509_REVOKED* revoked = nullptr;
+  if (X509_CRL_get0_by_serial(crl_.get(), &revoked, X509_get0_serialNumber(leaf)) == 1 &&
+      revoked != nullptr) {
+    const ASN1_TIME* revoked_at = X509_REVOKED_get0_revocationDate(revoked);
+    crypto::Asn1TimePtr signed_at(ASN1_TIME_set(nullptr, static_cast<time_t>(at / 1000)));
+    int days = 0;
+    int seconds = 0;  // signed_at - revoked_at, as days and seconds of one sign
+    bool before_revocation = signed_at &&
+                             ASN1_TIME_diff(&days, &seconds, revoked_at, signed_at.get()) == 1 &&
+                             (days < 0 || seconds < 0);
+    if (!before_revocation) {
+      return MakeError(ErrorCode::kRevoked, "certificate of " + key.principal_id + " (" +
+                                                std::string(PurposeName(purpose)) +
+                                                ") was revoked before " + FormatUtc(at));
+    }
+  }
+  return key;
+}
+
+Result<CertifiedKey> CertificateVerifier::VerifyChain(X509* leaf, Purpose purpose, UnixMillis at,
+                                                      unsigned long flags) const {
   // Parse first only to name the subject in errors; nothing is trusted yet.
   Result<CertifiedKey> claimed = ReadCertifiedKey(leaf);
   crypto::X509StoreCtxPtr context(X509_STORE_CTX_new());
@@ -88,9 +117,7 @@ Result<CertifiedKey> CertificateVerifier::Verify(X509* leaf, Purpose purpose,
     return MakeError(ErrorCode::kInternal, "X509_STORE_CTX_init failed");
   }
   X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(context.get());
-  X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_CRL_CHECK |
-                                         X509_V_FLAG_CRL_CHECK_ALL |
-                                         X509_V_FLAG_X509_STRICT);
+  X509_VERIFY_PARAM_set_flags(param, flags);
   X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(at / 1000));
   if (X509_verify_cert(context.get()) != 1) {
     int error = X509_STORE_CTX_get_error(context.get());

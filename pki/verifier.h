@@ -32,6 +32,12 @@ class CertificateVerifier {
   // kUntrustedCertificate (anything else), each naming the reason.
   Result<CertifiedKey> Verify(X509* leaf, Purpose purpose, UnixMillis at) const;
 
+  // For evidence signed in the past (the offline auditor): chain, validity
+  // and usage are checked at `at`, but the CRL's own validity window is not
+  // (today's CRL was not yet issued then), and the certificate counts as
+  // revoked only if the CRL says it was revoked at or before `at`.
+  Result<CertifiedKey> VerifyAsOf(X509* leaf, Purpose purpose, UnixMillis at) const;
+
   X509* root() const { return root_.get(); }
   X509_CRL* crl() const { return crl_.get(); }
   // Upper-case hex serials on the CRL.
@@ -41,6 +47,9 @@ class CertificateVerifier {
   CertificateVerifier(crypto::X509Ptr root, crypto::X509CrlPtr crl,
                       crypto::X509StorePtr store)
       : root_(std::move(root)), crl_(std::move(crl)), store_(std::move(store)) {}
+
+  Result<CertifiedKey> VerifyChain(X509* leaf, Purpose purpose, UnixMillis at,
+                                   unsigned long flags) const;
 
   crypto::X509Ptr root_;
   crypto::X509CrlPtr crl_;

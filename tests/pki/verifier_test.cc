@@ -179,3 +179,28 @@ TEST_CASE("A gateway holds a log certificate that only a gateway may hold",
 
 }  // namespace
 }  // namespace tocsin::pki
+
+namespace tocsin::pki {
+namespace {
+
+TEST_CASE("VerifyAsOf accepts evidence signed before a revocation and not after",
+          "[pki][verify][audit]") {
+  PkiFixture f;
+  std::string bundle = f.Enroll("energy-authority", Role::kAgency, "energy");
+  f.clock.Advance(2 * 3600 * 1000);  // revoked two hours after enrolment
+  f.Open().Revoke("energy-authority").value();
+  f.clock.Advance(20 * kDay);        // audited three weeks later: the CRL is newer
+  CertificateVerifier verifier = VerifierFor(f);
+  crypto::X509Ptr cert = Cert(bundle, Purpose::kSigning);
+  CHECK(verifier.VerifyAsOf(cert.get(), Purpose::kSigning, kStart + 3600 * 1000));
+  Result<CertifiedKey> late = verifier.VerifyAsOf(cert.get(), Purpose::kSigning,
+                                                  kStart + 3 * 3600 * 1000);
+  REQUIRE_FALSE(late);
+  CHECK(late.error().code == ErrorCode::kRevoked);
+  CHECK_FALSE(verifier.Verify(cert.get(), Purpose::kSigning, kStart + 3600 * 1000));
+  // Outside the certificate's own validity nothing is accepted.
+  CHECK_FALSE(verifier.VerifyAsOf(cert.get(), Purpose::kSigning, kStart + 40 * kDay));
+}
+
+}  // namespace
+}  // namespace tocsin::pki
