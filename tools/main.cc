@@ -1,6 +1,7 @@
 // tocsin -- the command line for operators, PKI and auditors.
 #include <CLI/CLI.hpp>
 
+#include "tools/audit_commands.h"
 #include "tools/cli_support.h"
 #include "tools/directive_commands.h"
 #include "tools/operator_commands.h"
@@ -13,6 +14,7 @@ int main(int argc, char** argv) {
   tocsin::tools::AddPkiCommands(app, &exit_code);
   tocsin::tools::AddDirectiveCommands(app, &exit_code);
   tocsin::tools::AddOperatorCommands(app, &exit_code);
+  tocsin::tools::AddAuditCommands(app, &exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

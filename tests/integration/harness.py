@@ -37,7 +37,7 @@ class World:
     def __init__(self, bin_dir, agencies=(("finance-authority", "finance"),
                                           ("energy-authority", "energy"),
                                           ("health-authority", "health")),
-                 heartbeat_ms=300, alarm_ms=1500):
+                 heartbeat_ms=300, alarm_ms=1500, checkpoint_ms=500):
         self.bin = os.path.abspath(bin_dir)
         self.dir = tempfile.mkdtemp(prefix="tocsin-it-")
         self.agencies = dict(agencies)
@@ -47,6 +47,7 @@ class World:
         self.gateway_id = "gw.test"
         self.heartbeat_ms = heartbeat_ms
         self.alarm_ms = alarm_ms
+        self.checkpoint_ms = checkpoint_ms
         self._make_pki()
         self._write_configs()
 
@@ -91,6 +92,7 @@ client_endpoint = "tcp://127.0.0.1:{self.client_port}"
 operator_endpoint = "tcp://127.0.0.1:{self.operator_port}"
 heartbeat_interval_ms = {self.heartbeat_ms}
 heartbeat_validity_ms = {self.heartbeat_ms * 5}
+checkpoint_interval_ms = {self.checkpoint_ms}
 log_format = "json"
 """)
         for agency in self.agencies:

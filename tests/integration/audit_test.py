@@ -1,0 +1,167 @@
+"""The audit log end to end, with the real daemons and the real `tocsin`:
+agencies follow the gateway's checkpoints and raise the alarm when its log is
+rewritten; the auditor exports a bundle, verifies it offline from the root
+alone, proves single receipts, renders reports, and finds and locates any
+flipped byte (SECURITY.md 25, 27, 28).
+
+Usage: audit_test.py BIN_DIR"""
+
+import json
+import os
+import random
+import shutil
+import signal
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import Failure, run_tests  # noqa: E402
+
+
+def run_directive_to_completion(w):
+    """finance acknowledges, energy only receipts; returns the directive."""
+    w.start_gateway()
+    w.start_client("finance-authority")
+    w.start_client("energy-authority")
+    d = w.issue("Audited", agencies=["finance-authority", "energy-authority"])
+    w.wait_for(lambda: set(w.states(d["id"]).values()) == {"delivered"}, 10, "receipts")
+    w.ack("finance-authority", d["id"], "Claire Martin")
+    w.wait_for(lambda: w.states(d["id"])["finance-authority"] == "acknowledged", 10, "ack")
+    return d
+
+
+def export(w, name="bundle"):
+    out = w.tocsin("audit", "export", "--database", "gateway.db", "--directory", "ca/public",
+                   "--out", name, "--json")
+    return json.loads(out.stdout)
+
+
+def verify(w, bundle="bundle", check=True):
+    return w.tocsin("audit", "verify", bundle, "--root", "ca/public/root.crt", "--json",
+                    check=check)
+
+
+def test_agencies_follow_the_checkpoints(make):
+    w = make()
+    d = run_directive_to_completion(w)
+    w.wait_for(lambda: "audit log of gw.test: extended" in w.log("finance-authority"), 10,
+               "a checkpoint proven consistent with the one before")
+    assert "AUDIT LOG ALARM" not in w.log("finance-authority")
+    assert d["id"]
+
+
+def test_export_verify_prove_and_report(make):
+    w = make()
+    d = run_directive_to_completion(w)
+    w.stop("gateway")  # SIGTERM: a last checkpoint covers everything
+    summary = export(w)
+    assert summary["not_yet_checkpointed"] == 0, summary
+    result = json.loads(verify(w).stdout)
+    assert result["verified"] and result["directives"] == 1, result
+    assert result["signed_receipts_and_acknowledgements"] == 3, result
+
+    w.tocsin("audit", "prove", "bundle", "--root", "ca/public/root.crt", "--directive",
+             d["id"][:10], "--agency", "finance-authority", "--acknowledgement",
+             "--out", "ack-proof.json")
+    checked = json.loads(w.tocsin("audit", "check-proof", "ack-proof.json", "--root",
+                                  "ca/public/root.crt", "--json").stdout)
+    assert checked["verified"] and "Claire Martin" in checked["statement"], checked
+    with open(os.path.join(w.dir, "ack-proof.json")) as f:
+        proof = json.load(f)
+    proof["index"] += 1  # the same entry claimed at another position
+    with open(os.path.join(w.dir, "bad-proof.json"), "w") as f:
+        json.dump(proof, f)
+    bad = w.tocsin("audit", "check-proof", "bad-proof.json", "--root", "ca/public/root.crt",
+                   check=False)
+    assert bad.returncode == 1 and "proof" in bad.stderr, bad.stderr
+    missing = w.tocsin("audit", "prove", "bundle", "--root", "ca/public/root.crt", "--directive",
+                       d["id"], "--agency", "energy-authority", "--acknowledgement", check=False)
+    assert missing.returncode == 1 and "no acknowledgement" in missing.stderr, missing.stderr
+
+    csv = w.tocsin("audit", "report", "bundle", "--root", "ca/public/root.crt", "--format",
+                   "csv").stdout.splitlines()
+    rows = {line.split(",")[8]: line for line in csv[1:]}
+    assert "acknowledged" in rows["finance-authority"], rows
+    assert "Claire Martin" in rows["finance-authority"], rows
+    assert ",delivered," in rows["energy-authority"] and rows["energy-authority"].endswith(",yes,")
+    report = json.loads(w.tocsin("audit", "report", "bundle", "--root", "ca/public/root.crt",
+                                 "--format", "json").stdout)
+    states = {r["agency"]: r["state"] for r in report["directives"][0]["deliveries"]}
+    assert states == {"finance-authority": "acknowledged", "energy-authority": "delivered"}
+    w.tocsin("audit", "report", "bundle", "--root", "ca/public/root.crt", "--out", "report.html")
+    with open(os.path.join(w.dir, "report.html")) as f:
+        html = f.read()
+    assert "<svg" in html and "Claire Martin" in html and "<script" not in html
+
+
+def expected_location(relative, text, offset):
+    """What the verifier must name for a flip at `offset` of file `relative`."""
+    if relative in ("entries.jsonl", "checkpoints.jsonl"):
+        line = text.count(b"\n", 0, offset) + 1
+        return f"{relative} line {line}"
+    return relative
+
+
+def test_flipping_any_byte_of_the_bundle_is_detected_and_located(make):
+    w = make()
+    run_directive_to_completion(w)
+    w.stop("gateway")
+    export(w)
+    bundle = os.path.join(w.dir, "bundle")
+    rng = random.Random(6962)
+    files = []
+    for root, _, names in os.walk(bundle):
+        for name in names:
+            files.append(os.path.relpath(os.path.join(root, name), bundle))
+    checked = 0
+    for relative in sorted(files):
+        path = os.path.join(bundle, relative)
+        with open(path, "rb") as f:
+            original = f.read()
+        offsets = {0, len(original) - 1}
+        offsets.update(rng.randrange(len(original)) for _ in range(12))
+        for offset in sorted(offsets):
+            flipped = bytearray(original)
+            flipped[offset] ^= 1 << rng.randrange(8)
+            with open(path, "wb") as f:
+                f.write(flipped)
+            result = verify(w, check=False)
+            where = expected_location(relative, original, offset)
+            if result.returncode != 1 or where not in result.stderr:
+                raise Failure(f"flip at {relative}:{offset} -> rc {result.returncode}, "
+                              f"expected '{where}' in: {result.stderr.strip()}")
+            checked += 1
+        with open(path, "wb") as f:
+            f.write(original)
+    assert json.loads(verify(w).stdout)["verified"]
+    print(f"  {checked} single-bit flips over {len(files)} files: all detected and located")
+
+
+def test_a_rewritten_log_raises_the_agency_alarm(make):
+    w = make()
+    w.start_gateway()
+    w.start_client("finance-authority")
+    d = w.issue("Before the rewrite", agencies=["finance-authority"])
+    w.wait_for(lambda: w.states(d["id"])["finance-authority"] == "delivered", 10, "receipt")
+    w.wait_for(lambda: "audit log of gw.test" in w.log("finance-authority"), 10, "a checkpoint")
+    w.stop("gateway")
+    # An administrator swaps the database: the history the agency saw is gone.
+    os.rename(os.path.join(w.dir, "gateway.db"), os.path.join(w.dir, "old-gateway.db"))
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(os.path.join(w.dir, "gateway.db" + suffix)):
+            os.remove(os.path.join(w.dir, "gateway.db" + suffix))
+    w.start_gateway()
+    w.issue("After the rewrite", agencies=["finance-authority"])
+    w.wait_for(lambda: "AUDIT LOG ALARM" in w.log("finance-authority"), 15, "the alarm")
+    w.stop("finance-authority")
+    assert "audit-log alarms" in w.log("finance-authority")
+    assert '1 audit-log alarms' in w.log("finance-authority"), w.log("finance-authority")[-400:]
+
+
+if __name__ == "__main__":
+    sys.exit(run_tests([
+        test_agencies_follow_the_checkpoints,
+        test_export_verify_prove_and_report,
+        test_flipping_any_byte_of_the_bundle_is_detected_and_located,
+        test_a_rewritten_log_raises_the_agency_alarm,
+    ], sys.argv[1]))

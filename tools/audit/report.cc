@@ -1,0 +1,261 @@
+#include "tools/audit/report.h"
+
+#include <algorithm>
+#include <sstream>
+
+namespace tocsin::tools::audit {
+namespace {
+
+using nlohmann::json;
+
+json Time(const std::optional<UnixMillis>& t) { return t ? json(FormatUtc(*t)) : json(); }
+
+// Seconds an acknowledgement came after the deadline (negative: early).
+std::optional<double> AckDelay(const DirectiveRecord& d, const DeliveryRecord& r) {
+  if (!r.acknowledged_at) {
+    return std::nullopt;
+  }
+  return static_cast<double>(*r.acknowledged_at - d.header.ack_deadline) / 1000.0;
+}
+
+json DeliveryJson(const DirectiveRecord& d, const DeliveryRecord& r) {
+  std::optional<double> delay = AckDelay(d, r);
+  return {{"agency", r.agency},
+          {"state", DeliveryStateName(r)},
+          {"sent_at", Time(r.sent_at)},
+          {"delivered_at", Time(r.delivered_at)},
+          {"acknowledged_at", Time(r.acknowledged_at)},
+          {"acknowledgement_signed_at", Time(r.ack_signed_at)},
+          {"officer", r.officer.empty() ? json() : json(r.officer)},
+          {"note", r.note ? json(*r.note) : json()},
+          {"ack_seconds_after_deadline", delay ? json(*delay) : json()},
+          {"late", delay ? json(*delay > 0) : json(true)},
+          {"escalations", json::array()}};
+}
+
+std::string Hex(const protocol::DirectiveId& id) { return HexEncode(id); }
+
+// RFC 4180 quoting, and a leading quote on cells a spreadsheet would run as
+// a formula (officer names and notes come from agencies).
+std::string CsvCell(std::string value) {
+  if (!value.empty() && std::string_view("=+-@\t\r").find(value[0]) != std::string_view::npos) {
+    value.insert(0, "'");
+  }
+  if (value.find_first_of(",\"\n\r") == std::string::npos) {
+    return value;
+  }
+  std::string out = "\"";
+  for (char c : value) {
+    out += c == '"' ? "\"\"" : std::string(1, c);
+  }
+  return out + "\"";
+}
+
+std::string Escape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string OrDash(const std::optional<UnixMillis>& t) { return t ? FormatUtc(*t) : "—"; }
+
+// One SVG timeline: a row per agency from acceptance to the later of the
+// deadline and the last event; grey sent, blue delivered, green acknowledged,
+// a red line at the deadline.
+std::string Timeline(const DirectiveRecord& d) {
+  UnixMillis start = d.accepted_at;
+  UnixMillis end = d.header.ack_deadline;
+  for (const auto& [agency, r] : d.deliveries) {
+    for (const auto& t : {r.sent_at, r.delivered_at, r.acknowledged_at}) {
+      if (t) {
+        end = std::max(end, *t);
+      }
+    }
+  }
+  end += std::max<UnixMillis>((end - start) / 20, 1000);
+  constexpr int kLeft = 190;
+  constexpr int kWidth = 560;
+  constexpr int kRow = 22;
+  int height = static_cast<int>(d.deliveries.size()) * kRow + 30;
+  auto x = [&](UnixMillis t) {
+    return kLeft + static_cast<int>(static_cast<double>(t - start) / static_cast<double>(end - start) * kWidth);
+  };
+  std::ostringstream svg;
+  svg << "<svg class=\"timeline\" width=\"" << kLeft + kWidth + 20 << "\" height=\"" << height
+      << "\" role=\"img\" aria-label=\"delivery timeline\">";
+  int deadline = x(d.header.ack_deadline);
+  svg << "<line x1=\"" << deadline << "\" y1=\"0\" x2=\"" << deadline << "\" y2=\"" << height - 18
+      << "\" class=\"deadline\"/><text x=\"" << deadline + 3 << "\" y=\"" << height - 4
+      << "\" class=\"axis\">deadline " << Escape(FormatUtc(d.header.ack_deadline)) << "</text>";
+  svg << "<text x=\"" << kLeft << "\" y=\"" << height - 4 << "\" class=\"axis\">accepted "
+      << Escape(FormatUtc(start)) << "</text>";
+  int row = 0;
+  for (const auto& [agency, r] : d.deliveries) {
+    int y = row++ * kRow + 12;
+    svg << "<text x=\"4\" y=\"" << y + 4 << "\">" << Escape(agency) << "</text>"
+        << "<line x1=\"" << kLeft << "\" y1=\"" << y << "\" x2=\"" << kLeft + kWidth << "\" y2=\""
+        << y << "\" class=\"track\"/>";
+    auto mark = [&](const std::optional<UnixMillis>& t, const char* css, const char* what) {
+      if (t) {
+        svg << "<circle cx=\"" << x(*t) << "\" cy=\"" << y << "\" r=\"5\" class=\"" << css
+            << "\"><title>" << what << " " << Escape(FormatUtc(*t)) << "</title></circle>";
+      }
+    };
+    mark(r.sent_at, "sent", "sent");
+    mark(r.delivered_at, "delivered", "delivered");
+    mark(r.acknowledged_at, "acked", "acknowledged");
+  }
+  svg << "</svg>";
+  return svg.str();
+}
+
+}  // namespace
+
+std::string_view DeliveryStateName(const DeliveryRecord& r) {
+  if (r.acknowledged_at) return "acknowledged";
+  if (r.delivered_at) return "delivered";
+  if (r.sent_at) return "sent";
+  return "pending";
+}
+
+json ReportJson(const VerifiedLog& log) {
+  json directives = json::array();
+  for (const DirectiveRecord& d : log.directives) {
+    const protocol::DirectiveHeader& h = d.header;
+    json deliveries = json::array();
+    for (const auto& [agency, r] : d.deliveries) {
+      deliveries.push_back(DeliveryJson(d, r));
+    }
+    directives.push_back(
+        {{"id", Hex(h.id)},
+         {"action", protocol::ActionName(h.action)},
+         {"references", h.references ? json(Hex(*h.references)) : json()},
+         {"severity", protocol::SeverityName(h.severity)},
+         {"tlp", protocol::TlpName(h.tlp)},
+         {"status", protocol::StatusName(h.status)},
+         {"issuer", h.issuer},
+         {"signers", d.signers},
+         {"summary", h.summary ? json(*h.summary) : json()},
+         {"issued_at", FormatUtc(h.issued_at)},
+         {"accepted_at", FormatUtc(d.accepted_at)},
+         {"ack_deadline", FormatUtc(h.ack_deadline)},
+         {"expires_at", FormatUtc(h.expires_at)},
+         {"log_index", d.index},
+         {"digest", HexEncode(d.digest)},
+         {"deliveries", deliveries}});
+  }
+  json checkpoints = json::array();
+  for (const protocol::Checkpoint& c : log.checkpoints) {
+    checkpoints.push_back({{"size", c.size}, {"root", HexEncode(c.root)}, {"time", FormatUtc(c.time)}});
+  }
+  json principals = json::array();
+  for (const PrincipalEvent& p : log.principals) {
+    principals.push_back({{"principal", p.principal},
+                          {"event", p.enrolled ? "enrolled" : "revoked"},
+                          {"at", FormatUtc(p.at)},
+                          {"log_index", p.index}});
+  }
+  return {{"gateway", log.gateway},
+          {"entries", log.entries.size()},
+          {"checkpoints", checkpoints},
+          {"directives", directives},
+          {"principals", principals},
+          {"escalations_recorded", 0}};
+}
+
+std::string ReportCsv(const VerifiedLog& log) {
+  std::ostringstream out;
+  out << "directive_id,action,severity,tlp,status,issuer,accepted_at,ack_deadline,agency,state,"
+         "sent_at,delivered_at,acknowledged_at,acknowledgement_signed_at,officer,"
+         "ack_seconds_after_deadline,late,escalations\r\n";
+  for (const DirectiveRecord& d : log.directives) {
+    const protocol::DirectiveHeader& h = d.header;
+    for (const auto& [agency, r] : d.deliveries) {
+      std::optional<double> delay = AckDelay(d, r);
+      auto time = [](const std::optional<UnixMillis>& t) { return t ? FormatUtc(*t) : ""; };
+      std::vector<std::string> cells = {
+          Hex(h.id), std::string(protocol::ActionName(h.action)),
+          std::string(protocol::SeverityName(h.severity)), std::string(protocol::TlpName(h.tlp)),
+          std::string(protocol::StatusName(h.status)), h.issuer, FormatUtc(d.accepted_at),
+          FormatUtc(h.ack_deadline), agency, std::string(DeliveryStateName(r)), time(r.sent_at),
+          time(r.delivered_at), time(r.acknowledged_at), time(r.ack_signed_at), r.officer,
+          delay ? std::to_string(*delay) : "", delay && *delay <= 0 ? "no" : "yes", ""};
+      for (std::size_t i = 0; i < cells.size(); ++i) {
+        out << (i ? "," : "") << CsvCell(cells[i]);
+      }
+      out << "\r\n";
+    }
+  }
+  return out.str();
+}
+
+std::string ReportHtml(const VerifiedLog& log) {
+  std::ostringstream html;
+  html << "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+          "<title>Tocsin delivery report: "
+       << Escape(log.gateway)
+       << "</title><style>"
+          "body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}"
+          "table{border-collapse:collapse;margin:.5em 0 1.5em}"
+          "td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}"
+          "th{background:#f3f3f3}.late{color:#b00020;font-weight:600}"
+          ".ok{color:#1b5e20}.timeline text{font-size:11px}.axis{fill:#666}"
+          ".track{stroke:#ddd}.deadline{stroke:#b00020;stroke-dasharray:4 3}"
+          ".sent{fill:#9e9e9e}.delivered{fill:#1565c0}.acked{fill:#2e7d32}"
+          "code{font-size:12px}</style></head><body>";
+  html << "<h1>Delivery report</h1><p>Gateway <b>" << Escape(log.gateway) << "</b>: "
+       << log.entries.size() << " log entries, " << log.checkpoints.size()
+       << " signed checkpoints, all verified offline";
+  if (!log.checkpoints.empty()) {
+    const protocol::Checkpoint& last = log.checkpoints.back();
+    html << "; last checkpoint " << Escape(FormatUtc(last.time)) << ", root <code>"
+         << HexEncode(last.root) << "</code>";
+  }
+  html << ". No escalation steps are recorded in this log version.</p>";
+  html << "<p>Legend: <span style=\"color:#9e9e9e\">●</span> sent "
+          "<span style=\"color:#1565c0\">●</span> delivered (signed receipt) "
+          "<span style=\"color:#2e7d32\">●</span> acknowledged (signed) "
+          "<span style=\"color:#b00020\">┆</span> acknowledgement deadline</p>";
+  for (const DirectiveRecord& d : log.directives) {
+    const protocol::DirectiveHeader& h = d.header;
+    html << "<h2>Directive <code>" << Hex(h.id) << "</code></h2><p>"
+         << Escape(protocol::ActionName(h.action)) << ", "
+         << Escape(protocol::SeverityName(h.severity)) << ", TLP:"
+         << Escape(protocol::TlpName(h.tlp))
+         << (h.status == protocol::DirectiveStatus::kExercise ? ", <b>EXERCISE</b>" : "")
+         << ", issued by " << Escape(h.issuer) << ", accepted " << Escape(FormatUtc(d.accepted_at))
+         << ", acknowledge by " << Escape(FormatUtc(h.ack_deadline)) << ".";
+    if (h.summary) {
+      html << " Summary: <i>" << Escape(*h.summary) << "</i>";
+    }
+    html << "</p>" << Timeline(d);
+    html << "<table><tr><th>agency</th><th>state</th><th>sent</th><th>delivered</th>"
+            "<th>acknowledged</th><th>by</th><th>against deadline</th></tr>";
+    for (const auto& [agency, r] : d.deliveries) {
+      std::optional<double> delay = AckDelay(d, r);
+      std::string verdict = !delay        ? "not acknowledged"
+                            : *delay > 0 ? std::to_string(static_cast<long>(*delay)) + " s late"
+                                         : "on time";
+      bool late = !delay || *delay > 0;
+      html << "<tr><td>" << Escape(agency) << "</td><td>" << DeliveryStateName(r) << "</td><td>"
+           << Escape(OrDash(r.sent_at)) << "</td><td>" << Escape(OrDash(r.delivered_at))
+           << "</td><td>" << Escape(OrDash(r.acknowledged_at)) << "</td><td>"
+           << Escape(r.officer) << "</td><td class=\"" << (late ? "late" : "ok") << "\">"
+           << Escape(verdict) << "</td></tr>";
+    }
+    html << "</table>";
+  }
+  html << "</body></html>\n";
+  return html.str();
+}
+
+}  // namespace tocsin::tools::audit

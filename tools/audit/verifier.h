@@ -1,0 +1,66 @@
+// tools/audit/verifier.h -- the offline auditor (SECURITY.md 28).
+//
+// From a bundle and a trusted root alone: every byte of the bundle is
+// accounted for, every certificate verifies under the root, every
+// checkpoint's signature verifies under the gateway's log certificate and its
+// root matches the entries, every directive, receipt and acknowledgement
+// signature verifies as of the time it was recorded, and each directive's
+// delivery state machine is replayed in log order with its timings. The
+// first problem found is returned, naming the file, the line or entry index,
+// and why.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "protocol/audit.h"
+#include "protocol/messages.h"
+
+namespace tocsin::tools::audit {
+
+struct DeliveryRecord {
+  std::string agency;
+  std::optional<UnixMillis> sent_at;          // recorded by the gateway
+  std::optional<UnixMillis> delivered_at;     // receipt recorded
+  std::optional<UnixMillis> acknowledged_at;  // acknowledgement recorded
+  std::optional<UnixMillis> ack_signed_at;    // as the agency signed it
+  std::string officer;
+  std::optional<std::string> note;
+  std::optional<std::uint64_t> receipt_index;  // entries, for `audit prove`
+  std::optional<std::uint64_t> ack_index;
+};
+
+struct DirectiveRecord {
+  protocol::DirectiveHeader header;
+  std::vector<std::string> signers;
+  crypto::Digest digest{};
+  UnixMillis accepted_at = 0;
+  std::uint64_t index = 0;
+  std::map<std::string, DeliveryRecord> deliveries;  // by agency
+};
+
+struct PrincipalEvent {
+  std::uint64_t index = 0;
+  UnixMillis at = 0;
+  std::string principal;
+  bool enrolled = true;  // false: revoked or no longer admitted
+};
+
+struct VerifiedLog {
+  std::string gateway;
+  std::vector<Bytes> entries;  // raw, in log order
+  std::vector<protocol::Checkpoint> checkpoints;
+  std::vector<std::string> notes;  // the signed checkpoint notes, same order
+  std::vector<DirectiveRecord> directives;  // in acceptance order
+  std::vector<PrincipalEvent> principals;
+};
+
+// `trusted_root` is the path of the root certificate the auditor trusts,
+// obtained independently of the bundle.
+Result<VerifiedLog> VerifyBundle(const std::string& bundle_dir, const std::string& trusted_root);
+
+}  // namespace tocsin::tools::audit
