@@ -10,6 +10,7 @@
 #include "common/file_util.h"
 #include "pki/authority.h"
 #include "pki/certificate.h"
+#include "protocol/audit.h"
 #include "protocol/directive.h"
 #include "protocol/fanout.h"
 #include "protocol/receipts.h"
@@ -80,6 +81,15 @@ void WriteProtocolSeeds(const std::string& out) {
   Write(out + "/small_messages", "heartbeat", protocol::EncodeHeartbeat(heartbeat));
   Write(out + "/small_messages", "error", protocol::EncodeErrorReply(error));
   Write(out + "/small_messages", "duplicate-keys", HexDecode("82a16101a16102").value());
+  Write(out + "/small_messages", "hello", protocol::EncodeHello({"finance-authority", 12}));
+  Write(out + "/small_messages", "audit-entry",
+        protocol::EncodeAuditEntry({protocol::AuditKind::kReceipt, kFuzzNow, sealed.id,
+                                    "finance-authority", Bytes{0x95, 0x02}}));
+  std::string note = protocol::SignCheckpoint(
+      {"gw/audit", 12, sealed.digest, kFuzzNow}, keys.operator_signing);
+  Write(out + "/small_messages", "checkpoint-note", AsBytes(note));
+  Write(out + "/small_messages", "checkpoint",
+        protocol::EncodeCheckpointMessage({note, 5, {sealed.digest, sealed.digest}}));
   Write(out + "/open_directive", "directive", directive_wire);
   Write(out + "/open_directive", "copy", copy);
   Bytes truncated(directive_wire.begin(), directive_wire.end() - 3);

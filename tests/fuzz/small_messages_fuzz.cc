@@ -1,4 +1,6 @@
-// Fuzzes the receipt, acknowledgement, heartbeat and error reply decoders.
+// Fuzzes the receipt, acknowledgement, heartbeat, error reply, hello,
+// checkpoint message and audit entry decoders, and the checkpoint note parser.
+#include "protocol/audit.h"
 #include "protocol/messages.h"
 #include "tests/fuzz/fuzz_targets.h"
 
@@ -13,5 +15,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   (void)protocol::DecodeHeartbeat(input);
   (void)protocol::DecodeErrorReply(input);
+  (void)protocol::DecodeHello(input);
+  auto entry = protocol::DecodeAuditEntry(input);
+  if (entry && protocol::EncodeAuditEntry(*entry) != Bytes(data, data + size)) {
+    __builtin_trap();
+  }
+  auto checkpoint = protocol::DecodeCheckpointMessage(input);
+  if (checkpoint) {
+    (void)protocol::VerifyCheckpoint(checkpoint->note, "gw/audit", crypto::PublicKey{});
+  }
+  (void)protocol::VerifyCheckpoint(AsStringView(input), "gw/audit", crypto::PublicKey{});
   return 0;
 }
