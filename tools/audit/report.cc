@@ -18,8 +18,25 @@ std::optional<double> AckDelay(const DirectiveRecord& d, const DeliveryRecord& r
   return static_cast<double>(*r.acknowledged_at - d.header.ack_deadline) / 1000.0;
 }
 
-json DeliveryJson(const DirectiveRecord& d, const DeliveryRecord& r) {
+// Late: acknowledged after the deadline, or not acknowledged though the
+// deadline had passed when the log was last checkpointed. nullopt: not yet due.
+std::optional<bool> Late(const DirectiveRecord& d, const DeliveryRecord& r, UnixMillis as_of) {
+  if (std::optional<double> delay = AckDelay(d, r)) {
+    return *delay > 0;
+  }
+  if (as_of > d.header.ack_deadline) {
+    return true;
+  }
+  return std::nullopt;
+}
+
+UnixMillis AsOf(const VerifiedLog& log) {
+  return log.checkpoints.empty() ? 0 : log.checkpoints.back().time;
+}
+
+json DeliveryJson(const DirectiveRecord& d, const DeliveryRecord& r, UnixMillis as_of) {
   std::optional<double> delay = AckDelay(d, r);
+  std::optional<bool> late = Late(d, r, as_of);
   return {{"agency", r.agency},
           {"state", DeliveryStateName(r)},
           {"sent_at", Time(r.sent_at)},
@@ -29,11 +46,15 @@ json DeliveryJson(const DirectiveRecord& d, const DeliveryRecord& r) {
           {"officer", r.officer.empty() ? json() : json(r.officer)},
           {"note", r.note ? json(*r.note) : json()},
           {"ack_seconds_after_deadline", delay ? json(*delay) : json()},
-          {"late", delay ? json(*delay > 0) : json(true)},
+          {"late", late ? json(*late) : json()},
           {"escalations", json::array()}};
 }
 
 std::string Hex(const protocol::DirectiveId& id) { return HexEncode(id); }
+
+std::string LateCell(const std::optional<bool>& late) {
+  return late ? (*late ? "yes" : "no") : "not yet due";
+}
 
 // RFC 4180 quoting, and a leading quote on cells a spreadsheet would run as
 // a formula (officer names and notes come from agencies).
@@ -133,7 +154,7 @@ json ReportJson(const VerifiedLog& log) {
     const protocol::DirectiveHeader& h = d.header;
     json deliveries = json::array();
     for (const auto& [agency, r] : d.deliveries) {
-      deliveries.push_back(DeliveryJson(d, r));
+      deliveries.push_back(DeliveryJson(d, r, AsOf(log)));
     }
     directives.push_back(
         {{"id", Hex(h.id)},
@@ -169,6 +190,7 @@ json ReportJson(const VerifiedLog& log) {
           {"checkpoints", checkpoints},
           {"directives", directives},
           {"principals", principals},
+          {"as_of", log.checkpoints.empty() ? json() : json(FormatUtc(AsOf(log)))},
           {"escalations_recorded", 0}};
 }
 
@@ -188,7 +210,7 @@ std::string ReportCsv(const VerifiedLog& log) {
           std::string(protocol::StatusName(h.status)), h.issuer, FormatUtc(d.accepted_at),
           FormatUtc(h.ack_deadline), agency, std::string(DeliveryStateName(r)), time(r.sent_at),
           time(r.delivered_at), time(r.acknowledged_at), time(r.ack_signed_at), r.officer,
-          delay ? std::to_string(*delay) : "", delay && *delay <= 0 ? "no" : "yes", ""};
+          delay ? std::to_string(*delay) : "", LateCell(Late(d, r, AsOf(log))), ""};
       for (std::size_t i = 0; i < cells.size(); ++i) {
         out << (i ? "," : "") << CsvCell(cells[i]);
       }
@@ -242,10 +264,13 @@ std::string ReportHtml(const VerifiedLog& log) {
             "<th>acknowledged</th><th>by</th><th>against deadline</th></tr>";
     for (const auto& [agency, r] : d.deliveries) {
       std::optional<double> delay = AckDelay(d, r);
-      std::string verdict = !delay        ? "not acknowledged"
-                            : *delay > 0 ? std::to_string(static_cast<long>(*delay)) + " s late"
-                                         : "on time";
-      bool late = !delay || *delay > 0;
+      std::optional<bool> late_or_not = Late(d, r, AsOf(log));
+      std::string verdict = delay ? (*delay > 0 ? std::to_string(static_cast<long>(*delay)) +
+                                                      " s late"
+                                                : "on time")
+                            : late_or_not ? "not acknowledged, deadline passed"
+                                          : "not acknowledged yet, not due";
+      bool late = late_or_not.value_or(false);
       html << "<tr><td>" << Escape(agency) << "</td><td>" << DeliveryStateName(r) << "</td><td>"
            << Escape(OrDash(r.sent_at)) << "</td><td>" << Escape(OrDash(r.delivered_at))
            << "</td><td>" << Escape(OrDash(r.acknowledged_at)) << "</td><td>"
