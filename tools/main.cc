@@ -6,6 +6,7 @@
 #include "tools/directive_commands.h"
 #include "tools/operator_commands.h"
 #include "tools/pki_commands.h"
+#include "tools/policy_commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"tocsin: operator, PKI and auditor command line"};
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
   tocsin::tools::AddDirectiveCommands(app, &exit_code);
   tocsin::tools::AddOperatorCommands(app, &exit_code);
   tocsin::tools::AddAuditCommands(app, &exit_code);
+  tocsin::tools::AddPolicyCommands(app, &exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

@@ -1,0 +1,16 @@
+// policies/policy_file.h -- reading a policy file, strictly.
+//
+// Every error names the file, the line and the field, and says why; unknown
+// keys are errors, so a typo cannot silently disable a step.
+#pragma once
+
+#include <string>
+
+#include "common/result.h"
+#include "policies/policy.h"
+
+namespace tocsin::policies {
+
+Result<Policy> LoadPolicy(const std::string& path);
+
+}  // namespace tocsin::policies
