@@ -20,4 +20,9 @@ Bytes RandomBytes(std::size_t size) {
   return out;
 }
 
+std::uint32_t RandomBelow(std::uint32_t bound) {
+  EnsureSodium();
+  return randombytes_uniform(bound);
+}
+
 }  // namespace tocsin::crypto

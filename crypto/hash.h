@@ -16,4 +16,7 @@ Digest Sha256(ByteView data);
 // `size` bytes from the operating system's CSPRNG (randombytes_buf).
 Bytes RandomBytes(std::size_t size);
 
+// A uniformly random integer in [0, bound) (randombytes_uniform: no modulo bias).
+std::uint32_t RandomBelow(std::uint32_t bound);
+
 }  // namespace tocsin::crypto

@@ -31,6 +31,41 @@ Bytes AuditKeeper::Evidence(const protocol::Receipt& receipt, ByteView wire,
       {kind, at, receipt.directive_id, receipt.agency, Bytes(wire.begin(), wire.end())});
 }
 
+namespace {
+
+protocol::DirectiveId IdOf(ByteView id) {
+  protocol::DirectiveId directive{};
+  std::copy(id.begin(), id.end(), directive.begin());
+  return directive;
+}
+
+}  // namespace
+
+Bytes AuditKeeper::Escalation(ByteView id, const std::string& agency,
+                              const protocol::EscalationData& step, UnixMillis at) const {
+  return protocol::EncodeAuditEntry({protocol::AuditKind::kEscalation, at, IdOf(id), agency,
+                                     protocol::EncodeEscalationData(step)});
+}
+
+Bytes AuditKeeper::BridgeOutcome(ByteView id, const std::string& agency,
+                                 const protocol::BridgeOutcomeData& outcome, UnixMillis at) const {
+  return protocol::EncodeAuditEntry({protocol::AuditKind::kBridgeOutcome, at, IdOf(id), agency,
+                                     protocol::EncodeBridgeOutcomeData(outcome)});
+}
+
+Bytes AuditKeeper::CodeAcknowledgement(ByteView id, const std::string& agency,
+                                       const std::string& phone, UnixMillis at) const {
+  return protocol::EncodeAuditEntry(
+      {protocol::AuditKind::kCodeAcknowledgement, at, IdOf(id), agency, ToBytes(phone)});
+}
+
+Status AuditKeeper::RecordPolicy(const Bytes& digest) {
+  UnixMillis at = Now();
+  Bytes entry = protocol::EncodeAuditEntry(
+      {protocol::AuditKind::kPolicyChanged, at, std::nullopt, gateway_id_, digest});
+  return ledger_.AppendAudit(entry, at);
+}
+
 Status AuditKeeper::ObservePrincipals(const Registry& registry) {
   TOCSIN_ASSIGN_OR_RETURN(auto recorded, ledger_.AuditedPrincipals());
   auto admitted = registry.Snapshot();

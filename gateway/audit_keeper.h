@@ -24,8 +24,8 @@ class AuditKeeper {
  public:
   AuditKeeper(std::string gateway_id, const crypto::SigningKey& log_key, store::Ledger& ledger,
               const Clock& clock)
-      : origin_(protocol::AuditOrigin(gateway_id)), log_key_(log_key), ledger_(ledger),
-        clock_(clock) {}
+      : gateway_id_(gateway_id), origin_(protocol::AuditOrigin(gateway_id)), log_key_(log_key),
+        ledger_(ledger), clock_(clock) {}
 
   // The time to stamp on an entry: never earlier than the log's last entry,
   // so that log order and time order agree even if the clock steps back.
@@ -35,6 +35,15 @@ class AuditKeeper {
                  UnixMillis at) const;
   Bytes Sent(ByteView id, const std::string& agency, UnixMillis at) const;
   Bytes Evidence(const protocol::Receipt& receipt, ByteView wire, UnixMillis at) const;
+  Bytes Escalation(ByteView id, const std::string& agency, const protocol::EscalationData& step,
+                   UnixMillis at) const;
+  Bytes BridgeOutcome(ByteView id, const std::string& agency,
+                      const protocol::BridgeOutcomeData& outcome, UnixMillis at) const;
+  Bytes CodeAcknowledgement(ByteView id, const std::string& agency, const std::string& phone,
+                            UnixMillis at) const;
+
+  // Appends a policy-changed entry (SHA-256 of the file now in force).
+  Status RecordPolicy(const Bytes& digest);
 
   // Compares the registry with what the log last recorded and appends an
   // entry per enrolment (or new signing key) and per withdrawal.
@@ -52,6 +61,7 @@ class AuditKeeper {
   std::uint64_t latest_size() const { return latest_size_; }
 
  private:
+  std::string gateway_id_;
   std::string origin_;
   const crypto::SigningKey& log_key_;
   store::Ledger& ledger_;

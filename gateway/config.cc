@@ -20,6 +20,8 @@ Result<GatewayConfig> LoadGatewayConfig(const std::string& path) {
   TOCSIN_ASSIGN_OR_RETURN(std::int64_t min_signatures, reader.IntOr("min_signatures", 1, 1, 4));
   TOCSIN_ASSIGN_OR_RETURN(std::int64_t checkpoints,
                           reader.IntOr("checkpoint_interval_ms", 10000, 100, 3600000));
+  TOCSIN_ASSIGN_OR_RETURN(c.policy, reader.PathOr("policy", ""));
+  TOCSIN_ASSIGN_OR_RETURN(c.bridge_endpoint, reader.StringOr("bridge_endpoint", ""));
   TOCSIN_ASSIGN_OR_RETURN(std::string format, reader.StringOr("log_format", "text"));
   TOCSIN_RETURN_IF_ERROR(reader.RejectUnknown());
   c.heartbeat_interval_ms = static_cast<int>(interval);
@@ -31,7 +33,10 @@ Result<GatewayConfig> LoadGatewayConfig(const std::string& path) {
   if (!valid_id) {
     return WithContext(valid_id.error(), path + ": id");
   }
-  for (const std::string* endpoint : {&c.client_endpoint, &c.operator_endpoint}) {
+  for (const std::string* endpoint : {&c.client_endpoint, &c.operator_endpoint, &c.bridge_endpoint}) {
+    if (endpoint->empty()) {
+      continue;  // only the bridge endpoint is optional; the others are required above
+    }
     Status valid = transport::ValidateEndpoint(*endpoint, /*for_bind=*/true);
     if (!valid) {
       return WithContext(valid.error(), path);

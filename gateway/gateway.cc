@@ -81,7 +81,21 @@ Status Gateway::Start() {
   crl_mtime_ = ModificationTime(config_.directory + "/crl.pem");
   audit_ = std::make_unique<AuditKeeper>(config_.id, *bundle_.log_signing, ledger_, clock_);
   TOCSIN_RETURN_IF_ERROR(audit_->ObservePrincipals(*registry_));
+  if (!config_.policy.empty()) {
+    escalator_ = std::make_unique<Escalator>(config_.policy, ledger_, *registry_, *audit_, clock_);
+    TOCSIN_RETURN_IF_ERROR(escalator_->Load(/*initial=*/true));
+  }
   return PublishCheckpoint();
+}
+
+bool Gateway::Resend(const Bytes& directive_id, const std::string& agency) {
+  auto route = routes_.find(agency);
+  if (route == routes_.end()) {
+    return false;
+  }
+  Result<const protocol::DirectiveFanout*> fanout = FanoutFor(directive_id);
+  Result<Bytes> copy = fanout ? (*fanout)->CopyFor(agency) : Result<Bytes>(tl::unexpected(fanout.error()));
+  return copy && transport::SendToPeer(client_socket_, route->second, *copy);
 }
 
 Status Gateway::PublishCheckpoint() {
@@ -129,6 +143,11 @@ Status Gateway::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload) {
     }
     if (clock_.NowMillis() >= next_checkpoint_) {
       TOCSIN_RETURN_IF_ERROR(PublishCheckpoint());
+    }
+    if (escalator_ && clock_.NowMillis() >= next_escalation_) {
+      TOCSIN_RETURN_IF_ERROR(escalator_->Tick(
+          [this](const Bytes& id, const std::string& agency) { return Resend(id, agency); }));
+      next_escalation_ = clock_.NowMillis() + kEscalationTickMs;
     }
     TOCSIN_RETURN_IF_ERROR(ReloadIfChanged(reload.exchange(false)));
   }
@@ -473,6 +492,9 @@ Status Gateway::ReloadIfChanged(bool forced) {
     return {};
   }
   next_crl_check_ = now + 1000;
+  if (forced && escalator_) {
+    TOCSIN_RETURN_IF_ERROR(escalator_->Load(/*initial=*/false));  // SIGHUP: the policy too
+  }
   std::int64_t mtime = ModificationTime(config_.directory + "/crl.pem");
   if (!forced && mtime == crl_mtime_) {
     return {};

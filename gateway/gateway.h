@@ -19,6 +19,7 @@
 #include "common/clock.h"
 #include "gateway/audit_keeper.h"
 #include "gateway/config.h"
+#include "gateway/escalator.h"
 #include "gateway/registry.h"
 #include "pki/bundle.h"
 #include "protocol/directive.h"
@@ -79,6 +80,7 @@ class Gateway {
   void SendHeartbeats();
   Status ReloadIfChanged(bool forced);
   Status PublishCheckpoint();
+  bool Resend(const Bytes& directive_id, const std::string& agency);
   Status SendCheckpoint(const std::string& agency, const Bytes& routing_id);
   void Refuse(zmq::socket_t& socket, const transport::PeerMessage& message, const Error& error,
               const std::optional<protocol::DirectiveId>& reference = std::nullopt);
@@ -97,8 +99,11 @@ class Gateway {
   // repeated hello on the same connection resends nothing.
   std::map<std::string, Bytes> caught_up_;
   static constexpr std::size_t kMaxCachedFanouts = 256;
+  static constexpr UnixMillis kEscalationTickMs = 500;
   std::map<Bytes, std::unique_ptr<protocol::DirectiveFanout>> fanouts_;
   std::unique_ptr<AuditKeeper> audit_;
+  std::unique_ptr<Escalator> escalator_;  // null without a policy
+  UnixMillis next_escalation_ = 0;
   // agency id -> size of the last checkpoint it holds, as far as we know.
   std::map<std::string, std::uint64_t> agency_log_size_;
   UnixMillis next_checkpoint_ = 0;

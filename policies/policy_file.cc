@@ -23,6 +23,11 @@ class Reader {
     return MakeError(ErrorCode::kInvalidArgument, path_ + ":" + line + ": " + field + ": " + why);
   }
 
+  tl::unexpected<Error> FailAt(int line, const std::string& field, const std::string& why) const {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     path_ + ":" + std::to_string(line) + ": " + field + ": " + why);
+  }
+
   // Refuses keys other than `allowed`.
   Status OnlyKeys(const toml::table& table, const std::string& where,
                   std::initializer_list<std::string_view> allowed) const {
@@ -187,15 +192,15 @@ class Reader {
   std::string path_;
 };
 
-// Checks what no single table can: every contact a step needs exists.
-Status CheckReachable(const Policy& policy, const Reader& reader, const toml::table& root) {
+// Checks what no single table can: every contact a step needs exists. A step
+// "to both" reaches the deputy where there is one; "to deputy" needs one.
+Status CheckReachable(const Policy& policy, const Reader& reader) {
   std::set<std::pair<int, std::string>> seen;
   for (const Rule& rule : policy.rules) {
     for (const std::string& sector : rule.sectors.empty() ? std::vector<std::string>{""}
                                                           : rule.sectors) {
       if (!seen.insert({rule.severity, sector}).second) {
-        return reader.Fail(&root, "rule (line " + std::to_string(rule.line) + ")",
-                           "a second rule for the same severity and sector");
+        return reader.FailAt(rule.line, "rule", "a second rule for the same severity and sector");
       }
     }
     for (const Step& step : rule.steps) {
@@ -206,14 +211,13 @@ Status CheckReachable(const Policy& policy, const Reader& reader, const toml::ta
       for (const auto& [agency, contacts] : policy.contacts) {
         for (const Contact& c : StepContacts(policy, step, agency)) {
           if ((sms ? c.phone : c.email).empty()) {
-            return reader.Fail(&root, "step (line " + std::to_string(step.line) + ")",
-                               std::string(sms ? "sms" : "e-mail") + " to " + agency + "'s " +
-                                   c.name + ", who has no " + (sms ? "phone" : "e-mail address"));
+            return reader.FailAt(step.line, "step",
+                                 std::string(sms ? "sms" : "e-mail") + " to " + agency + "'s " +
+                                     c.name + ", who has no " + (sms ? "phone" : "e-mail address"));
           }
         }
-        if (step.to != Recipients::kDutyOfficer && !contacts.deputy) {
-          return reader.Fail(&root, "step (line " + std::to_string(step.line) + ")",
-                             agency + " has no deputy");
+        if (step.to == Recipients::kDeputy && !contacts.deputy) {
+          return reader.FailAt(step.line, "step", "to deputy, but " + agency + " has no deputy");
         }
       }
     }
@@ -275,7 +279,7 @@ Result<Policy> LoadPolicy(const std::string& path) {
     TOCSIN_ASSIGN_OR_RETURN(Rule rule, reader.ReadRule(*table, where));
     policy.rules.push_back(std::move(rule));
   }
-  TOCSIN_RETURN_IF_ERROR(CheckReachable(policy, reader, root));
+  TOCSIN_RETURN_IF_ERROR(CheckReachable(policy, reader));
   return policy;
 }
 

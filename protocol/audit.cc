@@ -21,9 +21,12 @@ tl::unexpected<Error> Malformed(const std::string& why) {
 }
 
 bool HasDirective(AuditKind kind) {
-  return kind == AuditKind::kDirectiveAccepted || kind == AuditKind::kSent ||
-         kind == AuditKind::kReceipt || kind == AuditKind::kAcknowledgement;
+  return kind != AuditKind::kPrincipalEnrolled && kind != AuditKind::kPrincipalRevoked &&
+         kind != AuditKind::kPolicyChanged;
 }
+
+constexpr UnpackLimits kDataLimits{.max_array = 5, .max_map = 0, .max_str = 1024, .max_bin = 0,
+                                   .max_depth = 1};
 
 Status CheckData(const AuditEntry& e) {
   switch (e.kind) {
@@ -31,6 +34,7 @@ Status CheckData(const AuditEntry& e) {
       return e.data.empty() ? Status{} : Malformed("audit entry: a sent entry carries no data");
     case AuditKind::kPrincipalEnrolled:
     case AuditKind::kPrincipalRevoked:
+    case AuditKind::kPolicyChanged:
       return e.data.size() == crypto::kDigestSize
                  ? Status{}
                  : Malformed("audit entry: a certificate digest is 32 bytes");
@@ -105,6 +109,10 @@ std::string_view AuditKindName(AuditKind kind) {
     case AuditKind::kAcknowledgement: return "acknowledgement";
     case AuditKind::kPrincipalEnrolled: return "principal-enrolled";
     case AuditKind::kPrincipalRevoked: return "principal-revoked";
+    case AuditKind::kCodeAcknowledgement: return "code-acknowledgement";
+    case AuditKind::kEscalation: return "escalation";
+    case AuditKind::kPolicyChanged: return "policy-changed";
+    case AuditKind::kBridgeOutcome: return "bridge-outcome";
   }
   return "unknown";
 }
@@ -126,7 +134,7 @@ Result<AuditEntry> DecodeAuditEntry(ByteView bytes) {
                           StrictUnpack(bytes, kEntryLimits, "audit entry"));
   TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 5, "audit entry"));
   AuditEntry e;
-  TOCSIN_ASSIGN_OR_RETURN(std::uint64_t kind, ReadUint(f[0], 1, 8, "audit entry.kind"));
+  TOCSIN_ASSIGN_OR_RETURN(std::uint64_t kind, ReadUint(f[0], 1, 10, "audit entry.kind"));
   e.kind = static_cast<AuditKind>(kind);
   if (AuditKindName(e.kind) == "unknown") {
     return Malformed("audit entry.kind: " + std::to_string(kind) + " is reserved");
@@ -148,6 +156,43 @@ Result<AuditEntry> DecodeAuditEntry(ByteView bytes) {
   TOCSIN_ASSIGN_OR_RETURN(e.data, ReadBin(f[4], 0, kMaxEnvelopeBytes, "audit entry.data"));
   TOCSIN_RETURN_IF_ERROR(CheckData(e));
   return e;
+}
+
+Bytes EncodeEscalationData(const EscalationData& d) {
+  Writer w;
+  w.Array(4).Uint(d.step).Uint(d.repeat).Text(d.action).Text(d.outcome);
+  return w.Take();
+}
+
+Result<EscalationData> DecodeEscalationData(ByteView bytes) {
+  TOCSIN_ASSIGN_OR_RETURN(msgpack::object_handle handle,
+                          StrictUnpack(bytes, kDataLimits, "escalation"));
+  TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 4, "escalation"));
+  EscalationData d;
+  TOCSIN_ASSIGN_OR_RETURN(d.step, ReadUint(f[0], 0, 1000, "escalation.step"));
+  TOCSIN_ASSIGN_OR_RETURN(d.repeat, ReadUint(f[1], 0, 1000, "escalation.repeat"));
+  TOCSIN_ASSIGN_OR_RETURN(d.action, ReadText(f[2], 1, 32, "escalation.action"));
+  TOCSIN_ASSIGN_OR_RETURN(d.outcome, ReadText(f[3], 1, 256, "escalation.outcome"));
+  return d;
+}
+
+Bytes EncodeBridgeOutcomeData(const BridgeOutcomeData& d) {
+  Writer w;
+  w.Array(5).Uint(d.task).Text(d.channel).Text(d.address).Text(d.outcome).Text(d.detail);
+  return w.Take();
+}
+
+Result<BridgeOutcomeData> DecodeBridgeOutcomeData(ByteView bytes) {
+  TOCSIN_ASSIGN_OR_RETURN(msgpack::object_handle handle,
+                          StrictUnpack(bytes, kDataLimits, "bridge outcome"));
+  TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 5, "bridge outcome"));
+  BridgeOutcomeData d;
+  TOCSIN_ASSIGN_OR_RETURN(d.task, ReadUint(f[0], 1, kMaxTime, "bridge outcome.task"));
+  TOCSIN_ASSIGN_OR_RETURN(d.channel, ReadText(f[1], 1, 16, "bridge outcome.channel"));
+  TOCSIN_ASSIGN_OR_RETURN(d.address, ReadText(f[2], 1, 256, "bridge outcome.address"));
+  TOCSIN_ASSIGN_OR_RETURN(d.outcome, ReadText(f[3], 1, 32, "bridge outcome.outcome"));
+  TOCSIN_ASSIGN_OR_RETURN(d.detail, ReadText(f[4], 0, 1024, "bridge outcome.detail"));
+  return d;
 }
 
 std::string AuditOrigin(std::string_view gateway_id) {

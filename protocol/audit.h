@@ -25,10 +25,12 @@ enum class AuditKind : std::uint8_t {
   kSent = 2,               // directive id, agency
   kReceipt = 3,            // directive id, agency, the signed receipt
   kAcknowledgement = 4,    // directive id, agency, the signed acknowledgement
-  // 5 (acknowledgement by one-time code), 6 (escalation step) and 9 (policy
-  // change) are reserved for the escalation policies.
-  kPrincipalEnrolled = 7,  // principal, SHA-256 of its signing certificate (DER)
-  kPrincipalRevoked = 8,   // principal, SHA-256 of its signing certificate (DER)
+  kCodeAcknowledgement = 5,  // directive id, agency, the phone it came from (unsigned)
+  kEscalation = 6,         // directive id, agency, EscalationData
+  kPrincipalEnrolled = 7,  // principal, its Ed25519 signing key
+  kPrincipalRevoked = 8,   // principal, its Ed25519 signing key
+  kPolicyChanged = 9,      // the gateway, SHA-256 of the policy file now in force
+  kBridgeOutcome = 10,     // directive id, agency, BridgeOutcomeData
 };
 
 std::string_view AuditKindName(AuditKind kind);
@@ -40,6 +42,27 @@ struct AuditEntry {
   std::string principal;                    // issuer, agency or enrolled principal
   Bytes data;  // kinds 1, 3, 4: signed envelope; 7, 8: certificate digest; 2: empty
 };
+
+// Kind 6: a fired step of an escalation ladder and what it did at once.
+struct EscalationData {
+  std::uint64_t step = 0;
+  std::uint64_t repeat = 0;
+  std::string action;   // resend, sms, email, crisis-cell
+  std::string outcome;  // e.g. "resent", "queued 2 message(s)", "agency offline"
+};
+Bytes EncodeEscalationData(const EscalationData& data);
+Result<EscalationData> DecodeEscalationData(ByteView bytes);
+
+// Kind 10: what a bridge reported for one message.
+struct BridgeOutcomeData {
+  std::uint64_t task = 0;
+  std::string channel;  // sms, email
+  std::string address;
+  std::string outcome;  // sent, failed, delivered, undelivered
+  std::string detail;   // message id, SMSC answer, or the error
+};
+Bytes EncodeBridgeOutcomeData(const BridgeOutcomeData& data);
+Result<BridgeOutcomeData> DecodeBridgeOutcomeData(ByteView bytes);
 
 Bytes EncodeAuditEntry(const AuditEntry& entry);
 // Strict, like every decoder here; also checks which fields each kind has.

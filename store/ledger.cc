@@ -64,6 +64,49 @@ CREATE TABLE audit_principals (
 );
 )sql";
 
+// Escalation: the steps fired, the messages queued for bridges, one-time
+// acknowledgement codes and the attempts made with them.
+constexpr std::string_view kSchemaV3 = R"sql(
+CREATE TABLE escalations (
+  directive_id BLOB NOT NULL,
+  agency       TEXT NOT NULL,
+  step         INTEGER NOT NULL,
+  repeat       INTEGER NOT NULL,
+  action       TEXT NOT NULL,
+  fired_at     INTEGER NOT NULL,
+  outcome      TEXT NOT NULL,
+  PRIMARY KEY (directive_id, agency, step, repeat)
+);
+CREATE TABLE bridge_tasks (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  channel      TEXT NOT NULL,
+  directive_id BLOB NOT NULL,
+  agency       TEXT NOT NULL,
+  contact      TEXT NOT NULL,
+  address      TEXT NOT NULL,
+  subject      TEXT NOT NULL,
+  text         TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  handed_at    INTEGER,
+  outcome      INTEGER,           -- TaskOutcome; NULL until the bridge answers
+  detail       TEXT NOT NULL DEFAULT '',
+  updated_at   INTEGER
+);
+CREATE INDEX bridge_tasks_pending ON bridge_tasks(channel, outcome);
+CREATE TABLE ack_codes (
+  directive_id BLOB NOT NULL,
+  agency       TEXT NOT NULL,
+  code         TEXT NOT NULL,
+  expires_at   INTEGER NOT NULL,
+  PRIMARY KEY (directive_id, agency)
+);
+CREATE TABLE code_attempts (
+  phone TEXT NOT NULL,
+  at    INTEGER NOT NULL
+);
+CREATE INDEX code_attempts_by_phone ON code_attempts(phone, at);
+)sql";
+
 std::optional<UnixMillis> OptionalTime(const Statement& row, int column) {
   return row.IsNull(column) ? std::nullopt : std::optional<UnixMillis>(row.Int(column));
 }
@@ -81,7 +124,7 @@ std::string_view DeliveryStateName(DeliveryState state) {
 }
 
 Result<Ledger> Ledger::Open(const std::string& path) {
-  TOCSIN_ASSIGN_OR_RETURN(Database db, Database::Open(path, {kSchemaV1, kSchemaV2}));
+  TOCSIN_ASSIGN_OR_RETURN(Database db, Database::Open(path, {kSchemaV1, kSchemaV2, kSchemaV3}));
   TOCSIN_ASSIGN_OR_RETURN(AuditLog audit, AuditLog::Load(db));
   return Ledger(std::move(db), std::move(audit));
 }

@@ -126,11 +126,11 @@ TEST_CASE("Policy errors name file, line and field", "[policies][negative]") {
           ":7: contacts.finance-authority.duty_officer.phone", "E.164");
   refused(with("ack_within = \"15m\"", "ack_within = \"15m\"\nescalate = true"),
           "rule[0].escalate", "unknown setting");
-  refused(with("phone = \"+33612345678\", ", ""), "step (line", "has no phone");
+  refused(with("phone = \"+33612345678\", ", ""), ":14: step", "has no phone");
   refused(with("[crisis_cell]", "[crisis_desk]"), "crisis_desk", "unknown setting");
   refused(base + "\n[[rule]]\nseverity = \"critical\"\nack_within = \"1h\"\nsteps = [{ after = "
                  "\"1m\", do = \"resend\" }]\n",
-          "rule (line", "second rule for the same severity");
+          ": rule:", "second rule for the same severity");
   refused("[crisis_cell\n", "policy.toml:1", "");
 }
 

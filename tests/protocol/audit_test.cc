@@ -43,7 +43,7 @@ TEST_CASE("Audit entries round-trip and carry what their kind requires", "[proto
   refused({AuditKind::kReceipt, kAt, id, "finance-authority", {}}, "evidence missing");
   refused({AuditKind::kSent, kAt, id, "finance-authority", Bytes{1}}, "carries no data");
   refused({AuditKind::kPrincipalRevoked, kAt, std::nullopt, "x", Bytes(31, 1)}, "32 bytes");
-  refused({static_cast<AuditKind>(5), kAt, id, "finance-authority", Bytes{1}}, "reserved");
+  refused({static_cast<AuditKind>(11), kAt, id, "finance-authority", Bytes{1}}, "audit entry.kind");
   refused({AuditKind::kSent, 0, id, "finance-authority", {}}, "audit entry.at");
 }
 

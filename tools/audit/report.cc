@@ -34,6 +34,22 @@ UnixMillis AsOf(const VerifiedLog& log) {
   return log.checkpoints.empty() ? 0 : log.checkpoints.back().time;
 }
 
+json Escalations(const DeliveryRecord& r) {
+  json out = json::array();
+  for (const EscalationEvent& e : r.escalations) {
+    out.push_back({{"at", FormatUtc(e.at)}, {"what", e.what}, {"log_index", e.index}});
+  }
+  return out;
+}
+
+std::string EscalationsText(const DeliveryRecord& r) {
+  std::string out;
+  for (const EscalationEvent& e : r.escalations) {
+    out += (out.empty() ? "" : "; ") + FormatUtc(e.at) + " " + e.what;
+  }
+  return out;
+}
+
 json DeliveryJson(const DirectiveRecord& d, const DeliveryRecord& r, UnixMillis as_of) {
   std::optional<double> delay = AckDelay(d, r);
   std::optional<bool> late = Late(d, r, as_of);
@@ -47,7 +63,8 @@ json DeliveryJson(const DirectiveRecord& d, const DeliveryRecord& r, UnixMillis 
           {"note", r.note ? json(*r.note) : json()},
           {"ack_seconds_after_deadline", delay ? json(*delay) : json()},
           {"late", late ? json(*late) : json()},
-          {"escalations", json::array()}};
+          {"acknowledged_by", r.acknowledged_by_code ? "sms-code" : r.acknowledged_at ? "signed" : ""},
+          {"escalations", Escalations(r)}};
 }
 
 std::string Hex(const protocol::DirectiveId& id) { return HexEncode(id); }
@@ -191,7 +208,7 @@ json ReportJson(const VerifiedLog& log) {
           {"directives", directives},
           {"principals", principals},
           {"as_of", log.checkpoints.empty() ? json() : json(FormatUtc(AsOf(log)))},
-          {"escalations_recorded", 0}};
+          {"policy_changes", log.policies.size()}};
 }
 
 std::string ReportCsv(const VerifiedLog& log) {
@@ -210,7 +227,8 @@ std::string ReportCsv(const VerifiedLog& log) {
           std::string(protocol::StatusName(h.status)), h.issuer, FormatUtc(d.accepted_at),
           FormatUtc(h.ack_deadline), agency, std::string(DeliveryStateName(r)), time(r.sent_at),
           time(r.delivered_at), time(r.acknowledged_at), time(r.ack_signed_at), r.officer,
-          delay ? std::to_string(*delay) : "", LateCell(Late(d, r, AsOf(log))), ""};
+          delay ? std::to_string(*delay) : "", LateCell(Late(d, r, AsOf(log))),
+          EscalationsText(r)};
       for (std::size_t i = 0; i < cells.size(); ++i) {
         out << (i ? "," : "") << CsvCell(cells[i]);
       }
@@ -242,7 +260,7 @@ std::string ReportHtml(const VerifiedLog& log) {
     html << "; last checkpoint " << Escape(FormatUtc(last.time)) << ", root <code>"
          << HexEncode(last.root) << "</code>";
   }
-  html << ". No escalation steps are recorded in this log version.</p>";
+  html << ".</p>";
   html << "<p>Legend: <span style=\"color:#9e9e9e\">●</span> sent "
           "<span style=\"color:#1565c0\">●</span> delivered (signed receipt) "
           "<span style=\"color:#2e7d32\">●</span> acknowledged (signed) "
@@ -261,7 +279,7 @@ std::string ReportHtml(const VerifiedLog& log) {
     }
     html << "</p>" << Timeline(d);
     html << "<table><tr><th>agency</th><th>state</th><th>sent</th><th>delivered</th>"
-            "<th>acknowledged</th><th>by</th><th>against deadline</th></tr>";
+            "<th>acknowledged</th><th>by</th><th>against deadline</th><th>escalations</th></tr>";
     for (const auto& [agency, r] : d.deliveries) {
       std::optional<double> delay = AckDelay(d, r);
       std::optional<bool> late_or_not = Late(d, r, AsOf(log));
@@ -275,7 +293,11 @@ std::string ReportHtml(const VerifiedLog& log) {
            << Escape(OrDash(r.sent_at)) << "</td><td>" << Escape(OrDash(r.delivered_at))
            << "</td><td>" << Escape(OrDash(r.acknowledged_at)) << "</td><td>"
            << Escape(r.officer) << "</td><td class=\"" << (late ? "late" : "ok") << "\">"
-           << Escape(verdict) << "</td></tr>";
+           << Escape(verdict) << "</td><td>";
+      for (const EscalationEvent& e : r.escalations) {
+        html << Escape(FormatUtc(e.at).substr(11, 8)) << " " << Escape(e.what) << "<br>";
+      }
+      html << "</td></tr>";
     }
     html << "</table>";
   }

@@ -284,6 +284,7 @@ class Replay {
 
   std::vector<DirectiveRecord> TakeDirectives() { return std::move(directives_); }
   std::vector<PrincipalEvent> TakePrincipals() { return std::move(principals_); }
+  std::vector<PolicyEvent> TakePolicies() { return std::move(policies_); }
 
  private:
   Status Dispatch(std::uint64_t index, const protocol::AuditEntry& e) {
@@ -296,6 +297,12 @@ class Replay {
       case protocol::AuditKind::kPrincipalRevoked:
         principals_.push_back(
             {index, e.at, e.principal, e.kind == protocol::AuditKind::kPrincipalEnrolled});
+        return {};
+      case protocol::AuditKind::kCodeAcknowledgement: return CodeAcknowledgement(e);
+      case protocol::AuditKind::kEscalation: return Escalation(index, e);
+      case protocol::AuditKind::kBridgeOutcome: return BridgeOutcome(index, e);
+      case protocol::AuditKind::kPolicyChanged:
+        policies_.push_back({index, e.at, HexEncode(e.data)});
         return {};
     }
     return MakeError(ErrorCode::kMalformedMessage, "unknown kind");
@@ -336,6 +343,40 @@ class Replay {
       return MakeError(ErrorCode::kPermissionDenied, agency + " is not a recipient");
     }
     return &delivery->second;
+  }
+
+  Status CodeAcknowledgement(const protocol::AuditEntry& e) {
+    TOCSIN_ASSIGN_OR_RETURN(DeliveryRecord * d, Delivery(*e.directive_id, e.principal));
+    if (d->acknowledged_at) {
+      return MakeError(ErrorCode::kMalformedMessage, "acknowledged twice");
+    }
+    d->acknowledged_at = e.at;
+    d->acknowledged_by_code = true;
+    d->officer = "SMS code from " + std::string(AsStringView(e.data));
+    return {};
+  }
+
+  Status Escalation(std::uint64_t index, const protocol::AuditEntry& e) {
+    TOCSIN_ASSIGN_OR_RETURN(protocol::EscalationData step, protocol::DecodeEscalationData(e.data));
+    TOCSIN_ASSIGN_OR_RETURN(DeliveryRecord * d, Delivery(*e.directive_id, e.principal));
+    if (d->acknowledged_at && !d->acknowledged_by_code) {
+      return MakeError(ErrorCode::kMalformedMessage, "escalated after a signed acknowledgement");
+    }
+    d->escalations.push_back({index, e.at,
+                              "step " + std::to_string(step.step + 1) + " " + step.action +
+                                  (step.repeat > 0 ? " #" + std::to_string(step.repeat + 1) : "") +
+                                  ": " + step.outcome});
+    return {};
+  }
+
+  Status BridgeOutcome(std::uint64_t index, const protocol::AuditEntry& e) {
+    TOCSIN_ASSIGN_OR_RETURN(protocol::BridgeOutcomeData outcome,
+                            protocol::DecodeBridgeOutcomeData(e.data));
+    TOCSIN_ASSIGN_OR_RETURN(DeliveryRecord * d, Delivery(*e.directive_id, e.principal));
+    d->escalations.push_back({index, e.at,
+                              outcome.channel + " " + outcome.address + ": " + outcome.outcome +
+                                  (outcome.detail.empty() ? "" : " (" + outcome.detail + ")")});
+    return {};
   }
 
   Status Sent(const protocol::AuditEntry& e) {
@@ -387,6 +428,7 @@ class Replay {
   std::vector<DirectiveRecord> directives_;
   std::map<protocol::DirectiveId, std::size_t> by_id_;
   std::vector<PrincipalEvent> principals_;
+  std::vector<PolicyEvent> policies_;
 };
 
 }  // namespace
@@ -411,6 +453,7 @@ Result<VerifiedLog> VerifyBundle(const std::string& bundle, const std::string& t
   }
   log.directives = replay.TakeDirectives();
   log.principals = replay.TakePrincipals();
+  log.policies = replay.TakePolicies();
   return log;
 }
 

@@ -22,6 +22,13 @@
 
 namespace tocsin::tools::audit {
 
+// A step of an escalation ladder, or a bridge's report on one of its messages.
+struct EscalationEvent {
+  std::uint64_t index = 0;
+  UnixMillis at = 0;
+  std::string what;  // e.g. "step 2 sms: queued 1 message(s)", "sms +336…: delivered"
+};
+
 struct DeliveryRecord {
   std::string agency;
   std::optional<UnixMillis> sent_at;          // recorded by the gateway
@@ -32,6 +39,8 @@ struct DeliveryRecord {
   std::optional<std::string> note;
   std::optional<std::uint64_t> receipt_index;  // entries, for `audit prove`
   std::optional<std::uint64_t> ack_index;
+  bool acknowledged_by_code = false;  // an SMS code: unsigned, weaker
+  std::vector<EscalationEvent> escalations;
 };
 
 struct DirectiveRecord {
@@ -50,6 +59,12 @@ struct PrincipalEvent {
   bool enrolled = true;  // false: revoked or no longer admitted
 };
 
+struct PolicyEvent {
+  std::uint64_t index = 0;
+  UnixMillis at = 0;
+  std::string digest_hex;  // SHA-256 of the policy file
+};
+
 struct VerifiedLog {
   std::string gateway;
   std::vector<Bytes> entries;  // raw, in log order
@@ -57,6 +72,7 @@ struct VerifiedLog {
   std::vector<std::string> notes;  // the signed checkpoint notes, same order
   std::vector<DirectiveRecord> directives;  // in acceptance order
   std::vector<PrincipalEvent> principals;
+  std::vector<PolicyEvent> policies;
 };
 
 // `trusted_root` is the path of the root certificate the auditor trusts,
