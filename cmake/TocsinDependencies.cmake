@@ -13,6 +13,7 @@ find_package(cppzmq REQUIRED)                                          # cppzmq-
 find_package(SQLite3 REQUIRED)                                         # libsqlite3-dev
 find_package(tomlplusplus REQUIRED)                                    # libtomlplusplus-dev
 find_package(nlohmann_json 3 REQUIRED)                                 # nlohmann-json3-dev
+find_package(CURL REQUIRED)                                            # libcurl4-openssl-dev (bridges)
 if(TOCSIN_TESTS)
   find_package(Catch2 2.13 REQUIRED)                                   # catch2
 endif()

@@ -89,6 +89,19 @@ Result<std::int64_t> ConfigReader::IntOr(const std::string& field, std::int64_t 
   return *value;
 }
 
+Result<bool> ConfigReader::BoolOr(const std::string& field, bool fallback) {
+  asked_.insert(field);
+  const toml::node* node = table_->value.get(field);
+  if (node == nullptr) {
+    return fallback;
+  }
+  std::optional<bool> value = node->value<bool>();
+  if (!node->is_boolean() || !value) {
+    return FieldError(field, "must be true or false");
+  }
+  return *value;
+}
+
 Status ConfigReader::RejectUnknown() {
   for (auto&& [key, node] : table_->value) {
     if (asked_.count(std::string(key.str())) == 0) {

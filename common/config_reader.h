@@ -27,6 +27,8 @@ class ConfigReader {
   Result<std::int64_t> IntOr(const std::string& field, std::int64_t fallback, std::int64_t min,
                              std::int64_t max);
 
+  Result<bool> BoolOr(const std::string& field, bool fallback);
+
   // Fails naming the first setting no getter asked for.
   Status RejectUnknown();
 

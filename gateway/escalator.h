@@ -41,6 +41,8 @@ class Escalator {
   Status Tick(const Resend& resend);
 
   bool enabled() const { return policy_ != nullptr; }
+  // The policy in force (null without one); valid until the next Load.
+  std::shared_ptr<const policies::Policy> policy() const { return policy_; }
 
  private:
   Result<const protocol::DirectiveHeader*> HeaderOf(const Bytes& id);

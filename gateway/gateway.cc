@@ -85,6 +85,15 @@ Status Gateway::Start() {
     escalator_ = std::make_unique<Escalator>(config_.policy, ledger_, *registry_, *audit_, clock_);
     TOCSIN_RETURN_IF_ERROR(escalator_->Load(/*initial=*/true));
   }
+  if (!config_.bridge_endpoint.empty()) {
+    transport::ServerConfig bridges{config_.bridge_endpoint, std::string(kBridgeDomain),
+                                    server_limits, 16};
+    TOCSIN_ASSIGN_OR_RETURN(zmq::socket_t socket, transport::MakeCurveServer(
+                                                      context_, bridges, bundle_.transport.secret()));
+    bridges_ = std::make_unique<BridgeDesk>(std::move(socket), ledger_, *audit_, clock_, [this] {
+      return escalator_ ? escalator_->policy() : std::shared_ptr<const policies::Policy>();
+    });
+  }
   return PublishCheckpoint();
 }
 
@@ -125,10 +134,12 @@ Status Gateway::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload) {
   while (!stop) {
     UnixMillis now = clock_.NowMillis();
     long wait = std::clamp<long>(static_cast<long>(next_heartbeat_ - now), 0, 200);
-    zmq::pollitem_t items[] = {{client_socket_.handle(), 0, ZMQ_POLLIN, 0},
-                               {operator_socket_.handle(), 0, ZMQ_POLLIN, 0}};
+    zmq::pollitem_t items[] = {
+        {client_socket_.handle(), 0, ZMQ_POLLIN, 0},
+        {operator_socket_.handle(), 0, ZMQ_POLLIN, 0},
+        {bridges_ ? bridges_->socket().handle() : nullptr, 0, ZMQ_POLLIN, 0}};
     try {
-      zmq::poll(items, 2, std::chrono::milliseconds(wait));
+      zmq::poll(items, bridges_ ? 3 : 2, std::chrono::milliseconds(wait));
     } catch (const zmq::error_t& e) {
       if (e.num() != EINTR) {
         return MakeError(ErrorCode::kInternal, std::string("poll: ") + e.what());
@@ -137,6 +148,11 @@ Status Gateway::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload) {
     // Drain both sockets on every turn: ZeroMQ wakes on edges, not levels.
     TOCSIN_RETURN_IF_ERROR(DrainAgencies());
     TOCSIN_RETURN_IF_ERROR(DrainOperators());
+    if (bridges_) {
+      TOCSIN_RETURN_IF_ERROR(bridges_->Drain([this](const std::string& principal) {
+        return registry_->Active(principal, Role::kBridge).has_value();
+      }));
+    }
     if (clock_.NowMillis() >= next_heartbeat_) {
       SendHeartbeats();
       next_heartbeat_ = clock_.NowMillis() + config_.heartbeat_interval_ms;
@@ -148,6 +164,10 @@ Status Gateway::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload) {
       TOCSIN_RETURN_IF_ERROR(escalator_->Tick(
           [this](const Bytes& id, const std::string& agency) { return Resend(id, agency); }));
       next_escalation_ = clock_.NowMillis() + kEscalationTickMs;
+    }
+    if (bridges_ && clock_.NowMillis() >= next_dispatch_) {
+      TOCSIN_RETURN_IF_ERROR(bridges_->Dispatch());
+      next_dispatch_ = clock_.NowMillis() + kEscalationTickMs;
     }
     TOCSIN_RETURN_IF_ERROR(ReloadIfChanged(reload.exchange(false)));
   }

@@ -18,6 +18,7 @@
 
 #include "common/clock.h"
 #include "gateway/audit_keeper.h"
+#include "gateway/bridge_desk.h"
 #include "gateway/config.h"
 #include "gateway/escalator.h"
 #include "gateway/registry.h"
@@ -103,7 +104,9 @@ class Gateway {
   std::map<Bytes, std::unique_ptr<protocol::DirectiveFanout>> fanouts_;
   std::unique_ptr<AuditKeeper> audit_;
   std::unique_ptr<Escalator> escalator_;  // null without a policy
+  std::unique_ptr<BridgeDesk> bridges_;    // null without a bridge endpoint
   UnixMillis next_escalation_ = 0;
+  UnixMillis next_dispatch_ = 0;
   // agency id -> size of the last checkpoint it holds, as far as we know.
   std::map<std::string, std::uint64_t> agency_log_size_;
   UnixMillis next_checkpoint_ = 0;

@@ -58,8 +58,15 @@ std::optional<std::string> Registry::Authenticate(std::string_view domain,
   if (found == by_transport_key_.end()) {
     return std::nullopt;
   }
-  Role wanted = domain == kOperatorDomain ? Role::kOperator : Role::kAgency;
-  if ((domain != kOperatorDomain && domain != kAgencyDomain) || found->second.role != wanted) {
+  std::optional<Role> wanted;
+  if (domain == kOperatorDomain) {
+    wanted = Role::kOperator;
+  } else if (domain == kAgencyDomain) {
+    wanted = Role::kAgency;
+  } else if (domain == kBridgeDomain) {
+    wanted = Role::kBridge;
+  }
+  if (!wanted || found->second.role != *wanted) {
     return std::nullopt;
   }
   return found->second.id;

@@ -24,6 +24,7 @@ namespace tocsin::gateway {
 // ZAP domains of the gateway's two endpoints: the role each admits.
 inline constexpr std::string_view kAgencyDomain = "tocsin-agency";
 inline constexpr std::string_view kOperatorDomain = "tocsin-operator";
+inline constexpr std::string_view kBridgeDomain = "tocsin-bridge";
 
 struct Principal {
   std::string id;

@@ -18,7 +18,8 @@ std::string_view SignatureContext(MessageType type) {
 bool IsUnsigned(MessageType type) {
   return type == MessageType::kError || type == MessageType::kHello ||
          type == MessageType::kAccepted || type == MessageType::kStatusRequest ||
-         type == MessageType::kStatusReport || type == MessageType::kCheckpoint;
+         type == MessageType::kStatusReport || type == MessageType::kCheckpoint ||
+         type == MessageType::kBridge;
 }
 
 std::string_view MessageTypeName(MessageType type) {
@@ -33,6 +34,7 @@ std::string_view MessageTypeName(MessageType type) {
     case MessageType::kStatusRequest: return "status-request";
     case MessageType::kStatusReport: return "status-report";
     case MessageType::kCheckpoint: return "checkpoint";
+    case MessageType::kBridge: return "bridge";
   }
   return "unknown";
 }

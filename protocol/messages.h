@@ -57,6 +57,7 @@ enum class MessageType : std::uint8_t {
   kStatusRequest = 8,  // operator -> gateway
   kStatusReport = 9,   // gateway -> operator
   kCheckpoint = 10,    // gateway -> agency: the audit log's latest signed checkpoint
+  kBridge = 11,        // gateway <-> SMS and e-mail bridges (protocol/bridge_messages.h)
 };
 
 // True for the types that carry no signature.

@@ -200,6 +200,7 @@ class Ledger {
   Result<std::vector<BridgeTask>> PendingTasks(const std::string& channel,
                                                UnixMillis stale_before, std::size_t limit);
   Status MarkTasksHanded(const std::vector<std::int64_t>& ids, UnixMillis at);
+  Result<std::optional<BridgeTask>> Task(std::int64_t id);
   // Applies a bridge's report on a task (idempotent: the same outcome twice
   // changes nothing and appends no entry). kNotFound for an unknown task or
   // one of another channel.

@@ -101,6 +101,20 @@ Result<std::vector<BridgeTask>> Ledger::PendingTasks(const std::string& channel,
   }
 }
 
+Result<std::optional<BridgeTask>> Ledger::Task(std::int64_t id) {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
+      "SELECT id, channel, directive_id, agency, contact, address, subject, text FROM bridge_tasks "
+      "WHERE id = ?"));
+  q.Bind(1, id);
+  TOCSIN_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) {
+    return std::optional<BridgeTask>();
+  }
+  return std::optional<BridgeTask>(
+      BridgeTask{q.Int(0), q.Text(1), q.Blob(2), q.Text(3), q.Text(4), q.Text(5), q.Text(6),
+                 q.Text(7)});
+}
+
 Status Ledger::MarkTasksHanded(const std::vector<std::int64_t>& ids, UnixMillis at) {
   if (ids.empty()) {
     return {};

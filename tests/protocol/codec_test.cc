@@ -153,7 +153,7 @@ TEST_CASE("DecodeEnvelope refuses wrong versions, types and signature counts",
   CHECK_FALSE(DecodeEnvelope(envelope(2, 6, 1)));  // hello is unsigned
   CHECK(DecodeEnvelope(envelope(2, 6, 0)));
   CHECK(DecodeEnvelope(envelope(2, 10, 0)));  // checkpoint, unsigned
-  CHECK_FALSE(DecodeEnvelope(envelope(2, 11, 0)));
+  CHECK_FALSE(DecodeEnvelope(envelope(2, 12, 0)));
   CHECK_FALSE(DecodeEnvelope(envelope(2, 1, 0)));  // unsigned directive
   CHECK_FALSE(DecodeEnvelope(envelope(2, 1, 5)));  // more than kMaxSignatures
   CHECK_FALSE(DecodeEnvelope(envelope(2, 5, 1)));  // a signed error

@@ -1,0 +1,143 @@
+"""The e-mail bridge, really started: the gateway's escalation ladder queues
+e-mails, tocsin-bridge-email takes them over CURVE and sends them through a
+real SMTP server (python3-aiosmtpd) with STARTTLS and a throwaway
+certificate; the Message-IDs come back into the ledger and the audit log.
+A server without STARTTLS gets nothing unless the configuration says so.
+
+Usage: bridge_test.py BIN_DIR"""
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import Failure, free_port, run_tests  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+POLICY = """
+[crisis_cell]
+name = "Crisis desk"
+email = "desk@centre.example"
+
+[contacts.finance-authority]
+duty_officer = { name = "Claire Martin", phone = "+33612345678", email = "claire@finance.example" }
+deputy = { name = "Paul Durand", email = "paul@finance.example" }
+
+[contacts.energy-authority]
+duty_officer = { name = "Ines Moreau", email = "ines@energy.example" }
+
+[[rule]]
+severity = "critical"
+ack_within = "10s"
+steps = [
+  { after = "1s", do = "email", to = "both" },
+  { after = "2s", do = "crisis-cell" },
+]
+"""
+
+
+def setup(w, starttls=True, allow_plaintext=False, max_attempts=8):
+    w._write("policy.toml", POLICY)
+    bridge_port = free_port()
+    with open(os.path.join(w.dir, "gateway.toml"), "a") as f:
+        f.write(f'policy = "policy.toml"\nbridge_endpoint = "tcp://127.0.0.1:{bridge_port}"\n')
+    w.tocsin("pki", "enroll", "--ca", "ca", "--id", "bridge.mail", "--role", "bridge",
+             "--out", "keys/bridge.mail")
+    smtp_port = free_port()
+    args = ["/usr/bin/python3", os.path.join(HERE, "smtp_server.py"), str(smtp_port), "mail.jsonl"]
+    if starttls:
+        w.run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+              "-nodes", "-keyout", "smtp.key", "-out", "smtp.crt", "-days", "1",
+              "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost")
+        args += ["smtp.crt", "smtp.key"]
+    server = w._start("smtp", *args)
+    w.wait_for(lambda: "ready" in w.log("smtp"), 10, "the SMTP server")
+    w._write("bridge-email.toml", f"""
+bundle = "keys/bridge.mail"
+directory = "ca/public"
+gateway = "{w.gateway_id}"
+gateway_endpoint = "tcp://127.0.0.1:{bridge_port}"
+database = "bridge-email.db"
+max_attempts = {max_attempts}
+retry_initial_ms = 200
+retry_max_ms = 1000
+smtp_url = "smtp://localhost:{smtp_port}"
+smtp_from = "tocsin@centre.example"
+{'smtp_ca_file = "smtp.crt"' if starttls else ''}
+allow_plaintext_smtp = {'true' if allow_plaintext else 'false'}
+log_format = "json"
+""")
+    w.start_gateway()
+    w._start("bridge-email", os.path.join(w.bin, "tocsin-bridge-email"), "--config",
+             "bridge-email.toml")
+    return server
+
+
+def mails(w):
+    try:
+        with open(os.path.join(w.dir, "mail.jsonl")) as f:
+            return [json.loads(line) for line in f]
+    except FileNotFoundError:
+        return []
+
+
+def tasks(w):
+    con = sqlite3.connect(f"file:{os.path.join(w.dir, 'gateway.db')}?mode=ro", uri=True, timeout=5)
+    try:
+        return con.execute("SELECT address, outcome, detail FROM bridge_tasks ORDER BY id").fetchall()
+    finally:
+        con.close()
+
+
+def test_escalation_emails_go_out_over_starttls_and_come_back_with_their_message_ids(make):
+    w = make()
+    setup(w)
+    args = ["issue", *w._gateway_args("op.alice"), "--agency", "finance-authority",
+            "--title", "Secret title", "--body", "Secret body of the directive",
+            "--summary", "Clear summary", "--tlp", "RED", "--severity", "critical", "--json"]
+    d = json.loads(w.tocsin(*args).stdout)
+    w.wait_for(lambda: len(mails(w)) == 3, 20, "three e-mails (officer, deputy, crisis desk)")
+    received = mails(w)
+    assert all(m["tls"] for m in received), received
+    assert sorted(r for m in received for r in m["to"]) == [
+        "claire@finance.example", "desk@centre.example", "paul@finance.example"], received
+    for m in received:
+        assert "Secret" not in m["data"] and "Clear summary" not in m["data"], m["data"]  # RED
+        assert d["id"][:8] in m["data"], m["data"]
+        assert "Message-ID: <tocsin." in m["data"], m["data"]
+    w.wait_for(lambda: [o for _, o, _ in tasks(w)] == [1, 1, 1], 10, "outcomes in the ledger")
+    ids = {detail for _, _, detail in tasks(w)}
+    for m in received:
+        mid = [line for line in m["data"].splitlines() if line.startswith("Message-ID:")][0]
+        assert mid.split(": ", 1)[1] in ids, (mid, ids)
+    w.stop("bridge-email")
+    w.stop("gateway")
+    w.tocsin("audit", "export", "--database", "gateway.db", "--directory", "ca/public", "--out", "b")
+    report = json.loads(w.tocsin("audit", "report", "b", "--root", "ca/public/root.crt",
+                                 "--format", "json").stdout)
+    whats = [e["what"] for e in report["directives"][0]["deliveries"][0]["escalations"]]
+    assert sum("email" in x and ": sent" in x for x in whats) == 3, whats
+
+
+def test_a_server_without_starttls_gets_nothing_unless_allowed(make):
+    w = make()
+    setup(w, starttls=False, max_attempts=2)
+    w.issue("No TLS", agencies=["energy-authority"])
+    w.wait_for(lambda: [o for _, o, _ in tasks(w)][:1] == [2], 20, "the e-mail given up")
+    assert mails(w) == [], mails(w)
+    assert "STARTTLS" in tasks(w)[0][2] or "SSL" in tasks(w)[0][2], tasks(w)
+
+    w2 = make()
+    setup(w2, starttls=False, allow_plaintext=True)
+    w2.issue("Plain allowed", agencies=["energy-authority"])
+    w2.wait_for(lambda: len(mails(w2)) >= 1, 20, "an e-mail over plain SMTP")
+    assert not mails(w2)[0]["tls"]
+
+
+if __name__ == "__main__":
+    sys.exit(run_tests([v for k, v in list(globals().items()) if k.startswith("test_")],
+                       sys.argv[1]))
