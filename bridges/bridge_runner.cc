@@ -113,6 +113,7 @@ Status BridgeRunner::DrainGateway() {
         break;
       case protocol::BridgeKind::kInboundAck:
         TOCSIN_RETURN_IF_ERROR(queue_.MarkInboundAnswered(m->reference, m->detail));
+        ++counters_.inbound;
         spdlog::info("gateway on SMS reply {}: {}", m->reference, m->detail);
         break;
       default:

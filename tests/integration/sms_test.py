@@ -1,0 +1,188 @@
+"""The SMS bridge with the real Kannel from Debian's packages: bearerbox and
+smsbox with a fake SMSC connection driven by Kannel's own fakesmsc
+(kannel-extras). The gateway's ladder queues an SMS; tocsin-bridge-sms hands
+it to Kannel's sendsms interface; fakesmsc receives it (a notice, never the
+directive's text) and Kannel's delivery report comes back to the ledger; the
+duty officer's reply "ACK <code>", injected through fakesmsc, acknowledges the
+directive by code; wrong codes and unknown phones do not, and repeated
+attempts are rate-limited.
+
+Usage: sms_test.py BIN_DIR"""
+
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import Failure, free_port, run_tests  # noqa: E402
+
+POLICY = """
+[crisis_cell]
+name = "Crisis desk"
+email = "desk@centre.example"
+
+[contacts.finance-authority]
+duty_officer = { name = "Claire Martin", phone = "+33612345678" }
+
+[[rule]]
+severity = "critical"
+ack_within = "1h"
+steps = [
+  { after = "1s", do = "sms" },
+  { after = "1h", do = "crisis-cell" },
+]
+"""
+
+FAKESMSC = "/usr/lib/kannel/test/fakesmsc"
+
+
+def start_kannel(w):
+    ports = {name: free_port() for name in ("admin", "smsbox", "smsc", "sendsms", "listen")}
+    w._write("kannel.conf", f"""
+group = core
+admin-port = {ports['admin']}
+admin-password = {os.urandom(8).hex()}
+admin-interface = 127.0.0.1
+smsbox-port = {ports['smsbox']}
+smsbox-interface = 127.0.0.1
+box-allow-ip = 127.0.0.1
+log-file = "bearerbox-kannel.log"
+log-level = 1
+dlr-storage = internal
+
+group = smsc
+smsc = fake
+smsc-id = fake
+port = {ports['smsc']}
+connect-allow-ip = 127.0.0.1
+
+group = smsbox
+bearerbox-host = 127.0.0.1
+bearerbox-port = {ports['smsbox']}
+sendsms-port = {ports['sendsms']}
+sendsms-interface = 127.0.0.1
+log-file = "smsbox-kannel.log"
+log-level = 1
+
+group = sendsms-user
+username = tocsin
+password = kannel-secret
+max-messages = 3
+concatenation = true
+
+group = sms-service
+keyword = default
+get-url = "http://127.0.0.1:{ports['listen']}/mo?from=%p&text=%a"
+max-messages = 0
+catch-all = true
+""")
+    w._start("bearerbox", "/usr/sbin/bearerbox", "kannel.conf")
+    time.sleep(0.5)
+    w._start("smsbox", "/usr/sbin/smsbox", "kannel.conf")
+    log = open(os.path.join(w.dir, "fakesmsc.log"), "a")
+    fake = subprocess.Popen([FAKESMSC, "-H", "127.0.0.1", "-r", str(ports["smsc"])], cwd=w.dir,
+                            stdin=subprocess.PIPE, stdout=log, stderr=log, text=True)
+    w.procs["fakesmsc"] = fake
+    w.wait_for(lambda: "Fakesmsc client connected" in w.log("bearerbox-kannel") and
+               "Client connected" in w.log("bearerbox-kannel"), 15, "Kannel up")
+    return ports, fake
+
+
+def setup(w):
+    w._write("policy.toml", POLICY)
+    bridge_port = free_port()
+    with open(os.path.join(w.dir, "gateway.toml"), "a") as f:
+        f.write(f'policy = "policy.toml"\nbridge_endpoint = "tcp://127.0.0.1:{bridge_port}"\n')
+    w.tocsin("pki", "enroll", "--ca", "ca", "--id", "bridge.sms", "--role", "bridge",
+             "--out", "keys/bridge.sms")
+    ports, fake = start_kannel(w)
+    w._write("bridge-sms.toml", f"""
+bundle = "keys/bridge.sms"
+directory = "ca/public"
+gateway = "{w.gateway_id}"
+gateway_endpoint = "tcp://127.0.0.1:{bridge_port}"
+database = "bridge-sms.db"
+retry_initial_ms = 200
+kannel_sendsms_url = "http://127.0.0.1:{ports['sendsms']}/cgi-bin/sendsms"
+kannel_username = "tocsin"
+kannel_password = "kannel-secret"
+sms_from = "TOCSIN"
+listen_port = {ports['listen']}
+log_format = "json"
+""")
+    w.start_gateway()
+    w._start("bridge-sms", os.path.join(w.bin, "tocsin-bridge-sms"), "--config", "bridge-sms.toml")
+    return fake
+
+
+def received_sms(w):
+    """MT messages as fakesmsc printed them, the parts of a concatenated one
+    joined: [(from, to, text)]."""
+    out = []
+    for line in w.log("fakesmsc").splitlines():
+        m = re.search(r"Got message \d+: <(\S+) (\S+) (?:text (.*)|udh (\S+) data (.*))>$", line)
+        if not m:
+            continue
+        sender, to, plain, udh, data = m.groups()
+        text = plain if plain is not None else urllib.parse.unquote_plus(data)
+        if udh and not udh.endswith("%01") and out:   # a later part of the same SMS
+            out[-1] = (out[-1][0], out[-1][1], out[-1][2] + text)
+        else:
+            out.append((sender, to, text))
+    return out
+
+
+def task_outcomes(w):
+    con = sqlite3.connect(f"file:{os.path.join(w.dir, 'gateway.db')}?mode=ro", uri=True, timeout=5)
+    try:
+        return con.execute("SELECT outcome, detail FROM bridge_tasks ORDER BY id").fetchall()
+    finally:
+        con.close()
+
+
+def reply(fake, sender, text):
+    # fakesmsc takes one line per read of its standard input: one at a time.
+    fake.stdin.write(f"{sender} 1234 text {text}\n")
+    fake.stdin.flush()
+    time.sleep(0.4)
+
+
+def test_sms_notice_delivery_report_and_acknowledgement_by_code(make):
+    w = make()
+    fake = setup(w)
+    args = ["issue", *w._gateway_args("op.alice"), "--agency", "finance-authority",
+            "--title", "Secret title", "--body", "Secret body", "--summary", "Clear summary",
+            "--tlp", "AMBER+STRICT", "--severity", "critical", "--json"]
+    d = json.loads(w.tocsin(*args).stdout)
+    w.wait_for(lambda: len(received_sms(w)) == 1, 20, "the SMS at the fake SMSC")
+    sender, to, text = received_sms(w)[0]
+    assert (sender, to) == ("TOCSIN", "+33612345678"), (sender, to)
+    assert "Secret" not in text and "Clear+summary" not in text and "Clear summary" not in text, text
+    code = re.search(r"ACK[+ ](\d{8})", text).group(1)
+    w.wait_for(lambda: task_outcomes(w)[0][0] == 3, 15, "the delivery report (delivered)")
+
+    reply(fake, "+33699999999", f"ACK {code}")          # unknown phone
+    reply(fake, "+33612345678", "ACK 00000000")          # wrong code
+    time.sleep(2)
+    assert w.states(d["id"])["finance-authority"] != "acknowledged"
+    reply(fake, "+33612345678", f"ack {code}")           # right phone, right code
+    w.wait_for(lambda: w.states(d["id"])["finance-authority"] == "acknowledged", 15,
+               "the acknowledgement by SMS code")
+    row = [r for r in w.status(d["id"]) if r["agency"] == "finance-authority"][0]
+    assert row["acknowledged_by"] == "SMS code from +33612345678", row
+    assert row["delivered_at"] is None, row    # no signed receipt: not 'delivered'
+    assert "no matching code" in w.log("gateway")
+
+    for _ in range(6):                                   # brute force: rate-limited
+        reply(fake, "+33612345678", "ACK 11111111")
+    w.wait_for(lambda: "too many attempts" in w.log("gateway"), 15, "the rate limit")
+
+
+if __name__ == "__main__":
+    sys.exit(run_tests([v for k, v in list(globals().items()) if k.startswith("test_")],
+                       sys.argv[1]))
