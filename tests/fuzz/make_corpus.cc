@@ -11,6 +11,7 @@
 #include "pki/authority.h"
 #include "pki/certificate.h"
 #include "protocol/audit.h"
+#include "protocol/bridge_messages.h"
 #include "protocol/directive.h"
 #include "protocol/fanout.h"
 #include "protocol/receipts.h"
@@ -88,6 +89,17 @@ void WriteProtocolSeeds(const std::string& out) {
   std::string note = protocol::SignCheckpoint(
       {"gw/audit", 12, sealed.digest, kFuzzNow}, keys.operator_signing);
   Write(out + "/small_messages", "checkpoint-note", AsBytes(note));
+  protocol::BridgeMessage task;
+  task.kind = protocol::BridgeKind::kTask;
+  task.task = 3;
+  task.channel = "sms";
+  task.contact = "Claire";
+  task.address = "+33612345678";
+  task.subject = "s";
+  task.text = "TOCSIN: notice. ACK 12345678";
+  Write(out + "/small_messages", "bridge-task", protocol::EncodeBridgeMessage(task));
+  Write(out + "/small_messages", "escalation",
+        protocol::EncodeEscalationData({1, 0, "sms", "queued 1 message(s)"}));
   Write(out + "/small_messages", "checkpoint",
         protocol::EncodeCheckpointMessage({note, 5, {sealed.digest, sealed.digest}}));
   Write(out + "/open_directive", "directive", directive_wire);

@@ -1,6 +1,8 @@
 // Fuzzes the receipt, acknowledgement, heartbeat, error reply, hello,
-// checkpoint message and audit entry decoders, and the checkpoint note parser.
+// checkpoint message, audit entry and bridge message decoders, and the
+// checkpoint note parser.
 #include "protocol/audit.h"
+#include "protocol/bridge_messages.h"
 #include "protocol/messages.h"
 #include "tests/fuzz/fuzz_targets.h"
 
@@ -25,5 +27,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)protocol::VerifyCheckpoint(checkpoint->note, "gw/audit", crypto::PublicKey{});
   }
   (void)protocol::VerifyCheckpoint(AsStringView(input), "gw/audit", crypto::PublicKey{});
+  auto bridge = protocol::DecodeBridgeMessage(input);
+  if (bridge && protocol::EncodeBridgeMessage(*bridge) != Bytes(data, data + size)) {
+    __builtin_trap();
+  }
+  (void)protocol::DecodeEscalationData(input);
+  (void)protocol::DecodeBridgeOutcomeData(input);
   return 0;
 }
