@@ -1,0 +1,63 @@
+#include "bridges/daemon.h"
+
+#include <curl/curl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#include <atomic>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "common/log.h"
+
+namespace tocsin::bridges {
+namespace {
+
+std::atomic<bool> g_stop{false};
+void OnSignal(int) { g_stop = true; }
+
+}  // namespace
+
+int RunBridgeDaemon(int argc, char** argv, const DaemonSpec& spec) {
+  std::string program = "tocsin-bridge-" + spec.channel;
+  CLI::App app{program + ": " + spec.description};
+  std::string config_path;
+  app.add_option("--config", config_path, "bridge-" + spec.channel + ".toml")->required();
+  CLI11_PARSE(app, argc, argv);
+  Result<BridgeConfig> config = LoadBridgeConfig(config_path, spec.channel);
+  if (!config) {
+    std::cerr << program << ": " << config.error().ToString() << "\n";
+    return 1;
+  }
+  struct rlimit none {};
+  ::setrlimit(RLIMIT_CORE, &none);
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  InitLogging(program, config->log_format);
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  ::signal(SIGTERM, OnSignal);
+  ::signal(SIGINT, OnSignal);
+  ::signal(SIGPIPE, SIG_IGN);
+  SystemClock clock;
+  Result<std::unique_ptr<BridgeRunner>> runner =
+      BridgeRunner::Create(*config, spec.channel, spec.make_sender(*config), clock);
+  Result<std::shared_ptr<void>> extra = std::shared_ptr<void>();
+  if (runner && spec.start_extra) {
+    extra = spec.start_extra(*config, clock);
+  }
+  if (!runner || !extra) {
+    spdlog::critical("cannot start: {}", (!runner ? runner.error() : extra.error()).ToString());
+    return 1;
+  }
+  Status served = (*runner)->Run(g_stop);
+  runner->reset();
+  curl_global_cleanup();
+  if (!served) {
+    spdlog::critical("stopped: {}", served.error().ToString());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace tocsin::bridges
