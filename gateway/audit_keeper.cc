@@ -111,6 +111,7 @@ Result<std::optional<std::uint64_t>> AuditKeeper::Checkpoint() {
   TOCSIN_RETURN_IF_ERROR(ledger_.StoreCheckpoint({size, note, checkpoint.time}));
   latest_size_ = size;
   latest_note_ = std::move(note);
+  messages_.clear();
   return std::optional<std::uint64_t>(size);
 }
 
@@ -118,12 +119,21 @@ Result<std::optional<Bytes>> AuditKeeper::MessageFor(std::uint64_t from_size) {
   if (latest_note_.empty()) {
     return std::optional<Bytes>();
   }
+  auto cached = messages_.find(from_size);
+  if (cached != messages_.end()) {
+    return std::optional<Bytes>(cached->second);
+  }
   protocol::CheckpointMessage message{latest_note_, from_size, {}};
   if (from_size > 0 && from_size < latest_size_) {
     message.proof = ledger_.audit().tree().ConsistencyProof(from_size, latest_size_);
   }
-  return std::optional<Bytes>(protocol::EncodeUnsigned(
-      protocol::MessageType::kCheckpoint, protocol::EncodeCheckpointMessage(message)));
+  Bytes wire = protocol::EncodeUnsigned(protocol::MessageType::kCheckpoint,
+                                        protocol::EncodeCheckpointMessage(message));
+  if (messages_.size() > 64) {
+    messages_.clear();
+  }
+  messages_.emplace(from_size, wire);
+  return std::optional<Bytes>(std::move(wire));
 }
 
 }  // namespace tocsin::gateway

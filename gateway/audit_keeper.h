@@ -68,6 +68,9 @@ class AuditKeeper {
   const Clock& clock_;
   std::uint64_t latest_size_ = 0;
   std::string latest_note_;
+  // Messages for the latest checkpoint by the size they prove from: most
+  // agencies hold the same one, so a proof is built once, not per agency.
+  std::map<std::uint64_t, Bytes> messages_;
 };
 
 }  // namespace tocsin::gateway

@@ -20,7 +20,9 @@ void ApplyLimits(zmq::socket_t& socket, const SocketLimits& limits) {
   if (limits.heartbeat_interval_ms > 0) {
     socket.set(zmq::sockopt::heartbeat_ivl, limits.heartbeat_interval_ms);
     socket.set(zmq::sockopt::heartbeat_timeout, limits.heartbeat_timeout_ms);
-    socket.set(zmq::sockopt::heartbeat_ttl, limits.heartbeat_timeout_ms);
+    // No ZMQ_HEARTBEAT_TTL: a TTL in our PINGs makes the peer re-arm a timer
+    // per PING, and libzmq 4.3.4 finds timers by a linear search, so a
+    // gateway with 5,000 agencies spent its I/O thread there (bench/README.md).
   }
   socket.set(zmq::sockopt::sndhwm, limits.high_water_mark);
   socket.set(zmq::sockopt::rcvhwm, limits.high_water_mark);

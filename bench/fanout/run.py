@@ -7,6 +7,7 @@ reconnect-and-catch-up time for all N after a gateway restart; gateway memory
 per connected agency; and the same fan-out over bare ZeroMQ CURVE (the floor).
 
 Usage: bench/fanout/run.py BUILD_BIN N [N ...]      (e.g. build/bin 100 1000 5000)
+BENCH_PERF=FILE records a system-wide `perf` profile of the fan-out alone.
 PKI files go to /dev/shm (enrolment is set-up, not measured); the gateway's
 ledger is on disk, with synchronous=FULL, as in production."""
 
@@ -35,6 +36,14 @@ def rss_kib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     return 0
+
+
+def cpu_ms(pid):
+    """User + system CPU time of a process so far, in milliseconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])
+    return ticks * 1000 // os.sysconf("SC_CLK_TCK")
 
 
 def wait_for(predicate, timeout, what):
@@ -131,11 +140,22 @@ def bench(n):
     time.sleep(1.5)  # let heartbeats settle
     rss_after = rss_kib(gateway.pid)
 
+    cpu_before = cpu_ms(gateway.pid), sum(cpu_ms(a.pid) for a in agents)
+    profiler = None
+    if os.environ.get("BENCH_PERF"):  # e.g. BENCH_PERF=/tmp/fanout.perf: profile the fan-out
+        profiler = subprocess.Popen(["perf", "record", "-F", "1999", "-a", "-g", "-o",
+                                     os.environ["BENCH_PERF"]], stderr=subprocess.DEVNULL)
+        time.sleep(1)
     t0 = time.time()
     directive = issue("benchmark")
     t_accepted = time.time()
     wait_for(lambda: delivered(db, directive) == n, 300, "all receipts")
     t_done = time.time()
+    if profiler:
+        profiler.send_signal(signal.SIGINT)
+        profiler.wait()
+    gateway_cpu = cpu_ms(gateway.pid) - cpu_before[0]
+    agents_cpu = sum(cpu_ms(a.pid) for a in agents) - cpu_before[1]
 
     gateway.send_signal(signal.SIGTERM)
     gateway.wait()
@@ -159,6 +179,8 @@ def bench(n):
         "first_connect_s": round(connect_s, 2),
         "restart_catch_up_s": round(catch_up_s, 2),
         "gateway_kib_per_agency": round((rss_after - rss_before) / n, 1),
+        "gateway_cpu_ms": gateway_cpu,
+        "agents_cpu_ms": agents_cpu,
     }
     print(json.dumps(result), flush=True)
     floor = json.loads(sh(os.path.join(BIN, "fanout_floor"), str(n), cwd=work,
