@@ -106,7 +106,8 @@ Result<std::optional<std::uint64_t>> AuditKeeper::Checkpoint() {
   if (size == 0 || (size == latest_size_ && !latest_note_.empty())) {
     return std::optional<std::uint64_t>();
   }
-  protocol::Checkpoint checkpoint{origin_, size, ledger_.audit().tree().Root(), clock_.NowMillis()};
+  // Now(), not the clock: a checkpoint is never dated before an entry it covers.
+  protocol::Checkpoint checkpoint{origin_, size, ledger_.audit().tree().Root(), Now()};
   std::string note = protocol::SignCheckpoint(checkpoint, log_key_);
   TOCSIN_RETURN_IF_ERROR(ledger_.StoreCheckpoint({size, note, checkpoint.time}));
   latest_size_ = size;

@@ -46,8 +46,10 @@ Status CheckFileSet(const std::string& bundle) {
                                (parts[0] == kDirectoryFolder && folder))) ||
         (parts.size() == 2 && parts[0] == kDirectoryFolder &&
          (parts[1] == "root.crt" || parts[1] == "crl.pem" || (parts[1] == "principals" && folder))) ||
-        (parts.size() == 3 && parts[1] == "principals" && folder) ||
-        (parts.size() == 4 && parts[1] == "principals" && purposes.count(parts[3]) == 1);
+        (parts.size() == 3 && parts[0] == kDirectoryFolder && parts[1] == "principals" &&
+         folder) ||
+        (parts.size() == 4 && parts[0] == kDirectoryFolder && parts[1] == "principals" &&
+         purposes.count(parts[3]) == 1);
     if (!known || (!folder && !it->is_regular_file())) {
       return Bad(relative.string(), "not part of an audit bundle");
     }
