@@ -104,7 +104,15 @@ std::string Escape(std::string_view text) {
   return out;
 }
 
-std::string OrDash(const std::optional<UnixMillis>& t) { return t ? FormatUtc(*t) : "—"; }
+// A time in a table cell: the time of day when it falls on `day`'s date (the
+// directive's acceptance, printed above the table), the full UTC time otherwise.
+std::string Cell(const std::optional<UnixMillis>& t, UnixMillis day) {
+  if (!t) {
+    return "—";
+  }
+  std::string full = FormatUtc(*t);
+  return full.substr(0, 10) == FormatUtc(day).substr(0, 10) ? full.substr(11, 12) : full;
+}
 
 // One SVG timeline: a row per agency from acceptance to the later of the
 // deadline and the last event; grey sent, blue delivered, green acknowledged,
@@ -132,8 +140,9 @@ std::string Timeline(const DirectiveRecord& d) {
       << "\" role=\"img\" aria-label=\"delivery timeline\">";
   int deadline = x(d.header.ack_deadline);
   svg << "<line x1=\"" << deadline << "\" y1=\"0\" x2=\"" << deadline << "\" y2=\"" << height - 18
-      << "\" class=\"deadline\"/><text x=\"" << deadline + 3 << "\" y=\"" << height - 4
-      << "\" class=\"axis\">deadline " << Escape(FormatUtc(d.header.ack_deadline)) << "</text>";
+      << "\" class=\"deadline\"/><text x=\"" << deadline - 3 << "\" y=\"" << height - 4
+      << "\" class=\"axis\" text-anchor=\"end\">deadline " << Escape(FormatUtc(d.header.ack_deadline))
+      << "</text>";
   svg << "<text x=\"" << kLeft << "\" y=\"" << height - 4 << "\" class=\"axis\">accepted "
       << Escape(FormatUtc(start)) << "</text>";
   int row = 0;
@@ -150,7 +159,8 @@ std::string Timeline(const DirectiveRecord& d) {
     };
     mark(r.sent_at, "sent", "sent");
     mark(r.delivered_at, "delivered", "delivered");
-    mark(r.acknowledged_at, "acked", "acknowledged");
+    mark(r.acknowledged_at, r.acknowledged_by_code ? "coded" : "acked",
+         r.acknowledged_by_code ? "acknowledged by SMS code" : "acknowledged (signed)");
   }
   svg << "</svg>";
   return svg.str();
@@ -250,7 +260,8 @@ std::string ReportHtml(const VerifiedLog& log) {
           "th{background:#f3f3f3}.late{color:#b00020;font-weight:600}"
           ".ok{color:#1b5e20}.timeline text{font-size:11px}.axis{fill:#666}"
           ".track{stroke:#ddd}.deadline{stroke:#b00020;stroke-dasharray:4 3}"
-          ".sent{fill:#9e9e9e}.delivered{fill:#1565c0}.acked{fill:#2e7d32}"
+          ".sent{fill:#9e9e9e}.delivered{fill:#1565c0}.acked{fill:#2e7d32}.coded{fill:#ef6c00}"
+          "td{vertical-align:top}td.t{white-space:nowrap;font-variant-numeric:tabular-nums}"
           "code{font-size:12px}</style></head><body>";
   html << "<h1>Delivery report</h1><p>Gateway <b>" << Escape(log.gateway) << "</b>: "
        << log.entries.size() << " log entries, " << log.checkpoints.size()
@@ -264,6 +275,7 @@ std::string ReportHtml(const VerifiedLog& log) {
   html << "<p>Legend: <span style=\"color:#9e9e9e\">●</span> sent "
           "<span style=\"color:#1565c0\">●</span> delivered (signed receipt) "
           "<span style=\"color:#2e7d32\">●</span> acknowledged (signed) "
+          "<span style=\"color:#ef6c00\">●</span> acknowledged by SMS code (unsigned) "
           "<span style=\"color:#b00020\">┆</span> acknowledgement deadline</p>";
   for (const DirectiveRecord& d : log.directives) {
     const protocol::DirectiveHeader& h = d.header;
@@ -289,9 +301,11 @@ std::string ReportHtml(const VerifiedLog& log) {
                             : late_or_not ? "not acknowledged, deadline passed"
                                           : "not acknowledged yet, not due";
       bool late = late_or_not.value_or(false);
-      html << "<tr><td>" << Escape(agency) << "</td><td>" << DeliveryStateName(r) << "</td><td>"
-           << Escape(OrDash(r.sent_at)) << "</td><td>" << Escape(OrDash(r.delivered_at))
-           << "</td><td>" << Escape(OrDash(r.acknowledged_at)) << "</td><td>"
+      html << "<tr><td>" << Escape(agency) << "</td><td>" << DeliveryStateName(r)
+           << "</td><td class=\"t\">"
+           << Escape(Cell(r.sent_at, d.accepted_at)) << "</td><td class=\"t\">"
+           << Escape(Cell(r.delivered_at, d.accepted_at)) << "</td><td class=\"t\">"
+           << Escape(Cell(r.acknowledged_at, d.accepted_at)) << "</td><td>"
            << Escape(r.officer) << "</td><td class=\"" << (late ? "late" : "ok") << "\">"
            << Escape(verdict) << "</td><td>";
       for (const EscalationEvent& e : r.escalations) {
