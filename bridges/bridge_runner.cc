@@ -44,15 +44,11 @@ BridgeRunner::BridgeRunner(BridgeConfig config, std::string channel, std::unique
       queue_(std::move(queue)) {}
 
 Status BridgeRunner::Connect() {
-  TOCSIN_ASSIGN_OR_RETURN(pki::CertifiedKey gateway,
-                          directory_.Resolve(config_.gateway, pki::Purpose::kTransport,
-                                             clock_.NowMillis()));
-  if (gateway.role != Role::kGateway) {
-    return MakeError(ErrorCode::kInvalidArgument, config_.gateway + " is not a gateway");
-  }
-  transport::ClientConfig socket_config{config_.gateway_endpoint,
-                                        Bytes(gateway.public_key.begin(), gateway.public_key.end()),
-                                        {}, 100, 3000};
+  // Pin the gateway's transport key from its verified certificate.
+  TOCSIN_ASSIGN_OR_RETURN(Bytes gateway_key,
+                          pki::PinnedGatewayKey(directory_, config_.gateway, clock_.NowMillis()));
+  transport::ClientConfig socket_config{config_.gateway_endpoint, std::move(gateway_key), {}, 100,
+                                        3000};
   TOCSIN_ASSIGN_OR_RETURN(socket_, transport::MakeCurveClient(context_, socket_config,
                                                               bundle_.transport.public_key(),
                                                               bundle_.transport.secret()));

@@ -40,7 +40,6 @@ class Escalator {
   // Fires every step that is due now.
   Status Tick(const Resend& resend);
 
-  bool enabled() const { return policy_ != nullptr; }
   // The policy in force (null without one); valid until the next Load.
   std::shared_ptr<const policies::Policy> policy() const { return policy_; }
 

@@ -173,10 +173,10 @@ Status Gateway::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload) {
   }
   TOCSIN_RETURN_IF_ERROR(PublishCheckpoint());  // the log as it stands at shutdown
   spdlog::info("stopping: {} directives accepted, {} receipts recorded, refused {} unauthorized, "
-               "{} malformed, {} invalid, ZAP refused {} handshakes",
+               "{} malformed, {} invalid, {} bridge messages, ZAP refused {} handshakes",
                counters_.directives_accepted, counters_.receipts_recorded,
                counters_.refused_unauthorized, counters_.refused_malformed,
-               counters_.refused_invalid, zap_->refused());
+               counters_.refused_invalid, bridges_ ? bridges_->refused() : 0, zap_->refused());
   return {};
 }
 

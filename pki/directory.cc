@@ -52,6 +52,16 @@ Result<crypto::ResolvedSigner> CertificateDirectory::ResolveSigner(
   return crypto::ResolvedSigner{key.public_key, key.role};
 }
 
+Result<Bytes> PinnedGatewayKey(CertificateDirectory& directory, std::string_view gateway_id,
+                               UnixMillis at) {
+  TOCSIN_ASSIGN_OR_RETURN(CertifiedKey gateway,
+                          directory.Resolve(gateway_id, Purpose::kTransport, at));
+  if (gateway.role != Role::kGateway) {
+    return MakeError(ErrorCode::kInvalidArgument, std::string(gateway_id) + " is not a gateway");
+  }
+  return Bytes(gateway.public_key.begin(), gateway.public_key.end());
+}
+
 std::vector<std::string> CertificateDirectory::PrincipalIds() const {
   std::vector<std::string> ids;
   std::error_code error;

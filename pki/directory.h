@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/bytes.h"
 #include "crypto/key_resolver.h"
 #include "pki/identity.h"
 #include "pki/verifier.h"
@@ -51,5 +52,10 @@ class CertificateDirectory final : public crypto::KeyResolver {
   Verification mode_;
   std::map<std::pair<std::string, Purpose>, CertifiedKey> verified_;
 };
+
+// The CURVE key to pin for gateway `gateway_id`: the public key of its
+// transport certificate, verified at `at`, whose role must be gateway.
+Result<Bytes> PinnedGatewayKey(CertificateDirectory& directory, std::string_view gateway_id,
+                               UnixMillis at);
 
 }  // namespace tocsin::pki

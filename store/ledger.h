@@ -110,16 +110,6 @@ struct EscalationRecord {
   Bytes audit_entry;
 };
 
-struct EscalationRow {
-  Bytes directive_id;
-  std::string agency;
-  int step = 0;
-  int repeat = 0;
-  std::string action;
-  UnixMillis fired_at = 0;
-  std::string outcome;
-};
-
 enum class TaskOutcome { kAccepted = 0, kSent = 1, kFailed = 2, kDelivered = 3, kUndelivered = 4 };
 
 struct ReceiptRecord {
@@ -193,7 +183,6 @@ class Ledger {
   // The step, its tasks and its audit entry, in one transaction. A step
   // recorded before is not recorded again (kInvalidArgument).
   Status RecordEscalation(const EscalationRecord& record);
-  Result<std::vector<EscalationRow>> Escalations(ByteView directive_id);
 
   // Tasks for `channel` not handed to a bridge, or handed before `stale_before`
   // and never accepted; at most `limit`, oldest first.

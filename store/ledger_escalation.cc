@@ -67,22 +67,6 @@ Status Ledger::RecordEscalation(const EscalationRecord& r) {
   return Commit(transaction);
 }
 
-Result<std::vector<EscalationRow>> Ledger::Escalations(ByteView directive_id) {
-  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
-      "SELECT directive_id, agency, step, repeat, action, fired_at, outcome FROM escalations "
-      "WHERE directive_id = ? ORDER BY fired_at, agency, step, repeat"));
-  q.Bind(1, directive_id);
-  std::vector<EscalationRow> out;
-  for (;;) {
-    TOCSIN_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) {
-      return out;
-    }
-    out.push_back({q.Blob(0), q.Text(1), static_cast<int>(q.Int(2)), static_cast<int>(q.Int(3)),
-                   q.Text(4), q.Int(5), q.Text(6)});
-  }
-}
-
 Result<std::vector<BridgeTask>> Ledger::PendingTasks(const std::string& channel,
                                                      UnixMillis stale_before, std::size_t limit) {
   TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
