@@ -88,12 +88,19 @@ Result<std::unique_ptr<KannelListener>> KannelListener::Start(const BridgeConfig
     int status = std::atoi(request.get_param_value("status").c_str());
     int outcome = OutcomeOfDlr(status);
     if (task != 0 && outcome != 0) {
-      Status stored = q->RecordDeliveryReport(task, outcome, "Kannel DLR " + std::to_string(status));
+      Result<bool> stored =
+          q->RecordDeliveryReport(task, outcome, "Kannel DLR " + std::to_string(status));
       if (!stored) {
+        spdlog::error("SMS task {}: delivery report {} not stored: {}", task, status,
+                      stored.error().ToString());
         response.status = 500;  // Kannel retries
         return;
       }
-      spdlog::info("SMS task {}: delivery report {}", task, status);
+      if (*stored) {
+        spdlog::info("SMS task {}: delivery report {}", task, status);
+      } else {
+        spdlog::warn("delivery report {} for unknown SMS task {}", status, task);
+      }
     }
     response.set_content("ok", "text/plain");
   });

@@ -77,10 +77,15 @@ Status BridgeDesk::Handle(const transport::PeerMessage& message) {
     }
   }
   switch (m->kind) {
-    case protocol::BridgeKind::kHello:
-      routes_[m->channel] = {message.routing_id, message.principal};
-      spdlog::info("{} bridge {} connected", m->channel, message.principal);
+    case protocol::BridgeKind::kHello: {
+      // Bridges repeat their hello as a reminder: only a new route is news.
+      Route& route = routes_[m->channel];
+      if (route.routing_id != message.routing_id) {
+        spdlog::info("{} bridge {} connected", m->channel, message.principal);
+      }
+      route = {message.routing_id, message.principal};
       return Dispatch();
+    }
     case protocol::BridgeKind::kResult:
       if (channel.empty()) {
         ++refused_;

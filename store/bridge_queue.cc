@@ -69,8 +69,12 @@ Result<std::vector<QueuedTask>> BridgeQueue::Due(UnixMillis now, std::size_t lim
 
 Status BridgeQueue::RecordAttempt(std::uint64_t task, bool sent, const std::string& detail,
                                   std::optional<UnixMillis> retry_at) {
+  // A delivery report may land while its attempt is still being recorded
+  // (Kannel calls back before sendsms has answered): a final report wins.
   TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
-      "UPDATE tasks SET attempts = attempts + 1, detail = ?, outcome = ?, "
+      "UPDATE tasks SET attempts = attempts + 1, "
+      "detail = CASE WHEN outcome IN (3, 4) THEN detail ELSE ? END, "
+      "outcome = CASE WHEN outcome IN (3, 4) THEN outcome ELSE ? END, "
       "next_attempt_at = COALESCE(?, next_attempt_at) WHERE task = ?"));
   int outcome = sent ? 1 : (retry_at ? 0 : 2);
   q.Bind(1, detail).Bind(2, std::int64_t{outcome});
@@ -83,11 +87,15 @@ Status BridgeQueue::RecordAttempt(std::uint64_t task, bool sent, const std::stri
   return q.Run();
 }
 
-Status BridgeQueue::RecordDeliveryReport(std::uint64_t task, int outcome, const std::string& detail) {
+Result<bool> BridgeQueue::RecordDeliveryReport(std::uint64_t task, int outcome,
+                                               const std::string& detail) {
+  // A report proves the SMSC took the message, whatever the attempt's record
+  // says yet: it applies in every state.
   TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
-      "UPDATE tasks SET outcome = ?, detail = ? WHERE task = ? AND outcome IN (1, 3, 4)"));
+      "UPDATE tasks SET outcome = ?, detail = ? WHERE task = ?"));
   q.Bind(1, std::int64_t{outcome}).Bind(2, detail).Bind(3, static_cast<std::int64_t>(task));
-  return q.Run();
+  TOCSIN_RETURN_IF_ERROR(q.Run());
+  return q.Changes() == 1;
 }
 
 Result<std::optional<QueuedTask>> BridgeQueue::Find(std::uint64_t task) {

@@ -55,11 +55,14 @@ class BridgeQueue {
   // Tasks still to attempt (outcome accepted) whose next attempt is due.
   Result<std::vector<QueuedTask>> Due(UnixMillis now, std::size_t limit);
   // After an attempt: sent with its detail, or a failure to retry at
-  // `retry_at` (nullopt: no retry left, the task has failed).
+  // `retry_at` (nullopt: no retry left, the task has failed). A delivery
+  // report already stored is kept.
   Status RecordAttempt(std::uint64_t task, bool sent, const std::string& detail,
                        std::optional<UnixMillis> retry_at);
-  // A delivery report (SMS): outcome 3 delivered or 4 undelivered.
-  Status RecordDeliveryReport(std::uint64_t task, int outcome, const std::string& detail);
+  // A delivery report (SMS): outcome 3 delivered or 4 undelivered. It
+  // applies even before the attempt that produced it is recorded, and that
+  // record then keeps it. False if the task is unknown.
+  Result<bool> RecordDeliveryReport(std::uint64_t task, int outcome, const std::string& detail);
   Result<std::optional<QueuedTask>> Find(std::uint64_t task);
 
   // Outcomes the gateway has not confirmed, and its confirmation of one.

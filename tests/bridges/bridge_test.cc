@@ -36,8 +36,9 @@ TEST_CASE("The queue keeps tasks, attempts and reports across reopening", "[brid
   REQUIRE(q.RecordAttempt(7, true, "<id@centre>", std::nullopt));
   CHECK(q.Due(10000, 10).value().empty());
   REQUIRE(q.Unreported().value().size() == 1);
-  REQUIRE(q.RecordDeliveryReport(7, 3, "DLR 1"));
+  CHECK(q.RecordDeliveryReport(7, 3, "DLR 1").value());
   CHECK(q.Find(7).value()->outcome == 3);
+  CHECK_FALSE(q.RecordDeliveryReport(99, 3, "DLR 1").value());  // unknown task
   REQUIRE(q.MarkReported(7, 1));               // an older confirmation changes nothing
   CHECK(q.Unreported().value().size() == 1);
   REQUIRE(q.RecordAttempt(8, false, "x", std::nullopt));  // unknown task: no row, no error
@@ -45,6 +46,25 @@ TEST_CASE("The queue keeps tasks, attempts and reports across reopening", "[brid
   CHECK(q.UnansweredInbound().value().size() == 1);
   REQUIRE(q.MarkInboundAnswered(in, "acknowledged"));
   CHECK(q.UnansweredInbound().value().empty());
+}
+
+TEST_CASE("A delivery report that outruns its attempt's record is kept", "[bridges][queue]") {
+  // Kannel may call the DLR URL before sendsms has answered the bridge.
+  testing::TempDir dir;
+  store::BridgeQueue q = store::BridgeQueue::Open(dir / "q.db").value();
+  REQUIRE(q.Add(Task(7), 1000).value());
+  REQUIRE(q.Add(Task(8), 1000).value());
+  CHECK(q.RecordDeliveryReport(7, 3, "Kannel DLR 1").value());
+  REQUIRE(q.RecordAttempt(7, true, "Kannel: 0: Accepted for delivery", std::nullopt));
+  store::QueuedTask seven = *q.Find(7).value();
+  CHECK(seven.outcome == 3);
+  CHECK(seven.detail == "Kannel DLR 1");
+  CHECK(seven.attempts == 1);
+  // A report proves the SMSC took it, even if the answer to sendsms was lost.
+  CHECK(q.RecordDeliveryReport(8, 4, "Kannel DLR 2").value());
+  REQUIRE(q.RecordAttempt(8, false, "timed out", 5000));
+  CHECK(q.Find(8).value()->outcome == 4);
+  CHECK(q.Due(10000, 10).value().empty());
 }
 
 TEST_CASE("Bridge messages round-trip and refuse what they must", "[bridges][protocol]") {
