@@ -97,7 +97,20 @@ Status BridgeDesk::Handle(const transport::PeerMessage& message) {
         ++refused_;
         return {};
       }
-      TOCSIN_ASSIGN_OR_RETURN(std::string verdict, HandleInbound(*m));
+      // The bridge repeats an SMS until answered: a repeat is answered again
+      // from memory, not counted as one more code attempt.
+      auto key = std::make_pair(message.principal, m->reference);
+      auto known = answered_.find(key);
+      std::string verdict;
+      if (known != answered_.end()) {
+        verdict = known->second;
+      } else {
+        TOCSIN_ASSIGN_OR_RETURN(verdict, HandleInbound(*m));
+        if (answered_.size() >= kAnsweredKept) {
+          answered_.erase(answered_.begin());  // the oldest reference of the lowest bridge
+        }
+        answered_.emplace(key, verdict);
+      }
       protocol::BridgeMessage ack;
       ack.kind = protocol::BridgeKind::kInboundAck;
       ack.reference = m->reference;

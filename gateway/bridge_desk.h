@@ -64,6 +64,9 @@ class BridgeDesk {
   const Clock& clock_;
   PolicyView policy_;
   std::map<std::string, Route> routes_;  // channel -> the bridge serving it
+  // Verdicts on inbound SMS by (bridge, its reference), for repeats.
+  static constexpr std::size_t kAnsweredKept = 4096;
+  std::map<std::pair<std::string, std::uint64_t>, std::string> answered_;
   std::uint64_t refused_ = 0;
 };
 

@@ -139,6 +139,10 @@ def bench(n):
     connect_s = time.time() - connect_start
     time.sleep(1.5)  # let heartbeats settle
     rss_after = rss_kib(gateway.pid)
+    # Keeping N agencies connected, nothing to deliver: PINGs, signed heartbeats.
+    idle_before = cpu_ms(gateway.pid)
+    time.sleep(3)
+    idle_cpu_per_s = (cpu_ms(gateway.pid) - idle_before) / 3
 
     cpu_before = cpu_ms(gateway.pid), sum(cpu_ms(a.pid) for a in agents)
     profiler = None
@@ -180,6 +184,7 @@ def bench(n):
         "restart_catch_up_s": round(catch_up_s, 2),
         "gateway_kib_per_agency": round((rss_after - rss_before) / n, 1),
         "gateway_cpu_ms": gateway_cpu,
+        "gateway_idle_cpu_ms_per_s": round(idle_cpu_per_s),
         "agents_cpu_ms": agents_cpu,
     }
     print(json.dumps(result), flush=True)

@@ -9,6 +9,7 @@ import os
 import random
 import signal
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -205,7 +206,9 @@ log_format = "json"
             try:
                 if predicate():
                     return
-            except (Failure, json.JSONDecodeError, subprocess.TimeoutExpired) as e:
+            # A reader may meet a database busy with a writer's checkpoint.
+            except (Failure, json.JSONDecodeError, subprocess.TimeoutExpired,
+                    sqlite3.OperationalError) as e:
                 last_error = e
             time.sleep(0.1)
         raise Failure(f"timed out after {timeout:.0f}s waiting for {what}"
@@ -231,7 +234,7 @@ def run_tests(tests, bin_dir):
             failed += 1
             print(f"FAIL {test.__name__}: {type(e).__name__}: {e}", flush=True)
             for world in worlds:
-                for name in ["gateway", *world.agencies]:
+                for name in dict.fromkeys(["gateway", *world.agencies, *world.procs]):
                     text = world.log(name)
                     if text:
                         print(f"--- {name}.log (last lines)\n" + "\n".join(text.splitlines()[-15:]))

@@ -12,6 +12,7 @@ Usage: sms_test.py BIN_DIR"""
 import json
 import os
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -145,6 +146,15 @@ def task_outcomes(w):
         con.close()
 
 
+def code_attempts(w, phone):
+    con = sqlite3.connect(f"file:{os.path.join(w.dir, 'gateway.db')}?mode=ro", uri=True, timeout=5)
+    try:
+        return con.execute("SELECT COUNT(*) FROM code_attempts WHERE phone = ?",
+                           (phone,)).fetchone()[0]
+    finally:
+        con.close()
+
+
 def reply(fake, sender, text):
     # fakesmsc takes one line per read of its standard input: one at a time.
     fake.stdin.write(f"{sender} 1234 text {text}\n")
@@ -167,8 +177,15 @@ def test_sms_notice_delivery_report_and_acknowledgement_by_code(make):
     w.wait_for(lambda: task_outcomes(w)[0][0] == 3, 15, "the delivery report (delivered)")
 
     reply(fake, "+33699999999", f"ACK {code}")          # unknown phone
-    reply(fake, "+33612345678", "ACK 00000000")          # wrong code
+    # Wrong code, while the gateway is frozen: the bridge repeats the reply
+    # every second until answered, and a repeat is not one more attempt.
+    w.signal("gateway", signal.SIGSTOP)
+    reply(fake, "+33612345678", "ACK 00000000")
+    w.wait_for(lambda: "SMS reply" in w.log("bridge-sms"), 10, "the reply at the bridge")
+    time.sleep(2.5)
+    w.signal("gateway", signal.SIGCONT)
     time.sleep(2)
+    assert code_attempts(w, "+33612345678") == 1, code_attempts(w, "+33612345678")
     assert w.states(d["id"])["finance-authority"] != "acknowledged"
     reply(fake, "+33612345678", f"ack {code}")           # right phone, right code
     w.wait_for(lambda: w.states(d["id"])["finance-authority"] == "acknowledged", 15,
