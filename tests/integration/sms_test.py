@@ -181,10 +181,11 @@ def test_sms_notice_delivery_report_and_acknowledgement_by_code(make):
     # every second until answered, and a repeat is not one more attempt.
     w.signal("gateway", signal.SIGSTOP)
     reply(fake, "+33612345678", "ACK 00000000")
-    w.wait_for(lambda: "SMS reply" in w.log("bridge-sms"), 10, "the reply at the bridge")
+    w.wait_for(lambda: "from +33612345678" in w.log("bridge-sms"), 10, "the reply at the bridge")
     time.sleep(2.5)
     w.signal("gateway", signal.SIGCONT)
-    time.sleep(2)
+    w.wait_for(lambda: code_attempts(w, "+33612345678") >= 1, 10, "the wrong code's attempt")
+    time.sleep(1)  # the repeats were queued right behind it
     assert code_attempts(w, "+33612345678") == 1, code_attempts(w, "+33612345678")
     assert w.states(d["id"])["finance-authority"] != "acknowledged"
     reply(fake, "+33612345678", f"ack {code}")           # right phone, right code
