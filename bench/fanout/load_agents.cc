@@ -11,9 +11,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 
-#include <chrono>
 #include <cstdio>
-#include <thread>
 #include <memory>
 #include <vector>
 
@@ -170,6 +168,10 @@ int main(int argc, char** argv) {
   // socket each time -- a cost of simulating thousands of agencies in one
   // process that a real client, with one socket, never pays.
   int epoll = epoll_create1(EPOLL_CLOEXEC);
+  if (epoll < 0) {
+    std::perror("epoll_create1");
+    return 1;
+  }
   for (std::size_t i = 0; i < agents.size(); ++i) {
     int fds[2] = {agents[i].socket.get(zmq::sockopt::fd), 0};
     std::size_t fd_size = sizeof(fds[1]);
@@ -190,8 +192,9 @@ int main(int argc, char** argv) {
   for (;;) {
     int n = epoll_wait(epoll, ready.data(), static_cast<int>(ready.size()), 50);
     for (int r = 0; r < n; ++r) {
-      Agent& agent = agents[ready[static_cast<std::size_t>(r)].data.u64 / 2];
-      if (ready[static_cast<std::size_t>(r)].data.u64 % 2 == 1) {
+      std::uint64_t tag = ready[static_cast<std::size_t>(r)].data.u64;
+      Agent& agent = agents[tag / 2];
+      if (tag % 2 == 1) {
         hello_if_reconnected(agent);
       } else {
         serve(agent);
