@@ -12,6 +12,12 @@ UnixMillis SystemClock::NowMillis() const {
       .count();
 }
 
+SteadyMillis SteadyNowMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 std::string FormatUtc(UnixMillis millis) {
   std::time_t seconds = static_cast<std::time_t>(millis / 1000);
   int remainder = static_cast<int>(millis % 1000);

@@ -39,6 +39,12 @@ class FakeClock final : public Clock {
   UnixMillis now_;
 };
 
+// Milliseconds on CLOCK_MONOTONIC: never steps with the system clock, so every
+// timer runs on it (SECURITY.md 43). Only differences between two readings
+// mean anything; it is never data.
+using SteadyMillis = std::int64_t;
+SteadyMillis SteadyNowMillis();
+
 // Formats `millis` as RFC 3339 UTC, e.g. "2026-11-28T09:30:00.000Z".
 std::string FormatUtc(UnixMillis millis);
 

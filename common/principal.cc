@@ -22,6 +22,15 @@ std::optional<Role> ParseRole(std::string_view name) {
   return std::nullopt;
 }
 
+bool IsBridgeChannel(std::string_view channel) {
+  for (std::string_view known : kBridgeChannels) {
+    if (channel == known) {
+      return true;
+    }
+  }
+  return false;
+}
+
 Status ValidatePrincipalId(std::string_view id) {
   if (id.empty() || id.size() > kMaxPrincipalIdLength) {
     return MakeError(ErrorCode::kInvalidArgument,

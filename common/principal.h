@@ -22,6 +22,11 @@ std::optional<Role> ParseRole(std::string_view name);
 
 inline constexpr std::size_t kMaxPrincipalIdLength = 64;
 
+// The channels a bridge principal may be enrolled for; a bridge serves only
+// its own (SECURITY.md 38).
+inline constexpr std::string_view kBridgeChannels[] = {"sms", "email"};
+bool IsBridgeChannel(std::string_view channel);
+
 // Returns OK iff `id` is a valid principal id; otherwise kInvalidArgument
 // naming the offending character or length.
 Status ValidatePrincipalId(std::string_view id);

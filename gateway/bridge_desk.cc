@@ -37,27 +37,59 @@ std::optional<std::string> CodeIn(std::string_view text) {
 
 }  // namespace
 
-Status BridgeDesk::Drain(const std::function<bool(const std::string&)>& authorized) {
-  for (;;) {
-    Result<std::optional<transport::PeerMessage>> message = transport::ReceiveFromPeer(socket_);
-    if (!message) {
-      ++refused_;
-      spdlog::warn("bridge endpoint: {}", message.error().ToString());
-      continue;
-    }
-    if (!message->has_value()) {
-      return {};
-    }
-    if (!authorized((*message)->principal)) {
-      ++refused_;
-      spdlog::warn("dropped message from {}: not an active bridge", (*message)->principal);
-      continue;
-    }
-    TOCSIN_RETURN_IF_ERROR(Handle(**message));
+void BridgeDesk::Refused(const std::string& principal, const std::string& why) {
+  ++refused_;
+  if (accounting_.CountRefusal(principal, "refused")) {
+    spdlog::warn("refused message from bridge {}: {} (more are summed up)", principal, why);
   }
 }
 
-Status BridgeDesk::Handle(const transport::PeerMessage& message) {
+Status BridgeDesk::Drain(std::size_t max_messages) {
+  for (std::size_t taken = 0; taken < max_messages; ++taken) {
+    Result<std::optional<transport::PeerMessage>> message = transport::ReceiveFromPeer(socket_);
+    if (!message) {
+      ++refused_;
+      continue;
+    }
+    if (!message->has_value()) {
+      break;
+    }
+    const transport::PeerMessage& m = **message;
+    std::optional<std::string> channel = authority_.channel_of(m.principal);
+    if (!channel) {
+      std::erase_if(routes_, [&](const auto& route) { return route.second.principal == m.principal; });
+      Refused(m.principal, "not an active bridge");
+      continue;
+    }
+    if (!accounting_.Admit(m.principal, SteadyNowMillis()).admitted) {
+      continue;
+    }
+    if (!m.shape_error.empty()) {
+      Refused(m.principal, m.shape_error);
+      continue;
+    }
+    TOCSIN_RETURN_IF_ERROR(Handle(m, *channel));
+  }
+  for (const std::string& line : accounting_.TakeSummary(SteadyNowMillis())) {
+    spdlog::warn("{}", line);
+  }
+  return {};
+}
+
+void BridgeDesk::PruneRoutes() {
+  std::erase_if(routes_, [&](const auto& route) {
+    std::optional<std::string> enrolled = authority_.channel_of(route.second.principal);
+    if (enrolled == route.first) {
+      return false;
+    }
+    spdlog::warn("{} bridge {} is no longer enrolled for it: route dropped", route.first,
+                 route.second.principal);
+    return true;
+  });
+}
+
+Status BridgeDesk::Handle(const transport::PeerMessage& message,
+                          const std::string& enrolled_channel) {
   Result<protocol::Envelope> envelope = protocol::DecodeEnvelope(message.payload);
   Result<protocol::BridgeMessage> m =
       !envelope ? Result<protocol::BridgeMessage>(tl::unexpected(envelope.error()))
@@ -66,18 +98,24 @@ Status BridgeDesk::Handle(const transport::PeerMessage& message) {
                 MakeError(ErrorCode::kMalformedMessage, "not a bridge message"))
           : protocol::DecodeBridgeMessage(envelope->body);
   if (!m) {
-    ++refused_;
-    spdlog::warn("refused message from bridge {}: {}", message.principal, m.error().ToString());
+    Refused(message.principal, m.error().ToString());
     return {};
   }
+  // The channel this connection serves: its enrolled one, once its hello
+  // made it the route.
   std::string channel;
-  for (const auto& [name, route] : routes_) {
-    if (route.routing_id == message.routing_id) {
-      channel = name;
-    }
+  auto current = routes_.find(enrolled_channel);
+  if (current != routes_.end() && current->second.routing_id == message.routing_id &&
+      current->second.principal == message.principal) {
+    channel = enrolled_channel;
   }
   switch (m->kind) {
     case protocol::BridgeKind::kHello: {
+      if (m->channel != enrolled_channel) {
+        Refused(message.principal, "hello for channel '" + m->channel + "', but enrolled for '" +
+                                       enrolled_channel + "'");
+        return {};
+      }
       // Bridges repeat their hello as a reminder: only a new route is news.
       Route& route = routes_[m->channel];
       if (route.routing_id != message.routing_id) {
@@ -88,13 +126,13 @@ Status BridgeDesk::Handle(const transport::PeerMessage& message) {
     }
     case protocol::BridgeKind::kResult:
       if (channel.empty()) {
-        ++refused_;
+        Refused(message.principal, "result from a connection that serves no channel");
         return {};
       }
       return HandleResult(channel, *m, message.routing_id);
     case protocol::BridgeKind::kInbound: {
       if (channel != "sms") {
-        ++refused_;
+        Refused(message.principal, "inbound SMS from a connection that is not the SMS route");
         return {};
       }
       // The bridge repeats an SMS until answered: a repeat is answered again
@@ -119,9 +157,8 @@ Status BridgeDesk::Handle(const transport::PeerMessage& message) {
       return {};
     }
     default:
-      ++refused_;
-      spdlog::warn("unexpected bridge message kind {} from {}", static_cast<int>(m->kind),
-                   message.principal);
+      Refused(message.principal,
+              "unexpected bridge message kind " + std::to_string(static_cast<int>(m->kind)));
       return {};
   }
 }
@@ -131,8 +168,8 @@ Status BridgeDesk::HandleResult(const std::string& channel, const protocol::Brid
   TOCSIN_ASSIGN_OR_RETURN(std::optional<store::BridgeTask> task,
                           ledger_.Task(static_cast<std::int64_t>(m.task)));
   if (!task || task->channel != channel) {
-    ++refused_;
-    spdlog::warn("{} bridge reported on unknown task {}", channel, m.task);
+    Refused(routes_[channel].principal,
+            channel + " bridge reported on unknown task " + std::to_string(m.task));
     return {};
   }
   UnixMillis at = audit_.Now();
@@ -168,8 +205,8 @@ Result<std::string> BridgeDesk::HandleInbound(const protocol::BridgeMessage& m) 
   for (const auto& [agency, contacts] : policy->contacts) {
     bool known = contacts.duty_officer.phone == m.from ||
                  (contacts.deputy && contacts.deputy->phone == m.from);
-    if (!known) {
-      continue;
+    if (!known || !authority_.agency_active(agency)) {
+      continue;  // a revoked agency's codes die with it (SECURITY.md 38)
     }
     TOCSIN_ASSIGN_OR_RETURN(auto codes, ledger_.AckCodes(agency, now));
     for (const auto& [directive_id, expected] : codes) {
@@ -193,6 +230,7 @@ Result<std::string> BridgeDesk::HandleInbound(const protocol::BridgeMessage& m) 
 }
 
 Status BridgeDesk::Dispatch() {
+  PruneRoutes();
   UnixMillis now = clock_.NowMillis();
   for (auto& [channel, route] : routes_) {
     TOCSIN_ASSIGN_OR_RETURN(std::vector<store::BridgeTask> tasks,

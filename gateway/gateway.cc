@@ -1,10 +1,14 @@
 #include "gateway/gateway.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include "common/log.h"
+#include "crypto/hash.h"
 #include "protocol/directive.h"
 #include "protocol/receipts.h"
 #include "transport/zmq_support.h"
@@ -33,14 +37,60 @@ std::int64_t ModificationTime(const std::string& path) {
   return static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec;
 }
 
+// One receipt's answer: accepted as a receipt or as an acknowledgement.
+protocol::AcceptedKind AnswerKind(const protocol::Receipt& receipt) {
+  return receipt.kind == protocol::ReceiptKind::kAcknowledged
+             ? protocol::AcceptedKind::kAcknowledgement
+             : protocol::AcceptedKind::kReceipt;
+}
+
+// Signed times of receipts may differ from ours by this much (the same
+// tolerance as directives: SECURITY.md 42).
+constexpr UnixMillis kMaxClockSkew = protocol::DirectiveChecks{}.max_clock_skew;
+
 }  // namespace
 
-Gateway::Gateway(const GatewayConfig& config, const Clock& clock, pki::PrincipalBundle bundle,
-                 std::unique_ptr<Registry> registry, store::Ledger ledger)
-    : config_(config), clock_(clock), bundle_(std::move(bundle)),
-      registry_(std::move(registry)), ledger_(std::move(ledger)) {}
+std::uint64_t DescriptorsNeeded(std::size_t principals) {
+  // Per principal: its connection and one reconnection in flight. Reserve:
+  // libzmq's own descriptors, the store, and the connections that a few
+  // misbehaving keys hold before their hello deadline cuts them.
+  return 256 + 2 * static_cast<std::uint64_t>(principals) + 1024;
+}
 
-Result<std::unique_ptr<Gateway>> Gateway::Create(const GatewayConfig& config, const Clock& clock) {
+Status RaiseDescriptorLimit(std::uint64_t needed) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    return MakeError(ErrorCode::kInternal, std::string("getrlimit(RLIMIT_NOFILE): ") + std::strerror(errno));
+  }
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur >= needed) {
+    return {};
+  }
+  if (limit.rlim_max != RLIM_INFINITY && limit.rlim_max < needed) {
+    return MakeError(ErrorCode::kUnavailable,
+                     "the descriptor limit (RLIMIT_NOFILE hard limit " + std::to_string(limit.rlim_max) +
+                         ") is below the " + std::to_string(needed) +
+                         " this registry needs: raise LimitNOFILE= in the service unit (or ulimit -Hn)");
+  }
+  limit.rlim_cur = needed;
+  if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    return MakeError(ErrorCode::kUnavailable,
+                     "cannot raise the descriptor limit to " + std::to_string(needed) + ": " + std::strerror(errno));
+  }
+  spdlog::info("descriptor limit raised to {} for the registry", needed);
+  return {};
+}
+
+Gateway::Gateway(const GatewayConfig& config, GatewayLimits limits, const Clock& clock,
+                 pki::PrincipalBundle bundle, std::unique_ptr<Registry> registry,
+                 store::Ledger ledger)
+    : config_(config), limits_(limits), clock_(clock), bundle_(std::move(bundle)),
+      registry_(std::move(registry)), ledger_(std::move(ledger)),
+      guard_(limits.agency_connections),
+      agency_accounting_("agency endpoint", limits.agency_budget),
+      operator_accounting_("operator endpoint", limits.operator_budget) {}
+
+Result<std::unique_ptr<Gateway>> Gateway::Create(const GatewayConfig& config, const Clock& clock,
+                                                 GatewayLimits limits) {
   TOCSIN_RETURN_IF_ERROR(transport::CheckZmqCapabilities());
   TOCSIN_ASSIGN_OR_RETURN(pki::PrincipalBundle bundle, pki::LoadBundle(config.bundle));
   if (bundle.role != Role::kGateway || bundle.principal_id != config.id) {
@@ -53,16 +103,22 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(const GatewayConfig& config, co
   }
   TOCSIN_ASSIGN_OR_RETURN(std::unique_ptr<Registry> registry,
                           Registry::Load(config.directory, config.bundle + "/root.crt", clock));
+  TOCSIN_RETURN_IF_ERROR(RaiseDescriptorLimit(DescriptorsNeeded(registry->Snapshot().size())));
   TOCSIN_ASSIGN_OR_RETURN(store::Ledger ledger, store::Ledger::Open(config.database));
-  std::unique_ptr<Gateway> gateway(
-      new Gateway(config, clock, std::move(bundle), std::move(registry), std::move(ledger)));
+  std::unique_ptr<Gateway> gateway(new Gateway(config, limits, clock, std::move(bundle),
+                                               std::move(registry), std::move(ledger)));
   TOCSIN_RETURN_IF_ERROR(gateway->Start());
   return gateway;
 }
 
 Status Gateway::Start() {
   // The ZAP handler must exist before any server socket binds (SECURITY.md 2).
-  TOCSIN_ASSIGN_OR_RETURN(zap_, transport::ZapHandler::Start(context_, *registry_));
+  // Handshakes per key: an agency or a bridge reconnects now and then, an
+  // operator's command line once per command (SECURITY.md 37).
+  transport::ZapHandler::HandshakeLimits handshakes{{std::string(kAgencyDomain), {1, 16}},
+                                                    {std::string(kBridgeDomain), {1, 16}},
+                                                    {std::string(kOperatorDomain), {20, 200}}};
+  TOCSIN_ASSIGN_OR_RETURN(zap_, transport::ZapHandler::Start(context_, *registry_, handshakes));
   // ZMTP heartbeats stay with the clients (they PING, we answer): in libzmq
   // 4.3.4 each re-armed timer costs a linear search of all timers, so
   // server-side heartbeats grow quadratically with the number of agencies
@@ -78,6 +134,11 @@ Status Gateway::Start() {
                                               context_, agencies, bundle_.transport.secret()));
   TOCSIN_ASSIGN_OR_RETURN(operator_socket_, transport::MakeCurveServer(
                                                 context_, operators, bundle_.transport.secret()));
+  TOCSIN_ASSIGN_OR_RETURN(transport::ConnectionEvents events,
+                          transport::ConnectionEvents::Watch(context_, client_socket_,
+                                                             "tocsin-gateway-agency-connections"));
+  agency_connections_.emplace(std::move(events));
+  agency_port_ = transport::EndpointPort(transport::LastEndpoint(client_socket_));
   crl_mtime_ = ModificationTime(config_.directory + "/crl.pem");
   audit_ = std::make_unique<AuditKeeper>(config_.id, *bundle_.log_signing, ledger_, clock_);
   TOCSIN_RETURN_IF_ERROR(audit_->ObservePrincipals(*registry_));
@@ -90,117 +151,184 @@ Status Gateway::Start() {
                                     server_limits, 16};
     TOCSIN_ASSIGN_OR_RETURN(zmq::socket_t socket, transport::MakeCurveServer(
                                                       context_, bridges, bundle_.transport.secret()));
-    bridges_ = std::make_unique<BridgeDesk>(std::move(socket), ledger_, *audit_, clock_, [this] {
-      return escalator_ ? escalator_->policy() : std::shared_ptr<const policies::Policy>();
-    });
+    BridgeAuthority authority{
+        [this](const std::string& principal) -> std::optional<std::string> {
+          std::optional<Principal> bridge = registry_->Active(principal, Role::kBridge);
+          return bridge ? bridge->channel : std::nullopt;
+        },
+        [this](const std::string& agency) {
+          return registry_->Active(agency, Role::kAgency).has_value();
+        }};
+    bridges_ = std::make_unique<BridgeDesk>(
+        std::move(socket), ledger_, *audit_, clock_,
+        [this] {
+          return escalator_ ? escalator_->policy() : std::shared_ptr<const policies::Policy>();
+        },
+        std::move(authority));
   }
   return PublishCheckpoint();
 }
 
 bool Gateway::Resend(const Bytes& directive_id, const std::string& agency) {
-  auto route = routes_.find(agency);
-  if (route == routes_.end()) {
+  const AgencySession* session = sessions_.Find(agency);
+  if (session == nullptr) {
     return false;
   }
   Result<const protocol::DirectiveFanout*> fanout = FanoutFor(directive_id);
-  Result<Bytes> copy = fanout ? (*fanout)->CopyFor(agency) : Result<Bytes>(tl::unexpected(fanout.error()));
-  return copy && transport::SendToPeer(client_socket_, route->second, *copy);
+  if (!fanout) {
+    return false;
+  }
+  Result<Bytes> copy = (*fanout)->CopyFor(agency);
+  return copy && transport::SendToPeer(client_socket_, session->routing_id, *copy);
 }
 
 Status Gateway::PublishCheckpoint() {
   TOCSIN_ASSIGN_OR_RETURN(std::optional<std::uint64_t> size, audit_->Checkpoint());
-  next_checkpoint_ = clock_.NowMillis() + config_.checkpoint_interval_ms;
+  next_checkpoint_ = SteadyNowMillis() + config_.checkpoint_interval_ms;
   if (!size) {
     return {};
   }
   spdlog::info("audit log: signed checkpoint at size {}", *size);
-  for (const auto& [agency, routing_id] : routes_) {
-    TOCSIN_RETURN_IF_ERROR(SendCheckpoint(agency, routing_id));
+  for (auto& [agency, session] : sessions_.all()) {
+    TOCSIN_RETURN_IF_ERROR(SendCheckpoint(session));
   }
   return {};
 }
 
-Status Gateway::SendCheckpoint(const std::string& agency, const Bytes& routing_id) {
-  std::uint64_t& held = agency_log_size_[agency];
-  TOCSIN_ASSIGN_OR_RETURN(std::optional<Bytes> message, audit_->MessageFor(held));
-  if (message && transport::SendToPeer(client_socket_, routing_id, *message)) {
-    held = audit_->latest_size();
+Status Gateway::SendCheckpoint(AgencySession& session) {
+  TOCSIN_ASSIGN_OR_RETURN(std::optional<Bytes> message, audit_->MessageFor(session.log_size));
+  if (message && transport::SendToPeer(client_socket_, session.routing_id, *message)) {
+    session.log_size = audit_->latest_size();
   }
   return {};
 }
 
 Status Gateway::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload) {
-  next_heartbeat_ = clock_.NowMillis();
+  next_heartbeat_ = SteadyNowMillis();
   while (!stop) {
-    UnixMillis now = clock_.NowMillis();
+    SteadyMillis now = SteadyNowMillis();
     long wait = std::clamp<long>(static_cast<long>(next_heartbeat_ - now), 0, 200);
     zmq::pollitem_t items[] = {
         {client_socket_.handle(), 0, ZMQ_POLLIN, 0},
         {operator_socket_.handle(), 0, ZMQ_POLLIN, 0},
+        {agency_connections_->handle(), 0, ZMQ_POLLIN, 0},
         {bridges_ ? bridges_->socket().handle() : nullptr, 0, ZMQ_POLLIN, 0}};
     try {
-      zmq::poll(items, bridges_ ? 3 : 2, std::chrono::milliseconds(wait));
+      zmq::poll(items, bridges_ ? 4 : 3, std::chrono::milliseconds(wait));
     } catch (const zmq::error_t& e) {
       if (e.num() != EINTR) {
         return MakeError(ErrorCode::kInternal, std::string("poll: ") + e.what());
       }
     }
-    // Drain both sockets on every turn: ZeroMQ wakes on edges, not levels.
+    // Each socket gets a bounded share of every turn; what is left waits for
+    // the next turn (zmq_poll reports it at once), so no peer starves the rest.
+    WatchConnections();
     TOCSIN_RETURN_IF_ERROR(DrainAgencies());
     TOCSIN_RETURN_IF_ERROR(DrainOperators());
     if (bridges_) {
-      TOCSIN_RETURN_IF_ERROR(bridges_->Drain([this](const std::string& principal) {
-        return registry_->Active(principal, Role::kBridge).has_value();
-      }));
+      TOCSIN_RETURN_IF_ERROR(bridges_->Drain(limits_.messages_per_turn));
     }
-    if (clock_.NowMillis() >= next_heartbeat_) {
+    now = SteadyNowMillis();
+    if (now >= next_heartbeat_) {
       SendHeartbeats();
-      next_heartbeat_ = clock_.NowMillis() + config_.heartbeat_interval_ms;
+      next_heartbeat_ = now + config_.heartbeat_interval_ms;
     }
-    if (clock_.NowMillis() >= next_checkpoint_) {
+    if (now >= next_checkpoint_) {
       TOCSIN_RETURN_IF_ERROR(PublishCheckpoint());
     }
-    if (escalator_ && clock_.NowMillis() >= next_escalation_) {
+    if (escalator_ && now >= next_escalation_) {
       TOCSIN_RETURN_IF_ERROR(escalator_->Tick(
           [this](const Bytes& id, const std::string& agency) { return Resend(id, agency); }));
-      next_escalation_ = clock_.NowMillis() + kEscalationTickMs;
+      next_escalation_ = now + kEscalationTickMs;
     }
-    if (bridges_ && clock_.NowMillis() >= next_dispatch_) {
+    if (bridges_ && now >= next_dispatch_) {
       TOCSIN_RETURN_IF_ERROR(bridges_->Dispatch());
-      next_dispatch_ = clock_.NowMillis() + kEscalationTickMs;
+      next_dispatch_ = now + kEscalationTickMs;
     }
     TOCSIN_RETURN_IF_ERROR(ReloadIfChanged(reload.exchange(false)));
+    LogSummaries();
   }
   TOCSIN_RETURN_IF_ERROR(PublishCheckpoint());  // the log as it stands at shutdown
-  spdlog::info("stopping: {} directives accepted, {} receipts recorded, refused {} unauthorized, "
-               "{} malformed, {} invalid, {} bridge messages, ZAP refused {} handshakes",
+  LogSummaries(/*force=*/true);
+  spdlog::info("stopping: {} directives accepted, {} receipts recorded ({} repeats answered from "
+               "memory), refused {} unauthorized, {} malformed, {} invalid, {} throttled, "
+               "{} bridge messages, {} connections cut, ZAP refused {} handshakes ({} too fast)",
                counters_.directives_accepted, counters_.receipts_recorded,
-               counters_.refused_unauthorized, counters_.refused_malformed,
-               counters_.refused_invalid, bridges_ ? bridges_->refused() : 0, zap_->refused());
+               counters_.duplicates_answered, counters_.refused_unauthorized,
+               counters_.refused_malformed, counters_.refused_invalid,
+               agency_accounting_.throttled() + operator_accounting_.throttled(),
+               bridges_ ? bridges_->refused() : 0, guard_.cut(), zap_->refused(),
+               zap_->throttled());
   return {};
+}
+
+void Gateway::CountRefusal(PeerAccounting& accounting, const std::string& principal,
+                           const Error& error) {
+  (error.code == ErrorCode::kMalformedMessage ? counters_.refused_malformed
+                                              : counters_.refused_invalid)++;
+  if (accounting.CountRefusal(principal, ErrorCodeName(error.code))) {
+    spdlog::warn("refused message from {}: {} (more from {} are summed up every {} s)",
+                 principal, error.ToString(), principal,
+                 limits_.agency_budget.summary_interval_ms / 1000);
+  }
 }
 
 void Gateway::Refuse(zmq::socket_t& socket, const transport::PeerMessage& message,
                      const Error& error, const std::optional<protocol::DirectiveId>& reference) {
-  (error.code == ErrorCode::kMalformedMessage ? counters_.refused_malformed
-                                              : counters_.refused_invalid)++;
-  spdlog::warn("refused message from {}: {}", message.principal, error.ToString());
+  CountRefusal(&socket == &operator_socket_ ? operator_accounting_ : agency_accounting_,
+               message.principal, error);
   (void)transport::SendToPeer(socket, message.routing_id, ErrorEnvelope(error, reference));
+}
+
+void Gateway::LogSummaries(bool force) {
+  SteadyMillis now = SteadyNowMillis();
+  for (PeerAccounting* accounting : {&agency_accounting_, &operator_accounting_}) {
+    for (const std::string& line : accounting->TakeSummary(now, force)) {
+      spdlog::warn("{}", line);
+    }
+  }
+}
+
+void Gateway::Cut(const std::vector<int>& connections, const char* why) {
+  std::size_t cut = 0;
+  for (int fd : connections) {
+    cut += transport::CutConnection(fd, agency_port_) ? 1U : 0U;
+  }
+  if (cut > 0) {  // one line per check, however many: bounded by the handshake budgets
+    spdlog::warn("cut {} agency connection(s): {}", cut, why);
+  }
+}
+
+void Gateway::WatchConnections() {
+  SteadyMillis now = SteadyNowMillis();
+  for (const transport::ConnectionEvent& event : agency_connections_->Take(4 * limits_.messages_per_turn)) {
+    if (event.kind == transport::ConnectionEvent::Kind::kAccepted) {
+      guard_.Accepted(event.fd, now);
+    } else {
+      guard_.Closed(event.fd);
+    }
+  }
+  if (now >= next_guard_check_) {
+    next_guard_check_ = now + 250;
+    Cut(guard_.Overdue(now), "no hello in time");
+  }
 }
 
 Status Gateway::DrainAgencies() {
   std::vector<PendingReceipt> batch;
-  for (;;) {
+  for (std::size_t taken = 0; taken < limits_.messages_per_turn; ++taken) {
     Result<std::optional<transport::PeerMessage>> message = transport::ReceiveFromPeer(client_socket_);
     if (!message) {
       ++counters_.refused_malformed;
-      spdlog::warn("agency endpoint: {}", message.error().ToString());
-      continue;
+      continue;  // not even a principal to blame: libzmq admitted nobody
     }
     if (!message->has_value()) {
       break;
     }
     TOCSIN_RETURN_IF_ERROR(HandleAgency(**message, batch));
+    if (batch.size() >= limits_.receipt_batch) {
+      TOCSIN_RETURN_IF_ERROR(FlushReceipts(batch));
+    }
   }
   return FlushReceipts(batch);
 }
@@ -209,37 +337,38 @@ Status Gateway::HandleAgency(transport::PeerMessage& message, std::vector<Pendin
   // Authorize every message, not only the handshake (SECURITY.md 4).
   if (!registry_->Active(message.principal, Role::kAgency)) {
     ++counters_.refused_unauthorized;
-    routes_.erase(message.principal);
-    caught_up_.erase(message.principal);
-    spdlog::warn("dropped message from {}: not an active agency", message.principal);
+    sessions_.Forget(message.principal);
+    CountRefusal(agency_accounting_, message.principal,
+                 {ErrorCode::kPermissionDenied, "not an active agency"});
     return {};
   }
-  routes_[message.principal] = message.routing_id;
+  PeerAccounting::Admission admission =
+      agency_accounting_.Admit(message.principal, SteadyNowMillis());
+  if (!admission.admitted) {
+    if (admission.log_refusal) {
+      spdlog::warn("throttling {}: over {} messages/s (more are summed up)", message.principal,
+                   limits_.agency_budget.messages.per_second);
+    }
+    return {};  // dropped unread: receipts are resent until confirmed
+  }
+  if (!message.shape_error.empty()) {
+    Refuse(client_socket_, message, {ErrorCode::kMalformedMessage, message.shape_error});
+    return {};
+  }
   Result<protocol::Envelope> envelope = protocol::DecodeEnvelope(message.payload);
   if (!envelope) {
     Refuse(client_socket_, message, envelope.error());
     return {};
   }
   switch (envelope->type) {
-    case protocol::MessageType::kHello: {
-      Result<protocol::Hello> hello = protocol::DecodeHello(envelope->body);
-      if (!hello || hello->agency != message.principal) {
-        Refuse(client_socket_, message,
-               hello ? Error{ErrorCode::kPermissionDenied, "hello names another agency"}
-                     : hello.error());
-        return {};
-      }
-      auto done = caught_up_.find(message.principal);
-      if (done != caught_up_.end() && done->second == message.routing_id) {
-        return {};  // this connection already has its backlog
-      }
-      caught_up_[message.principal] = message.routing_id;
-      agency_log_size_[message.principal] = hello->log_size;
-      TOCSIN_RETURN_IF_ERROR(SendCheckpoint(message.principal, message.routing_id));
-      return CatchUp(message.principal);
-    }
+    case protocol::MessageType::kHello:
+      return HandleHello(message, *envelope);
     case protocol::MessageType::kReceipt:
     case protocol::MessageType::kAcknowledgement: {
+      crypto::Digest digest = crypto::Sha256(message.payload);
+      if (AnsweredFromMemory(message, digest)) {
+        return {};
+      }
       Result<protocol::Receipt> receipt = protocol::VerifyReceipt(
           message.payload, registry_->directory(), clock_.NowMillis(), config_.id);
       if (receipt && receipt->agency != message.principal) {
@@ -249,7 +378,8 @@ Status Gateway::HandleAgency(transport::PeerMessage& message, std::vector<Pendin
         Refuse(client_socket_, message, receipt.error());
         return {};
       }
-      batch.push_back({message.principal, std::move(*receipt), std::move(message.payload)});
+      batch.push_back({message.principal, message.routing_id, std::move(*receipt),
+                       std::move(message.payload), digest});
       return {};
     }
     default:
@@ -260,47 +390,86 @@ Status Gateway::HandleAgency(transport::PeerMessage& message, std::vector<Pendin
   }
 }
 
+Status Gateway::HandleHello(transport::PeerMessage& message, const protocol::Envelope& envelope) {
+  Result<protocol::Hello> hello = protocol::DecodeHello(envelope.body);
+  if (!hello || hello->agency != message.principal) {
+    Refuse(client_socket_, message,
+           hello ? Error{ErrorCode::kPermissionDenied, "hello names another agency"}
+                 : hello.error());
+    return {};
+  }
+  // Only now is this connection the agency's route (SECURITY.md 38).
+  Cut(guard_.Hello(message.connection, message.principal, SteadyNowMillis()),
+      "over the per-agency connection cap");
+  if (!sessions_.Hello(message.principal, message.routing_id, hello->log_size)) {
+    return {};  // this connection already has its backlog
+  }
+  TOCSIN_RETURN_IF_ERROR(SendCheckpoint(*sessions_.Find(message.principal)));
+  return CatchUp(message.principal);
+}
+
+bool Gateway::AnsweredFromMemory(const transport::PeerMessage& message,
+                                 const crypto::Digest& digest) {
+  auto known = recent_receipts_.find({message.principal, digest});
+  if (known == recent_receipts_.end()) {
+    return false;
+  }
+  ++counters_.duplicates_answered;
+  (void)transport::SendToPeer(
+      client_socket_, message.routing_id,
+      AcceptedEnvelope(known->second.directive_id, known->second.kind, clock_.NowMillis()));
+  return true;
+}
+
+void Gateway::Remember(const std::string& agency, const crypto::Digest& digest,
+                       const protocol::Receipt& receipt) {
+  RecentReceipt answer{receipt.directive_id, AnswerKind(receipt)};
+  if (!recent_receipts_.emplace(std::make_pair(agency, digest), answer).second) {
+    return;
+  }
+  recent_order_.emplace_back(agency, digest);
+  while (recent_order_.size() > limits_.recent_receipts) {
+    recent_receipts_.erase(recent_order_.front());
+    recent_order_.pop_front();
+  }
+}
+
 Status Gateway::FlushReceipts(std::vector<PendingReceipt>& batch) {
   if (batch.empty()) {
     return {};
   }
   UnixMillis now = audit_->Now();
   std::vector<store::ReceiptRecord> records;
-  std::vector<Bytes> digests;
   for (PendingReceipt& p : batch) {
     const protocol::Receipt& r = p.receipt;
     Bytes entry = audit_->Evidence(r, p.wire, now);
-    records.push_back({Bytes(r.directive_id.begin(), r.directive_id.end()), p.agency,
-                       r.kind == protocol::ReceiptKind::kAcknowledged, r.at, now, r.officer,
-                       std::move(p.wire), std::move(entry)});
-    digests.emplace_back(r.directive_digest.begin(), r.directive_digest.end());
+    records.push_back({.directive_id = Bytes(r.directive_id.begin(), r.directive_id.end()),
+                       .agency = p.agency,
+                       .acknowledgement = r.kind == protocol::ReceiptKind::kAcknowledged,
+                       .at = r.at,
+                       .recorded_at = now,
+                       .officer = r.officer,
+                       .digest = Bytes(r.directive_digest.begin(), r.directive_digest.end()),
+                       .wire = std::move(p.wire),
+                       .audit_entry = std::move(entry)});
   }
-  std::vector<std::pair<std::size_t, std::string>> refused;
+  std::vector<store::RefusedReceipt> refused;
   // Group commit: one fsync for the whole batch, then the answers.
-  TOCSIN_ASSIGN_OR_RETURN(int changed, ledger_.RecordReceipts(records, digests, &refused));
+  TOCSIN_ASSIGN_OR_RETURN(int changed, ledger_.RecordReceipts(records, kMaxClockSkew, &refused));
   counters_.receipts_recorded += static_cast<std::uint64_t>(changed);
   std::size_t next_refused = 0;
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    const protocol::Receipt& r = batch[i].receipt;
-    bool was_refused = next_refused < refused.size() && refused[next_refused].first == i;
-    std::string reason = was_refused ? refused[next_refused++].second : "";
-    auto route = routes_.find(batch[i].agency);
-    if (was_refused) {
-      ++counters_.refused_invalid;
-    }
-    if (route == routes_.end()) {
-      continue;  // gone since: it resends, and gets its answer then
-    }
-    if (was_refused) {
-      (void)transport::SendToPeer(client_socket_, route->second,
-                                  ErrorEnvelope({ErrorCode::kNotFound, reason}, r.directive_id));
+    const PendingReceipt& p = batch[i];
+    const protocol::Receipt& r = p.receipt;
+    if (next_refused < refused.size() && refused[next_refused].index == i) {
+      Error error{ErrorCode::kNotFound, refused[next_refused++].reason};
+      CountRefusal(agency_accounting_, p.agency, error);
+      (void)transport::SendToPeer(client_socket_, p.routing_id, ErrorEnvelope(error, r.directive_id));
       continue;
     }
-    auto kind = r.kind == protocol::ReceiptKind::kAcknowledged
-                    ? protocol::AcceptedKind::kAcknowledgement
-                    : protocol::AcceptedKind::kReceipt;
-    (void)transport::SendToPeer(client_socket_, route->second,
-                                AcceptedEnvelope(r.directive_id, kind, now));
+    Remember(p.agency, p.wire_digest, r);
+    (void)transport::SendToPeer(client_socket_, p.routing_id,
+                                AcceptedEnvelope(r.directive_id, AnswerKind(r), now));
   }
   batch.clear();
   return {};
@@ -309,13 +478,14 @@ Status Gateway::FlushReceipts(std::vector<PendingReceipt>& batch) {
 Status Gateway::CatchUp(const std::string& agency) {
   TOCSIN_ASSIGN_OR_RETURN(auto pending, ledger_.Undelivered(agency, clock_.NowMillis()));
   UnixMillis at = audit_->Now();
+  const Bytes routing_id = sessions_.Find(agency)->routing_id;
   std::vector<store::SentRecord> sent;
   for (const Bytes& id : pending) {
     TOCSIN_ASSIGN_OR_RETURN(const protocol::DirectiveFanout* fanout, FanoutFor(id));
     TOCSIN_ASSIGN_OR_RETURN(Bytes copy, fanout->CopyFor(agency));
-    if (!transport::SendToPeer(client_socket_, routes_[agency], copy)) {
-      caught_up_.erase(agency);  // the next hello on this connection resumes
-      break;                     // the peer went away or its queue is full
+    if (!transport::SendToPeer(client_socket_, routing_id, copy)) {
+      sessions_.CatchUpIncomplete(agency);  // the next hello on this connection resumes
+      break;                                // the peer went away or its queue is full
     }
     sent.push_back({id, agency, audit_->Sent(id, agency, at)});
   }
@@ -327,12 +497,11 @@ Status Gateway::CatchUp(const std::string& agency) {
 }
 
 Status Gateway::DrainOperators() {
-  for (;;) {
+  for (std::size_t taken = 0; taken < limits_.messages_per_turn; ++taken) {
     Result<std::optional<transport::PeerMessage>> message =
         transport::ReceiveFromPeer(operator_socket_);
     if (!message) {
       ++counters_.refused_malformed;
-      spdlog::warn("operator endpoint: {}", message.error().ToString());
       continue;
     }
     if (!message->has_value()) {
@@ -340,12 +509,21 @@ Status Gateway::DrainOperators() {
     }
     TOCSIN_RETURN_IF_ERROR(HandleOperator(**message));
   }
+  return {};
 }
 
 Status Gateway::HandleOperator(transport::PeerMessage& message) {
   if (!registry_->Active(message.principal, Role::kOperator)) {
     ++counters_.refused_unauthorized;
-    spdlog::warn("dropped message from {}: not an active operator", message.principal);
+    CountRefusal(operator_accounting_, message.principal,
+                 {ErrorCode::kPermissionDenied, "not an active operator"});
+    return {};
+  }
+  if (!operator_accounting_.Admit(message.principal, SteadyNowMillis()).admitted) {
+    return {};
+  }
+  if (!message.shape_error.empty()) {
+    Refuse(operator_socket_, message, {ErrorCode::kMalformedMessage, message.shape_error});
     return {};
   }
   Result<protocol::Envelope> envelope = protocol::DecodeEnvelope(message.payload);
@@ -444,16 +622,15 @@ Status Gateway::FanOut(const protocol::VerifiedDirective& directive) {
                           protocol::DirectiveFanout::FromEnvelope(directive.envelope));
   const protocol::DirectiveFanout& fanout = *CacheFanout(id, std::move(made));
   for (const auto& recipient : directive.recipients.entries) {
-    auto route = routes_.find(recipient.agency);
-    if (route == routes_.end()) {
+    const AgencySession* session = sessions_.Find(recipient.agency);
+    if (session == nullptr) {
       continue;  // offline: it gets the directive when it says hello
     }
     TOCSIN_ASSIGN_OR_RETURN(Bytes copy, fanout.CopyFor(recipient.agency));
-    if (transport::SendToPeer(client_socket_, route->second, copy)) {
+    if (transport::SendToPeer(client_socket_, session->routing_id, copy)) {
       sent.push_back({id, recipient.agency, audit_->Sent(id, recipient.agency, at)});
     } else {
-      caught_up_.erase(recipient.agency);
-      routes_.erase(route);
+      sessions_.Forget(recipient.agency);
     }
   }
   return ledger_.MarkSent(sent, at);
@@ -496,18 +673,13 @@ void Gateway::SendHeartbeats() {
   Bytes wire = protocol::SignHeartbeat(
       {config_.id, ++heartbeat_sequence_, now, now + config_.heartbeat_validity_ms},
       bundle_.signing);
-  for (auto it = routes_.begin(); it != routes_.end();) {
-    if (transport::SendToPeer(client_socket_, it->second, wire)) {
-      ++it;
-    } else {
-      caught_up_.erase(it->first);
-      it = routes_.erase(it);  // gone: it will say hello again
-    }
-  }
+  sessions_.ForgetIf([&](const std::string&, const AgencySession& session) {
+    return !transport::SendToPeer(client_socket_, session.routing_id, wire);  // gone: it says hello again
+  });
 }
 
 Status Gateway::ReloadIfChanged(bool forced) {
-  UnixMillis now = clock_.NowMillis();
+  SteadyMillis now = SteadyNowMillis();
   if (!forced && now < next_crl_check_) {
     return {};
   }
@@ -525,13 +697,11 @@ Status Gateway::ReloadIfChanged(bool forced) {
     spdlog::error("registry reload failed, keeping the previous one: {}", loaded.error().ToString());
     return {};
   }
-  for (auto it = routes_.begin(); it != routes_.end();) {
-    if (registry_->Active(it->first, Role::kAgency)) {
-      ++it;
-    } else {
-      caught_up_.erase(it->first);
-      it = routes_.erase(it);
-    }
+  sessions_.ForgetIf([&](const std::string& agency, const AgencySession&) {
+    return !registry_->Active(agency, Role::kAgency);
+  });
+  if (bridges_) {
+    TOCSIN_RETURN_IF_ERROR(bridges_->Dispatch());  // drops the routes of revoked bridges
   }
   spdlog::info("registry reloaded: {} active principals", *loaded);
   return audit_->ObservePrincipals(*registry_);

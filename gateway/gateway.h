@@ -1,14 +1,23 @@
 // gateway/gateway.h -- tocsin-gateway: the broker and witness.
 //
-// One thread serves two CURVE ROUTER endpoints: agencies (receive
-// directives and heartbeats, send receipts) and operators (submit directives,
-// ask for status). The gateway routes only by the ZAP-authenticated principal
-// (a routing id is learned only from that principal's own messages and never
-// leaves the process), answers nobody before the ledger has committed, and
-// moves a delivery to "delivered" only on a verified signed receipt.
+// One thread serves the CURVE ROUTER endpoints: agencies (receive
+// directives and heartbeats, send receipts), operators (submit directives,
+// ask for status) and bridges. The gateway routes only by the
+// ZAP-authenticated principal (a route is learned only from that principal's
+// own hello once it passed every check, and never leaves the process),
+// answers nobody before the ledger has committed, and moves a delivery to
+// "delivered" only on a verified signed receipt.
+//
+// No participant can starve the others (SECURITY.md 37): each turn reads a
+// bounded number of messages per socket, each principal spends a message
+// budget (PeerAccounting), receipts commit in bounded batches, a repeated
+// receipt is answered from memory, refusals are logged once per interval and
+// principal, connections that say no hello in time or exceed a principal's
+// cap are cut (ConnectionGuard), and every timer runs on the steady clock.
 #pragma once
 
 #include <atomic>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -17,16 +26,21 @@
 #include <zmq.hpp>
 
 #include "common/clock.h"
+#include "crypto/hash.h"
+#include "gateway/agency_sessions.h"
 #include "gateway/audit_keeper.h"
 #include "gateway/bridge_desk.h"
 #include "gateway/config.h"
+#include "gateway/connection_guard.h"
 #include "gateway/escalator.h"
+#include "gateway/peer_accounting.h"
 #include "gateway/registry.h"
 #include "pki/bundle.h"
 #include "protocol/directive.h"
 #include "protocol/fanout.h"
 #include "protocol/messages.h"
 #include "store/ledger.h"
+#include "transport/connection_events.h"
 #include "transport/curve_socket.h"
 #include "transport/zap_handler.h"
 #include "transport/zmq_support.h"
@@ -39,11 +53,33 @@ struct GatewayCounters {
   std::uint64_t refused_unauthorized = 0;
   std::uint64_t refused_malformed = 0;
   std::uint64_t refused_invalid = 0;
+  std::uint64_t duplicates_answered = 0;  // repeated receipts answered from memory
 };
+
+// What one turn of the loop may take from each socket, and per principal.
+struct GatewayLimits {
+  std::size_t messages_per_turn = 256;  // per socket
+  std::size_t receipt_batch = 256;      // receipts per group commit
+  PeerBudget agency_budget{};
+  PeerBudget operator_budget{{50, 200}, 5000};
+  ConnectionLimits agency_connections{};
+  std::size_t recent_receipts = 8192;   // repeated receipts answered from memory
+};
+
+// The descriptors a gateway with `principals` enrolled principals needs:
+// one connection each, room for reconnections, and a reserve for the
+// connections a misbehaving key may hold before they are cut.
+std::uint64_t DescriptorsNeeded(std::size_t principals);
+
+// Raises RLIMIT_NOFILE's soft limit to at least `needed` (up to the hard
+// limit); fails, naming both numbers and the fix, when the hard limit is
+// lower (SECURITY.md 37).
+Status RaiseDescriptorLimit(std::uint64_t needed);
 
 class Gateway {
  public:
-  static Result<std::unique_ptr<Gateway>> Create(const GatewayConfig& config, const Clock& clock);
+  static Result<std::unique_ptr<Gateway>> Create(const GatewayConfig& config, const Clock& clock,
+                                                 GatewayLimits limits = {});
 
   // Serves until `stop` is set. `reload` asks for a registry reload (SIGHUP).
   // Returns an error only for a failure that must end the process (the
@@ -57,17 +93,27 @@ class Gateway {
  private:
   struct PendingReceipt {
     std::string agency;
+    Bytes routing_id;  // the connection it came on: its answer goes back there
     protocol::Receipt receipt;
     Bytes wire;
+    crypto::Digest wire_digest{};
   };
 
-  Gateway(const GatewayConfig& config, const Clock& clock, pki::PrincipalBundle bundle,
+  Gateway(const GatewayConfig& config, GatewayLimits limits, const Clock& clock, pki::PrincipalBundle bundle,
           std::unique_ptr<Registry> registry, store::Ledger ledger);
 
   Status Start();
   Status DrainAgencies();
   Status DrainOperators();
+  void WatchConnections();
+  void Cut(const std::vector<int>& connections, const char* why);
   Status HandleAgency(transport::PeerMessage& message, std::vector<PendingReceipt>& batch);
+  Status HandleHello(transport::PeerMessage& message, const protocol::Envelope& envelope);
+  // True when this exact receipt from this agency was recorded lately: it was
+  // answered again, from memory.
+  bool AnsweredFromMemory(const transport::PeerMessage& message, const crypto::Digest& digest);
+  void Remember(const std::string& agency, const crypto::Digest& digest,
+                const protocol::Receipt& receipt);
   Status HandleOperator(transport::PeerMessage& message);
   Status Submit(transport::PeerMessage& message);
   Status Report(transport::PeerMessage& message, const protocol::Envelope& envelope);
@@ -82,11 +128,15 @@ class Gateway {
   Status ReloadIfChanged(bool forced);
   Status PublishCheckpoint();
   bool Resend(const Bytes& directive_id, const std::string& agency);
-  Status SendCheckpoint(const std::string& agency, const Bytes& routing_id);
+  Status SendCheckpoint(AgencySession& session);
   void Refuse(zmq::socket_t& socket, const transport::PeerMessage& message, const Error& error,
               const std::optional<protocol::DirectiveId>& reference = std::nullopt);
+  // Counts a refusal without answering; logs it only as PeerAccounting allows.
+  void CountRefusal(PeerAccounting& accounting, const std::string& principal, const Error& error);
+  void LogSummaries(bool force = false);
 
   GatewayConfig config_;
+  GatewayLimits limits_;
   const Clock& clock_;
   pki::PrincipalBundle bundle_;
   std::unique_ptr<Registry> registry_;
@@ -95,24 +145,34 @@ class Gateway {
   std::unique_ptr<transport::ZapHandler> zap_;
   zmq::socket_t client_socket_;
   zmq::socket_t operator_socket_;
-  std::map<std::string, Bytes> routes_;  // agency id -> routing id (process-local)
-  // agency id -> the connection (routing id) that has had its catch-up: a
-  // repeated hello on the same connection resends nothing.
-  std::map<std::string, Bytes> caught_up_;
+  std::optional<transport::ConnectionEvents> agency_connections_;
+  int agency_port_ = 0;
+  AgencySessions sessions_;
+  ConnectionGuard guard_;
+  PeerAccounting agency_accounting_;
+  PeerAccounting operator_accounting_;
+  // (agency, SHA-256 of a receipt's wire) -> how it was answered, for the
+  // last limits_.recent_receipts receipts recorded (oldest first in order_).
+  struct RecentReceipt {
+    protocol::DirectiveId directive_id{};
+    protocol::AcceptedKind kind = protocol::AcceptedKind::kReceipt;
+  };
+  std::map<std::pair<std::string, crypto::Digest>, RecentReceipt> recent_receipts_;
+  std::deque<std::pair<std::string, crypto::Digest>> recent_order_;
   static constexpr std::size_t kMaxCachedFanouts = 256;
-  static constexpr UnixMillis kEscalationTickMs = 500;
+  static constexpr SteadyMillis kEscalationTickMs = 500;
   std::map<Bytes, std::unique_ptr<protocol::DirectiveFanout>> fanouts_;
   std::unique_ptr<AuditKeeper> audit_;
   std::unique_ptr<Escalator> escalator_;  // null without a policy
   std::unique_ptr<BridgeDesk> bridges_;    // null without a bridge endpoint
-  UnixMillis next_escalation_ = 0;
-  UnixMillis next_dispatch_ = 0;
-  // agency id -> size of the last checkpoint it holds, as far as we know.
-  std::map<std::string, std::uint64_t> agency_log_size_;
-  UnixMillis next_checkpoint_ = 0;
+  // Timers, on the steady clock (SECURITY.md 43).
+  SteadyMillis next_escalation_ = 0;
+  SteadyMillis next_dispatch_ = 0;
+  SteadyMillis next_checkpoint_ = 0;
+  SteadyMillis next_heartbeat_ = 0;
+  SteadyMillis next_crl_check_ = 0;
+  SteadyMillis next_guard_check_ = 0;
   std::uint64_t heartbeat_sequence_ = 0;
-  UnixMillis next_heartbeat_ = 0;
-  UnixMillis next_crl_check_ = 0;
   std::int64_t crl_mtime_ = 0;
   GatewayCounters counters_;
 };

@@ -25,7 +25,8 @@ Result<std::size_t> Registry::Reload() {
     if (!transport || !signing) {
       continue;  // revoked, expired or broken: not admitted
     }
-    Principal principal{id, transport->role, transport->sector, signing->public_key};
+    Principal principal{id, transport->role, transport->sector, signing->public_key,
+                        transport->channel};
     by_key[Bytes(transport->public_key.begin(), transport->public_key.end())] = principal;
     by_id[id] = principal;
   }

@@ -31,6 +31,7 @@ struct Principal {
   Role role = Role::kAgency;
   std::optional<std::string> sector;
   crypto::PublicKey signing_key{};
+  std::optional<std::string> channel;  // bridges: the one channel they may serve
 };
 
 class Registry final : public transport::ZapAuthenticator {

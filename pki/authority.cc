@@ -42,6 +42,15 @@ Status CheckRequest(const EnrollRequest& request, const CaConfig& config) {
   if (request.role != Role::kAgency && request.sector) {
     return MakeError(ErrorCode::kInvalidArgument, "only an agency has a sector");
   }
+  if ((request.role == Role::kBridge) != request.channel.has_value()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     request.channel ? "only a bridge has a channel"
+                                     : "a bridge needs --channel sms or --channel email");
+  }
+  if (request.channel && !IsBridgeChannel(*request.channel)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "unknown channel '" + *request.channel + "': sms or email");
+  }
   if (request.sector && !config.HasSector(*request.sector)) {
     std::string known;
     for (const std::string& sector : config.sectors) {
@@ -63,6 +72,9 @@ std::string PrincipalToml(const EnrollRequest& request) {
   text += "role = \"" + std::string(RoleName(request.role)) + "\"\n";
   if (request.sector) {
     text += "sector = \"" + *request.sector + "\"\n";
+  }
+  if (request.channel) {
+    text += "channel = \"" + *request.channel + "\"\n";
   }
   return text;
 }
@@ -152,7 +164,7 @@ Result<std::vector<CertifiedKey>> CertificateAuthority::Enroll(
   int days = request.validity_days > 0 ? request.validity_days : config_.leaf_validity_days;
   LeafSpec spec{config_.organization, request.principal_id, request.role,
                 request.sector, Purpose::kSigning, signing.public_key(),
-                now - kClockSkew, now + days * kDay};
+                now - kClockSkew, now + days * kDay, request.channel};
   BundlePaths bundle(bundle_dir);
   TOCSIN_RETURN_IF_ERROR(MakeDirectory(bundle_dir, 0700));
   TOCSIN_RETURN_IF_ERROR(MakeDirectory(published, 0755));
@@ -236,7 +248,7 @@ Result<std::vector<PrincipalRecord>> CertificateAuthority::List() const {
     TOCSIN_ASSIGN_OR_RETURN(crypto::X509Ptr certificate,
                             LoadCertificate(entry.path().string() + "/signing.crt"));
     TOCSIN_ASSIGN_OR_RETURN(CertifiedKey key, ReadCertifiedKey(certificate.get()));
-    PrincipalRecord record{key.principal_id, key.role, key.sector, key.serial_hex,
+    PrincipalRecord record{key.principal_id, key.role, key.sector, key.channel, key.serial_hex,
                            key.not_after, PrincipalRecord::State::kActive};
     if (CrlListsSerial(crl_.get(), key.serial_hex)) {
       record.state = PrincipalRecord::State::kRevoked;

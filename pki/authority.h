@@ -41,8 +41,9 @@ struct CaPaths {
 struct EnrollRequest {
   std::string principal_id;
   Role role = Role::kAgency;
-  std::optional<std::string> sector;  // required for agencies, refused otherwise
-  int validity_days = 0;              // 0: the CA's leaf_validity_days
+  std::optional<std::string> sector;   // required for agencies, refused otherwise
+  int validity_days = 0;               // 0: the CA's leaf_validity_days
+  std::optional<std::string> channel;  // required for bridges ("sms", "email"), refused otherwise
 };
 
 // A principal as the CA sees it, derived from its certificates and the CRL.
@@ -50,6 +51,7 @@ struct PrincipalRecord {
   std::string principal_id;
   Role role = Role::kAgency;
   std::optional<std::string> sector;
+  std::optional<std::string> channel;
   std::string signing_serial;
   UnixMillis not_after = 0;
   enum class State { kActive, kRevoked, kExpired } state = State::kActive;

@@ -35,8 +35,9 @@ Result<crypto::X509NamePtr> LeafName(const LeafSpec& spec) {
   TOCSIN_ASSIGN_OR_RETURN(crypto::X509NamePtr name, OrganizationName(spec.organization));
   TOCSIN_RETURN_IF_ERROR(AddNameEntry(name.get(), NID_organizationalUnitName,
                                       std::string(RoleName(spec.role))));
-  if (spec.sector) {
-    TOCSIN_RETURN_IF_ERROR(AddNameEntry(name.get(), NID_businessCategory, *spec.sector));
+  if (spec.sector || spec.channel) {  // a principal's scope: one or the other
+    TOCSIN_RETURN_IF_ERROR(AddNameEntry(name.get(), NID_businessCategory,
+                                        spec.sector ? *spec.sector : *spec.channel));
   }
   TOCSIN_RETURN_IF_ERROR(AddNameEntry(name.get(), NID_commonName, spec.principal_id));
   return name;

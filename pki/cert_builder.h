@@ -22,11 +22,12 @@ struct LeafSpec {
   std::string organization;
   std::string principal_id;
   Role role = Role::kAgency;
-  std::optional<std::string> sector;
+  std::optional<std::string> sector;   // agencies
   Purpose purpose = Purpose::kSigning;
   crypto::PublicKey public_key{};
   UnixMillis not_before = 0;
   UnixMillis not_after = 0;
+  std::optional<std::string> channel;  // bridges
 };
 
 struct RevokedSerial {

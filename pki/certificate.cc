@@ -91,9 +91,20 @@ Status ReadSubject(X509* certificate, CertifiedKey& out) {
   }
   out.principal_id = *id;
   out.role = *parsed_role;
-  out.sector = SingleEntry(subject, NID_businessCategory);
-  if ((out.role == Role::kAgency) != out.sector.has_value()) {
-    return Untrusted("an agency certificate, and only one, carries a sector");
+  // businessCategory is an agency's sector or a bridge's channel; no other
+  // role has one.
+  std::optional<std::string> scope = SingleEntry(subject, NID_businessCategory);
+  if ((out.role == Role::kAgency || out.role == Role::kBridge) != scope.has_value()) {
+    return Untrusted("an agency certificate carries a sector and a bridge certificate a "
+                     "channel (businessCategory); no other certificate has one");
+  }
+  if (out.role == Role::kAgency) {
+    out.sector = std::move(scope);
+  } else if (out.role == Role::kBridge) {
+    if (!IsBridgeChannel(*scope)) {
+      return Untrusted("bridge certificate names unknown channel '" + *scope + "'");
+    }
+    out.channel = std::move(scope);
   }
   return {};
 }

@@ -2,7 +2,8 @@
 //
 // Each principal holds three certificates, one per key purpose, and a
 // gateway a fourth for its audit-log checkpoints (SECURITY.md, item 16). A certificate binds: the principal id (subject CN),
-// its role (OU), for agencies its sector (businessCategory), the purpose (an
+// its role (OU), for agencies its sector and for bridges their channel
+// (businessCategory), the purpose (an
 // extended key usage under Tocsin's OID arc) and one 32-byte public key.
 #pragma once
 
@@ -49,7 +50,8 @@ const char* PurposeOid(Purpose purpose);
 struct CertifiedKey {
   std::string principal_id;
   Role role = Role::kAgency;
-  std::optional<std::string> sector;  // agencies only
+  std::optional<std::string> sector;   // agencies only
+  std::optional<std::string> channel;  // bridges only: "sms" or "email"
   Purpose purpose = Purpose::kSigning;
   crypto::PublicKey public_key{};
   std::string serial_hex;  // upper-case hex, as `openssl x509 -serial` prints

@@ -255,12 +255,12 @@ Status Ledger::MarkSent(const std::vector<SentRecord>& sent, UnixMillis at) {
 }
 
 Result<int> Ledger::RecordReceipts(const std::vector<ReceiptRecord>& receipts,
-                                   const std::vector<Bytes>& digests,
-                                   std::vector<std::pair<std::size_t, std::string>>* out_refused) {
+                                   UnixMillis max_skew, std::vector<RefusedReceipt>* out_refused) {
   TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Begin());
   TOCSIN_ASSIGN_OR_RETURN(Statement audit, AuditLog::PrepareInsert(db_));
   TOCSIN_ASSIGN_OR_RETURN(Statement find, db_.Prepare(
-      "SELECT d.digest, v.state FROM deliveries v JOIN directives d ON d.id = v.directive_id "
+      "SELECT d.digest, v.state, d.accepted_at FROM deliveries v "
+      "JOIN directives d ON d.id = v.directive_id "
       "WHERE v.directive_id=? AND v.agency=?"));
   TOCSIN_ASSIGN_OR_RETURN(Statement keep, db_.Prepare(
       "INSERT OR IGNORE INTO receipts VALUES (?, ?, ?, ?, ?, ?)"));
@@ -276,10 +276,15 @@ Result<int> Ledger::RecordReceipts(const std::vector<ReceiptRecord>& receipts,
     find.Reset();
     find.Bind(1, r.directive_id).Bind(2, r.agency);
     TOCSIN_ASSIGN_OR_RETURN(bool known, find.Step());
-    if (!known || find.Blob(0) != digests[i]) {
+    const char* refusal = !known                   ? "no such delivery"
+                          : find.Blob(0) != r.digest ? "digest does not match the accepted directive"
+                          : r.at < find.Int(2) - max_skew
+                              ? "signed before the gateway accepted the directive"
+                          : r.at > r.recorded_at + max_skew ? "signed in the future"
+                                                            : nullptr;
+    if (refusal != nullptr) {
       if (out_refused != nullptr) {
-        out_refused->push_back({i, known ? "digest does not match the accepted directive"
-                                         : "no such delivery"});
+        out_refused->push_back({i, refusal});
       }
       continue;
     }

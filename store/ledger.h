@@ -119,8 +119,15 @@ struct ReceiptRecord {
   UnixMillis at = 0;        // the time the agency signed
   UnixMillis recorded_at = 0;
   std::string officer;      // acknowledgements
+  Bytes digest;             // the directive digest the receipt cites
   Bytes wire;               // the signed receipt, kept as evidence
   Bytes audit_entry;        // appended the first time this receipt is stored
+};
+
+// A receipt RecordReceipts did not record: its index in the batch, and why.
+struct RefusedReceipt {
+  std::size_t index = 0;
+  std::string reason;
 };
 
 class Ledger {
@@ -146,12 +153,12 @@ class Ledger {
   Status MarkSent(const std::vector<SentRecord>& sent, UnixMillis at);
 
   // Records verified receipts in one transaction (group commit). A receipt
-  // for an unknown pair or a digest that does not match is refused and
-  // reported in `out_refused` (index, reason); the others are stored.
-  // Returns how many changed a state.
-  Result<int> RecordReceipts(const std::vector<ReceiptRecord>& receipts,
-                             const std::vector<Bytes>& digests,
-                             std::vector<std::pair<std::size_t, std::string>>* out_refused);
+  // for an unknown pair, with a digest that does not match, or signed at a
+  // time before the directive was accepted or after it was recorded (each
+  // beyond `max_skew` ms) is refused and reported in `out_refused` in batch
+  // order; the others are stored. Returns how many changed a state.
+  Result<int> RecordReceipts(const std::vector<ReceiptRecord>& receipts, UnixMillis max_skew,
+                             std::vector<RefusedReceipt>* out_refused);
 
   // Delivery rows for one directive, or for all when `id` is empty, newest
   // directive first.

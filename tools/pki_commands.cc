@@ -18,6 +18,7 @@ struct PkiOptions {
   std::string id;
   std::string role;
   std::string sector;
+  std::string channel;
   std::string out;
   int days = 0;
   bool json = false;
@@ -64,9 +65,12 @@ int RunEnroll(const PkiOptions& options) {
     return ReportError("pki enroll", Error{ErrorCode::kInvalidArgument,
                                            "--role must be gateway, operator, agency or bridge"});
   }
-  pki::EnrollRequest request{options.id, *role, std::nullopt, options.days};
+  pki::EnrollRequest request{options.id, *role, std::nullopt, options.days, std::nullopt};
   if (!options.sector.empty()) {
     request.sector = options.sector;
+  }
+  if (!options.channel.empty()) {
+    request.channel = options.channel;
   }
   auto issued = ca->Enroll(request, options.out);
   if (!issued) {
@@ -83,6 +87,7 @@ int RunEnroll(const PkiOptions& options) {
   }
   std::cout << "enrolled " << options.id << " (" << options.role
             << (options.sector.empty() ? "" : ", sector " + options.sector)
+            << (options.channel.empty() ? "" : ", channel " + options.channel)
             << "), valid until " << FormatUtc(issued->front().not_after) << "\n"
             << "  key bundle: " << options.out << " (private: hand it to "
             << options.id << " only)\n";
@@ -130,6 +135,7 @@ int RunList(const PkiOptions& options) {
     for (const pki::PrincipalRecord& r : *records) {
       rows.push_back({{"id", r.principal_id}, {"role", RoleName(r.role)},
                       {"sector", r.sector ? nlohmann::json(*r.sector) : nlohmann::json()},
+                      {"channel", r.channel ? nlohmann::json(*r.channel) : nlohmann::json()},
                       {"state", pki::StateName(r.state)},
                       {"not_after", FormatUtc(r.not_after)},
                       {"serial", r.signing_serial}});
@@ -137,10 +143,12 @@ int RunList(const PkiOptions& options) {
     PrintJson(rows);
     return kExitOk;
   }
-  std::printf("%-32s %-9s %-24s %-8s %s\n", "ID", "ROLE", "SECTOR", "STATE", "VALID UNTIL");
+  std::printf("%-32s %-9s %-24s %-8s %s\n", "ID", "ROLE", "SECTOR/CHANNEL", "STATE",
+              "VALID UNTIL");
   for (const pki::PrincipalRecord& r : *records) {
     std::printf("%-32s %-9s %-24s %-8s %s\n", r.principal_id.c_str(),
-                std::string(RoleName(r.role)).c_str(), r.sector ? r.sector->c_str() : "-",
+                std::string(RoleName(r.role)).c_str(),
+                r.sector ? r.sector->c_str() : r.channel ? r.channel->c_str() : "-",
                 std::string(pki::StateName(r.state)).c_str(),
                 FormatUtc(r.not_after).c_str());
   }
@@ -170,6 +178,7 @@ void AddPkiCommands(CLI::App& app, int* exit_code) {
   enroll->add_option("--id", options->id, "Principal id, [a-z0-9.-]")->required();
   enroll->add_option("--role", options->role, "gateway, operator, agency or bridge")->required();
   enroll->add_option("--sector", options->sector, "Sector (agencies only)");
+  enroll->add_option("--channel", options->channel, "Channel a bridge serves: sms or email (bridges only)");
   enroll->add_option("--days", options->days, "Validity in days (default: ca.toml)");
   enroll->add_option("--out", options->out, "New folder for the key bundle")->required();
   enroll->add_flag("--json", options->json, "Print the result as JSON");

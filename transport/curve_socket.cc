@@ -97,13 +97,19 @@ Result<std::optional<PeerMessage>> ReceiveFromPeer(zmq::socket_t& router) {
   }
   const char* user_id = frames.size() >= 2 ? frames.back().gets("User-Id") : nullptr;
   std::string principal = user_id != nullptr ? user_id : "";
-  if (frames.size() != 2 || principal.empty()) {
+  if (principal.empty()) {
     return MakeError(ErrorCode::kMalformedMessage,
-                     "message of " + std::to_string(frames.size()) + " frame(s) from '" +
-                         principal + "' dropped: expected exactly one payload frame");
+                     "message of " + std::to_string(frames.size()) + " frame(s) with no User-Id dropped");
   }
-  return std::optional<PeerMessage>(
-      PeerMessage{FrameBytes(frames[0]), std::move(principal), FrameBytes(frames[1])});
+  PeerMessage message{FrameBytes(frames[0]), std::move(principal), {},
+                      zmq_msg_get(frames.back().handle(), ZMQ_SRCFD), {}};
+  if (frames.size() != 2) {
+    message.shape_error = "message of " + std::to_string(frames.size()) +
+                          " frame(s) dropped: expected exactly one payload frame";
+  } else {
+    message.payload = FrameBytes(frames[1]);
+  }
+  return std::optional<PeerMessage>(std::move(message));
 }
 
 Status SendToPeer(zmq::socket_t& router, ByteView routing_id, ByteView payload) {

@@ -62,11 +62,14 @@ struct PeerMessage {
   Bytes routing_id;
   std::string principal;
   Bytes payload;
+  int connection = -1;       // the descriptor it came on (ConnectionEvents), -1 if unknown
+  std::string shape_error;   // non-empty: not [routing id, payload]; payload left empty
 };
 
 // Receives one message without blocking; nullopt when none is waiting.
 // A message of any shape other than [routing id, payload] is drained and
-// reported as kMalformedMessage (with its principal, when known).
+// returned with `shape_error` set and no payload; kMalformedMessage only when
+// not even its principal is known.
 Result<std::optional<PeerMessage>> ReceiveFromPeer(zmq::socket_t& router);
 
 // Sends `payload` to the peer behind `routing_id`. kUnavailable when that

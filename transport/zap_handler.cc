@@ -14,13 +14,14 @@ std::string Text(const zmq::message_t& frame) { return frame.to_string(); }
 }  // namespace
 
 Result<std::unique_ptr<ZapHandler>> ZapHandler::Start(zmq::context_t& context,
-                                                      ZapAuthenticator& authenticator) {
+                                                      ZapAuthenticator& authenticator,
+                                                      HandshakeLimits limits) {
   std::unique_ptr<ZapHandler> handler;
   try {
     zmq::socket_t socket(context, zmq::socket_type::rep);
     socket.set(zmq::sockopt::linger, 0);
     socket.bind(kZapEndpoint);
-    handler.reset(new ZapHandler(std::move(socket), authenticator));
+    handler.reset(new ZapHandler(std::move(socket), authenticator, std::move(limits)));
   } catch (const zmq::error_t& e) {
     return MakeError(ErrorCode::kUnavailable, std::string("cannot start ZAP handler: ") + e.what());
   }
@@ -67,17 +68,33 @@ void ZapHandler::Answer(std::vector<zmq::message_t>& request) {
     ByteView key(static_cast<const std::uint8_t*>(request[6].data()), request[6].size());
     principal = authenticator_.Authenticate(Text(request[2]), key);
   }
+  bool throttled = principal && !WithinLimit(Text(request[2]), *principal);
+  if (throttled) {
+    ++throttled_;
+    principal.reset();
+  }
   (principal ? accepted_ : refused_)++;
   std::string request_id = request.size() > 1 ? Text(request[1]) : "";
   std::array<zmq::const_buffer, 6> reply = {
       zmq::str_buffer("1.0"),
       zmq::buffer(request_id),
       principal ? zmq::str_buffer("200") : zmq::str_buffer("400"),
-      principal ? zmq::str_buffer("OK") : zmq::str_buffer("key not enrolled for this endpoint"),
+      principal   ? zmq::str_buffer("OK")
+      : throttled ? zmq::str_buffer("too many handshakes for this key")
+                  : zmq::str_buffer("key not enrolled for this endpoint"),
       principal ? zmq::buffer(*principal) : zmq::const_buffer(),
       zmq::const_buffer(),
   };
   zmq::send_multipart(socket_, reply);
+}
+
+bool ZapHandler::WithinLimit(const std::string& domain, const std::string& principal) {
+  auto limit = limits_.find(domain);
+  if (limit == limits_.end()) {
+    return true;
+  }
+  auto [budget, added] = budgets_.try_emplace({domain, principal}, TokenBucket(limit->second));
+  return budget->second.Take(SteadyNowMillis());
 }
 
 }  // namespace tocsin::transport

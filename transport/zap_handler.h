@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,6 +20,7 @@
 
 #include "common/bytes.h"
 #include "common/result.h"
+#include "common/token_bucket.h"
 
 namespace tocsin::transport {
 
@@ -34,29 +36,43 @@ class ZapAuthenticator {
 
 class ZapHandler {
  public:
+  // Handshakes each principal may complete per ZAP domain (SECURITY.md 37):
+  // one key cannot open connections faster than this, whatever it then does
+  // with them. A domain not listed is not limited.
+  using HandshakeLimits = std::map<std::string, RateLimit, std::less<>>;
+
   // Binds the ZAP endpoint on `context` and serves it on a thread of its own
   // until destroyed. Start it before any server socket binds. `authenticator`
   // must outlive the handler.
   static Result<std::unique_ptr<ZapHandler>> Start(zmq::context_t& context,
-                                                   ZapAuthenticator& authenticator);
+                                                   ZapAuthenticator& authenticator,
+                                                   HandshakeLimits limits = {});
   ~ZapHandler();
   ZapHandler(const ZapHandler&) = delete;
   ZapHandler& operator=(const ZapHandler&) = delete;
 
   std::uint64_t accepted() const { return accepted_.load(); }
   std::uint64_t refused() const { return refused_.load(); }
+  // Handshakes of admitted keys refused for coming too fast (also in refused()).
+  std::uint64_t throttled() const { return throttled_.load(); }
 
  private:
-  ZapHandler(zmq::socket_t socket, ZapAuthenticator& authenticator)
-      : socket_(std::move(socket)), authenticator_(authenticator) {}
+  ZapHandler(zmq::socket_t socket, ZapAuthenticator& authenticator, HandshakeLimits limits)
+      : socket_(std::move(socket)), authenticator_(authenticator), limits_(std::move(limits)) {}
   void Serve();
   void Answer(std::vector<zmq::message_t>& request);
+  bool WithinLimit(const std::string& domain, const std::string& principal);
 
   zmq::socket_t socket_;
   ZapAuthenticator& authenticator_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> accepted_{0};
   std::atomic<std::uint64_t> refused_{0};
+  std::atomic<std::uint64_t> throttled_{0};
+  HandshakeLimits limits_;
+  // (domain, principal) -> its handshake budget. ZAP thread only; bounded by
+  // the principals the authenticator admits.
+  std::map<std::pair<std::string, std::string>, TokenBucket> budgets_;
   std::thread thread_;
 };
 

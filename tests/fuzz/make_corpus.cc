@@ -116,7 +116,7 @@ void WriteCertificateSeeds(const std::string& out) {
     std::abort();
   }
   pki::CertificateAuthority ca = pki::CertificateAuthority::Open(dir / "ca", clock).value();
-  ca.Enroll({"finance-authority", Role::kAgency, "finance", 0}, dir / "b").value();
+  ca.Enroll({"finance-authority", Role::kAgency, "finance", 0, std::nullopt}, dir / "b").value();
   ca.Revoke("finance-authority").value();
   Write(out + "/certificate", "encryption.crt", ReadFile(dir / "b/encryption.crt", 1 << 16).value());
   Write(out + "/certificate", "root.crt", ReadFile(dir / "ca/public/root.crt", 1 << 16).value());

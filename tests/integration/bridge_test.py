@@ -46,7 +46,7 @@ def setup(w, starttls=True, allow_plaintext=False, max_attempts=8):
     with open(os.path.join(w.dir, "gateway.toml"), "a") as f:
         f.write(f'policy = "policy.toml"\nbridge_endpoint = "tcp://127.0.0.1:{bridge_port}"\n')
     w.tocsin("pki", "enroll", "--ca", "ca", "--id", "bridge.mail", "--role", "bridge",
-             "--out", "keys/bridge.mail")
+             "--channel", "email", "--out", "keys/bridge.mail")
     smtp_port = free_port()
     args = ["/usr/bin/python3", os.path.join(HERE, "smtp_server.py"), str(smtp_port), "mail.jsonl"]
     if starttls:

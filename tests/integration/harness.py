@@ -112,13 +112,15 @@ log_format = "json"
 """)
 
     # -- processes ------------------------------------------------------
-    def _start(self, name, *args):
+    def _start(self, name, *args, preexec_fn=None):
         log = open(os.path.join(self.dir, name + ".log"), "a")
-        self.procs[name] = subprocess.Popen(list(args), cwd=self.dir, stdout=log, stderr=log)
+        self.procs[name] = subprocess.Popen(list(args), cwd=self.dir, stdout=log, stderr=log,
+                                            preexec_fn=preexec_fn)
         return self.procs[name]
 
-    def start_gateway(self, wait=True):
-        self._start("gateway", os.path.join(self.bin, "tocsin-gateway"), "--config", "gateway.toml")
+    def start_gateway(self, wait=True, preexec_fn=None):
+        self._start("gateway", os.path.join(self.bin, "tocsin-gateway"), "--config", "gateway.toml",
+                    preexec_fn=preexec_fn)
         if wait:
             before = self.log("gateway").count("serving agencies")
             self.wait_for(lambda: self.log("gateway").count("serving agencies") > before, 10,

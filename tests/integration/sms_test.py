@@ -100,7 +100,7 @@ def setup(w):
     with open(os.path.join(w.dir, "gateway.toml"), "a") as f:
         f.write(f'policy = "policy.toml"\nbridge_endpoint = "tcp://127.0.0.1:{bridge_port}"\n')
     w.tocsin("pki", "enroll", "--ca", "ca", "--id", "bridge.sms", "--role", "bridge",
-             "--out", "keys/bridge.sms")
+             "--channel", "sms", "--out", "keys/bridge.sms")
     ports, fake = start_kannel(w)
     w._write("bridge-sms.toml", f"""
 bundle = "keys/bridge.sms"

@@ -75,28 +75,45 @@ TEST_CASE("Enroll refuses bad requests with a reason", "[pki][ca][negative]") {
     INFO(issued.error().context);
     CHECK(issued.error().context.find(why) != std::string::npos);
   };
-  refused({"energy-authority", Role::kAgency, std::nullopt, 0}, "needs --sector");
-  refused({"energy-authority", Role::kAgency, "space", 0}, "unknown sector 'space'");
-  refused({"op.alice", Role::kOperator, "finance", 0}, "only an agency has a sector");
-  refused({"Bad Id", Role::kOperator, std::nullopt, 0}, "character outside");
-  refused({"op.alice", Role::kOperator, std::nullopt, 400}, "1 to 397 days");
+  refused({"energy-authority", Role::kAgency, std::nullopt, 0, std::nullopt}, "needs --sector");
+  refused({"energy-authority", Role::kAgency, "space", 0, std::nullopt}, "unknown sector 'space'");
+  refused({"op.alice", Role::kOperator, "finance", 0, std::nullopt}, "only an agency has a sector");
+  refused({"Bad Id", Role::kOperator, std::nullopt, 0, std::nullopt}, "character outside");
+  refused({"op.alice", Role::kOperator, std::nullopt, 400, std::nullopt}, "1 to 397 days");
+  refused({"bridge.sms", Role::kBridge, std::nullopt, 0, std::nullopt}, "needs --channel");
+  refused({"bridge.sms", Role::kBridge, std::nullopt, 0, "fax"}, "unknown channel 'fax'");
+  refused({"op.alice", Role::kOperator, std::nullopt, 0, "sms"}, "only a bridge has a channel");
+}
+
+TEST_CASE("A bridge's certificates name the one channel it serves", "[pki][authority]") {
+  PkiFixture f;
+  auto issued = f.Open().Enroll({"bridge.sms", Role::kBridge, std::nullopt, 0, "sms"},
+                                f.dir / "bridge");
+  REQUIRE(issued);
+  for (const CertifiedKey& key : *issued) {
+    CHECK(key.channel == std::optional<std::string>("sms"));
+    CHECK_FALSE(key.sector);
+  }
+  auto listed = f.Open().List().value();
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0].channel == std::optional<std::string>("sms"));
 }
 
 TEST_CASE("An enrolled principal is enrolled again only after revocation", "[pki][ca]") {
   PkiFixture f;
   f.Enroll("op.alice", Role::kOperator);
-  auto twice = f.Open().Enroll({"op.alice", Role::kOperator, std::nullopt, 0}, f.dir / "b2");
+  auto twice = f.Open().Enroll({"op.alice", Role::kOperator, std::nullopt, 0, std::nullopt}, f.dir / "b2");
   REQUIRE_FALSE(twice);
   CHECK(twice.error().context.find("already enrolled") != std::string::npos);
   REQUIRE(f.Open().Revoke("op.alice").value() == 3);
-  CHECK(f.Open().Enroll({"op.alice", Role::kOperator, std::nullopt, 0}, f.dir / "b2"));
+  CHECK(f.Open().Enroll({"op.alice", Role::kOperator, std::nullopt, 0, std::nullopt}, f.dir / "b2"));
 }
 
 TEST_CASE("Enroll never writes into a folder that already holds files",
           "[pki][ca][negative]") {
   PkiFixture f;
   std::string bundle = f.Enroll("op.alice", Role::kOperator);
-  auto again = f.Open().Enroll({"op.bob", Role::kOperator, std::nullopt, 0}, bundle);
+  auto again = f.Open().Enroll({"op.bob", Role::kOperator, std::nullopt, 0, std::nullopt}, bundle);
   REQUIRE_FALSE(again);
   CHECK(again.error().context.find("refusing to overwrite keys") != std::string::npos);
 }

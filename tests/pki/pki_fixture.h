@@ -27,7 +27,7 @@ struct PkiFixture {
   std::string Enroll(const std::string& id, Role role,
                      std::optional<std::string> sector = std::nullopt) {
     std::string bundle = dir / ("bundle-" + id);
-    auto issued = Open().Enroll({id, role, std::move(sector), 0}, bundle);
+    auto issued = Open().Enroll({id, role, std::move(sector), 0, std::nullopt}, bundle);
     INFO((issued ? std::string() : issued.error().ToString()));
     REQUIRE(issued);
     return bundle;

@@ -119,7 +119,7 @@ TEST_CASE("The root's name constraint stops a leaf outside its organization",
   PkiFixture f;
   crypto::X25519KeyPair key = crypto::X25519KeyPair::Generate().value();
   LeafSpec spec{"Rogue Org", "energy-authority", Role::kAgency, "energy",
-                Purpose::kEncryption, key.public_key(), kStart - 1000, kStart + kDay / 2};
+                Purpose::kEncryption, key.public_key(), kStart - 1000, kStart + kDay / 2, std::nullopt};
   crypto::X509Ptr rogue = IssueRaw(f, spec);
   Result<CertifiedKey> verified = VerifierFor(f).Verify(rogue.get(), Purpose::kEncryption, kStart);
   REQUIRE_FALSE(verified);
@@ -134,7 +134,7 @@ TEST_CASE("Verify checks that the key type matches the purpose", "[pki][verify][
   crypto::X25519KeyPair key = crypto::X25519KeyPair::Generate().value();
   // Claims to be a signing certificate but carries an X25519 key.
   LeafSpec spec{"Tocsin Test Centre", "op.alice", Role::kOperator, std::nullopt,
-                Purpose::kEncryption, key.public_key(), kStart - 1000, kStart + kDay / 2};
+                Purpose::kEncryption, key.public_key(), kStart - 1000, kStart + kDay / 2, std::nullopt};
   crypto::X509Ptr cert = IssueRaw(f, spec);
   CHECK_FALSE(VerifierFor(f).Verify(cert.get(), Purpose::kSigning, kStart));
 }
@@ -171,7 +171,7 @@ TEST_CASE("A gateway holds a log certificate that only a gateway may hold",
   // A log certificate issued to an agency is refused.
   crypto::SigningKey key = crypto::SigningKey::Generate().value();
   LeafSpec spec{"Tocsin Test Centre", "energy-authority", Role::kAgency, "energy",
-                Purpose::kLog, key.public_key(), kStart - 1000, kStart + kDay / 2};
+                Purpose::kLog, key.public_key(), kStart - 1000, kStart + kDay / 2, std::nullopt};
   Result<CertifiedKey> forged = verifier.Verify(IssueRaw(f, spec).get(), Purpose::kLog, kStart);
   REQUIRE_FALSE(forged);
   CHECK_THAT(forged.error().context, Catch::Contains("not a gateway's"));

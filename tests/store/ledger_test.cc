@@ -14,9 +14,19 @@ AcceptedDirective Sample(std::uint8_t id_byte, std::uint64_t sequence,
           ToBytes("accepted " + std::to_string(id_byte))};
 }
 
-ReceiptRecord Receipt(std::uint8_t id_byte, const std::string& agency, bool ack = false) {
-  return {Bytes(16, id_byte), agency, ack, 2000, 2001, ack ? "Ana" : "", Bytes{1, 2, 3},
-          ToBytes((ack ? "ack " : "receipt ") + agency)};
+constexpr UnixMillis kSkew = 300000;
+
+ReceiptRecord Receipt(std::uint8_t id_byte, const std::string& agency, bool ack = false,
+                      std::uint8_t digest_byte = 0) {
+  return {.directive_id = Bytes(16, id_byte),
+          .agency = agency,
+          .acknowledgement = ack,
+          .at = 2000,
+          .recorded_at = 2001,
+          .officer = ack ? "Ana" : "",
+          .digest = Bytes(32, digest_byte != 0 ? digest_byte : id_byte),
+          .wire = Bytes{1, 2, 3},
+          .audit_entry = ToBytes((ack ? "ack " : "receipt ") + agency)};
 }
 
 TEST_CASE("Ledger stores a directive with a pending delivery per recipient", "[store][ledger]") {
@@ -50,9 +60,9 @@ TEST_CASE("Delivery moves pending, sent, delivered, acknowledged, never back",
   Ledger ledger = Ledger::Open(dir / "gw.db").value();
   REQUIRE(ledger.Accept(Sample(1, 1)));
   REQUIRE(ledger.MarkSent({{Bytes(16, 1), "finance", ToBytes("sent")}}, 1500));
-  std::vector<std::pair<std::size_t, std::string>> refused;
-  CHECK(ledger.RecordReceipts({Receipt(1, "finance", true)}, {Bytes(32, 1)}, &refused).value() == 1);
-  CHECK(ledger.RecordReceipts({Receipt(1, "finance")}, {Bytes(32, 1)}, &refused).value() == 0);
+  std::vector<RefusedReceipt> refused;
+  CHECK(ledger.RecordReceipts({Receipt(1, "finance", true)}, kSkew, &refused).value() == 1);
+  CHECK(ledger.RecordReceipts({Receipt(1, "finance")}, kSkew, &refused).value() == 0);
   REQUIRE(ledger.MarkSent({{Bytes(16, 1), "finance", ToBytes("sent again")}}, 9000));
   auto rows = ledger.Deliveries(Bytes(16, 1)).value();
   CHECK(rows[1].agency == "finance");
@@ -67,16 +77,36 @@ TEST_CASE("Receipts for unknown pairs or with a wrong digest are refused, others
   testing::TempDir dir;
   Ledger ledger = Ledger::Open(dir / "gw.db").value();
   REQUIRE(ledger.Accept(Sample(1, 1)));
-  std::vector<std::pair<std::size_t, std::string>> refused;
+  std::vector<RefusedReceipt> refused;
   int changed = ledger
-                    .RecordReceipts({Receipt(1, "health"), Receipt(1, "energy"), Receipt(1, "finance")},
-                                    {Bytes(32, 1), Bytes(32, 7), Bytes(32, 1)}, &refused)
+                    .RecordReceipts({Receipt(1, "health"), Receipt(1, "energy", false, 7),
+                                     Receipt(1, "finance")},
+                                    kSkew, &refused)
                     .value();
   CHECK(changed == 1);
   REQUIRE(refused.size() == 2);
-  CHECK(refused[0].first == 0);
-  CHECK(refused[0].second == "no such delivery");
-  CHECK_THAT(refused[1].second, Catch::Contains("digest"));
+  CHECK(refused[0].index == 0);
+  CHECK(refused[0].reason == "no such delivery");
+  CHECK(refused[1].index == 1);
+  CHECK_THAT(refused[1].reason, Catch::Contains("digest"));
+}
+
+TEST_CASE("Receipts signed before acceptance or in the future are refused",
+          "[store][ledger][negative]") {
+  testing::TempDir dir;
+  Ledger ledger = Ledger::Open(dir / "gw.db").value();
+  REQUIRE(ledger.Accept(Sample(1, 1)));  // accepted at 1001
+  ReceiptRecord early = Receipt(1, "energy", true);
+  early.at = 1001 - kSkew - 1;
+  ReceiptRecord late = Receipt(1, "finance", true);
+  late.at = late.recorded_at + kSkew + 1;
+  std::vector<RefusedReceipt> refused;
+  CHECK(ledger.RecordReceipts({early, late}, kSkew, &refused).value() == 0);
+  REQUIRE(refused.size() == 2);
+  CHECK_THAT(refused[0].reason, Catch::Contains("before the gateway accepted"));
+  CHECK_THAT(refused[1].reason, Catch::Contains("future"));
+  early.at = 1001 - kSkew;  // at the edge of the tolerance: kept
+  CHECK(ledger.RecordReceipts({early}, kSkew, &refused).value() == 1);
 }
 
 TEST_CASE("Undelivered lists unexpired, unreceipted directives in acceptance order",
@@ -88,7 +118,7 @@ TEST_CASE("Undelivered lists unexpired, unreceipted directives in acceptance ord
   AcceptedDirective expired = Sample(2, 3);
   expired.expires_at = 50;
   REQUIRE(ledger.Accept(expired));
-  REQUIRE(ledger.RecordReceipts({Receipt(3, "energy")}, {Bytes(32, 3)}, nullptr));
+  REQUIRE(ledger.RecordReceipts({Receipt(3, "energy")}, kSkew, nullptr));
   auto energy = ledger.Undelivered("energy", 60).value();
   REQUIRE(energy.size() == 1);
   CHECK(energy[0] == Bytes(16, 1));
@@ -121,10 +151,9 @@ TEST_CASE("Each effective change appends its audit entry, and only then", "[stor
     CHECK_FALSE(ledger.Accept(Sample(1, 1)));                   // replay: none
     REQUIRE(ledger.MarkSent({{Bytes(16, 1), "finance", ToBytes("sent")}}, 1500));  // 1
     REQUIRE(ledger.MarkSent({{Bytes(16, 1), "finance", ToBytes("again")}}, 1600)); // none
-    std::vector<std::pair<std::size_t, std::string>> refused;
-    REQUIRE(ledger.RecordReceipts({Receipt(1, "finance"), Receipt(1, "health")},
-                                  {Bytes(32, 1), Bytes(32, 1)}, &refused));  // 1 (health refused)
-    REQUIRE(ledger.RecordReceipts({Receipt(1, "finance")}, {Bytes(32, 1)}, &refused));  // none
+    std::vector<RefusedReceipt> refused;
+    REQUIRE(ledger.RecordReceipts({Receipt(1, "finance"), Receipt(1, "health")}, kSkew, &refused));  // 1 (health refused)
+    REQUIRE(ledger.RecordReceipts({Receipt(1, "finance")}, kSkew, &refused));  // none
     CHECK(ledger.audit().size() == 3);
     CHECK(ledger.audit().last_time() == 2001);
     std::vector<Bytes> entries = ledger.AuditEntries(0, 10).value();

@@ -10,6 +10,7 @@
 
 #include <zmq_addon.hpp>
 
+#include "transport/connection_events.h"
 #include "transport/zap_handler.h"
 #include "transport/zmq_support.h"
 
@@ -55,9 +56,9 @@ struct Server {
   zmq::socket_t router;
   KeyPair keys;
   std::string endpoint;
-  explicit Server(const std::string& domain = "test") {
+  explicit Server(const std::string& domain = "test", ZapHandler::HandshakeLimits limits = {}) {
     REQUIRE(CheckZmqCapabilities());
-    zap = ZapHandler::Start(context, table).value();
+    zap = ZapHandler::Start(context, table, std::move(limits)).value();
     router = MakeCurveServer(context, {"tcp://127.0.0.1:*", domain, {}, 64}, keys.secret_key).value();
     endpoint = LastEndpoint(router);
   }
@@ -130,9 +131,59 @@ TEST_CASE("A message with extra frames is dropped and reported", "[transport][cu
   zmq::pollitem_t item{server.router.handle(), 0, ZMQ_POLLIN, 0};
   zmq::poll(&item, 1, std::chrono::milliseconds(3000));
   auto message = ReceiveFromPeer(server.router);
-  REQUIRE_FALSE(message);
-  CHECK(message.error().code == ErrorCode::kMalformedMessage);
-  CHECK_THAT(message.error().context, Catch::Contains("finance-authority"));
+  REQUIRE(message);
+  REQUIRE(*message);
+  CHECK((*message)->principal == "finance-authority");  // so the refusal is counted against it
+  CHECK((*message)->payload.empty());
+  CHECK_THAT((*message)->shape_error, Catch::Contains("3 frame(s)"));
+}
+
+TEST_CASE("Accepted connections are reported by descriptor, and one can be cut",
+          "[transport][curve][connections]") {
+  Server server;
+  ConnectionEvents events = ConnectionEvents::Watch(server.context, server.router, "test-events").value();
+  KeyPair agency;
+  server.table.principals[agency.public_key] = "finance-authority";
+  zmq::socket_t client = server.Client(agency, server.keys.public_key);
+  REQUIRE(SendToServer(client, ToBytes("hello")));
+  std::optional<PeerMessage> got = Await(server.router, 3000);
+  REQUIRE(got);
+  std::vector<ConnectionEvent> seen = events.Take(16);
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].kind == ConnectionEvent::Kind::kAccepted);
+  CHECK(got->connection == seen[0].fd);  // the message names the connection it came on
+
+  int port = EndpointPort(server.endpoint);
+  CHECK_FALSE(CutConnection(seen[0].fd, port + 1));  // not a connection to that port: left alone
+  REQUIRE(CutConnection(seen[0].fd, port));
+  std::vector<ConnectionEvent> after;
+  for (int i = 0; i < 60 && after.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    after = events.Take(16);
+  }
+  REQUIRE_FALSE(after.empty());
+  CHECK(after[0].kind == ConnectionEvent::Kind::kClosed);
+  CHECK(after[0].fd == seen[0].fd);
+}
+
+TEST_CASE("ZAP refuses a key's handshakes beyond its budget, and counts them",
+          "[transport][zap][negative]") {
+  Server server("test", {{"test", RateLimit{0.001, 2}}});  // two handshakes, then (almost) none
+  KeyPair agency;
+  server.table.principals[agency.public_key] = "finance-authority";
+  std::vector<zmq::socket_t> clients;
+  for (int i = 0; i < 4; ++i) {
+    clients.push_back(server.Client(agency, server.keys.public_key));
+    REQUIRE(SendToServer(clients.back(), ToBytes("hello " + std::to_string(i))));
+  }
+  std::set<std::string> through;
+  for (int waited = 0; waited < 2000; waited += 100) {
+    while (std::optional<PeerMessage> got = Await(server.router, 100)) {
+      through.insert(std::string(AsStringView(got->payload)));
+    }
+  }
+  CHECK(through.size() == 2);
+  CHECK(server.zap->throttled() >= 2);
 }
 
 TEST_CASE("Endpoints must be tcp with an explicit bind address", "[transport][negative]") {

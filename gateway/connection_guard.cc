@@ -1,0 +1,70 @@
+#include "gateway/connection_guard.h"
+
+#include <algorithm>
+
+namespace tocsin::gateway {
+
+void ConnectionGuard::Index(int fd, const Connection& connection, bool add) {
+  if (connection.hello_at < 0 || connection.cutting) {
+    return;
+  }
+  std::vector<int>& fds = live_[connection.principal];
+  if (add) {
+    fds.push_back(fd);
+    return;
+  }
+  std::erase(fds, fd);
+  if (fds.empty()) {
+    live_.erase(connection.principal);
+  }
+}
+
+void ConnectionGuard::Accepted(int fd, SteadyMillis now) {
+  Closed(fd);  // a close we were not told of: the number is a new connection now
+  connections_[fd] = {now, -1, {}, false};
+}
+
+void ConnectionGuard::Closed(int fd) {
+  auto it = connections_.find(fd);
+  if (it != connections_.end()) {
+    Index(fd, it->second, /*add=*/false);
+    connections_.erase(it);
+  }
+}
+
+std::vector<int> ConnectionGuard::Hello(int fd, const std::string& principal, SteadyMillis now) {
+  auto [it, added] = connections_.try_emplace(fd, Connection{now, -1, {}, false});
+  Connection& connection = it->second;
+  if (connection.cutting || (connection.hello_at >= 0 && connection.principal == principal)) {
+    return {};
+  }
+  Index(fd, connection, /*add=*/false);
+  connection.hello_at = now;
+  connection.principal = principal;
+  Index(fd, connection, /*add=*/true);
+  std::vector<int> cut;
+  std::vector<int>& live = live_[principal];  // oldest hello first
+  while (live.size() > limits_.max_per_principal) {
+    int oldest = live.front();
+    live.erase(live.begin());
+    connections_[oldest].cutting = true;
+    cut.push_back(oldest);
+  }
+  cut_ += cut.size();
+  return cut;
+}
+
+std::vector<int> ConnectionGuard::Overdue(SteadyMillis now) {
+  std::vector<int> cut;
+  for (auto& [fd, connection] : connections_) {
+    if (!connection.cutting && connection.hello_at < 0 &&
+        now - connection.accepted_at >= limits_.hello_timeout_ms) {
+      connection.cutting = true;
+      cut.push_back(fd);
+    }
+  }
+  cut_ += cut.size();
+  return cut;
+}
+
+}  // namespace tocsin::gateway
