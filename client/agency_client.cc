@@ -6,6 +6,7 @@
 
 #include "common/log.h"
 #include "protocol/directive.h"
+#include "protocol/follow_up.h"
 #include "protocol/receipts.h"
 #include "transport/curve_socket.h"
 #include "transport/zmq_support.h"
@@ -190,6 +191,25 @@ Status AgencyClient::Drain() {
   }
 }
 
+Result<Status> AgencyClient::CheckFollowUp(const protocol::VerifiedDirective& directive) {
+  const protocol::DirectiveHeader& h = directive.header;
+  if (!h.references) {
+    return Status{};
+  }
+  TOCSIN_ASSIGN_OR_RETURN(std::optional<store::InboxEntry> original,
+                          inbox_.Find(Bytes(h.references->begin(), h.references->end())));
+  if (!original) {
+    // Not ours to judge (it may have expired before we came online); the
+    // gateway checked it against the directive it follows up.
+    spdlog::warn("directive {} follows up {}, which this agency never received",
+                 HexEncode(h.id), HexEncode(*h.references));
+    return Status{};
+  }
+  TOCSIN_ASSIGN_OR_RETURN(protocol::FollowedDirective followed,
+                          protocol::ReadFollowedDirective(original->wire));
+  return protocol::CheckFollowUp(h, directive.signers, {}, followed);
+}
+
 Status AgencyClient::HandleDirective(const Bytes& wire) {
   UnixMillis now = clock_.NowMillis();
   protocol::DirectiveChecks checks{config_.gateway, now,
@@ -207,6 +227,12 @@ Status AgencyClient::HandleDirective(const Bytes& wire) {
   if (existing) {
     ++counters_.duplicates;  // at-least-once: answer with the stored receipt
     Send(existing->receipt);
+    return {};
+  }
+  TOCSIN_ASSIGN_OR_RETURN(Status follow_up, CheckFollowUp(opened->verified));
+  if (!follow_up) {
+    ++counters_.refused;
+    spdlog::warn("refused directive {}: {}", HexEncode(id), follow_up.error().ToString());
     return {};
   }
   TOCSIN_ASSIGN_OR_RETURN(std::optional<std::uint64_t> mark, inbox_.IssuerMark(h.issuer));

@@ -18,6 +18,7 @@
 #include "common/clock.h"
 #include "pki/bundle.h"
 #include "pki/directory.h"
+#include "protocol/directive.h"
 #include "protocol/messages.h"
 #include "store/inbox.h"
 #include "transport/handshake_monitor.h"
@@ -47,6 +48,9 @@ class AgencyClient {
   Status Connect();
   Status Drain();
   Status HandleDirective(const Bytes& wire);
+  // The follow-up rule (protocol/follow_up.h) against the inbox; the outer
+  // Result fails only when the inbox does.
+  Result<Status> CheckFollowUp(const protocol::VerifiedDirective& directive);
   void HandleControl(const Bytes& wire, const protocol::Envelope& envelope);
   void Notify(const store::InboxEntry& entry);
   Status ResendUnconfirmed();

@@ -101,7 +101,8 @@ int ListInbox(const ClientConfig& config, bool json) {
     std::string ack = e.acknowledged_at ? "by " + e.officer : "PENDING";
     std::printf("%-10s %-9s %-13s %-24s %-14s %s\n", tocsin::HexEncode(e.id).substr(0, 8).c_str(),
                 e.severity.c_str(), e.tlp.c_str(), tocsin::FormatUtc(e.received_at).c_str(),
-                ack.substr(0, 14).c_str(), e.title.c_str());
+                tocsin::EscapeForDisplay(ack.substr(0, 14)).c_str(),
+                tocsin::EscapeForDisplay(e.title).c_str());
   }
   return 0;
 }
@@ -157,7 +158,8 @@ int Acknowledge(const ClientConfig& config, const std::string& id, const std::st
   tocsin::Bytes encoded = tocsin::protocol::EncodeReceipt(ack);
   if (!tocsin::protocol::DecodeReceipt(encoded, ack.kind)) {
     return Fail("ack", {tocsin::ErrorCode::kInvalidArgument,
-                        "--by must be 1 to 128 characters of text, --note at most 1024"});
+                        "--by must be 1 to 128 characters of text on one line (no tab, line "
+                        "break or control character), --note at most 1024"});
   }
   tocsin::Bytes wire = tocsin::protocol::SignReceipt(ack, bundle->signing);
   tocsin::Status stored = inbox->Acknowledge((*entry)->id, ack.at, by, note, wire);

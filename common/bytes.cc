@@ -1,5 +1,7 @@
 #include "common/bytes.h"
 
+#include <cstdio>
+
 namespace tocsin {
 namespace {
 
@@ -94,6 +96,79 @@ Result<Bytes> HexDecode(std::string_view hex) {
     out[i] = static_cast<std::uint8_t>((high << 4) | low);
   }
   return out;
+}
+
+namespace {
+
+// The code point of the well-formed sequence of `length` bytes at `i`.
+std::uint32_t CodePoint(std::string_view text, std::size_t i, std::size_t length) {
+  auto byte = [&](std::size_t k) { return static_cast<std::uint32_t>(static_cast<unsigned char>(text[i + k])); };
+  switch (length) {
+    case 1: return byte(0);
+    case 2: return ((byte(0) & 0x1F) << 6) | (byte(1) & 0x3F);
+    case 3: return ((byte(0) & 0x0F) << 12) | ((byte(1) & 0x3F) << 6) | (byte(2) & 0x3F);
+    default:
+      return ((byte(0) & 0x07) << 18) | ((byte(1) & 0x3F) << 12) | ((byte(2) & 0x3F) << 6) |
+             (byte(3) & 0x3F);
+  }
+}
+
+bool BreaksALine(std::uint32_t c) {
+  return c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F) || c == 0x2028 || c == 0x2029 ||
+         (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+}
+
+}  // namespace
+
+bool IsSingleLineText(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    std::size_t length = Utf8SequenceLength(text, i);
+    if (length == 0 || BreaksALine(CodePoint(text, i, length))) {
+      return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
+std::string EscapeForDisplay(std::string_view text) {
+  std::string out;
+  char escape[16];
+  for (std::size_t i = 0; i < text.size();) {
+    std::size_t length = Utf8SequenceLength(text, i);
+    if (length == 0) {
+      std::snprintf(escape, sizeof(escape), "\\x%02x", static_cast<unsigned char>(text[i]));
+      out += escape;
+      ++i;
+      continue;
+    }
+    std::uint32_t c = CodePoint(text, i, length);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (BreaksALine(c)) {
+      std::snprintf(escape, sizeof(escape), "\\u%04x", static_cast<unsigned>(c));
+      out += escape;
+    } else {
+      out.append(text.substr(i, length));
+    }
+    i += length;
+  }
+  return out;
+}
+
+std::string_view TruncateUtf8(std::string_view text, std::size_t max) {
+  if (text.size() <= max) {
+    return text;
+  }
+  std::size_t end = max;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) {
+    --end;  // text[end] continues a sequence: cut before its lead byte
+  }
+  return text.substr(0, end);
 }
 
 bool IsValidText(std::string_view text) {

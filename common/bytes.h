@@ -43,4 +43,20 @@ Result<Bytes> HexDecode(std::string_view hex);
 // character but tab, LF and CR.
 bool IsValidText(std::string_view text);
 
+// IsValidText, and nothing that can break a line or reorder what a terminal,
+// a CSV cell or a log line shows: no tab, LF or CR, no C1 control
+// (U+0080-U+009F), no line or paragraph separator (U+2028, U+2029), no
+// bidirectional embedding, override or isolate (U+202A-U+202E,
+// U+2066-U+2069). Names and titles are single-line text (SECURITY.md 42).
+bool IsSingleLineText(std::string_view text);
+
+// `text` with every character IsSingleLineText refuses (and any byte that is
+// not UTF-8) shown as an escape (\n, \t, \u2028, \x80...), for showing text a
+// peer wrote where a line must stay a line.
+std::string EscapeForDisplay(std::string_view text);
+
+// The longest prefix of `text` of at most `max` bytes that does not end
+// inside a UTF-8 sequence.
+std::string_view TruncateUtf8(std::string_view text, std::size_t max);
+
 }  // namespace tocsin

@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "crypto/hash.h"
 #include "protocol/directive.h"
+#include "protocol/follow_up.h"
 #include "protocol/receipts.h"
 #include "transport/zmq_support.h"
 
@@ -17,7 +18,9 @@ namespace tocsin::gateway {
 namespace {
 
 Bytes ErrorEnvelope(const Error& error, const std::optional<protocol::DirectiveId>& reference) {
-  std::string message = error.ToString().substr(0, protocol::kMaxErrorTextBytes);
+  // Single-line on the wire: any text a peer put into the error is escaped.
+  std::string message(
+      TruncateUtf8(EscapeForDisplay(error.ToString()), protocol::kMaxErrorTextBytes));
   return protocol::EncodeUnsigned(
       protocol::MessageType::kError,
       protocol::EncodeErrorReply({protocol::ToWireError(error.code), reference, message}));
@@ -563,6 +566,12 @@ Status Gateway::Submit(transport::PeerMessage& message) {
       directive = MakeError(ErrorCode::kNotFound, "recipient " + agency + " is not an active agency");
     }
   }
+  if (directive) {
+    TOCSIN_ASSIGN_OR_RETURN(Status follow_up, CheckFollowUp(*directive));
+    if (!follow_up) {
+      directive = tl::unexpected(follow_up.error());
+    }
+  }
   if (!directive) {
     Refuse(operator_socket_, message, directive.error());
     return {};
@@ -592,6 +601,24 @@ Status Gateway::Submit(transport::PeerMessage& message) {
   (void)transport::SendToPeer(operator_socket_, message.routing_id,
                               AcceptedEnvelope(h.id, protocol::AcceptedKind::kDirective, now));
   return FanOut(*directive);
+}
+
+Result<Status> Gateway::CheckFollowUp(const protocol::VerifiedDirective& directive) {
+  const protocol::DirectiveHeader& h = directive.header;
+  std::vector<std::string> recipients;
+  for (const auto& r : directive.recipients.entries) {
+    recipients.push_back(r.agency);
+  }
+  std::optional<protocol::FollowedDirective> original;
+  if (h.references) {
+    Bytes id(h.references->begin(), h.references->end());
+    TOCSIN_ASSIGN_OR_RETURN(std::optional<store::AcceptedDirective> stored, ledger_.Find(id));
+    if (stored) {
+      TOCSIN_ASSIGN_OR_RETURN(original, protocol::ReadFollowedDirective(stored->wire));
+      original->recipients = stored->recipients;
+    }
+  }
+  return protocol::CheckFollowUp(h, directive.signers, recipients, original);
 }
 
 const protocol::DirectiveFanout* Gateway::CacheFanout(const Bytes& id,

@@ -116,6 +116,9 @@ class Gateway {
                 const protocol::Receipt& receipt);
   Status HandleOperator(transport::PeerMessage& message);
   Status Submit(transport::PeerMessage& message);
+  // The follow-up rule (protocol/follow_up.h) against the ledger; the outer
+  // Result fails only when the ledger does.
+  Result<Status> CheckFollowUp(const protocol::VerifiedDirective& directive);
   Status Report(transport::PeerMessage& message, const protocol::Envelope& envelope);
   Status CatchUp(const std::string& agency);
   Status FlushReceipts(std::vector<PendingReceipt>& batch);

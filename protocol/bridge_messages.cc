@@ -78,9 +78,9 @@ Result<BridgeMessage> DecodeBridgeMessage(ByteView bytes) {
     case BridgeKind::kTask: {
       TOCSIN_ASSIGN_OR_RETURN(m.task, ReadUint(f[1], 1, kMaxTime, "bridge.task"));
       TOCSIN_ASSIGN_OR_RETURN(m.channel, Channel(f[2]));
-      TOCSIN_ASSIGN_OR_RETURN(m.contact, ReadText(f[3], 1, 128, "bridge.contact"));
-      TOCSIN_ASSIGN_OR_RETURN(m.address, ReadText(f[4], 1, 256, "bridge.address"));
-      TOCSIN_ASSIGN_OR_RETURN(m.subject, ReadText(f[5], 1, 256, "bridge.subject"));
+      TOCSIN_ASSIGN_OR_RETURN(m.contact, ReadLine(f[3], 1, 128, "bridge.contact"));
+      TOCSIN_ASSIGN_OR_RETURN(m.address, ReadLine(f[4], 1, 256, "bridge.address"));
+      TOCSIN_ASSIGN_OR_RETURN(m.subject, ReadLine(f[5], 1, 256, "bridge.subject"));
       TOCSIN_ASSIGN_OR_RETURN(m.text, ReadText(f[6], 1, 2048, "bridge.text"));
       break;
     }
@@ -97,7 +97,7 @@ Result<BridgeMessage> DecodeBridgeMessage(ByteView bytes) {
     }
     case BridgeKind::kInbound: {
       TOCSIN_ASSIGN_OR_RETURN(m.reference, ReadUint(f[1], 1, kMaxTime, "bridge.reference"));
-      TOCSIN_ASSIGN_OR_RETURN(m.from, ReadText(f[2], 1, 32, "bridge.from"));
+      TOCSIN_ASSIGN_OR_RETURN(m.from, ReadLine(f[2], 1, 32, "bridge.from"));
       TOCSIN_ASSIGN_OR_RETURN(m.text, ReadText(f[3], 0, 1024, "bridge.text"));
       break;
     }

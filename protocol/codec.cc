@@ -260,7 +260,7 @@ Result<DirectiveHeader> DecodeDirectiveHeader(ByteView bytes) {
   h.recipient_count = static_cast<std::uint32_t>(count);
   TOCSIN_ASSIGN_OR_RETURN(h.recipients_root,
                           ReadFixedBin<crypto::kDigestSize>(f[15], "header.recipients_root"));
-  TOCSIN_ASSIGN_OR_RETURN(h.summary, ReadOptionalText(f[16], kMaxSummaryBytes, "header.summary"));
+  TOCSIN_ASSIGN_OR_RETURN(h.summary, ReadOptionalLine(f[16], kMaxSummaryBytes, "header.summary"));
   TOCSIN_ASSIGN_OR_RETURN(h.content_nonce,
                           ReadFixedBin<crypto::kAeadNonceSize>(f[17], "header.content_nonce"));
   TOCSIN_RETURN_IF_ERROR(CheckHeaderRules(h));
@@ -296,7 +296,7 @@ Result<DirectiveContent> DecodeDirectiveContent(ByteView bytes) {
                           StrictUnpack(bytes, kContentLimits, "directive content"));
   TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 2, "content"));
   DirectiveContent content;
-  TOCSIN_ASSIGN_OR_RETURN(content.title, ReadText(f[0], 1, kMaxTitleBytes, "content.title"));
+  TOCSIN_ASSIGN_OR_RETURN(content.title, ReadLine(f[0], 1, kMaxTitleBytes, "content.title"));
   TOCSIN_ASSIGN_OR_RETURN(content.body, ReadText(f[1], 0, kMaxBodyBytes, "content.body"));
   return content;
 }
@@ -326,7 +326,7 @@ Result<Receipt> DecodeReceipt(ByteView bytes, ReceiptKind kind) {
   TOCSIN_ASSIGN_OR_RETURN(r.gateway, ReadPrincipalId(f[3], "receipt.gateway"));
   TOCSIN_ASSIGN_OR_RETURN(r.at, ReadTime(f[4], "receipt.at"));
   if (ack) {
-    TOCSIN_ASSIGN_OR_RETURN(r.officer, ReadText(f[5], 1, kMaxOfficerBytes, "acknowledgement.officer"));
+    TOCSIN_ASSIGN_OR_RETURN(r.officer, ReadLine(f[5], 1, kMaxOfficerBytes, "acknowledgement.officer"));
     TOCSIN_ASSIGN_OR_RETURN(r.note, ReadOptionalText(f[6], kMaxNoteBytes, "acknowledgement.note"));
   }
   return r;
@@ -380,7 +380,7 @@ Result<ErrorReply> DecodeErrorReply(ByteView bytes) {
     e.reference.emplace();
     std::copy(reference->begin(), reference->end(), e.reference->begin());
   }
-  TOCSIN_ASSIGN_OR_RETURN(e.message, ReadText(f[2], 0, kMaxErrorTextBytes, "error.message"));
+  TOCSIN_ASSIGN_OR_RETURN(e.message, ReadLine(f[2], 0, kMaxErrorTextBytes, "error.message"));
   return e;
 }
 
@@ -526,7 +526,7 @@ Result<std::vector<StatusRow>> DecodeStatusReport(ByteView bytes) {
     TOCSIN_ASSIGN_OR_RETURN(r.sent_at, ReadOptionalTime(f[3], "status.sent_at"));
     TOCSIN_ASSIGN_OR_RETURN(r.delivered_at, ReadOptionalTime(f[4], "status.delivered_at"));
     TOCSIN_ASSIGN_OR_RETURN(r.acknowledged_at, ReadOptionalTime(f[5], "status.acknowledged_at"));
-    TOCSIN_ASSIGN_OR_RETURN(r.officer, ReadText(f[6], 0, kMaxOfficerBytes, "status.officer"));
+    TOCSIN_ASSIGN_OR_RETURN(r.officer, ReadLine(f[6], 0, kMaxOfficerBytes, "status.officer"));
   }
   return rows;
 }

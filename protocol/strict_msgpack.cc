@@ -170,6 +170,25 @@ Result<std::optional<std::string>> ReadOptionalText(const msgpack::object& objec
   return std::optional<std::string>(std::move(value));
 }
 
+Result<std::string> ReadLine(const msgpack::object& object, std::size_t min, std::size_t max,
+                             std::string_view field) {
+  TOCSIN_ASSIGN_OR_RETURN(std::string value, ReadText(object, min, max, field));
+  if (!IsSingleLineText(value)) {
+    return Malformed(field, "a line break, tab or other control or bidirectional character "
+                            "in single-line text");
+  }
+  return value;
+}
+
+Result<std::optional<std::string>> ReadOptionalLine(const msgpack::object& object,
+                                                    std::size_t max, std::string_view field) {
+  if (object.type == msgpack::type::NIL) {
+    return std::optional<std::string>();
+  }
+  TOCSIN_ASSIGN_OR_RETURN(std::string value, ReadLine(object, 1, max, field));
+  return std::optional<std::string>(std::move(value));
+}
+
 Result<std::string> ReadPrincipalId(const msgpack::object& object,
                                     std::string_view field) {
   TOCSIN_ASSIGN_OR_RETURN(std::string id, ReadText(object, 1, kMaxPrincipalIdLength, field));

@@ -49,6 +49,11 @@ Result<std::string> ReadText(const msgpack::object& object, std::size_t min,
 Result<std::optional<std::string>> ReadOptionalText(const msgpack::object& object,
                                                     std::size_t max,
                                                     std::string_view field);
+// Single-line text (common/bytes.h IsSingleLineText): names, titles, summaries.
+Result<std::string> ReadLine(const msgpack::object& object, std::size_t min, std::size_t max,
+                             std::string_view field);
+Result<std::optional<std::string>> ReadOptionalLine(const msgpack::object& object,
+                                                    std::size_t max, std::string_view field);
 Result<std::string> ReadPrincipalId(const msgpack::object& object,
                                     std::string_view field);
 Result<Bytes> ReadBin(const msgpack::object& object, std::size_t min,

@@ -157,7 +157,7 @@ void PrintMatrix(const std::vector<protocol::StatusRow>& rows) {
     }
     std::printf("  %-30s %-13s %-13s %-13s %-13s %s\n", row.agency.c_str(), StateName(row.state),
                 Clock(row.sent_at).c_str(), Clock(row.delivered_at).c_str(),
-                Clock(row.acknowledged_at).c_str(), row.officer.c_str());
+                Clock(row.acknowledged_at).c_str(), EscapeForDisplay(row.officer).c_str());
   }
 }
 

@@ -45,3 +45,30 @@ TEST_CASE("IsValidText accepts UTF-8 text and rejects malformed or control bytes
 
 }  // namespace
 }  // namespace tocsin
+
+namespace tocsin {
+namespace {
+
+TEST_CASE("Single-line text refuses what breaks or reorders a line", "[common][text]") {
+  CHECK(IsSingleLineText("Claire Martin, duty officer — énergie"));
+  for (const char* bad : {"Ana\nFORGED ROW", "a\tb", "a\rb", "a\xc2\x85" "b", "a\xe2\x80\xa8" "b",
+                          "a\xe2\x80\xae" "b", "a\xe2\x81\xa6" "b", "\x7f", "\xff"}) {
+    INFO(bad);
+    CHECK_FALSE(IsSingleLineText(bad));
+  }
+}
+
+TEST_CASE("Display escapes keep a line a line", "[common][text]") {
+  CHECK(EscapeForDisplay("Ana\nFORGED") == "Ana\\nFORGED");
+  CHECK(EscapeForDisplay("a\xe2\x80\xae" "b\xff") == "a\\u202eb\\xff");
+  CHECK(EscapeForDisplay("énergie") == "énergie");
+}
+
+TEST_CASE("Truncation never splits a UTF-8 sequence", "[common][text]") {
+  CHECK(TruncateUtf8("abc", 5) == "abc");
+  CHECK(TruncateUtf8("aé", 2) == "a");  // é is two bytes
+  CHECK(TruncateUtf8("aé", 3) == "aé");
+}
+
+}  // namespace
+}  // namespace tocsin

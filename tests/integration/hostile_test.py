@@ -18,7 +18,7 @@ import zmq
 import zmq.utils.z85
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import run_tests  # noqa: E402
+from harness import free_port, run_tests  # noqa: E402
 from security_test import Peer, enrolled_peer, hello, public_of, raw_x25519_key, still_serving  # noqa: E402
 
 STATUS_REQUEST_ALL = bytes([0x95, 0x02, 0x08, 0xc4, 0x02, 0x91, 0xc0, 0x90, 0xc0])
@@ -208,6 +208,103 @@ def test_a_second_connection_with_an_agency_key_takes_no_route(make):
     intruder.close()
     directives = [m for m in got if len(m[0]) > 4 and m[0][2] == 0x01]
     assert not directives, "the second connection received a directive"
+
+
+SMS_POLICY = """
+[crisis_cell]
+name = "Crisis desk"
+email = "desk@centre.example"
+
+[contacts.finance-authority]
+duty_officer = { name = "Claire Martin", phone = "+33612345678" }
+
+[[rule]]
+severity = "critical"
+ack_within = "1h"
+steps = [
+  { after = "1s", do = "sms" },
+  { after = "1h", do = "crisis-cell" },
+]
+"""
+
+
+def bridge_hello(channel):
+    body = bytes([0x92, 0x01, 0xa0 + len(channel)]) + channel.encode()
+    return bytes([0x95, 0x02, 0x0b, 0xc4, len(body)]) + body + bytes([0x90, 0xc0])
+
+
+def is_task(frames):
+    """A bridge envelope [2, 11, bin([2, task, ...]), [], nil]."""
+    m = frames[0]
+    return len(m) > 6 and m[:3] == b"\x95\x02\x0b" and m[5] == 0x02
+
+
+def with_bridges(w):
+    w._write("policy.toml", SMS_POLICY)
+    w.bridge_port = free_port()
+    with open(os.path.join(w.dir, "gateway.toml"), "a") as f:
+        f.write(f'policy = "policy.toml"\nbridge_endpoint = "tcp://127.0.0.1:{w.bridge_port}"\n')
+    for bridge, channel in (("bridge.mail", "email"), ("bridge.sms", "sms")):
+        w.tocsin("pki", "enroll", "--ca", "ca", "--id", bridge, "--role", "bridge",
+                 "--channel", channel, "--out", "keys/" + bridge)
+
+
+def bridge_peer(w, bridge):
+    peer = enrolled_peer(w, bridge)
+    peer.socket.disconnect(f"tcp://127.0.0.1:{w.client_port}")
+    peer.socket.connect(f"tcp://127.0.0.1:{w.bridge_port}")
+    return peer
+
+
+def test_a_bridge_serves_only_the_channel_it_is_enrolled_for(make):
+    w = make()
+    with_bridges(w)
+    w.start_gateway()
+    w.start_client("finance-authority")
+    impostor = bridge_peer(w, "bridge.mail")  # the e-mail bridge's key claims the SMS route
+    impostor.send(bridge_hello("sms"))
+    time.sleep(0.5)
+    w.issue("needs an SMS", agencies=["finance-authority"])
+    w.wait_for(lambda: "hello for channel 'sms', but enrolled for 'email'" in w.log("gateway"), 5,
+               "the refused hello")
+    got = impostor.receive_all(2.5)  # the ladder's SMS step is due after 1 s
+    impostor.close()
+    assert not [m for m in got if is_task(m)], "the e-mail bridge received an SMS task"
+
+
+def test_a_revoked_bridge_loses_its_route_at_once(make):
+    w = make()
+    with_bridges(w)
+    w.start_gateway()
+    w.start_client("finance-authority")
+    bridge = bridge_peer(w, "bridge.sms")
+    bridge.send(bridge_hello("sms"))
+    time.sleep(0.5)
+    w.tocsin("pki", "revoke", "--ca", "ca", "--id", "bridge.sms")
+    w.wait_for(lambda: "registry reloaded" in w.log("gateway"), 5, "gateway reload")
+    w.issue("needs an SMS", agencies=["finance-authority"])
+    got = bridge.receive_all(2.5)
+    bridge.close()
+    assert not [m for m in got if is_task(m)], "the revoked bridge received an SMS task"
+    assert "no longer enrolled for it: route dropped" in w.log("gateway")
+
+
+def test_only_its_signers_follow_a_directive_up(make):
+    w = make()
+    w.start_gateway()
+    w.start_client("finance-authority")
+    d = w.issue("alice's", agencies=["finance-authority"])
+    w.wait_for(lambda: w.states(d["id"])["finance-authority"] == "delivered", 10, "delivery")
+    bob = w.tocsin("update", d["id"], *w._gateway_args("op.bob"), "--title", "bob's rewrite",
+                   "--body", "x", check=False)
+    assert bob.returncode == 1 and "only its signers (op.alice)" in bob.stderr, bob.stderr
+    cancel = w.tocsin("cancel", d["id"], *w._gateway_args("op.alice"), "--json")
+    c = __import__("json").loads(cancel.stdout)
+    again = w.tocsin("cancel", c["id"], *w._gateway_args("op.alice"), check=False)
+    assert again.returncode == 1 and "a cancel cannot be followed up" in again.stderr, again.stderr
+    w.wait_for(lambda: w.states(c["id"])["finance-authority"] == "delivered", 10, "the cancel")
+    titles = [e["title"] for e in w.inbox("finance-authority")]
+    assert "bob's rewrite" not in titles, titles
 
 
 if __name__ == "__main__":

@@ -201,6 +201,19 @@ def test_sms_notice_delivery_report_and_acknowledgement_by_code(make):
     w.wait_for(lambda: "too many attempts" in w.log("gateway"), 15, "the rate limit")
 
 
+def test_a_revoked_agencys_codes_acknowledge_nothing(make):
+    w = make()
+    fake = setup(w)
+    d = w.issue("to be acknowledged by SMS", agencies=["finance-authority"])
+    w.wait_for(lambda: len(received_sms(w)) == 1, 20, "the SMS at the fake SMSC")
+    code = re.search(r"ACK[+ ](\d{8})", received_sms(w)[0][2]).group(1)
+    w.tocsin("pki", "revoke", "--ca", "ca", "--id", "finance-authority")
+    w.wait_for(lambda: "registry reloaded" in w.log("gateway"), 5, "gateway reload")
+    reply(fake, "+33612345678", f"ACK {code}")
+    w.wait_for(lambda: "no matching code" in w.log("gateway"), 10, "the refused code")
+    assert w.states(d["id"])["finance-authority"] != "acknowledged"
+
+
 if __name__ == "__main__":
     sys.exit(run_tests([v for k, v in list(globals().items()) if k.startswith("test_")],
                        sys.argv[1]))

@@ -45,6 +45,19 @@ Receipt SampleReceipt(ReceiptKind kind) {
 
 std::string Why(const Error& e) { return e.context; }
 
+TEST_CASE("Names and titles are single-line text on the wire", "[protocol][codec][negative]") {
+  Receipt forged = SampleReceipt(ReceiptKind::kAcknowledged);
+  forged.officer = "Martin\n  finance-authority  ACKNOWLEDGED";  // a forged status row
+  Result<Receipt> refused = DecodeReceipt(EncodeReceipt(forged), ReceiptKind::kAcknowledged);
+  REQUIRE_FALSE(refused);
+  CHECK_THAT(Why(refused.error()), Catch::Contains("acknowledgement.officer"));
+  CHECK_FALSE(DecodeDirectiveContent(EncodeDirectiveContent({"Title\u202e", "body\nkept"})));
+  CHECK(DecodeDirectiveContent(EncodeDirectiveContent({"Title", "body\non lines"})));
+  DirectiveHeader h = SampleHeader();
+  h.summary = "two\nlines";
+  CHECK_FALSE(DecodeDirectiveHeader(EncodeDirectiveHeader(h)));
+}
+
 TEST_CASE("Every wire type round-trips through its codec", "[protocol][codec]") {
   DirectiveHeader h = SampleHeader();
   Bytes encoded = EncodeDirectiveHeader(h);

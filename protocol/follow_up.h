@@ -1,0 +1,40 @@
+// protocol/follow_up.h -- who may follow a directive up, and how
+// (SECURITY.md 42; docs/protocol.md 6.8).
+//
+// An update or a cancel references a directive that the checker holds. It
+// may follow up a new directive or an update, never a cancel; it is signed by
+// one of the referenced directive's own signers (its issuer or a
+// co-signer), or by at least two distinct operators (a colleague taking
+// over needs a second pair of eyes); and, where the checker knows them, its
+// recipients are among the referenced directive's recipients (a follow-up
+// never reaches an agency that did not receive what it follows up). The
+// gateway and every client run the same rule.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "protocol/messages.h"
+
+namespace tocsin::protocol {
+
+// What the checker holds of the referenced directive.
+struct FollowedDirective {
+  DirectiveAction action = DirectiveAction::kNew;
+  std::vector<std::string> signers;
+  std::optional<std::vector<std::string>> recipients;  // nullopt: not known here (a client)
+};
+
+// What the checker holds of a stored directive: its action and its signers,
+// read from the wire it verified when it stored it.
+Result<FollowedDirective> ReadFollowedDirective(ByteView stored_wire);
+
+// OK, or kPermissionDenied / kNotFound naming the rule broken. A new
+// directive always passes.
+Status CheckFollowUp(const DirectiveHeader& follow_up, const std::vector<std::string>& signers,
+                     const std::vector<std::string>& recipients,
+                     const std::optional<FollowedDirective>& original);
+
+}  // namespace tocsin::protocol
