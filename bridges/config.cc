@@ -1,11 +1,13 @@
 #include "bridges/config.h"
 
 #include "common/config_reader.h"
+#include "common/file_util.h"
 #include "transport/zmq_support.h"
 
 namespace tocsin::bridges {
 
 Result<BridgeConfig> LoadBridgeConfig(const std::string& path, const std::string& channel) {
+  TOCSIN_RETURN_IF_ERROR(CheckPrivateFile(path));
   TOCSIN_ASSIGN_OR_RETURN(ConfigReader reader, ConfigReader::Open(path));
   BridgeConfig c;
   TOCSIN_ASSIGN_OR_RETURN(c.bundle, reader.Path("bundle"));
@@ -42,6 +44,12 @@ Result<BridgeConfig> LoadBridgeConfig(const std::string& path, const std::string
       return MakeError(ErrorCode::kInvalidArgument, path + ": listen_port: required");
     }
     c.listen_port = static_cast<int>(port);
+    TOCSIN_ASSIGN_OR_RETURN(c.callback_secret, reader.String("callback_secret"));
+    if (c.callback_secret.size() < kMinCallbackSecretLength || !IsSingleLineText(c.callback_secret)) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       path + ": callback_secret: at least 32 characters on one line (e.g. the "
+                              "output of: openssl rand -hex 32)");
+    }
   }
   TOCSIN_RETURN_IF_ERROR(reader.RejectUnknown());
   Status endpoint = transport::ValidateEndpoint(c.gateway_endpoint, /*for_bind=*/false);

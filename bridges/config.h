@@ -23,6 +23,12 @@
 //   kannel_password = "secret"
 //   sms_from = "TOCSIN"
 //   listen_port = 7710        # on 127.0.0.1: delivery reports and replies from Kannel
+//   callback_secret = "..."   # 32+ characters: Kannel's get-url for replies must carry
+//                             # &secret=<it>; delivery-report URLs carry a token made from it
+//
+// A bridge configuration holds passwords and secrets: it must be owned by the
+// bridge's user and not readable by anyone else (mode 0600), or the bridge
+// refuses to start.
 #pragma once
 
 #include <string>
@@ -55,7 +61,10 @@ struct BridgeConfig {
   std::string kannel_password;
   std::string sms_from;
   int listen_port = 0;
+  std::string callback_secret;
 };
+
+inline constexpr std::size_t kMinCallbackSecretLength = 32;
 
 // `channel` is "email" or "sms": the other channel's settings are refused.
 Result<BridgeConfig> LoadBridgeConfig(const std::string& path, const std::string& channel);

@@ -3,10 +3,89 @@
 #include <curl/curl.h>
 #include <httplib.h>
 
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+
 #include "common/log.h"
+#include "common/token_bucket.h"
+#include "crypto/hash.h"
+#include "crypto/secret_bytes.h"
 
 namespace tocsin::bridges {
 namespace {
+
+constexpr std::string_view kDlrTokenContext{"tocsin/dlr/v1\0", 14};
+constexpr std::size_t kMaxCallbackThreads = 256;
+
+// One thread per connection, up to kMaxCallbackThreads at once; beyond that
+// connections wait their turn in accept order. Unlike a small fixed pool, a
+// few slow local clients cannot hold every worker while Kannel's callbacks
+// wait, and the read timeout ends each slow one within a second of silence.
+class ConnectionThreads final : public httplib::TaskQueue {
+ public:
+  ~ConnectionThreads() override { shutdown(); }
+
+  void enqueue(std::function<void()> fn) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (running_ < kMaxCallbackThreads) {
+      Spawn(std::move(fn));
+    } else {
+      waiting_.push_back(std::move(fn));
+    }
+  }
+
+  void shutdown() override {
+    std::unique_lock<std::mutex> lock(mutex_);
+    waiting_.clear();
+    idle_.wait(lock, [this] { return running_ == 0; });
+  }
+
+ private:
+  void Spawn(std::function<void()> fn) {  // mutex_ held
+    ++running_;
+    std::thread([this, fn = std::move(fn)]() mutable {
+      for (;;) {
+        fn();
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (waiting_.empty()) {
+          --running_;
+          idle_.notify_all();
+          return;
+        }
+        fn = std::move(waiting_.front());
+        waiting_.pop_front();
+      }
+    }).detach();
+  }
+
+  std::mutex mutex_;
+  std::condition_variable idle_;
+  std::size_t running_ = 0;                      // guarded by mutex_
+  std::deque<std::function<void()>> waiting_;    // guarded by mutex_
+};
+
+// Refused callbacks: all counted, a few lines a minute logged.
+class RefusalLog {
+ public:
+  void Refused(const std::string& what) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++refused_;
+    if (lines_.Take(SteadyNowMillis())) {
+      spdlog::warn("Kannel listener: refused {} ({} refused so far)", what, refused_);
+    }
+  }
+
+ private:
+  std::mutex mutex_;
+  TokenBucket lines_{RateLimit{0.1, 5}};  // guarded by mutex_
+  std::uint64_t refused_ = 0;             // guarded by mutex_
+};
+
+bool SameSecret(const std::string& given, const std::string& expected) {
+  return given.size() == expected.size() &&
+         crypto::ConstantTimeEquals(AsBytes(given), AsBytes(expected));
+}
 
 using CurlPtr = std::unique_ptr<CURL, decltype(&curl_easy_cleanup)>;
 
@@ -24,6 +103,13 @@ std::size_t Collect(char* data, std::size_t size, std::size_t count, void* user)
 
 }  // namespace
 
+std::string DlrToken(const std::string& callback_secret, std::uint64_t task) {
+  std::string message(kDlrTokenContext);
+  message += std::to_string(task);
+  crypto::Digest mac = crypto::HmacSha256(AsBytes(callback_secret), AsBytes(message));
+  return HexEncode(ByteView(mac.data(), 16));
+}
+
 int OutcomeOfDlr(int status) {
   switch (status) {
     case 1: return 3;   // delivered to the phone
@@ -36,7 +122,8 @@ int OutcomeOfDlr(int status) {
 std::string SmsSender::SendUrl(const BridgeConfig& config, const store::QueuedTask& task) {
   CurlPtr curl(curl_easy_init(), &curl_easy_cleanup);
   std::string dlr = "http://127.0.0.1:" + std::to_string(config.listen_port) +
-                    "/dlr?task=" + std::to_string(task.task) + "&status=%d";
+                    "/dlr?task=" + std::to_string(task.task) + "&token=" +
+                    DlrToken(config.callback_secret, task.task) + "&status=%d";
   return config.kannel_sendsms_url + "?username=" + Escape(curl.get(), config.kannel_username) +
          "&password=" + Escape(curl.get(), config.kannel_password) +
          "&from=" + Escape(curl.get(), config.sms_from) + "&to=" + Escape(curl.get(), task.address) +
@@ -81,10 +168,25 @@ Result<std::unique_ptr<KannelListener>> KannelListener::Start(const BridgeConfig
   TOCSIN_ASSIGN_OR_RETURN(store::BridgeQueue queue, store::BridgeQueue::Open(config.database));
   listener->queue_ = std::make_unique<store::BridgeQueue>(std::move(queue));
   listener->server_ = std::make_unique<httplib::Server>();
+  listener->server_->new_task_queue = [] { return new ConnectionThreads(); };
+  listener->server_->set_read_timeout(1, 0);   // a second of silence ends a connection
+  listener->server_->set_write_timeout(1, 0);
+  listener->server_->set_keep_alive_max_count(1);
+  listener->server_->set_payload_max_length(4096);
   store::BridgeQueue* q = listener->queue_.get();
   const Clock* c = &clock;
-  listener->server_->Get("/dlr", [q](const httplib::Request& request, httplib::Response& response) {
+  auto refusals = std::make_shared<RefusalLog>();
+  std::string secret = config.callback_secret;
+  // Loopback is not authentication (SECURITY.md 41): a delivery report must
+  // carry its task's token, a reply the callback secret of Kannel's get-url.
+  listener->server_->Get("/dlr", [q, secret, refusals](const httplib::Request& request,
+                                                       httplib::Response& response) {
     std::uint64_t task = std::strtoull(request.get_param_value("task").c_str(), nullptr, 10);
+    if (task == 0 || !SameSecret(request.get_param_value("token"), DlrToken(secret, task))) {
+      refusals->Refused("a delivery report without its task's token");
+      response.status = 403;
+      return;
+    }
     int status = std::atoi(request.get_param_value("status").c_str());
     int outcome = OutcomeOfDlr(status);
     if (task != 0 && outcome != 0) {
@@ -104,7 +206,13 @@ Result<std::unique_ptr<KannelListener>> KannelListener::Start(const BridgeConfig
     }
     response.set_content("ok", "text/plain");
   });
-  listener->server_->Get("/mo", [q, c](const httplib::Request& request, httplib::Response& response) {
+  listener->server_->Get("/mo", [q, c, secret, refusals](const httplib::Request& request,
+                                                        httplib::Response& response) {
+    if (!SameSecret(request.get_param_value("secret"), secret)) {
+      refusals->Refused("an SMS reply without the callback secret");
+      response.status = 403;
+      return;
+    }
     std::string from = request.get_param_value("from");
     std::string text = request.get_param_value("text");
     if (from.empty() || from.size() > 32 || text.size() > 1024) {

@@ -3,9 +3,12 @@
 //
 // Sending is Kannel's sendsms HTTP interface (libcurl), asking for delivery
 // reports to our listener. The listener (127.0.0.1 only) takes those reports
-// (/dlr?task=N&status=S) and the replies Kannel's sms-service forwards
-// (/mo?from=P&text=T), and stores both in the bridge's queue: the bridge
-// loop reports them to the gateway, which decides what a reply means.
+// (/dlr?task=N&token=T&status=S, T from DlrToken) and the replies Kannel's
+// sms-service forwards (/mo?from=P&text=T&secret=S, S the callback secret),
+// refuses any other caller (403), and stores both in the bridge's queue: the
+// bridge loop reports them to the gateway, which decides what a reply means.
+// Each connection has its own thread (up to 256) and a one-second read
+// timeout, so slow local clients cannot starve Kannel's callbacks.
 #pragma once
 
 #include <memory>
@@ -30,6 +33,10 @@ class SmsSender final : public Sender {
  private:
   BridgeConfig config_;
 };
+
+// The token a delivery report for `task` must carry: the first 128 bits of
+// HMAC-SHA-256(callback_secret, "tocsin/dlr/v1\0" || decimal task), in hex.
+std::string DlrToken(const std::string& callback_secret, std::uint64_t task);
 
 // Kannel's DLR status to a task outcome: 3 delivered, 4 undelivered, or 0
 // for reports that change nothing (SMSC accepted, buffered).

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <system_error>
@@ -139,6 +140,56 @@ Status WriteFileDurably(const std::string& path, ByteView contents, mode_t mode,
   ::unlink(temp.c_str());  // after link() or a failure; a no-op after rename
   TOCSIN_RETURN_IF_ERROR(written);
   return SyncDirectory(dir);
+}
+
+namespace {
+
+std::string Octal(mode_t mode) {
+  char text[8];
+  std::snprintf(text, sizeof(text), "%04o", static_cast<unsigned>(mode & 07777));
+  return text;
+}
+
+Result<struct stat> StatOf(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) {
+    int saved = errno;
+    return MakeError(saved == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIoError,
+                     "stat " + path + ": " + std::strerror(saved));
+  }
+  return info;
+}
+
+}  // namespace
+
+Status CheckPrivateFile(const std::string& path) {
+  TOCSIN_ASSIGN_OR_RETURN(struct stat info, StatOf(path));
+  if (info.st_uid != ::geteuid()) {
+    return MakeError(ErrorCode::kPermissionDenied,
+                     path + " holds secrets but belongs to uid " + std::to_string(info.st_uid) +
+                         ", not to us (uid " + std::to_string(::geteuid()) + ")");
+  }
+  if ((info.st_mode & 077) != 0) {
+    return MakeError(ErrorCode::kPermissionDenied,
+                     path + " holds secrets but has mode " + Octal(info.st_mode) +
+                         ": group or others can access it; run chmod 600 " + path);
+  }
+  return {};
+}
+
+Status CheckTrustedPath(const std::string& path) {
+  TOCSIN_ASSIGN_OR_RETURN(struct stat info, StatOf(path));
+  if (info.st_uid != ::geteuid() && info.st_uid != 0) {
+    return MakeError(ErrorCode::kPermissionDenied,
+                     path + " decides whom we trust but belongs to uid " +
+                         std::to_string(info.st_uid) + ", neither us nor root");
+  }
+  if ((info.st_mode & 022) != 0) {
+    return MakeError(ErrorCode::kPermissionDenied,
+                     path + " decides whom we trust but has mode " + Octal(info.st_mode) +
+                         ": group or others can write it; run chmod go-w " + path);
+  }
+  return {};
 }
 
 Status MakeDirectory(const std::string& path, mode_t mode) {

@@ -28,4 +28,15 @@ Status WriteFileDurably(const std::string& path, ByteView contents, mode_t mode,
 // (0700 for folders that hold keys).
 Status MakeDirectory(const std::string& path, mode_t mode);
 
+// A file that holds secrets (passwords, callback secrets): owned by us and
+// neither readable nor writable by group or others. The error names the
+// path, what is wrong and the command that fixes it.
+Status CheckPrivateFile(const std::string& path);
+
+// A file or folder that holds trust (the CA's published folder, a CRL, a
+// root certificate, a key bundle folder): owned by us or by root, and not
+// writable by group or others, so that no other local user can swap what
+// we trust (SECURITY.md 40).
+Status CheckTrustedPath(const std::string& path);
+
 }  // namespace tocsin

@@ -11,6 +11,17 @@ Digest Sha256(ByteView data) {
   return digest;
 }
 
+Digest HmacSha256(ByteView key, ByteView message) {
+  EnsureSodium();
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state, key.data(), key.size());
+  crypto_auth_hmacsha256_update(&state, message.data(), message.size());
+  Digest mac{};
+  crypto_auth_hmacsha256_final(&state, mac.data());
+  sodium_memzero(&state, sizeof(state));
+  return mac;
+}
+
 Bytes RandomBytes(std::size_t size) {
   EnsureSodium();
   Bytes out(size);

@@ -13,6 +13,10 @@ namespace tocsin::crypto {
 // for the audit log's Merkle tree, where interoperability matters.
 Digest Sha256(ByteView data);
 
+// HMAC-SHA-256 of `message` under `key` (RFC 2104), for tokens a
+// callback must present.
+Digest HmacSha256(ByteView key, ByteView message);
+
 // `size` bytes from the operating system's CSPRNG (randombytes_buf).
 Bytes RandomBytes(std::size_t size);
 

@@ -192,15 +192,17 @@ Status BridgeDesk::HandleResult(const std::string& channel, const protocol::Brid
 
 Result<std::string> BridgeDesk::HandleInbound(const protocol::BridgeMessage& m) {
   UnixMillis now = clock_.NowMillis();
-  TOCSIN_ASSIGN_OR_RETURN(int attempts, ledger_.CountCodeAttempt(m.from, now, now - kAttemptWindow));
-  if (attempts > kMaxAttempts) {
-    spdlog::warn("SMS from {}: too many attempts, ignored", m.from);
-    return std::string("refused: too many attempts, try again later");
-  }
+  // Only a well-formed code is an attempt: any other text neither counts
+  // toward the limit nor can lock the officer out.
   std::optional<std::string> code = CodeIn(m.text);
   std::shared_ptr<const policies::Policy> policy = policy_();
   if (!code || !policy) {
     return std::string("refused: send ACK and the 8-digit code from the alert");
+  }
+  TOCSIN_ASSIGN_OR_RETURN(int attempts, ledger_.CountCodeAttempt(m.from, now, now - kAttemptWindow));
+  if (attempts > kMaxAttempts) {
+    spdlog::warn("SMS from {}: too many attempts, ignored", m.from);
+    return std::string("refused: too many attempts, try again later");
   }
   for (const auto& [agency, contacts] : policy->contacts) {
     bool known = contacts.duty_officer.phone == m.from ||

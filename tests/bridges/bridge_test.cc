@@ -108,6 +108,7 @@ TEST_CASE("Kannel: every value URL-encoded, delivery reports mapped", "[bridges]
   config.kannel_password = "p&ss=word";
   config.sms_from = "TOCSIN";
   config.listen_port = 7710;
+  config.callback_secret = std::string(32, 's');
   store::QueuedTask t = Task(42);
   t.address = "+33612345678";
   t.text = "ACK 12345678 & more";
@@ -115,8 +116,14 @@ TEST_CASE("Kannel: every value URL-encoded, delivery reports mapped", "[bridges]
   CHECK(url.find("password=p%26ss%3Dword") != std::string::npos);
   CHECK(url.find("to=%2B33612345678") != std::string::npos);
   CHECK(url.find("text=ACK%2012345678%20%26%20more") != std::string::npos);
-  CHECK(url.find("dlr-url=http%3A%2F%2F127.0.0.1%3A7710%2Fdlr%3Ftask%3D42%26status%3D%25d") !=
-        std::string::npos);
+  std::string token = DlrToken(config.callback_secret, 42);
+  CHECK(token.size() == 32);
+  CHECK(url.find("dlr-url=http%3A%2F%2F127.0.0.1%3A7710%2Fdlr%3Ftask%3D42%26token%3D" + token +
+                 "%26status%3D%25d") != std::string::npos);
+  // The token binds the task and the secret.
+  CHECK(DlrToken(config.callback_secret, 43) != token);
+  CHECK(DlrToken(std::string(32, 't'), 42) != token);
+  CHECK(DlrToken(config.callback_secret, 42) == token);
   CHECK(OutcomeOfDlr(1) == 3);
   CHECK(OutcomeOfDlr(2) == 4);
   CHECK(OutcomeOfDlr(16) == 4);

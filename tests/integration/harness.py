@@ -80,7 +80,9 @@ class World:
         self._write_client_config(agency)
 
     def _write(self, name, text):
-        with open(os.path.join(self.dir, name), "w") as f:
+        """Writes a configuration file, private to us (bridges refuse any other mode)."""
+        fd = os.open(os.path.join(self.dir, name), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
             f.write(text)
 
     def _write_configs(self):

@@ -12,15 +12,22 @@ Usage: sms_test.py BIN_DIR"""
 import json
 import os
 import re
+import secrets
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+import socket
+import threading
+import urllib.error
 import urllib.parse
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Failure, free_port, run_tests  # noqa: E402
+
+CALLBACK_SECRET = secrets.token_hex(32)
 
 POLICY = """
 [crisis_cell]
@@ -78,7 +85,7 @@ concatenation = true
 
 group = sms-service
 keyword = default
-get-url = "http://127.0.0.1:{ports['listen']}/mo?from=%p&text=%a"
+get-url = "http://127.0.0.1:{ports['listen']}/mo?from=%p&text=%a&secret={CALLBACK_SECRET}"
 max-messages = 0
 catch-all = true
 """)
@@ -114,8 +121,10 @@ kannel_username = "tocsin"
 kannel_password = "kannel-secret"
 sms_from = "TOCSIN"
 listen_port = {ports['listen']}
+callback_secret = "{CALLBACK_SECRET}"
 log_format = "json"
 """)
+    w.listen_port = ports["listen"]
     w.start_gateway()
     w._start("bridge-sms", os.path.join(w.bin, "tocsin-bridge-sms"), "--config", "bridge-sms.toml")
     return fake
@@ -212,6 +221,70 @@ def test_a_revoked_agencys_codes_acknowledge_nothing(make):
     reply(fake, "+33612345678", f"ACK {code}")
     w.wait_for(lambda: "no matching code" in w.log("gateway"), 10, "the refused code")
     assert w.states(d["id"])["finance-authority"] != "acknowledged"
+
+
+def http_get(port, path):
+    """A local user's request to the bridge's Kannel listener: the HTTP status."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def test_local_users_cannot_forge_or_starve_kannel_callbacks(make):
+    w = make()
+    fake = setup(w)
+    listen = w.listen_port
+    d = w.issue("forgery bait", agencies=["finance-authority"])
+    w.wait_for(lambda: len(received_sms(w)) == 1, 20, "the SMS at the fake SMSC")
+    code = re.search(r"ACK[+ ](\d{8})", received_sms(w)[0][2]).group(1)
+    w.wait_for(lambda: task_outcomes(w)[0][0] == 3, 15, "the real delivery report")
+    # Sequential task ids are no secret: without the task's token, nothing.
+    assert http_get(listen, "/dlr?task=1&status=2") == 403
+    assert http_get(listen, "/dlr?task=1&status=2&token=" + "0" * 32) == 403
+    # A forged reply from the officer's number, six times: refused, no attempt counted.
+    for _ in range(6):
+        assert http_get(listen, "/mo?from=%2B33612345678&text=ACK+00000000") == 403
+    time.sleep(1)
+    assert code_attempts(w, "+33612345678") == 0
+    assert task_outcomes(w)[0][0] == 3, task_outcomes(w)
+    # Slow local clients, one header byte every 2 s, do not hold Kannel's callbacks.
+    slow = [socket.create_connection(("127.0.0.1", listen)) for _ in range(24)]
+    stop = threading.Event()
+
+    def trickle():
+        while not stop.wait(2.0):
+            for s in slow:
+                try:
+                    s.send(b"G")
+                except OSError:
+                    pass
+    t = threading.Thread(target=trickle)
+    t.start()
+    try:
+        time.sleep(0.5)
+        reply(fake, "+33612345678", f"ACK {code}")
+        w.wait_for(lambda: w.states(d["id"])["finance-authority"] == "acknowledged", 15,
+                   "the genuine reply through Kannel, past the slow clients")
+    finally:
+        stop.set()
+        t.join()
+        for s in slow:
+            s.close()
+    assert "refused a delivery report without its task's token" in w.log("bridge-sms")
+
+
+def test_a_bridge_refuses_a_configuration_others_can_read(make):
+    w = make()
+    setup(w)
+    w.stop("bridge-sms")
+    os.chmod(os.path.join(w.dir, "bridge-sms.toml"), 0o644)
+    result = w.run(os.path.join(w.bin, "tocsin-bridge-sms"), "--config", "bridge-sms.toml",
+                   check=False, timeout=10)
+    assert result.returncode == 1, result
+    assert "holds secrets but has mode 0644" in result.stderr, result.stderr
+    assert "chmod 600" in result.stderr, result.stderr
 
 
 if __name__ == "__main__":
