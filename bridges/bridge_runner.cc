@@ -1,5 +1,7 @@
 #include "bridges/bridge_runner.h"
 
+#include "pki/crl_floor.h"
+
 #include <algorithm>
 
 #include "common/log.h"
@@ -26,8 +28,10 @@ Result<std::unique_ptr<BridgeRunner>> BridgeRunner::Create(const BridgeConfig& c
     return MakeError(ErrorCode::kInvalidArgument, config.bundle + " is not a bridge's bundle");
   }
   crypto::X509Ptr root(X509_dup(bundle.root_certificate.get()));
+  pki::CrlFloor floor(config.database + ".crl-floor");
   TOCSIN_ASSIGN_OR_RETURN(pki::CertificateDirectory directory,
-                          pki::CertificateDirectory::Open(config.directory, std::move(root)));
+                          pki::CertificateDirectory::Open(config.directory, std::move(root),
+                                                          pki::Verification::kCurrent, &floor));
   TOCSIN_ASSIGN_OR_RETURN(store::BridgeQueue queue, store::BridgeQueue::Open(config.database));
   std::unique_ptr<BridgeRunner> runner(new BridgeRunner(config, std::move(channel),
                                                         std::move(sender), clock, std::move(bundle),

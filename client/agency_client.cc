@@ -29,8 +29,10 @@ Result<std::unique_ptr<AgencyClient>> AgencyClient::Create(const ClientConfig& c
     return MakeError(ErrorCode::kInvalidArgument, config.bundle + " is not an agency's bundle");
   }
   crypto::X509Ptr root(X509_dup(bundle.root_certificate.get()));
+  pki::CrlFloor floor(config.database + ".crl-floor");
   TOCSIN_ASSIGN_OR_RETURN(pki::CertificateDirectory directory,
-                          pki::CertificateDirectory::Open(config.directory, std::move(root)));
+                          pki::CertificateDirectory::Open(config.directory, std::move(root),
+                                                          pki::Verification::kCurrent, &floor));
   TOCSIN_ASSIGN_OR_RETURN(store::Inbox inbox, store::Inbox::Open(config.database));
   std::unique_ptr<AgencyClient> client(new AgencyClient(
       config, clock, std::move(bundle), std::move(directory), std::move(inbox)));
@@ -127,7 +129,34 @@ void AgencyClient::DrainMonitor() {
   }
 }
 
-Status AgencyClient::Run(const std::atomic<bool>& stop) {
+void AgencyClient::ReloadDirectory() {
+  crl_watch_.Loaded();
+  crypto::X509Ptr root(X509_dup(bundle_.root_certificate.get()));
+  Result<pki::CertificateDirectory> fresh = pki::CertificateDirectory::Open(
+      config_.directory, std::move(root), pki::Verification::kCurrent, &crl_floor_);
+  if (!fresh) {
+    spdlog::error("CA folder {} not reloaded, keeping the previous one: {}", config_.directory,
+                  fresh.error().ToString());
+    return;
+  }
+  directory_ = std::move(*fresh);
+  UnixMillis now = clock_.NowMillis();
+  if (now > directory_.crl_next_update()) {
+    spdlog::error("the CRL in {} passed its next update at {}: no directive, heartbeat or "
+                  "checkpoint verifies until the CA publishes a fresh one",
+                  config_.directory, FormatUtc(directory_.crl_next_update()));
+    return;
+  }
+  Result<Bytes> gateway = pki::PinnedGatewayKey(directory_, config_.gateway, now);
+  if (!gateway) {
+    spdlog::critical("gateway {} is no longer trusted: {}; nothing it sends is accepted",
+                     config_.gateway, gateway.error().ToString());
+    return;
+  }
+  spdlog::info("CA folder reloaded: the new CRL is in force");
+}
+
+Status AgencyClient::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload) {
   started_at_ = clock_.NowMillis();
   while (!stop) {
     zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0},
@@ -156,6 +185,10 @@ Status AgencyClient::Run(const std::atomic<bool>& stop) {
       next_resend_ = now + kResendEvery;
     }
     CheckFreshness();
+    if (crl_watch_.Due(reload.exchange(false), SteadyNowMillis(), now,
+                       directory_.crl_next_update())) {
+      ReloadDirectory();
+    }
     while (::waitpid(-1, nullptr, WNOHANG) > 0) {
     }
   }

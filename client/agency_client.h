@@ -18,6 +18,8 @@
 #include "common/clock.h"
 #include "pki/bundle.h"
 #include "pki/directory.h"
+#include "pki/crl_floor.h"
+#include "pki/directory_watch.h"
 #include "protocol/directive.h"
 #include "protocol/messages.h"
 #include "store/inbox.h"
@@ -37,13 +39,16 @@ class AgencyClient {
  public:
   static Result<std::unique_ptr<AgencyClient>> Create(const ClientConfig& config, const Clock& clock);
   ~AgencyClient();
-  Status Run(const std::atomic<bool>& stop);
+  // Serves until `stop` is set; `reload` (SIGHUP) loads the CA folder again,
+  // as a changed or expired CRL does by itself within a second.
+  Status Run(const std::atomic<bool>& stop, std::atomic<bool>& reload);
 
  private:
   AgencyClient(const ClientConfig& config, const Clock& clock, pki::PrincipalBundle bundle,
                pki::CertificateDirectory directory, store::Inbox inbox)
       : config_(config), clock_(clock), bundle_(std::move(bundle)),
-        directory_(std::move(directory)), inbox_(std::move(inbox)) {}
+        directory_(std::move(directory)), crl_floor_(config.database + ".crl-floor"),
+        crl_watch_(config.directory), inbox_(std::move(inbox)) {}
 
   Status Connect();
   Status Drain();
@@ -59,12 +64,18 @@ class AgencyClient {
   void SendHello();
   void DrainMonitor();
   Status LoadHeldCheckpoint();
+  // Loads the CA folder again (a new CRL: revoked keys drop out of the
+  // cache at once); a CRL older than one seen, or a broken folder, is
+  // refused loudly and the previous state kept.
+  void ReloadDirectory();
   Status HandleCheckpoint(const protocol::Envelope& envelope);
 
   ClientConfig config_;
   const Clock& clock_;
   pki::PrincipalBundle bundle_;
   pki::CertificateDirectory directory_;
+  pki::CrlFloor crl_floor_;
+  pki::DirectoryWatch crl_watch_;
   store::Inbox inbox_;
   zmq::context_t context_;  // before the socket: destroyed last
   zmq::socket_t socket_;

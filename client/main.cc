@@ -25,7 +25,14 @@ namespace {
 using tocsin::client::ClientConfig;
 
 std::atomic<bool> g_stop{false};
-void OnSignal(int) { g_stop = true; }
+std::atomic<bool> g_reload{false};
+void OnSignal(int signal_number) {
+  if (signal_number == SIGHUP) {
+    g_reload = true;  // load the CA folder again
+  } else {
+    g_stop = true;
+  }
+}
 
 int Fail(const std::string& command, const tocsin::Error& error) {
   std::cerr << "tocsin-client " << command << ": " << error.ToString() << "\n";
@@ -74,7 +81,8 @@ int RunDaemon(const ClientConfig& config) {
   action.sa_handler = OnSignal;
   ::sigaction(SIGTERM, &action, nullptr);
   ::sigaction(SIGINT, &action, nullptr);
-  tocsin::Status served = (*client)->Run(g_stop);
+  ::sigaction(SIGHUP, &action, nullptr);
+  tocsin::Status served = (*client)->Run(g_stop, g_reload);
   if (!served) {
     spdlog::critical("stopping on a fatal error: {}", served.error().ToString());
     return 1;

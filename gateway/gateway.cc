@@ -32,14 +32,6 @@ Bytes AcceptedEnvelope(const protocol::DirectiveId& id, protocol::AcceptedKind k
                                   protocol::EncodeAccepted({id, kind, at}));
 }
 
-std::int64_t ModificationTime(const std::string& path) {
-  struct stat info {};
-  if (::stat(path.c_str(), &info) != 0) {
-    return 0;
-  }
-  return static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec;
-}
-
 // One receipt's answer: accepted as a receipt or as an acknowledgement.
 protocol::AcceptedKind AnswerKind(const protocol::Receipt& receipt) {
   return receipt.kind == protocol::ReceiptKind::kAcknowledged
@@ -90,7 +82,8 @@ Gateway::Gateway(const GatewayConfig& config, GatewayLimits limits, const Clock&
       registry_(std::move(registry)), ledger_(std::move(ledger)),
       guard_(limits.agency_connections),
       agency_accounting_("agency endpoint", limits.agency_budget),
-      operator_accounting_("operator endpoint", limits.operator_budget) {}
+      operator_accounting_("operator endpoint", limits.operator_budget),
+      crl_watch_(config.directory) {}
 
 Result<std::unique_ptr<Gateway>> Gateway::Create(const GatewayConfig& config, const Clock& clock,
                                                  GatewayLimits limits) {
@@ -105,7 +98,8 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(const GatewayConfig& config, co
                      config.bundle + " holds no log key (log.key): enrol the gateway again");
   }
   TOCSIN_ASSIGN_OR_RETURN(std::unique_ptr<Registry> registry,
-                          Registry::Load(config.directory, config.bundle + "/root.crt", clock));
+                          Registry::Load(config.directory, config.bundle + "/root.crt", clock,
+                                                         config.database + ".crl-floor"));
   TOCSIN_RETURN_IF_ERROR(RaiseDescriptorLimit(DescriptorsNeeded(registry->Snapshot().size())));
   TOCSIN_ASSIGN_OR_RETURN(store::Ledger ledger, store::Ledger::Open(config.database));
   std::unique_ptr<Gateway> gateway(new Gateway(config, limits, clock, std::move(bundle),
@@ -142,7 +136,6 @@ Status Gateway::Start() {
                                                              "tocsin-gateway-agency-connections"));
   agency_connections_.emplace(std::move(events));
   agency_port_ = transport::EndpointPort(transport::LastEndpoint(client_socket_));
-  crl_mtime_ = ModificationTime(config_.directory + "/crl.pem");
   audit_ = std::make_unique<AuditKeeper>(config_.id, *bundle_.log_signing, ledger_, clock_);
   TOCSIN_RETURN_IF_ERROR(audit_->ObservePrincipals(*registry_));
   if (!config_.policy.empty()) {
@@ -706,20 +699,20 @@ void Gateway::SendHeartbeats() {
 }
 
 Status Gateway::ReloadIfChanged(bool forced) {
-  SteadyMillis now = SteadyNowMillis();
-  if (!forced && now < next_crl_check_) {
-    return {};
-  }
-  next_crl_check_ = now + 1000;
   if (forced && escalator_) {
     TOCSIN_RETURN_IF_ERROR(escalator_->Load(/*initial=*/false));  // SIGHUP: the policy too
   }
-  std::int64_t mtime = ModificationTime(config_.directory + "/crl.pem");
-  if (!forced && mtime == crl_mtime_) {
+  if (!crl_watch_.Due(forced, SteadyNowMillis(), clock_.NowMillis(),
+                      registry_->directory().crl_next_update())) {
     return {};
   }
-  crl_mtime_ = mtime;
+  crl_watch_.Loaded();
   Result<std::size_t> loaded = registry_->Reload();
+  if (loaded && clock_.NowMillis() > registry_->directory().crl_next_update()) {
+    spdlog::error("the CRL in {} passed its next update at {}: every certificate check fails "
+                  "until the CA publishes a fresh one (tocsin pki crl)",
+                  config_.directory, FormatUtc(registry_->directory().crl_next_update()));
+  }
   if (!loaded) {
     spdlog::error("registry reload failed, keeping the previous one: {}", loaded.error().ToString());
     return {};

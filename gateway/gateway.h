@@ -36,6 +36,7 @@
 #include "gateway/peer_accounting.h"
 #include "gateway/registry.h"
 #include "pki/bundle.h"
+#include "pki/directory_watch.h"
 #include "protocol/directive.h"
 #include "protocol/fanout.h"
 #include "protocol/messages.h"
@@ -173,10 +174,9 @@ class Gateway {
   SteadyMillis next_dispatch_ = 0;
   SteadyMillis next_checkpoint_ = 0;
   SteadyMillis next_heartbeat_ = 0;
-  SteadyMillis next_crl_check_ = 0;
   SteadyMillis next_guard_check_ = 0;
   std::uint64_t heartbeat_sequence_ = 0;
-  std::int64_t crl_mtime_ = 0;
+  pki::DirectoryWatch crl_watch_;
   GatewayCounters counters_;
 };
 

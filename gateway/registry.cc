@@ -6,8 +6,9 @@ namespace tocsin::gateway {
 
 Result<std::unique_ptr<Registry>> Registry::Load(const std::string& public_dir,
                                                  const std::string& root_path,
-                                                 const Clock& clock) {
-  std::unique_ptr<Registry> registry(new Registry(public_dir, root_path, clock));
+                                                 const Clock& clock,
+                                                 const std::string& crl_floor_path) {
+  std::unique_ptr<Registry> registry(new Registry(public_dir, root_path, clock, crl_floor_path));
   TOCSIN_RETURN_IF_ERROR(registry->Reload());
   return registry;
 }
@@ -15,7 +16,8 @@ Result<std::unique_ptr<Registry>> Registry::Load(const std::string& public_dir,
 Result<std::size_t> Registry::Reload() {
   TOCSIN_ASSIGN_OR_RETURN(crypto::X509Ptr root, pki::LoadCertificate(root_path_));
   TOCSIN_ASSIGN_OR_RETURN(pki::CertificateDirectory directory,
-                          pki::CertificateDirectory::Open(public_dir_, std::move(root)));
+                          pki::CertificateDirectory::Open(public_dir_, std::move(root),
+                                                          pki::Verification::kCurrent, &floor_));
   std::map<Bytes, Principal> by_key;
   std::map<std::string, Principal, std::less<>> by_id;
   UnixMillis now = clock_.NowMillis();

@@ -16,6 +16,7 @@
 
 #include "common/clock.h"
 #include "common/principal.h"
+#include "pki/crl_floor.h"
 #include "pki/directory.h"
 #include "transport/zap_handler.h"
 
@@ -36,9 +37,12 @@ struct Principal {
 
 class Registry final : public transport::ZapAuthenticator {
  public:
+  // `crl_floor_path` keeps the highest CRL number accepted: an older CRL
+  // is refused, at load and at every reload (pki/crl_floor.h).
   static Result<std::unique_ptr<Registry>> Load(const std::string& public_dir,
                                                 const std::string& root_path,
-                                                const Clock& clock);
+                                                const Clock& clock,
+                                                const std::string& crl_floor_path);
 
   // Re-reads certificates and the CRL. Returns the number of principals.
   Result<std::size_t> Reload();
@@ -56,12 +60,15 @@ class Registry final : public transport::ZapAuthenticator {
   pki::CertificateDirectory& directory() { return *directory_; }
 
  private:
-  Registry(std::string public_dir, std::string root_path, const Clock& clock)
-      : public_dir_(std::move(public_dir)), root_path_(std::move(root_path)), clock_(clock) {}
+  Registry(std::string public_dir, std::string root_path, const Clock& clock,
+           const std::string& crl_floor_path)
+      : public_dir_(std::move(public_dir)), root_path_(std::move(root_path)), clock_(clock),
+        floor_(crl_floor_path) {}
 
   std::string public_dir_;
   std::string root_path_;
   const Clock& clock_;
+  pki::CrlFloor floor_;
   mutable std::mutex mutex_;  // guards the two maps; directory_ is main-thread only
   std::map<Bytes, Principal> by_transport_key_;
   std::map<std::string, Principal, std::less<>> by_id_;

@@ -66,6 +66,27 @@ Status CheckRequest(const EnrollRequest& request, const CaConfig& config) {
   return {};
 }
 
+// The published CRL must not be older than the CA's record of the last one
+// it issued. A CA from before the record existed gets one now.
+Status CheckCrlRecord(const CaPaths& paths, X509_CRL* published) {
+  Result<crypto::X509CrlPtr> record = LoadCrl(paths.CrlRecord());
+  if (!record) {
+    TOCSIN_ASSIGN_OR_RETURN(std::string pem, CrlToPem(published));
+    return WriteFileDurably(paths.CrlRecord(), AsBytes(pem), 0600, Overwrite::kNo);
+  }
+  long issued = ReadCrlNumber(record->get());
+  long found = ReadCrlNumber(published);
+  if (found < issued) {
+    return MakeError(ErrorCode::kRevoked,
+                     paths.Crl() + " is CRL number " + std::to_string(found) +
+                         ", but this CA last issued number " + std::to_string(issued) +
+                         ": an older CRL was put back, and re-issuing from it would undo "
+                         "revocations. Restore the CA's record: cp " + paths.CrlRecord() + " " +
+                         paths.Crl());
+  }
+  return {};
+}
+
 std::string PrincipalToml(const EnrollRequest& request) {
   std::string text = "# Tocsin key bundle. Keys are private: never copy this folder.\n";
   text += "id = \"" + request.principal_id + "\"\n";
@@ -116,6 +137,7 @@ Status CertificateAuthority::Initialize(const std::string& dir,
       BuildCrl(root.get(), key.get(), {}, 1, now,
                now + config.crl_validity_hours * 3600LL * 1000));
   TOCSIN_ASSIGN_OR_RETURN(std::string crl_pem, CrlToPem(crl.get()));
+  TOCSIN_RETURN_IF_ERROR(WriteText(paths.CrlRecord(), crl_pem, 0600, Overwrite::kNo));
   TOCSIN_RETURN_IF_ERROR(WriteText(paths.Crl(), crl_pem, 0644, Overwrite::kNo));
   return WriteText(paths.Config(), RenderCaConfig(config), 0600, Overwrite::kNo);
 }
@@ -129,6 +151,7 @@ Result<CertificateAuthority> CertificateAuthority::Open(const std::string& dir,
   TOCSIN_ASSIGN_OR_RETURN(crypto::EvpPkeyPtr key, Ed25519PrivateKey(root_key.seed()));
   TOCSIN_ASSIGN_OR_RETURN(crypto::X509Ptr root, LoadCertificate(paths.RootCertificate()));
   TOCSIN_ASSIGN_OR_RETURN(crypto::X509CrlPtr crl, LoadCrl(paths.Crl()));
+  TOCSIN_RETURN_IF_ERROR(CheckCrlRecord(paths, crl.get()));
   if (X509_check_private_key(root.get(), key.get()) != 1) {
     crypto::TakeOpenSslErrors();
     return MakeError(ErrorCode::kInvalidArgument,
@@ -235,6 +258,7 @@ Status CertificateAuthority::WriteCrl(const std::vector<std::string>& new_serial
       BuildCrl(root_.get(), key_.get(), revoked, ReadCrlNumber(crl_.get()) + 1, now,
                now + config_.crl_validity_hours * 3600LL * 1000));
   TOCSIN_ASSIGN_OR_RETURN(std::string pem, CrlToPem(crl.get()));
+  TOCSIN_RETURN_IF_ERROR(WriteText(paths_.CrlRecord(), pem, 0600, Overwrite::kYes));
   TOCSIN_RETURN_IF_ERROR(WriteText(paths_.Crl(), pem, 0644, Overwrite::kYes));
   crl_ = std::move(crl);
   return {};

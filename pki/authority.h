@@ -8,8 +8,12 @@
 //   public/crl.pem             the current signed CRL
 //   public/principals/ID/      signing.crt, encryption.crt, transport.crt
 //
+//   private/crl.pem            the CA's record of the last CRL it issued
+//
 // public/ is what the CA publishes to the gateway and the clients; private/
-// never leaves the offline machine. The CRL is the only revocation state.
+// never leaves the offline machine. The CRL is the only revocation state: a
+// published CRL older than the CA's record (put back by someone) is refused,
+// so that no command re-issues from a state that forgot a revocation.
 #pragma once
 
 #include <optional>
@@ -32,6 +36,9 @@ struct CaPaths {
   std::string Public() const { return root + "/public"; }
   std::string RootCertificate() const { return Public() + "/root.crt"; }
   std::string Crl() const { return Public() + "/crl.pem"; }
+  // The CA's own copy of the last CRL it issued: the record a published CRL
+  // is held to (SECURITY.md 40).
+  std::string CrlRecord() const { return root + "/private/crl.pem"; }
   std::string Principal(std::string_view id) const {
     return Public() + "/principals/" + std::string(id);
   }

@@ -3,18 +3,35 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "common/file_util.h"
 #include "pki/certificate.h"
+#include "pki/crl_floor.h"
 
 namespace tocsin::pki {
 
 Result<CertificateDirectory> CertificateDirectory::Open(const std::string& public_dir,
                                                         crypto::X509Ptr trusted_root,
-                                                        Verification mode) {
-  TOCSIN_ASSIGN_OR_RETURN(crypto::X509CrlPtr crl, LoadCrl(public_dir + "/crl.pem"));
+                                                        Verification mode,
+                                                        const CrlFloor* floor) {
+  std::string crl_path = public_dir + "/crl.pem";
+  if (mode == Verification::kCurrent) {
+    for (const std::string& path : {public_dir, public_dir + "/principals", crl_path}) {
+      TOCSIN_RETURN_IF_ERROR(CheckTrustedPath(path));
+    }
+  }
+  TOCSIN_ASSIGN_OR_RETURN(crypto::X509CrlPtr crl, LoadCrl(crl_path));
+  if (floor != nullptr) {
+    TOCSIN_RETURN_IF_ERROR(floor->Admit(crl.get(), crl_path));
+  }
+  const ASN1_TIME* next = X509_CRL_get0_nextUpdate(crl.get());
+  if (next == nullptr) {
+    return MakeError(ErrorCode::kUntrustedCertificate, crl_path + " has no next update");
+  }
+  TOCSIN_ASSIGN_OR_RETURN(UnixMillis next_update, Asn1TimeToMillis(next));
   TOCSIN_ASSIGN_OR_RETURN(CertificateVerifier verifier,
                           CertificateVerifier::Create(std::move(trusted_root),
                                                       std::move(crl)));
-  return CertificateDirectory(public_dir, std::move(verifier), mode);
+  return CertificateDirectory(public_dir, std::move(verifier), mode, next_update);
 }
 
 Result<CertifiedKey> CertificateDirectory::Resolve(std::string_view principal_id,
@@ -23,7 +40,8 @@ Result<CertifiedKey> CertificateDirectory::Resolve(std::string_view principal_id
   auto key = std::make_pair(std::string(principal_id), purpose);
   auto cached = verified_.find(key);
   if (mode_ == Verification::kCurrent && cached != verified_.end() &&
-      at >= cached->second.not_before && at <= cached->second.not_after) {
+      at >= cached->second.not_before && at <= cached->second.not_after &&
+      at <= crl_next_update_) {
     return cached->second;
   }
   std::string path = dir_ + "/principals/" + std::string(principal_id) + "/" +

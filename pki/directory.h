@@ -3,9 +3,14 @@
 // A CertificateDirectory reads a CA's public/ folder (principals/ID/*.crt and
 // crl.pem) but trusts only the root it is given (pinned from the caller's own
 // bundle), never the root.crt found beside the certificates. Each certificate
-// is verified once per (principal, purpose) and the result cached for the
-// lifetime of the object, which holds one CRL: load a new directory when the
-// CRL changes.
+// is verified once per (principal, purpose) and the result cached while the
+// certificate and the object's one CRL are both valid: load a new directory
+// when the CRL changes (DirectoryWatch), and nothing verifies past the CRL's
+// next update.
+//
+// For daemons (kCurrent), Open refuses a published folder or CRL that group
+// or others can write, and, given a CrlFloor, a CRL older than one already
+// seen (SECURITY.md 40).
 #pragma once
 
 #include <map>
@@ -29,7 +34,8 @@ class CertificateDirectory final : public crypto::KeyResolver {
  public:
   static Result<CertificateDirectory> Open(const std::string& public_dir,
                                            crypto::X509Ptr trusted_root,
-                                           Verification mode = Verification::kCurrent);
+                                           Verification mode = Verification::kCurrent,
+                                           const class CrlFloor* floor = nullptr);
 
   // The verified key of `principal_id` for `purpose` at time `at`.
   Result<CertifiedKey> Resolve(std::string_view principal_id, Purpose purpose,
@@ -43,13 +49,19 @@ class CertificateDirectory final : public crypto::KeyResolver {
 
   const CertificateVerifier& verifier() const { return verifier_; }
 
+  // The CRL's next update: past it, every check fails (the CRL is stale).
+  UnixMillis crl_next_update() const { return crl_next_update_; }
+
  private:
-  CertificateDirectory(std::string dir, CertificateVerifier verifier, Verification mode)
-      : dir_(std::move(dir)), verifier_(std::move(verifier)), mode_(mode) {}
+  CertificateDirectory(std::string dir, CertificateVerifier verifier, Verification mode,
+                       UnixMillis crl_next_update)
+      : dir_(std::move(dir)), verifier_(std::move(verifier)), mode_(mode),
+        crl_next_update_(crl_next_update) {}
 
   std::string dir_;
   CertificateVerifier verifier_;
   Verification mode_;
+  UnixMillis crl_next_update_;
   std::map<std::pair<std::string, Purpose>, CertifiedKey> verified_;
 };
 

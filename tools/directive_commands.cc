@@ -5,6 +5,7 @@
 
 #include "common/file_util.h"
 #include "pki/bundle.h"
+#include "pki/crl_floor.h"
 #include "pki/directory.h"
 #include "protocol/directive.h"
 #include "protocol/signed_envelope.h"
@@ -22,7 +23,9 @@ int RunSeal(const DirectiveOptions& options) {
     return ReportError("directive seal", bundle.error());
   }
   crypto::X509Ptr root(X509_dup(bundle->root_certificate.get()));
-  auto directory = pki::CertificateDirectory::Open(options.directory, std::move(root));
+  pki::CrlFloor floor(pki::CrlFloorOf(options.bundle));
+  auto directory = pki::CertificateDirectory::Open(options.directory, std::move(root),
+                                                   pki::Verification::kCurrent, &floor);
   auto outcome = directory ? SealFromOptions(options, *bundle, *directory, now)
                            : Result<SealOutcome>(tl::unexpected(directory.error()));
   Status written = outcome ? WriteFileDurably(options.out,
@@ -94,8 +97,9 @@ int RunOpen(const DirectiveOptions& options) {
     return ReportError("directive open", bundle.error());
   }
   std::string self = bundle->principal_id;
-  auto directory = pki::CertificateDirectory::Open(options.directory,
-                                                   std::move(bundle->root_certificate));
+  pki::CrlFloor floor(pki::CrlFloorOf(options.bundle));
+  auto directory = pki::CertificateDirectory::Open(
+      options.directory, std::move(bundle->root_certificate), pki::Verification::kCurrent, &floor);
   auto wire = directory ? ReadFile(options.in, protocol::kMaxEnvelopeBytes + 1024)
                         : Result<Bytes>(tl::unexpected(directory.error()));
   protocol::DirectiveChecks checks{options.gateway, clock.NowMillis(), options.min_signatures};

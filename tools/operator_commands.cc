@@ -9,6 +9,7 @@
 
 #include <zmq.hpp>
 
+#include "pki/crl_floor.h"
 #include "transport/curve_socket.h"
 #include "transport/zmq_support.h"
 #include "tools/cli_support.h"
@@ -77,8 +78,10 @@ struct Session {
 Result<Session> OpenSession(const DirectiveOptions& options, UnixMillis now) {
   TOCSIN_ASSIGN_OR_RETURN(pki::PrincipalBundle bundle, pki::LoadBundle(options.bundle));
   crypto::X509Ptr root(X509_dup(bundle.root_certificate.get()));
+  pki::CrlFloor floor(pki::CrlFloorOf(options.bundle));
   TOCSIN_ASSIGN_OR_RETURN(pki::CertificateDirectory directory,
-                          pki::CertificateDirectory::Open(options.directory, std::move(root)));
+                          pki::CertificateDirectory::Open(options.directory, std::move(root),
+                                                          pki::Verification::kCurrent, &floor));
   auto owned = std::make_unique<pki::CertificateDirectory>(std::move(directory));
   TOCSIN_ASSIGN_OR_RETURN(std::unique_ptr<OperatorLink> link,
                           OperatorLink::Open(bundle, *owned, options, now));

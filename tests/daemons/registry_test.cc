@@ -21,7 +21,9 @@ Bytes TransportKey(const std::string& bundle_dir) {
 
 std::unique_ptr<Registry> Load(PkiFixture& f) {
   pki::CaPaths paths(f.Ca());
-  return Registry::Load(paths.Public(), paths.RootCertificate(), f.clock).value();
+  return Registry::Load(paths.Public(), paths.RootCertificate(), f.clock,
+                        f.dir / "gateway.db.crl-floor")
+      .value();
 }
 
 TEST_CASE("Registry admits a key only on the endpoint of its role", "[daemons][registry]") {
@@ -58,6 +60,39 @@ TEST_CASE("A failed reload keeps the previous registry", "[daemons][registry][ne
   std::filesystem::remove(paths.Crl());
   CHECK_FALSE(registry->Reload());
   CHECK(registry->Authenticate(kAgencyDomain, agency) == "finance-authority");
+}
+
+TEST_CASE("An older CRL put back is refused and the revocation stands",
+          "[daemons][registry][negative]") {
+  PkiFixture f;
+  Bytes agency = TransportKey(f.Enroll("finance-authority", Role::kAgency, "finance"));
+  pki::CaPaths paths(f.Ca());
+  auto registry = Load(f);
+  std::filesystem::copy_file(paths.Crl(), f.dir / "old-crl.pem");  // still valid, lists nobody
+  f.Open().Revoke("finance-authority").value();
+  REQUIRE(registry->Reload());
+  std::filesystem::copy_file(f.dir / "old-crl.pem", paths.Crl(),
+                             std::filesystem::copy_options::overwrite_existing);
+  Result<std::size_t> rolled_back = registry->Reload();
+  REQUIRE_FALSE(rolled_back);
+  CHECK(rolled_back.error().code == ErrorCode::kRevoked);
+  CHECK_THAT(rolled_back.error().context, Catch::Contains("older than number 2"));
+  CHECK_FALSE(registry->Authenticate(kAgencyDomain, agency));
+  // A restarted gateway refuses it too: the floor is on disk.
+  CHECK_FALSE(Registry::Load(paths.Public(), paths.RootCertificate(), f.clock,
+                             f.dir / "gateway.db.crl-floor"));
+}
+
+TEST_CASE("A CA folder that others can write is refused", "[daemons][registry][negative]") {
+  PkiFixture f;
+  f.Enroll("finance-authority", Role::kAgency, "finance");
+  pki::CaPaths paths(f.Ca());
+  std::filesystem::permissions(paths.Public(), std::filesystem::perms::others_write,
+                               std::filesystem::perm_options::add);
+  Result<std::unique_ptr<Registry>> loaded = Registry::Load(
+      paths.Public(), paths.RootCertificate(), f.clock, f.dir / "gateway.db.crl-floor");
+  REQUIRE_FALSE(loaded);
+  CHECK_THAT(loaded.error().context, Catch::Contains("group or others can write it"));
 }
 
 }  // namespace

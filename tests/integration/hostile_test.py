@@ -8,6 +8,7 @@ Usage: hostile_test.py BIN_DIR   (needs python3-zmq)"""
 import os
 import re
 import resource
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -305,6 +306,40 @@ def test_only_its_signers_follow_a_directive_up(make):
     w.wait_for(lambda: w.states(c["id"])["finance-authority"] == "delivered", 10, "the cancel")
     titles = [e["title"] for e in w.inbox("finance-authority")]
     assert "bob's rewrite" not in titles, titles
+
+
+def test_an_older_crl_put_back_is_refused_everywhere(make):
+    w = make()
+    w.start_gateway()
+    w.start_client("finance-authority")
+    w.start_client("energy-authority")
+    old = os.path.join(w.dir, "old-crl.pem")
+    crl = os.path.join(w.dir, "ca/public/crl.pem")
+    shutil.copy(crl, old)  # still valid, and lists nobody
+    w.wait_for(lambda: "connected to gateway" in w.log("finance-authority"), 5, "finance up")
+    w.tocsin("pki", "revoke", "--ca", "ca", "--id", "energy-authority")
+    w.wait_for(lambda: "registry reloaded" in w.log("gateway"), 5, "gateway reload")
+    w.wait_for(lambda: "CA folder reloaded" in w.log("finance-authority"), 5, "client reload")
+    shutil.copy(old, crl)  # a local user rolls the revocation back
+    w.wait_for(lambda: "older than number" in w.log("gateway"), 5, "the gateway's refusal")
+    w.wait_for(lambda: "older than number" in w.log("finance-authority"), 5,
+               "the client's refusal")
+    assert w.issue("to the revoked", agencies=["energy-authority"], check=False) is None
+    refused = w.tocsin("pki", "crl", "--ca", "ca", check=False)  # nor does the CA build on it
+    assert refused.returncode == 1 and "older CRL was put back" in refused.stderr, refused.stderr
+    still_serving(w)
+
+
+def test_a_running_client_stops_trusting_a_revoked_gateway(make):
+    w = make(alarm_ms=1500)
+    w.start_gateway()
+    w.start_client("finance-authority")
+    still_serving(w)  # the client runs, and trusts its gateway
+    w.tocsin("pki", "revoke", "--ca", "ca", "--id", w.gateway_id)
+    w.wait_for(lambda: "is no longer trusted" in w.log("finance-authority"), 5,
+               "the client's reload")
+    w.wait_for(lambda: "FREEZE ALARM" in w.log("finance-authority"), 6,
+               "the revoked gateway's heartbeats refused")
 
 
 if __name__ == "__main__":

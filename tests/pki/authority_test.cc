@@ -156,3 +156,29 @@ TEST_CASE("Open refuses a CA whose key does not match its root", "[pki][ca][nega
 
 }  // namespace
 }  // namespace tocsin::pki
+
+namespace tocsin::pki {
+namespace {
+
+TEST_CASE("The CA refuses a published CRL older than the last one it issued",
+          "[pki][authority][negative]") {
+  testing::PkiFixture f;
+  f.Enroll("finance-authority", Role::kAgency, "finance");
+  CaPaths paths(f.Ca());
+  std::filesystem::copy_file(paths.Crl(), f.dir / "old-crl.pem");
+  REQUIRE(f.Open().Revoke("finance-authority").value() > 0);
+  std::filesystem::copy_file(f.dir / "old-crl.pem", paths.Crl(),
+                             std::filesystem::copy_options::overwrite_existing);
+  Result<CertificateAuthority> reopened = CertificateAuthority::Open(f.Ca(), f.clock);
+  REQUIRE_FALSE(reopened);
+  CHECK(reopened.error().code == ErrorCode::kRevoked);
+  CHECK_THAT(reopened.error().context, Catch::Contains("cp " + paths.CrlRecord()));
+  std::filesystem::copy_file(paths.CrlRecord(), paths.Crl(),
+                             std::filesystem::copy_options::overwrite_existing);
+  auto listed = CertificateAuthority::Open(f.Ca(), f.clock).value().List().value();
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0].state == PrincipalRecord::State::kRevoked);  // the revocation stands
+}
+
+}  // namespace
+}  // namespace tocsin::pki
