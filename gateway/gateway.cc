@@ -80,7 +80,8 @@ Gateway::Gateway(const GatewayConfig& config, GatewayLimits limits, const Clock&
                  store::Ledger ledger)
     : config_(config), limits_(limits), clock_(clock), bundle_(std::move(bundle)),
       registry_(std::move(registry)), ledger_(std::move(ledger)),
-      guard_(limits.agency_connections),
+      agency_guard_{"agency", ConnectionGuard(limits.agency_connections), std::nullopt, 0},
+      operator_guard_{"operator", ConnectionGuard(limits.operator_connections), std::nullopt, 0},
       agency_accounting_("agency endpoint", limits.agency_budget),
       operator_accounting_("operator endpoint", limits.operator_budget),
       crl_watch_(config.directory) {}
@@ -131,11 +132,9 @@ Status Gateway::Start() {
                                               context_, agencies, bundle_.transport.secret()));
   TOCSIN_ASSIGN_OR_RETURN(operator_socket_, transport::MakeCurveServer(
                                                 context_, operators, bundle_.transport.secret()));
-  TOCSIN_ASSIGN_OR_RETURN(transport::ConnectionEvents events,
-                          transport::ConnectionEvents::Watch(context_, client_socket_,
-                                                             "tocsin-gateway-agency-connections"));
-  agency_connections_.emplace(std::move(events));
-  agency_port_ = transport::EndpointPort(transport::LastEndpoint(client_socket_));
+  TOCSIN_RETURN_IF_ERROR(Guard(agency_guard_, client_socket_, "tocsin-gateway-agency-connections"));
+  TOCSIN_RETURN_IF_ERROR(
+      Guard(operator_guard_, operator_socket_, "tocsin-gateway-operator-connections"));
   audit_ = std::make_unique<AuditKeeper>(config_.id, *bundle_.log_signing, ledger_, clock_);
   TOCSIN_RETURN_IF_ERROR(audit_->ObservePrincipals(*registry_));
   if (!config_.policy.empty()) {
@@ -207,10 +206,11 @@ Status Gateway::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload) {
     zmq::pollitem_t items[] = {
         {client_socket_.handle(), 0, ZMQ_POLLIN, 0},
         {operator_socket_.handle(), 0, ZMQ_POLLIN, 0},
-        {agency_connections_->handle(), 0, ZMQ_POLLIN, 0},
+        {agency_guard_.events->handle(), 0, ZMQ_POLLIN, 0},
+        {operator_guard_.events->handle(), 0, ZMQ_POLLIN, 0},
         {bridges_ ? bridges_->socket().handle() : nullptr, 0, ZMQ_POLLIN, 0}};
     try {
-      zmq::poll(items, bridges_ ? 4 : 3, std::chrono::milliseconds(wait));
+      zmq::poll(items, bridges_ ? 5 : 4, std::chrono::milliseconds(wait));
     } catch (const zmq::error_t& e) {
       if (e.num() != EINTR) {
         return MakeError(ErrorCode::kInternal, std::string("poll: ") + e.what());
@@ -253,7 +253,8 @@ Status Gateway::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload) {
                counters_.duplicates_answered, counters_.refused_unauthorized,
                counters_.refused_malformed, counters_.refused_invalid,
                agency_accounting_.throttled() + operator_accounting_.throttled(),
-               bridges_ ? bridges_->refused() : 0, guard_.cut(), zap_->refused(),
+               bridges_ ? bridges_->refused() : 0,
+               agency_guard_.guard.cut() + operator_guard_.guard.cut(), zap_->refused(),
                zap_->throttled());
   return {};
 }
@@ -285,28 +286,44 @@ void Gateway::LogSummaries(bool force) {
   }
 }
 
-void Gateway::Cut(const std::vector<int>& connections, const char* why) {
+Status Gateway::Guard(GuardedEndpoint& endpoint, zmq::socket_t& socket,
+                      const std::string& monitor_name) {
+  TOCSIN_ASSIGN_OR_RETURN(transport::ConnectionEvents events,
+                          transport::ConnectionEvents::Watch(context_, socket, monitor_name));
+  endpoint.events.emplace(std::move(events));
+  endpoint.port = transport::EndpointPort(transport::LastEndpoint(socket));
+  return {};
+}
+
+void Gateway::Cut(GuardedEndpoint& endpoint, const std::vector<int>& connections,
+                  const char* why) {
   std::size_t cut = 0;
   for (int fd : connections) {
-    cut += transport::CutConnection(fd, agency_port_) ? 1U : 0U;
+    cut += transport::CutConnection(fd, endpoint.port) ? 1U : 0U;
   }
   if (cut > 0) {  // one line per check, however many: bounded by the handshake budgets
-    spdlog::warn("cut {} agency connection(s): {}", cut, why);
+    spdlog::warn("cut {} {} connection(s): {}", cut, endpoint.name, why);
   }
 }
 
 void Gateway::WatchConnections() {
   SteadyMillis now = SteadyNowMillis();
-  for (const transport::ConnectionEvent& event : agency_connections_->Take(4 * limits_.messages_per_turn)) {
-    if (event.kind == transport::ConnectionEvent::Kind::kAccepted) {
-      guard_.Accepted(event.fd, now);
-    } else {
-      guard_.Closed(event.fd);
-    }
-  }
-  if (now >= next_guard_check_) {
+  bool check = now >= next_guard_check_;
+  if (check) {
     next_guard_check_ = now + 250;
-    Cut(guard_.Overdue(now), "no hello in time");
+  }
+  for (GuardedEndpoint* endpoint : {&agency_guard_, &operator_guard_}) {
+    for (const transport::ConnectionEvent& event :
+         endpoint->events->Take(4 * limits_.messages_per_turn)) {
+      if (event.kind == transport::ConnectionEvent::Kind::kAccepted) {
+        endpoint->guard.Accepted(event.fd, now);
+      } else {
+        endpoint->guard.Closed(event.fd);
+      }
+    }
+    if (check) {
+      Cut(*endpoint, endpoint->guard.Overdue(now), "no valid first message in time");
+    }
   }
 }
 
@@ -395,7 +412,7 @@ Status Gateway::HandleHello(transport::PeerMessage& message, const protocol::Env
     return {};
   }
   // Only now is this connection the agency's route (SECURITY.md 38).
-  Cut(guard_.Hello(message.connection, message.principal, SteadyNowMillis()),
+  Cut(agency_guard_, agency_guard_.guard.Hello(message.connection, message.principal, SteadyNowMillis()),
       "over the per-agency connection cap");
   if (!sessions_.Hello(message.principal, message.routing_id, hello->log_size)) {
     return {};  // this connection already has its backlog
@@ -527,6 +544,10 @@ Status Gateway::HandleOperator(transport::PeerMessage& message) {
     Refuse(operator_socket_, message, envelope.error());
     return {};
   }
+  // A well-formed request from an active operator: the connection may stay.
+  Cut(operator_guard_,
+      operator_guard_.guard.Hello(message.connection, message.principal, SteadyNowMillis()),
+      "over the per-operator connection cap");
   if (envelope->type == protocol::MessageType::kDirective) {
     return Submit(message);
   }

@@ -64,6 +64,9 @@ struct GatewayLimits {
   PeerBudget agency_budget{};
   PeerBudget operator_budget{{50, 200}, 5000};
   ConnectionLimits agency_connections{};
+  // An operator's command line sends its request at once; a few may run
+  // side by side (status --watch, an issue).
+  ConnectionLimits operator_connections{5000, 8};
   std::size_t recent_receipts = 8192;   // repeated receipts answered from memory
 };
 
@@ -107,7 +110,6 @@ class Gateway {
   Status DrainAgencies();
   Status DrainOperators();
   void WatchConnections();
-  void Cut(const std::vector<int>& connections, const char* why);
   Status HandleAgency(transport::PeerMessage& message, std::vector<PendingReceipt>& batch);
   Status HandleHello(transport::PeerMessage& message, const protocol::Envelope& envelope);
   // True when this exact receipt from this agency was recorded lately: it was
@@ -149,10 +151,18 @@ class Gateway {
   std::unique_ptr<transport::ZapHandler> zap_;
   zmq::socket_t client_socket_;
   zmq::socket_t operator_socket_;
-  std::optional<transport::ConnectionEvents> agency_connections_;
-  int agency_port_ = 0;
+  // A server socket's connections, by descriptor, and which to cut.
+  struct GuardedEndpoint {
+    const char* name;  // "agency", "operator": in log lines
+    ConnectionGuard guard;
+    std::optional<transport::ConnectionEvents> events;
+    int port = 0;
+  };
+  Status Guard(GuardedEndpoint& endpoint, zmq::socket_t& socket, const std::string& monitor_name);
+  void Cut(GuardedEndpoint& endpoint, const std::vector<int>& connections, const char* why);
+  GuardedEndpoint agency_guard_;
+  GuardedEndpoint operator_guard_;
   AgencySessions sessions_;
-  ConnectionGuard guard_;
   PeerAccounting agency_accounting_;
   PeerAccounting operator_accounting_;
   // (agency, SHA-256 of a receipt's wire) -> how it was answered, for the

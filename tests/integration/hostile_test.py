@@ -28,10 +28,11 @@ STATUS_REQUEST_ALL = bytes([0x95, 0x02, 0x08, 0xc4, 0x02, 0x91, 0xc0, 0x90, 0xc0
 class Operator:
     """op.alice's CURVE connection to the operator endpoint, timing status requests."""
 
-    def __init__(self, world):
+    def __init__(self, world, reconnect_ms=100):
         self.context = zmq.Context()
         self.socket = self.context.socket(zmq.DEALER)
         self.socket.setsockopt(zmq.LINGER, 0)
+        self.socket.setsockopt(zmq.RECONNECT_IVL, reconnect_ms)
         self.socket.curve_publickey = zmq.utils.z85.encode(public_of(world, "op.alice"))
         self.socket.curve_secretkey = zmq.utils.z85.encode(
             raw_x25519_key(os.path.join(world.dir, "keys/op.alice/transport.key")))
@@ -158,7 +159,7 @@ def test_connections_that_never_say_hello_cannot_exhaust_descriptors(make):
         w.start_client("finance-authority")
         still_serving(w)
         # Every idle authenticated connection is cut within its hello deadline.
-        w.wait_for(lambda: "no hello in time" in w.log("gateway"), 12, "idle connections cut")
+        w.wait_for(lambda: "no valid first message in time" in w.log("gateway"), 12, "idle connections cut")
         w.wait_for(lambda: gateway_descriptors(w) < 100, 5, "their descriptors closed")
     finally:
         for s in sockets:
@@ -167,6 +168,23 @@ def test_connections_that_never_say_hello_cannot_exhaust_descriptors(make):
     line = stop_line(w)
     fast = int(re.search(r"ZAP refused \d+ handshakes \((\d+) too fast\)", line).group(1))
     assert fast > 1000, line
+
+
+def test_idle_operator_connections_are_cut_too(make):
+    w = make()
+    w.start_gateway()
+    # op.alice's key, never a request, and never redialled once cut
+    operators = [Operator(w, reconnect_ms=60000) for _ in range(30)]
+    try:
+        time.sleep(0.5)
+        busy = gateway_descriptors(w)
+        w.wait_for(lambda: "operator connection(s): no valid first message in time"
+                   in w.log("gateway"), 10, "idle operator connections cut")
+        w.wait_for(lambda: gateway_descriptors(w) <= busy - 25, 5, "their descriptors closed")
+        assert Operator(w).round_trip() < 5  # a new request is served
+    finally:
+        for o in operators:
+            o.close()
 
 
 def test_garbage_from_one_peer_is_counted_not_logged_line_by_line(make):
