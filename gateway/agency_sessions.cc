@@ -1,15 +1,23 @@
 #include "gateway/agency_sessions.h"
 
+#include <algorithm>
+
 namespace tocsin::gateway {
 
-bool AgencySessions::Hello(const std::string& agency, const Bytes& routing_id,
+bool AgencySessions::Hello(const std::string& agency, const Bytes& routing_id, int connection,
                            std::uint64_t log_size) {
   AgencySession& session = sessions_[agency];
   if (session.routing_id == routing_id && session.caught_up) {
     return false;
   }
-  session = {routing_id, true, log_size};
+  session = {routing_id, connection, true, log_size};
   return true;
+}
+
+bool AgencySessions::Routes(int connection) const {
+  return connection >= 0 &&
+         std::any_of(sessions_.begin(), sessions_.end(),
+                     [&](const auto& entry) { return entry.second.connection == connection; });
 }
 
 AgencySession* AgencySessions::Find(std::string_view agency) {

@@ -21,6 +21,7 @@ namespace tocsin::gateway {
 
 struct AgencySession {
   Bytes routing_id;
+  int connection = -1;        // its descriptor (transport::PeerMessage::connection)
   bool caught_up = false;     // this connection has had its backlog
   std::uint64_t log_size = 0;  // size of the last checkpoint it holds, as far as we know
 };
@@ -30,7 +31,11 @@ class AgencySessions {
   // A hello from `agency` on `routing_id` that passed every check. True when
   // the connection needs its checkpoint and catch-up: a new connection, or
   // one whose catch-up stopped short. A repeated hello returns false.
-  bool Hello(const std::string& agency, const Bytes& routing_id, std::uint64_t log_size);
+  bool Hello(const std::string& agency, const Bytes& routing_id, int connection,
+             std::uint64_t log_size);
+
+  // True when some agency's route is the connection behind `connection`.
+  bool Routes(int connection) const;
 
   // The agency's session, or nullptr when it has no route.
   AgencySession* Find(std::string_view agency);

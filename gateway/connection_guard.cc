@@ -20,8 +20,10 @@ void ConnectionGuard::Index(int fd, const Connection& connection, bool add) {
 }
 
 void ConnectionGuard::Accepted(int fd, SteadyMillis now) {
-  Closed(fd);  // a close we were not told of: the number is a new connection now
-  connections_[fd] = {now, -1, {}, false};
+  // A descriptor's close is always reported before its number is reused, so
+  // an open entry here means this event came after the connection's first
+  // message (the loop read the message first): keep what it said.
+  connections_.try_emplace(fd, Connection{now, -1, {}, false});
 }
 
 void ConnectionGuard::Closed(int fd) {
@@ -54,11 +56,16 @@ std::vector<int> ConnectionGuard::Hello(int fd, const std::string& principal, St
   return cut;
 }
 
-std::vector<int> ConnectionGuard::Overdue(SteadyMillis now) {
+std::vector<int> ConnectionGuard::Overdue(SteadyMillis now,
+                                          const std::function<bool(int)>& routed) {
   std::vector<int> cut;
   for (auto& [fd, connection] : connections_) {
     if (!connection.cutting && connection.hello_at < 0 &&
         now - connection.accepted_at >= limits_.hello_timeout_ms) {
+      if (routed && routed(fd)) {
+        connection.hello_at = now;  // its hello was read before its events: it is a route
+        continue;
+      }
       connection.cutting = true;
       cut.push_back(fd);
     }

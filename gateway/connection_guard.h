@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -40,8 +41,10 @@ class ConnectionGuard {
   // principal's connections to cut (the oldest beyond the cap).
   std::vector<int> Hello(int fd, const std::string& principal, SteadyMillis now);
 
-  // Connections that said no hello in time, now marked as being cut.
-  std::vector<int> Overdue(SteadyMillis now);
+  // Connections that said no hello in time, now marked as being cut;
+  // `routed(fd)` (optional) spares a connection that is a route even though
+  // its hello was read before the events that announced it.
+  std::vector<int> Overdue(SteadyMillis now, const std::function<bool(int)>& routed = {});
 
   std::size_t open() const { return connections_.size(); }
   std::uint64_t cut() const { return cut_; }

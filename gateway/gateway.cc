@@ -322,7 +322,11 @@ void Gateway::WatchConnections() {
       }
     }
     if (check) {
-      Cut(*endpoint, endpoint->guard.Overdue(now), "no valid first message in time");
+      std::function<bool(int)> routed;
+      if (endpoint == &agency_guard_) {
+        routed = [this](int fd) { return sessions_.Routes(fd); };
+      }
+      Cut(*endpoint, endpoint->guard.Overdue(now, routed), "no valid first message in time");
     }
   }
 }
@@ -414,7 +418,8 @@ Status Gateway::HandleHello(transport::PeerMessage& message, const protocol::Env
   // Only now is this connection the agency's route (SECURITY.md 38).
   Cut(agency_guard_, agency_guard_.guard.Hello(message.connection, message.principal, SteadyNowMillis()),
       "over the per-agency connection cap");
-  if (!sessions_.Hello(message.principal, message.routing_id, hello->log_size)) {
+  if (!sessions_.Hello(message.principal, message.routing_id, message.connection,
+                       hello->log_size)) {
     return {};  // this connection already has its backlog
   }
   TOCSIN_RETURN_IF_ERROR(SendCheckpoint(*sessions_.Find(message.principal)));

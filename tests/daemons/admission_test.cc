@@ -66,10 +66,23 @@ TEST_CASE("Connections that say no hello in time are cut, once", "[gateway][conn
   CHECK(guard.Overdue(9000).empty());  // being cut: not named again
   guard.Closed(10);
   guard.Accepted(10, 9000);  // the number reused by a new connection
+  guard.Accepted(10, 9500);  // a late event for the same one changes nothing
   CHECK(guard.Overdue(13999).empty());
   CHECK(guard.Overdue(14000) == std::vector<int>{10});
   CHECK(guard.open() == 2);
   CHECK(guard.cut() == 2);
+}
+
+TEST_CASE("A hello read before its connection's events still counts", "[gateway][connections]") {
+  ConnectionGuard guard({5000, 3});
+  CHECK(guard.Hello(30, "finance", 100).empty());  // the message came first
+  guard.Accepted(30, 90);                         // then the event: the hello stands
+  CHECK(guard.Overdue(10000).empty());
+  guard.Closed(31);                               // a close for a connection never seen
+  guard.Accepted(31, 0);
+  CHECK(guard.Overdue(6000, [](int fd) { return fd == 31; }).empty());  // a route: spared
+  guard.Accepted(32, 0);
+  CHECK(guard.Overdue(6000, [](int fd) { return fd == 31; }) == std::vector<int>{32});
 }
 
 TEST_CASE("Beyond its cap, a principal's oldest connections are cut", "[gateway][connections]") {
@@ -92,15 +105,17 @@ TEST_CASE("An agency's route comes only from its hello; repeats resend nothing",
           "[gateway][sessions]") {
   AgencySessions sessions;
   CHECK(sessions.Find("finance") == nullptr);
-  CHECK(sessions.Hello("finance", {1}, 4));
-  CHECK_FALSE(sessions.Hello("finance", {1}, 4));  // same connection: no second catch-up
+  CHECK(sessions.Hello("finance", {1}, 11, 4));
+  CHECK_FALSE(sessions.Hello("finance", {1}, 11, 4));  // same connection: no second catch-up
   sessions.CatchUpIncomplete("finance");
-  CHECK(sessions.Hello("finance", {1}, 4));        // resumed
-  CHECK(sessions.Hello("finance", {2}, 6));        // a new connection takes the route
+  CHECK(sessions.Hello("finance", {1}, 11, 4));        // resumed
+  CHECK(sessions.Hello("finance", {2}, 12, 6));        // a new connection takes the route
+  CHECK(sessions.Routes(12));
+  CHECK_FALSE(sessions.Routes(11));
   REQUIRE(sessions.Find("finance") != nullptr);
   CHECK(sessions.Find("finance")->routing_id == Bytes{2});
   CHECK(sessions.Find("finance")->log_size == 6);
-  CHECK(sessions.Hello("energy", {3}, 0));
+  CHECK(sessions.Hello("energy", {3}, 13, 0));
   sessions.ForgetIf([](const std::string& agency, const AgencySession&) { return agency == "energy"; });
   CHECK(sessions.Find("energy") == nullptr);
   CHECK(sessions.size() == 1);

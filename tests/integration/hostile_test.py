@@ -20,6 +20,7 @@ import zmq.utils.z85
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import free_port, run_tests  # noqa: E402
+from sms_test import POLICY as SMS_POLICY  # noqa: E402
 from security_test import Peer, enrolled_peer, hello, public_of, raw_x25519_key, still_serving  # noqa: E402
 
 STATUS_REQUEST_ALL = bytes([0x95, 0x02, 0x08, 0xc4, 0x02, 0x91, 0xc0, 0x90, 0xc0])
@@ -229,22 +230,6 @@ def test_a_second_connection_with_an_agency_key_takes_no_route(make):
     assert not directives, "the second connection received a directive"
 
 
-SMS_POLICY = """
-[crisis_cell]
-name = "Crisis desk"
-email = "desk@centre.example"
-
-[contacts.finance-authority]
-duty_officer = { name = "Claire Martin", phone = "+33612345678" }
-
-[[rule]]
-severity = "critical"
-ack_within = "1h"
-steps = [
-  { after = "1s", do = "sms" },
-  { after = "1h", do = "crisis-cell" },
-]
-"""
 
 
 def bridge_hello(channel):
