@@ -18,6 +18,7 @@ namespace {
 
 constexpr UnixMillis kResendEvery = 2000;
 constexpr UnixMillis kHelloEvery = 1000;
+constexpr std::size_t kResendsPerRound = 100;  // every kResendEvery (2 s): 50 a second
 
 }  // namespace
 
@@ -238,9 +239,13 @@ Result<Status> AgencyClient::CheckFollowUp(const protocol::VerifiedDirective& di
                  HexEncode(h.id), HexEncode(*h.references));
     return Status{};
   }
-  TOCSIN_ASSIGN_OR_RETURN(protocol::FollowedDirective followed,
-                          protocol::ReadFollowedDirective(original->wire));
-  return protocol::CheckFollowUp(h, directive.signers, {}, followed);
+  Result<protocol::FollowedDirective> followed = protocol::ReadFollowedDirective(original->wire);
+  if (!followed) {  // stored under older rules: refuse the follow-up, never stop
+    return Status(MakeError(ErrorCode::kInvalidArgument,
+                            "the directive it follows up no longer decodes: " +
+                                followed.error().ToString()));
+  }
+  return protocol::CheckFollowUp(h, directive.signers, {}, *followed);
 }
 
 Status AgencyClient::HandleDirective(const Bytes& wire) {
@@ -375,7 +380,10 @@ void AgencyClient::Notify(const store::InboxEntry& entry) {
 }
 
 Status AgencyClient::ResendUnconfirmed() {
-  TOCSIN_ASSIGN_OR_RETURN(std::vector<store::Unconfirmed> pending, inbox_.ListUnconfirmed());
+  // Paced well under the gateway's per-agency budget (docs/protocol.md 10),
+  // acknowledgements first: a backlog of receipts never holds one back.
+  TOCSIN_ASSIGN_OR_RETURN(std::vector<store::Unconfirmed> pending,
+                          inbox_.ListUnconfirmed(kResendsPerRound));
   for (const store::Unconfirmed& item : pending) {
     Send(item.wire);
   }

@@ -143,13 +143,16 @@ std::string EscapeForDisplay(std::string_view text) {
       continue;
     }
     std::uint32_t c = CodePoint(text, i, length);
-    if (c == '\n') {
+    bool mark = c == 0x200E || c == 0x200F || c == 0x061C;  // direction marks: shown, not obeyed
+    if (c == '\\') {
+      out += "\\\\";  // so that no text a peer wrote can pass for an escape
+    } else if (c == '\n') {
       out += "\\n";
     } else if (c == '\t') {
       out += "\\t";
     } else if (c == '\r') {
       out += "\\r";
-    } else if (BreaksALine(c)) {
+    } else if (BreaksALine(c) || mark) {
       std::snprintf(escape, sizeof(escape), "\\u%04x", static_cast<unsigned>(c));
       out += escape;
     } else {

@@ -50,8 +50,9 @@ bool IsValidText(std::string_view text);
 // U+2066-U+2069). Names and titles are single-line text (SECURITY.md 42).
 bool IsSingleLineText(std::string_view text);
 
-// `text` with every character IsSingleLineText refuses (and any byte that is
-// not UTF-8) shown as an escape (\n, \t, \u2028, \x80...), for showing text a
+// `text` with every character IsSingleLineText refuses, the direction marks
+// U+200E, U+200F and U+061C, and any byte that is not UTF-8 shown as an escape
+// (\n, \t, \u2028, \x80...), and a backslash doubled: for showing text a
 // peer wrote where a line must stay a line.
 std::string EscapeForDisplay(std::string_view text);
 

@@ -116,6 +116,7 @@ Status BridgeDesk::Handle(const transport::PeerMessage& message,
                                        enrolled_channel + "'");
         return {};
       }
+      authority_.hello_accepted(message);
       // Bridges repeat their hello as a reminder: only a new route is news.
       Route& route = routes_[m->channel];
       if (route.routing_id != message.routing_id) {

@@ -38,6 +38,8 @@ struct BridgeAuthority {
   std::function<std::optional<std::string>(const std::string& principal)> channel_of;
   // Whether `agency` is still an active agency.
   std::function<bool(const std::string& agency)> agency_active;
+  // A hello that passed every check arrived on this message's connection.
+  std::function<void(const transport::PeerMessage& hello)> hello_accepted;
 };
 
 class BridgeDesk {

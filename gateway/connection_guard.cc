@@ -26,6 +26,11 @@ void ConnectionGuard::Accepted(int fd, SteadyMillis now) {
   connections_.try_emplace(fd, Connection{now, -1, {}, false});
 }
 
+bool ConnectionGuard::Cutting(int fd) const {
+  auto it = connections_.find(fd);
+  return it != connections_.end() && it->second.cutting;
+}
+
 void ConnectionGuard::Closed(int fd) {
   auto it = connections_.find(fd);
   if (it != connections_.end()) {

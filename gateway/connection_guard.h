@@ -46,6 +46,9 @@ class ConnectionGuard {
   // its hello was read before the events that announced it.
   std::vector<int> Overdue(SteadyMillis now, const std::function<bool(int)>& routed = {});
 
+  // True when `fd` is being cut: nothing it says may count any more.
+  bool Cutting(int fd) const;
+
   std::size_t open() const { return connections_.size(); }
   std::uint64_t cut() const { return cut_; }
 

@@ -45,11 +45,22 @@ constexpr UnixMillis kMaxClockSkew = protocol::DirectiveChecks{}.max_clock_skew;
 
 }  // namespace
 
-std::uint64_t DescriptorsNeeded(std::size_t principals) {
-  // Per principal: its connection and one reconnection in flight. Reserve:
-  // libzmq's own descriptors, the store, and the connections that a few
-  // misbehaving keys hold before their hello deadline cuts them.
-  return 256 + 2 * static_cast<std::uint64_t>(principals) + 1024;
+std::uint64_t DescriptorsNeeded(const std::map<std::string, Principal, std::less<>>& principals) {
+  // libzmq's own descriptors and the store; per agency its connection and a
+  // reconnection in flight, plus a reserve for the ~24 that a few misbehaving
+  // agency keys may hold before their hello deadline cuts them; per operator
+  // and bridge, what its handshake budget lets it open in one hello
+  // deadline (burst + rate x 5 s) and its connection cap.
+  std::uint64_t needed = 256 + 1024;
+  for (const auto& [id, principal] : principals) {
+    switch (principal.role) {
+      case Role::kAgency: needed += 2; break;
+      case Role::kOperator: needed += 50 + 10 * 5 + 8; break;
+      case Role::kBridge: needed += 16 + 1 * 5 + 2; break;
+      case Role::kGateway: break;
+    }
+  }
+  return needed;
 }
 
 Status RaiseDescriptorLimit(std::uint64_t needed) {
@@ -57,7 +68,7 @@ Status RaiseDescriptorLimit(std::uint64_t needed) {
   if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) {
     return MakeError(ErrorCode::kInternal, std::string("getrlimit(RLIMIT_NOFILE): ") + std::strerror(errno));
   }
-  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur >= needed) {
+  if (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur >= needed) {
     return {};
   }
   if (limit.rlim_max != RLIM_INFINITY && limit.rlim_max < needed) {
@@ -82,6 +93,7 @@ Gateway::Gateway(const GatewayConfig& config, GatewayLimits limits, const Clock&
       registry_(std::move(registry)), ledger_(std::move(ledger)),
       agency_guard_{"agency", ConnectionGuard(limits.agency_connections), std::nullopt, 0},
       operator_guard_{"operator", ConnectionGuard(limits.operator_connections), std::nullopt, 0},
+      bridge_guard_{"bridge", ConnectionGuard(limits.bridge_connections), std::nullopt, 0},
       agency_accounting_("agency endpoint", limits.agency_budget),
       operator_accounting_("operator endpoint", limits.operator_budget),
       crl_watch_(config.directory) {}
@@ -101,7 +113,7 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(const GatewayConfig& config, co
   TOCSIN_ASSIGN_OR_RETURN(std::unique_ptr<Registry> registry,
                           Registry::Load(config.directory, config.bundle + "/root.crt", clock,
                                                          config.database + ".crl-floor"));
-  TOCSIN_RETURN_IF_ERROR(RaiseDescriptorLimit(DescriptorsNeeded(registry->Snapshot().size())));
+  TOCSIN_RETURN_IF_ERROR(RaiseDescriptorLimit(DescriptorsNeeded(registry->Snapshot())));
   TOCSIN_ASSIGN_OR_RETURN(store::Ledger ledger, store::Ledger::Open(config.database));
   std::unique_ptr<Gateway> gateway(new Gateway(config, limits, clock, std::move(bundle),
                                                std::move(registry), std::move(ledger)));
@@ -115,7 +127,7 @@ Status Gateway::Start() {
   // operator's command line once per command (SECURITY.md 37).
   transport::ZapHandler::HandshakeLimits handshakes{{std::string(kAgencyDomain), {1, 16}},
                                                     {std::string(kBridgeDomain), {1, 16}},
-                                                    {std::string(kOperatorDomain), {20, 200}}};
+                                                    {std::string(kOperatorDomain), {10, 50}}};
   TOCSIN_ASSIGN_OR_RETURN(zap_, transport::ZapHandler::Start(context_, *registry_, handshakes));
   // ZMTP heartbeats stay with the clients (they PING, we answer): in libzmq
   // 4.3.4 each re-armed timer costs a linear search of all timers, so
@@ -153,6 +165,11 @@ Status Gateway::Start() {
         },
         [this](const std::string& agency) {
           return registry_->Active(agency, Role::kAgency).has_value();
+        },
+        [this](const transport::PeerMessage& hello) {
+          Cut(bridge_guard_,
+              bridge_guard_.guard.Hello(hello.connection, hello.principal, SteadyNowMillis()),
+              "over the per-bridge connection cap");
         }};
     bridges_ = std::make_unique<BridgeDesk>(
         std::move(socket), ledger_, *audit_, clock_,
@@ -160,6 +177,8 @@ Status Gateway::Start() {
           return escalator_ ? escalator_->policy() : std::shared_ptr<const policies::Policy>();
         },
         std::move(authority));
+    TOCSIN_RETURN_IF_ERROR(
+        Guard(bridge_guard_, bridges_->socket(), "tocsin-gateway-bridge-connections"));
   }
   return PublishCheckpoint();
 }
@@ -208,9 +227,10 @@ Status Gateway::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload) {
         {operator_socket_.handle(), 0, ZMQ_POLLIN, 0},
         {agency_guard_.events->handle(), 0, ZMQ_POLLIN, 0},
         {operator_guard_.events->handle(), 0, ZMQ_POLLIN, 0},
-        {bridges_ ? bridges_->socket().handle() : nullptr, 0, ZMQ_POLLIN, 0}};
+        {bridges_ ? bridges_->socket().handle() : nullptr, 0, ZMQ_POLLIN, 0},
+        {bridges_ ? bridge_guard_.events->handle() : nullptr, 0, ZMQ_POLLIN, 0}};
     try {
-      zmq::poll(items, bridges_ ? 5 : 4, std::chrono::milliseconds(wait));
+      zmq::poll(items, bridges_ ? 6 : 4, std::chrono::milliseconds(wait));
     } catch (const zmq::error_t& e) {
       if (e.num() != EINTR) {
         return MakeError(ErrorCode::kInternal, std::string("poll: ") + e.what());
@@ -254,7 +274,8 @@ Status Gateway::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload) {
                counters_.refused_malformed, counters_.refused_invalid,
                agency_accounting_.throttled() + operator_accounting_.throttled(),
                bridges_ ? bridges_->refused() : 0,
-               agency_guard_.guard.cut() + operator_guard_.guard.cut(), zap_->refused(),
+               agency_guard_.guard.cut() + operator_guard_.guard.cut() + bridge_guard_.guard.cut(),
+               zap_->refused(),
                zap_->throttled());
   return {};
 }
@@ -312,9 +333,12 @@ void Gateway::WatchConnections() {
   if (check) {
     next_guard_check_ = now + 250;
   }
-  for (GuardedEndpoint* endpoint : {&agency_guard_, &operator_guard_}) {
+  for (GuardedEndpoint* endpoint : {&agency_guard_, &operator_guard_, &bridge_guard_}) {
+    if (!endpoint->events) {
+      continue;  // no bridge endpoint
+    }
     for (const transport::ConnectionEvent& event :
-         endpoint->events->Take(4 * limits_.messages_per_turn)) {
+         endpoint->events->Take(std::size_t{1} << 16)) {  // all of them: see ConnectionGuard
       if (event.kind == transport::ConnectionEvent::Kind::kAccepted) {
         endpoint->guard.Accepted(event.fd, now);
       } else {
@@ -415,6 +439,9 @@ Status Gateway::HandleHello(transport::PeerMessage& message, const protocol::Env
                  : hello.error());
     return {};
   }
+  if (agency_guard_.guard.Cutting(message.connection)) {
+    return {};  // a connection on its way out takes no route back
+  }
   // Only now is this connection the agency's route (SECURITY.md 38).
   Cut(agency_guard_, agency_guard_.guard.Hello(message.connection, message.principal, SteadyNowMillis()),
       "over the per-agency connection cap");
@@ -433,15 +460,18 @@ bool Gateway::AnsweredFromMemory(const transport::PeerMessage& message,
     return false;
   }
   ++counters_.duplicates_answered;
+  const RecentReceipt& answer = known->second;
   (void)transport::SendToPeer(
       client_socket_, message.routing_id,
-      AcceptedEnvelope(known->second.directive_id, known->second.kind, clock_.NowMillis()));
+      answer.refusal.empty()
+          ? AcceptedEnvelope(answer.directive_id, answer.kind, clock_.NowMillis())
+          : ErrorEnvelope({ErrorCode::kNotFound, answer.refusal}, answer.directive_id));
   return true;
 }
 
 void Gateway::Remember(const std::string& agency, const crypto::Digest& digest,
-                       const protocol::Receipt& receipt) {
-  RecentReceipt answer{receipt.directive_id, AnswerKind(receipt)};
+                       const protocol::Receipt& receipt, std::string refusal) {
+  RecentReceipt answer{receipt.directive_id, AnswerKind(receipt), std::move(refusal)};
   if (!recent_receipts_.emplace(std::make_pair(agency, digest), answer).second) {
     return;
   }
@@ -482,6 +512,7 @@ Status Gateway::FlushReceipts(std::vector<PendingReceipt>& batch) {
     if (next_refused < refused.size() && refused[next_refused].index == i) {
       Error error{ErrorCode::kNotFound, refused[next_refused++].reason};
       CountRefusal(agency_accounting_, p.agency, error);
+      Remember(p.agency, p.wire_digest, r, error.context);
       (void)transport::SendToPeer(client_socket_, p.routing_id, ErrorEnvelope(error, r.directive_id));
       continue;
     }
@@ -633,7 +664,13 @@ Result<Status> Gateway::CheckFollowUp(const protocol::VerifiedDirective& directi
     Bytes id(h.references->begin(), h.references->end());
     TOCSIN_ASSIGN_OR_RETURN(std::optional<store::AcceptedDirective> stored, ledger_.Find(id));
     if (stored) {
-      TOCSIN_ASSIGN_OR_RETURN(original, protocol::ReadFollowedDirective(stored->wire));
+      Result<protocol::FollowedDirective> read = protocol::ReadFollowedDirective(stored->wire);
+      if (!read) {  // stored under older rules: refuse the follow-up, never stop
+        return Status(MakeError(ErrorCode::kInvalidArgument,
+                                "the directive it follows up no longer decodes (" +
+                                    read.error().ToString() + "): issue a new directive"));
+      }
+      original = std::move(*read);
       original->recipients = stored->recipients;
     }
   }
@@ -705,7 +742,8 @@ Status Gateway::Report(transport::PeerMessage& message, const protocol::Envelope
     out.sent_at = row.sent_at;
     out.delivered_at = row.delivered_at;
     out.acknowledged_at = row.acknowledged_at;
-    out.officer = row.officer.substr(0, protocol::kMaxOfficerBytes);
+    // Single-line on the wire, whatever an older version stored.
+    out.officer = std::string(TruncateUtf8(EscapeForDisplay(row.officer), protocol::kMaxOfficerBytes));
     report.push_back(std::move(out));
   }
   (void)transport::SendToPeer(operator_socket_, message.routing_id,
@@ -750,6 +788,10 @@ Status Gateway::ReloadIfChanged(bool forced) {
     TOCSIN_RETURN_IF_ERROR(bridges_->Dispatch());  // drops the routes of revoked bridges
   }
   spdlog::info("registry reloaded: {} active principals", *loaded);
+  Status descriptors = RaiseDescriptorLimit(DescriptorsNeeded(registry_->Snapshot()));
+  if (!descriptors) {
+    spdlog::error("{}", descriptors.error().ToString());  // serving on, with what we have
+  }
   return audit_->ObservePrincipals(*registry_);
 }
 

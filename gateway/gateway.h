@@ -67,13 +67,13 @@ struct GatewayLimits {
   // An operator's command line sends its request at once; a few may run
   // side by side (status --watch, an issue).
   ConnectionLimits operator_connections{5000, 8};
+  ConnectionLimits bridge_connections{5000, 2};
   std::size_t recent_receipts = 8192;   // repeated receipts answered from memory
 };
 
-// The descriptors a gateway with `principals` enrolled principals needs:
-// one connection each, room for reconnections, and a reserve for the
-// connections a misbehaving key may hold before they are cut.
-std::uint64_t DescriptorsNeeded(std::size_t principals);
+// The descriptors a gateway needs for these enrolled principals: for each,
+// what its connection cap and handshake budget let it hold, and a reserve.
+std::uint64_t DescriptorsNeeded(const std::map<std::string, Principal, std::less<>>& principals);
 
 // Raises RLIMIT_NOFILE's soft limit to at least `needed` (up to the hard
 // limit); fails, naming both numbers and the fix, when the hard limit is
@@ -116,7 +116,7 @@ class Gateway {
   // answered again, from memory.
   bool AnsweredFromMemory(const transport::PeerMessage& message, const crypto::Digest& digest);
   void Remember(const std::string& agency, const crypto::Digest& digest,
-                const protocol::Receipt& receipt);
+                const protocol::Receipt& receipt, std::string refusal = {});
   Status HandleOperator(transport::PeerMessage& message);
   Status Submit(transport::PeerMessage& message);
   // The follow-up rule (protocol/follow_up.h) against the ledger; the outer
@@ -162,14 +162,18 @@ class Gateway {
   void Cut(GuardedEndpoint& endpoint, const std::vector<int>& connections, const char* why);
   GuardedEndpoint agency_guard_;
   GuardedEndpoint operator_guard_;
+  GuardedEndpoint bridge_guard_;  // events unset without a bridge endpoint
   AgencySessions sessions_;
   PeerAccounting agency_accounting_;
   PeerAccounting operator_accounting_;
   // (agency, SHA-256 of a receipt's wire) -> how it was answered, for the
-  // last limits_.recent_receipts receipts recorded (oldest first in order_).
+  // last limits_.recent_receipts receipts recorded or refused by the ledger
+  // (oldest first in order_): a client resends until answered, and a
+  // permanent refusal must not cost a signature check every time.
   struct RecentReceipt {
     protocol::DirectiveId directive_id{};
     protocol::AcceptedKind kind = protocol::AcceptedKind::kReceipt;
+    std::string refusal;  // empty: recorded; otherwise why the ledger refused it
   };
   std::map<std::pair<std::string, crypto::Digest>, RecentReceipt> recent_receipts_;
   std::deque<std::pair<std::string, crypto::Digest>> recent_order_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 
 #include "common/file_util.h"
 #include "crypto/key_agreement.h"
@@ -66,25 +67,45 @@ Status CheckRequest(const EnrollRequest& request, const CaConfig& config) {
   return {};
 }
 
-// The published CRL must not be older than the CA's record of the last one
-// it issued. A CA from before the record existed gets one now.
-Status CheckCrlRecord(const CaPaths& paths, X509_CRL* published) {
-  Result<crypto::X509CrlPtr> record = LoadCrl(paths.CrlRecord());
-  if (!record) {
-    TOCSIN_ASSIGN_OR_RETURN(std::string pem, CrlToPem(published));
-    return WriteFileDurably(paths.CrlRecord(), AsBytes(pem), 0600, Overwrite::kNo);
-  }
-  long issued = ReadCrlNumber(record->get());
-  long found = ReadCrlNumber(published);
-  if (found < issued) {
-    return MakeError(ErrorCode::kRevoked,
-                     paths.Crl() + " is CRL number " + std::to_string(found) +
-                         ", but this CA last issued number " + std::to_string(issued) +
-                         ": an older CRL was put back, and re-issuing from it would undo "
-                         "revocations. Restore the CA's record: cp " + paths.CrlRecord() + " " +
-                         paths.Crl());
+// Fails unless `crl` carries the root's signature.
+Status CheckCrlSignature(X509_CRL* crl, X509* root, const std::string& origin) {
+  EVP_PKEY* key = X509_get0_pubkey(root);
+  if (key == nullptr || X509_CRL_verify(crl, key) != 1) {
+    crypto::TakeOpenSslErrors();
+    return MakeError(ErrorCode::kUntrustedCertificate, origin + " is not signed by this CA's root");
   }
   return {};
+}
+
+// The CA's revocation state: its own record of the last CRL it issued, never
+// what it finds published (which anyone with access to public/ may have
+// replaced). The published CRL must be that record, byte for byte: an older
+// one put back, or any other, is refused with the command that restores it.
+// A CA from before the record existed adopts its published CRL once, after
+// checking the root's signature on it.
+Result<crypto::X509CrlPtr> LoadCrlState(const CaPaths& paths, X509* root) {
+  if (!std::filesystem::exists(paths.CrlRecord())) {
+    TOCSIN_ASSIGN_OR_RETURN(crypto::X509CrlPtr published, LoadCrl(paths.Crl()));
+    TOCSIN_RETURN_IF_ERROR(CheckCrlSignature(published.get(), root, paths.Crl()));
+    TOCSIN_ASSIGN_OR_RETURN(std::string pem, CrlToPem(published.get()));
+    TOCSIN_RETURN_IF_ERROR(WriteFileDurably(paths.CrlRecord(), AsBytes(pem), 0600, Overwrite::kNo));
+    return published;
+  }
+  TOCSIN_ASSIGN_OR_RETURN(crypto::X509CrlPtr record, LoadCrl(paths.CrlRecord()));
+  TOCSIN_RETURN_IF_ERROR(CheckCrlSignature(record.get(), root, paths.CrlRecord()));
+  TOCSIN_ASSIGN_OR_RETURN(Bytes published, ReadFile(paths.Crl(), kMaxPemFileSize));
+  TOCSIN_ASSIGN_OR_RETURN(Bytes recorded, ReadFile(paths.CrlRecord(), kMaxPemFileSize));
+  if (published != recorded) {
+    Result<crypto::X509CrlPtr> found = LoadCrl(paths.Crl());
+    long number = found ? ReadCrlNumber(found->get()) : -1;
+    return MakeError(ErrorCode::kRevoked,
+                     paths.Crl() + " (CRL number " + std::to_string(number) +
+                         ") is not the CRL this CA last issued (number " +
+                         std::to_string(ReadCrlNumber(record.get())) +
+                         "): it was replaced, and issuing from it could undo revocations. "
+                         "Restore the CA's record: cp " + paths.CrlRecord() + " " + paths.Crl());
+  }
+  return record;
 }
 
 std::string PrincipalToml(const EnrollRequest& request) {
@@ -150,13 +171,12 @@ Result<CertificateAuthority> CertificateAuthority::Open(const std::string& dir,
                           crypto::ReadSigningKeyFile(paths.RootKey()));
   TOCSIN_ASSIGN_OR_RETURN(crypto::EvpPkeyPtr key, Ed25519PrivateKey(root_key.seed()));
   TOCSIN_ASSIGN_OR_RETURN(crypto::X509Ptr root, LoadCertificate(paths.RootCertificate()));
-  TOCSIN_ASSIGN_OR_RETURN(crypto::X509CrlPtr crl, LoadCrl(paths.Crl()));
-  TOCSIN_RETURN_IF_ERROR(CheckCrlRecord(paths, crl.get()));
   if (X509_check_private_key(root.get(), key.get()) != 1) {
     crypto::TakeOpenSslErrors();
     return MakeError(ErrorCode::kInvalidArgument,
                      paths.RootKey() + " does not match " + paths.RootCertificate());
   }
+  TOCSIN_ASSIGN_OR_RETURN(crypto::X509CrlPtr crl, LoadCrlState(paths, root.get()));
   return CertificateAuthority(std::move(paths), std::move(config), clock,
                               std::move(key), std::move(root), std::move(crl));
 }
@@ -249,13 +269,19 @@ Status CertificateAuthority::ReissueCrl() { return WriteCrl({}); }
 
 Status CertificateAuthority::WriteCrl(const std::vector<std::string>& new_serials) {
   UnixMillis now = clock_->NowMillis();
+  long number = ReadCrlNumber(crl_.get());
+  if (number < 1 || number >= std::numeric_limits<long>::max()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     paths_.CrlRecord() + " has an unusable CRL number " + std::to_string(number));
+  }
+  long next_number = number + 1;
   std::vector<RevokedSerial> revoked = ReadRevokedSerials(crl_.get());
   for (const std::string& serial : new_serials) {
     revoked.push_back({serial, now});
   }
   TOCSIN_ASSIGN_OR_RETURN(
       crypto::X509CrlPtr crl,
-      BuildCrl(root_.get(), key_.get(), revoked, ReadCrlNumber(crl_.get()) + 1, now,
+      BuildCrl(root_.get(), key_.get(), revoked, next_number, now,
                now + config_.crl_validity_hours * 3600LL * 1000));
   TOCSIN_ASSIGN_OR_RETURN(std::string pem, CrlToPem(crl.get()));
   TOCSIN_RETURN_IF_ERROR(WriteText(paths_.CrlRecord(), pem, 0600, Overwrite::kYes));

@@ -20,17 +20,19 @@ Result<CertificateDirectory> CertificateDirectory::Open(const std::string& publi
     }
   }
   TOCSIN_ASSIGN_OR_RETURN(crypto::X509CrlPtr crl, LoadCrl(crl_path));
-  if (floor != nullptr) {
-    TOCSIN_RETURN_IF_ERROR(floor->Admit(crl.get(), crl_path));
-  }
   const ASN1_TIME* next = X509_CRL_get0_nextUpdate(crl.get());
   if (next == nullptr) {
     return MakeError(ErrorCode::kUntrustedCertificate, crl_path + " has no next update");
   }
   TOCSIN_ASSIGN_OR_RETURN(UnixMillis next_update, Asn1TimeToMillis(next));
+  // The verifier checks the CRL's signature against the pinned root: only
+  // then may its number raise the floor (a forged CRL must not).
   TOCSIN_ASSIGN_OR_RETURN(CertificateVerifier verifier,
                           CertificateVerifier::Create(std::move(trusted_root),
                                                       std::move(crl)));
+  if (floor != nullptr) {
+    TOCSIN_RETURN_IF_ERROR(floor->Admit(verifier.crl(), crl_path));
+  }
   return CertificateDirectory(public_dir, std::move(verifier), mode, next_update);
 }
 

@@ -253,11 +253,13 @@ Status Inbox::Confirm(ByteView id, bool acknowledgement) {
   return q.Run();
 }
 
-Result<std::vector<Unconfirmed>> Inbox::ListUnconfirmed() {
+Result<std::vector<Unconfirmed>> Inbox::ListUnconfirmed(std::size_t limit) {
   TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
-      "SELECT id, 0, receipt FROM inbox WHERE receipt_confirmed=0 "
-      "UNION ALL SELECT id, 1, acknowledgement FROM inbox "
-      "WHERE acknowledgement IS NOT NULL AND ack_confirmed=0"));
+      "SELECT id, 1, acknowledgement FROM inbox "
+      "WHERE acknowledgement IS NOT NULL AND ack_confirmed=0 "
+      "UNION ALL SELECT id, 0, receipt FROM inbox WHERE receipt_confirmed=0 "
+      "ORDER BY 2 DESC LIMIT ?"));
+  q.Bind(1, static_cast<std::int64_t>(limit));
   std::vector<Unconfirmed> out;
   for (;;) {
     TOCSIN_ASSIGN_OR_RETURN(bool row, q.Step());

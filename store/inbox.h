@@ -81,7 +81,9 @@ class Inbox {
                      std::string_view note, ByteView wire);
 
   Status Confirm(ByteView id, bool acknowledgement);
-  Result<std::vector<Unconfirmed>> ListUnconfirmed();
+  // At most `limit` receipts and acknowledgements the gateway has not
+  // confirmed, acknowledgements first (a person is waiting on those).
+  Result<std::vector<Unconfirmed>> ListUnconfirmed(std::size_t limit = 1000);
 
   Result<std::optional<LogCheckpointRecord>> LogCheckpoint();
   Status SaveLogCheckpoint(const LogCheckpointRecord& checkpoint);

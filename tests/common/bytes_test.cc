@@ -62,6 +62,8 @@ TEST_CASE("Display escapes keep a line a line", "[common][text]") {
   CHECK(EscapeForDisplay("Ana\nFORGED") == "Ana\\nFORGED");
   CHECK(EscapeForDisplay("a\xe2\x80\xae" "b\xff") == "a\\u202eb\\xff");
   CHECK(EscapeForDisplay("énergie") == "énergie");
+  CHECK(EscapeForDisplay("a\\nb") == "a\\\\nb");  // a backslash cannot forge an escape
+  CHECK(EscapeForDisplay("x\xe2\x80\x8fy") == "x\\u200fy");
 }
 
 TEST_CASE("Truncation never splits a UTF-8 sequence", "[common][text]") {

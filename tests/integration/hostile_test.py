@@ -125,7 +125,10 @@ def test_a_receipt_replay_flood_does_not_stall_the_others(make):
     # it (the slack absorbs this machine's own scheduling noise at ~1 ms).
     assert f50 <= 4 * q50 + 0.005, f"p50 {q50 * 1e3:.2f} -> {f50 * 1e3:.2f} ms"
     assert f90 <= 4 * q90 + 0.030, f"p90 {q90 * 1e3:.2f} -> {f90 * 1e3:.2f} ms"
-    assert rss_after - rss_before < 20 * 1024, f"RSS grew {rss_before} -> {rss_after} KiB"
+    if "ASAN_OPTIONS" in os.environ:  # AddressSanitizer's quarantine holds freed memory
+        print("  (RSS not checked under AddressSanitizer)", flush=True)
+    else:
+        assert rss_after - rss_before < 20 * 1024, f"RSS grew {rss_before} -> {rss_after} KiB"
     assert "FREEZE ALARM" not in w.log("finance-authority")
     line = stop_line(w)
     throttled = int(re.search(r"(\d+) throttled", line).group(1))
@@ -329,7 +332,7 @@ def test_an_older_crl_put_back_is_refused_everywhere(make):
                "the client's refusal")
     assert w.issue("to the revoked", agencies=["energy-authority"], check=False) is None
     refused = w.tocsin("pki", "crl", "--ca", "ca", check=False)  # nor does the CA build on it
-    assert refused.returncode == 1 and "older CRL was put back" in refused.stderr, refused.stderr
+    assert refused.returncode == 1 and "is not the CRL this CA last issued" in refused.stderr, refused.stderr
     still_serving(w)
 
 

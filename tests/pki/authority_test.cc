@@ -173,11 +173,29 @@ TEST_CASE("The CA refuses a published CRL older than the last one it issued",
   REQUIRE_FALSE(reopened);
   CHECK(reopened.error().code == ErrorCode::kRevoked);
   CHECK_THAT(reopened.error().context, Catch::Contains("cp " + paths.CrlRecord()));
+  CHECK_THAT(reopened.error().context, Catch::Contains("is not the CRL this CA last issued"));
   std::filesystem::copy_file(paths.CrlRecord(), paths.Crl(),
                              std::filesystem::copy_options::overwrite_existing);
   auto listed = CertificateAuthority::Open(f.Ca(), f.clock).value().List().value();
   REQUIRE(listed.size() == 1);
   CHECK(listed[0].state == PrincipalRecord::State::kRevoked);  // the revocation stands
+}
+
+TEST_CASE("The CA never takes its state from a CRL it did not issue last",
+          "[pki][authority][negative]") {
+  testing::PkiFixture f;
+  f.Enroll("finance-authority", Role::kAgency, "finance");
+  REQUIRE(f.Open().Revoke("finance-authority").value() > 0);
+  CaPaths paths(f.Ca());
+  // A newer-looking CRL that lists nobody, signed by someone else: refused,
+  // so no later command signs away the revocation.
+  testing::PkiFixture other;
+  REQUIRE(other.Open().ReissueCrl());
+  REQUIRE(other.Open().ReissueCrl());
+  REQUIRE(other.Open().ReissueCrl());
+  std::filesystem::copy_file(CaPaths(other.Ca()).Crl(), paths.Crl(),
+                             std::filesystem::copy_options::overwrite_existing);
+  CHECK_FALSE(CertificateAuthority::Open(f.Ca(), f.clock));
 }
 
 }  // namespace

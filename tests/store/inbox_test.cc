@@ -69,8 +69,14 @@ TEST_CASE("Acknowledgements are recorded once and confirmations tracked", "[stor
         ErrorCode::kNotFound);
   auto pending = inbox.ListUnconfirmed().value();
   REQUIRE(pending.size() == 2);
+  CHECK(pending[0].acknowledgement);  // a person waits on it: first
+  REQUIRE(inbox.Add(Entry(3, 2)).value());
+  auto limited = inbox.ListUnconfirmed(2).value();
+  REQUIRE(limited.size() == 2);
+  CHECK(limited[0].acknowledgement);
   REQUIRE(inbox.Confirm(Bytes(16, 1), false));
   REQUIRE(inbox.Confirm(Bytes(16, 1), true));
+  REQUIRE(inbox.Confirm(Bytes(16, 3), false));
   CHECK(inbox.ListUnconfirmed().value().empty());
   InboxEntry e = inbox.Find(Bytes(16, 1)).value().value();
   CHECK(e.officer == "Ana");
