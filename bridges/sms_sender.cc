@@ -3,10 +3,9 @@
 #include <curl/curl.h>
 #include <httplib.h>
 
-#include <condition_variable>
-#include <deque>
 #include <mutex>
 
+#include "bridges/listener_guard.h"
 #include "common/log.h"
 #include "common/token_bucket.h"
 #include "crypto/hash.h"
@@ -17,53 +16,7 @@ namespace {
 
 constexpr std::string_view kDlrTokenContext{"tocsin/dlr/v1\0", 14};
 constexpr std::size_t kMaxCallbackThreads = 256;
-
-// One thread per connection, up to kMaxCallbackThreads at once; beyond that
-// connections wait their turn in accept order. Unlike a small fixed pool, a
-// few slow local clients cannot hold every worker while Kannel's callbacks
-// wait, and the read timeout ends each slow one within a second of silence.
-class ConnectionThreads final : public httplib::TaskQueue {
- public:
-  ~ConnectionThreads() override { shutdown(); }
-
-  void enqueue(std::function<void()> fn) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (running_ < kMaxCallbackThreads) {
-      Spawn(std::move(fn));
-    } else {
-      waiting_.push_back(std::move(fn));
-    }
-  }
-
-  void shutdown() override {
-    std::unique_lock<std::mutex> lock(mutex_);
-    waiting_.clear();
-    idle_.wait(lock, [this] { return running_ == 0; });
-  }
-
- private:
-  void Spawn(std::function<void()> fn) {  // mutex_ held
-    ++running_;
-    std::thread([this, fn = std::move(fn)]() mutable {
-      for (;;) {
-        fn();
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (waiting_.empty()) {
-          --running_;
-          idle_.notify_all();
-          return;
-        }
-        fn = std::move(waiting_.front());
-        waiting_.pop_front();
-      }
-    }).detach();
-  }
-
-  std::mutex mutex_;
-  std::condition_variable idle_;
-  std::size_t running_ = 0;                      // guarded by mutex_
-  std::deque<std::function<void()>> waiting_;    // guarded by mutex_
-};
+constexpr SteadyMillis kRequestDeadlineMs = 5000;  // from accept to answer, whatever the pace
 
 // Refused callbacks: all counted, a few lines a minute logged.
 class RefusalLog {
@@ -168,7 +121,11 @@ Result<std::unique_ptr<KannelListener>> KannelListener::Start(const BridgeConfig
   TOCSIN_ASSIGN_OR_RETURN(store::BridgeQueue queue, store::BridgeQueue::Open(config.database));
   listener->queue_ = std::make_unique<store::BridgeQueue>(std::move(queue));
   listener->server_ = std::make_unique<httplib::Server>();
-  listener->server_->new_task_queue = [] { return new ConnectionThreads(); };
+  listener->deadline_ = std::make_unique<ConnectionDeadline>(config.listen_port, kRequestDeadlineMs);
+  ConnectionDeadline* deadline = listener->deadline_.get();
+  listener->server_->new_task_queue = [deadline] {
+    return new ConnectionThreads(kMaxCallbackThreads, *deadline);
+  };
   listener->server_->set_read_timeout(1, 0);   // a second of silence ends a connection
   listener->server_->set_write_timeout(1, 0);
   listener->server_->set_keep_alive_max_count(1);

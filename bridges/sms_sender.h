@@ -7,8 +7,9 @@
 // sms-service forwards (/mo?from=P&text=T&secret=S, S the callback secret),
 // refuses any other caller (403), and stores both in the bridge's queue: the
 // bridge loop reports them to the gateway, which decides what a reply means.
-// Each connection has its own thread (up to 256) and a one-second read
-// timeout, so slow local clients cannot starve Kannel's callbacks.
+// Each connection has its own thread (up to 256), a one-second read timeout
+// and five seconds from accept to answer (bridges/listener_guard.h), so slow
+// local clients cannot starve Kannel's callbacks.
 #pragma once
 
 #include <memory>
@@ -21,6 +22,8 @@ class Server;
 }
 
 namespace tocsin::bridges {
+
+class ConnectionDeadline;  // bridges/listener_guard.h
 
 class SmsSender final : public Sender {
  public:
@@ -50,6 +53,7 @@ class KannelListener {
 
  private:
   KannelListener() = default;
+  std::unique_ptr<ConnectionDeadline> deadline_;  // outlives server_'s task queue
   std::unique_ptr<httplib::Server> server_;
   std::unique_ptr<store::BridgeQueue> queue_;  // its own connection
   std::thread thread_;

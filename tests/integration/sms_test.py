@@ -249,17 +249,20 @@ def test_local_users_cannot_forge_or_starve_kannel_callbacks(make):
     time.sleep(1)
     assert code_attempts(w, "+33612345678") == 0
     assert task_outcomes(w)[0][0] == 3, task_outcomes(w)
-    # Slow local clients, one header byte every 2 s, do not hold Kannel's callbacks.
-    slow = [socket.create_connection(("127.0.0.1", listen)) for _ in range(24)]
+    # Slow local clients, one header byte every 0.5 s (inside any read timeout),
+    # more of them than a small worker pool: they hold nothing back, and each
+    # is cut at its total deadline.
+    slow = [socket.create_connection(("127.0.0.1", listen)) for _ in range(40)]
     stop = threading.Event()
+    cut = set()
 
     def trickle():
-        while not stop.wait(2.0):
-            for s in slow:
+        while not stop.wait(0.5):
+            for i, s in enumerate(slow):
                 try:
                     s.send(b"G")
                 except OSError:
-                    pass
+                    cut.add(i)
     t = threading.Thread(target=trickle)
     t.start()
     try:
@@ -267,12 +270,14 @@ def test_local_users_cannot_forge_or_starve_kannel_callbacks(make):
         reply(fake, "+33612345678", f"ACK {code}")
         w.wait_for(lambda: w.states(d["id"])["finance-authority"] == "acknowledged", 15,
                    "the genuine reply through Kannel, past the slow clients")
+        w.wait_for(lambda: len(cut) == len(slow), 15, "every slow client cut at its deadline")
     finally:
         stop.set()
         t.join()
         for s in slow:
             s.close()
     assert "refused a delivery report without its task's token" in w.log("bridge-sms")
+    assert "still open after 5000 ms" in w.log("bridge-sms")
 
 
 def test_a_bridge_refuses_a_configuration_others_can_read(make):
