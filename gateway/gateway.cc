@@ -39,9 +39,6 @@ protocol::AcceptedKind AnswerKind(const protocol::Receipt& receipt) {
              : protocol::AcceptedKind::kReceipt;
 }
 
-// Signed times of receipts may differ from ours by this much (the same
-// tolerance as directives: SECURITY.md 42).
-constexpr UnixMillis kMaxClockSkew = protocol::DirectiveChecks{}.max_clock_skew;
 
 }  // namespace
 
@@ -503,7 +500,7 @@ Status Gateway::FlushReceipts(std::vector<PendingReceipt>& batch) {
   }
   std::vector<store::RefusedReceipt> refused;
   // Group commit: one fsync for the whole batch, then the answers.
-  TOCSIN_ASSIGN_OR_RETURN(int changed, ledger_.RecordReceipts(records, kMaxClockSkew, &refused));
+  TOCSIN_ASSIGN_OR_RETURN(int changed, ledger_.RecordReceipts(records, protocol::kMaxClockSkew, &refused));
   counters_.receipts_recorded += static_cast<std::uint64_t>(changed);
   std::size_t next_refused = 0;
   for (std::size_t i = 0; i < batch.size(); ++i) {

@@ -50,11 +50,15 @@ Result<SealedDirective> SealDirective(const DirectiveDraft& draft,
                                       std::vector<RecipientKey> recipients,
                                       const crypto::SigningKey& issuer_key);
 
+// How far a signed time may run ahead of (or, for receipts, behind) the
+// receiver's clock: one tolerance for every signed time (SECURITY.md 42).
+inline constexpr UnixMillis kMaxClockSkew = 5 * 60 * 1000;
+
 struct DirectiveChecks {
   std::string gateway;                 // the gateway the directive must name
   UnixMillis now = 0;
   std::size_t min_signatures = 1;      // distinct operator keys required
-  UnixMillis max_clock_skew = 5 * 60 * 1000;
+  UnixMillis max_clock_skew = kMaxClockSkew;
 };
 
 struct VerifiedDirective {
