@@ -1,6 +1,6 @@
 #include "bridges/bridge_runner.h"
 
-#include "pki/crl_floor.h"
+#include "pki/gateway_trust.h"
 
 #include <algorithm>
 
@@ -27,31 +27,28 @@ Result<std::unique_ptr<BridgeRunner>> BridgeRunner::Create(const BridgeConfig& c
   if (bundle.role != Role::kBridge) {
     return MakeError(ErrorCode::kInvalidArgument, config.bundle + " is not a bridge's bundle");
   }
-  crypto::X509Ptr root(X509_dup(bundle.root_certificate.get()));
-  pki::CrlFloor floor(config.database + ".crl-floor");
-  TOCSIN_ASSIGN_OR_RETURN(pki::CertificateDirectory directory,
-                          pki::CertificateDirectory::Open(config.directory, std::move(root),
-                                                          pki::Verification::kCurrent, &floor));
+  TOCSIN_ASSIGN_OR_RETURN(std::unique_ptr<pki::GatewayTrust> trust,
+                          pki::GatewayTrust::Open(config.directory, bundle.root_certificate.get(),
+                                                  config.database + ".crl-floor", config.gateway,
+                                                  clock.NowMillis()));
   TOCSIN_ASSIGN_OR_RETURN(store::BridgeQueue queue, store::BridgeQueue::Open(config.database));
   std::unique_ptr<BridgeRunner> runner(new BridgeRunner(config, std::move(channel),
                                                         std::move(sender), clock, std::move(bundle),
-                                                        std::move(directory), std::move(queue)));
+                                                        std::move(trust), std::move(queue)));
   TOCSIN_RETURN_IF_ERROR(runner->Connect());
   return runner;
 }
 
 BridgeRunner::BridgeRunner(BridgeConfig config, std::string channel, std::unique_ptr<Sender> sender,
                            const Clock& clock, pki::PrincipalBundle bundle,
-                           pki::CertificateDirectory directory, store::BridgeQueue queue)
+                           std::unique_ptr<pki::GatewayTrust> trust, store::BridgeQueue queue)
     : config_(std::move(config)), channel_(std::move(channel)), sender_(std::move(sender)),
-      clock_(clock), bundle_(std::move(bundle)), directory_(std::move(directory)),
+      clock_(clock), bundle_(std::move(bundle)), trust_(std::move(trust)),
       queue_(std::move(queue)) {}
 
 Status BridgeRunner::Connect() {
-  // Pin the gateway's transport key from its verified certificate.
-  TOCSIN_ASSIGN_OR_RETURN(Bytes gateway_key,
-                          pki::PinnedGatewayKey(directory_, config_.gateway, clock_.NowMillis()));
-  transport::ClientConfig socket_config{config_.gateway_endpoint, std::move(gateway_key), {}, 100,
+  // The gateway's transport key, pinned from its verified certificate.
+  transport::ClientConfig socket_config{config_.gateway_endpoint, trust_->pinned_key(), {}, 100,
                                         3000};
   TOCSIN_ASSIGN_OR_RETURN(socket_, transport::MakeCurveClient(context_, socket_config,
                                                               bundle_.transport.public_key(),
@@ -185,6 +182,20 @@ Status BridgeRunner::Run(const std::atomic<bool>& stop) {
       }
     }
     UnixMillis now = clock_.NowMillis();
+    trust_->Refresh(/*forced=*/false, now);
+    if (!trust_->gateway_trusted()) {
+      // A gateway we no longer trust gets nothing, and nothing from it is
+      // taken; what is queued already is still sent (it came from a trusted one).
+      (void)monitor_->HandshakeSucceeded();
+      while (true) {
+        Result<std::optional<Bytes>> dropped = transport::ReceiveFromServer(socket_);
+        if (!dropped || !*dropped) {
+          break;
+        }
+      }
+      TOCSIN_RETURN_IF_ERROR(Attempt());
+      continue;
+    }
     if (monitor_->HandshakeSucceeded() || now >= next_hello_) {
       Hello();  // a new connection, or a reminder: the gateway routes by it
       next_hello_ = now + kHelloEvery;

@@ -20,7 +20,7 @@
 #include "bridges/config.h"
 #include "common/clock.h"
 #include "pki/bundle.h"
-#include "pki/directory.h"
+#include "pki/gateway_trust.h"
 #include "store/bridge_queue.h"
 #include "transport/handshake_monitor.h"
 
@@ -54,8 +54,8 @@ class BridgeRunner {
 
  private:
   BridgeRunner(BridgeConfig config, std::string channel, std::unique_ptr<Sender> sender,
-               const Clock& clock, pki::PrincipalBundle bundle, pki::CertificateDirectory directory,
-               store::BridgeQueue queue);
+               const Clock& clock, pki::PrincipalBundle bundle,
+               std::unique_ptr<pki::GatewayTrust> trust, store::BridgeQueue queue);
   Status Connect();
   void Hello();
   Status DrainGateway();
@@ -68,7 +68,7 @@ class BridgeRunner {
   std::unique_ptr<Sender> sender_;
   const Clock& clock_;
   pki::PrincipalBundle bundle_;
-  pki::CertificateDirectory directory_;
+  std::unique_ptr<pki::GatewayTrust> trust_;  // the CA folder, kept current
   store::BridgeQueue queue_;
   zmq::context_t context_;  // before the socket: destroyed last
   zmq::socket_t socket_;

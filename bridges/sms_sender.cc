@@ -158,7 +158,8 @@ Result<std::unique_ptr<KannelListener>> KannelListener::Start(const BridgeConfig
       if (*stored) {
         spdlog::info("SMS task {}: delivery report {}", task, status);
       } else {
-        spdlog::warn("delivery report {} for unknown SMS task {}", status, task);
+        spdlog::warn("delivery report {} for SMS task {} ignored: unknown, or already final",
+                     status, task);
       }
     }
     response.set_content("ok", "text/plain");

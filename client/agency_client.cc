@@ -29,14 +29,13 @@ Result<std::unique_ptr<AgencyClient>> AgencyClient::Create(const ClientConfig& c
   if (bundle.role != Role::kAgency) {
     return MakeError(ErrorCode::kInvalidArgument, config.bundle + " is not an agency's bundle");
   }
-  crypto::X509Ptr root(X509_dup(bundle.root_certificate.get()));
-  pki::CrlFloor floor(config.database + ".crl-floor");
-  TOCSIN_ASSIGN_OR_RETURN(pki::CertificateDirectory directory,
-                          pki::CertificateDirectory::Open(config.directory, std::move(root),
-                                                          pki::Verification::kCurrent, &floor));
+  TOCSIN_ASSIGN_OR_RETURN(std::unique_ptr<pki::GatewayTrust> trust,
+                          pki::GatewayTrust::Open(config.directory, bundle.root_certificate.get(),
+                                                  config.database + ".crl-floor", config.gateway,
+                                                  clock.NowMillis()));
   TOCSIN_ASSIGN_OR_RETURN(store::Inbox inbox, store::Inbox::Open(config.database));
   std::unique_ptr<AgencyClient> client(new AgencyClient(
-      config, clock, std::move(bundle), std::move(directory), std::move(inbox)));
+      config, clock, std::move(bundle), std::move(trust), std::move(inbox)));
   TOCSIN_RETURN_IF_ERROR(client->LoadHeldCheckpoint());
   TOCSIN_RETURN_IF_ERROR(client->Connect());
   return client;
@@ -48,10 +47,8 @@ AgencyClient::~AgencyClient() {
 }
 
 Status AgencyClient::Connect() {
-  // Pin the gateway's transport key from its verified certificate.
-  TOCSIN_ASSIGN_OR_RETURN(Bytes gateway_key,
-                          pki::PinnedGatewayKey(directory_, config_.gateway, clock_.NowMillis()));
-  transport::ClientConfig socket_config{config_.gateway_endpoint, std::move(gateway_key), {}, 100,
+  // The gateway's transport key, pinned from its verified certificate.
+  transport::ClientConfig socket_config{config_.gateway_endpoint, trust_->pinned_key(), {}, 100,
                                         3000};
   TOCSIN_ASSIGN_OR_RETURN(socket_, transport::MakeCurveClient(context_, socket_config,
                                                               bundle_.transport.public_key(),
@@ -87,7 +84,7 @@ Status AgencyClient::LoadHeldCheckpoint() {
 Status AgencyClient::HandleCheckpoint(const protocol::Envelope& envelope) {
   Result<protocol::CheckpointMessage> message = protocol::DecodeCheckpointMessage(envelope.body);
   Result<pki::CertifiedKey> log_key =
-      directory_.Resolve(config_.gateway, pki::Purpose::kLog, clock_.NowMillis());
+      trust_->directory().Resolve(config_.gateway, pki::Purpose::kLog, clock_.NowMillis());
   if (!message || !log_key) {
     ++counters_.refused;
     spdlog::warn("refused checkpoint: {}",
@@ -130,33 +127,6 @@ void AgencyClient::DrainMonitor() {
   }
 }
 
-void AgencyClient::ReloadDirectory() {
-  crl_watch_.Loaded();
-  crypto::X509Ptr root(X509_dup(bundle_.root_certificate.get()));
-  Result<pki::CertificateDirectory> fresh = pki::CertificateDirectory::Open(
-      config_.directory, std::move(root), pki::Verification::kCurrent, &crl_floor_);
-  if (!fresh) {
-    spdlog::error("CA folder {} not reloaded, keeping the previous one: {}", config_.directory,
-                  fresh.error().ToString());
-    return;
-  }
-  directory_ = std::move(*fresh);
-  UnixMillis now = clock_.NowMillis();
-  if (now > directory_.crl_next_update()) {
-    spdlog::error("the CRL in {} passed its next update at {}: no directive, heartbeat or "
-                  "checkpoint verifies until the CA publishes a fresh one",
-                  config_.directory, FormatUtc(directory_.crl_next_update()));
-    return;
-  }
-  Result<Bytes> gateway = pki::PinnedGatewayKey(directory_, config_.gateway, now);
-  if (!gateway) {
-    spdlog::critical("gateway {} is no longer trusted: {}; nothing it sends is accepted",
-                     config_.gateway, gateway.error().ToString());
-    return;
-  }
-  spdlog::info("CA folder reloaded: the new CRL is in force");
-}
-
 Status AgencyClient::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload) {
   started_at_ = clock_.NowMillis();
   while (!stop) {
@@ -186,10 +156,7 @@ Status AgencyClient::Run(const std::atomic<bool>& stop, std::atomic<bool>& reloa
       next_resend_ = now + kResendEvery;
     }
     CheckFreshness();
-    if (crl_watch_.Due(reload.exchange(false), SteadyNowMillis(), now,
-                       directory_.crl_next_update())) {
-      ReloadDirectory();
-    }
+    trust_->Refresh(reload.exchange(false), now);
     while (::waitpid(-1, nullptr, WNOHANG) > 0) {
     }
   }
@@ -253,7 +220,7 @@ Status AgencyClient::HandleDirective(const Bytes& wire) {
   protocol::DirectiveChecks checks{config_.gateway, now,
                                    static_cast<std::size_t>(config_.min_signatures)};
   Result<protocol::OpenedDirective> opened = protocol::OpenDirective(
-      wire, directory_, checks, bundle_.principal_id, bundle_.encryption);
+      wire, trust_->directory(), checks, bundle_.principal_id, bundle_.encryption);
   if (!opened) {
     ++counters_.refused;
     spdlog::warn("refused directive: {}", opened.error().ToString());
@@ -310,7 +277,7 @@ void AgencyClient::HandleControl(const Bytes& wire, const protocol::Envelope& en
   switch (envelope.type) {
     case protocol::MessageType::kHeartbeat: {
       Result<protocol::Heartbeat> heartbeat =
-          protocol::VerifyHeartbeat(wire, directory_, clock_.NowMillis(), config_.gateway);
+          protocol::VerifyHeartbeat(wire, trust_->directory(), clock_.NowMillis(), config_.gateway);
       if (!heartbeat) {
         ++counters_.refused;
         spdlog::warn("refused heartbeat: {}", heartbeat.error().ToString());
@@ -391,6 +358,9 @@ Status AgencyClient::ResendUnconfirmed() {
 }
 
 void AgencyClient::Send(ByteView wire) {
+  if (!trust_->gateway_trusted()) {
+    return;  // kept in the inbox: nothing goes to a gateway we no longer trust
+  }
   Status sent = transport::SendToServer(socket_, wire);
   if (!sent) {
     spdlog::debug("not sent now, will retry: {}", sent.error().ToString());

@@ -18,8 +18,7 @@
 #include "common/clock.h"
 #include "pki/bundle.h"
 #include "pki/directory.h"
-#include "pki/crl_floor.h"
-#include "pki/directory_watch.h"
+#include "pki/gateway_trust.h"
 #include "protocol/directive.h"
 #include "protocol/messages.h"
 #include "store/inbox.h"
@@ -45,10 +44,9 @@ class AgencyClient {
 
  private:
   AgencyClient(const ClientConfig& config, const Clock& clock, pki::PrincipalBundle bundle,
-               pki::CertificateDirectory directory, store::Inbox inbox)
-      : config_(config), clock_(clock), bundle_(std::move(bundle)),
-        directory_(std::move(directory)), crl_floor_(config.database + ".crl-floor"),
-        crl_watch_(config.directory), inbox_(std::move(inbox)) {}
+               std::unique_ptr<pki::GatewayTrust> trust, store::Inbox inbox)
+      : config_(config), clock_(clock), bundle_(std::move(bundle)), trust_(std::move(trust)),
+        inbox_(std::move(inbox)) {}
 
   Status Connect();
   Status Drain();
@@ -64,18 +62,12 @@ class AgencyClient {
   void SendHello();
   void DrainMonitor();
   Status LoadHeldCheckpoint();
-  // Loads the CA folder again (a new CRL: revoked keys drop out of the
-  // cache at once); a CRL older than one seen, or a broken folder, is
-  // refused loudly and the previous state kept.
-  void ReloadDirectory();
   Status HandleCheckpoint(const protocol::Envelope& envelope);
 
   ClientConfig config_;
   const Clock& clock_;
   pki::PrincipalBundle bundle_;
-  pki::CertificateDirectory directory_;
-  pki::CrlFloor crl_floor_;
-  pki::DirectoryWatch crl_watch_;
+  std::unique_ptr<pki::GatewayTrust> trust_;  // the CA folder, kept current
   store::Inbox inbox_;
   zmq::context_t context_;  // before the socket: destroyed last
   zmq::socket_t socket_;

@@ -90,9 +90,11 @@ Status BridgeQueue::RecordAttempt(std::uint64_t task, bool sent, const std::stri
 Result<bool> BridgeQueue::RecordDeliveryReport(std::uint64_t task, int outcome,
                                                const std::string& detail) {
   // A report proves the SMSC took the message, whatever the attempt's record
-  // says yet: it applies in every state.
+  // says yet: it applies in every state but a final one (3, 4). The first
+  // final report stands: a replayed one cannot turn "undelivered" into
+  // "delivered" (SECURITY.md 41).
   TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
-      "UPDATE tasks SET outcome = ?, detail = ? WHERE task = ?"));
+      "UPDATE tasks SET outcome = ?, detail = ? WHERE task = ? AND outcome NOT IN (3, 4)"));
   q.Bind(1, std::int64_t{outcome}).Bind(2, detail).Bind(3, static_cast<std::int64_t>(task));
   TOCSIN_RETURN_IF_ERROR(q.Run());
   return q.Changes() == 1;

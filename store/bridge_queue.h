@@ -61,7 +61,8 @@ class BridgeQueue {
                        std::optional<UnixMillis> retry_at);
   // A delivery report (SMS): outcome 3 delivered or 4 undelivered. It
   // applies even before the attempt that produced it is recorded, and that
-  // record then keeps it. False if the task is unknown.
+  // record then keeps it; the first final report stands. False if the task
+  // is unknown or its outcome already final.
   Result<bool> RecordDeliveryReport(std::uint64_t task, int outcome, const std::string& detail);
   Result<std::optional<QueuedTask>> Find(std::uint64_t task);
 

@@ -38,6 +38,8 @@ TEST_CASE("The queue keeps tasks, attempts and reports across reopening", "[brid
   REQUIRE(q.Unreported().value().size() == 1);
   CHECK(q.RecordDeliveryReport(7, 3, "DLR 1").value());
   CHECK(q.Find(7).value()->outcome == 3);
+  CHECK_FALSE(q.RecordDeliveryReport(7, 4, "DLR 2").value());  // the first final report stands
+  CHECK(q.Find(7).value()->outcome == 3);
   CHECK_FALSE(q.RecordDeliveryReport(99, 3, "DLR 1").value());  // unknown task
   REQUIRE(q.MarkReported(7, 1));               // an older confirmation changes nothing
   CHECK(q.Unreported().value().size() == 1);

@@ -348,6 +348,28 @@ def test_a_running_client_stops_trusting_a_revoked_gateway(make):
                "the revoked gateway's heartbeats refused")
 
 
+def test_a_running_bridge_stops_trusting_a_revoked_gateway(make):
+    w = make()
+    with_bridges(w)
+    w._write("bridge-email.toml", f"""
+bundle = "keys/bridge.mail"
+directory = "ca/public"
+gateway = "{w.gateway_id}"
+gateway_endpoint = "tcp://127.0.0.1:{w.bridge_port}"
+database = "bridge-email.db"
+smtp_url = "smtp://localhost:{free_port()}"
+smtp_from = "tocsin@centre.example"
+log_format = "json"
+""")
+    w.start_gateway()
+    w._start("bridge-email", os.path.join(w.bin, "tocsin-bridge-email"), "--config",
+             "bridge-email.toml")
+    w.wait_for(lambda: "email bridge bridge.mail connected" in w.log("gateway"), 10,
+               "the bridge's hello")
+    w.tocsin("pki", "revoke", "--ca", "ca", "--id", w.gateway_id)
+    w.wait_for(lambda: "is no longer trusted" in w.log("bridge-email"), 5, "the bridge's reload")
+
+
 if __name__ == "__main__":
     sys.exit(run_tests([v for k, v in list(globals().items()) if k.startswith("test_")],
                        sys.argv[1]))
