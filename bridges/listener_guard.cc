@@ -1,56 +1,15 @@
 #include "bridges/listener_guard.h"
 
-#include <arpa/inet.h>
 #include <dirent.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <cstdlib>
 #include <system_error>
 
 #include "common/log.h"
+#include "transport/connection_events.h"
 
 namespace tocsin::bridges {
-namespace {
-
-std::string AddressText(const sockaddr_storage& address) {
-  char text[INET6_ADDRSTRLEN] = {};
-  int port = 0;
-  if (address.ss_family == AF_INET) {
-    const auto* v4 = reinterpret_cast<const sockaddr_in*>(&address);
-    ::inet_ntop(AF_INET, &v4->sin_addr, text, sizeof(text));
-    port = ntohs(v4->sin_port);
-  } else if (address.ss_family == AF_INET6) {
-    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&address);
-    ::inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof(text));
-    port = ntohs(v6->sin6_port);
-  } else {
-    return {};
-  }
-  return std::string(text) + ":" + std::to_string(port);
-}
-
-// "ADDRESS:PORT" of the peer when `fd` is a TCP connection to `port`; empty
-// otherwise (the listening socket itself has no peer).
-std::string PeerOfConnectionTo(int fd, int port) {
-  sockaddr_storage local{};
-  socklen_t length = sizeof(local);
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) != 0) {
-    return {};
-  }
-  std::string mine = AddressText(local);
-  if (mine.empty() || mine.substr(mine.rfind(':') + 1) != std::to_string(port)) {
-    return {};
-  }
-  sockaddr_storage peer{};
-  length = sizeof(peer);
-  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) != 0) {
-    return {};
-  }
-  return AddressText(peer);
-}
-
-}  // namespace
 
 ConnectionDeadline::ConnectionDeadline(int port, SteadyMillis deadline_ms)
     : port_(port), deadline_ms_(deadline_ms), watchdog_([this] { Watch(); }) {}
@@ -77,7 +36,7 @@ void ConnectionDeadline::NoteAccepted() {
     if (end == entry->d_name || *end != '\0') {
       continue;
     }
-    std::string peer = PeerOfConnectionTo(static_cast<int>(fd), port_);
+    std::string peer = transport::PeerOfConnectionTo(static_cast<int>(fd), port_);
     if (peer.empty()) {
       continue;
     }
@@ -101,7 +60,7 @@ void ConnectionDeadline::Watch() {
     SteadyMillis now = SteadyNowMillis();
     std::size_t cut_now = 0;
     for (auto it = tracked_.begin(); it != tracked_.end();) {
-      if (PeerOfConnectionTo(it->first, port_) != it->second.peer) {
+      if (transport::PeerOfConnectionTo(it->first, port_) != it->second.peer) {
         it = tracked_.erase(it);  // served and closed (or the number reused)
         continue;
       }

@@ -206,13 +206,8 @@ Result<Status> AgencyClient::CheckFollowUp(const protocol::VerifiedDirective& di
                  HexEncode(h.id), HexEncode(*h.references));
     return Status{};
   }
-  Result<protocol::FollowedDirective> followed = protocol::ReadFollowedDirective(original->wire);
-  if (!followed) {  // stored under older rules: refuse the follow-up, never stop
-    return Status(MakeError(ErrorCode::kInvalidArgument,
-                            "the directive it follows up no longer decodes: " +
-                                followed.error().ToString()));
-  }
-  return protocol::CheckFollowUp(h, directive.signers, {}, *followed);
+  return protocol::CheckFollowUpOf(h, directive.signers, {},
+                                   protocol::StoredDirective{original->wire, std::nullopt});
 }
 
 Status AgencyClient::HandleDirective(const Bytes& wire) {

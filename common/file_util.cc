@@ -144,12 +144,6 @@ Status WriteFileDurably(const std::string& path, ByteView contents, mode_t mode,
 
 namespace {
 
-std::string Octal(mode_t mode) {
-  char text[8];
-  std::snprintf(text, sizeof(text), "%04o", static_cast<unsigned>(mode & 07777));
-  return text;
-}
-
 Result<struct stat> StatOf(const std::string& path) {
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0) {
@@ -162,6 +156,12 @@ Result<struct stat> StatOf(const std::string& path) {
 
 }  // namespace
 
+std::string FileModeText(mode_t mode) {
+  char text[8];
+  std::snprintf(text, sizeof(text), "%04o", static_cast<unsigned>(mode & 07777));
+  return text;
+}
+
 Status CheckPrivateFile(const std::string& path) {
   TOCSIN_ASSIGN_OR_RETURN(struct stat info, StatOf(path));
   if (info.st_uid != ::geteuid()) {
@@ -171,7 +171,7 @@ Status CheckPrivateFile(const std::string& path) {
   }
   if ((info.st_mode & 077) != 0) {
     return MakeError(ErrorCode::kPermissionDenied,
-                     path + " holds secrets but has mode " + Octal(info.st_mode) +
+                     path + " holds secrets but has mode " + FileModeText(info.st_mode) +
                          ": group or others can access it; run chmod 600 " + path);
   }
   return {};
@@ -186,7 +186,7 @@ Status CheckTrustedPath(const std::string& path) {
   }
   if ((info.st_mode & 022) != 0) {
     return MakeError(ErrorCode::kPermissionDenied,
-                     path + " decides whom we trust but has mode " + Octal(info.st_mode) +
+                     path + " decides whom we trust but has mode " + FileModeText(info.st_mode) +
                          ": group or others can write it; run chmod go-w " + path);
   }
   return {};

@@ -28,6 +28,9 @@ Status WriteFileDurably(const std::string& path, ByteView contents, mode_t mode,
 // (0700 for folders that hold keys).
 Status MakeDirectory(const std::string& path, mode_t mode);
 
+// "0644": the permission bits of `mode`, as chmod takes them.
+std::string FileModeText(mode_t mode);
+
 // A file that holds secrets (passwords, callback secrets): owned by us and
 // neither readable nor writable by group or others. The error names the
 // path, what is wrong and the command that fixes it.

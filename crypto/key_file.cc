@@ -17,12 +17,6 @@ namespace {
 
 constexpr std::size_t kMaxKeyFileSize = 4096;
 
-std::string ModeString(mode_t mode) {
-  char text[8];
-  std::snprintf(text, sizeof(text), "%04o", static_cast<unsigned>(mode & 07777));
-  return text;
-}
-
 // Reads a private file into guarded memory after checking, on the open
 // descriptor itself, that only its owner (us) can read or write it.
 Result<SecretBytes> ReadPrivateFile(const std::string& path) {
@@ -39,7 +33,7 @@ Result<SecretBytes> ReadPrivateFile(const std::string& path) {
                                              std::strerror(errno));
   } else if ((info.st_mode & 077) != 0) {
     out = MakeError(ErrorCode::kPermissionDenied,
-                    "key file " + path + " has mode " + ModeString(info.st_mode) +
+                    "key file " + path + " has mode " + FileModeText(info.st_mode) +
                         ": group or others can access it; run chmod 600 " + path);
   } else if (info.st_uid != ::geteuid()) {
     out = MakeError(ErrorCode::kPermissionDenied,

@@ -656,22 +656,15 @@ Result<Status> Gateway::CheckFollowUp(const protocol::VerifiedDirective& directi
   for (const auto& r : directive.recipients.entries) {
     recipients.push_back(r.agency);
   }
-  std::optional<protocol::FollowedDirective> original;
+  std::optional<store::AcceptedDirective> stored;
   if (h.references) {
-    Bytes id(h.references->begin(), h.references->end());
-    TOCSIN_ASSIGN_OR_RETURN(std::optional<store::AcceptedDirective> stored, ledger_.Find(id));
-    if (stored) {
-      Result<protocol::FollowedDirective> read = protocol::ReadFollowedDirective(stored->wire);
-      if (!read) {  // stored under older rules: refuse the follow-up, never stop
-        return Status(MakeError(ErrorCode::kInvalidArgument,
-                                "the directive it follows up no longer decodes (" +
-                                    read.error().ToString() + "): issue a new directive"));
-      }
-      original = std::move(*read);
-      original->recipients = stored->recipients;
-    }
+    TOCSIN_ASSIGN_OR_RETURN(stored, ledger_.Find(Bytes(h.references->begin(), h.references->end())));
   }
-  return protocol::CheckFollowUp(h, directive.signers, recipients, original);
+  std::optional<protocol::StoredDirective> original;
+  if (stored) {
+    original = protocol::StoredDirective{stored->wire, stored->recipients};
+  }
+  return protocol::CheckFollowUpOf(h, directive.signers, recipients, original);
 }
 
 const protocol::DirectiveFanout* Gateway::CacheFanout(const Bytes& id,

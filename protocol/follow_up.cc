@@ -59,4 +59,21 @@ Status CheckFollowUp(const DirectiveHeader& follow_up, const std::vector<std::st
   return {};
 }
 
+Status CheckFollowUpOf(const DirectiveHeader& follow_up, const std::vector<std::string>& signers,
+                       const std::vector<std::string>& recipients,
+                       const std::optional<StoredDirective>& stored) {
+  std::optional<FollowedDirective> original;
+  if (stored) {
+    Result<FollowedDirective> read = ReadFollowedDirective(stored->wire);
+    if (!read) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "the directive it follows up no longer decodes (" +
+                           read.error().ToString() + "): issue a new directive");
+    }
+    original = std::move(*read);
+    original->recipients = stored->recipients;
+  }
+  return CheckFollowUp(follow_up, signers, recipients, original);
+}
+
 }  // namespace tocsin::protocol

@@ -37,4 +37,17 @@ Status CheckFollowUp(const DirectiveHeader& follow_up, const std::vector<std::st
                      const std::vector<std::string>& recipients,
                      const std::optional<FollowedDirective>& original);
 
+// What the checker holds of the referenced directive, as it stored it.
+struct StoredDirective {
+  ByteView wire;                                       // as verified when stored
+  std::optional<std::vector<std::string>> recipients;  // nullopt: not known here
+};
+
+// CheckFollowUp against a stored directive (nullopt: none held). A stored
+// wire that no longer decodes under the current rules (stored by an older
+// version) refuses the follow-up; it is never the caller's failure.
+Status CheckFollowUpOf(const DirectiveHeader& follow_up, const std::vector<std::string>& signers,
+                       const std::vector<std::string>& recipients,
+                       const std::optional<StoredDirective>& stored);
+
 }  // namespace tocsin::protocol

@@ -1,5 +1,6 @@
 #include "transport/connection_events.h"
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <zmq.h>
@@ -10,19 +11,21 @@
 namespace tocsin::transport {
 namespace {
 
-int LocalPort(int fd) {
-  sockaddr_storage address{};
-  socklen_t length = sizeof(address);
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    return -1;
-  }
+std::string AddressText(const sockaddr_storage& address) {
+  char text[INET6_ADDRSTRLEN] = {};
+  int port = 0;
   if (address.ss_family == AF_INET) {
-    return ntohs(reinterpret_cast<const sockaddr_in*>(&address)->sin_port);
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(&address);
+    ::inet_ntop(AF_INET, &v4->sin_addr, text, sizeof(text));
+    port = ntohs(v4->sin_port);
+  } else if (address.ss_family == AF_INET6) {
+    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&address);
+    ::inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof(text));
+    port = ntohs(v6->sin6_port);
+  } else {
+    return {};
   }
-  if (address.ss_family == AF_INET6) {
-    return ntohs(reinterpret_cast<const sockaddr_in6*>(&address)->sin6_port);
-  }
-  return -1;
+  return std::string(text) + ":" + std::to_string(port);
 }
 
 }  // namespace
@@ -75,8 +78,26 @@ std::vector<ConnectionEvent> ConnectionEvents::Take(std::size_t max) {
   return taken;
 }
 
+std::string PeerOfConnectionTo(int fd, int port) {
+  sockaddr_storage local{};
+  socklen_t length = sizeof(local);
+  if (fd < 0 || ::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) != 0) {
+    return {};
+  }
+  std::string mine = AddressText(local);
+  if (mine.empty() || mine.substr(mine.rfind(':') + 1) != std::to_string(port)) {
+    return {};
+  }
+  sockaddr_storage peer{};
+  length = sizeof(peer);
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) != 0) {
+    return {};
+  }
+  return AddressText(peer);
+}
+
 Status CutConnection(int fd, int local_port) {
-  if (fd < 0 || LocalPort(fd) != local_port) {
+  if (PeerOfConnectionTo(fd, local_port).empty()) {
     return MakeError(ErrorCode::kNotFound, "descriptor " + std::to_string(fd) +
                                                " is no longer a connection to port " +
                                                std::to_string(local_port));

@@ -47,6 +47,10 @@ class ConnectionEvents {
 // `local_port` (a number reused for something else).
 Status CutConnection(int fd, int local_port);
 
+// "ADDRESS:PORT" of the peer when `fd` is a TCP connection to local port
+// `port`; empty otherwise (a listening socket, a file, a closed number).
+std::string PeerOfConnectionTo(int fd, int port);
+
 // The port a "tcp://ADDRESS:PORT" endpoint names; 0 if none.
 int EndpointPort(const std::string& endpoint);
 

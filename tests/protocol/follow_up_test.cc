@@ -56,3 +56,24 @@ TEST_CASE("A follow-up of nothing, of a cancel, or to a new agency is refused",
 
 }  // namespace
 }  // namespace tocsin::protocol
+
+namespace tocsin::protocol {
+namespace {
+
+TEST_CASE("A stored directive that no longer decodes refuses its follow-up",
+          "[protocol][follow-up][negative]") {
+  DirectiveHeader update;
+  update.action = DirectiveAction::kUpdate;
+  update.references = DirectiveId{};
+  const Bytes garbage{0x95, 0x02};
+  Status refused = CheckFollowUpOf(update, {"op.alice"}, {"finance"},
+                                   StoredDirective{garbage, std::nullopt});
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == ErrorCode::kInvalidArgument);
+  CHECK_THAT(refused.error().context, Catch::Contains("no longer decodes"));
+  CHECK(CheckFollowUpOf(update, {"op.alice"}, {}, std::nullopt).error().code ==
+        ErrorCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace tocsin::protocol
