@@ -67,6 +67,22 @@ def gateway_descriptors(world):
     return len(os.listdir(f"/proc/{world.procs['gateway'].pid}/fd"))
 
 
+def gateway_cpu_ticks(world):
+    with open(f"/proc/{world.procs['gateway'].pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def wait_until_gateway_idle(world, timeout=15):
+    """Until the gateway has used no CPU for half a second: its queues are drained."""
+    samples = []
+
+    def idle():
+        samples.append(gateway_cpu_ticks(world))
+        return len(samples) >= 6 and samples[-1] == samples[-6]
+    world.wait_for(idle, timeout, "the gateway to drain what it was sent")
+
+
 def stop_line(world):
     world.stop("gateway")
     return next(l for l in world.log("gateway").splitlines() if "stopping:" in l)
@@ -96,7 +112,7 @@ def test_a_receipt_replay_flood_does_not_stall_the_others(make):
     def flood():
         attacker = enrolled_peer(w, "energy-authority")
         attacker.socket.setsockopt(zmq.SNDHWM, 0)
-        attacker.send(hello("energy-authority"))
+        attacker.socket.send(hello("energy-authority"))  # blocks until connected
         count = 0
         while flooding.is_set():
             try:
@@ -205,13 +221,15 @@ def test_garbage_from_one_peer_is_counted_not_logged_line_by_line(make):
     w.start_client("finance-authority")
     peer = enrolled_peer(w, "energy-authority")
     peer.socket.setsockopt(zmq.SNDHWM, 0)
-    peer.send(hello("energy-authority"))
+    peer.socket.send(hello("energy-authority"))  # blocks until connected: nothing is dropped
+    assert peer.socket.poll(5000), "no checkpoint after the hello"  # the gateway has us
     for i in range(10000):
         peer.send(b"\xc1garbage" + i.to_bytes(4, "big"))
     peer.socket.setsockopt(zmq.LINGER, 10000)
     peer.close()  # returns once every message has gone out
     w.wait_for(lambda: "refused message from energy-authority" in w.log("gateway"), 10,
                "the garbage at the gateway")
+    wait_until_gateway_idle(w)
     still_serving(w)
     line = stop_line(w)
     log = w.log("gateway")
