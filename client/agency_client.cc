@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include "common/log.h"
+#include "crypto/base64.h"
 #include "protocol/directive.h"
 #include "protocol/follow_up.h"
 #include "protocol/receipts.h"
@@ -19,6 +20,13 @@ namespace {
 constexpr UnixMillis kResendEvery = 2000;
 constexpr UnixMillis kHelloEvery = 1000;
 constexpr std::size_t kResendsPerRound = 100;  // every kResendEvery (2 s): 50 a second
+// Promises looked at per checkpoint, and proofs asked for per checkpoint:
+// well under the gateway's budget (docs/protocol.md 10) at one a few seconds.
+constexpr std::size_t kPromisesPerCheckpoint = 256;
+constexpr std::size_t kProofRequestsPerCheckpoint = 64;
+// A promise covered by a held checkpoint and still unproven this long is
+// reported (a gateway that withholds proofs may have lost the entry).
+constexpr SteadyMillis kProofOverdueMs = 5 * 60 * 1000;
 
 }  // namespace
 
@@ -74,17 +82,29 @@ Status AgencyClient::LoadHeldCheckpoint() {
   TOCSIN_ASSIGN_OR_RETURN(std::optional<store::LogCheckpointRecord> stored,
                           inbox_.LogCheckpoint());
   if (stored && stored->root.size() == crypto::kDigestSize) {
-    HeldCheckpoint held{stored->size, {}, stored->note};
+    HeldCheckpoint held{stored->size, {}, stored->note, 0};
     std::copy(stored->root.begin(), stored->root.end(), held.root.begin());
+    Result<crypto::PublicKey> log_key = LogKey();
+    if (log_key) {
+      Result<protocol::Checkpoint> read = protocol::VerifyCheckpoint(
+          stored->note, protocol::AuditOrigin(config_.gateway), *log_key);
+      held.time = read ? read->time : 0;
+    }
     held_log_ = std::move(held);
   }
   return {};
 }
 
+Result<crypto::PublicKey> AgencyClient::LogKey() {
+  TOCSIN_ASSIGN_OR_RETURN(pki::CertifiedKey key, trust_->directory().Resolve(
+                                                     config_.gateway, pki::Purpose::kLog,
+                                                     clock_.NowMillis()));
+  return key.public_key;
+}
+
 Status AgencyClient::HandleCheckpoint(const protocol::Envelope& envelope) {
   Result<protocol::CheckpointMessage> message = protocol::DecodeCheckpointMessage(envelope.body);
-  Result<pki::CertifiedKey> log_key =
-      trust_->directory().Resolve(config_.gateway, pki::Purpose::kLog, clock_.NowMillis());
+  Result<crypto::PublicKey> log_key = LogKey();
   if (!message || !log_key) {
     ++counters_.refused;
     spdlog::warn("refused checkpoint: {}",
@@ -92,16 +112,18 @@ Status AgencyClient::HandleCheckpoint(const protocol::Envelope& envelope) {
     return {};
   }
   LogCheck check = CheckLogCheckpoint(*message, held_log_, protocol::AuditOrigin(config_.gateway),
-                                      log_key->public_key);
+                                      *log_key);
   switch (check.verdict) {
     case LogVerdict::kRefused:
       ++counters_.refused;
       spdlog::warn("refused checkpoint: {}", check.why);
       return {};
     case LogVerdict::kStale:
-    case LogVerdict::kUnchanged:
       spdlog::debug("checkpoint: {}", check.why);
       return {};
+    case LogVerdict::kUnchanged:
+      spdlog::debug("checkpoint: {}", check.why);
+      return CheckPromises(*check.checkpoint);
     case LogVerdict::kInconsistent:
       ++counters_.log_alarms;
       spdlog::critical("AUDIT LOG ALARM: gateway {} {}; keeping the checkpoint of size {}",
@@ -115,9 +137,130 @@ Status AgencyClient::HandleCheckpoint(const protocol::Envelope& envelope) {
   TOCSIN_RETURN_IF_ERROR(inbox_.SaveLogCheckpoint(
       {accepted.size, Bytes(accepted.root.begin(), accepted.root.end()), message->note,
        clock_.NowMillis()}));
-  held_log_ = HeldCheckpoint{accepted.size, accepted.root, message->note};
+  held_log_ = HeldCheckpoint{accepted.size, accepted.root, message->note, accepted.time};
   spdlog::info("audit log of {}: {} (size {})", config_.gateway, check.why, accepted.size);
+  return CheckPromises(accepted);
+}
+
+Status AgencyClient::HandlePromise(const Bytes& wire) {
+  Result<crypto::PublicKey> log_key = LogKey();
+  Result<protocol::Promise> promise =
+      log_key ? protocol::VerifyPromise(wire, config_.gateway, *log_key)
+              : Result<protocol::Promise>(tl::unexpected(log_key.error()));
+  std::optional<store::InboxEntry> entry;
+  if (promise) {
+    TOCSIN_ASSIGN_OR_RETURN(entry, inbox_.Find(Bytes(promise->directive_id.begin(),
+                                                     promise->directive_id.end())));
+  }
+  bool acknowledgement = promise && promise->kind == protocol::AuditKind::kAcknowledgement;
+  Status matches = !promise ? Status(tl::unexpected(promise.error()))
+                   : !entry ? Status(MakeError(ErrorCode::kNotFound,
+                                               "promise for a directive not in the inbox"))
+                            : protocol::CheckPromiseFor(
+                                  *promise, promise->kind, promise->directive_id,
+                                  bundle_.principal_id,
+                                  acknowledgement ? entry->acknowledgement : entry->receipt);
+  if (!matches) {
+    // Not a confirmation: what it would confirm stays unconfirmed and is resent.
+    ++counters_.refused;
+    spdlog::warn("refused promise: {}", matches.error().ToString());
+    return {};
+  }
+  TOCSIN_RETURN_IF_ERROR(inbox_.SavePromise(
+      {static_cast<int>(promise->kind), entry->id, promise->index, promise->at, wire,
+       store::PromiseState::kOpen, "", clock_.NowMillis()}));
+  return inbox_.Confirm(entry->id, acknowledgement);
+}
+
+Status AgencyClient::CheckPromises(const protocol::Checkpoint& checkpoint) {
+  TOCSIN_ASSIGN_OR_RETURN(std::vector<store::PromiseRecord> open,
+                          inbox_.Promises(store::PromiseState::kOpen, kPromisesPerCheckpoint));
+  std::size_t requested = 0;
+  SteadyMillis now = SteadyNowMillis();
+  for (const store::PromiseRecord& record : open) {
+    Result<protocol::Envelope> envelope = protocol::DecodeEnvelope(record.wire);
+    Result<protocol::Promise> promise = envelope ? protocol::DecodePromise(envelope->body)
+                                                 : Result<protocol::Promise>(tl::unexpected(envelope.error()));
+    if (!promise) {
+      return MakeError(ErrorCode::kInternal, "a stored promise no longer decodes: " +
+                                                 promise.error().ToString());
+    }
+    protocol::PromiseJudgement judgement = protocol::JudgePromise(*promise, checkpoint, nullptr);
+    if (judgement.verdict == protocol::PromiseVerdict::kBroken) {
+      TOCSIN_RETURN_IF_ERROR(SettlePromise(record, *promise, judgement));
+      continue;
+    }
+    if (checkpoint.size <= promise->index || checkpoint.size != (held_log_ ? held_log_->size : 0)) {
+      continue;  // proofs are asked against the checkpoint we hold
+    }
+    Covered& covered = covered_.try_emplace(promise->index, Covered{now, false}).first->second;
+    if (!covered.reported && now - covered.since > kProofOverdueMs) {
+      covered.reported = true;
+      ++counters_.log_alarms;
+      spdlog::critical("AUDIT LOG ALARM: gateway {} has not proven its promise of entry {} "
+                       "for {} s although its checkpoint of size {} covers it",
+                       config_.gateway, promise->index, (now - covered.since) / 1000,
+                       checkpoint.size);
+      TOCSIN_RETURN_IF_ERROR(inbox_.RecordLogAlarm(
+          clock_.NowMillis(), "promise of entry " + std::to_string(promise->index) + " unproven",
+          held_log_->note, "promise " + crypto::Base64Encode(record.wire)));
+    }
+    if (requested++ < kProofRequestsPerCheckpoint) {
+      Send(protocol::EncodeUnsigned(protocol::MessageType::kProofRequest,
+                                    protocol::EncodeProofRequest({promise->index, checkpoint.size})));
+    }
+  }
   return {};
+}
+
+Status AgencyClient::HandleInclusionProof(const protocol::Envelope& envelope) {
+  Result<protocol::InclusionProofMessage> proof = protocol::DecodeInclusionProof(envelope.body);
+  if (!proof || !held_log_ || proof->tree_size != held_log_->size) {
+    ++counters_.refused;
+    spdlog::debug("ignored inclusion proof: {}",
+                  proof ? "not for the checkpoint we hold" : proof.error().ToString());
+    return {};
+  }
+  TOCSIN_ASSIGN_OR_RETURN(std::vector<store::PromiseRecord> open,
+                          inbox_.Promises(store::PromiseState::kOpen, kPromisesPerCheckpoint));
+  for (const store::PromiseRecord& record : open) {
+    if (record.index != proof->index) {
+      continue;
+    }
+    TOCSIN_ASSIGN_OR_RETURN(protocol::Envelope stored, protocol::DecodeEnvelope(record.wire));
+    TOCSIN_ASSIGN_OR_RETURN(protocol::Promise promise, protocol::DecodePromise(stored.body));
+    protocol::Checkpoint held{protocol::AuditOrigin(config_.gateway), held_log_->size,
+                              held_log_->root, held_log_->time};
+    protocol::PromiseJudgement judgement = protocol::JudgePromise(promise, held, &*proof);
+    if (judgement.verdict == protocol::PromiseVerdict::kOpen) {
+      ++counters_.refused;
+      spdlog::warn("inclusion proof from gateway {}: {}", config_.gateway, judgement.why);
+      return {};
+    }
+    return SettlePromise(record, promise, judgement);
+  }
+  return {};  // a promise settled already, or none of ours
+}
+
+Status AgencyClient::SettlePromise(const store::PromiseRecord& record,
+                                   const protocol::Promise& promise,
+                                   const protocol::PromiseJudgement& judgement) {
+  covered_.erase(promise.index);
+  if (judgement.verdict == protocol::PromiseVerdict::kKept) {
+    ++counters_.promises_kept;
+    spdlog::debug("promise kept: {}", judgement.why);
+    return inbox_.SettlePromise(record.kind, record.directive_id, store::PromiseState::kKept,
+                                judgement.why);
+  }
+  ++counters_.promises_broken;
+  ++counters_.log_alarms;
+  spdlog::critical("AUDIT LOG ALARM: gateway {} broke its promise: {}", config_.gateway,
+                   judgement.why);
+  TOCSIN_RETURN_IF_ERROR(inbox_.SettlePromise(record.kind, record.directive_id,
+                                              store::PromiseState::kBroken, judgement.why));
+  return inbox_.RecordLogAlarm(clock_.NowMillis(), judgement.why,
+                               held_log_ ? held_log_->note : "",
+                               "promise " + crypto::Base64Encode(record.wire));
 }
 
 void AgencyClient::DrainMonitor() {
@@ -161,9 +304,10 @@ Status AgencyClient::Run(const std::atomic<bool>& stop, std::atomic<bool>& reloa
     }
   }
   spdlog::info("stopping: {} directives stored, {} duplicates, {} refused, {} freeze alarms, "
-               "{} audit-log alarms",
+               "{} audit-log alarms, log promises {} kept and {} broken",
                counters_.directives_stored, counters_.duplicates, counters_.refused,
-               counters_.freeze_alarms, counters_.log_alarms);
+               counters_.freeze_alarms, counters_.log_alarms, counters_.promises_kept,
+               counters_.promises_broken);
   return {};
 }
 
@@ -187,7 +331,7 @@ Status AgencyClient::Drain() {
     if (envelope->type == protocol::MessageType::kDirective) {
       TOCSIN_RETURN_IF_ERROR(HandleDirective(**message));
     } else {
-      HandleControl(**message, *envelope);
+      TOCSIN_RETURN_IF_ERROR(HandleControl(**message, *envelope));
     }
   }
 }
@@ -268,7 +412,7 @@ Status AgencyClient::HandleDirective(const Bytes& wire) {
   return {};
 }
 
-void AgencyClient::HandleControl(const Bytes& wire, const protocol::Envelope& envelope) {
+Status AgencyClient::HandleControl(const Bytes& wire, const protocol::Envelope& envelope) {
   switch (envelope.type) {
     case protocol::MessageType::kHeartbeat: {
       Result<protocol::Heartbeat> heartbeat =
@@ -276,42 +420,35 @@ void AgencyClient::HandleControl(const Bytes& wire, const protocol::Envelope& en
       if (!heartbeat) {
         ++counters_.refused;
         spdlog::warn("refused heartbeat: {}", heartbeat.error().ToString());
-        return;
+        return {};
       }
       last_heartbeat_ = clock_.NowMillis();
       if (frozen_) {
         frozen_ = false;
         spdlog::info("link to gateway {} restored", config_.gateway);
       }
-      return;
+      return {};
     }
-    case protocol::MessageType::kAccepted: {
-      Result<protocol::Accepted> accepted = protocol::DecodeAccepted(envelope.body);
-      if (accepted) {
-        Bytes id(accepted->reference.begin(), accepted->reference.end());
-        Status confirmed = inbox_.Confirm(
-            id, accepted->kind == protocol::AcceptedKind::kAcknowledgement);
-        if (!confirmed) {
-          spdlog::error("cannot record confirmation: {}", confirmed.error().ToString());
-        }
-      }
-      return;
-    }
-    case protocol::MessageType::kCheckpoint: {
-      Status handled = HandleCheckpoint(envelope);
-      if (!handled) {
-        spdlog::error("cannot record the audit checkpoint: {}", handled.error().ToString());
-      }
-      return;
-    }
+    case protocol::MessageType::kAccepted:
+      // Only its promise confirms a receipt (SECURITY.md 39): an unsigned
+      // "accepted" names no log position that anyone could hold to account.
+      return {};
+    // A store that cannot record what these decide is fatal (Run stops loudly).
+    case protocol::MessageType::kPromise:
+      return HandlePromise(wire);
+    case protocol::MessageType::kInclusionProof:
+      return HandleInclusionProof(envelope);
+    case protocol::MessageType::kCheckpoint:
+      return HandleCheckpoint(envelope);
     case protocol::MessageType::kError: {
       Result<protocol::ErrorReply> error = protocol::DecodeErrorReply(envelope.body);
       spdlog::warn("gateway refused: {}", error ? error->message : error.error().ToString());
-      return;
+      return {};
     }
     default:
       ++counters_.refused;
       spdlog::warn("unexpected {} from gateway", protocol::MessageTypeName(envelope.type));
+      return {};
   }
 }
 

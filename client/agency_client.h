@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -21,6 +22,7 @@
 #include "pki/gateway_trust.h"
 #include "protocol/directive.h"
 #include "protocol/messages.h"
+#include "protocol/promise.h"
 #include "store/inbox.h"
 #include "transport/handshake_monitor.h"
 
@@ -32,6 +34,8 @@ struct ClientCounters {
   std::uint64_t refused = 0;
   std::uint64_t freeze_alarms = 0;
   std::uint64_t log_alarms = 0;
+  std::uint64_t promises_kept = 0;
+  std::uint64_t promises_broken = 0;
 };
 
 class AgencyClient {
@@ -54,7 +58,7 @@ class AgencyClient {
   // The follow-up rule (protocol/follow_up.h) against the inbox; the outer
   // Result fails only when the inbox does.
   Result<Status> CheckFollowUp(const protocol::VerifiedDirective& directive);
-  void HandleControl(const Bytes& wire, const protocol::Envelope& envelope);
+  Status HandleControl(const Bytes& wire, const protocol::Envelope& envelope);
   void Notify(const store::InboxEntry& entry);
   Status ResendUnconfirmed();
   void Send(ByteView wire);
@@ -63,6 +67,16 @@ class AgencyClient {
   void DrainMonitor();
   Status LoadHeldCheckpoint();
   Status HandleCheckpoint(const protocol::Envelope& envelope);
+  // The gateway's log key, from its verified log certificate.
+  Result<crypto::PublicKey> LogKey();
+  // Log promises (protocol/promise.h): a valid promise for one of our
+  // receipts or acknowledgements confirms it and is kept; each checkpoint
+  // held is checked against the open ones, and proofs are asked for.
+  Status HandlePromise(const Bytes& wire);
+  Status CheckPromises(const protocol::Checkpoint& checkpoint);
+  Status HandleInclusionProof(const protocol::Envelope& envelope);
+  Status SettlePromise(const store::PromiseRecord& record, const protocol::Promise& promise,
+                       const protocol::PromiseJudgement& judgement);
 
   ClientConfig config_;
   const Clock& clock_;
@@ -78,6 +92,13 @@ class AgencyClient {
   UnixMillis next_resend_ = 0;
   bool frozen_ = false;
   std::optional<HeldCheckpoint> held_log_;  // the last audit checkpoint accepted
+  // Open promises by log index: when a held checkpoint first covered them
+  // (steady clock), and whether their lateness was already reported.
+  struct Covered {
+    SteadyMillis since = 0;
+    bool reported = false;
+  };
+  std::map<std::uint64_t, Covered> covered_;
   ClientCounters counters_;
 };
 

@@ -20,6 +20,7 @@ struct HeldCheckpoint {
   std::uint64_t size = 0;
   crypto::Digest root{};
   std::string note;
+  UnixMillis time = 0;  // its signed time (0 if it could not be read again)
 };
 
 enum class LogVerdict {

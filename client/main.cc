@@ -4,6 +4,7 @@
 //   tocsin-client inbox --config client.toml [--json]
 //   tocsin-client show  --config client.toml ID [--json]
 //   tocsin-client ack   --config client.toml ID --by NAME [--note TEXT]
+//   tocsin-client witness --config client.toml [--out FILE]
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -16,7 +17,9 @@
 
 #include "client/agency_client.h"
 #include "client/config.h"
+#include "common/file_util.h"
 #include "common/log.h"
+#include "crypto/base64.h"
 #include "protocol/receipts.h"
 #include "store/inbox.h"
 
@@ -179,6 +182,44 @@ int Acknowledge(const ClientConfig& config, const std::string& id, const std::st
   return 0;
 }
 
+// The checkpoints and log promises this agency holds, in the witness format
+// that `tocsin audit verify --witness` reads (docs/audit.md section 5).
+int ExportWitness(const ClientConfig& config, const std::string& out) {
+  auto bundle = tocsin::pki::LoadBundle(config.bundle);
+  auto inbox = bundle ? tocsin::store::Inbox::Open(config.database)
+                      : decltype(tocsin::store::Inbox::Open(""))(tl::unexpected(bundle.error()));
+  auto checkpoints = inbox ? inbox->HeldCheckpoints()
+                           : decltype(inbox->HeldCheckpoints())(tl::unexpected(inbox.error()));
+  auto promises = checkpoints ? inbox->Promises(std::nullopt, SIZE_MAX)
+                              : decltype(inbox->Promises(std::nullopt, 0))(
+                                    tl::unexpected(checkpoints.error()));
+  if (!promises) {
+    return Fail("witness", promises.error());
+  }
+  nlohmann::json signed_promises = nlohmann::json::array();
+  std::size_t broken = 0;
+  for (const auto& p : *promises) {
+    signed_promises.push_back(tocsin::crypto::Base64Encode(p.wire));
+    broken += p.state == tocsin::store::PromiseState::kBroken ? 1 : 0;
+  }
+  nlohmann::json witness = {{"format", "tocsin-witness/1"}, {"gateway", config.gateway},
+                            {"holder", bundle->principal_id}, {"checkpoints", *checkpoints},
+                            {"promises", signed_promises}};
+  if (out.empty()) {
+    std::cout << witness.dump(1) << "\n";
+    return 0;
+  }
+  tocsin::Status written = tocsin::WriteFileDurably(out, tocsin::AsBytes(witness.dump(1) + "\n"),
+                                                    0600, tocsin::Overwrite::kNo);
+  if (!written) {
+    return Fail("witness", written.error());
+  }
+  std::cout << "wrote " << checkpoints->size() << " checkpoints and " << promises->size()
+            << " log promises (" << broken << " broken) held for gateway " << config.gateway
+            << " to " << out << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -206,6 +247,11 @@ int main(int argc, char** argv) {
   ack->add_option("id", id, "Directive id (a unique prefix of 8+ hex digits)")->required();
   ack->add_option("--by", by, "Name of the acknowledging officer")->required();
   ack->add_option("--note", note, "Optional note");
+  std::string out;
+  CLI::App* witness = app.add_subcommand(
+      "witness", "Export the audit checkpoints and log promises this agency holds");
+  add_config(witness);
+  witness->add_option("--out", out, "Write here (a new file, mode 0600) instead of stdout");
   CLI11_PARSE(app, argc, argv);
 
   auto config = tocsin::client::LoadClientConfig(config_path);
@@ -220,6 +266,9 @@ int main(int argc, char** argv) {
   }
   if (show->parsed()) {
     return Show(*config, id, json);
+  }
+  if (witness->parsed()) {
+    return ExportWitness(*config, out);
   }
   return Acknowledge(*config, id, by, note);
 }

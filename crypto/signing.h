@@ -32,7 +32,9 @@ class SigningKey {
 
   // Signs `note` as it stands, for C2SP signed notes (audit-log checkpoints):
   // there the note's first line, the log's origin, separates domains. Only a
-  // key that signs nothing else (a gateway's log key) may use this.
+  // gateway's log key may use this; it signs nothing else but log promises,
+  // whose context ("tocsin/promise/v1\0") no origin can begin with, since a
+  // principal id holds no '/'.
   Signature SignNote(ByteView note) const;
 
   const PublicKey& public_key() const { return public_key_; }

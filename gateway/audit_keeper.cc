@@ -59,6 +59,29 @@ Bytes AuditKeeper::CodeAcknowledgement(ByteView id, const std::string& agency,
       {protocol::AuditKind::kCodeAcknowledgement, at, IdOf(id), agency, ToBytes(phone)});
 }
 
+Bytes AuditKeeper::Promise(protocol::AuditKind kind, const protocol::DirectiveId& directive_id,
+                           const std::string& principal,
+                           const store::LogPosition& position) const {
+  return protocol::SignPromise({gateway_id_, kind, directive_id, principal, position.index,
+                                position.at, ledger_.audit().tree().leaf(position.index)},
+                               log_key_);
+}
+
+Result<Bytes> AuditKeeper::InclusionProof(const protocol::ProofRequest& request) const {
+  const crypto::MerkleTree& tree = ledger_.audit().tree();
+  if (request.tree_size > tree.size() || request.index >= request.tree_size) {
+    return MakeError(ErrorCode::kNotFound,
+                     "no entry " + std::to_string(request.index) + " in a log of size " +
+                         std::to_string(request.tree_size) + " (the log holds " +
+                         std::to_string(tree.size()) + ")");
+  }
+  protocol::InclusionProofMessage message{request.index, request.tree_size,
+                                          tree.leaf(request.index),
+                                          tree.InclusionProof(request.index, request.tree_size)};
+  return protocol::EncodeUnsigned(protocol::MessageType::kInclusionProof,
+                                  protocol::EncodeInclusionProof(message));
+}
+
 Status AuditKeeper::RecordPolicy(const Bytes& digest) {
   UnixMillis at = Now();
   Bytes entry = protocol::EncodeAuditEntry(

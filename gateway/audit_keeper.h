@@ -16,6 +16,7 @@
 #include "gateway/registry.h"
 #include "protocol/audit.h"
 #include "protocol/messages.h"
+#include "protocol/promise.h"
 #include "store/ledger.h"
 
 namespace tocsin::gateway {
@@ -41,6 +42,16 @@ class AuditKeeper {
                       const protocol::BridgeOutcomeData& outcome, UnixMillis at) const;
   Bytes CodeAcknowledgement(ByteView id, const std::string& agency, const std::string& phone,
                             UnixMillis at) const;
+
+  // The signed promise (protocol/promise.h) that the committed entry at
+  // `position` records `kind` for `directive_id` by `principal`.
+  Bytes Promise(protocol::AuditKind kind, const protocol::DirectiveId& directive_id,
+                const std::string& principal, const store::LogPosition& position) const;
+
+  // The answer to an agency's proof request: the leaf at the index and its
+  // inclusion proof in the tree of the size asked for. kNotFound when the
+  // log is smaller than that.
+  Result<Bytes> InclusionProof(const protocol::ProofRequest& request) const;
 
   // Appends a policy-changed entry (SHA-256 of the file now in force).
   Status RecordPolicy(const Bytes& digest);

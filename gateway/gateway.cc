@@ -39,6 +39,13 @@ protocol::AcceptedKind AnswerKind(const protocol::Receipt& receipt) {
              : protocol::AcceptedKind::kReceipt;
 }
 
+// The audit entry kind that records a receipt.
+protocol::AuditKind EntryKind(const protocol::Receipt& receipt) {
+  return receipt.kind == protocol::ReceiptKind::kAcknowledged
+             ? protocol::AuditKind::kAcknowledgement
+             : protocol::AuditKind::kReceipt;
+}
+
 
 }  // namespace
 
@@ -264,10 +271,11 @@ Status Gateway::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload) {
   TOCSIN_RETURN_IF_ERROR(PublishCheckpoint());  // the log as it stands at shutdown
   LogSummaries(/*force=*/true);
   spdlog::info("stopping: {} directives accepted, {} receipts recorded ({} repeats answered from "
-               "memory), refused {} unauthorized, {} malformed, {} invalid, {} throttled, "
+               "memory), {} inclusion proofs served, refused {} unauthorized, {} malformed, {} invalid, {} throttled, "
                "{} bridge messages, {} connections cut, ZAP refused {} handshakes ({} too fast)",
                counters_.directives_accepted, counters_.receipts_recorded,
-               counters_.duplicates_answered, counters_.refused_unauthorized,
+               counters_.duplicates_answered, counters_.proofs_served,
+               counters_.refused_unauthorized,
                counters_.refused_malformed, counters_.refused_invalid,
                agency_accounting_.throttled() + operator_accounting_.throttled(),
                bridges_ ? bridges_->refused() : 0,
@@ -420,6 +428,18 @@ Status Gateway::HandleAgency(transport::PeerMessage& message, std::vector<Pendin
                        std::move(message.payload), digest});
       return {};
     }
+    case protocol::MessageType::kProofRequest: {
+      Result<protocol::ProofRequest> request = protocol::DecodeProofRequest(envelope->body);
+      Result<Bytes> answer = request ? audit_->InclusionProof(*request)
+                                     : Result<Bytes>(tl::unexpected(request.error()));
+      if (!answer) {
+        Refuse(client_socket_, message, answer.error());
+        return {};
+      }
+      ++counters_.proofs_served;
+      (void)transport::SendToPeer(client_socket_, message.routing_id, *answer);
+      return {};
+    }
     default:
       Refuse(client_socket_, message,
              {ErrorCode::kMalformedMessage,
@@ -458,17 +478,24 @@ bool Gateway::AnsweredFromMemory(const transport::PeerMessage& message,
   }
   ++counters_.duplicates_answered;
   const RecentReceipt& answer = known->second;
-  (void)transport::SendToPeer(
-      client_socket_, message.routing_id,
-      answer.refusal.empty()
-          ? AcceptedEnvelope(answer.directive_id, answer.kind, clock_.NowMillis())
-          : ErrorEnvelope({ErrorCode::kNotFound, answer.refusal}, answer.directive_id));
+  if (!answer.refusal.empty()) {
+    (void)transport::SendToPeer(client_socket_, message.routing_id,
+                                ErrorEnvelope({ErrorCode::kNotFound, answer.refusal},
+                                              answer.directive_id));
+    return true;
+  }
+  (void)transport::SendToPeer(client_socket_, message.routing_id,
+                              AcceptedEnvelope(answer.directive_id, answer.kind, answer.at));
+  if (!answer.promise.empty()) {
+    (void)transport::SendToPeer(client_socket_, message.routing_id, answer.promise);
+  }
   return true;
 }
 
 void Gateway::Remember(const std::string& agency, const crypto::Digest& digest,
-                       const protocol::Receipt& receipt, std::string refusal) {
-  RecentReceipt answer{receipt.directive_id, AnswerKind(receipt), std::move(refusal)};
+                       const protocol::Receipt& receipt, RecentReceipt answer) {
+  answer.directive_id = receipt.directive_id;
+  answer.kind = AnswerKind(receipt);
   if (!recent_receipts_.emplace(std::make_pair(agency, digest), answer).second) {
     return;
   }
@@ -499,8 +526,10 @@ Status Gateway::FlushReceipts(std::vector<PendingReceipt>& batch) {
                        .audit_entry = std::move(entry)});
   }
   std::vector<store::RefusedReceipt> refused;
+  std::vector<std::optional<store::LogPosition>> logged;
   // Group commit: one fsync for the whole batch, then the answers.
-  TOCSIN_ASSIGN_OR_RETURN(int changed, ledger_.RecordReceipts(records, protocol::kMaxClockSkew, &refused));
+  TOCSIN_ASSIGN_OR_RETURN(int changed, ledger_.RecordReceipts(records, protocol::kMaxClockSkew,
+                                                              &refused, &logged));
   counters_.receipts_recorded += static_cast<std::uint64_t>(changed);
   std::size_t next_refused = 0;
   for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -509,13 +538,25 @@ Status Gateway::FlushReceipts(std::vector<PendingReceipt>& batch) {
     if (next_refused < refused.size() && refused[next_refused].index == i) {
       Error error{ErrorCode::kNotFound, refused[next_refused++].reason};
       CountRefusal(agency_accounting_, p.agency, error);
-      Remember(p.agency, p.wire_digest, r, error.context);
+      RecentReceipt refusal;
+      refusal.refusal = error.context;
+      Remember(p.agency, p.wire_digest, r, std::move(refusal));
       (void)transport::SendToPeer(client_socket_, p.routing_id, ErrorEnvelope(error, r.directive_id));
       continue;
     }
-    Remember(p.agency, p.wire_digest, r);
+    // The answer: accepted, then the promise that the entry recording the
+    // receipt is in the log (none for a receipt stored before promises).
+    RecentReceipt answer;
+    answer.at = logged[i] ? logged[i]->at : now;
+    if (logged[i]) {
+      answer.promise = audit_->Promise(EntryKind(r), r.directive_id, p.agency, *logged[i]);
+    }
     (void)transport::SendToPeer(client_socket_, p.routing_id,
-                                AcceptedEnvelope(r.directive_id, AnswerKind(r), now));
+                                AcceptedEnvelope(r.directive_id, AnswerKind(r), answer.at));
+    if (!answer.promise.empty()) {
+      (void)transport::SendToPeer(client_socket_, p.routing_id, answer.promise);
+    }
+    Remember(p.agency, p.wire_digest, r, std::move(answer));
   }
   batch.clear();
   return {};
@@ -639,15 +680,36 @@ Status Gateway::Submit(transport::PeerMessage& message) {
     if (accepted.error().code != ErrorCode::kInvalidArgument) {
       return accepted;  // the ledger failed: fatal
     }
+    // The same bytes again (an operator retrying after a lost answer) get
+    // the same answer; anything else that reuses the id or sequence is a replay.
+    TOCSIN_ASSIGN_OR_RETURN(std::optional<store::AcceptedDirective> stored, ledger_.Find(record.id));
+    if (stored && stored->wire == message.payload) {
+      return ConfirmDirective(message, h);
+    }
     Refuse(operator_socket_, message, accepted.error(), h.id);
     return {};
   }
   ++counters_.directives_accepted;
   spdlog::info("accepted directive {} from {} (sequence {}) for {} agencies", HexEncode(h.id),
                h.issuer, h.sequence, h.recipient_count);
-  (void)transport::SendToPeer(operator_socket_, message.routing_id,
-                              AcceptedEnvelope(h.id, protocol::AcceptedKind::kDirective, now));
+  TOCSIN_RETURN_IF_ERROR(ConfirmDirective(message, h));
   return FanOut(*directive);
+}
+
+Status Gateway::ConfirmDirective(const transport::PeerMessage& message,
+                                 const protocol::DirectiveHeader& header) {
+  TOCSIN_ASSIGN_OR_RETURN(std::optional<store::LogPosition> position,
+                          ledger_.DirectivePosition(Bytes(header.id.begin(), header.id.end())));
+  UnixMillis at = position ? position->at : audit_->Now();
+  (void)transport::SendToPeer(operator_socket_, message.routing_id,
+                              AcceptedEnvelope(header.id, protocol::AcceptedKind::kDirective, at));
+  if (position) {
+    (void)transport::SendToPeer(
+        operator_socket_, message.routing_id,
+        audit_->Promise(protocol::AuditKind::kDirectiveAccepted, header.id, header.issuer,
+                        *position));
+  }
+  return {};
 }
 
 Result<Status> Gateway::CheckFollowUp(const protocol::VerifiedDirective& directive) {

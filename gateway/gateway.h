@@ -55,6 +55,7 @@ struct GatewayCounters {
   std::uint64_t refused_malformed = 0;
   std::uint64_t refused_invalid = 0;
   std::uint64_t duplicates_answered = 0;  // repeated receipts answered from memory
+  std::uint64_t proofs_served = 0;        // inclusion proofs for agencies' promises
 };
 
 // What one turn of the loop may take from each socket, and per principal.
@@ -115,10 +116,14 @@ class Gateway {
   // True when this exact receipt from this agency was recorded lately: it was
   // answered again, from memory.
   bool AnsweredFromMemory(const transport::PeerMessage& message, const crypto::Digest& digest);
+  struct RecentReceipt;
   void Remember(const std::string& agency, const crypto::Digest& digest,
-                const protocol::Receipt& receipt, std::string refusal = {});
+                const protocol::Receipt& receipt, RecentReceipt answer);
   Status HandleOperator(transport::PeerMessage& message);
   Status Submit(transport::PeerMessage& message);
+  // Answers an accepted directive's submitter: accepted, then the promise.
+  Status ConfirmDirective(const transport::PeerMessage& message,
+                          const protocol::DirectiveHeader& header);
   // The follow-up rule (protocol/follow_up.h) against the ledger; the outer
   // Result fails only when the ledger does.
   Result<Status> CheckFollowUp(const protocol::VerifiedDirective& directive);
@@ -174,6 +179,8 @@ class Gateway {
     protocol::DirectiveId directive_id{};
     protocol::AcceptedKind kind = protocol::AcceptedKind::kReceipt;
     std::string refusal;  // empty: recorded; otherwise why the ledger refused it
+    UnixMillis at = 0;    // when the entry recording it was committed
+    Bytes promise;        // its signed log promise (empty for legacy rows)
   };
   std::map<std::pair<std::string, crypto::Digest>, RecentReceipt> recent_receipts_;
   std::deque<std::pair<std::string, crypto::Digest>> recent_order_;

@@ -135,7 +135,7 @@ Result<Envelope> DecodeEnvelope(ByteView wire) {
   TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 5, "envelope"));
   Envelope e;
   TOCSIN_ASSIGN_OR_RETURN(e.type, ReadEnum(f[1], MessageType::kDirective,
-                                           MessageType::kBridge, "envelope.type"));
+                                           MessageType::kInclusionProof, "envelope.type"));
   TOCSIN_ASSIGN_OR_RETURN(e.body, ReadBin(f[2], 1, kMaxBodyWireBytes, "envelope.body"));
   std::size_t min_signatures = IsUnsigned(e.type) ? 0 : 1;
   std::size_t max_signatures = IsUnsigned(e.type) ? 0 : kMaxSignatures;

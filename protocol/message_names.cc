@@ -11,6 +11,7 @@ std::string_view SignatureContext(MessageType type) {
     case MessageType::kReceipt: return "tocsin/receipt/v1\0"sv;
     case MessageType::kAcknowledgement: return "tocsin/acknowledgement/v1\0"sv;
     case MessageType::kHeartbeat: return "tocsin/heartbeat/v1\0"sv;
+    case MessageType::kPromise: return "tocsin/promise/v1\0"sv;
     default: return ""sv;
   }
 }
@@ -19,7 +20,8 @@ bool IsUnsigned(MessageType type) {
   return type == MessageType::kError || type == MessageType::kHello ||
          type == MessageType::kAccepted || type == MessageType::kStatusRequest ||
          type == MessageType::kStatusReport || type == MessageType::kCheckpoint ||
-         type == MessageType::kBridge;
+         type == MessageType::kBridge || type == MessageType::kProofRequest ||
+         type == MessageType::kInclusionProof;
 }
 
 std::string_view MessageTypeName(MessageType type) {
@@ -35,6 +37,9 @@ std::string_view MessageTypeName(MessageType type) {
     case MessageType::kStatusReport: return "status-report";
     case MessageType::kCheckpoint: return "checkpoint";
     case MessageType::kBridge: return "bridge";
+    case MessageType::kPromise: return "promise";
+    case MessageType::kProofRequest: return "proof-request";
+    case MessageType::kInclusionProof: return "inclusion-proof";
   }
   return "unknown";
 }

@@ -58,6 +58,11 @@ enum class MessageType : std::uint8_t {
   kStatusReport = 9,   // gateway -> operator
   kCheckpoint = 10,    // gateway -> agency: the audit log's latest signed checkpoint
   kBridge = 11,        // gateway <-> SMS and e-mail bridges (protocol/bridge_messages.h)
+  // Log promises (protocol/promise.h). A promise is signed by the gateway's
+  // log key; the proof request and its answer are unsigned.
+  kPromise = 12,         // gateway -> sender: the entry's place in the audit log
+  kProofRequest = 13,    // agency -> gateway: prove a promised entry
+  kInclusionProof = 14,  // gateway -> agency: the answer
 };
 
 // True for the types that carry no signature.

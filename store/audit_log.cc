@@ -9,7 +9,7 @@ Result<AuditLog> AuditLog::Load(Database& db) {
   for (;;) {
     TOCSIN_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) {
-      return log;
+      break;
     }
     Bytes hash = q.Blob(1);
     if (static_cast<std::uint64_t>(q.Int(0)) != log.tree_.size() || hash.size() != 32) {
@@ -21,6 +21,13 @@ Result<AuditLog> AuditLog::Load(Database& db) {
     log.tree_.Append(leaf);
     log.last_time_ = q.Int(2);
   }
+  TOCSIN_ASSIGN_OR_RETURN(Statement latest,
+                          db.Prepare("SELECT COALESCE(MAX(signed_at), 0) FROM audit_checkpoints"));
+  TOCSIN_ASSIGN_OR_RETURN(bool row, latest.Step());
+  if (row) {
+    log.NoteCheckpoint(latest.Int(0));
+  }
+  return log;
 }
 
 Result<Statement> AuditLog::PrepareInsert(Database& db) {
@@ -45,7 +52,7 @@ void AuditLog::Publish() {
     tree_.Append(leaf);
   }
   if (!staged_.empty()) {
-    last_time_ = staged_time_;
+    last_time_ = std::max(last_time_, staged_time_);
   }
   staged_.clear();
 }

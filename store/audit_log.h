@@ -8,6 +8,7 @@
 // leaves to the tree once the commit succeeded. Not thread-safe.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -25,6 +26,12 @@ struct StoredCheckpoint {
   UnixMillis signed_at = 0;
 };
 
+// Where an entry sits in the log, and its time.
+struct LogPosition {
+  std::uint64_t index = 0;
+  UnixMillis at = 0;
+};
+
 class AuditLog {
  public:
   // Reads every leaf hash (the tables are the ledger's, already migrated).
@@ -39,7 +46,12 @@ class AuditLog {
   void Discard();  // it did not
 
   std::uint64_t size() const { return tree_.size(); }
+  // The index the next Stage() gives its entry.
+  std::uint64_t next_index() const { return tree_.size() + staged_.size(); }
+  // The log's clock: the latest time of any entry or checkpoint. The next
+  // entry or checkpoint is never dated earlier (docs/audit.md section 2).
   UnixMillis last_time() const { return last_time_; }
+  void NoteCheckpoint(UnixMillis signed_at) { last_time_ = std::max(last_time_, signed_at); }
   const crypto::MerkleTree& tree() const { return tree_; }
 
  private:

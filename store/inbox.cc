@@ -55,6 +55,28 @@ CREATE TABLE log_alarms (
 );
 )sql";
 
+// Log promises (protocol/promise.h) and every checkpoint accepted: what an
+// agency holds as evidence and exports as a witness (docs/audit.md 3 and 5).
+constexpr std::string_view kSchemaV3 = R"sql(
+CREATE TABLE log_promises (
+  kind         INTEGER NOT NULL,   -- audit entry kind: 3 receipt, 4 acknowledgement
+  directive_id BLOB NOT NULL,
+  idx          INTEGER NOT NULL,
+  at           INTEGER NOT NULL,
+  wire         BLOB NOT NULL,      -- the signed promise
+  state        INTEGER NOT NULL DEFAULT 0,  -- 0 open, 1 kept, 2 broken
+  why          TEXT NOT NULL DEFAULT '',
+  received_at  INTEGER NOT NULL,
+  PRIMARY KEY (kind, directive_id)
+);
+CREATE INDEX log_promises_open ON log_promises(state, idx);
+CREATE TABLE log_checkpoints (
+  size        INTEGER PRIMARY KEY,
+  note        TEXT NOT NULL,
+  received_at INTEGER NOT NULL
+);
+)sql";
+
 constexpr std::string_view kColumns =
     "id, issuer, sequence, severity, tlp, status, title, body, summary, issued_at, expires_at, "
     "ack_deadline, received_at, out_of_order, digest, wire, receipt, receipt_confirmed, "
@@ -93,7 +115,7 @@ InboxEntry ReadEntry(const Statement& q) {
 }  // namespace
 
 Result<Inbox> Inbox::Open(const std::string& path) {
-  TOCSIN_ASSIGN_OR_RETURN(Database db, Database::Open(path, {kSchemaV1, kSchemaV2}));
+  TOCSIN_ASSIGN_OR_RETURN(Database db, Database::Open(path, {kSchemaV1, kSchemaV2, kSchemaV3}));
   return Inbox(std::move(db));
 }
 
@@ -109,11 +131,78 @@ Result<std::optional<LogCheckpointRecord>> Inbox::LogCheckpoint() {
 }
 
 Status Inbox::SaveLogCheckpoint(const LogCheckpointRecord& c) {
+  TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(db_));
   TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
       "INSERT OR REPLACE INTO log_checkpoint (only, size, root, note, received_at) "
       "VALUES (1, ?, ?, ?, ?)"));
   q.Bind(1, static_cast<std::int64_t>(c.size)).Bind(2, c.root).Bind(3, c.note)
       .Bind(4, c.received_at);
+  TOCSIN_RETURN_IF_ERROR(q.Run());
+  TOCSIN_ASSIGN_OR_RETURN(Statement history, db_.Prepare(
+      "INSERT OR IGNORE INTO log_checkpoints (size, note, received_at) VALUES (?, ?, ?)"));
+  history.Bind(1, static_cast<std::int64_t>(c.size)).Bind(2, c.note).Bind(3, c.received_at);
+  TOCSIN_RETURN_IF_ERROR(history.Run());
+  // Bounded: the first one and the newest kMaxHeldCheckpoints - 1.
+  TOCSIN_ASSIGN_OR_RETURN(Statement prune, db_.Prepare(
+      "DELETE FROM log_checkpoints WHERE size > (SELECT MIN(size) FROM log_checkpoints) AND "
+      "size < (SELECT size FROM log_checkpoints ORDER BY size DESC LIMIT 1 OFFSET ?)"));
+  prune.Bind(1, static_cast<std::int64_t>(kMaxHeldCheckpoints - 2));
+  TOCSIN_RETURN_IF_ERROR(prune.Run());
+  return transaction.Commit();
+}
+
+Result<std::vector<std::string>> Inbox::HeldCheckpoints() {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q,
+                          db_.Prepare("SELECT note FROM log_checkpoints ORDER BY size"));
+  std::vector<std::string> out;
+  for (;;) {
+    TOCSIN_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) {
+      return out;
+    }
+    out.push_back(q.Text(0));
+  }
+}
+
+Result<bool> Inbox::SavePromise(const PromiseRecord& p) {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
+      "INSERT OR IGNORE INTO log_promises (kind, directive_id, idx, at, wire, received_at) "
+      "VALUES (?, ?, ?, ?, ?, ?)"));
+  q.Bind(1, std::int64_t{p.kind}).Bind(2, p.directive_id).Bind(3, static_cast<std::int64_t>(p.index))
+      .Bind(4, p.at).Bind(5, p.wire).Bind(6, p.received_at);
+  TOCSIN_RETURN_IF_ERROR(q.Run());
+  return q.Changes() == 1;
+}
+
+Result<std::vector<PromiseRecord>> Inbox::Promises(std::optional<PromiseState> state,
+                                                   std::size_t limit) {
+  std::string sql =
+      "SELECT kind, directive_id, idx, at, wire, state, why, received_at FROM log_promises ";
+  sql += state ? "WHERE state = ? ORDER BY idx LIMIT ?" : "ORDER BY idx LIMIT ?";
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(sql));
+  int next = 1;
+  if (state) {
+    q.Bind(next++, static_cast<std::int64_t>(*state));
+  }
+  q.Bind(next, static_cast<std::int64_t>(limit));
+  std::vector<PromiseRecord> out;
+  for (;;) {
+    TOCSIN_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) {
+      return out;
+    }
+    out.push_back({static_cast<int>(q.Int(0)), q.Blob(1), static_cast<std::uint64_t>(q.Int(2)),
+                   q.Int(3), q.Blob(4), static_cast<PromiseState>(q.Int(5)), q.Text(6),
+                   q.Int(7)});
+  }
+}
+
+Status Inbox::SettlePromise(int kind, ByteView directive_id, PromiseState state,
+                            std::string_view why) {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
+      "UPDATE log_promises SET state = ?, why = ? WHERE kind = ? AND directive_id = ?"));
+  q.Bind(1, static_cast<std::int64_t>(state)).Bind(2, why).Bind(3, std::int64_t{kind})
+      .Bind(4, directive_id);
   return q.Run();
 }
 

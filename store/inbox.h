@@ -52,6 +52,25 @@ struct LogCheckpointRecord {
   UnixMillis received_at = 0;
 };
 
+// A log promise the gateway made for one of our receipts or
+// acknowledgements (protocol/promise.h), and what became of it.
+enum class PromiseState { kOpen = 0, kKept = 1, kBroken = 2 };
+
+struct PromiseRecord {
+  int kind = 0;  // the audit entry kind: 3 receipt, 4 acknowledgement
+  Bytes directive_id;
+  std::uint64_t index = 0;
+  UnixMillis at = 0;
+  Bytes wire;  // the signed promise, as received
+  PromiseState state = PromiseState::kOpen;
+  std::string why;  // how it was settled
+  UnixMillis received_at = 0;
+};
+
+// Every checkpoint accepted is kept as evidence, up to this many (the first
+// and the newest).
+inline constexpr std::size_t kMaxHeldCheckpoints = 4096;
+
 // An outgoing message the gateway has not confirmed yet.
 struct Unconfirmed {
   Bytes id;
@@ -86,7 +105,18 @@ class Inbox {
   Result<std::vector<Unconfirmed>> ListUnconfirmed(std::size_t limit = 1000);
 
   Result<std::optional<LogCheckpointRecord>> LogCheckpoint();
+  // Holds `checkpoint` as the latest and keeps it among the held ones.
   Status SaveLogCheckpoint(const LogCheckpointRecord& checkpoint);
+  // The checkpoints held, by size (at most kMaxHeldCheckpoints).
+  Result<std::vector<std::string>> HeldCheckpoints();
+
+  // Keeps a verified promise; false (nothing stored) when one for the same
+  // receipt or acknowledgement is already held.
+  Result<bool> SavePromise(const PromiseRecord& promise);
+  // Promises in `state` (all when nullopt), by index, at most `limit`.
+  Result<std::vector<PromiseRecord>> Promises(std::optional<PromiseState> state,
+                                              std::size_t limit);
+  Status SettlePromise(int kind, ByteView directive_id, PromiseState state, std::string_view why);
   // Keeps the evidence of an inconsistent log: the note we held and the one
   // that contradicted it.
   Status RecordLogAlarm(UnixMillis at, std::string_view why, std::string_view held_note,

@@ -107,6 +107,14 @@ CREATE TABLE code_attempts (
 CREATE INDEX code_attempts_by_phone ON code_attempts(phone, at);
 )sql";
 
+// Log promises: the audit entry that records each accepted directive and
+// each receipt, so that a repeated one is answered with the same promise.
+// NULL for rows stored before this version (they get no promise).
+constexpr std::string_view kSchemaV4 = R"sql(
+ALTER TABLE directives ADD COLUMN audit_idx INTEGER;
+ALTER TABLE receipts ADD COLUMN audit_idx INTEGER;
+)sql";
+
 std::optional<UnixMillis> OptionalTime(const Statement& row, int column) {
   return row.IsNull(column) ? std::nullopt : std::optional<UnixMillis>(row.Int(column));
 }
@@ -124,7 +132,7 @@ std::string_view DeliveryStateName(DeliveryState state) {
 }
 
 Result<Ledger> Ledger::Open(const std::string& path) {
-  TOCSIN_ASSIGN_OR_RETURN(Database db, Database::Open(path, {kSchemaV1, kSchemaV2, kSchemaV3}));
+  TOCSIN_ASSIGN_OR_RETURN(Database db, Database::Open(path, {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4}));
   TOCSIN_ASSIGN_OR_RETURN(AuditLog audit, AuditLog::Load(db));
   return Ledger(std::move(db), std::move(audit));
 }
@@ -163,10 +171,11 @@ Status Ledger::Accept(const AcceptedDirective& d) {
   }
   TOCSIN_ASSIGN_OR_RETURN(Statement insert, db_.Prepare(
       "INSERT INTO directives (id, issuer, sequence, severity, issued_at, expires_at, "
-      "ack_deadline, accepted_at, digest, wire) VALUES (?,?,?,?,?,?,?,?,?,?)"));
+      "ack_deadline, accepted_at, digest, wire, audit_idx) VALUES (?,?,?,?,?,?,?,?,?,?,?)"));
   insert.Bind(1, d.id).Bind(2, d.issuer).Bind(3, static_cast<std::int64_t>(d.sequence))
       .Bind(4, static_cast<std::int64_t>(d.severity)).Bind(5, d.issued_at).Bind(6, d.expires_at)
-      .Bind(7, d.ack_deadline).Bind(8, d.accepted_at).Bind(9, d.digest).Bind(10, d.wire);
+      .Bind(7, d.ack_deadline).Bind(8, d.accepted_at).Bind(9, d.digest).Bind(10, d.wire)
+      .Bind(11, static_cast<std::int64_t>(audit_.next_index()));  // its entry, staged below
   TOCSIN_RETURN_IF_ERROR(insert.Run());
   TOCSIN_ASSIGN_OR_RETURN(Statement delivery, db_.Prepare(
       "INSERT INTO deliveries (directive_id, agency) VALUES (?, ?)"));
@@ -183,6 +192,17 @@ Status Ledger::Accept(const AcceptedDirective& d) {
   TOCSIN_ASSIGN_OR_RETURN(Statement audit, AuditLog::PrepareInsert(db_));
   TOCSIN_RETURN_IF_ERROR(audit_.Stage(audit, d.audit_entry, d.accepted_at));
   return Commit(transaction);
+}
+
+Result<std::optional<LogPosition>> Ledger::DirectivePosition(ByteView id) {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
+      "SELECT audit_idx, accepted_at FROM directives WHERE id=? AND audit_idx IS NOT NULL"));
+  q.Bind(1, id);
+  TOCSIN_ASSIGN_OR_RETURN(bool found, q.Step());
+  if (!found) {
+    return std::optional<LogPosition>();
+  }
+  return std::optional<LogPosition>({static_cast<std::uint64_t>(q.Int(0)), q.Int(1)});
 }
 
 Result<std::optional<AcceptedDirective>> Ledger::Find(ByteView id) {
@@ -255,7 +275,8 @@ Status Ledger::MarkSent(const std::vector<SentRecord>& sent, UnixMillis at) {
 }
 
 Result<int> Ledger::RecordReceipts(const std::vector<ReceiptRecord>& receipts,
-                                   UnixMillis max_skew, std::vector<RefusedReceipt>* out_refused) {
+                                   UnixMillis max_skew, std::vector<RefusedReceipt>* out_refused,
+                                   std::vector<std::optional<LogPosition>>* out_logged) {
   TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Begin());
   TOCSIN_ASSIGN_OR_RETURN(Statement audit, AuditLog::PrepareInsert(db_));
   TOCSIN_ASSIGN_OR_RETURN(Statement find, db_.Prepare(
@@ -263,7 +284,14 @@ Result<int> Ledger::RecordReceipts(const std::vector<ReceiptRecord>& receipts,
       "JOIN directives d ON d.id = v.directive_id "
       "WHERE v.directive_id=? AND v.agency=?"));
   TOCSIN_ASSIGN_OR_RETURN(Statement keep, db_.Prepare(
-      "INSERT OR IGNORE INTO receipts VALUES (?, ?, ?, ?, ?, ?)"));
+      "INSERT OR IGNORE INTO receipts (directive_id, agency, kind, signed_at, recorded_at, wire, "
+      "audit_idx) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  TOCSIN_ASSIGN_OR_RETURN(Statement logged, db_.Prepare(
+      "SELECT audit_idx, recorded_at FROM receipts WHERE directive_id=? AND agency=? AND kind=? "
+      "AND audit_idx IS NOT NULL"));
+  if (out_logged != nullptr) {
+    out_logged->assign(receipts.size(), std::nullopt);
+  }
   TOCSIN_ASSIGN_OR_RETURN(Statement delivered, db_.Prepare(
       "UPDATE deliveries SET state=MAX(state, 2), delivered_at=COALESCE(delivered_at, ?) "
       "WHERE directive_id=? AND agency=?"));
@@ -291,10 +319,21 @@ Result<int> Ledger::RecordReceipts(const std::vector<ReceiptRecord>& receipts,
     int before = static_cast<int>(find.Int(1));
     keep.Reset();
     keep.Bind(1, r.directive_id).Bind(2, r.agency).Bind(3, std::int64_t{r.acknowledgement})
-        .Bind(4, r.at).Bind(5, r.recorded_at).Bind(6, r.wire);
+        .Bind(4, r.at).Bind(5, r.recorded_at).Bind(6, r.wire)
+        .Bind(7, static_cast<std::int64_t>(audit_.next_index()));
     TOCSIN_RETURN_IF_ERROR(keep.Run());
     if (keep.Changes() == 1) {  // first time this receipt is seen: evidence
+      if (out_logged != nullptr) {
+        (*out_logged)[i] = LogPosition{audit_.next_index(), r.recorded_at};
+      }
       TOCSIN_RETURN_IF_ERROR(audit_.Stage(audit, r.audit_entry, r.recorded_at));
+    } else if (out_logged != nullptr) {  // recorded before: the entry that recorded it
+      logged.Reset();
+      logged.Bind(1, r.directive_id).Bind(2, r.agency).Bind(3, std::int64_t{r.acknowledgement});
+      TOCSIN_ASSIGN_OR_RETURN(bool found, logged.Step());
+      if (found) {
+        (*out_logged)[i] = LogPosition{static_cast<std::uint64_t>(logged.Int(0)), logged.Int(1)};
+      }
     }
     Statement& update = r.acknowledgement ? acknowledged : delivered;
     update.Reset();
@@ -382,7 +421,9 @@ Status Ledger::StoreCheckpoint(const StoredCheckpoint& c) {
   TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
       "INSERT OR IGNORE INTO audit_checkpoints (size, signed_at, note) VALUES (?, ?, ?)"));
   q.Bind(1, static_cast<std::int64_t>(c.size)).Bind(2, c.signed_at).Bind(3, c.note);
-  return q.Run();  // autocommit: durable with synchronous=FULL
+  TOCSIN_RETURN_IF_ERROR(q.Run());  // autocommit: durable with synchronous=FULL
+  audit_.NoteCheckpoint(c.signed_at);
+  return {};
 }
 
 Result<std::vector<StoredCheckpoint>> Ledger::Checkpoints() {

@@ -140,6 +140,9 @@ class Ledger {
   Status Accept(const AcceptedDirective& directive);
 
   Result<std::optional<AcceptedDirective>> Find(ByteView id);
+  // The audit entry that recorded the directive's acceptance (nullopt if
+  // unknown, or accepted before entries were indexed).
+  Result<std::optional<LogPosition>> DirectivePosition(ByteView id);
 
   // The ids of every unexpired directive `agency` has not receipted, in
   // acceptance order.
@@ -157,8 +160,12 @@ class Ledger {
   // time before the directive was accepted or after it was recorded (each
   // beyond `max_skew` ms) is refused and reported in `out_refused` in batch
   // order; the others are stored. Returns how many changed a state.
+  // `out_logged`, if given, gets one element per receipt in batch order: the
+  // audit entry that records it (now or before), nullopt if refused or stored
+  // before entries were indexed.
   Result<int> RecordReceipts(const std::vector<ReceiptRecord>& receipts, UnixMillis max_skew,
-                             std::vector<RefusedReceipt>* out_refused);
+                             std::vector<RefusedReceipt>* out_refused,
+                             std::vector<std::optional<LogPosition>>* out_logged = nullptr);
 
   // Delivery rows for one directive, or for all when `id` is empty, newest
   // directive first.

@@ -9,6 +9,7 @@
 #include "tools/audit/proof.h"
 #include "tools/audit/report.h"
 #include "tools/audit/verifier.h"
+#include "tools/audit/witness.h"
 #include "tools/cli_support.h"
 
 namespace tocsin::tools {
@@ -24,6 +25,7 @@ struct AuditOptions {
   std::string agency;
   std::string format = "html";
   std::string proof;
+  std::vector<std::string> witnesses;  // verify --witness
   bool acknowledgement = false;
   bool json = false;
 };
@@ -89,6 +91,23 @@ int RunVerify(const AuditOptions& o) {
       evidence += (r.receipt_index ? 1U : 0U) + (r.ack_index ? 1U : 0U);
     }
   }
+  audit::WitnessCheck witnessed;
+  for (const std::string& path : o.witnesses) {
+    Result<audit::Witness> witness = audit::ReadWitness(path);
+    Result<audit::WitnessCheck> checked =
+        witness ? audit::CheckWitness(*witness, path, *log)
+                : Result<audit::WitnessCheck>(tl::unexpected(witness.error()));
+    if (!checked) {
+      if (o.json) {
+        PrintJson({{"verified", false}, {"error", checked.error().context}});
+      }
+      return ReportError("audit verify", checked.error());
+    }
+    witnessed.checkpoints_checked += checked->checkpoints_checked;
+    witnessed.checkpoints_beyond += checked->checkpoints_beyond;
+    witnessed.promises_kept += checked->promises_kept;
+    witnessed.promises_beyond += checked->promises_beyond;
+  }
   if (o.json) {
     PrintJson({{"verified", true},
                {"gateway", log->gateway},
@@ -96,8 +115,24 @@ int RunVerify(const AuditOptions& o) {
                {"checkpoints", log->checkpoints.size()},
                {"directives", log->directives.size()},
                {"signed_receipts_and_acknowledgements", evidence},
-               {"principal_events", log->principals.size()}});
+               {"principal_events", log->principals.size()},
+               {"witnesses", {{"files", o.witnesses.size()},
+                              {"checkpoints_agreeing", witnessed.checkpoints_checked},
+                              {"checkpoints_beyond_bundle", witnessed.checkpoints_beyond},
+                              {"promises_kept", witnessed.promises_kept},
+                              {"promises_beyond_bundle", witnessed.promises_beyond}}}});
     return kExitOk;
+  }
+  if (!o.witnesses.empty()) {
+    std::cout << "OK: " << o.witnesses.size() << " witness file(s) agree: "
+              << witnessed.checkpoints_checked << " held checkpoints match the bundle's roots, "
+              << witnessed.promises_kept << " promises kept";
+    if (witnessed.checkpoints_beyond + witnessed.promises_beyond > 0) {
+      std::cout << " (" << witnessed.checkpoints_beyond << " checkpoints and "
+                << witnessed.promises_beyond
+                << " promises are newer than the bundle: export a newer one to judge them)";
+    }
+    std::cout << "\n";
   }
   std::cout << "OK: audit log of " << log->gateway << ": " << log->entries.size() << " entries, "
             << log->checkpoints.size() << " checkpoints, " << log->directives.size()
@@ -184,6 +219,10 @@ void AddAuditCommands(CLI::App& app, int* exit_code) {
   CLI::App* verify = audit->add_subcommand(
       "verify", "Recompute every root, check every signature, replay every directive");
   add_bundle(verify);
+  verify->add_option("--witness", o->witnesses,
+                     "A witness file (tocsin-client witness, tocsin issue --promise-out): "
+                     "the bundle must agree with every checkpoint and promise it holds "
+                     "(repeatable)");
   verify->add_flag("--json", o->json, "Print the result as JSON");
   verify->callback([=] { *exit_code = RunVerify(*o); });
 

@@ -12,6 +12,8 @@
 #include "pki/crl_floor.h"
 #include "transport/curve_socket.h"
 #include "transport/zmq_support.h"
+#include "protocol/promise.h"
+#include "tools/audit/witness.h"
 #include "tools/cli_support.h"
 #include "tools/sealing.h"
 
@@ -45,6 +47,11 @@ class OperatorLink {
   // Sends `wire` and returns the gateway's reply envelope.
   Result<std::pair<protocol::Envelope, Bytes>> Request(ByteView wire, int timeout_ms) {
     TOCSIN_RETURN_IF_ERROR(transport::SendToServer(socket_, wire));
+    return Receive(timeout_ms);
+  }
+
+  // The gateway's next message (an error reply becomes the error).
+  Result<std::pair<protocol::Envelope, Bytes>> Receive(int timeout_ms) {
     zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
     if (zmq::poll(&item, 1, std::chrono::milliseconds(timeout_ms)) == 0) {
       return MakeError(ErrorCode::kUnavailable,
@@ -100,6 +107,27 @@ Result<std::vector<protocol::StatusRow>> QueryStatus(OperatorLink& link,
   return protocol::DecodeStatusReport(reply.first.body);
 }
 
+// The gateway's signed promise for the directive it just accepted, checked
+// against the bytes we sent: it must name the entry that records exactly them.
+struct ReceivedPromise {
+  protocol::Promise promise;
+  Bytes wire;  // as signed: what a witness file keeps
+};
+
+Result<ReceivedPromise> ReceivePromise(Session& session, const DirectiveOptions& options,
+                                       const protocol::SealedDirective& sealed, UnixMillis now) {
+  TOCSIN_ASSIGN_OR_RETURN(auto message, session.link->Receive(options.timeout_ms));
+  TOCSIN_ASSIGN_OR_RETURN(pki::CertifiedKey log_key,
+                          session.directory->Resolve(options.gateway, pki::Purpose::kLog, now));
+  TOCSIN_ASSIGN_OR_RETURN(protocol::Promise promise,
+                          protocol::VerifyPromise(message.second, options.gateway,
+                                                  log_key.public_key));
+  TOCSIN_RETURN_IF_ERROR(protocol::CheckPromiseFor(promise, protocol::AuditKind::kDirectiveAccepted,
+                                                   sealed.id, session.bundle.principal_id,
+                                                   protocol::EncodeEnvelope(sealed.envelope)));
+  return ReceivedPromise{std::move(promise), std::move(message.second)};
+}
+
 int Submit(const DirectiveOptions& options, protocol::DirectiveAction action,
            std::optional<protocol::DirectiveId> references, const std::string& command) {
   SystemClock clock;
@@ -136,7 +164,36 @@ int Submit(const DirectiveOptions& options, protocol::DirectiveAction action,
   if (reply->first.type != protocol::MessageType::kAccepted) {
     return ReportError(command, {ErrorCode::kMalformedMessage, "unexpected answer"});
   }
-  PrintSealed(*outcome, options, "accepted", "the gateway holds it durably and is delivering it");
+  Result<ReceivedPromise> promise =
+      ReceivePromise(*session, options, outcome->sealed, clock.NowMillis());
+  nlohmann::json log = {{"promise", nullptr}};
+  if (promise) {
+    log = {{"promise", {{"index", promise->promise.index}, {"at", FormatUtc(promise->promise.at)}}}};
+    if (!options.promise_out.empty()) {
+      Status kept = audit::WriteWitness(options.promise_out, {options.gateway,
+                                                              session->bundle.principal_id,
+                                                              {}, {promise->wire}});
+      if (!kept) {
+        return ReportError(command, kept.error());
+      }
+      log["promise"]["file"] = options.promise_out;
+    }
+  } else {
+    // Accepted and being delivered, but the gateway has not committed to
+    // where it logged that: say so, loudly, and let the caller see it.
+    std::cerr << "tocsin " << command << ": WARNING: no valid log promise from the gateway ("
+              << promise.error().ToString() << "); keep this output as evidence\n";
+    log["promise_error"] = promise.error().ToString();
+  }
+  PrintSealed(*outcome, options, "accepted", "the gateway holds it durably and is delivering it",
+              log);
+  if (promise && !options.json) {
+    std::cout << "  logged as entry " << promise->promise.index << " of " << options.gateway
+              << "'s audit log (signed promise"
+              << (options.promise_out.empty() ? ", not kept: see --promise-out"
+                                              : " kept in " + options.promise_out)
+              << ")\n";
+  }
   return kExitOk;
 }
 
@@ -243,6 +300,9 @@ void AddContentOptions(CLI::App* command, DirectiveOptions& o, bool title_requir
       ->capture_default_str();
   command->add_option("--expires-in", o.expires_in, "Expiry, e.g. 2d")->capture_default_str();
   command->add_flag("--exercise", o.exercise, "Mark as an exercise");
+  command->add_option("--promise-out", o.promise_out,
+                      "Keep the gateway's signed log promise in this witness file "
+                      "(for `tocsin audit verify --witness`)");
 }
 
 }  // namespace

@@ -137,15 +137,17 @@ Result<SealOutcome> SealFromOptions(const DirectiveOptions& options,
 }
 
 void PrintSealed(const SealOutcome& outcome, const DirectiveOptions& options,
-                 std::string_view verb, const std::string& where) {
+                 std::string_view verb, const std::string& where, const nlohmann::json& extra) {
   for (const std::string& skipped : outcome.skipped) {
     std::cerr << "tocsin: warning: skipped " << skipped << "\n";
   }
   std::string id = HexEncode(outcome.sealed.id);
   if (options.json) {
-    PrintJson({{"id", id}, {"digest", HexEncode(outcome.sealed.digest)},
-               {"sequence", outcome.sequence}, {"recipients", outcome.recipients},
-               {"result", std::string(verb)}});
+    nlohmann::json out = {{"id", id}, {"digest", HexEncode(outcome.sealed.digest)},
+                          {"sequence", outcome.sequence}, {"recipients", outcome.recipients},
+                          {"result", std::string(verb)}};
+    out.update(extra);
+    PrintJson(out);
     return;
   }
   std::size_t n = outcome.recipients.size();

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "common/clock.h"
 #include "pki/bundle.h"
 #include "pki/directory.h"
@@ -37,6 +39,7 @@ struct DirectiveOptions {
   int timeout_ms = 10000;
   bool watch = false;
   std::string reference;  // hex id of the directive to update or cancel
+  std::string promise_out;  // where issue, update and cancel keep the gateway's log promise
 };
 
 struct SealOutcome {
@@ -58,7 +61,8 @@ Result<SealOutcome> SealFromOptions(const DirectiveOptions& options,
 // Prints the outcome for people, or as JSON with --json; warns on stderr
 // about each skipped sector member.
 void PrintSealed(const SealOutcome& outcome, const DirectiveOptions& options,
-                 std::string_view verb, const std::string& where);
+                 std::string_view verb, const std::string& where,
+                 const nlohmann::json& extra = nlohmann::json::object());
 
 // Parses a full 32-hex-digit directive id.
 Result<protocol::DirectiveId> ParseDirectiveId(std::string_view hex);

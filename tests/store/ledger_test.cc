@@ -182,5 +182,50 @@ TEST_CASE("Each effective change appends its audit entry, and only then", "[stor
   CHECK(principals["finance"].signing_key == Bytes(32, 7));
 }
 
+TEST_CASE("Each confirmation knows the entry that records it, first time and after",
+          "[store][ledger][audit][promise]") {
+  testing::TempDir dir;
+  Ledger ledger = Ledger::Open(dir / "gw.db").value();
+  REQUIRE(ledger.Accept(Sample(1, 1)));  // entry 0, at 1001
+  auto directive = ledger.DirectivePosition(Bytes(16, 1)).value();
+  REQUIRE(directive);
+  CHECK(directive->index == 0);
+  CHECK(directive->at == 1001);
+  CHECK_FALSE(ledger.DirectivePosition(Bytes(16, 9)).value());
+  REQUIRE(ledger.MarkSent({{Bytes(16, 1), "finance", ToBytes("sent")}}, 1500));  // entry 1
+  std::vector<RefusedReceipt> refused;
+  std::vector<std::optional<LogPosition>> logged;
+  // A refused receipt, a new one, and the same one twice in one batch.
+  REQUIRE(ledger.RecordReceipts({Receipt(1, "health"), Receipt(1, "finance"),
+                                 Receipt(1, "finance")}, kSkew, &refused, &logged));
+  REQUIRE(logged.size() == 3);
+  CHECK_FALSE(logged[0]);
+  REQUIRE(logged[1]);
+  CHECK(logged[1]->index == 2);
+  CHECK(logged[1]->at == 2001);
+  REQUIRE(logged[2]);
+  CHECK(logged[2]->index == 2);  // the entry that recorded it, not a new one
+  ReceiptRecord again = Receipt(1, "finance");
+  again.recorded_at = 9000;  // resent much later: still the first entry and its time
+  REQUIRE(ledger.RecordReceipts({again, Receipt(1, "finance", true)}, kSkew, &refused, &logged));
+  CHECK(logged[0]->index == 2);
+  CHECK(logged[0]->at == 2001);
+  CHECK(logged[1]->index == 3);
+  CHECK(ledger.audit().size() == 4);
+}
+
+TEST_CASE("The log's clock never goes back, past entries or past checkpoints",
+          "[store][ledger][audit][clock]") {
+  testing::TempDir dir;
+  {
+    Ledger ledger = Ledger::Open(dir / "gw.db").value();
+    REQUIRE(ledger.Accept(Sample(1, 1)));  // at 1001
+    REQUIRE(ledger.StoreCheckpoint({1, "note at 1", 50000}));  // a clock ahead, then stepped back
+    CHECK(ledger.audit().last_time() == 50000);
+  }
+  Ledger reopened = Ledger::Open(dir / "gw.db").value();
+  CHECK(reopened.audit().last_time() == 50000);  // from the stored checkpoint
+}
+
 }  // namespace
 }  // namespace tocsin::store

@@ -173,6 +173,7 @@ Result<std::vector<Bytes>> ReadEntries(const std::string& bundle, crypto::Merkle
 
 struct Checkpoints {
   std::string gateway;
+  crypto::PublicKey log_key{};
   std::vector<protocol::Checkpoint> verified;
   std::vector<std::string> notes;
 };
@@ -222,6 +223,7 @@ Result<Checkpoints> ReadCheckpoints(const std::string& bundle, pki::CertificateD
     if (!checkpoint) {
       return Bad(where, checkpoint.error().context);
     }
+    out.log_key = claimed.public_key;
     Result<pki::CertifiedKey> valid_then =
         directory.Resolve(gateway, pki::Purpose::kLog, checkpoint->time);
     if (!valid_then) {
@@ -447,6 +449,7 @@ Result<VerifiedLog> VerifyBundle(const std::string& bundle, const std::string& t
   TOCSIN_ASSIGN_OR_RETURN(Checkpoints checkpoints,
                           ReadCheckpoints(bundle, directory, tree, log.entries));
   log.gateway = checkpoints.gateway;
+  log.log_key = checkpoints.log_key;
   log.checkpoints = std::move(checkpoints.verified);
   log.notes = std::move(checkpoints.notes);
   Replay replay(directory, log.gateway);

@@ -67,6 +67,7 @@ struct PolicyEvent {
 
 struct VerifiedLog {
   std::string gateway;
+  crypto::PublicKey log_key{};  // from the bundle's log certificate, verified under the root
   std::vector<Bytes> entries;  // raw, in log order
   std::vector<protocol::Checkpoint> checkpoints;
   std::vector<std::string> notes;  // the signed checkpoint notes, same order
