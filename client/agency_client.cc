@@ -248,7 +248,7 @@ Status AgencyClient::SettlePromise(const store::PromiseRecord& record,
   covered_.erase(promise.index);
   if (judgement.verdict == protocol::PromiseVerdict::kKept) {
     ++counters_.promises_kept;
-    spdlog::debug("promise kept: {}", judgement.why);
+    spdlog::info("audit log of {}: promise kept: {}", config_.gateway, judgement.why);
     return inbox_.SettlePromise(record.kind, record.directive_id, store::PromiseState::kKept,
                                 judgement.why);
   }

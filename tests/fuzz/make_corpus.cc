@@ -11,6 +11,7 @@
 #include "pki/authority.h"
 #include "pki/certificate.h"
 #include "protocol/audit.h"
+#include "protocol/promise.h"
 #include "protocol/bridge_messages.h"
 #include "protocol/directive.h"
 #include "protocol/fanout.h"
@@ -102,6 +103,12 @@ void WriteProtocolSeeds(const std::string& out) {
         protocol::EncodeEscalationData({1, 0, "sms", "queued 1 message(s)"}));
   Write(out + "/small_messages", "checkpoint",
         protocol::EncodeCheckpointMessage({note, 5, {sealed.digest, sealed.digest}}));
+  protocol::Promise promise{"gw.test", protocol::AuditKind::kReceipt, sealed.id,
+                            "finance-authority", 12, 1795861800000, sealed.digest};
+  Write(out + "/small_messages", "promise", protocol::EncodePromise(promise));
+  Write(out + "/small_messages", "proof-request", protocol::EncodeProofRequest({12, 14}));
+  Write(out + "/small_messages", "inclusion-proof",
+        protocol::EncodeInclusionProof({12, 14, sealed.digest, {sealed.digest, sealed.digest}}));
   Write(out + "/open_directive", "directive", directive_wire);
   Write(out + "/open_directive", "copy", copy);
   Bytes truncated(directive_wire.begin(), directive_wire.end() - 3);

@@ -1,9 +1,10 @@
 // Fuzzes the receipt, acknowledgement, heartbeat, error reply, hello,
-// checkpoint message, audit entry and bridge message decoders, and the
-// checkpoint note parser.
+// checkpoint message, audit entry, bridge message, log promise and proof
+// decoders, and the checkpoint note and promise verifiers.
 #include "protocol/audit.h"
 #include "protocol/bridge_messages.h"
 #include "protocol/messages.h"
+#include "protocol/promise.h"
 #include "tests/fuzz/fuzz_targets.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -29,6 +30,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)protocol::VerifyCheckpoint(AsStringView(input), "gw/audit", crypto::PublicKey{});
   auto bridge = protocol::DecodeBridgeMessage(input);
   if (bridge && protocol::EncodeBridgeMessage(*bridge) != Bytes(data, data + size)) {
+    __builtin_trap();
+  }
+  auto promise = protocol::DecodePromise(input);
+  if (promise && protocol::EncodePromise(*promise) != Bytes(data, data + size)) {
+    __builtin_trap();
+  }
+  (void)protocol::VerifyPromise(input, "gw", crypto::PublicKey{});
+  (void)protocol::DecodeProofRequest(input);
+  auto proof = protocol::DecodeInclusionProof(input);
+  if (proof && protocol::EncodeInclusionProof(*proof) != Bytes(data, data + size)) {
     __builtin_trap();
   }
   (void)protocol::DecodeEscalationData(input);
