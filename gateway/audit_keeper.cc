@@ -82,6 +82,35 @@ Result<Bytes> AuditKeeper::InclusionProof(const protocol::ProofRequest& request)
                                   protocol::EncodeInclusionProof(message));
 }
 
+Status AuditKeeper::IndexLegacyConfirmations() {
+  TOCSIN_ASSIGN_OR_RETURN(bool needed, ledger_.HasUnindexedConfirmations());
+  if (!needed) {
+    return {};
+  }
+  using What = store::IndexedConfirmation::What;
+  std::vector<store::IndexedConfirmation> found;
+  constexpr std::uint64_t kChunk = 4096;
+  for (std::uint64_t from = 0; from < ledger_.audit().size(); from += kChunk) {
+    TOCSIN_ASSIGN_OR_RETURN(std::vector<Bytes> entries,
+                            ledger_.AuditEntries(from, from + kChunk));
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      TOCSIN_ASSIGN_OR_RETURN(protocol::AuditEntry e, protocol::DecodeAuditEntry(entries[i]));
+      if (!protocol::IsPromisedKind(e.kind)) {
+        continue;
+      }
+      What what = e.kind == protocol::AuditKind::kDirectiveAccepted ? What::kDirective
+                  : e.kind == protocol::AuditKind::kReceipt         ? What::kReceipt
+                                                                    : What::kAcknowledgement;
+      found.push_back({what, Bytes(e.directive_id->begin(), e.directive_id->end()), e.principal,
+                       from + i});
+    }
+  }
+  TOCSIN_RETURN_IF_ERROR(ledger_.IndexConfirmations(found));
+  spdlog::info("audit log: indexed {} confirmation(s) recorded before log promises",
+               found.size());
+  return {};
+}
+
 Status AuditKeeper::RecordPolicy(const Bytes& digest) {
   UnixMillis at = Now();
   Bytes entry = protocol::EncodeAuditEntry(

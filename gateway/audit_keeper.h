@@ -53,6 +53,11 @@ class AuditKeeper {
   // log is smaller than that.
   Result<Bytes> InclusionProof(const protocol::ProofRequest& request) const;
 
+  // Gives the directives and receipts stored before log promises existed
+  // the index of the entry that recorded them, read back from the log, so
+  // that their repeats are answered with a promise too. Once per database.
+  Status IndexLegacyConfirmations();
+
   // Appends a policy-changed entry (SHA-256 of the file now in force).
   Status RecordPolicy(const Bytes& digest);
 

@@ -152,6 +152,7 @@ Status Gateway::Start() {
   TOCSIN_RETURN_IF_ERROR(
       Guard(operator_guard_, operator_socket_, "tocsin-gateway-operator-connections"));
   audit_ = std::make_unique<AuditKeeper>(config_.id, *bundle_.log_signing, ledger_, clock_);
+  TOCSIN_RETURN_IF_ERROR(audit_->IndexLegacyConfirmations());
   TOCSIN_RETURN_IF_ERROR(audit_->ObservePrincipals(*registry_));
   if (!config_.policy.empty()) {
     escalator_ = std::make_unique<Escalator>(config_.policy, ledger_, *registry_, *audit_, clock_);
@@ -794,6 +795,7 @@ Status Gateway::Report(transport::PeerMessage& message, const protocol::Envelope
     out.sent_at = row.sent_at;
     out.delivered_at = row.delivered_at;
     out.acknowledged_at = row.acknowledged_at;
+    out.acknowledgement_recorded_at = row.acknowledgement_recorded_at;
     // Single-line on the wire, whatever an older version stored.
     out.officer = std::string(TruncateUtf8(EscapeForDisplay(row.officer), protocol::kMaxOfficerBytes));
     report.push_back(std::move(out));

@@ -500,11 +500,12 @@ Bytes EncodeStatusReport(const std::vector<StatusRow>& rows) {
   Writer w;
   w.Array(rows.size());
   for (const StatusRow& r : rows) {
-    w.Array(7).Bin(r.directive_id).Text(r.agency).Uint(r.state);
+    w.Array(8).Bin(r.directive_id).Text(r.agency).Uint(r.state);
     OptionalTime(w, r.sent_at);
     OptionalTime(w, r.delivered_at);
     OptionalTime(w, r.acknowledged_at);
     w.Text(r.officer);
+    OptionalTime(w, r.acknowledgement_recorded_at);
   }
   return w.Take();
 }
@@ -517,7 +518,7 @@ Result<std::vector<StatusRow>> DecodeStatusReport(ByteView bytes) {
   std::vector<StatusRow> rows(count);
   for (std::size_t i = 0; i < count; ++i) {
     TOCSIN_ASSIGN_OR_RETURN(const object* f,
-                            ReadArray(handle.get().via.array.ptr[i], 7, "status-report[]"));
+                            ReadArray(handle.get().via.array.ptr[i], 8, "status-report[]"));
     StatusRow& r = rows[i];
     TOCSIN_ASSIGN_OR_RETURN(r.directive_id, ReadId(f[0], "status.directive_id"));
     TOCSIN_ASSIGN_OR_RETURN(r.agency, ReadPrincipalId(f[1], "status.agency"));
@@ -527,6 +528,8 @@ Result<std::vector<StatusRow>> DecodeStatusReport(ByteView bytes) {
     TOCSIN_ASSIGN_OR_RETURN(r.delivered_at, ReadOptionalTime(f[4], "status.delivered_at"));
     TOCSIN_ASSIGN_OR_RETURN(r.acknowledged_at, ReadOptionalTime(f[5], "status.acknowledged_at"));
     TOCSIN_ASSIGN_OR_RETURN(r.officer, ReadLine(f[6], 0, kMaxOfficerBytes, "status.officer"));
+    TOCSIN_ASSIGN_OR_RETURN(r.acknowledgement_recorded_at,
+                            ReadOptionalTime(f[7], "status.acknowledgement_recorded_at"));
   }
   return rows;
 }

@@ -229,8 +229,9 @@ struct StatusRow {
   std::uint8_t state = 0;  // 0 pending, 1 sent, 2 delivered, 3 acknowledged
   std::optional<UnixMillis> sent_at;
   std::optional<UnixMillis> delivered_at;
-  std::optional<UnixMillis> acknowledged_at;
+  std::optional<UnixMillis> acknowledged_at;  // the agency's signed time
   std::string officer;
+  std::optional<UnixMillis> acknowledgement_recorded_at;  // the gateway's
 };
 
 Bytes EncodeEnvelope(const Envelope& envelope);

@@ -205,6 +205,34 @@ Result<std::optional<LogPosition>> Ledger::DirectivePosition(ByteView id) {
   return std::optional<LogPosition>({static_cast<std::uint64_t>(q.Int(0)), q.Int(1)});
 }
 
+Result<bool> Ledger::HasUnindexedConfirmations() {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
+      "SELECT EXISTS (SELECT 1 FROM directives WHERE audit_idx IS NULL) OR "
+      "EXISTS (SELECT 1 FROM receipts WHERE audit_idx IS NULL)"));
+  TOCSIN_ASSIGN_OR_RETURN(bool row, q.Step());
+  return row && q.Int(0) != 0;
+}
+
+Status Ledger::IndexConfirmations(const std::vector<IndexedConfirmation>& found) {
+  TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Begin());
+  TOCSIN_ASSIGN_OR_RETURN(Statement directive, db_.Prepare(
+      "UPDATE directives SET audit_idx=? WHERE id=? AND audit_idx IS NULL"));
+  TOCSIN_ASSIGN_OR_RETURN(Statement receipt, db_.Prepare(
+      "UPDATE receipts SET audit_idx=? WHERE directive_id=? AND agency=? AND kind=? "
+      "AND audit_idx IS NULL"));
+  for (const IndexedConfirmation& c : found) {
+    auto index = static_cast<std::int64_t>(c.index);
+    Statement& q = c.what == IndexedConfirmation::What::kDirective ? directive : receipt;
+    q.Reset();
+    q.Bind(1, index).Bind(2, c.directive_id);
+    if (c.what != IndexedConfirmation::What::kDirective) {
+      q.Bind(3, c.agency).Bind(4, std::int64_t{c.what == IndexedConfirmation::What::kAcknowledgement});
+    }
+    TOCSIN_RETURN_IF_ERROR(q.Run());
+  }
+  return Commit(transaction);
+}
+
 Result<std::optional<AcceptedDirective>> Ledger::Find(ByteView id) {
   TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
       "SELECT issuer, sequence, severity, issued_at, expires_at, ack_deadline, accepted_at, "
@@ -355,7 +383,9 @@ Result<int> Ledger::RecordReceipts(const std::vector<ReceiptRecord>& receipts,
 Result<std::vector<DeliveryRow>> Ledger::Deliveries(ByteView id) {
   std::string sql =
       "SELECT v.directive_id, v.agency, v.state, v.sent_at, v.delivered_at, v.acknowledged_at, "
-      "COALESCE(v.officer, '') FROM deliveries v JOIN directives d ON d.id = v.directive_id ";
+      "COALESCE(v.officer, ''), r.recorded_at FROM deliveries v "
+      "JOIN directives d ON d.id = v.directive_id LEFT JOIN receipts r ON "
+      "r.directive_id = v.directive_id AND r.agency = v.agency AND r.kind = 1 ";
   sql += id.empty() ? "ORDER BY d.seq DESC, v.agency" : "WHERE v.directive_id=? ORDER BY v.agency";
   TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(sql));
   if (!id.empty()) {
@@ -368,7 +398,7 @@ Result<std::vector<DeliveryRow>> Ledger::Deliveries(ByteView id) {
       return out;
     }
     out.push_back({q.Blob(0), q.Text(1), static_cast<DeliveryState>(q.Int(2)), OptionalTime(q, 3),
-                   OptionalTime(q, 4), OptionalTime(q, 5), q.Text(6)});
+                   OptionalTime(q, 4), OptionalTime(q, 5), q.Text(6), OptionalTime(q, 7)});
   }
 }
 

@@ -69,8 +69,9 @@ struct DeliveryRow {
   DeliveryState state = DeliveryState::kPending;
   std::optional<UnixMillis> sent_at;
   std::optional<UnixMillis> delivered_at;
-  std::optional<UnixMillis> acknowledged_at;
+  std::optional<UnixMillis> acknowledged_at;  // as the agency signed it
   std::string officer;
+  std::optional<UnixMillis> acknowledgement_recorded_at;  // by the gateway's clock
 };
 
 // Escalation ------------------------------------------------------------
@@ -124,6 +125,15 @@ struct ReceiptRecord {
   Bytes audit_entry;        // appended the first time this receipt is stored
 };
 
+// The audit entry that records a confirmation, for rows stored before
+// entries were indexed (Ledger::IndexConfirmations).
+struct IndexedConfirmation {
+  enum class What { kDirective, kReceipt, kAcknowledgement } what = What::kDirective;
+  Bytes directive_id;
+  std::string agency;  // receipts and acknowledgements
+  std::uint64_t index = 0;
+};
+
 // A receipt RecordReceipts did not record: its index in the batch, and why.
 struct RefusedReceipt {
   std::size_t index = 0;
@@ -143,6 +153,11 @@ class Ledger {
   // The audit entry that recorded the directive's acceptance (nullopt if
   // unknown, or accepted before entries were indexed).
   Result<std::optional<LogPosition>> DirectivePosition(ByteView id);
+  // True while some directive or receipt has no audit index (stored by an
+  // earlier version); IndexConfirmations fills them in, in one transaction,
+  // leaving rows that already have one untouched.
+  Result<bool> HasUnindexedConfirmations();
+  Status IndexConfirmations(const std::vector<IndexedConfirmation>& found);
 
   // The ids of every unexpired directive `agency` has not receipted, in
   // acceptance order.

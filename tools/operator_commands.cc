@@ -212,12 +212,14 @@ void PrintMatrix(const std::vector<protocol::StatusRow>& rows) {
     std::string id = HexEncode(row.directive_id);
     if (id != current) {
       current = id;
-      std::printf("\ndirective %s\n  %-30s %-13s %-13s %-13s %-13s %s\n", id.c_str(), "AGENCY",
-                  "STATE", "SENT", "DELIVERED", "ACKNOWLEDGED", "BY");
+      // ACKNOWLEDGED is the time the agency signed; RECORDED the gateway's.
+      std::printf("\ndirective %s\n  %-30s %-13s %-13s %-13s %-13s %-13s %s\n", id.c_str(),
+                  "AGENCY", "STATE", "SENT", "DELIVERED", "ACKNOWLEDGED", "RECORDED", "BY");
     }
-    std::printf("  %-30s %-13s %-13s %-13s %-13s %s\n", row.agency.c_str(), StateName(row.state),
-                Clock(row.sent_at).c_str(), Clock(row.delivered_at).c_str(),
-                Clock(row.acknowledged_at).c_str(), EscapeForDisplay(row.officer).c_str());
+    std::printf("  %-30s %-13s %-13s %-13s %-13s %-13s %s\n", row.agency.c_str(),
+                StateName(row.state), Clock(row.sent_at).c_str(), Clock(row.delivered_at).c_str(),
+                Clock(row.acknowledged_at).c_str(), Clock(row.acknowledgement_recorded_at).c_str(),
+                EscapeForDisplay(row.officer).c_str());
   }
 }
 
@@ -231,7 +233,9 @@ nlohmann::json MatrixJson(const std::vector<protocol::StatusRow>& rows) {
                    {"state", std::string(StateName(r.state)) == "ACKNOWLEDGED" ? "acknowledged"
                                                                              : StateName(r.state)},
                    {"sent_at", time(r.sent_at)}, {"delivered_at", time(r.delivered_at)},
-                   {"acknowledged_at", time(r.acknowledged_at)}, {"acknowledged_by", r.officer}});
+                   {"acknowledged_at", time(r.acknowledged_at)},
+                   {"acknowledgement_recorded_at", time(r.acknowledgement_recorded_at)},
+                   {"acknowledged_by", r.officer}});
   }
   return out;
 }

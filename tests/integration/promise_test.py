@@ -27,12 +27,13 @@ def issue_with_promise(w, title, agencies, promise_out):
 
 
 def entry(w, agency, directive):
-    return next(e for e in w.inbox(agency) if e["id"] == directive)
+    """The directive in the agency's inbox, {} until it has arrived."""
+    return next((e for e in w.inbox(agency) if e["id"] == directive), {})
 
 
 def acknowledged_and_confirmed(w, agency, directive):
     w.ack(agency, directive, "Claire Martin")
-    w.wait_for(lambda: entry(w, agency, directive)["acknowledgement_confirmed"], 10,
+    w.wait_for(lambda: entry(w, agency, directive).get("acknowledgement_confirmed"), 10,
                "the acknowledgement confirmed by a promise")
 
 
@@ -58,11 +59,14 @@ def test_every_confirmation_is_a_promise_that_is_kept(make):
     w.start_client("finance-authority")
     d = issue_with_promise(w, "Promised", ["finance-authority"], "op-witness.json")
     assert d["promise"]["index"] >= 0 and d["promise"]["file"] == "op-witness.json", d
-    w.wait_for(lambda: entry(w, "finance-authority", d["id"])["receipt_confirmed"], 10,
+    w.wait_for(lambda: entry(w, "finance-authority", d["id"]).get("receipt_confirmed"), 10,
                "the receipt confirmed by a promise")
     acknowledged_and_confirmed(w, "finance-authority", d["id"])
     w.wait_for(lambda: w.log("finance-authority").count("promise kept") >= 2, 10,
                "both promises proven at a later checkpoint")
+    row = w.status(d["id"])[0]  # the agency's signed time, and the gateway's beside it
+    assert row["acknowledged_at"] and row["acknowledgement_recorded_at"], row
+    assert row["acknowledged_at"] <= row["acknowledgement_recorded_at"], row
     held = export_witness(w, "finance-authority", "finance-witness.json")
     assert len(held["promises"]) == 2 and held["checkpoints"], held
     assert oct(os.stat(os.path.join(w.dir, "finance-witness.json")).st_mode & 0o777) == "0o600"
@@ -86,7 +90,7 @@ def test_an_erased_acknowledgement_breaks_a_promise(make):
     w.wait_for(lambda: "audit log of gw.test: first checkpoint" in w.log("finance-authority"),
                10, "the checkpoint signed at start")
     d = w.issue("To be erased", agencies=["finance-authority"])
-    w.wait_for(lambda: entry(w, "finance-authority", d["id"])["receipt_confirmed"], 10, "receipt")
+    w.wait_for(lambda: entry(w, "finance-authority", d["id"]).get("receipt_confirmed"), 10, "receipt")
     acknowledged_and_confirmed(w, "finance-authority", d["id"])
     w.stop("gateway", signal.SIGKILL)
     # The administrator erases the acknowledgement: its entry (the last), its
@@ -123,7 +127,7 @@ def test_a_rewritten_history_fails_against_a_witness(make):
     w.start_gateway()
     w.start_client("finance-authority")
     d = w.issue("Before the rewrite", agencies=["finance-authority"])
-    w.wait_for(lambda: entry(w, "finance-authority", d["id"])["receipt_confirmed"], 10, "receipt")
+    w.wait_for(lambda: entry(w, "finance-authority", d["id"]).get("receipt_confirmed"), 10, "receipt")
     acknowledged_and_confirmed(w, "finance-authority", d["id"])
     w.wait_for(lambda: w.log("finance-authority").count("promise kept") >= 2, 10, "proofs")
     export_witness(w, "finance-authority", "finance-witness.json")

@@ -96,12 +96,12 @@ TEST_CASE("Control messages round-trip", "[protocol][codec]") {
   CHECK(EncodeAccepted(DecodeAccepted(EncodeAccepted(accepted)).value()) == EncodeAccepted(accepted));
   CHECK(DecodeStatusRequest(EncodeStatusRequest({id})).value().reference == id);
   CHECK_FALSE(DecodeStatusRequest(EncodeStatusRequest({})).value().reference);
-  std::vector<StatusRow> rows = {{id, "energy-authority", 3, kNow, kNow + 1, kNow + 2, "Ana"},
-                                 {id, "finance-authority", 0, {}, {}, {}, ""}};
+  std::vector<StatusRow> rows = {{id, "energy-authority", 3, kNow, kNow + 1, kNow + 2, "Ana", kNow + 3},
+                                 {id, "finance-authority", 0, {}, {}, {}, "", {}}};
   Bytes report = EncodeStatusReport(rows);
   CHECK(EncodeStatusReport(DecodeStatusReport(report).value()) == report);
   Writer bad_state;
-  bad_state.Array(1).Array(7).Bin(id).Text("a").Uint(4).Nil().Nil().Nil().Text("");
+  bad_state.Array(1).Array(8).Bin(id).Text("a").Uint(4).Nil().Nil().Nil().Text("").Nil();
   CHECK_THAT(DecodeStatusReport(bad_state.Take()).error().context, Catch::Contains("status.state"));
 }
 

@@ -1,0 +1,101 @@
+// The gateway's side of the audit log: promises that name the committed
+// entry, inclusion proofs on request, and rows of an earlier version given
+// their entry's index (gateway/audit_keeper.h, SECURITY.md 39).
+#include "gateway/audit_keeper.h"
+
+#include <catch2/catch.hpp>
+
+#include "crypto/merkle.h"
+#include "protocol/directive.h"
+#include "store/sqlite.h"
+#include "tests/testing/temp_dir.h"
+
+namespace tocsin::gateway {
+namespace {
+
+constexpr UnixMillis kAt = 1795861800000;
+
+struct Fixture {
+  testing::TempDir dir;
+  FakeClock clock{kAt};
+  crypto::SigningKey log_key = crypto::SigningKey::FromSeed(Bytes(32, 0x44)).value();
+  std::string path = dir / "gw.db";
+  store::Ledger ledger = store::Ledger::Open(path).value();
+  AuditKeeper keeper{"gw.test", log_key, ledger, clock};
+  protocol::DirectiveId id{};
+  Bytes directive_wire{0x95, 0x02, 0x01};
+  Bytes receipt_wire{0x95, 0x02, 0x02};
+
+  // A directive for finance, sent, and finance's receipt: entries 0 to 2.
+  void Record() {
+    id.fill(0x21);
+    Bytes raw(id.begin(), id.end());
+    REQUIRE(ledger.Accept({raw, "op.alice", 1, 4, kAt, kAt + 100000, kAt + 50000, kAt, Bytes(32, 9),
+                           directive_wire, {"finance"},
+                           keeper.Accepted(id, "op.alice", directive_wire, kAt)}));
+    REQUIRE(ledger.MarkSent({{raw, "finance", keeper.Sent(raw, "finance", kAt + 1)}}, kAt + 1));
+    protocol::Receipt receipt{protocol::ReceiptKind::kDelivered, id, {}, "finance", "gw.test",
+                              kAt + 2, "", std::nullopt};
+    REQUIRE(ledger.RecordReceipts({{.directive_id = raw, .agency = "finance",
+                                    .acknowledgement = false, .at = kAt + 2,
+                                    .recorded_at = kAt + 3, .officer = "",
+                                    .digest = Bytes(32, 9), .wire = receipt_wire,
+                                    .audit_entry = keeper.Evidence(receipt, receipt_wire, kAt + 3)}},
+                                  protocol::kMaxClockSkew, nullptr));
+  }
+};
+
+TEST_CASE("A promise names the committed entry that records exactly the bytes sent",
+          "[audit][promise]") {
+  Fixture f;
+  f.Record();
+  auto position = f.ledger.DirectivePosition(Bytes(f.id.begin(), f.id.end())).value();
+  REQUIRE(position);
+  Bytes wire = f.keeper.Promise(protocol::AuditKind::kDirectiveAccepted, f.id, "op.alice", *position);
+  protocol::Promise promise =
+      protocol::VerifyPromise(wire, "gw.test", f.log_key.public_key()).value();
+  CHECK(promise.index == 0);
+  CHECK(protocol::CheckPromiseFor(promise, protocol::AuditKind::kDirectiveAccepted, f.id,
+                                  "op.alice", f.directive_wire));
+
+  // Asked for, the proof of that entry verifies against the tree's root.
+  Bytes answer = f.keeper.InclusionProof({0, 3}).value();
+  protocol::Envelope envelope = protocol::DecodeEnvelope(answer).value();
+  protocol::InclusionProofMessage proof = protocol::DecodeInclusionProof(envelope.body).value();
+  protocol::Checkpoint checkpoint{"gw.test/audit", 3, f.ledger.audit().tree().Root(), kAt + 5};
+  CHECK(protocol::JudgePromise(promise, checkpoint, &proof).verdict ==
+        protocol::PromiseVerdict::kKept);
+  CHECK(f.keeper.InclusionProof({0, 4}).error().code == ErrorCode::kNotFound);  // beyond the log
+}
+
+TEST_CASE("Rows of an earlier version get their entry's index back from the log",
+          "[audit][promise]") {
+  Fixture f;
+  f.Record();
+  {
+    // As an earlier version left them: no index.
+    store::Database raw = store::Database::Open(f.path, {"", "", "", ""}).value();
+    REQUIRE(raw.Execute("UPDATE directives SET audit_idx = NULL; "
+                        "UPDATE receipts SET audit_idx = NULL"));
+  }
+  Bytes directive(f.id.begin(), f.id.end());
+  CHECK_FALSE(f.ledger.DirectivePosition(directive).value());
+  CHECK(f.ledger.HasUnindexedConfirmations().value());
+  REQUIRE(f.keeper.IndexLegacyConfirmations());
+  CHECK_FALSE(f.ledger.HasUnindexedConfirmations().value());
+  CHECK(f.ledger.DirectivePosition(directive).value()->index == 0);
+  std::vector<std::optional<store::LogPosition>> logged;
+  std::vector<store::RefusedReceipt> refused;
+  REQUIRE(f.ledger.RecordReceipts({{.directive_id = directive, .agency = "finance",
+                                    .acknowledgement = false, .at = kAt + 2,
+                                    .recorded_at = kAt + 9, .officer = "",
+                                    .digest = Bytes(32, 9), .wire = f.receipt_wire,
+                                    .audit_entry = {}}},
+                                  protocol::kMaxClockSkew, &refused, &logged));
+  REQUIRE(logged[0]);
+  CHECK(logged[0]->index == 2);
+  CHECK(logged[0]->at == kAt + 3);
+}
+
+}  // namespace
+}  // namespace tocsin::gateway
