@@ -25,7 +25,7 @@ if(TOCSIN_FUZZ)
     message(FATAL_ERROR "TOCSIN_FUZZ needs clang (CXX=clang++-14)")
   endif()
   add_compile_options(-fsanitize=fuzzer-no-link,address,undefined
-                      -fno-omit-frame-pointer)
+                      -fno-omit-frame-pointer -fno-sanitize-recover=all)
   add_link_options(-fsanitize=address,undefined)
 endif()
 

@@ -59,6 +59,40 @@ bool HasDuplicateKeys(const msgpack::object& object) {
   return false;
 }
 
+// The first value of a type no Tocsin structure uses (float, boolean,
+// extension) anywhere in `object`, or nullptr. Refused before anything is
+// re-encoded: msgpack-cxx's packer converts some floats to integers, which is
+// undefined behaviour for values out of range (1.8e19, say).
+const msgpack::object* ForeignValue(const msgpack::object& object) {
+  switch (object.type) {
+    case msgpack::type::BOOLEAN:
+    case msgpack::type::FLOAT32:
+    case msgpack::type::FLOAT64:
+    case msgpack::type::EXT:
+      return &object;
+    case msgpack::type::ARRAY:
+      for (std::uint32_t i = 0; i < object.via.array.size; ++i) {
+        if (const msgpack::object* found = ForeignValue(object.via.array.ptr[i])) {
+          return found;
+        }
+      }
+      return nullptr;
+    case msgpack::type::MAP:
+      for (std::uint32_t i = 0; i < object.via.map.size; ++i) {
+        const msgpack::object_kv& kv = object.via.map.ptr[i];
+        if (const msgpack::object* found = ForeignValue(kv.key)) {
+          return found;
+        }
+        if (const msgpack::object* found = ForeignValue(kv.val)) {
+          return found;
+        }
+      }
+      return nullptr;
+    default:
+      return nullptr;
+  }
+}
+
 Result<msgpack::object_handle> UnpackOnce(ByteView bytes, const UnpackLimits& limits,
                                           std::size_t& offset, std::string_view what) {
   msgpack::unpack_limit limit(limits.max_array, limits.max_map, limits.max_str,
@@ -92,6 +126,10 @@ Result<msgpack::object_handle> StrictUnpack(ByteView bytes, const UnpackLimits& 
   if (offset != bytes.size()) {
     return Malformed(what, std::to_string(bytes.size() - offset) +
                                " trailing byte(s) after the value");
+  }
+  if (const msgpack::object* foreign = ForeignValue(handle.get())) {
+    return Malformed(what, "holds a " + TypeName(foreign->type) +
+                               ", a type no Tocsin message uses");
   }
   if (HasDuplicateKeys(handle.get())) {
     return Malformed(what, "a map repeats a key");
