@@ -1,8 +1,6 @@
 #include "client/agency_client.h"
 
-#include <spawn.h>
 #include <algorithm>
-#include <sys/wait.h>
 
 #include "common/log.h"
 #include "crypto/base64.h"
@@ -12,7 +10,6 @@
 #include "transport/curve_socket.h"
 #include "transport/zmq_support.h"
 
-extern char** environ;
 
 namespace tocsin::client {
 namespace {
@@ -45,14 +42,14 @@ Result<std::unique_ptr<AgencyClient>> AgencyClient::Create(const ClientConfig& c
   std::unique_ptr<AgencyClient> client(new AgencyClient(
       config, clock, std::move(bundle), std::move(trust), std::move(inbox)));
   TOCSIN_RETURN_IF_ERROR(client->LoadHeldCheckpoint());
+  if (!config.notify.empty()) {
+    client->notifier_ = std::make_unique<Notifier>(config.notify, config.notify_timeout_ms);
+  }
   TOCSIN_RETURN_IF_ERROR(client->Connect());
   return client;
 }
 
-AgencyClient::~AgencyClient() {
-  while (::waitpid(-1, nullptr, WNOHANG) > 0) {
-  }
-}
+AgencyClient::~AgencyClient() = default;
 
 Status AgencyClient::Connect() {
   // The gateway's transport key, pinned from its verified certificate.
@@ -300,14 +297,15 @@ Status AgencyClient::Run(const std::atomic<bool>& stop, std::atomic<bool>& reloa
     }
     CheckFreshness();
     trust_->Refresh(reload.exchange(false), now);
-    while (::waitpid(-1, nullptr, WNOHANG) > 0) {
-    }
+    TOCSIN_RETURN_IF_ERROR(PollNotifications());
   }
   spdlog::info("stopping: {} directives stored, {} duplicates, {} refused, {} freeze alarms, "
-               "{} audit-log alarms, log promises {} kept and {} broken",
+               "{} audit-log alarms, log promises {} kept and {} broken, notify hook {} "
+               "succeeded and {} failed",
                counters_.directives_stored, counters_.duplicates, counters_.refused,
                counters_.freeze_alarms, counters_.log_alarms, counters_.promises_kept,
-               counters_.promises_broken);
+               counters_.promises_broken, notifier_ ? notifier_->succeeded() : 0,
+               notifier_ ? notifier_->failed_runs() : 0);
   return {};
 }
 
@@ -400,6 +398,7 @@ Status AgencyClient::HandleDirective(const Bytes& wire) {
   entry.digest.assign(opened->verified.digest.begin(), opened->verified.digest.end());
   entry.wire = wire;
   entry.receipt = protocol::SignReceipt(receipt, bundle_.signing);
+  entry.notified = notifier_ == nullptr;
   // Durable before anything is said: the receipt promises we hold it.
   TOCSIN_ASSIGN_OR_RETURN(bool added, inbox_.Add(entry));
   if (added) {
@@ -453,29 +452,58 @@ Status AgencyClient::HandleControl(const Bytes& wire, const protocol::Envelope& 
 }
 
 void AgencyClient::Notify(const store::InboxEntry& entry) {
-  if (config_.notify.empty()) {
+  if (notifier_ == nullptr) {
     return;
   }
-  // The hook gets metadata in its environment; the body stays in the inbox.
-  std::vector<std::string> env = {
-      "TOCSIN_ID=" + HexEncode(entry.id),        "TOCSIN_ISSUER=" + entry.issuer,
-      "TOCSIN_SEVERITY=" + entry.severity,       "TOCSIN_TLP=" + entry.tlp,
-      "TOCSIN_STATUS=" + entry.status,           "TOCSIN_TITLE=" + entry.title,
-      "TOCSIN_ACK_DEADLINE=" + FormatUtc(entry.ack_deadline),
-      "PATH=/usr/local/bin:/usr/bin:/bin"};
-  std::vector<char*> envp;
-  for (std::string& item : env) {
-    envp.push_back(item.data());
+  // The hook gets metadata in its environment and nothing inherited; the
+  // body stays in the inbox.
+  std::string action = "new";
+  std::string references;
+  Result<protocol::Envelope> envelope = protocol::DecodeEnvelope(entry.wire);
+  Result<protocol::DirectiveBody> body =
+      envelope ? protocol::DecodeDirectiveBody(envelope->body)
+               : Result<protocol::DirectiveBody>(tl::unexpected(envelope.error()));
+  Result<protocol::DirectiveHeader> header =
+      body ? protocol::DecodeDirectiveHeader(body->header)
+           : Result<protocol::DirectiveHeader>(tl::unexpected(body.error()));
+  if (header) {
+    action = std::string(protocol::ActionName(header->action));
+    references = header->references ? HexEncode(*header->references) : "";
   }
-  envp.push_back(nullptr);
-  std::string shell = "/bin/sh";
-  std::string dash_c = "-c";
-  std::string command = config_.notify;
-  char* argv[] = {shell.data(), dash_c.data(), command.data(), nullptr};
-  pid_t pid = 0;
-  if (::posix_spawn(&pid, "/bin/sh", nullptr, nullptr, argv, envp.data()) != 0) {
-    spdlog::error("notify hook could not start");
+  notifier_->Enqueue({entry.id,
+                      {"TOCSIN_ID=" + HexEncode(entry.id), "TOCSIN_AGENCY=" + bundle_.principal_id,
+                       "TOCSIN_ISSUER=" + entry.issuer, "TOCSIN_ACTION=" + action,
+                       "TOCSIN_REFERENCES=" + references, "TOCSIN_SEVERITY=" + entry.severity,
+                       "TOCSIN_TLP=" + entry.tlp, "TOCSIN_STATUS=" + entry.status,
+                       "TOCSIN_TITLE=" + entry.title,
+                       "TOCSIN_ACK_DEADLINE=" + FormatUtc(entry.ack_deadline),
+                       "PATH=/usr/local/bin:/usr/bin:/bin"}});
+}
+
+Status AgencyClient::PollNotifications() {
+  if (notifier_ == nullptr) {
+    return {};
   }
+  SteadyMillis now = SteadyNowMillis();
+  if (now >= next_resume_) {
+    TOCSIN_RETURN_IF_ERROR(ResumeNotifications());
+    next_resume_ = now + 60000;
+  }
+  for (const Bytes& id : notifier_->Poll(now)) {
+    TOCSIN_RETURN_IF_ERROR(inbox_.MarkNotified(id));
+  }
+  return {};
+}
+
+Status AgencyClient::ResumeNotifications() {
+  TOCSIN_ASSIGN_OR_RETURN(std::vector<Bytes> ids, inbox_.Unnotified(Notifier::kMaxRunning * 8));
+  for (const Bytes& id : ids) {
+    TOCSIN_ASSIGN_OR_RETURN(std::optional<store::InboxEntry> entry, inbox_.Find(id));
+    if (entry) {
+      Notify(*entry);  // queued once: the notifier ignores one it already holds
+    }
+  }
+  return {};
 }
 
 Status AgencyClient::ResendUnconfirmed() {

@@ -16,6 +16,7 @@
 
 #include "client/config.h"
 #include "client/log_watch.h"
+#include "client/notifier.h"
 #include "common/clock.h"
 #include "pki/bundle.h"
 #include "pki/directory.h"
@@ -59,7 +60,12 @@ class AgencyClient {
   // Result fails only when the inbox does.
   Result<Status> CheckFollowUp(const protocol::VerifiedDirective& directive);
   Status HandleControl(const Bytes& wire, const protocol::Envelope& envelope);
+  // Queues the notify hook for a stored directive; PollNotifications runs
+  // it and records each success, ResumeNotifications requeues what the
+  // inbox says was never notified (a daemon killed in between).
   void Notify(const store::InboxEntry& entry);
+  Status PollNotifications();
+  Status ResumeNotifications();
   Status ResendUnconfirmed();
   void Send(ByteView wire);
   void CheckFreshness();
@@ -91,6 +97,8 @@ class AgencyClient {
   UnixMillis next_hello_ = 0;
   UnixMillis next_resend_ = 0;
   bool frozen_ = false;
+  std::unique_ptr<Notifier> notifier_;  // null without a hook
+  SteadyMillis next_resume_ = 0;
   std::optional<HeldCheckpoint> held_log_;  // the last audit checkpoint accepted
   // Open promises by log index: when a held checkpoint first covered them
   // (steady clock), and whether their lateness was already reported.

@@ -6,6 +6,7 @@
 //   gateway_endpoint = "tcp://127.0.0.1:7701"
 //   database = "finance-authority.db"        # SQLite inbox
 //   notify = "notify-send \"$TOCSIN_TITLE\"" # optional hook, run by /bin/sh
+//   notify_timeout_ms = 30000                # a hook running longer is killed, retried
 //   min_signatures = 1                       # distinct operator keys required
 //   heartbeat_alarm_ms = 5000                # freeze alarm after this silence
 //   log_format = "text"                      # or "json"
@@ -27,6 +28,7 @@ struct ClientConfig {
   std::string gateway_endpoint;
   std::string database;
   std::string notify;
+  int notify_timeout_ms = 30000;
   int min_signatures = 1;
   int heartbeat_alarm_ms = 5000;
   LogFormat log_format = LogFormat::kText;

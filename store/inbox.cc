@@ -75,6 +75,8 @@ CREATE TABLE log_checkpoints (
   note        TEXT NOT NULL,
   received_at INTEGER NOT NULL
 );
+-- 0 until the notify hook has run successfully for it (rows from before: 1).
+ALTER TABLE inbox ADD COLUMN notified INTEGER NOT NULL DEFAULT 1;
 )sql";
 
 constexpr std::string_view kColumns =
@@ -230,13 +232,13 @@ Result<bool> Inbox::Add(const InboxEntry& e) {
   TOCSIN_ASSIGN_OR_RETURN(Statement insert, db_.Prepare(
       "INSERT INTO inbox (id, hex_id, issuer, sequence, severity, tlp, status, title, body, "
       "summary, issued_at, expires_at, ack_deadline, received_at, out_of_order, digest, wire, "
-      "receipt) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+      "receipt, notified) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
   insert.Bind(1, e.id).Bind(2, HexEncode(e.id)).Bind(3, e.issuer)
       .Bind(4, static_cast<std::int64_t>(e.sequence)).Bind(5, e.severity).Bind(6, e.tlp)
       .Bind(7, e.status).Bind(8, e.title).Bind(9, e.body).Bind(10, e.summary)
       .Bind(11, e.issued_at).Bind(12, e.expires_at).Bind(13, e.ack_deadline)
       .Bind(14, e.received_at).Bind(15, std::int64_t{e.out_of_order}).Bind(16, e.digest)
-      .Bind(17, e.wire).Bind(18, e.receipt);
+      .Bind(17, e.wire).Bind(18, e.receipt).Bind(19, std::int64_t{e.notified});
   TOCSIN_RETURN_IF_ERROR(insert.Run());
   TOCSIN_ASSIGN_OR_RETURN(Statement mark, db_.Prepare(
       "INSERT INTO issuer_marks VALUES (?, ?) ON CONFLICT(issuer) DO UPDATE SET "
@@ -332,6 +334,26 @@ Status Inbox::Acknowledge(ByteView id, UnixMillis at, std::string_view officer,
   update.Bind(1, at).Bind(2, officer).Bind(3, note).Bind(4, wire).Bind(5, id);
   TOCSIN_RETURN_IF_ERROR(update.Run());
   return transaction.Commit();
+}
+
+Result<std::vector<Bytes>> Inbox::Unnotified(std::size_t limit) {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
+      "SELECT id FROM inbox WHERE notified = 0 ORDER BY seq LIMIT ?"));
+  q.Bind(1, static_cast<std::int64_t>(limit));
+  std::vector<Bytes> out;
+  for (;;) {
+    TOCSIN_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) {
+      return out;
+    }
+    out.push_back(q.Blob(0));
+  }
+}
+
+Status Inbox::MarkNotified(ByteView id) {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare("UPDATE inbox SET notified = 1 WHERE id = ?"));
+  q.Bind(1, id);
+  return q.Run();
 }
 
 Status Inbox::Confirm(ByteView id, bool acknowledgement) {

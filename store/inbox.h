@@ -42,6 +42,7 @@ struct InboxEntry {
   std::string note;
   Bytes acknowledgement;       // our signed acknowledgement, once made
   bool acknowledgement_confirmed = false;
+  bool notified = true;        // false until the notify hook has run successfully
 };
 
 // The last audit-log checkpoint the agency accepted (client/log_watch.h).
@@ -100,6 +101,10 @@ class Inbox {
                      std::string_view note, ByteView wire);
 
   Status Confirm(ByteView id, bool acknowledgement);
+
+  // Directives whose notify hook has not succeeded yet, oldest first.
+  Result<std::vector<Bytes>> Unnotified(std::size_t limit);
+  Status MarkNotified(ByteView id);
   // At most `limit` receipts and acknowledgements the gateway has not
   // confirmed, acknowledgements first (a person is waiting on those).
   Result<std::vector<Unconfirmed>> ListUnconfirmed(std::size_t limit = 1000);
