@@ -17,13 +17,17 @@ namespace {
 constexpr UnixMillis kResendEvery = 2000;
 constexpr UnixMillis kHelloEvery = 1000;
 constexpr std::size_t kResendsPerRound = 100;  // every kResendEvery (2 s): 50 a second
-// Promises looked at per checkpoint, and proofs asked for per checkpoint:
-// well under the gateway's budget (docs/protocol.md 10) at one a few seconds.
+// Open promises looked at per round, and proofs asked for per round (one
+// round every kTendEveryMs and after each checkpoint): well under the
+// gateway's budget (docs/protocol.md 10).
 constexpr std::size_t kPromisesPerCheckpoint = 256;
-constexpr std::size_t kProofRequestsPerCheckpoint = 64;
-// A promise covered by a held checkpoint and still unproven this long is
-// reported (a gateway that withholds proofs may have lost the entry).
-constexpr SteadyMillis kProofOverdueMs = 5 * 60 * 1000;
+constexpr std::size_t kProofRequestsPerRound = 64;
+constexpr SteadyMillis kTendEveryMs = 5000;
+// A promise that no checkpoint covers, or that is covered and unproven after
+// three requests, this long into a live link is reported: the gateway signs
+// a checkpoint at least every minute while its log grows
+// (checkpoint_interval_ms <= 60 s), and answers a proof request at once.
+constexpr SteadyMillis kPromiseDeadlineMs = 5 * 60 * 1000;
 
 }  // namespace
 
@@ -109,7 +113,7 @@ Status AgencyClient::HandleCheckpoint(const protocol::Envelope& envelope) {
     return {};
   }
   LogCheck check = CheckLogCheckpoint(*message, held_log_, protocol::AuditOrigin(config_.gateway),
-                                      *log_key);
+                                      *log_key, clock_.NowMillis());
   switch (check.verdict) {
     case LogVerdict::kRefused:
       ++counters_.refused;
@@ -139,6 +143,20 @@ Status AgencyClient::HandleCheckpoint(const protocol::Envelope& envelope) {
   return CheckPromises(accepted);
 }
 
+Status AgencyClient::CheckPromiseForUs(const protocol::Promise& promise,
+                                       const store::InboxEntry& entry, UnixMillis now) const {
+  bool acknowledgement = promise.kind == protocol::AuditKind::kAcknowledgement;
+  if (!acknowledgement && promise.kind != protocol::AuditKind::kReceipt) {
+    return MakeError(ErrorCode::kMalformedMessage,
+                     "a promise of a " + std::string(protocol::AuditKindName(promise.kind)) +
+                         " entry confirms nothing an agency sent");
+  }
+  TOCSIN_RETURN_IF_ERROR(protocol::CheckPromiseFor(
+      promise, promise.kind, promise.directive_id, bundle_.principal_id,
+      acknowledgement ? entry.acknowledgement : entry.receipt));
+  return protocol::CheckPromiseTime(promise, now, held_log_ ? held_log_->size : 0);
+}
+
 Status AgencyClient::HandlePromise(const Bytes& wire) {
   Result<crypto::PublicKey> log_key = LogKey();
   Result<protocol::Promise> promise =
@@ -153,61 +171,119 @@ Status AgencyClient::HandlePromise(const Bytes& wire) {
   Status matches = !promise ? Status(tl::unexpected(promise.error()))
                    : !entry ? Status(MakeError(ErrorCode::kNotFound,
                                                "promise for a directive not in the inbox"))
-                            : protocol::CheckPromiseFor(
-                                  *promise, promise->kind, promise->directive_id,
-                                  bundle_.principal_id,
-                                  acknowledgement ? entry->acknowledgement : entry->receipt);
+                            : CheckPromiseForUs(*promise, *entry, clock_.NowMillis());
   if (!matches) {
     // Not a confirmation: what it would confirm stays unconfirmed and is resent.
     ++counters_.refused;
     spdlog::warn("refused promise: {}", matches.error().ToString());
     return {};
   }
-  TOCSIN_RETURN_IF_ERROR(inbox_.SavePromise(
-      {static_cast<int>(promise->kind), entry->id, promise->index, promise->at, wire,
-       store::PromiseState::kOpen, "", clock_.NowMillis()}));
+  store::PromiseRecord record{static_cast<int>(promise->kind), entry->id, promise->index,
+                              promise->at, wire, store::PromiseState::kOpen, "",
+                              clock_.NowMillis()};
+  TOCSIN_ASSIGN_OR_RETURN(bool kept_now, inbox_.SavePromise(record));
+  if (kept_now && held_log_ && held_log_->time != 0) {
+    // Judged at once against what we hold: a promise that the held
+    // checkpoint already contradicts confirms nothing.
+    protocol::Checkpoint held{protocol::AuditOrigin(config_.gateway), held_log_->size,
+                              held_log_->root, held_log_->time};
+    protocol::PromiseJudgement judgement = protocol::JudgePromise(*promise, held, nullptr);
+    if (judgement.verdict == protocol::PromiseVerdict::kBroken) {
+      return SettlePromise(record, *promise, judgement);
+    }
+  }
   return inbox_.Confirm(entry->id, acknowledgement);
 }
+
+namespace {
+
+Result<protocol::Promise> StoredPromise(const store::PromiseRecord& record) {
+  Result<protocol::Envelope> envelope = protocol::DecodeEnvelope(record.wire);
+  Result<protocol::Promise> promise =
+      envelope ? protocol::DecodePromise(envelope->body)
+               : Result<protocol::Promise>(tl::unexpected(envelope.error()));
+  if (!promise) {
+    return MakeError(ErrorCode::kInternal,
+                     "a stored promise no longer decodes: " + promise.error().ToString());
+  }
+  return promise;
+}
+
+}  // namespace
 
 Status AgencyClient::CheckPromises(const protocol::Checkpoint& checkpoint) {
   TOCSIN_ASSIGN_OR_RETURN(std::vector<store::PromiseRecord> open,
                           inbox_.Promises(store::PromiseState::kOpen, kPromisesPerCheckpoint));
-  std::size_t requested = 0;
-  SteadyMillis now = SteadyNowMillis();
   for (const store::PromiseRecord& record : open) {
-    Result<protocol::Envelope> envelope = protocol::DecodeEnvelope(record.wire);
-    Result<protocol::Promise> promise = envelope ? protocol::DecodePromise(envelope->body)
-                                                 : Result<protocol::Promise>(tl::unexpected(envelope.error()));
-    if (!promise) {
-      return MakeError(ErrorCode::kInternal, "a stored promise no longer decodes: " +
-                                                 promise.error().ToString());
-    }
-    protocol::PromiseJudgement judgement = protocol::JudgePromise(*promise, checkpoint, nullptr);
+    TOCSIN_ASSIGN_OR_RETURN(protocol::Promise promise, StoredPromise(record));
+    protocol::PromiseJudgement judgement = protocol::JudgePromise(promise, checkpoint, nullptr);
     if (judgement.verdict == protocol::PromiseVerdict::kBroken) {
-      TOCSIN_RETURN_IF_ERROR(SettlePromise(record, *promise, judgement));
-      continue;
-    }
-    if (checkpoint.size <= promise->index || checkpoint.size != (held_log_ ? held_log_->size : 0)) {
-      continue;  // proofs are asked against the checkpoint we hold
-    }
-    Covered& covered = covered_.try_emplace(promise->index, Covered{now, false}).first->second;
-    if (!covered.reported && now - covered.since > kProofOverdueMs) {
-      covered.reported = true;
-      ++counters_.log_alarms;
-      spdlog::critical("AUDIT LOG ALARM: gateway {} has not proven its promise of entry {} "
-                       "for {} s although its checkpoint of size {} covers it",
-                       config_.gateway, promise->index, (now - covered.since) / 1000,
-                       checkpoint.size);
-      TOCSIN_RETURN_IF_ERROR(inbox_.RecordLogAlarm(
-          clock_.NowMillis(), "promise of entry " + std::to_string(promise->index) + " unproven",
-          held_log_->note, "promise " + crypto::Base64Encode(record.wire)));
-    }
-    if (requested++ < kProofRequestsPerCheckpoint) {
-      Send(protocol::EncodeUnsigned(protocol::MessageType::kProofRequest,
-                                    protocol::EncodeProofRequest({promise->index, checkpoint.size})));
+      TOCSIN_RETURN_IF_ERROR(SettlePromise(record, promise, judgement));
     }
   }
+  next_tend_ = 0;  // ask for the proofs it allows now
+  return TendPromises();
+}
+
+Status AgencyClient::TendPromises() {
+  SteadyMillis now = SteadyNowMillis();
+  if (now < next_tend_) {
+    return {};
+  }
+  next_tend_ = now + kTendEveryMs;
+  TOCSIN_ASSIGN_OR_RETURN(std::vector<store::PromiseRecord> open,
+                          inbox_.Promises(store::PromiseState::kOpen, kPromisesPerCheckpoint));
+  std::vector<std::pair<SteadyMillis, const store::PromiseRecord*>> due;  // last request, promise
+  for (const store::PromiseRecord& record : open) {
+    Tracking& t = tracking_.try_emplace(record.index, Tracking{now}).first->second;
+    if (frozen_) {
+      t = Tracking{now};  // the clocks run only while the link is alive
+      continue;
+    }
+    bool covered = held_log_ && held_log_->size > record.index;
+    if (!covered) {
+      if (!t.reported && now - t.since > kPromiseDeadlineMs) {
+        t.reported = true;
+        TOCSIN_RETURN_IF_ERROR(RaisePromiseAlarm(
+            record, "no checkpoint has covered entry " + std::to_string(record.index) + " for " +
+                        std::to_string((now - t.since) / 1000) + " s"));
+      }
+      continue;
+    }
+    if (!t.reported && t.requests >= 3 && now - t.first_request > kPromiseDeadlineMs) {
+      t.reported = true;
+      TOCSIN_RETURN_IF_ERROR(RaisePromiseAlarm(
+          record, "entry " + std::to_string(record.index) + " not proven after " +
+                      std::to_string(t.requests) + " requests over " +
+                      std::to_string((now - t.first_request) / 1000) + " s"));
+    }
+    if (now - t.last_request >= kTendEveryMs) {
+      due.emplace_back(t.last_request, &record);
+    }
+  }
+  // The longest-waiting first, so that a large backlog is paged through.
+  std::sort(due.begin(), due.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (std::size_t i = 0; i < due.size() && i < kProofRequestsPerRound; ++i) {
+    const store::PromiseRecord& record = *due[i].second;
+    Tracking& t = tracking_[record.index];
+    t.first_request = t.first_request == 0 ? now : t.first_request;
+    t.last_request = now;
+    ++t.requests;
+    Send(protocol::EncodeUnsigned(protocol::MessageType::kProofRequest,
+                                  protocol::EncodeProofRequest({record.index, held_log_->size})));
+  }
   return {};
+}
+
+Status AgencyClient::RaisePromiseAlarm(const store::PromiseRecord& record,
+                                       const std::string& why) {
+  ++counters_.log_alarms;
+  spdlog::critical("AUDIT LOG ALARM: gateway {} has not kept its promise yet: {}",
+                   config_.gateway, why);
+  return inbox_.RecordLogAlarm(clock_.NowMillis(), "promise unproven: " + why,
+                               held_log_ ? held_log_->note : "",
+                               "promise " + crypto::Base64Encode(record.wire));
 }
 
 Status AgencyClient::HandleInclusionProof(const protocol::Envelope& envelope) {
@@ -224,8 +300,7 @@ Status AgencyClient::HandleInclusionProof(const protocol::Envelope& envelope) {
     if (record.index != proof->index) {
       continue;
     }
-    TOCSIN_ASSIGN_OR_RETURN(protocol::Envelope stored, protocol::DecodeEnvelope(record.wire));
-    TOCSIN_ASSIGN_OR_RETURN(protocol::Promise promise, protocol::DecodePromise(stored.body));
+    TOCSIN_ASSIGN_OR_RETURN(protocol::Promise promise, StoredPromise(record));
     protocol::Checkpoint held{protocol::AuditOrigin(config_.gateway), held_log_->size,
                               held_log_->root, held_log_->time};
     protocol::PromiseJudgement judgement = protocol::JudgePromise(promise, held, &*proof);
@@ -242,7 +317,7 @@ Status AgencyClient::HandleInclusionProof(const protocol::Envelope& envelope) {
 Status AgencyClient::SettlePromise(const store::PromiseRecord& record,
                                    const protocol::Promise& promise,
                                    const protocol::PromiseJudgement& judgement) {
-  covered_.erase(promise.index);
+  tracking_.erase(promise.index);
   if (judgement.verdict == protocol::PromiseVerdict::kKept) {
     ++counters_.promises_kept;
     spdlog::info("audit log of {}: promise kept: {}", config_.gateway, judgement.why);
@@ -268,7 +343,7 @@ void AgencyClient::DrainMonitor() {
 }
 
 Status AgencyClient::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload) {
-  started_at_ = clock_.NowMillis();
+  started_at_ = SteadyNowMillis();
   while (!stop) {
     zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0},
                                {monitor_->handle(), 0, ZMQ_POLLIN, 0}};
@@ -281,7 +356,7 @@ Status AgencyClient::Run(const std::atomic<bool>& stop, std::atomic<bool>& reloa
     }
     DrainMonitor();
     TOCSIN_RETURN_IF_ERROR(Drain());
-    UnixMillis now = clock_.NowMillis();
+    SteadyMillis now = SteadyNowMillis();
     if (now >= next_hello_) {
       // Until heartbeats flow, keep saying hello: after a gateway restart
       // this is how it learns our connection again and sends the backlog.
@@ -296,8 +371,9 @@ Status AgencyClient::Run(const std::atomic<bool>& stop, std::atomic<bool>& reloa
       next_resend_ = now + kResendEvery;
     }
     CheckFreshness();
-    trust_->Refresh(reload.exchange(false), now);
+    trust_->Refresh(reload.exchange(false), clock_.NowMillis());  // CRL validity: wall time
     TOCSIN_RETURN_IF_ERROR(PollNotifications());
+    TOCSIN_RETURN_IF_ERROR(TendPromises());
   }
   spdlog::info("stopping: {} directives stored, {} duplicates, {} refused, {} freeze alarms, "
                "{} audit-log alarms, log promises {} kept and {} broken, notify hook {} "
@@ -421,7 +497,8 @@ Status AgencyClient::HandleControl(const Bytes& wire, const protocol::Envelope& 
         spdlog::warn("refused heartbeat: {}", heartbeat.error().ToString());
         return {};
       }
-      last_heartbeat_ = clock_.NowMillis();
+      last_heartbeat_ = SteadyNowMillis();
+      CheckClockSkew(*heartbeat);
       if (frozen_) {
         frozen_ = false;
         spdlog::info("link to gateway {} restored", config_.gateway);
@@ -527,8 +604,23 @@ void AgencyClient::Send(ByteView wire) {
   }
 }
 
+void AgencyClient::CheckClockSkew(const protocol::Heartbeat& heartbeat) {
+  constexpr UnixMillis kWarnAbove = 60 * 1000;
+  UnixMillis ahead = clock_.NowMillis() - heartbeat.sent_at;  // transit adds milliseconds
+  SteadyMillis now = SteadyNowMillis();
+  if (std::abs(ahead) <= kWarnAbove || now < next_skew_warning_) {
+    return;
+  }
+  next_skew_warning_ = now + 10 * 60 * 1000;
+  spdlog::error("CLOCK: this machine's clock is {} s {} gateway {}'s; beyond {} s the gateway "
+                "refuses what this agency signs (receipts, acknowledgements): fix the time "
+                "service (NTP)",
+                std::abs(ahead) / 1000, ahead > 0 ? "ahead of" : "behind", config_.gateway,
+                protocol::kMaxClockSkew / 1000);
+}
+
 void AgencyClient::CheckFreshness() {
-  UnixMillis silent = clock_.NowMillis() - std::max(last_heartbeat_, started_at_);
+  SteadyMillis silent = SteadyNowMillis() - std::max(last_heartbeat_, started_at_);
   if (!frozen_ && silent > config_.heartbeat_alarm_ms) {
     frozen_ = true;
     ++counters_.freeze_alarms;

@@ -69,6 +69,10 @@ class AgencyClient {
   Status ResendUnconfirmed();
   void Send(ByteView wire);
   void CheckFreshness();
+  // Warns when this machine's clock strays from the gateway's (as its
+  // heartbeats say) by more than a minute: beyond kMaxClockSkew the
+  // gateway refuses what this agency signs.
+  void CheckClockSkew(const protocol::Heartbeat& heartbeat);
   void SendHello();
   void DrainMonitor();
   Status LoadHeldCheckpoint();
@@ -79,7 +83,17 @@ class AgencyClient {
   // receipts or acknowledgements confirms it and is kept; each checkpoint
   // held is checked against the open ones, and proofs are asked for.
   Status HandlePromise(const Bytes& wire);
+  // A promise confirms our receipt or acknowledgement only if it names
+  // exactly the envelope we sent, and a new entry only if dated about now.
+  Status CheckPromiseForUs(const protocol::Promise& promise, const store::InboxEntry& entry,
+                           UnixMillis now) const;
+  // Judges the open promises against a checkpoint just verified.
   Status CheckPromises(const protocol::Checkpoint& checkpoint);
+  // Every few seconds: asks for the proofs the held checkpoint allows
+  // (oldest request first, a bounded number), and raises the alarm for a
+  // promise no checkpoint covers, or none proves, 5 minutes into a live link.
+  Status TendPromises();
+  Status RaisePromiseAlarm(const store::PromiseRecord& record, const std::string& why);
   Status HandleInclusionProof(const protocol::Envelope& envelope);
   Status SettlePromise(const store::PromiseRecord& record, const protocol::Promise& promise,
                        const protocol::PromiseJudgement& judgement);
@@ -92,21 +106,29 @@ class AgencyClient {
   zmq::context_t context_;  // before the socket: destroyed last
   zmq::socket_t socket_;
   std::optional<transport::HandshakeMonitor> monitor_;  // of socket_: hello at once
-  UnixMillis started_at_ = 0;
-  UnixMillis last_heartbeat_ = 0;  // 0: none yet
-  UnixMillis next_hello_ = 0;
-  UnixMillis next_resend_ = 0;
+  // Timers, on the steady clock (SECURITY.md 43): a step of the wall clock
+  // neither raises nor hides a freeze alarm, nor holds back a resend.
+  SteadyMillis started_at_ = 0;
+  SteadyMillis last_heartbeat_ = 0;  // 0: none yet
+  SteadyMillis next_hello_ = 0;
+  SteadyMillis next_resend_ = 0;
+  SteadyMillis next_skew_warning_ = 0;
   bool frozen_ = false;
   std::unique_ptr<Notifier> notifier_;  // null without a hook
   SteadyMillis next_resume_ = 0;
   std::optional<HeldCheckpoint> held_log_;  // the last audit checkpoint accepted
-  // Open promises by log index: when a held checkpoint first covered them
-  // (steady clock), and whether their lateness was already reported.
-  struct Covered {
+  // Open promises by log index, on the steady clock: since when this live
+  // link has waited for a checkpoint to cover it, the proof requests sent,
+  // and whether its lateness was reported. Reset whenever the link freezes.
+  struct Tracking {
     SteadyMillis since = 0;
+    SteadyMillis first_request = 0;
+    SteadyMillis last_request = 0;
+    int requests = 0;
     bool reported = false;
   };
-  std::map<std::uint64_t, Covered> covered_;
+  std::map<std::uint64_t, Tracking> tracking_;
+  SteadyMillis next_tend_ = 0;
   ClientCounters counters_;
 };
 

@@ -6,13 +6,17 @@ namespace tocsin::client {
 
 LogCheck CheckLogCheckpoint(const protocol::CheckpointMessage& message,
                             const std::optional<HeldCheckpoint>& held, std::string_view origin,
-                            const crypto::PublicKey& log_key) {
+                            const crypto::PublicKey& log_key, UnixMillis now) {
   Result<protocol::Checkpoint> checkpoint =
       protocol::VerifyCheckpoint(message.note, origin, log_key);
   if (!checkpoint) {
     return {LogVerdict::kRefused, std::nullopt, checkpoint.error().ToString()};
   }
   const protocol::Checkpoint& fresh = *checkpoint;
+  if (fresh.time > now + protocol::kMaxClockSkew) {
+    return {LogVerdict::kRefused, std::nullopt,
+            "checkpoint dated " + FormatUtc(fresh.time) + ", in the future"};
+  }
   if (!held) {
     return {LogVerdict::kFirst, fresh, "first checkpoint"};
   }
@@ -26,6 +30,11 @@ LogCheck CheckLogCheckpoint(const protocol::CheckpointMessage& message,
               "two different roots for size " + std::to_string(fresh.size)};
     }
     return {LogVerdict::kUnchanged, fresh, "unchanged"};
+  }
+  if (held->time != 0 && fresh.time < held->time) {
+    return {LogVerdict::kInconsistent, fresh,
+            "a larger log (" + sizes + ") dated " + FormatUtc(fresh.time) +
+                ", before the checkpoint we hold (" + FormatUtc(held->time) + ")"};
   }
   if (message.from_size != held->size) {
     return {LogVerdict::kStale, fresh,

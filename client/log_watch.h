@@ -38,8 +38,12 @@ struct LogCheck {
   std::string why;
 };
 
+// `now` is the receiver's clock: a checkpoint dated more than
+// protocol::kMaxClockSkew ahead of it is refused. One larger than the held
+// checkpoint but dated before it is an alarm: the log's time never goes back
+// (docs/audit.md section 2), and promises are judged by it.
 LogCheck CheckLogCheckpoint(const protocol::CheckpointMessage& message,
                             const std::optional<HeldCheckpoint>& held, std::string_view origin,
-                            const crypto::PublicKey& log_key);
+                            const crypto::PublicKey& log_key, UnixMillis now);
 
 }  // namespace tocsin::client

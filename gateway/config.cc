@@ -19,7 +19,7 @@ Result<GatewayConfig> LoadGatewayConfig(const std::string& path) {
   TOCSIN_ASSIGN_OR_RETURN(std::int64_t validity, reader.IntOr("heartbeat_validity_ms", 5000, 200, 600000));
   TOCSIN_ASSIGN_OR_RETURN(std::int64_t min_signatures, reader.IntOr("min_signatures", 1, 1, 4));
   TOCSIN_ASSIGN_OR_RETURN(std::int64_t checkpoints,
-                          reader.IntOr("checkpoint_interval_ms", 10000, 100, 3600000));
+                          reader.IntOr("checkpoint_interval_ms", 10000, 100, 60000));
   TOCSIN_ASSIGN_OR_RETURN(c.policy, reader.PathOr("policy", ""));
   TOCSIN_ASSIGN_OR_RETURN(c.bridge_endpoint, reader.StringOr("bridge_endpoint", ""));
   TOCSIN_ASSIGN_OR_RETURN(std::string format, reader.StringOr("log_format", "text"));

@@ -9,7 +9,7 @@
 //   heartbeat_interval_ms = 1000           # signed heartbeats to agencies
 //   heartbeat_validity_ms = 5000
 //   min_signatures = 1                     # distinct operator keys per directive
-//   checkpoint_interval_ms = 10000         # audit-log checkpoints (and at stop)
+//   checkpoint_interval_ms = 10000         # audit-log checkpoints (and at stop), 100..60000
 //   policy = "policies/national.toml"      # escalation policy (optional)
 //   bridge_endpoint = "tcp://127.0.0.1:7703"  # SMS and e-mail bridges (optional)
 //   log_format = "text"                    # or "json"

@@ -50,10 +50,6 @@ Result<SealedDirective> SealDirective(const DirectiveDraft& draft,
                                       std::vector<RecipientKey> recipients,
                                       const crypto::SigningKey& issuer_key);
 
-// How far a signed time may run ahead of (or, for receipts, behind) the
-// receiver's clock: one tolerance for every signed time (SECURITY.md 42).
-inline constexpr UnixMillis kMaxClockSkew = 5 * 60 * 1000;
-
 struct DirectiveChecks {
   std::string gateway;                 // the gateway the directive must name
   UnixMillis now = 0;

@@ -44,6 +44,11 @@ inline constexpr std::uint64_t kMaxTime = (1ULL << 53) - 1;
 
 using DirectiveId = std::array<std::uint8_t, kDirectiveIdSize>;
 
+// How far a signed time may stray from the receiver's clock, ahead or (for
+// receipts and heartbeats) behind: one tolerance for every signed time
+// (SECURITY.md 42, 43; docs/protocol.md sections 6.5, 7 and 8).
+inline constexpr UnixMillis kMaxClockSkew = 5 * 60 * 1000;
+
 enum class MessageType : std::uint8_t {
   kDirective = 1,
   kReceipt = 2,

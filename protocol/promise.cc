@@ -109,6 +109,15 @@ Status CheckPromiseFor(const Promise& p, AuditKind kind, const DirectiveId& dire
   return {};
 }
 
+Status CheckPromiseTime(const Promise& p, UnixMillis now, std::uint64_t held_size) {
+  bool covered = p.index < held_size;
+  if (p.at > now + kMaxClockSkew || (!covered && p.at + kMaxClockSkew < now)) {
+    return MakeError(ErrorCode::kExpired, Where(p) + " dated " + FormatUtc(p.at) +
+                                              ": too far from this clock for a new entry");
+  }
+  return {};
+}
+
 Bytes EncodeProofRequest(const ProofRequest& r) {
   Writer w;
   w.Array(2).Uint(r.index).Uint(r.tree_size);

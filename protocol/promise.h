@@ -59,6 +59,12 @@ crypto::Digest PromisedLeaf(AuditKind kind, const DirectiveId& directive_id,
 Status CheckPromiseFor(const Promise& promise, AuditKind kind, const DirectiveId& directive_id,
                        std::string_view principal, ByteView envelope);
 
+// A promise names a new entry (index at or past `held_size`, the size of the
+// checkpoint the receiver holds) only if it is dated within kMaxClockSkew of
+// `now`; one the held checkpoint covers may be older (a repeat), never ahead.
+// Otherwise kExpired: a promise dated far ahead would stay open for ever.
+Status CheckPromiseTime(const Promise& promise, UnixMillis now, std::uint64_t held_size);
+
 // Type 13: "prove leaf `index` in the tree of `tree_size` leaves", the size
 // of a checkpoint the agency holds.
 struct ProofRequest {

@@ -62,8 +62,16 @@ Result<Heartbeat> VerifyHeartbeat(ByteView wire, crypto::KeyResolver& resolver, 
   TOCSIN_RETURN_IF_ERROR(VerifyEnvelope(envelope, resolver, now, {Role::kGateway, 1}));
   TOCSIN_ASSIGN_OR_RETURN(Heartbeat heartbeat, DecodeHeartbeat(envelope.body));
   TOCSIN_RETURN_IF_ERROR(CheckNamed("heartbeat.gateway", heartbeat.gateway, gateway));
-  if (now >= heartbeat.valid_until) {
-    return MakeError(ErrorCode::kExpired, "heartbeat expired at " + FormatUtc(heartbeat.valid_until));
+  // The receiver's clock may run up to kMaxClockSkew ahead of the gateway's;
+  // freshness itself is the receiver's own monotonic measure of when it last
+  // accepted one (client/agency_client.h).
+  if (now >= heartbeat.valid_until + kMaxClockSkew) {
+    return MakeError(ErrorCode::kExpired, "heartbeat expired at " + FormatUtc(heartbeat.valid_until) +
+                                              " (and the clock tolerance with it)");
+  }
+  if (heartbeat.sent_at > now + kMaxClockSkew) {
+    return MakeError(ErrorCode::kExpired,
+                     "heartbeat sent at " + FormatUtc(heartbeat.sent_at) + ", in the future");
   }
   return heartbeat;
 }

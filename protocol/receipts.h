@@ -25,7 +25,8 @@ Result<Receipt> VerifyReceipt(ByteView wire, crypto::KeyResolver& resolver,
 
 Bytes SignHeartbeat(const Heartbeat& heartbeat, const crypto::SigningKey& gateway_key);
 
-// Verifies a heartbeat from `gateway` that is still valid at `now`.
+// Verifies a heartbeat from `gateway` that is still valid at `now`, within
+// kMaxClockSkew either way.
 Result<Heartbeat> VerifyHeartbeat(ByteView wire, crypto::KeyResolver& resolver,
                                   UnixMillis now, std::string_view gateway);
 

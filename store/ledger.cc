@@ -196,7 +196,7 @@ Status Ledger::Accept(const AcceptedDirective& d) {
 
 Result<std::optional<LogPosition>> Ledger::DirectivePosition(ByteView id) {
   TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
-      "SELECT audit_idx, accepted_at FROM directives WHERE id=? AND audit_idx IS NOT NULL"));
+      "SELECT audit_idx, accepted_at FROM directives WHERE id=? AND audit_idx >= 0"));
   q.Bind(1, id);
   TOCSIN_ASSIGN_OR_RETURN(bool found, q.Step());
   if (!found) {
@@ -221,7 +221,7 @@ Status Ledger::IndexConfirmations(const std::vector<IndexedConfirmation>& found)
       "UPDATE receipts SET audit_idx=? WHERE directive_id=? AND agency=? AND kind=? "
       "AND audit_idx IS NULL"));
   for (const IndexedConfirmation& c : found) {
-    auto index = static_cast<std::int64_t>(c.index);
+    auto index = static_cast<std::int64_t>(c.index);  // stays -1 below for what the log lacks
     Statement& q = c.what == IndexedConfirmation::What::kDirective ? directive : receipt;
     q.Reset();
     q.Bind(1, index).Bind(2, c.directive_id);
@@ -230,6 +230,11 @@ Status Ledger::IndexConfirmations(const std::vector<IndexedConfirmation>& found)
     }
     TOCSIN_RETURN_IF_ERROR(q.Run());
   }
+  // Rows the log has no entry for (stored before the audit log existed) are
+  // marked -1, so this runs once: they are confirmed without a promise.
+  TOCSIN_RETURN_IF_ERROR(db_.Execute(
+      "UPDATE directives SET audit_idx = -1 WHERE audit_idx IS NULL; "
+      "UPDATE receipts SET audit_idx = -1 WHERE audit_idx IS NULL"));
   return Commit(transaction);
 }
 
@@ -316,7 +321,7 @@ Result<int> Ledger::RecordReceipts(const std::vector<ReceiptRecord>& receipts,
       "audit_idx) VALUES (?, ?, ?, ?, ?, ?, ?)"));
   TOCSIN_ASSIGN_OR_RETURN(Statement logged, db_.Prepare(
       "SELECT audit_idx, recorded_at FROM receipts WHERE directive_id=? AND agency=? AND kind=? "
-      "AND audit_idx IS NOT NULL"));
+      "AND audit_idx >= 0"));
   if (out_logged != nullptr) {
     out_logged->assign(receipts.size(), std::nullopt);
   }

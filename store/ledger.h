@@ -155,7 +155,8 @@ class Ledger {
   Result<std::optional<LogPosition>> DirectivePosition(ByteView id);
   // True while some directive or receipt has no audit index (stored by an
   // earlier version); IndexConfirmations fills them in, in one transaction,
-  // leaving rows that already have one untouched.
+  // leaving rows that already have one untouched, and marks those the log
+  // holds no entry for (-1: confirmed without a promise).
   Result<bool> HasUnindexedConfirmations();
   Status IndexConfirmations(const std::vector<IndexedConfirmation>& found);
 

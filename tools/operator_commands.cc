@@ -173,10 +173,16 @@ int Submit(const DirectiveOptions& options, protocol::DirectiveAction action,
       Status kept = audit::WriteWitness(options.promise_out, {options.gateway,
                                                               session->bundle.principal_id,
                                                               {}, {promise->wire}});
-      if (!kept) {
-        return ReportError(command, kept.error());
+      if (kept) {
+        log["promise"]["file"] = options.promise_out;
+      } else {
+        // The directive is accepted all the same: failing now would invite a
+        // second issue of it. Say what was not kept, and where it is.
+        std::cerr << "tocsin " << command << ": WARNING: accepted, but the promise was not kept ("
+                  << kept.error().ToString() << "); it is entry " << promise->promise.index
+                  << " of the log\n";
+        log["promise_error"] = kept.error().ToString();
       }
-      log["promise"]["file"] = options.promise_out;
     }
   } else {
     // Accepted and being delivered, but the gateway has not committed to
@@ -190,8 +196,8 @@ int Submit(const DirectiveOptions& options, protocol::DirectiveAction action,
   if (promise && !options.json) {
     std::cout << "  logged as entry " << promise->promise.index << " of " << options.gateway
               << "'s audit log (signed promise"
-              << (options.promise_out.empty() ? ", not kept: see --promise-out"
-                                              : " kept in " + options.promise_out)
+              << (log["promise"].contains("file") ? " kept in " + options.promise_out
+                                                  : ", not kept: see --promise-out")
               << ")\n";
   }
   return kExitOk;

@@ -8,6 +8,8 @@
 namespace tocsin::client {
 namespace {
 
+constexpr UnixMillis kNow = 1795861800000;
+
 struct Log {
   crypto::SigningKey key = crypto::SigningKey::FromSeed(Bytes(32, 0x31)).value();
   crypto::MerkleTree tree;
@@ -17,22 +19,28 @@ struct Log {
       tree.Append(crypto::MerkleLeafHash(AsBytes(std::string(tag) + std::to_string(i))));
     }
   }
-  std::string Note(std::uint64_t size) const {
-    return protocol::SignCheckpoint({"gw/audit", size, tree.RootAt(size), 1000}, key);
+  // Checkpoint times grow with the size, as the log's clock makes them.
+  static UnixMillis TimeOf(std::uint64_t size) { return kNow - 100000 + static_cast<UnixMillis>(size); }
+  std::string Note(std::uint64_t size, UnixMillis time = 0) const {
+    return protocol::SignCheckpoint({"gw/audit", size, tree.RootAt(size),
+                                     time != 0 ? time : TimeOf(size)}, key);
   }
-  HeldCheckpoint Held(std::uint64_t size) const { return {size, tree.RootAt(size), Note(size)}; }
-  protocol::CheckpointMessage Message(std::uint64_t from, std::uint64_t size) const {
+  HeldCheckpoint Held(std::uint64_t size) const {
+    return {size, tree.RootAt(size), Note(size), TimeOf(size)};
+  }
+  protocol::CheckpointMessage Message(std::uint64_t from, std::uint64_t size,
+                                      UnixMillis time = 0) const {
     std::vector<crypto::Digest> proof;
     if (from > 0 && from < size) {
       proof = tree.ConsistencyProof(from, size);
     }
-    return {Note(size), from, proof};
+    return {Note(size, time), from, proof};
   }
 };
 
 LogVerdict Verdict(const Log& log, const protocol::CheckpointMessage& m,
                    const std::optional<HeldCheckpoint>& held) {
-  return CheckLogCheckpoint(m, held, "gw/audit", log.key.public_key()).verdict;
+  return CheckLogCheckpoint(m, held, "gw/audit", log.key.public_key(), kNow).verdict;
 }
 
 TEST_CASE("A growing, consistent log is accepted", "[client][log]") {
@@ -52,7 +60,7 @@ TEST_CASE("A rewritten, forked or shrunk log raises the alarm", "[client][log][n
   CHECK(Verdict(rewritten, rewritten.Message(5, 5), honest.Held(5)) ==
         LogVerdict::kInconsistent);  // two roots for one size
   LogCheck shrank = CheckLogCheckpoint(honest.Message(0, 4), honest.Held(5), "gw/audit",
-                                       honest.key.public_key());
+                                       honest.key.public_key(), kNow);
   CHECK(shrank.verdict == LogVerdict::kInconsistent);
   CHECK_THAT(shrank.why, Catch::Contains("shrank"));
   // A proof that does not verify is an alarm, not a pass.
@@ -65,8 +73,21 @@ TEST_CASE("A checkpoint not signed by the log key is refused, not trusted", "[cl
   Log log(5);
   crypto::SigningKey other = crypto::SigningKey::FromSeed(Bytes(32, 0x32)).value();
   protocol::CheckpointMessage m = log.Message(0, 5);
-  CHECK(CheckLogCheckpoint(m, std::nullopt, "gw/audit", other.public_key()).verdict ==
+  CHECK(CheckLogCheckpoint(m, std::nullopt, "gw/audit", other.public_key(), kNow).verdict ==
         LogVerdict::kRefused);
+}
+
+TEST_CASE("A checkpoint dated in the future is refused; one dated back is an alarm",
+          "[client][log][negative]") {
+  Log log(20);
+  CHECK(Verdict(log, log.Message(0, 5, kNow + protocol::kMaxClockSkew + 1), std::nullopt) ==
+        LogVerdict::kRefused);
+  CHECK(Verdict(log, log.Message(0, 5, kNow + protocol::kMaxClockSkew), std::nullopt) ==
+        LogVerdict::kFirst);
+  // A larger log, consistent, but dated before the checkpoint held: the
+  // gateway froze its time (which would keep every promise open for ever).
+  CHECK(Verdict(log, log.Message(5, 20, Log::TimeOf(5) - 1), log.Held(5)) ==
+        LogVerdict::kInconsistent);
 }
 
 }  // namespace

@@ -82,9 +82,9 @@ def test_every_confirmation_is_a_promise_that_is_kept(make):
 
 
 def test_an_erased_acknowledgement_breaks_a_promise(make):
-    # Checkpoints an hour apart: the gateway signs one at start and no other
-    # before it is killed, the widest window an administrator could hope for.
-    w = make(checkpoint_ms=3600000)
+    # Checkpoints a minute apart (the most allowed): the gateway signs one at
+    # start and no other before it is killed, the widest window there is.
+    w = make(checkpoint_ms=60000)
     w.start_gateway()
     w.start_client("finance-authority")
     w.wait_for(lambda: "audit log of gw.test: first checkpoint" in w.log("finance-authority"),

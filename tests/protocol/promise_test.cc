@@ -94,6 +94,22 @@ TEST_CASE("A promise is signed by the log key and names exactly the envelope sen
   }
 }
 
+TEST_CASE("A new entry's promise is dated about now; only a covered one may be older",
+          "[protocol][promise][negative]") {
+  Promise p{"gw.test", AuditKind::kReceipt, Id(1), "finance-authority", 10, kAt, {}};
+  CHECK(CheckPromiseTime(p, kAt, 10));
+  CHECK(CheckPromiseTime(p, kAt + kMaxClockSkew, 10));
+  CHECK(CheckPromiseTime(p, kAt - kMaxClockSkew, 10));
+  // Dated far ahead: no checkpoint would ever be dated after it.
+  Promise ahead = p;
+  ahead.at = kAt + kMaxClockSkew + 1;
+  CHECK(CheckPromiseTime(ahead, kAt, 10).error().code == ErrorCode::kExpired);
+  CHECK_FALSE(CheckPromiseTime(ahead, kAt, 11));  // never ahead, covered or not
+  // Old: refused for a new entry, taken for one the held checkpoint covers.
+  CHECK_FALSE(CheckPromiseTime(p, kAt + kMaxClockSkew + 1, 10));
+  CHECK(CheckPromiseTime(p, kAt + kMaxClockSkew + 1, 11));
+}
+
 TEST_CASE("Promise kinds are the three confirmations; proof messages are exact",
           "[protocol][promise][negative]") {
   Promise p{"gw.test", AuditKind::kSent, Id(1), "finance-authority", 1, kAt, {}};

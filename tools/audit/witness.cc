@@ -69,6 +69,7 @@ Result<WitnessCheck> CheckWitness(const Witness& witness, const std::string& whe
   const protocol::Checkpoint& last = log.checkpoints.back();
   std::string origin = protocol::AuditOrigin(log.gateway);
   WitnessCheck out;
+  std::vector<protocol::Checkpoint> held_checkpoints;
   for (std::size_t i = 0; i < witness.checkpoints.size(); ++i) {
     std::string item = where + " checkpoint " + std::to_string(i + 1);
     Result<protocol::Checkpoint> held =
@@ -76,6 +77,7 @@ Result<WitnessCheck> CheckWitness(const Witness& witness, const std::string& whe
     if (!held) {
       return Bad(item, held.error().context);
     }
+    held_checkpoints.push_back(*held);
     if (held->size > last.size) {
       if (held->time < last.time) {
         return Bad(item, "size " + std::to_string(held->size) + " signed at " +
@@ -98,6 +100,13 @@ Result<WitnessCheck> CheckWitness(const Witness& witness, const std::string& whe
         protocol::VerifyPromise(witness.promises[i], log.gateway, log.log_key);
     if (!promise) {
       return Bad(item, promise.error().ToString());
+    }
+    // What the witness holds may already contradict the promise by itself.
+    for (const protocol::Checkpoint& held : held_checkpoints) {
+      protocol::PromiseJudgement judged = protocol::JudgePromise(*promise, held, nullptr);
+      if (judged.verdict == protocol::PromiseVerdict::kBroken) {
+        return Bad(item, "broken by the witness's own checkpoint: " + judged.why);
+      }
     }
     std::optional<protocol::InclusionProofMessage> proof;
     if (promise->index < last.size) {
