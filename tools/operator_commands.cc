@@ -156,9 +156,30 @@ int Submit(const DirectiveOptions& options, protocol::DirectiveAction action,
   if (!outcome) {
     return ReportError(command, outcome.error());
   }
-  auto reply = session->link->Request(protocol::EncodeEnvelope(outcome->sealed.envelope),
-                                      options.timeout_ms);
+  // Sent again, the same sealed bytes: the gateway stores a directive once
+  // and answers a repeat with the original acceptance, so a lost answer
+  // never makes a second directive (SECURITY.md 45).
+  Bytes wire = protocol::EncodeEnvelope(outcome->sealed.envelope);
+  int attempts = 0;
+  Result<std::pair<protocol::Envelope, Bytes>> reply = MakeError(ErrorCode::kUnavailable, "");
+  while (attempts <= options.retries) {
+    reply = session->link->Request(wire, options.timeout_ms);
+    ++attempts;
+    if (reply || reply.error().code != ErrorCode::kUnavailable || attempts > options.retries) {
+      break;
+    }
+    std::cerr << "tocsin " << command << ": " << reply.error().context
+              << "; sending the same directive again (attempt " << attempts + 1 << " of "
+              << options.retries + 1 << "): the gateway keeps one copy\n";
+  }
   if (!reply) {
+    if (reply.error().code == ErrorCode::kUnavailable) {
+      return ReportError(command, {ErrorCode::kUnavailable,
+                                   reply.error().context + " after " + std::to_string(attempts) +
+                                       " attempt(s); directive " + HexEncode(outcome->sealed.id) +
+                                       " may or may not be held: run `tocsin status " +
+                                       HexEncode(outcome->sealed.id) + "` before issuing again"});
+    }
     return ReportError(command, reply.error());
   }
   if (reply->first.type != protocol::MessageType::kAccepted) {
@@ -166,9 +187,9 @@ int Submit(const DirectiveOptions& options, protocol::DirectiveAction action,
   }
   Result<ReceivedPromise> promise =
       ReceivePromise(*session, options, outcome->sealed, clock.NowMillis());
-  nlohmann::json log = {{"promise", nullptr}};
+  nlohmann::json log = {{"promise", nullptr}, {"attempts", attempts}};
   if (promise) {
-    log = {{"promise", {{"index", promise->promise.index}, {"at", FormatUtc(promise->promise.at)}}}};
+    log["promise"] = {{"index", promise->promise.index}, {"at", FormatUtc(promise->promise.at)}};
     if (!options.promise_out.empty()) {
       Status kept = audit::WriteWitness(options.promise_out, {options.gateway,
                                                               session->bundle.principal_id,
@@ -193,6 +214,10 @@ int Submit(const DirectiveOptions& options, protocol::DirectiveAction action,
   }
   PrintSealed(*outcome, options, "accepted", "the gateway holds it durably and is delivering it",
               log);
+  if (attempts > 1 && !options.json) {
+    std::cout << "  accepted on attempt " << attempts
+              << " (a directive sent more than once is stored once)\n";
+  }
   if (promise && !options.json) {
     std::cout << "  logged as entry " << promise->promise.index << " of " << options.gateway
               << "'s audit log (signed promise"
@@ -310,6 +335,11 @@ void AddContentOptions(CLI::App* command, DirectiveOptions& o, bool title_requir
       ->capture_default_str();
   command->add_option("--expires-in", o.expires_in, "Expiry, e.g. 2d")->capture_default_str();
   command->add_flag("--exercise", o.exercise, "Mark as an exercise");
+  command->add_option("--retries", o.retries,
+                      "Send the same sealed directive again this many times when the gateway "
+                      "does not answer within --timeout-ms (it is stored once)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10));
   command->add_option("--promise-out", o.promise_out,
                       "Keep the gateway's signed log promise in this witness file "
                       "(for `tocsin audit verify --witness`)");

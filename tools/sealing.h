@@ -40,6 +40,7 @@ struct DirectiveOptions {
   bool watch = false;
   std::string reference;  // hex id of the directive to update or cancel
   std::string promise_out;  // where issue, update and cancel keep the gateway's log promise
+  int retries = 2;          // issue, update, cancel: resends of the same sealed bytes
 };
 
 struct SealOutcome {

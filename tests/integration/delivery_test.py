@@ -3,6 +3,7 @@ the real gateway and client daemons on loopback.
 
 Usage: delivery_test.py BIN_DIR"""
 
+import json
 import os
 import signal
 import subprocess
@@ -140,6 +141,32 @@ def test_replayed_directive_is_refused_by_the_gateway(make):
     result = w.issue("Twice", agencies=["finance-authority"], check=False)
     assert result is None, result
     assert len(w.status()) == 1 and d
+
+
+def test_an_issue_with_no_answer_is_sent_again_and_stored_once(make):
+    w = make()
+    w.start_gateway()
+    w.start_client("finance-authority")
+    w.signal("gateway", signal.SIGSTOP)  # it takes the bytes but answers nothing
+    args = [os.path.join(w.bin, "tocsin"), "issue", *w._gateway_args("op.alice"), "--title",
+            "Retried", "--body", "b", "--agency", "finance-authority", "--json",
+            "--timeout-ms", "1000", "--retries", "3"]
+    issue = subprocess.Popen(args, cwd=w.dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    try:
+        w.wait_for(lambda: os.path.exists(os.path.join(w.dir, "keys/op.alice/sequence")), 5,
+                   "the directive sealed")
+        time.sleep(1.5)  # let the first attempt time out
+    finally:
+        w.signal("gateway", signal.SIGCONT)
+    out, err = issue.communicate(timeout=20)
+    assert issue.returncode == 0, err
+    result = json.loads(out)
+    assert result["attempts"] >= 2 and "sending the same directive again" in err, (result, err)
+    w.wait_for(lambda: w.states(result["id"]) == {"finance-authority": "delivered"}, 10,
+               "the one directive delivered")
+    assert len(w.status()) == 1, w.status()
+    assert len(w.inbox("finance-authority")) == 1
 
 
 def test_cancel_and_update_reach_the_same_agencies_and_reference_the_original(make):
