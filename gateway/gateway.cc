@@ -807,7 +807,9 @@ Status Gateway::Report(transport::PeerMessage& message, const protocol::Envelope
 }
 
 void Gateway::SendHeartbeats() {
-  UnixMillis now = clock_.NowMillis();
+  // The log's clock, unfloored: a step of the wall clock does not make every
+  // agency refuse the heartbeats (and raise FREEZE ALARM) for its length.
+  UnixMillis now = audit_->PacedNow();
   Bytes wire = protocol::SignHeartbeat(
       {config_.id, ++heartbeat_sequence_, now, now + config_.heartbeat_validity_ms},
       bundle_.signing);

@@ -35,6 +35,12 @@ bool DirectoryWatch::Due(bool forced, SteadyMillis steady_now, UnixMillis wall_n
     stale_reported_ = true;
     return true;
   }
+  if (wall_now <= crl_next_update && stale_reported_) {
+    // Fresh again by this clock (it had stepped ahead, and came back): the
+    // load that failed closed must not stand until the next CRL.
+    stale_reported_ = false;
+    return true;
+  }
   return false;
 }
 

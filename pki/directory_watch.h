@@ -4,7 +4,9 @@
 // folder again when crl.pem changed (new inode, size, modification or change
 // time: a rename over it, a copy into it, a touch), when asked (SIGHUP), and
 // once the CRL it holds has passed its next update, so that a CRL that merely
-// expires is noticed, and logged, within a check interval (SECURITY.md 40).
+// expires is noticed, and logged, within a check interval (SECURITY.md 40),
+// and again when a clock that had stepped past that next update comes back
+// before it (SECURITY.md 43).
 // Times are steady-clock milliseconds for the check interval and Unix
 // milliseconds for the CRL's next update. Not thread-safe.
 #pragma once

@@ -50,6 +50,10 @@ TEST_CASE("A directory is due for reloading when its CRL changes or expires", "[
   CHECK(watch.Due(false, 3000, 1'000'001, next_update));      // the held CRL expired: once
   watch.Loaded();
   CHECK_FALSE(watch.Due(false, 4000, 1'000'002, next_update));
+  // The clock had stepped ahead and comes back: fresh again, load again, once.
+  CHECK(watch.Due(false, 5000, 999'000, next_update));
+  watch.Loaded();
+  CHECK_FALSE(watch.Due(false, 6000, 999'000, next_update));
 }
 
 }  // namespace
