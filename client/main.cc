@@ -74,7 +74,8 @@ int RunDaemon(const ClientConfig& config) {
   ::setrlimit(RLIMIT_CORE, &none);
   ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   tocsin::InitLogging("tocsin-client", config.log_format);
-  tocsin::SystemClock clock;
+  tocsin::SystemClock wall;
+  tocsin::PacedClock clock(wall);  // what the daemon signs is dated by it, steps not followed
   auto client = tocsin::client::AgencyClient::Create(config, clock);
   if (!client) {
     spdlog::critical("cannot start: {}", client.error().ToString());

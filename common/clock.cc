@@ -1,6 +1,9 @@
 #include "common/clock.h"
 
+#include "common/log.h"
+
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <ctime>
 
@@ -16,6 +19,39 @@ SteadyMillis SteadyNowMillis() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
+}
+
+UnixMillis PacedClock::NowMillis() const {
+  UnixMillis wall = wall_.NowMillis();
+  SteadyMillis steady = steady_();
+  std::lock_guard<std::mutex> lock(mutex_);
+  UnixMillis now = wall;
+  if (anchored_) {
+    UnixMillis predicted = paced_at_anchor_ + (steady - steady_at_anchor_);
+    if (std::llabs(wall - predicted) > kMaxStep) {
+      now = predicted;
+    }
+  }
+  wall_offset_ = wall - now;
+  anchored_ = true;
+  paced_at_anchor_ = now;
+  steady_at_anchor_ = steady;
+  // Said at once for each new step, then every 10 minutes while it lasts.
+  bool new_step = std::llabs(wall_offset_ - warned_offset_) > kMaxStep;
+  if (wall_offset_ != 0 && (new_step || steady >= next_warning_)) {
+    next_warning_ = steady + 10 * 60 * 1000;
+    warned_offset_ = wall_offset_;
+    spdlog::error("CLOCK: the wall clock is {} s {} this daemon's clock, which follows the "
+                  "monotonic clock until they agree again; if the wall clock is right now, "
+                  "restart the daemon to adopt it",
+                  std::llabs(wall_offset_) / 1000, wall_offset_ > 0 ? "ahead of" : "behind");
+  }
+  return now;
+}
+
+UnixMillis PacedClock::wall_offset() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return wall_offset_;
 }
 
 std::string FormatUtc(UnixMillis millis) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -44,6 +45,36 @@ class FakeClock final : public Clock {
 // mean anything; it is never data.
 using SteadyMillis = std::int64_t;
 SteadyMillis SteadyNowMillis();
+
+// A wall clock that does not follow steps (SECURITY.md 43), for daemons
+// whose times are data others check (heartbeats, acceptance times, audit
+// entries, escalation deadlines). Wall time while the wall clock keeps pace
+// with the monotonic clock; across a step of more than kMaxStep, either way,
+// the monotonic clock carries it on from its last reading until the wall
+// clock agrees again, and an error is logged every 10 minutes meanwhile. An
+// error the wall clock already had at the first reading cannot be told from
+// the truth (restart to adopt a corrected clock). Thread-safe.
+class PacedClock final : public Clock {
+ public:
+  static constexpr UnixMillis kMaxStep = 5 * 60 * 1000;
+
+  explicit PacedClock(const Clock& wall, SteadyMillis (*steady)() = SteadyNowMillis)
+      : wall_(wall), steady_(steady) {}
+  UnixMillis NowMillis() const override;
+  // The wall clock minus this one, at the last reading.
+  UnixMillis wall_offset() const;
+
+ private:
+  const Clock& wall_;
+  SteadyMillis (*steady_)();
+  mutable std::mutex mutex_;
+  mutable bool anchored_ = false;
+  mutable UnixMillis paced_at_anchor_ = 0;
+  mutable SteadyMillis steady_at_anchor_ = 0;
+  mutable UnixMillis wall_offset_ = 0;
+  mutable SteadyMillis next_warning_ = 0;
+  mutable UnixMillis warned_offset_ = 0;
+};
 
 // Formats `millis` as RFC 3339 UTC, e.g. "2026-11-28T09:30:00.000Z".
 std::string FormatUtc(UnixMillis millis);

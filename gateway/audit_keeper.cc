@@ -1,29 +1,13 @@
 #include "gateway/audit_keeper.h"
 
 #include <algorithm>
-#include <cstdlib>
 
 #include "common/log.h"
 
 namespace tocsin::gateway {
 
-UnixMillis AuditKeeper::PacedNow() const {
-  (void)Now();  // reads the clock, and warns of a step, as for an entry
-  return log_clock_.Paced(clock_.NowMillis(), SteadyNowMillis());
-}
-
 UnixMillis AuditKeeper::Now() const {
-  SteadyMillis steady = SteadyNowMillis();
-  UnixMillis now = log_clock_.Read(clock_.NowMillis(), steady, ledger_.audit().last_time());
-  UnixMillis offset = log_clock_.wall_offset();
-  if (std::llabs(offset) > LogClock::kMaxStep && steady >= next_step_warning_) {
-    next_step_warning_ = steady + 10 * 60 * 1000;
-    spdlog::error("CLOCK: the wall clock is {} s {} the audit log's clock, which follows the "
-                  "monotonic clock until they agree again; if the wall clock is right now, "
-                  "restart the gateway to adopt it",
-                  std::llabs(offset) / 1000, offset > 0 ? "ahead of" : "behind");
-  }
-  return now;
+  return std::max(clock_.NowMillis(), ledger_.audit().last_time());
 }
 
 Bytes AuditKeeper::Accepted(const protocol::DirectiveId& id, const std::string& issuer,

@@ -13,7 +13,6 @@
 
 #include "common/clock.h"
 #include "crypto/signing.h"
-#include "gateway/log_clock.h"
 #include "gateway/registry.h"
 #include "protocol/audit.h"
 #include "protocol/messages.h"
@@ -29,13 +28,11 @@ class AuditKeeper {
       : gateway_id_(gateway_id), origin_(protocol::AuditOrigin(gateway_id)), log_key_(log_key),
         ledger_(ledger), clock_(clock) {}
 
-  // The time to stamp on an entry or a checkpoint: the log's clock
-  // (gateway/log_clock.h), never earlier than what the log holds, not
-  // thrown by a step of the wall clock either way. Warns, every 10 minutes
-  // at most, while the wall clock is not followed.
+  // The time to stamp on an entry or a checkpoint: the gateway's clock (a
+  // PacedClock in the daemon: steps of the wall clock are not followed),
+  // never earlier than the latest time the log holds (its last entry or
+  // checkpoint), so log order and time order agree.
   UnixMillis Now() const;
-  // The log's clock without its floor: wall time, steps not followed.
-  UnixMillis PacedNow() const;
 
   Bytes Accepted(const protocol::DirectiveId& id, const std::string& issuer, ByteView wire,
                  UnixMillis at) const;
@@ -87,9 +84,6 @@ class AuditKeeper {
   const crypto::SigningKey& log_key_;
   store::Ledger& ledger_;
   const Clock& clock_;
-  // Read by Now(), which every const builder of entries calls.
-  mutable LogClock log_clock_;
-  mutable SteadyMillis next_step_warning_ = 0;
   std::uint64_t latest_size_ = 0;
   std::string latest_note_;
   // Messages for the latest checkpoint by the size they prove from: most

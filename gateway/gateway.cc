@@ -807,9 +807,9 @@ Status Gateway::Report(transport::PeerMessage& message, const protocol::Envelope
 }
 
 void Gateway::SendHeartbeats() {
-  // The log's clock, unfloored: a step of the wall clock does not make every
-  // agency refuse the heartbeats (and raise FREEZE ALARM) for its length.
-  UnixMillis now = audit_->PacedNow();
+  // The gateway's clock is paced (main.cc): a step of the wall clock does
+  // not make every agency refuse the heartbeats for its length.
+  UnixMillis now = clock_.NowMillis();
   Bytes wire = protocol::SignHeartbeat(
       {config_.id, ++heartbeat_sequence_, now, now + config_.heartbeat_validity_ms},
       bundle_.signing);

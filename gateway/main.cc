@@ -48,7 +48,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   tocsin::InitLogging("tocsin-gateway", config->log_format);
-  tocsin::SystemClock clock;
+  tocsin::SystemClock wall;
+  tocsin::PacedClock clock(wall);  // every time the gateway signs or decides by, steps not followed
   auto gateway = tocsin::gateway::Gateway::Create(*config, clock);
   if (!gateway) {
     spdlog::critical("cannot start: {}", gateway.error().ToString());

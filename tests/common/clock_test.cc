@@ -37,5 +37,32 @@ TEST_CASE("FakeClock moves only when told", "[common][clock]") {
   CHECK(clock.NowMillis() == 7);
 }
 
+SteadyMillis g_steady = 0;
+SteadyMillis FakeSteady() { return g_steady; }
+
+TEST_CASE("A paced clock follows the wall clock, not its steps", "[common][clock]") {
+  constexpr UnixMillis kAt = 1795861800000;
+  FakeClock wall(kAt);
+  PacedClock clock(wall, FakeSteady);
+  auto at = [&](UnixMillis wall_time, SteadyMillis steady) {
+    wall.Set(wall_time);
+    g_steady = steady;
+    return clock.NowMillis();
+  };
+  CHECK(at(kAt, 0) == kAt);
+  CHECK(at(kAt + 1000, 1000) == kAt + 1000);
+  CHECK(at(kAt + 62000, 2000) == kAt + 62000);  // a small correction is followed
+  // Two days ahead: it runs on with the monotonic clock.
+  constexpr UnixMillis kDays2 = 2LL * 24 * 3600 * 1000;
+  CHECK(at(kAt + kDays2 + 63000, 3000) == kAt + 63000);
+  CHECK(clock.wall_offset() == kDays2);
+  CHECK(at(kAt + kDays2 + 73000, 13000) == kAt + 73000);
+  CHECK(at(kAt + 74000, 14000) == kAt + 74000);  // back to the right time: followed
+  CHECK(clock.wall_offset() == 0);
+  // An hour back: neither frozen nor back.
+  CHECK(at(kAt + 75000 - 3600 * 1000, 15000) == kAt + 75000);
+  CHECK(at(kAt + 85000 - 3600 * 1000, 25000) == kAt + 85000);
+}
+
 }  // namespace
 }  // namespace tocsin

@@ -101,27 +101,6 @@ TEST_CASE("Rows of an earlier version get their entry's index back from the log"
   CHECK(logged[0]->at == kAt + 3);
 }
 
-TEST_CASE("The log's clock follows the wall clock, not its steps", "[audit][clock]") {
-  LogClock clock;
-  CHECK(clock.Read(kAt, 0, 0) == kAt);
-  CHECK(clock.Read(kAt + 1000, 1000, 0) == kAt + 1000);
-  // A small correction is followed.
-  CHECK(clock.Read(kAt + 62000, 2000, 0) == kAt + 62000);
-  // Two days ahead: the log runs on with the monotonic clock.
-  constexpr UnixMillis kDays2 = 2 * 24 * 3600 * 1000LL;
-  CHECK(clock.Read(kAt + kDays2 + 63000, 3000, 0) == kAt + 63000);
-  CHECK(clock.wall_offset() == kDays2);
-  CHECK(clock.Read(kAt + kDays2 + 73000, 13000, 0) == kAt + 73000);
-  // Back to the right time: followed again.
-  CHECK(clock.Read(kAt + 74000, 14000, 0) == kAt + 74000);
-  CHECK(clock.wall_offset() == 0);
-  // An hour back: the log neither freezes nor goes back.
-  CHECK(clock.Read(kAt + 75000 - 3600 * 1000, 15000, 0) == kAt + 75000);
-  CHECK(clock.Read(kAt + 85000 - 3600 * 1000, 25000, 0) == kAt + 85000);
-  // Never before what the log already holds.
-  CHECK(clock.Read(kAt + 86000 - 3600 * 1000, 26000, kAt + 90000) == kAt + 90000);
-}
-
 TEST_CASE("Checkpoints are never dated before the entries they follow", "[audit][clock]") {
   Fixture f;
   f.Record();  // entries dated up to kAt + 3

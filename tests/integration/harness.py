@@ -114,15 +114,16 @@ log_format = "json"
 """)
 
     # -- processes ------------------------------------------------------
-    def _start(self, name, *args, preexec_fn=None):
+    def _start(self, name, *args, preexec_fn=None, env=None):
         log = open(os.path.join(self.dir, name + ".log"), "a")
         self.procs[name] = subprocess.Popen(list(args), cwd=self.dir, stdout=log, stderr=log,
-                                            preexec_fn=preexec_fn)
+                                            preexec_fn=preexec_fn,
+                                            env=None if env is None else {**os.environ, **env})
         return self.procs[name]
 
-    def start_gateway(self, wait=True, preexec_fn=None):
+    def start_gateway(self, wait=True, preexec_fn=None, env=None):
         self._start("gateway", os.path.join(self.bin, "tocsin-gateway"), "--config", "gateway.toml",
-                    preexec_fn=preexec_fn)
+                    preexec_fn=preexec_fn, env=env)
         if wait:
             before = self.log("gateway").count("serving agencies")
             self.wait_for(lambda: self.log("gateway").count("serving agencies") > before, 10,

@@ -1,0 +1,74 @@
+"""Clock steps (SECURITY.md 43), with the real daemons and libfaketime: the
+gateway's wall clock steps two days ahead, then an hour back, while agencies
+are connected. Nobody raises a freeze alarm, directives and
+acknowledgements go on, the gateway says loudly that its wall clock stepped,
+no audit entry is dated in the future, and the bundle still verifies.
+
+Usage: clock_test.py BIN_DIR"""
+
+import json
+import os
+import sqlite3
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import Failure, run_tests  # noqa: E402
+
+LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+
+
+def faketime_env(w):
+    """The gateway's wall clock, offset by what clock.offset says (read on every
+    call); its monotonic clock stays true, as a real step leaves it."""
+    return {"LD_PRELOAD": LIBFAKETIME,
+            "FAKETIME_TIMESTAMP_FILE": os.path.join(w.dir, "clock.offset"),
+            "FAKETIME_NO_CACHE": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
+
+
+def step(w, offset):
+    with open(os.path.join(w.dir, "clock.offset"), "w") as f:
+        f.write(offset + "\n")
+
+
+def acknowledged_round(w, title):
+    d = w.issue(title, agencies=["finance-authority"])
+    w.wait_for(lambda: w.states(d["id"]) == {"finance-authority": "delivered"}, 10, title)
+    w.ack("finance-authority", d["id"], "Claire Martin")
+    w.wait_for(lambda: w.states(d["id"]) == {"finance-authority": "acknowledged"}, 10,
+               title + " acknowledged")
+    return d
+
+
+def test_a_gateway_clock_step_either_way_is_not_followed(make):
+    if not os.path.exists(LIBFAKETIME):
+        raise Failure(f"{LIBFAKETIME} is missing: scripts/setup installs faketime")
+    w = make()
+    step(w, "+0")
+    w.start_gateway(env=faketime_env(w))
+    w.start_client("finance-authority")
+    acknowledged_round(w, "Before the steps")
+    for offset, warning in (("+172800", "s ahead of this daemon's clock"),
+                            ("-3600", "s behind this daemon's clock")):
+        step(w, offset)
+        w.wait_for(lambda: warning in w.log("gateway"), 10,
+                   f"the gateway's warning about a {offset} s step")
+        time.sleep(2 * w.alarm_ms / 1000)  # longer than the agency's freeze alarm
+        acknowledged_round(w, f"After a {offset} s step")
+    assert "FREEZE ALARM" not in w.log("finance-authority"), w.log("finance-authority")[-600:]
+    assert "refused heartbeat" not in w.log("finance-authority")
+    w.stop("gateway")
+    latest = sqlite3.connect(os.path.join(w.dir, "gateway.db")).execute(
+        "SELECT MAX(at) FROM audit_entries").fetchone()[0]
+    assert latest <= time.time() * 1000 + 60000, f"an entry dated {latest - time.time() * 1000} ms ahead"
+    w.tocsin("audit", "export", "--database", "gateway.db", "--directory", "ca/public",
+             "--out", "bundle")
+    verified = json.loads(w.tocsin("audit", "verify", "bundle", "--root", "ca/public/root.crt",
+                                   "--json").stdout)
+    assert verified["verified"] and verified["directives"] == 3, verified
+
+
+if __name__ == "__main__":
+    sys.exit(run_tests([
+        test_a_gateway_clock_step_either_way_is_not_followed,
+    ], sys.argv[1]))
