@@ -153,7 +153,7 @@ Status Gateway::Start() {
       Guard(operator_guard_, operator_socket_, "tocsin-gateway-operator-connections"));
   audit_ = std::make_unique<AuditKeeper>(config_.id, *bundle_.log_signing, ledger_, clock_);
   TOCSIN_RETURN_IF_ERROR(audit_->IndexLegacyConfirmations());
-  TOCSIN_RETURN_IF_ERROR(audit_->ObservePrincipals(*registry_));
+  TOCSIN_RETURN_IF_ERROR(ObservePrincipals());
   if (!config_.policy.empty()) {
     escalator_ = std::make_unique<Escalator>(config_.policy, ledger_, *registry_, *audit_, clock_);
     TOCSIN_RETURN_IF_ERROR(escalator_->Load(/*initial=*/true));
@@ -268,6 +268,7 @@ Status Gateway::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload) {
     }
     TOCSIN_RETURN_IF_ERROR(ReloadIfChanged(reload.exchange(false)));
     LogSummaries();
+    WarnOfCrlExpiry();
   }
   TOCSIN_RETURN_IF_ERROR(PublishCheckpoint());  // the log as it stands at shutdown
   LogSummaries(/*force=*/true);
@@ -848,7 +849,36 @@ Status Gateway::ReloadIfChanged(bool forced) {
   if (!descriptors) {
     spdlog::error("{}", descriptors.error().ToString());  // serving on, with what we have
   }
+  return ObservePrincipals();
+}
+
+Status Gateway::ObservePrincipals() {
+  if (clock_.NowMillis() > registry_->directory().crl_next_update()) {
+    // Every check fails while the CRL is stale: that says nothing about the
+    // principals, and recording it as their revocation would be false.
+    spdlog::error("the CRL in {} passed its next update at {}: nobody is admitted until the CA "
+                  "publishes a fresh one (tocsin pki crl); not recording that as revocations",
+                  config_.directory, FormatUtc(registry_->directory().crl_next_update()));
+    return {};
+  }
   return audit_->ObservePrincipals(*registry_);
+}
+
+void Gateway::WarnOfCrlExpiry() {
+  constexpr UnixMillis kWarnBefore = 6 * 3600 * 1000;
+  SteadyMillis steady = SteadyNowMillis();
+  if (steady < next_crl_warning_) {
+    return;
+  }
+  UnixMillis left = registry_->directory().crl_next_update() - clock_.NowMillis();
+  if (left > kWarnBefore || left <= 0) {
+    return;  // fine, or past it (ReloadIfChanged says so)
+  }
+  next_crl_warning_ = steady + 10 * 60 * 1000;
+  spdlog::warn("the CRL in {} expires at {} (in {} min): publish a fresh one (tocsin pki crl) "
+               "or every certificate check fails then",
+               config_.directory, FormatUtc(registry_->directory().crl_next_update()),
+               left / 60000);
 }
 
 }  // namespace tocsin::gateway

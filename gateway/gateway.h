@@ -145,6 +145,11 @@ class Gateway {
   // Counts a refusal without answering; logs it only as PeerAccounting allows.
   void CountRefusal(PeerAccounting& accounting, const std::string& principal, const Error& error);
   void LogSummaries(bool force = false);
+  // The registry's changes into the audit log, unless the CRL is stale
+  // (then every check fails, which revokes nobody).
+  Status ObservePrincipals();
+  // From 6 hours before the CRL's next update, every 10 minutes.
+  void WarnOfCrlExpiry();
 
   GatewayConfig config_;
   GatewayLimits limits_;
@@ -196,6 +201,7 @@ class Gateway {
   SteadyMillis next_checkpoint_ = 0;
   SteadyMillis next_heartbeat_ = 0;
   SteadyMillis next_guard_check_ = 0;
+  SteadyMillis next_crl_warning_ = 0;
   std::uint64_t heartbeat_sequence_ = 0;
   pki::DirectoryWatch crl_watch_;
   GatewayCounters counters_;

@@ -68,7 +68,23 @@ def test_a_gateway_clock_step_either_way_is_not_followed(make):
     assert verified["verified"] and verified["directives"] == 3, verified
 
 
+def test_an_expired_crl_admits_nobody_loudly_and_revokes_nobody_in_the_log(make):
+    w = make()
+    w.start_gateway()
+    w.stop("gateway")
+    # Started two days later with no fresh CRL (a restart adopts the clock).
+    step(w, "+172800")
+    w.start_gateway(env=faketime_env(w))
+    w.wait_for(lambda: "nobody is admitted until the CA publishes a fresh one" in w.log("gateway"),
+               10, "the gateway saying why it admits nobody")
+    w.stop("gateway")
+    revoked = sqlite3.connect(os.path.join(w.dir, "gateway.db")).execute(
+        "SELECT COUNT(*) FROM audit_entries WHERE hex(substr(entry, 2, 1)) = '08'").fetchone()[0]
+    assert revoked == 0, f"{revoked} principals recorded as revoked for a stale CRL"
+
+
 if __name__ == "__main__":
     sys.exit(run_tests([
         test_a_gateway_clock_step_either_way_is_not_followed,
+        test_an_expired_crl_admits_nobody_loudly_and_revokes_nobody_in_the_log,
     ], sys.argv[1]))
