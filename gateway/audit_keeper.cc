@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/file_util.h"
 #include "common/log.h"
 
 namespace tocsin::gateway {
@@ -162,10 +163,43 @@ Result<std::optional<std::uint64_t>> AuditKeeper::Checkpoint() {
   protocol::Checkpoint checkpoint{origin_, size, ledger_.audit().tree().Root(), Now()};
   std::string note = protocol::SignCheckpoint(checkpoint, log_key_);
   TOCSIN_RETURN_IF_ERROR(ledger_.StoreCheckpoint({size, note, checkpoint.time}));
+  if (!seal_path_.empty()) {  // durable before any agency sees the checkpoint
+    TOCSIN_RETURN_IF_ERROR(WriteFileDurably(seal_path_, AsBytes(note), 0600, Overwrite::kYes));
+  }
   latest_size_ = size;
   latest_note_ = std::move(note);
   messages_.clear();
   return std::optional<std::uint64_t>(size);
+}
+
+Status AuditKeeper::CheckSeal() const {
+  if (seal_path_.empty()) {
+    return {};
+  }
+  Result<Bytes> sealed = ReadFile(seal_path_, 16384);
+  if (!sealed && sealed.error().code == ErrorCode::kNotFound) {
+    if (ledger_.audit().size() > 0) {
+      spdlog::warn("{} is missing: the next checkpoint writes it again", seal_path_);
+    }
+    return {};
+  }
+  TOCSIN_RETURN_IF_ERROR(sealed);
+  Result<protocol::Checkpoint> last =
+      protocol::VerifyCheckpoint(AsStringView(*sealed), origin_, log_key_.public_key());
+  if (!last) {
+    return WithContext(last.error(), seal_path_ + " is not a checkpoint signed by our log key");
+  }
+  const crypto::MerkleTree& tree = ledger_.audit().tree();
+  if (tree.size() < last->size || tree.RootAt(last->size) != last->root) {
+    return MakeError(ErrorCode::kIoError,
+                     "the database holds " + std::to_string(tree.size()) +
+                         " audit entries, but the checkpoint last signed (" + seal_path_ +
+                         ", " + FormatUtc(last->time) + ") covers " + std::to_string(last->size) +
+                         (tree.size() < last->size ? "" : " with another root") +
+                         ": confirmed history is lost or changed (a torn WAL?). Restore the "
+                         "database from a backup; do not serve from it");
+  }
+  return {};
 }
 
 Result<std::optional<Bytes>> AuditKeeper::MessageFor(std::uint64_t from_size) {

@@ -23,10 +23,17 @@ namespace tocsin::gateway {
 
 class AuditKeeper {
  public:
+  // `seal_path`: a file outside the database that holds the last checkpoint
+  // signed (empty: none kept, for tests).
   AuditKeeper(std::string gateway_id, const crypto::SigningKey& log_key, store::Ledger& ledger,
-              const Clock& clock)
+              const Clock& clock, std::string seal_path = {})
       : gateway_id_(gateway_id), origin_(protocol::AuditOrigin(gateway_id)), log_key_(log_key),
-        ledger_(ledger), clock_(clock) {}
+        ledger_(ledger), clock_(clock), seal_path_(std::move(seal_path)) {}
+
+  // At start (SECURITY.md 44): the database must hold at least what the
+  // last checkpoint signed, with the same root; a database that lost
+  // confirmed history (a torn or discarded WAL) is refused, naming both.
+  Status CheckSeal() const;
 
   // The time to stamp on an entry or a checkpoint: the gateway's clock (a
   // PacedClock in the daemon: steps of the wall clock are not followed),
@@ -84,6 +91,7 @@ class AuditKeeper {
   const crypto::SigningKey& log_key_;
   store::Ledger& ledger_;
   const Clock& clock_;
+  std::string seal_path_;
   std::uint64_t latest_size_ = 0;
   std::string latest_note_;
   // Messages for the latest checkpoint by the size they prove from: most

@@ -151,7 +151,9 @@ Status Gateway::Start() {
   TOCSIN_RETURN_IF_ERROR(Guard(agency_guard_, client_socket_, "tocsin-gateway-agency-connections"));
   TOCSIN_RETURN_IF_ERROR(
       Guard(operator_guard_, operator_socket_, "tocsin-gateway-operator-connections"));
-  audit_ = std::make_unique<AuditKeeper>(config_.id, *bundle_.log_signing, ledger_, clock_);
+  audit_ = std::make_unique<AuditKeeper>(config_.id, *bundle_.log_signing, ledger_, clock_,
+                                         config_.database + ".checkpoint");
+  TOCSIN_RETURN_IF_ERROR(audit_->CheckSeal());
   TOCSIN_RETURN_IF_ERROR(audit_->IndexLegacyConfirmations());
   TOCSIN_RETURN_IF_ERROR(ObservePrincipals());
   if (!config_.policy.empty()) {

@@ -142,6 +142,8 @@ struct RefusedReceipt {
 
 class Ledger {
  public:
+  // Opens (creating or migrating) the ledger and runs SQLite's quick_check:
+  // a damaged file is refused (kIoError) with what the check found.
   static Result<Ledger> Open(const std::string& path);
 
   // Stores a directive and a pending delivery per recipient, atomically.

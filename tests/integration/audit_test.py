@@ -11,6 +11,7 @@ import os
 import random
 import shutil
 import signal
+import sqlite3
 import sys
 import time
 
@@ -148,7 +149,7 @@ def test_a_rewritten_log_raises_the_agency_alarm(make):
     w.stop("gateway")
     # An administrator swaps the database: the history the agency saw is gone.
     os.rename(os.path.join(w.dir, "gateway.db"), os.path.join(w.dir, "old-gateway.db"))
-    for suffix in ("-wal", "-shm"):
+    for suffix in ("-wal", "-shm", ".checkpoint"):
         if os.path.exists(os.path.join(w.dir, "gateway.db" + suffix)):
             os.remove(os.path.join(w.dir, "gateway.db" + suffix))
     w.start_gateway()
@@ -159,8 +160,46 @@ def test_a_rewritten_log_raises_the_agency_alarm(make):
     assert '1 audit-log alarms' in w.log("finance-authority"), w.log("finance-authority")[-400:]
 
 
+def test_a_database_that_lost_signed_history_is_refused_at_start(make):
+    w = make()
+    d = run_directive_to_completion(w)
+    w.stop("gateway")  # the last checkpoint, kept beside the database too
+    # The database loses its last entries, as a discarded WAL would lose them.
+    db = sqlite3.connect(os.path.join(w.dir, "gateway.db"))
+    db.execute("DELETE FROM audit_entries WHERE idx >= (SELECT MAX(idx) - 1 FROM audit_entries)")
+    db.commit()
+    db.close()
+    w.start_gateway(wait=False)
+    w.wait_for(lambda: w.procs["gateway"].poll() is not None, 10, "the gateway refusing to start")
+    assert w.procs["gateway"].returncode != 0
+    assert "confirmed history is lost or changed" in w.log("gateway"), w.log("gateway")[-500:]
+    assert d["id"]
+
+
+def test_a_damaged_database_is_refused_at_start(make):
+    w = make()
+    run_directive_to_completion(w)
+    w.stop("gateway")
+    path = os.path.join(w.dir, "gateway.db")
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    page_size = db.execute("PRAGMA page_size").fetchone()[0]
+    root = db.execute("SELECT rootpage FROM sqlite_schema WHERE name = 'deliveries_by_agency'"
+                      ).fetchone()[0]
+    db.close()
+    with open(path, "r+b") as f:  # an index page's cell pointers, as a bad sector leaves them
+        f.seek(page_size * (root - 1) + 8)
+        f.write(b"\xff" * 16)
+    w.start_gateway(wait=False)
+    w.wait_for(lambda: w.procs["gateway"].poll() is not None, 10, "the gateway refusing to start")
+    assert w.procs["gateway"].returncode != 0
+    assert "fails SQLite's quick_check" in w.log("gateway"), w.log("gateway")[-500:]
+
+
 if __name__ == "__main__":
     sys.exit(run_tests([
+        test_a_damaged_database_is_refused_at_start,
+        test_a_database_that_lost_signed_history_is_refused_at_start,
         test_agencies_follow_the_checkpoints,
         test_export_verify_prove_and_report,
         test_flipping_any_byte_of_the_bundle_is_detected_and_located,

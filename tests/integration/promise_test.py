@@ -133,7 +133,7 @@ def test_a_rewritten_history_fails_against_a_witness(make):
     export_witness(w, "finance-authority", "finance-witness.json")
     w.stop("gateway")
     # A new database, history and checkpoints and all: verify alone passes.
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in ("", "-wal", "-shm", ".checkpoint"):
         path = os.path.join(w.dir, "gateway.db" + suffix)
         if os.path.exists(path):
             os.remove(path)
