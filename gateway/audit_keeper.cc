@@ -196,8 +196,10 @@ Status AuditKeeper::CheckSeal() const {
                          " audit entries, but the checkpoint last signed (" + seal_path_ +
                          ", " + FormatUtc(last->time) + ") covers " + std::to_string(last->size) +
                          (tree.size() < last->size ? "" : " with another root") +
-                         ": confirmed history is lost or changed (a torn WAL?). Restore the "
-                         "database from a backup; do not serve from it");
+                         ": confirmed history is lost or changed (a torn WAL?). Restore a "
+                         "database that holds it; only if none does, move " + seal_path_ +
+                         " aside, knowing that agencies will raise AUDIT LOG ALARM for what was "
+                         "lost");
   }
   return {};
 }
