@@ -31,6 +31,14 @@ constexpr SteadyMillis kPromiseDeadlineMs = 5 * 60 * 1000;
 
 }  // namespace
 
+// A link silent this long is rebuilt, then after twice as long, up to a minute.
+const SteadyMillis AgencyClient::kFirstRebuildAfterMs = 5000;
+const SteadyMillis AgencyClient::kMaxRebuildAfterMs = 60000;
+
+namespace {
+
+}  // namespace
+
 Result<std::unique_ptr<AgencyClient>> AgencyClient::Create(const ClientConfig& config,
                                                            const Clock& clock) {
   TOCSIN_RETURN_IF_ERROR(transport::CheckZmqCapabilities());
@@ -66,7 +74,8 @@ Status AgencyClient::Connect() {
   // gets its hello at once instead of after heartbeats have gone stale.
   TOCSIN_ASSIGN_OR_RETURN(transport::HandshakeMonitor monitor,
                           transport::HandshakeMonitor::Watch(context_, socket_,
-                                                             "tocsin-client-monitor"));
+                                                             "tocsin-client-monitor-" +
+                                                                 std::to_string(++connections_)));
   monitor_.emplace(std::move(monitor));
   spdlog::info("{} connecting to gateway {} at {}", bundle_.principal_id, config_.gateway,
                config_.gateway_endpoint);
@@ -336,10 +345,42 @@ Status AgencyClient::SettlePromise(const store::PromiseRecord& record,
 }
 
 void AgencyClient::DrainMonitor() {
-  if (monitor_->HandshakeSucceeded()) {
+  transport::HandshakeMonitor::Events events = monitor_->Take();
+  if (events.handshake_succeeded) {
     spdlog::info("connected to gateway {}", config_.gateway);
+    link_problem_.clear();
     SendHello();
   }
+  if (!events.last_problem.empty()) {
+    SteadyMillis now = SteadyNowMillis();
+    if (events.last_problem != link_problem_ || now >= next_problem_log_) {
+      spdlog::warn("link to gateway {} at {}: {}", config_.gateway, config_.gateway_endpoint,
+                   events.last_problem);
+      next_problem_log_ = now + 30000;
+    }
+    link_problem_ = events.last_problem;
+  }
+}
+
+Status AgencyClient::RebuildIfSilent() {
+  SteadyMillis now = SteadyNowMillis();
+  SteadyMillis quiet_since = std::max({last_heartbeat_, started_at_, last_rebuild_});
+  if (now - quiet_since < rebuild_after_) {
+    return {};
+  }
+  // libzmq may stop redialling after a refused handshake or a protocol
+  // error on an established link: a fresh socket always dials again.
+  spdlog::warn("no signed heartbeat from gateway {} for {} s ({}); rebuilding the connection, "
+               "next in {} s if it stays silent",
+               config_.gateway, (now - std::max(last_heartbeat_, started_at_)) / 1000,
+               link_problem_.empty() ? "no connection" : link_problem_,
+               std::min(2 * rebuild_after_, kMaxRebuildAfterMs) / 1000);
+  monitor_.reset();
+  socket_.close();
+  TOCSIN_RETURN_IF_ERROR(Connect());
+  last_rebuild_ = now;
+  rebuild_after_ = std::min(2 * rebuild_after_, kMaxRebuildAfterMs);
+  return {};
 }
 
 Status AgencyClient::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload) {
@@ -371,6 +412,7 @@ Status AgencyClient::Run(const std::atomic<bool>& stop, std::atomic<bool>& reloa
       next_resend_ = now + kResendEvery;
     }
     CheckFreshness();
+    TOCSIN_RETURN_IF_ERROR(RebuildIfSilent());
     trust_->Refresh(reload.exchange(false), clock_.NowMillis());  // CRL validity: wall time
     TOCSIN_RETURN_IF_ERROR(PollNotifications());
     TOCSIN_RETURN_IF_ERROR(TendPromises());
@@ -498,6 +540,7 @@ Status AgencyClient::HandleControl(const Bytes& wire, const protocol::Envelope& 
         return {};
       }
       last_heartbeat_ = SteadyNowMillis();
+      rebuild_after_ = kFirstRebuildAfterMs;
       CheckClockSkew(*heartbeat);
       if (frozen_) {
         frozen_ = false;
@@ -624,8 +667,10 @@ void AgencyClient::CheckFreshness() {
   if (!frozen_ && silent > config_.heartbeat_alarm_ms) {
     frozen_ = true;
     ++counters_.freeze_alarms;
-    spdlog::error("FREEZE ALARM: no fresh signed heartbeat from gateway {} for {} ms",
-                  config_.gateway, silent);
+    spdlog::error("FREEZE ALARM: no fresh signed heartbeat from gateway {} for {} ms ({})",
+                  config_.gateway, silent,
+                  link_problem_.empty() ? "no connection yet, or the gateway is silent"
+                                        : link_problem_);
   }
 }
 

@@ -75,6 +75,11 @@ class AgencyClient {
   void CheckClockSkew(const protocol::Heartbeat& heartbeat);
   void SendHello();
   void DrainMonitor();
+  // Closes and dials again a link with no fresh heartbeat for
+  // rebuild_after_ (5 s, doubling to 60 s; back to 5 s with a heartbeat).
+  Status RebuildIfSilent();
+  static const SteadyMillis kFirstRebuildAfterMs;
+  static const SteadyMillis kMaxRebuildAfterMs;
   Status LoadHeldCheckpoint();
   Status HandleCheckpoint(const protocol::Envelope& envelope);
   // The gateway's log key, from its verified log certificate.
@@ -113,6 +118,11 @@ class AgencyClient {
   SteadyMillis next_hello_ = 0;
   SteadyMillis next_resend_ = 0;
   SteadyMillis next_skew_warning_ = 0;
+  SteadyMillis last_rebuild_ = 0;
+  SteadyMillis rebuild_after_ = 5000;
+  std::uint64_t connections_ = 0;  // sockets made: names their monitors
+  std::string link_problem_;       // why the last handshake failed or the link dropped
+  SteadyMillis next_problem_log_ = 0;
   bool frozen_ = false;
   std::unique_ptr<Notifier> notifier_;  // null without a hook
   SteadyMillis next_resume_ = 0;

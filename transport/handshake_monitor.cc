@@ -1,11 +1,16 @@
 #include "transport/handshake_monitor.h"
 
+#include <cstring>
+
 namespace tocsin::transport {
 
 Result<HandshakeMonitor> HandshakeMonitor::Watch(zmq::context_t& context, zmq::socket_t& socket,
                                                  const std::string& name) {
   std::string endpoint = "inproc://" + name;
-  if (zmq_socket_monitor(socket.handle(), endpoint.c_str(), ZMQ_EVENT_HANDSHAKE_SUCCEEDED) != 0) {
+  constexpr int kEvents = ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                          ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                          ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_DISCONNECTED;
+  if (zmq_socket_monitor(socket.handle(), endpoint.c_str(), kEvents) != 0) {
     return MakeError(ErrorCode::kInternal,
                      "cannot monitor the connection (" + std::string(zmq_strerror(zmq_errno())) +
                          ")");
@@ -20,22 +25,63 @@ Result<HandshakeMonitor> HandshakeMonitor::Watch(zmq::context_t& context, zmq::s
   }
 }
 
-bool HandshakeMonitor::HandshakeSucceeded() {
-  bool succeeded = false;
+namespace {
+
+std::string Problem(std::uint16_t event, std::uint32_t value) {
+  switch (event) {
+    case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+      return "the server refused the handshake (ZAP status " + std::to_string(value) +
+             "): this key is not admitted there, or too many handshakes";
+    case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+      return "handshake protocol error " + std::to_string(value) +
+             " (a wrong server key, or a damaged connection)";
+    case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+      return "the handshake failed (errno " + std::to_string(value) + ")";
+    default:
+      return {};
+  }
+}
+
+}  // namespace
+
+HandshakeMonitor::Events HandshakeMonitor::Take() {
+  Events out;
   for (;;) {
     zmq::message_t event;
     try {
       if (!events_.recv(event, zmq::recv_flags::dontwait)) {
-        return succeeded;
+        return out;
       }
       while (events_.get(zmq::sockopt::rcvmore)) {  // the endpoint frame
         zmq::message_t rest;
         (void)events_.recv(rest, zmq::recv_flags::dontwait);
       }
     } catch (const zmq::error_t&) {
-      return succeeded;
+      return out;
     }
-    succeeded = true;
+    if (event.size() < 6) {
+      continue;
+    }
+    std::uint16_t id = 0;
+    std::uint32_t value = 0;
+    std::memcpy(&id, event.data(), sizeof id);
+    std::memcpy(&value, static_cast<const char*>(event.data()) + sizeof id, sizeof value);
+    if (id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+      out.handshake_succeeded = true;
+      out.last_problem.clear();
+      established_ = true;
+    } else if (id == ZMQ_EVENT_DISCONNECTED) {
+      // libzmq 4.3 reports a ZAP refusal to the client as a bare disconnect.
+      out.last_problem = established_
+                             ? "disconnected"
+                             : "the server closed the connection during the handshake: it does "
+                               "not admit this key (not enrolled, revoked, not yet loaded by "
+                               "the server, or too many handshakes), or it is not the server "
+                               "whose key is pinned";
+      established_ = false;
+    } else {
+      out.last_problem = Problem(id, value);
+    }
   }
 }
 

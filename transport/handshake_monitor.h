@@ -1,6 +1,8 @@
-// transport/handshake_monitor.h -- tells a client when a CURVE handshake with
-// its server has just succeeded (a first connection, or a reconnection to a
-// restarted server), so that it can introduce itself at once.
+// transport/handshake_monitor.h -- tells a client what became of its
+// connection to its server: a CURVE handshake that has just succeeded (a
+// first connection, or a reconnection to a restarted server), so that it can
+// introduce itself at once; and why one failed or the link dropped, so that
+// it can say so and rebuild the socket.
 #pragma once
 
 #include <string>
@@ -18,15 +20,21 @@ class HandshakeMonitor {
   static Result<HandshakeMonitor> Watch(zmq::context_t& context, zmq::socket_t& socket,
                                         const std::string& name);
 
-  // Consumes every pending event; true if at least one handshake succeeded.
-  // Never blocks.
-  bool HandshakeSucceeded();
+  struct Events {
+    bool handshake_succeeded = false;
+    std::string last_problem;  // empty, or why a handshake failed / the link dropped
+  };
+  // Consumes every pending event. Never blocks.
+  Events Take();
+  // Take().handshake_succeeded.
+  bool HandshakeSucceeded() { return Take().handshake_succeeded; }
 
   void* handle() { return events_.handle(); }
 
  private:
   explicit HandshakeMonitor(zmq::socket_t events) : events_(std::move(events)) {}
   zmq::socket_t events_;
+  bool established_ = false;  // a handshake succeeded since the last disconnect
 };
 
 }  // namespace tocsin::transport

@@ -169,6 +169,22 @@ def test_an_issue_with_no_answer_is_sent_again_and_stored_once(make):
     assert len(w.inbox("finance-authority")) == 1
 
 
+def test_an_agency_started_before_it_was_admitted_connects_once_it_is(make):
+    w = make()
+    w.start_gateway()
+    w.enroll_agency("water-authority", "health")  # after the gateway loaded its registry
+    w.start_client("water-authority")
+    w.wait_for(lambda: "during the handshake" in w.log("water-authority"), 10,
+               "the client saying why it is not connected")
+    w.wait_for(lambda: "FREEZE ALARM" in w.log("water-authority"), 10, "its freeze alarm")
+    assert "does not admit this key" in w.log("water-authority").split("FREEZE ALARM")[1]
+    w.signal("gateway", signal.SIGHUP)  # the gateway loads the CA folder again
+    w.wait_for(lambda: "link to gateway gw.test restored" in w.log("water-authority"), 30,
+               "the link once admitted")
+    d = w.issue("Welcome", agencies=["water-authority"])
+    w.wait_for(lambda: w.states(d["id"]) == {"water-authority": "delivered"}, 10, "delivery")
+
+
 def test_cancel_and_update_reach_the_same_agencies_and_reference_the_original(make):
     w = make()
     w.start_gateway()
