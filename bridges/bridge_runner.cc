@@ -12,8 +12,10 @@
 namespace tocsin::bridges {
 namespace {
 
-constexpr UnixMillis kReportEvery = 1000;
-constexpr UnixMillis kHelloEvery = 5000;
+constexpr SteadyMillis kReportEvery = 1000;
+constexpr SteadyMillis kHelloEvery = 5000;
+constexpr SteadyMillis kFirstRebuildAfterMs = 5000;
+constexpr SteadyMillis kMaxRebuildAfterMs = 60000;
 constexpr std::size_t kAttemptsPerTurn = 16;
 
 }  // namespace
@@ -54,8 +56,11 @@ Status BridgeRunner::Connect() {
                                                               bundle_.transport.public_key(),
                                                               bundle_.transport.secret()));
   TOCSIN_ASSIGN_OR_RETURN(transport::HandshakeMonitor monitor,
-                          transport::HandshakeMonitor::Watch(context_, socket_, "bridge-monitor"));
+                          transport::HandshakeMonitor::Watch(
+                              context_, socket_, "bridge-monitor-" + std::to_string(++connections_)));
   monitor_.emplace(std::move(monitor));
+  linked_ = false;
+  unlinked_since_ = SteadyNowMillis();
   spdlog::info("{} bridge {} connecting to gateway {} at {}", channel_, bundle_.principal_id,
                config_.gateway, config_.gateway_endpoint);
   return {};
@@ -170,7 +175,35 @@ Status BridgeRunner::Report() {
   return {};
 }
 
-Status BridgeRunner::Run(const std::atomic<bool>& stop) {
+Status BridgeRunner::WatchLink(bool* handshake_succeeded) {
+  transport::HandshakeMonitor::Events events = monitor_->Take();
+  SteadyMillis now = SteadyNowMillis();
+  *handshake_succeeded = events.handshake_succeeded;
+  if (events.handshake_succeeded) {
+    linked_ = true;
+    rebuild_after_ = kFirstRebuildAfterMs;
+  }
+  if (!events.last_problem.empty()) {
+    if (events.last_problem != link_problem_) {
+      spdlog::warn("link to gateway {}: {}", config_.gateway, events.last_problem);
+    }
+    link_problem_ = events.last_problem;
+    linked_ = false;
+    unlinked_since_ = now;
+  }
+  if (linked_ || now - unlinked_since_ < rebuild_after_) {
+    return {};
+  }
+  spdlog::warn("no link to gateway {} for {} s ({}); dialling again on a fresh socket",
+               config_.gateway, (now - unlinked_since_) / 1000,
+               link_problem_.empty() ? "never connected" : link_problem_);
+  rebuild_after_ = std::min(2 * rebuild_after_, kMaxRebuildAfterMs);
+  monitor_.reset();
+  socket_.close();
+  return Connect();
+}
+
+Status BridgeRunner::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload) {
   while (!stop) {
     zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0},
                                {monitor_->handle(), 0, ZMQ_POLLIN, 0}};
@@ -181,12 +214,17 @@ Status BridgeRunner::Run(const std::atomic<bool>& stop) {
         return MakeError(ErrorCode::kInternal, std::string("poll: ") + e.what());
       }
     }
-    UnixMillis now = clock_.NowMillis();
-    trust_->Refresh(/*forced=*/false, now);
+    bool forced = reload.exchange(false);
+    trust_->Refresh(forced, clock_.NowMillis());  // CRL validity: wall time
+    if (forced) {
+      spdlog::info("SIGHUP: the CA folder was loaded again (the configuration is read at start)");
+    }
+    bool handshake_succeeded = false;
+    TOCSIN_RETURN_IF_ERROR(WatchLink(&handshake_succeeded));
+    SteadyMillis now = SteadyNowMillis();
     if (!trust_->gateway_trusted()) {
       // A gateway we no longer trust gets nothing, and nothing from it is
       // taken; what is queued already is still sent (it came from a trusted one).
-      (void)monitor_->HandshakeSucceeded();
       while (true) {
         Result<std::optional<Bytes>> dropped = transport::ReceiveFromServer(socket_);
         if (!dropped || !*dropped) {
@@ -196,16 +234,16 @@ Status BridgeRunner::Run(const std::atomic<bool>& stop) {
       TOCSIN_RETURN_IF_ERROR(Attempt());
       continue;
     }
-    if (monitor_->HandshakeSucceeded() || now >= next_hello_) {
+    if (handshake_succeeded || now >= next_hello_) {
       Hello();  // a new connection, or a reminder: the gateway routes by it
       next_hello_ = now + kHelloEvery;
       next_report_ = 0;
     }
     TOCSIN_RETURN_IF_ERROR(DrainGateway());
     TOCSIN_RETURN_IF_ERROR(Attempt());
-    if (clock_.NowMillis() >= next_report_) {
+    if (SteadyNowMillis() >= next_report_) {
       TOCSIN_RETURN_IF_ERROR(Report());
-      next_report_ = clock_.NowMillis() + kReportEvery;
+      next_report_ = SteadyNowMillis() + kReportEvery;
     }
   }
   spdlog::info("stopping: {} messages received, {} sent, {} retried, {} failed, {} inbound",

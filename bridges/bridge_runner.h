@@ -49,7 +49,9 @@ class BridgeRunner {
                                                       std::unique_ptr<Sender> sender,
                                                       const Clock& clock);
 
-  Status Run(const std::atomic<bool>& stop);
+  // Serves until `stop`; `reload` (SIGHUP) loads the CA folder again (the
+  // configuration file is read at start only).
+  Status Run(const std::atomic<bool>& stop, std::atomic<bool>& reload);
   const BridgeCounters& counters() const { return counters_; }
 
  private:
@@ -57,6 +59,10 @@ class BridgeRunner {
                const Clock& clock, pki::PrincipalBundle bundle,
                std::unique_ptr<pki::GatewayTrust> trust, store::BridgeQueue queue);
   Status Connect();
+  // Follows the link's events; a link down (no handshake since the last
+  // disconnect) for rebuild_after_ (5 s doubling to 60 s) is dialled again
+  // on a fresh socket: libzmq 4.3 stops redialling after a refused handshake.
+  Status WatchLink(bool* handshake_succeeded);
   void Hello();
   Status DrainGateway();
   Status Attempt();
@@ -73,8 +79,14 @@ class BridgeRunner {
   zmq::context_t context_;  // before the socket: destroyed last
   zmq::socket_t socket_;
   std::optional<transport::HandshakeMonitor> monitor_;
-  UnixMillis next_report_ = 0;
-  UnixMillis next_hello_ = 0;
+  // Timers, on the steady clock (SECURITY.md 43).
+  SteadyMillis next_report_ = 0;
+  SteadyMillis next_hello_ = 0;
+  bool linked_ = false;  // a handshake succeeded since the last disconnect
+  SteadyMillis unlinked_since_ = 0;
+  SteadyMillis rebuild_after_ = 5000;
+  std::uint64_t connections_ = 0;
+  std::string link_problem_;
   BridgeCounters counters_;
 };
 

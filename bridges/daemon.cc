@@ -16,7 +16,14 @@ namespace tocsin::bridges {
 namespace {
 
 std::atomic<bool> g_stop{false};
-void OnSignal(int) { g_stop = true; }
+std::atomic<bool> g_reload{false};
+void OnSignal(int signal_number) {
+  if (signal_number == SIGHUP) {
+    g_reload = true;  // load the CA folder again
+  } else {
+    g_stop = true;
+  }
+}
 
 }  // namespace
 
@@ -36,8 +43,11 @@ int RunBridgeDaemon(int argc, char** argv, const DaemonSpec& spec) {
   ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   InitLogging(program, config->log_format);
   curl_global_init(CURL_GLOBAL_DEFAULT);
-  ::signal(SIGTERM, OnSignal);
-  ::signal(SIGINT, OnSignal);
+  struct sigaction action {};
+  action.sa_handler = OnSignal;
+  ::sigaction(SIGTERM, &action, nullptr);
+  ::sigaction(SIGINT, &action, nullptr);
+  ::sigaction(SIGHUP, &action, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
   SystemClock clock;
   Result<std::unique_ptr<BridgeRunner>> runner =
@@ -50,7 +60,7 @@ int RunBridgeDaemon(int argc, char** argv, const DaemonSpec& spec) {
     spdlog::critical("cannot start: {}", (!runner ? runner.error() : extra.error()).ToString());
     return 1;
   }
-  Status served = (*runner)->Run(g_stop);
+  Status served = (*runner)->Run(g_stop, g_reload);
   runner->reset();
   curl_global_cleanup();
   if (!served) {

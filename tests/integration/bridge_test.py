@@ -8,6 +8,7 @@ Usage: bridge_test.py BIN_DIR"""
 
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -40,11 +41,13 @@ steps = [
 """
 
 
-def setup(w, starttls=True, allow_plaintext=False, max_attempts=8):
+def setup(w, starttls=True, allow_plaintext=False, max_attempts=8, enrol_after_start=False):
     w._write("policy.toml", POLICY)
     bridge_port = free_port()
     with open(os.path.join(w.dir, "gateway.toml"), "a") as f:
         f.write(f'policy = "policy.toml"\nbridge_endpoint = "tcp://127.0.0.1:{bridge_port}"\n')
+    if enrol_after_start:
+        w.start_gateway()  # its registry does not know the bridge yet
     w.tocsin("pki", "enroll", "--ca", "ca", "--id", "bridge.mail", "--role", "bridge",
              "--channel", "email", "--out", "keys/bridge.mail")
     smtp_port = free_port()
@@ -71,7 +74,8 @@ smtp_from = "tocsin@centre.example"
 allow_plaintext_smtp = {'true' if allow_plaintext else 'false'}
 log_format = "json"
 """)
-    w.start_gateway()
+    if not enrol_after_start:
+        w.start_gateway()
     w._start("bridge-email", os.path.join(w.bin, "tocsin-bridge-email"), "--config",
              "bridge-email.toml")
     return server
@@ -121,6 +125,21 @@ def test_escalation_emails_go_out_over_starttls_and_come_back_with_their_message
                                  "--format", "json").stdout)
     whats = [e["what"] for e in report["directives"][0]["deliveries"][0]["escalations"]]
     assert sum("email" in x and ": sent" in x for x in whats) == 3, whats
+
+
+def test_a_bridge_admitted_late_connects_and_a_sighup_reloads_it(make):
+    w = make()
+    setup(w, enrol_after_start=True)
+    w.wait_for(lambda: "during the handshake" in w.log("bridge-email"), 10,
+               "the bridge saying why it is not linked")
+    w.signal("gateway", signal.SIGHUP)  # the gateway admits it now
+    w.signal("bridge-email", signal.SIGHUP)  # and the bridge reloads its CA folder, alive
+    w.wait_for(lambda: "SIGHUP: the CA folder was loaded again" in w.log("bridge-email"), 10,
+               "the bridge's reload")
+    w.tocsin("issue", *w._gateway_args("op.alice"), "--agency", "finance-authority",
+             "--title", "Late bridge", "--body", "b", "--severity", "critical")
+    w.wait_for(lambda: len(mails(w)) == 3, 40, "the e-mails through the late-admitted bridge")
+    assert w.procs["bridge-email"].poll() is None
 
 
 def test_a_server_without_starttls_gets_nothing_unless_allowed(make):
