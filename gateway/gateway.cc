@@ -9,6 +9,7 @@
 
 #include "common/log.h"
 #include "crypto/hash.h"
+#include "crypto/merkle.h"
 #include "protocol/directive.h"
 #include "protocol/follow_up.h"
 #include "protocol/receipts.h"
@@ -197,6 +198,7 @@ bool Gateway::Resend(const Bytes& directive_id, const std::string& agency) {
   }
   Result<const protocol::DirectiveFanout*> fanout = FanoutFor(directive_id);
   if (!fanout) {
+    ReportDamaged(directive_id, agency, fanout.error());
     return false;
   }
   Result<Bytes> copy = (*fanout)->CopyFor(agency);
@@ -275,10 +277,11 @@ Status Gateway::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload) {
   TOCSIN_RETURN_IF_ERROR(PublishCheckpoint());  // the log as it stands at shutdown
   LogSummaries(/*force=*/true);
   spdlog::info("stopping: {} directives accepted, {} receipts recorded ({} repeats answered from "
-               "memory), {} inclusion proofs served, refused {} unauthorized, {} malformed, {} invalid, {} throttled, "
+               "memory), {} inclusion proofs served, {} damaged directives held back, refused {} unauthorized, {} malformed, {} invalid, {} throttled, "
                "{} bridge messages, {} connections cut, ZAP refused {} handshakes ({} too fast)",
                counters_.directives_accepted, counters_.receipts_recorded,
                counters_.duplicates_answered, counters_.proofs_served,
+               counters_.damaged_directives,
                counters_.refused_unauthorized,
                counters_.refused_malformed, counters_.refused_invalid,
                agency_accounting_.throttled() + operator_accounting_.throttled(),
@@ -572,18 +575,23 @@ Status Gateway::CatchUp(const std::string& agency) {
   const Bytes routing_id = sessions_.Find(agency)->routing_id;
   std::vector<store::SentRecord> sent;
   for (const Bytes& id : pending) {
-    TOCSIN_ASSIGN_OR_RETURN(const protocol::DirectiveFanout* fanout, FanoutFor(id));
-    TOCSIN_ASSIGN_OR_RETURN(Bytes copy, fanout->CopyFor(agency));
+    Result<const protocol::DirectiveFanout*> fanout = FanoutFor(id);
+    if (!fanout) {
+      // Not fatal for everyone else: this one directive is held back, loudly.
+      ReportDamaged(id, agency, fanout.error());
+      continue;
+    }
+    TOCSIN_ASSIGN_OR_RETURN(Bytes copy, (*fanout)->CopyFor(agency));
     if (!transport::SendToPeer(client_socket_, routing_id, copy)) {
       sessions_.CatchUpIncomplete(agency);  // the next hello on this connection resumes
       break;                                // the peer went away or its queue is full
     }
     sent.push_back({id, agency, audit_->Sent(id, agency, at)});
   }
-  if (!pending.empty()) {
-    spdlog::info("{} connected: sent {} of {} undelivered directive(s)", agency, sent.size(),
-                 pending.size());
-  }
+  // One line per connection an agency introduced: what an operator looks
+  // for first when an agency says it hears nothing.
+  spdlog::info("{} connected: sent {} of {} undelivered directive(s)", agency, sent.size(),
+               pending.size());
   return ledger_.MarkSent(sent, at);
 }
 
@@ -747,9 +755,29 @@ Result<const protocol::DirectiveFanout*> Gateway::FanoutFor(const Bytes& id) {
   if (it != fanouts_.end()) {
     return it->second.get();
   }
-  TOCSIN_ASSIGN_OR_RETURN(Bytes wire, ledger_.Wire(id));
+  TOCSIN_ASSIGN_OR_RETURN(std::optional<store::AcceptedDirective> stored, ledger_.Find(id));
+  TOCSIN_ASSIGN_OR_RETURN(std::optional<store::LogPosition> position,
+                          ledger_.DirectivePosition(id));
+  if (!stored) {
+    return MakeError(ErrorCode::kNotFound, "no directive " + HexEncode(id));
+  }
+  // The stored bytes must still be those the audit log recorded (SECURITY.md
+  // 44): a damaged copy would be refused by every agency, silently.
+  if (position && id.size() == protocol::kDirectiveIdSize) {
+    protocol::DirectiveId directive{};
+    std::copy(id.begin(), id.end(), directive.begin());
+    crypto::Digest leaf = crypto::MerkleLeafHash(
+        audit_->Accepted(directive, stored->issuer, stored->wire, stored->accepted_at));
+    if (position->index >= ledger_.audit().size() ||
+        leaf != ledger_.audit().tree().leaf(position->index)) {
+      return MakeError(ErrorCode::kIoError,
+                       "stored directive " + HexEncode(id) + " no longer matches audit entry " +
+                           std::to_string(position->index) +
+                           ": the database is damaged; it is not sent (restore the database)");
+    }
+  }
   TOCSIN_ASSIGN_OR_RETURN(protocol::DirectiveFanout fanout,
-                          protocol::DirectiveFanout::FromWire(wire));
+                          protocol::DirectiveFanout::FromWire(stored->wire));
   return CacheFanout(id, std::move(fanout));
 }
 
@@ -852,6 +880,13 @@ Status Gateway::ReloadIfChanged(bool forced) {
     spdlog::error("{}", descriptors.error().ToString());  // serving on, with what we have
   }
   return ObservePrincipals();
+}
+
+void Gateway::ReportDamaged(const Bytes& id, const std::string& agency, const Error& error) {
+  ++counters_.damaged_directives;
+  bool first = damaged_reported_.insert(id).second;
+  spdlog::log(first ? spdlog::level::critical : spdlog::level::debug,
+              "cannot send directive {} to {}: {}", HexEncode(id), agency, error.ToString());
 }
 
 Status Gateway::ObservePrincipals() {

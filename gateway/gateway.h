@@ -19,6 +19,7 @@
 #include <atomic>
 #include <deque>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -56,6 +57,7 @@ struct GatewayCounters {
   std::uint64_t refused_invalid = 0;
   std::uint64_t duplicates_answered = 0;  // repeated receipts answered from memory
   std::uint64_t proofs_served = 0;        // inclusion proofs for agencies' promises
+  std::uint64_t damaged_directives = 0;   // stored copies that no longer match the log
 };
 
 // What one turn of the loop may take from each socket, and per principal.
@@ -148,6 +150,9 @@ class Gateway {
   // The registry's changes into the audit log, unless the CRL is stale
   // (then every check fails, which revokes nobody).
   Status ObservePrincipals();
+  // A stored directive that cannot be sent (damaged): counted every time,
+  // logged at critical level the first time for each directive.
+  void ReportDamaged(const Bytes& id, const std::string& agency, const Error& error);
   // From 6 hours before the CRL's next update, every 10 minutes.
   void WarnOfCrlExpiry();
 
@@ -202,6 +207,7 @@ class Gateway {
   SteadyMillis next_heartbeat_ = 0;
   SteadyMillis next_guard_check_ = 0;
   SteadyMillis next_crl_warning_ = 0;
+  std::set<Bytes> damaged_reported_;
   std::uint64_t heartbeat_sequence_ = 0;
   pki::DirectoryWatch crl_watch_;
   GatewayCounters counters_;

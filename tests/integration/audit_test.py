@@ -196,8 +196,33 @@ def test_a_damaged_database_is_refused_at_start(make):
     assert "fails SQLite's quick_check" in w.log("gateway"), w.log("gateway")[-500:]
 
 
+def test_a_damaged_stored_directive_is_held_back_loudly_and_others_served(make):
+    w = make()
+    w.start_gateway()
+    d = w.issue("Pending for energy", agencies=["energy-authority"])  # energy is offline
+    w.stop("gateway")
+    db = sqlite3.connect(os.path.join(w.dir, "gateway.db"))
+    (wire,) = db.execute("SELECT wire FROM directives WHERE hex(id) = ?", (d["id"].upper(),)
+                         ).fetchone()
+    damaged = bytearray(wire)
+    damaged[len(damaged) // 2] ^= 0x01  # one bit, as a bad sector or a stray write leaves it
+    db.execute("UPDATE directives SET wire = ?", (bytes(damaged),))
+    db.commit()
+    db.close()
+    w.start_gateway()
+    w.start_client("energy-authority")
+    w.wait_for(lambda: "no longer matches audit entry" in w.log("gateway"), 10,
+               "the gateway's critical line")
+    assert w.inbox("energy-authority") == []
+    w.start_client("finance-authority")
+    other = w.issue("Still served", agencies=["finance-authority"])
+    w.wait_for(lambda: w.states(other["id"]) == {"finance-authority": "delivered"}, 10,
+               "the others still served")
+
+
 if __name__ == "__main__":
     sys.exit(run_tests([
+        test_a_damaged_stored_directive_is_held_back_loudly_and_others_served,
         test_a_damaged_database_is_refused_at_start,
         test_a_database_that_lost_signed_history_is_refused_at_start,
         test_agencies_follow_the_checkpoints,

@@ -58,8 +58,10 @@ def test_offline_agency_catches_up_in_order_exactly_once(make):
                "energy receipts")
     # A restarted client replays and duplicates nothing.
     w.stop("energy-authority")
+    before = w.log("gateway").count("energy-authority connected: sent 0 of 0")
     w.start_client("energy-authority")
-    time.sleep(2)
+    w.wait_for(lambda: w.log("gateway").count("energy-authority connected: sent 0 of 0") > before,
+               10, "the restarted client's hello, with nothing left to catch up")
     assert [e["id"] for e in w.inbox("energy-authority")] == ids
 
 
