@@ -65,8 +65,14 @@ AgencyClient::~AgencyClient() = default;
 
 Status AgencyClient::Connect() {
   // The gateway's transport key, pinned from its verified certificate.
-  transport::ClientConfig socket_config{config_.gateway_endpoint, trust_->pinned_key(), {}, 100,
-                                        3000};
+  // The gateway sends an agency nothing larger than its copy of a directive:
+  // anything larger is refused by ZeroMQ before it is read, and the queue
+  // holds at most 100, so a gateway cannot grow the daemon past ~10 MiB.
+  transport::SocketLimits limits;
+  limits.max_message_bytes = static_cast<std::int64_t>(protocol::kMaxAgencyCopyBytes);
+  limits.high_water_mark = 100;
+  transport::ClientConfig socket_config{config_.gateway_endpoint, trust_->pinned_key(), limits,
+                                        100, 3000};
   TOCSIN_ASSIGN_OR_RETURN(socket_, transport::MakeCurveClient(context_, socket_config,
                                                               bundle_.transport.public_key(),
                                                               bundle_.transport.secret()));
@@ -349,6 +355,7 @@ void AgencyClient::DrainMonitor() {
   if (events.handshake_succeeded) {
     spdlog::info("connected to gateway {}", config_.gateway);
     link_problem_.clear();
+    last_heartbeat_sequence_ = 0;  // a new connection: perhaps a restarted gateway
     SendHello();
   }
   if (!events.last_problem.empty()) {
@@ -378,6 +385,7 @@ Status AgencyClient::RebuildIfSilent() {
   monitor_.reset();
   socket_.close();
   TOCSIN_RETURN_IF_ERROR(Connect());
+  last_heartbeat_sequence_ = 0;
   last_rebuild_ = now;
   rebuild_after_ = std::min(2 * rebuild_after_, kMaxRebuildAfterMs);
   return {};
@@ -539,6 +547,14 @@ Status AgencyClient::HandleControl(const Bytes& wire, const protocol::Envelope& 
         spdlog::warn("refused heartbeat: {}", heartbeat.error().ToString());
         return {};
       }
+      if (heartbeat->sequence <= last_heartbeat_sequence_) {
+        // A heartbeat replayed on this connection proves nothing.
+        ++counters_.refused;
+        spdlog::debug("refused heartbeat {}: not above {}", heartbeat->sequence,
+                      last_heartbeat_sequence_);
+        return {};
+      }
+      last_heartbeat_sequence_ = heartbeat->sequence;
       last_heartbeat_ = SteadyNowMillis();
       rebuild_after_ = kFirstRebuildAfterMs;
       CheckClockSkew(*heartbeat);

@@ -119,6 +119,7 @@ class AgencyClient {
   SteadyMillis next_resend_ = 0;
   SteadyMillis next_skew_warning_ = 0;
   SteadyMillis last_rebuild_ = 0;
+  std::uint64_t last_heartbeat_sequence_ = 0;  // on this connection
   SteadyMillis rebuild_after_ = 5000;
   std::uint64_t connections_ = 0;  // sockets made: names their monitors
   std::string link_problem_;       // why the last handshake failed or the link dropped

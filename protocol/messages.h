@@ -38,6 +38,12 @@ inline constexpr std::size_t kMaxSummaryBytes = 512;
 inline constexpr std::size_t kMaxOfficerBytes = 128;
 inline constexpr std::size_t kMaxNoteBytes = 1024;
 inline constexpr std::size_t kMaxErrorTextBytes = 512;
+// The largest message an agency is ever sent: its copy of a directive (the
+// signed body, bounded by the content, header and sector limits below,
+// about 69 KiB; four signatures; its own recipient entry with a 13-hash
+// proof). Agency clients refuse anything larger before reading it
+// (SECURITY.md 37; tested with a maximal directive to 8,192 agencies).
+inline constexpr std::size_t kMaxAgencyCopyBytes = 96 * 1024;
 inline constexpr std::size_t kDirectiveIdSize = 16;
 // Wire times are Unix milliseconds below 2^53 (year 287,396).
 inline constexpr std::uint64_t kMaxTime = (1ULL << 53) - 1;

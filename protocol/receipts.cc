@@ -69,6 +69,12 @@ Result<Heartbeat> VerifyHeartbeat(ByteView wire, crypto::KeyResolver& resolver, 
     return MakeError(ErrorCode::kExpired, "heartbeat expired at " + FormatUtc(heartbeat.valid_until) +
                                               " (and the clock tolerance with it)");
   }
+  if (heartbeat.valid_until - heartbeat.sent_at > kMaxHeartbeatValidity) {
+    return MakeError(ErrorCode::kExpired, "heartbeat valid for " +
+                                              std::to_string(heartbeat.valid_until - heartbeat.sent_at) +
+                                              " ms, more than the " +
+                                              std::to_string(kMaxHeartbeatValidity) + " allowed");
+  }
   if (heartbeat.sent_at > now + kMaxClockSkew) {
     return MakeError(ErrorCode::kExpired,
                      "heartbeat sent at " + FormatUtc(heartbeat.sent_at) + ", in the future");

@@ -25,8 +25,14 @@ Result<Receipt> VerifyReceipt(ByteView wire, crypto::KeyResolver& resolver,
 
 Bytes SignHeartbeat(const Heartbeat& heartbeat, const crypto::SigningKey& gateway_key);
 
+// A heartbeat may promise liveness for this long at most (heartbeat_validity_ms
+// in gateway.toml is bounded by it): one captured heartbeat cannot stand in
+// for a silent gateway for longer.
+inline constexpr UnixMillis kMaxHeartbeatValidity = 10 * 60 * 1000;
+
 // Verifies a heartbeat from `gateway` that is still valid at `now`, within
-// kMaxClockSkew either way.
+// kMaxClockSkew either way, and valid for at most kMaxHeartbeatValidity.
+// Sequences are the receiver's to check (increasing on one connection).
 Result<Heartbeat> VerifyHeartbeat(ByteView wire, crypto::KeyResolver& resolver,
                                   UnixMillis now, std::string_view gateway);
 

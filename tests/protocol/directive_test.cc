@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "crypto/hash.h"
+#include "crypto/key_agreement.h"
 #include "crypto/merkle.h"
 #include "protocol/fanout.h"
 #include "protocol/receipts.h"
@@ -284,6 +285,45 @@ TEST_CASE("Each agency's copy carries its own wrap and proof and opens only for 
   Bytes finance = fanout.CopyFor("finance-authority").value();
   CHECK(CodeOf(f.Open(finance, "energy-authority")) == ErrorCode::kPermissionDenied);
   CHECK(fanout.CopyFor("transport-authority").error().code == ErrorCode::kNotFound);
+}
+
+TEST_CASE("The largest copy an agency can be sent stays under kMaxAgencyCopyBytes",
+          "[protocol][directive][fanout]") {
+  ProtocolFixture f;
+  DirectiveDraft d = f.Draft();
+  d.content = {std::string(kMaxTitleBytes, 't'), std::string(kMaxBodyBytes, 'b')};
+  d.header.summary = std::string(kMaxSummaryBytes, 's');
+  d.header.sectors.clear();
+  for (std::size_t i = 0; i < kMaxSectors; ++i) {
+    std::string n = std::to_string(100 + i);
+    d.header.sectors.push_back("s" + std::string(63 - n.size(), '0') + n);
+  }
+  std::vector<RecipientKey> recipients;
+  Result<crypto::X25519KeyPair> key = crypto::X25519KeyPair::Generate();
+  REQUIRE(key);
+  for (std::size_t i = 0; i < kMaxRecipients; ++i) {
+    std::string n = std::to_string(10000 + i);
+    recipients.push_back({"a" + std::string(63 - n.size(), '0') + n, key->public_key()});
+  }
+  std::string last = recipients.back().agency;
+  Result<SealedDirective> made = SealDirective(d, std::move(recipients), f["op.alice"].signing);
+  INFO((made ? "" : made.error().ToString()));
+  REQUIRE(made);
+  SealedDirective sealed = std::move(*made);
+  for (int i = 0; i < 3; ++i) {  // four signatures, the most an envelope carries
+    AddSignature(sealed.envelope, "op." + std::string(60, 'x') + std::to_string(i),
+                 f["op.alice"].signing);
+  }
+  Result<DirectiveFanout> fanout = DirectiveFanout::FromWire(EncodeEnvelope(sealed.envelope));
+  INFO((fanout ? "" : fanout.error().ToString()));
+  REQUIRE(fanout);
+  Result<Bytes> made_copy = fanout->CopyFor(last);
+  INFO((made_copy ? "" : made_copy.error().ToString()));
+  REQUIRE(made_copy);
+  Bytes copy = *made_copy;
+  INFO("largest copy: " << copy.size() << " bytes");
+  CHECK(copy.size() <= kMaxAgencyCopyBytes);
+  CHECK(copy.size() > kMaxAgencyCopyBytes / 2);  // the bound is not slack by an order
 }
 
 TEST_CASE("A copy with a moved index, a changed proof or another's entry is refused",

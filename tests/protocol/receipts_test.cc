@@ -93,6 +93,12 @@ TEST_CASE("Heartbeats verify while fresh, within the clock tolerance, from their
   CHECK(VerifyHeartbeat(wire, f.resolver, kNow + 3 * 60 * 1000, "gw"));
   CHECK(VerifyHeartbeat(wire, f.resolver, kNow + 5000 + kMaxClockSkew, "gw").error().code ==
         ErrorCode::kExpired);
+  // A heartbeat that claims liveness for more than 10 minutes proves nothing.
+  Heartbeat long_lived{"gw", 43, kNow, kNow + kMaxHeartbeatValidity + 1};
+  CHECK_THAT(VerifyHeartbeat(SignHeartbeat(long_lived, f["gw"].signing), f.resolver, kNow, "gw")
+                 .error()
+                 .context,
+             Catch::Contains("more than the"));
   // A receiver more than the tolerance slow sees it as from the future.
   CHECK(VerifyHeartbeat(wire, f.resolver, kNow - kMaxClockSkew - 1, "gw").error().code ==
         ErrorCode::kExpired);
