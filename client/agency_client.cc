@@ -478,7 +478,38 @@ Result<Status> AgencyClient::CheckFollowUp(const protocol::VerifiedDirective& di
                                    protocol::StoredDirective{original->wire, std::nullopt});
 }
 
+namespace {
+
+// The id a directive envelope claims, decoded without any crypto (not yet
+// verified: only for finding a copy already stored).
+std::optional<Bytes> ClaimedId(ByteView wire) {
+  Result<protocol::Envelope> envelope = protocol::DecodeEnvelope(wire);
+  Result<protocol::DirectiveBody> body =
+      envelope ? protocol::DecodeDirectiveBody(envelope->body)
+               : Result<protocol::DirectiveBody>(tl::unexpected(envelope.error()));
+  Result<protocol::DirectiveHeader> header =
+      body ? protocol::DecodeDirectiveHeader(body->header)
+           : Result<protocol::DirectiveHeader>(tl::unexpected(body.error()));
+  if (!header) {
+    return std::nullopt;
+  }
+  return Bytes(header->id.begin(), header->id.end());
+}
+
+}  // namespace
+
 Status AgencyClient::HandleDirective(const Bytes& wire) {
+  // A copy seen before, byte for byte, is answered with the stored receipt
+  // before any signature check or decryption: resends cost nothing.
+  std::optional<Bytes> claimed = ClaimedId(wire);
+  if (claimed) {
+    TOCSIN_ASSIGN_OR_RETURN(std::optional<store::InboxEntry> stored, inbox_.Find(*claimed));
+    if (stored && stored->wire == wire) {
+      ++counters_.duplicates;
+      Send(stored->receipt);
+      return {};
+    }
+  }
   UnixMillis now = clock_.NowMillis();
   protocol::DirectiveChecks checks{config_.gateway, now,
                                    static_cast<std::size_t>(config_.min_signatures)};
@@ -493,6 +524,18 @@ Status AgencyClient::HandleDirective(const Bytes& wire) {
   Bytes id(h.id.begin(), h.id.end());
   TOCSIN_ASSIGN_OR_RETURN(std::optional<store::InboxEntry> existing, inbox_.Find(id));
   if (existing) {
+    if (Bytes(opened->verified.digest.begin(), opened->verified.digest.end()) != existing->digest) {
+      // One id, two signed contents: whoever signed both (or the gateway
+      // that substituted one) is showing agencies different directives.
+      ++counters_.log_alarms;
+      spdlog::critical("DIRECTIVE ALARM: directive {} arrived again with another signed content "
+                       "(digest {} , stored {}); keeping both as evidence, acting on the first",
+                       HexEncode(id), HexEncode(opened->verified.digest),
+                       HexEncode(existing->digest));
+      return inbox_.RecordLogAlarm(now, "directive " + HexEncode(id) + " with two contents",
+                                   crypto::Base64Encode(existing->wire),
+                                   crypto::Base64Encode(wire));
+    }
     ++counters_.duplicates;  // at-least-once: answer with the stored receipt
     Send(existing->receipt);
     return {};

@@ -10,10 +10,9 @@
 namespace tocsin::protocol {
 namespace {
 
-DirectiveHeader HeaderFromDraft(const DirectiveDraft& draft) {
+DirectiveHeader HeaderFromDraft(const DirectiveDraft& draft, const DirectiveId& id) {
   DirectiveHeader h = draft.header;
-  Bytes id = crypto::RandomBytes(kDirectiveIdSize);
-  std::copy(id.begin(), id.end(), h.id.begin());
+  h.id = id;
   std::sort(h.sectors.begin(), h.sectors.end());
   crypto::AeadNonce nonce = crypto::RandomNonce();
   std::copy(nonce.begin(), nonce.end(), h.content_nonce.begin());
@@ -129,10 +128,19 @@ Bytes ContentAssociatedData(ByteView header_bytes) {
 Result<SealedDirective> SealDirective(const DirectiveDraft& draft,
                                       std::vector<RecipientKey> recipients,
                                       const crypto::SigningKey& issuer_key) {
+  Bytes random = crypto::RandomBytes(kDirectiveIdSize);
+  DirectiveId id{};
+  std::copy(random.begin(), random.end(), id.begin());
+  return SealDirectiveAs(id, draft, std::move(recipients), issuer_key);
+}
+
+Result<SealedDirective> SealDirectiveAs(const DirectiveId& id, const DirectiveDraft& draft,
+                                        std::vector<RecipientKey> recipients,
+                                        const crypto::SigningKey& issuer_key) {
   if (recipients.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "a directive needs at least one recipient");
   }
-  DirectiveHeader header = HeaderFromDraft(draft);
+  DirectiveHeader header = HeaderFromDraft(draft, id);
   TOCSIN_ASSIGN_OR_RETURN(crypto::SecretBytes content_key,
                           crypto::SecretBytes::Allocate(crypto::kSymmetricKeySize));
   Bytes random_key = crypto::RandomBytes(crypto::kSymmetricKeySize);

@@ -50,6 +50,13 @@ Result<SealedDirective> SealDirective(const DirectiveDraft& draft,
                                       std::vector<RecipientKey> recipients,
                                       const crypto::SigningKey& issuer_key);
 
+// The same under a given id: what SealDirective does with a fresh random
+// one. Only for re-sealing under an id on purpose (a hostile issuer in the
+// tests); two directives under one id are an alarm for every receiver.
+Result<SealedDirective> SealDirectiveAs(const DirectiveId& id, const DirectiveDraft& draft,
+                                        std::vector<RecipientKey> recipients,
+                                        const crypto::SigningKey& issuer_key);
+
 struct DirectiveChecks {
   std::string gateway;                 // the gateway the directive must name
   UnixMillis now = 0;

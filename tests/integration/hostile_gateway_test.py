@@ -1,0 +1,49 @@
+"""The gateway as the adversary (issue 11): a small hostile gateway of ours
+(tests/tools/hostile_gateway.cc) holding the gateway's and an operator's keys
+plays against the real agency daemon.
+
+Usage: hostile_gateway_test.py BIN_DIR"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import run_tests  # noqa: E402
+
+
+def start_hostile(w, scenario):
+    w._start("hostile", os.path.join(w.bin, "hostile_gateway"),
+             "--gateway-bundle", "keys/" + w.gateway_id, "--operator-bundle", "keys/op.alice",
+             "--directory", "ca/public", "--endpoint", f"tcp://127.0.0.1:{w.client_port}",
+             "--agency", "finance-authority", "--scenario", scenario)
+    w.wait_for(lambda: "listening" in w.log("hostile"), 10, "the hostile gateway")
+
+
+def test_one_id_with_two_contents_raises_the_alarm_and_keeps_both(make):
+    w = make()
+    start_hostile(w, "two-contents")
+    w.start_client("finance-authority")
+    w.wait_for(lambda: w.log("hostile").count("sent directive") == 2, 10, "both contents sent")
+    w.wait_for(lambda: "DIRECTIVE ALARM" in w.log("finance-authority"), 10, "the agency's alarm")
+    inbox = w.inbox("finance-authority")
+    assert [e["title"] for e in inbox] == ["First content"], inbox  # the first stands
+    w.stop("finance-authority")
+    assert "1 audit-log alarms" in w.log("finance-authority")
+
+
+def test_a_promise_dated_far_ahead_confirms_nothing(make):
+    w = make()
+    start_hostile(w, "future-promise")
+    w.start_client("finance-authority")
+    w.wait_for(lambda: "sent a promise dated a day ahead" in w.log("hostile"), 10, "the promise")
+    w.wait_for(lambda: "refused promise" in w.log("finance-authority"), 10, "its refusal")
+    assert "too far from this clock" in w.log("finance-authority")
+    inbox = w.inbox("finance-authority")
+    assert len(inbox) == 1 and not inbox[0]["receipt_confirmed"], inbox  # still resent
+
+
+if __name__ == "__main__":
+    sys.exit(run_tests([
+        test_one_id_with_two_contents_raises_the_alarm_and_keeps_both,
+        test_a_promise_dated_far_ahead_confirms_nothing,
+    ], sys.argv[1]))
