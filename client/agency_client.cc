@@ -4,6 +4,7 @@
 
 #include "common/log.h"
 #include "crypto/base64.h"
+#include "crypto/hash.h"
 #include "protocol/directive.h"
 #include "protocol/follow_up.h"
 #include "protocol/receipts.h"
@@ -28,6 +29,10 @@ constexpr SteadyMillis kTendEveryMs = 5000;
 // a checkpoint at least every minute while its log grows
 // (checkpoint_interval_ms <= 60 s), and answers a proof request at once.
 constexpr SteadyMillis kPromiseDeadlineMs = 5 * 60 * 1000;
+// A log that cannot be checked (proofs from sizes we do not hold) this long
+// is reported; alarms are logged and stored at most this many a minute.
+constexpr SteadyMillis kUnverifiableAlarmMs = 60 * 1000;
+constexpr std::size_t kMaxAlarmsPerMinute = 10;
 
 }  // namespace
 
@@ -136,17 +141,21 @@ Status AgencyClient::HandleCheckpoint(const protocol::Envelope& envelope) {
       return {};
     case LogVerdict::kStale:
       spdlog::debug("checkpoint: {}", check.why);
-      return {};
+      return Unverifiable(check.why);
     case LogVerdict::kUnchanged:
       spdlog::debug("checkpoint: {}", check.why);
+      unverifiable_since_ = 0;
       return CheckPromises(*check.checkpoint);
     case LogVerdict::kInconsistent:
-      ++counters_.log_alarms;
-      spdlog::critical("AUDIT LOG ALARM: gateway {} {}; keeping the checkpoint of size {}",
-                       config_.gateway, check.why, held_log_->size);
-      return inbox_.RecordLogAlarm(clock_.NowMillis(), check.why, held_log_->note, message->note);
+      // The evidence: both notes and the proof that failed (the whole message).
+      return Alarm("AUDIT LOG ALARM",
+                   "gateway " + config_.gateway + " " + check.why + "; keeping the checkpoint of size " +
+                       std::to_string(held_log_->size),
+                   held_log_->note,
+                   "checkpoint message " + crypto::Base64Encode(envelope.body));
     case LogVerdict::kFirst:
     case LogVerdict::kExtended:
+      unverifiable_since_ = 0;
       break;
   }
   const protocol::Checkpoint& accepted = *check.checkpoint;
@@ -293,12 +302,62 @@ Status AgencyClient::TendPromises() {
 
 Status AgencyClient::RaisePromiseAlarm(const store::PromiseRecord& record,
                                        const std::string& why) {
+  return Alarm("AUDIT LOG ALARM",
+               "gateway " + config_.gateway + " has not kept its promise yet: " + why,
+               held_log_ ? held_log_->note : "", "promise " + crypto::Base64Encode(record.wire));
+}
+
+Status AgencyClient::Unverifiable(const std::string& why) {
+  // Not proof of anything (a proof from a size we do not hold), but a log
+  // we cannot check for long is reported, and we ask again meanwhile.
+  SteadyMillis now = SteadyNowMillis();
+  if (unverifiable_since_ == 0) {
+    unverifiable_since_ = now;
+  }
+  if (++unverifiable_answers_ % 3 == 0) {
+    SendHello();  // asks for a proof from the size we hold
+  }
+  if (now - unverifiable_since_ < kUnverifiableAlarmMs) {
+    return {};
+  }
+  unverifiable_since_ = now;  // again after as long, if it lasts
+  return Alarm("AUDIT LOG UNVERIFIABLE",
+               "gateway " + config_.gateway + ": no checkpoint could be checked against the one "
+                   "held (size " + std::to_string(held_log_ ? held_log_->size : 0) + ") for " +
+                   std::to_string(kUnverifiableAlarmMs / 1000) + " s (" + why + ")",
+               held_log_ ? held_log_->note : "", why);
+}
+
+Status AgencyClient::Alarm(std::string_view label, const std::string& why,
+                           const std::string& held, const std::string& offending) {
   ++counters_.log_alarms;
-  spdlog::critical("AUDIT LOG ALARM: gateway {} has not kept its promise yet: {}",
-                   config_.gateway, why);
-  return inbox_.RecordLogAlarm(clock_.NowMillis(), "promise unproven: " + why,
-                               held_log_ ? held_log_->note : "",
-                               "promise " + crypto::Base64Encode(record.wire));
+  // The same evidence twice is one alarm; the log and the database are
+  // bounded whatever a gateway sends (SECURITY.md 37).
+  crypto::Digest key = crypto::Sha256(AsBytes(std::string(label) + "\n" + why + "\n" + offending));
+  if (!alarms_seen_.insert(key).second) {
+    ++alarms_suppressed_;
+    return {};
+  }
+  if (alarms_seen_.size() > 4096) {
+    alarms_seen_.clear();
+  }
+  SteadyMillis now = SteadyNowMillis();
+  if (now >= alarm_window_end_) {
+    if (alarms_suppressed_ > 0) {
+      spdlog::critical("{} more alarm(s) in the last minute were repeats or over the limit; see "
+                       "log_alarms in {}", alarms_suppressed_, config_.database);
+    }
+    alarm_window_end_ = now + 60000;
+    alarms_in_window_ = 0;
+    alarms_suppressed_ = 0;
+  }
+  if (++alarms_in_window_ > kMaxAlarmsPerMinute) {
+    ++alarms_suppressed_;
+    return {};
+  }
+  spdlog::critical("{}: {}", label, why);
+  return inbox_.RecordLogAlarm(clock_.NowMillis(), std::string(label) + ": " + why, held,
+                               offending);
 }
 
 Status AgencyClient::HandleInclusionProof(const protocol::Envelope& envelope) {
@@ -340,14 +399,10 @@ Status AgencyClient::SettlePromise(const store::PromiseRecord& record,
                                 judgement.why);
   }
   ++counters_.promises_broken;
-  ++counters_.log_alarms;
-  spdlog::critical("AUDIT LOG ALARM: gateway {} broke its promise: {}", config_.gateway,
-                   judgement.why);
   TOCSIN_RETURN_IF_ERROR(inbox_.SettlePromise(record.kind, record.directive_id,
                                               store::PromiseState::kBroken, judgement.why));
-  return inbox_.RecordLogAlarm(clock_.NowMillis(), judgement.why,
-                               held_log_ ? held_log_->note : "",
-                               "promise " + crypto::Base64Encode(record.wire));
+  return Alarm("AUDIT LOG ALARM", "gateway " + config_.gateway + " broke its promise: " + judgement.why,
+               held_log_ ? held_log_->note : "", "promise " + crypto::Base64Encode(record.wire));
 }
 
 void AgencyClient::DrainMonitor() {
@@ -527,14 +582,11 @@ Status AgencyClient::HandleDirective(const Bytes& wire) {
     if (Bytes(opened->verified.digest.begin(), opened->verified.digest.end()) != existing->digest) {
       // One id, two signed contents: whoever signed both (or the gateway
       // that substituted one) is showing agencies different directives.
-      ++counters_.log_alarms;
-      spdlog::critical("DIRECTIVE ALARM: directive {} arrived again with another signed content "
-                       "(digest {} , stored {}); keeping both as evidence, acting on the first",
-                       HexEncode(id), HexEncode(opened->verified.digest),
-                       HexEncode(existing->digest));
-      return inbox_.RecordLogAlarm(now, "directive " + HexEncode(id) + " with two contents",
-                                   crypto::Base64Encode(existing->wire),
-                                   crypto::Base64Encode(wire));
+      return Alarm("DIRECTIVE ALARM",
+                   "directive " + HexEncode(id) + " arrived again with another signed content "
+                   "(digest " + HexEncode(opened->verified.digest) + ", stored " +
+                   HexEncode(existing->digest) + "); keeping both as evidence, acting on the first",
+                   crypto::Base64Encode(existing->wire), crypto::Base64Encode(wire));
     }
     ++counters_.duplicates;  // at-least-once: answer with the stored receipt
     Send(existing->receipt);

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 
@@ -99,6 +100,14 @@ class AgencyClient {
   // promise no checkpoint covers, or none proves, 5 minutes into a live link.
   Status TendPromises();
   Status RaisePromiseAlarm(const store::PromiseRecord& record, const std::string& why);
+  // Raises an alarm (`label`: AUDIT LOG ALARM when signed statements
+  // contradict each other, AUDIT LOG UNVERIFIABLE when the log merely cannot
+  // be checked, DIRECTIVE ALARM) with its evidence: logged at critical level
+  // and stored in log_alarms, the same evidence once, at most 10 a minute.
+  Status Alarm(std::string_view label, const std::string& why, const std::string& held,
+               const std::string& offending);
+  // A checkpoint that could not be checked against the one held.
+  Status Unverifiable(const std::string& why);
   Status HandleInclusionProof(const protocol::Envelope& envelope);
   Status SettlePromise(const store::PromiseRecord& record, const protocol::Promise& promise,
                        const protocol::PromiseJudgement& judgement);
@@ -139,6 +148,12 @@ class AgencyClient {
     bool reported = false;
   };
   std::map<std::uint64_t, Tracking> tracking_;
+  std::set<crypto::Digest> alarms_seen_;
+  SteadyMillis alarm_window_end_ = 0;
+  std::size_t alarms_in_window_ = 0;
+  std::uint64_t alarms_suppressed_ = 0;
+  SteadyMillis unverifiable_since_ = 0;
+  std::uint64_t unverifiable_answers_ = 0;
   SteadyMillis next_tend_ = 0;
   ClientCounters counters_;
 };

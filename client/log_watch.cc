@@ -17,7 +17,8 @@ LogCheck CheckLogCheckpoint(const protocol::CheckpointMessage& message,
     return {LogVerdict::kRefused, std::nullopt,
             "checkpoint dated " + FormatUtc(fresh.time) + ", in the future"};
   }
-  if (!held) {
+  if (!held || held->size == 0) {
+    // Nothing held, or the empty log: every log extends it.
     return {LogVerdict::kFirst, fresh, "first checkpoint"};
   }
   std::string sizes = std::to_string(held->size) + " -> " + std::to_string(fresh.size);

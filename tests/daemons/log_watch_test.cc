@@ -77,6 +77,12 @@ TEST_CASE("A checkpoint not signed by the log key is refused, not trusted", "[cl
         LogVerdict::kRefused);
 }
 
+TEST_CASE("An empty log held is extended by any log", "[client][log]") {
+  Log log(20);
+  HeldCheckpoint empty{0, log.tree.RootAt(0), log.Note(0), Log::TimeOf(0)};
+  CHECK(Verdict(log, log.Message(0, 5), empty) == LogVerdict::kFirst);  // was an alarm
+}
+
 TEST_CASE("A checkpoint dated in the future is refused; one dated back is an alarm",
           "[client][log][negative]") {
   Log log(20);

@@ -5,6 +5,7 @@ plays against the real agency daemon.
 Usage: hostile_gateway_test.py BIN_DIR"""
 
 import os
+import sqlite3
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -42,8 +43,24 @@ def test_a_promise_dated_far_ahead_confirms_nothing(make):
     assert len(inbox) == 1 and not inbox[0]["receipt_confirmed"], inbox  # still resent
 
 
+def test_a_flood_of_contradictions_is_bounded_in_log_and_disk(make):
+    w = make()
+    start_hostile(w, "alarm-flood")
+    w.start_client("finance-authority")
+    w.wait_for(lambda: "sent 2000 contradicting checkpoints" in w.log("hostile"), 30, "the flood")
+    w.wait_for(lambda: w.log("finance-authority").count("AUDIT LOG ALARM") >= 10, 10, "alarms")
+    w.stop("finance-authority")
+    log = w.log("finance-authority")
+    assert log.count('"level":"critical"') <= 12, log.count('"level":"critical"')
+    rows = sqlite3.connect(os.path.join(w.dir, "finance-authority.db")).execute(
+        "SELECT COUNT(*), MIN(length(offending_note)) FROM log_alarms").fetchone()
+    assert 1 <= rows[0] <= 10, rows
+    assert rows[1] > 100, rows  # each row keeps the contradicting message itself
+
+
 if __name__ == "__main__":
     sys.exit(run_tests([
+        test_a_flood_of_contradictions_is_bounded_in_log_and_disk,
         test_one_id_with_two_contents_raises_the_alarm_and_keeps_both,
         test_a_promise_dated_far_ahead_confirms_nothing,
     ], sys.argv[1]))

@@ -9,6 +9,8 @@
 //                   first copy, then (after its receipt) the second
 //   future-promise  a directive, and its receipt "confirmed" by a promise
 //                   dated a day ahead at an index no checkpoint will reach
+//   alarm-flood     a first checkpoint, then 2,000 contradicting it (each
+//                   another root for the same size): 2,000 distinct alarms
 //
 // It prints one line per step, for the test to follow.
 #include <signal.h>
@@ -16,12 +18,14 @@
 #include <atomic>
 #include <chrono>
 #include <iostream>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 #include <zmq.hpp>
 
 #include "pki/bundle.h"
 #include "pki/directory.h"
+#include "protocol/audit.h"
 #include "protocol/directive.h"
 #include "protocol/fanout.h"
 #include "protocol/promise.h"
@@ -100,6 +104,9 @@ class HostileGateway {
     if (envelope.type == protocol::MessageType::kHello && agency_route_.empty()) {
       agency_route_ = message.routing_id;
       Say("hello from " + o_.agency);
+      if (o_.scenario == "alarm-flood") {
+        return FloodCheckpoints();
+      }
       return SendDirective("First content", 1000);
     }
     if (envelope.type == protocol::MessageType::kReceipt && !receipted_) {
@@ -137,6 +144,24 @@ class HostileGateway {
     TOCSIN_ASSIGN_OR_RETURN(Bytes copy, fanout.CopyFor(o_.agency));
     TOCSIN_RETURN_IF_ERROR(transport::SendToPeer(router_, agency_route_, copy));
     Say("sent directive " + HexEncode(id_) + " digest " + HexEncode(sealed.digest));
+    return {};
+  }
+
+  Status FloodCheckpoints() {
+    UnixMillis now = clock_.NowMillis();
+    for (int i = 0; i <= 2000; ++i) {
+      crypto::Digest root{};
+      root[0] = static_cast<std::uint8_t>(i & 0xff);
+      root[1] = static_cast<std::uint8_t>(i >> 8);
+      std::string note = protocol::SignCheckpoint(
+          {protocol::AuditOrigin(gateway_.principal_id), 5, root, now}, *gateway_.log_signing);
+      Bytes wire = protocol::EncodeUnsigned(
+          protocol::MessageType::kCheckpoint, protocol::EncodeCheckpointMessage({note, 0, {}}));
+      while (!transport::SendToPeer(router_, agency_route_, wire)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));  // its queue is full: wait
+      }
+    }
+    Say("sent 2000 contradicting checkpoints");
     return {};
   }
 
@@ -184,7 +209,7 @@ int main(int argc, char** argv) {
   app.add_option("--agency", o.agency)->required();
   app.add_option("--scenario", o.scenario)
       ->required()
-      ->check(CLI::IsMember({"two-contents", "future-promise"}));
+      ->check(CLI::IsMember({"two-contents", "future-promise", "alarm-flood"}));
   CLI11_PARSE(app, argc, argv);
   ::signal(SIGTERM, OnSignal);
   ::signal(SIGINT, OnSignal);
