@@ -652,7 +652,7 @@ Status AgencyClient::HandleControl(const Bytes& wire, const protocol::Envelope& 
       last_heartbeat_sequence_ = heartbeat->sequence;
       last_heartbeat_ = SteadyNowMillis();
       rebuild_after_ = kFirstRebuildAfterMs;
-      CheckClockSkew(*heartbeat);
+      TOCSIN_RETURN_IF_ERROR(CheckClockSkew(*heartbeat));
       if (frozen_) {
         frozen_ = false;
         spdlog::info("link to gateway {} restored", config_.gateway);
@@ -758,12 +758,18 @@ void AgencyClient::Send(ByteView wire) {
   }
 }
 
-void AgencyClient::CheckClockSkew(const protocol::Heartbeat& heartbeat) {
+Status AgencyClient::CheckClockSkew(const protocol::Heartbeat& heartbeat) {
   constexpr UnixMillis kWarnAbove = 60 * 1000;
-  UnixMillis ahead = clock_.NowMillis() - heartbeat.sent_at;  // transit adds milliseconds
+  UnixMillis wall = wall_clock_.NowMillis();  // this machine's, as `tocsin-client ack` reads it
+  UnixMillis ahead = wall - heartbeat.sent_at;  // transit adds milliseconds
   SteadyMillis now = SteadyNowMillis();
+  if (std::abs(-ahead - saved_offset_) > 1000 || now >= next_offset_save_) {
+    TOCSIN_RETURN_IF_ERROR(inbox_.SaveClockOffset(-ahead, wall));
+    saved_offset_ = -ahead;
+    next_offset_save_ = now + 10 * 60 * 1000;
+  }
   if (std::abs(ahead) <= kWarnAbove || now < next_skew_warning_) {
-    return;
+    return {};
   }
   next_skew_warning_ = now + 10 * 60 * 1000;
   spdlog::error("CLOCK: this machine's clock is {} s {} gateway {}'s; beyond {} s the gateway "
@@ -771,6 +777,7 @@ void AgencyClient::CheckClockSkew(const protocol::Heartbeat& heartbeat) {
                 "service (NTP)",
                 std::abs(ahead) / 1000, ahead > 0 ? "ahead of" : "behind", config_.gateway,
                 protocol::kMaxClockSkew / 1000);
+  return {};
 }
 
 void AgencyClient::CheckFreshness() {

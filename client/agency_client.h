@@ -73,7 +73,7 @@ class AgencyClient {
   // Warns when this machine's clock strays from the gateway's (as its
   // heartbeats say) by more than a minute: beyond kMaxClockSkew the
   // gateway refuses what this agency signs.
-  void CheckClockSkew(const protocol::Heartbeat& heartbeat);
+  Status CheckClockSkew(const protocol::Heartbeat& heartbeat);
   void SendHello();
   void DrainMonitor();
   // Closes and dials again a link with no fresh heartbeat for
@@ -127,6 +127,9 @@ class AgencyClient {
   SteadyMillis next_hello_ = 0;
   SteadyMillis next_resend_ = 0;
   SteadyMillis next_skew_warning_ = 0;
+  SystemClock wall_clock_;          // this machine's, unpaced: what the ack command reads
+  UnixMillis saved_offset_ = 0;     // gateway minus this machine, as last stored
+  SteadyMillis next_offset_save_ = 0;
   SteadyMillis last_rebuild_ = 0;
   std::uint64_t last_heartbeat_sequence_ = 0;  // on this connection
   SteadyMillis rebuild_after_ = 5000;

@@ -163,6 +163,19 @@ int Acknowledge(const ClientConfig& config, const std::string& id, const std::st
   ack.agency = bundle->principal_id;
   ack.gateway = config.gateway;
   ack.at = clock.NowMillis();
+  // With this machine's clock off by more than a minute (the daemon measures
+  // it on the gateway's heartbeats), the acknowledgement is dated by the
+  // gateway's clock: beyond five minutes the gateway would refuse it.
+  auto offset = inbox->ClockOffset();
+  if (offset && *offset && std::abs((*offset)->first) > 60000 &&
+      std::abs(ack.at - (*offset)->second) < 24LL * 3600 * 1000) {
+    std::cerr << "tocsin-client ack: warning: this machine's clock is "
+              << std::abs((*offset)->first) / 1000 << " s "
+              << ((*offset)->first > 0 ? "behind" : "ahead of")
+              << " the gateway's; the acknowledgement is dated by the gateway's clock. Fix the "
+                 "time service (NTP)\n";
+    ack.at += (*offset)->first;
+  }
   ack.officer = by;
   if (!note.empty()) {
     ack.note = note;

@@ -75,6 +75,13 @@ CREATE TABLE log_checkpoints (
   note        TEXT NOT NULL,
   received_at INTEGER NOT NULL
 );
+-- How far the gateway's clock is ahead of this machine's, as its heartbeats
+-- last said (the daemon writes it; `tocsin-client ack` reads it).
+CREATE TABLE clock_offset (
+  only        INTEGER PRIMARY KEY CHECK (only = 1),
+  offset_ms   INTEGER NOT NULL,
+  measured_at INTEGER NOT NULL
+);
 -- 0 until the notify hook has run successfully for it (rows from before: 1).
 ALTER TABLE inbox ADD COLUMN notified INTEGER NOT NULL DEFAULT 1;
 )sql";
@@ -334,6 +341,23 @@ Status Inbox::Acknowledge(ByteView id, UnixMillis at, std::string_view officer,
   update.Bind(1, at).Bind(2, officer).Bind(3, note).Bind(4, wire).Bind(5, id);
   TOCSIN_RETURN_IF_ERROR(update.Run());
   return transaction.Commit();
+}
+
+Status Inbox::SaveClockOffset(UnixMillis offset, UnixMillis measured_at) {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
+      "INSERT OR REPLACE INTO clock_offset (only, offset_ms, measured_at) VALUES (1, ?, ?)"));
+  q.Bind(1, offset).Bind(2, measured_at);
+  return q.Run();
+}
+
+Result<std::optional<std::pair<UnixMillis, UnixMillis>>> Inbox::ClockOffset() {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
+      "SELECT offset_ms, measured_at FROM clock_offset WHERE only = 1"));
+  TOCSIN_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) {
+    return std::optional<std::pair<UnixMillis, UnixMillis>>();
+  }
+  return std::optional<std::pair<UnixMillis, UnixMillis>>({q.Int(0), q.Int(1)});
 }
 
 Result<std::vector<Bytes>> Inbox::Unnotified(std::size_t limit) {

@@ -102,6 +102,11 @@ class Inbox {
 
   Status Confirm(ByteView id, bool acknowledgement);
 
+  // The gateway's clock minus this machine's, as last measured (by this
+  // machine's clock at `measured_at`).
+  Status SaveClockOffset(UnixMillis offset, UnixMillis measured_at);
+  Result<std::optional<std::pair<UnixMillis, UnixMillis>>> ClockOffset();
+
   // Directives whose notify hook has not succeeded yet, oldest first.
   Result<std::vector<Bytes>> Unnotified(std::size_t limit);
   Status MarkNotified(ByteView id);

@@ -9,6 +9,7 @@ Usage: clock_test.py BIN_DIR"""
 import json
 import os
 import sqlite3
+import subprocess
 import sys
 import time
 
@@ -68,6 +69,31 @@ def test_a_gateway_clock_step_either_way_is_not_followed(make):
     assert verified["verified"] and verified["directives"] == 3, verified
 
 
+def test_an_agency_clock_stepped_back_an_hour_still_acknowledges(make):
+    w = make()
+    step(w, "+0")
+    w.start_gateway()
+    w.start_client("finance-authority", env=faketime_env(w))
+    d = w.issue("Before the agency's step", agencies=["finance-authority"])
+    w.wait_for(lambda: w.states(d["id"]) == {"finance-authority": "delivered"}, 10, "delivery")
+    step(w, "-3600")  # the agency's machine loses an hour
+    w.wait_for(lambda: "this machine's clock is 3600 s behind" in w.log("finance-authority")
+               or "this machine's clock is 3599 s behind" in w.log("finance-authority"), 10,
+               "the agency's clock warning")
+    e = w.issue("After the agency's step", agencies=["finance-authority"])
+    w.wait_for(lambda: w.states(e["id"]) == {"finance-authority": "delivered"}, 10,
+               "delivery after the step (receipts dated by the daemon's paced clock)")
+    # The officer acknowledges from a shell on that machine, its clock an hour slow.
+    ack = subprocess.run([os.path.join(w.bin, "tocsin-client"), "ack", "--config",
+                          "finance-authority.toml", e["id"][:12], "--by", "Claire Martin"],
+                         cwd=w.dir, capture_output=True, text=True,
+                         env={**os.environ, **faketime_env(w)})
+    assert ack.returncode == 0 and "dated by the gateway's clock" in ack.stderr, ack.stderr
+    w.wait_for(lambda: w.states(e["id"]) == {"finance-authority": "acknowledged"}, 10,
+               "the acknowledgement recorded")
+    assert "FREEZE ALARM" not in w.log("finance-authority")
+
+
 def test_an_expired_crl_admits_nobody_loudly_and_revokes_nobody_in_the_log(make):
     w = make()
     w.start_gateway()
@@ -86,5 +112,6 @@ def test_an_expired_crl_admits_nobody_loudly_and_revokes_nobody_in_the_log(make)
 if __name__ == "__main__":
     sys.exit(run_tests([
         test_a_gateway_clock_step_either_way_is_not_followed,
+        test_an_agency_clock_stepped_back_an_hour_still_acknowledges,
         test_an_expired_crl_admits_nobody_loudly_and_revokes_nobody_in_the_log,
     ], sys.argv[1]))

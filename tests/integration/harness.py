@@ -129,9 +129,9 @@ log_format = "json"
             self.wait_for(lambda: self.log("gateway").count("serving agencies") > before, 10,
                           "gateway start")
 
-    def start_client(self, agency):
+    def start_client(self, agency, env=None):
         self._start(agency, os.path.join(self.bin, "tocsin-client"), "run", "--config",
-                    agency + ".toml")
+                    agency + ".toml", env=env)
 
     def stop(self, name, sig=signal.SIGTERM):
         proc = self.procs.pop(name, None)
