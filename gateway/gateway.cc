@@ -640,6 +640,24 @@ Status Gateway::HandleOperator(transport::PeerMessage& message) {
   if (envelope->type == protocol::MessageType::kStatusRequest) {
     return Report(message, *envelope);
   }
+  if (envelope->type == protocol::MessageType::kDirectiveRequest) {
+    Result<protocol::DirectiveRequest> request = protocol::DecodeDirectiveRequest(envelope->body);
+    if (!request) {
+      Refuse(operator_socket_, message, request.error());
+      return {};
+    }
+    TOCSIN_ASSIGN_OR_RETURN(std::optional<store::AcceptedDirective> stored,
+                            ledger_.Find(Bytes(request->reference.begin(),
+                                               request->reference.end())));
+    if (!stored) {
+      Refuse(operator_socket_, message,
+             {ErrorCode::kNotFound, "no directive " + HexEncode(request->reference)},
+             request->reference);
+      return {};
+    }
+    (void)transport::SendToPeer(operator_socket_, message.routing_id, stored->wire);
+    return {};
+  }
   Refuse(operator_socket_, message,
          {ErrorCode::kMalformedMessage,
           "unexpected " + std::string(protocol::MessageTypeName(envelope->type))});

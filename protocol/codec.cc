@@ -135,7 +135,7 @@ Result<Envelope> DecodeEnvelope(ByteView wire) {
   TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 5, "envelope"));
   Envelope e;
   TOCSIN_ASSIGN_OR_RETURN(e.type, ReadEnum(f[1], MessageType::kDirective,
-                                           MessageType::kInclusionProof, "envelope.type"));
+                                           MessageType::kDirectiveRequest, "envelope.type"));
   TOCSIN_ASSIGN_OR_RETURN(e.body, ReadBin(f[2], 1, kMaxBodyWireBytes, "envelope.body"));
   std::size_t min_signatures = IsUnsigned(e.type) ? 0 : 1;
   std::size_t max_signatures = IsUnsigned(e.type) ? 0 : kMaxSignatures;
@@ -474,6 +474,21 @@ Result<Accepted> DecodeAccepted(ByteView bytes) {
                                            AcceptedKind::kAcknowledgement, "accepted.kind"));
   TOCSIN_ASSIGN_OR_RETURN(a.at, ReadTime(f[2], "accepted.at"));
   return a;
+}
+
+Bytes EncodeDirectiveRequest(const DirectiveRequest& r) {
+  Writer w;
+  w.Array(1).Bin(r.reference);
+  return w.Take();
+}
+
+Result<DirectiveRequest> DecodeDirectiveRequest(ByteView bytes) {
+  TOCSIN_ASSIGN_OR_RETURN(msgpack::object_handle handle,
+                          StrictUnpack(bytes, kSmallLimits, "directive-request"));
+  TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 1, "directive-request"));
+  DirectiveRequest r;
+  TOCSIN_ASSIGN_OR_RETURN(r.reference, ReadId(f[0], "directive-request.reference"));
+  return r;
 }
 
 Bytes EncodeStatusRequest(const StatusRequest& r) {

@@ -21,7 +21,7 @@ bool IsUnsigned(MessageType type) {
          type == MessageType::kAccepted || type == MessageType::kStatusRequest ||
          type == MessageType::kStatusReport || type == MessageType::kCheckpoint ||
          type == MessageType::kBridge || type == MessageType::kProofRequest ||
-         type == MessageType::kInclusionProof;
+         type == MessageType::kInclusionProof || type == MessageType::kDirectiveRequest;
 }
 
 std::string_view MessageTypeName(MessageType type) {
@@ -40,6 +40,7 @@ std::string_view MessageTypeName(MessageType type) {
     case MessageType::kPromise: return "promise";
     case MessageType::kProofRequest: return "proof-request";
     case MessageType::kInclusionProof: return "inclusion-proof";
+    case MessageType::kDirectiveRequest: return "directive-request";
   }
   return "unknown";
 }

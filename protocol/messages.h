@@ -74,6 +74,7 @@ enum class MessageType : std::uint8_t {
   kPromise = 12,         // gateway -> sender: the entry's place in the audit log
   kProofRequest = 13,    // agency -> gateway: prove a promised entry
   kInclusionProof = 14,  // gateway -> agency: the answer
+  kDirectiveRequest = 15,  // operator -> gateway: a stored directive, as its issuer signed it
 };
 
 // True for the types that carry no signature.
@@ -232,6 +233,13 @@ struct StatusRequest {
   std::optional<DirectiveId> reference;  // nil: every directive
 };
 
+// Answered with the directive's envelope as accepted (every recipient), or
+// an error: what an operator follows a directive up from, verified by its
+// own signatures rather than by the gateway's word.
+struct DirectiveRequest {
+  DirectiveId reference{};
+};
+
 inline constexpr std::size_t kMaxStatusRows = 16384;
 
 struct StatusRow {
@@ -273,6 +281,8 @@ Result<Accepted> DecodeAccepted(ByteView bytes);
 Bytes EncodeStatusRequest(const StatusRequest& request);
 Result<StatusRequest> DecodeStatusRequest(ByteView bytes);
 Bytes EncodeStatusReport(const std::vector<StatusRow>& rows);
+Bytes EncodeDirectiveRequest(const DirectiveRequest& request);
+Result<DirectiveRequest> DecodeDirectiveRequest(ByteView bytes);
 Result<std::vector<StatusRow>> DecodeStatusReport(ByteView bytes);
 
 // An unsigned envelope around `body`.

@@ -128,6 +128,39 @@ Result<ReceivedPromise> ReceivePromise(Session& session, const DirectiveOptions&
   return ReceivedPromise{std::move(promise), std::move(message.second)};
 }
 
+// The recipients of directive `id`, from the envelope the gateway stored,
+// verified as its issuer signed it (signatures, and every recipient against
+// the signed root), as of when it was issued.
+Result<std::vector<std::string>> RecipientsOf(Session& session, const DirectiveOptions& options,
+                                              const protocol::DirectiveId& id) {
+  Bytes request = protocol::EncodeUnsigned(protocol::MessageType::kDirectiveRequest,
+                                           protocol::EncodeDirectiveRequest({id}));
+  TOCSIN_ASSIGN_OR_RETURN(auto reply, session.link->Request(request, options.timeout_ms));
+  std::string what = "directive " + HexEncode(id) + " as the gateway returned it";
+  if (reply.first.type != protocol::MessageType::kDirective) {
+    return MakeError(ErrorCode::kMalformedMessage, what + ": not a directive");
+  }
+  TOCSIN_ASSIGN_OR_RETURN(protocol::DirectiveBody body,
+                          protocol::DecodeDirectiveBody(reply.first.body));
+  TOCSIN_ASSIGN_OR_RETURN(protocol::DirectiveHeader claimed,
+                          protocol::DecodeDirectiveHeader(body.header));
+  protocol::DirectiveChecks checks{options.gateway, claimed.issued_at, 1};
+  Result<protocol::VerifiedDirective> original =
+      protocol::VerifyDirective(reply.second, *session.directory, checks);
+  if (!original) {
+    return WithContext(original.error(), what);
+  }
+  if (original->header.id != id || !original->complete()) {
+    return MakeError(ErrorCode::kPermissionDenied,
+                     what + ": another directive, or not every recipient");
+  }
+  std::vector<std::string> agencies;
+  for (const protocol::RecipientWrap& r : original->recipients.entries) {
+    agencies.push_back(r.agency);
+  }
+  return agencies;
+}
+
 int Submit(const DirectiveOptions& options, protocol::DirectiveAction action,
            std::optional<protocol::DirectiveId> references, const std::string& command) {
   SystemClock clock;
@@ -138,18 +171,13 @@ int Submit(const DirectiveOptions& options, protocol::DirectiveAction action,
   }
   DirectiveOptions effective = options;
   if (references) {
-    // An update or cancel goes to the agencies of the directive it supersedes.
-    auto rows = QueryStatus(*session->link, references, options.timeout_ms);
-    if (!rows) {
-      return ReportError(command, rows.error());
+    // An update or cancel goes to the agencies of the directive it follows
+    // up, as its issuer signed them: never the gateway's unsigned word.
+    auto recipients = RecipientsOf(*session, options, *references);
+    if (!recipients) {
+      return ReportError(command, recipients.error());
     }
-    if (rows->empty()) {
-      return ReportError(command, {ErrorCode::kNotFound, "the gateway knows no directive " +
-                                                             HexEncode(*references)});
-    }
-    for (const auto& row : *rows) {
-      effective.agencies.push_back(row.agency);
-    }
+    effective.agencies = std::move(*recipients);
   }
   auto outcome = SealFromOptions(effective, session->bundle, *session->directory, now, action,
                                  references);

@@ -203,7 +203,7 @@ def test_cancel_and_update_reach_the_same_agencies_and_reference_the_original(ma
     titles = [e["title"] for e in w.inbox("finance-authority")]
     assert titles == ["Original", "Updated", "Cancelled: directive " + d["id"][:8]], titles
     bad = w.tocsin("cancel", "00" * 16, *w._gateway_args("op.alice"), check=False)
-    assert bad.returncode == 1 and "knows no directive" in bad.stderr, bad.stderr
+    assert bad.returncode == 1 and "no directive 0000" in bad.stderr, bad.stderr
 
 
 if __name__ == "__main__":

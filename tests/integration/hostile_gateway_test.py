@@ -4,6 +4,7 @@ plays against the real agency daemon.
 
 Usage: hostile_gateway_test.py BIN_DIR"""
 
+import json
 import os
 import sqlite3
 import sys
@@ -12,11 +13,11 @@ sys.path.insert(0, os.path.dirname(__file__))
 from harness import run_tests  # noqa: E402
 
 
-def start_hostile(w, scenario):
+def start_hostile(w, scenario, *extra):
     w._start("hostile", os.path.join(w.bin, "hostile_gateway"),
              "--gateway-bundle", "keys/" + w.gateway_id, "--operator-bundle", "keys/op.alice",
              "--directory", "ca/public", "--endpoint", f"tcp://127.0.0.1:{w.client_port}",
-             "--agency", "finance-authority", "--scenario", scenario)
+             "--agency", "finance-authority", "--scenario", scenario, *extra)
     w.wait_for(lambda: "listening" in w.log("hostile"), 10, "the hostile gateway")
 
 
@@ -58,8 +59,24 @@ def test_a_flood_of_contradictions_is_bounded_in_log_and_disk(make):
     assert rows[1] > 100, rows  # each row keeps the contradicting message itself
 
 
+def test_a_follow_up_goes_to_the_recipients_the_issuer_signed_not_the_gateways(make):
+    w = make()
+    sealed = json.loads(w.tocsin(
+        "directive", "seal", "--bundle", "keys/op.alice", "--directory", "ca/public",
+        "--gateway", w.gateway_id, "--agency", "finance-authority", "--title", "To finance only",
+        "--body", "b", "--out", "original.env", "--json").stdout)
+    start_hostile(w, "forged-status", "--operator-endpoint",
+                  f"tcp://127.0.0.1:{w.operator_port}", "--directive-file", "original.env")
+    cancel = w.tocsin("cancel", sealed["id"], *w._gateway_args("op.alice"), "--json",
+                      "--timeout-ms", "3000", "--retries", "0")
+    assert json.loads(cancel.stdout)["recipients"] == ["finance-authority"], cancel.stdout
+    assert "follow-up for 1 recipient(s): finance-authority" in w.log("hostile"), w.log("hostile")
+    assert "an extra agency" not in w.log("hostile")  # the unsigned report is not even asked
+
+
 if __name__ == "__main__":
     sys.exit(run_tests([
+        test_a_follow_up_goes_to_the_recipients_the_issuer_signed_not_the_gateways,
         test_a_flood_of_contradictions_is_bounded_in_log_and_disk,
         test_one_id_with_two_contents_raises_the_alarm_and_keeps_both,
         test_a_promise_dated_far_ahead_confirms_nothing,

@@ -11,6 +11,10 @@
 //                   dated a day ahead at an index no checkpoint will reach
 //   alarm-flood     a first checkpoint, then 2,000 contradicting it (each
 //                   another root for the same size): 2,000 distinct alarms
+//   forged-status   on the operator endpoint: a status report that adds an
+//                   agency to a directive (given as a sealed file), and the
+//                   directive itself when asked; it prints the recipients
+//                   of the follow-up the operator then sends
 //
 // It prints one line per step, for the test to follow.
 #include <signal.h>
@@ -23,6 +27,7 @@
 #include <CLI/CLI.hpp>
 #include <zmq.hpp>
 
+#include "common/file_util.h"
 #include "pki/bundle.h"
 #include "pki/directory.h"
 #include "protocol/audit.h"
@@ -46,6 +51,8 @@ struct Options {
   std::string endpoint;
   std::string agency;
   std::string scenario;
+  std::string operator_endpoint;  // forged-status
+  std::string directive_file;     // forged-status: the directive as its issuer sealed it
 };
 
 void Say(const std::string& line) { std::cout << line << std::endl; }
@@ -63,6 +70,14 @@ class HostileGateway {
     router_.set(zmq::sockopt::linger, 0);
     router_.bind(o_.endpoint);
     id_.fill(0x5a);
+    if (!o_.operator_endpoint.empty()) {
+      operators_.set(zmq::sockopt::curve_server, 1);
+      operators_.set(zmq::sockopt::curve_secretkey,
+                     std::string(reinterpret_cast<const char*>(gateway_.transport.secret().data()),
+                                 gateway_.transport.secret().size()));
+      operators_.set(zmq::sockopt::linger, 0);
+      operators_.bind(o_.operator_endpoint);
+    }
   }
 
   int Run() {
@@ -71,20 +86,16 @@ class HostileGateway {
     while (!g_stop) {
       zmq::pollitem_t item{router_.handle(), 0, ZMQ_POLLIN, 0};
       zmq::poll(&item, 1, std::chrono::milliseconds(50));
-      // Read by hand: with no ZAP handler there is no User-Id for the
-      // transport's ReceiveFromPeer to take.
-      zmq::message_t route;
-      zmq::message_t payload;
-      if (router_.recv(route, zmq::recv_flags::dontwait) && route.more() &&
-          router_.recv(payload, zmq::recv_flags::dontwait)) {
-        transport::PeerMessage message;
-        message.routing_id.assign(route.data<std::uint8_t>(), route.data<std::uint8_t>() + route.size());
-        message.payload.assign(payload.data<std::uint8_t>(),
-                               payload.data<std::uint8_t>() + payload.size());
-        if (Status handled = Handle(message); !handled) {
-          Say("error: " + handled.error().ToString());
-          return 1;
-        }
+      std::optional<transport::PeerMessage> message = Take(router_);
+      Status handled = message ? Handle(*message) : Status{};
+      std::optional<transport::PeerMessage> request =
+          o_.operator_endpoint.empty() ? std::nullopt : Take(operators_);
+      if (handled && request) {
+        handled = HandleOperator(*request);
+      }
+      if (!handled) {
+        Say("error: " + handled.error().ToString());
+        return 1;
       }
       if (!agency_route_.empty() && std::chrono::steady_clock::now() >= next_heartbeat) {
         UnixMillis now = clock_.NowMillis();
@@ -99,6 +110,69 @@ class HostileGateway {
   }
 
  private:
+  // Read by hand: with no ZAP handler there is no User-Id for the
+  // transport's ReceiveFromPeer to take.
+  static std::optional<transport::PeerMessage> Take(zmq::socket_t& socket) {
+    zmq::message_t route;
+    zmq::message_t payload;
+    if (!socket.recv(route, zmq::recv_flags::dontwait) || !route.more() ||
+        !socket.recv(payload, zmq::recv_flags::dontwait)) {
+      return std::nullopt;
+    }
+    transport::PeerMessage message;
+    message.routing_id.assign(route.data<std::uint8_t>(), route.data<std::uint8_t>() + route.size());
+    message.payload.assign(payload.data<std::uint8_t>(),
+                           payload.data<std::uint8_t>() + payload.size());
+    return message;
+  }
+
+  Status HandleOperator(const transport::PeerMessage& message) {
+    TOCSIN_ASSIGN_OR_RETURN(protocol::Envelope envelope, protocol::DecodeEnvelope(message.payload));
+    TOCSIN_ASSIGN_OR_RETURN(Bytes original, ReadFile(o_.directive_file, 4 << 20));
+    TOCSIN_ASSIGN_OR_RETURN(protocol::Envelope stored, protocol::DecodeEnvelope(original));
+    TOCSIN_ASSIGN_OR_RETURN(protocol::DirectiveBody body, protocol::DecodeDirectiveBody(stored.body));
+    TOCSIN_ASSIGN_OR_RETURN(protocol::DirectiveHeader header,
+                            protocol::DecodeDirectiveHeader(body.header));
+    switch (envelope.type) {
+      case protocol::MessageType::kStatusRequest: {
+        // The lie: one more agency than the directive was sealed for.
+        std::vector<protocol::StatusRow> rows;
+        for (const char* agency : {"energy-authority", "finance-authority"}) {
+          rows.push_back({header.id, agency, 2, clock_.NowMillis(), clock_.NowMillis(), {}, "", {}});
+        }
+        Say("answered a status request with an extra agency");
+        return transport::SendToPeer(
+            operators_, message.routing_id,
+            protocol::EncodeUnsigned(protocol::MessageType::kStatusReport,
+                                     protocol::EncodeStatusReport(rows)));
+      }
+      case protocol::MessageType::kDirectiveRequest:
+        Say("returned the directive as sealed");
+        return transport::SendToPeer(operators_, message.routing_id, original);
+      case protocol::MessageType::kDirective: {
+        TOCSIN_ASSIGN_OR_RETURN(protocol::RecipientSet set,
+                                protocol::DecodeRecipientSet(*envelope.recipients));
+        std::string names;
+        for (const protocol::RecipientWrap& r : set.entries) {
+          names += (names.empty() ? "" : ",") + r.agency;
+        }
+        Say("follow-up for " + std::to_string(set.entries.size()) + " recipient(s): " + names);
+        TOCSIN_ASSIGN_OR_RETURN(protocol::DirectiveBody follow_body,
+                                protocol::DecodeDirectiveBody(envelope.body));
+        TOCSIN_ASSIGN_OR_RETURN(protocol::DirectiveHeader follow,
+                                protocol::DecodeDirectiveHeader(follow_body.header));
+        return transport::SendToPeer(
+            operators_, message.routing_id,
+            protocol::EncodeUnsigned(protocol::MessageType::kAccepted,
+                                     protocol::EncodeAccepted({follow.id,
+                                                               protocol::AcceptedKind::kDirective,
+                                                               clock_.NowMillis()})));
+      }
+      default:
+        return {};
+    }
+  }
+
   Status Handle(const transport::PeerMessage& message) {
     TOCSIN_ASSIGN_OR_RETURN(protocol::Envelope envelope, protocol::DecodeEnvelope(message.payload));
     if (envelope.type == protocol::MessageType::kHello && agency_route_.empty()) {
@@ -191,6 +265,7 @@ class HostileGateway {
   pki::CertificateDirectory directory_;
   zmq::context_t context_;
   zmq::socket_t router_;
+  zmq::socket_t operators_{context_, zmq::socket_type::router};
   protocol::DirectiveId id_{};
   Bytes agency_route_;
   std::uint64_t heartbeats_ = 0;
@@ -209,7 +284,9 @@ int main(int argc, char** argv) {
   app.add_option("--agency", o.agency)->required();
   app.add_option("--scenario", o.scenario)
       ->required()
-      ->check(CLI::IsMember({"two-contents", "future-promise", "alarm-flood"}));
+      ->check(CLI::IsMember({"two-contents", "future-promise", "alarm-flood", "forged-status"}));
+  app.add_option("--operator-endpoint", o.operator_endpoint);
+  app.add_option("--directive-file", o.directive_file);
   CLI11_PARSE(app, argc, argv);
   ::signal(SIGTERM, OnSignal);
   ::signal(SIGINT, OnSignal);
