@@ -685,6 +685,12 @@ Status Gateway::Submit(transport::PeerMessage& message) {
     }
   }
   if (directive) {
+    Status labelled = CheckSectorLabels(*directive);
+    if (!labelled) {
+      directive = tl::unexpected(labelled.error());
+    }
+  }
+  if (directive) {
     TOCSIN_ASSIGN_OR_RETURN(Status follow_up, CheckFollowUp(*directive));
     if (!follow_up) {
       directive = tl::unexpected(follow_up.error());
@@ -738,6 +744,36 @@ Status Gateway::ConfirmDirective(const transport::PeerMessage& message,
         operator_socket_, message.routing_id,
         audit_->Promise(protocol::AuditKind::kDirectiveAccepted, header.id, header.issuer,
                         *position));
+  }
+  return {};
+}
+
+Status Gateway::CheckSectorLabels(const protocol::VerifiedDirective& directive) const {
+  if (directive.header.sectors.empty()) {
+    return {};
+  }
+  std::set<std::string> recipients;
+  for (const protocol::RecipientWrap& r : directive.recipients.entries) {
+    recipients.insert(r.agency);
+  }
+  auto principals = registry_->Snapshot();
+  for (const std::string& sector : directive.header.sectors) {
+    bool any = false;
+    for (const auto& [id, principal] : principals) {
+      if (principal.role != Role::kAgency || principal.sector != sector) {
+        continue;
+      }
+      any = true;
+      if (recipients.count(id) == 0) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "labelled for sector " + sector + ", but its active agency " + id +
+                             " is not a recipient (a sector label means the whole sector)");
+      }
+    }
+    if (!any) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "labelled for sector " + sector + ", which has no active agency");
+    }
   }
   return {};
 }

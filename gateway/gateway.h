@@ -129,6 +129,9 @@ class Gateway {
   // The follow-up rule (protocol/follow_up.h) against the ledger; the outer
   // Result fails only when the ledger does.
   Result<Status> CheckFollowUp(const protocol::VerifiedDirective& directive);
+  // A directive labelled with sectors goes to every active agency of each
+  // (docs/protocol.md 6.2): the label a recipient reads is not a claim.
+  Status CheckSectorLabels(const protocol::VerifiedDirective& directive) const;
   Status Report(transport::PeerMessage& message, const protocol::Envelope& envelope);
   Status CatchUp(const std::string& agency);
   Status FlushReceipts(std::vector<PendingReceipt>& batch);

@@ -9,6 +9,7 @@
 
 #include <zmq.hpp>
 
+#include "common/file_util.h"
 #include "pki/crl_floor.h"
 #include "transport/curve_socket.h"
 #include "transport/zmq_support.h"
@@ -123,7 +124,8 @@ Result<ReceivedPromise> ReceivePromise(Session& session, const DirectiveOptions&
                           protocol::VerifyPromise(message.second, options.gateway,
                                                   log_key.public_key));
   TOCSIN_RETURN_IF_ERROR(protocol::CheckPromiseFor(promise, protocol::AuditKind::kDirectiveAccepted,
-                                                   sealed.id, session.bundle.principal_id,
+                                                   sealed.id,
+                                                   sealed.envelope.signatures.front().signer,
                                                    protocol::EncodeEnvelope(sealed.envelope)));
   return ReceivedPromise{std::move(promise), std::move(message.second)};
 }
@@ -161,6 +163,28 @@ Result<std::vector<std::string>> RecipientsOf(Session& session, const DirectiveO
   return agencies;
 }
 
+// A directive sealed (and perhaps co-signed) beforehand, checked as the
+// gateway will check it: signatures, every recipient, the gateway it names.
+Result<SealOutcome> LoadSealed(const std::string& path, pki::CertificateDirectory& directory,
+                               const std::string& gateway, UnixMillis now) {
+  TOCSIN_ASSIGN_OR_RETURN(Bytes wire, ReadFile(path, protocol::kMaxEnvelopeBytes));
+  Result<protocol::VerifiedDirective> verified =
+      protocol::VerifyDirective(wire, directory, {gateway, now, 1});
+  if (!verified) {
+    return WithContext(verified.error(), path);
+  }
+  if (!verified->complete()) {
+    return MakeError(ErrorCode::kInvalidArgument, path + " does not carry every recipient");
+  }
+  SealOutcome out;
+  out.sealed = {verified->header.id, verified->digest, verified->envelope};
+  for (const protocol::RecipientWrap& r : verified->recipients.entries) {
+    out.recipients.push_back(r.agency);
+  }
+  out.sequence = verified->header.sequence;
+  return out;
+}
+
 int Submit(const DirectiveOptions& options, protocol::DirectiveAction action,
            std::optional<protocol::DirectiveId> references, const std::string& command) {
   SystemClock clock;
@@ -179,8 +203,10 @@ int Submit(const DirectiveOptions& options, protocol::DirectiveAction action,
     }
     effective.agencies = std::move(*recipients);
   }
-  auto outcome = SealFromOptions(effective, session->bundle, *session->directory, now, action,
-                                 references);
+  auto outcome = options.in.empty()
+                     ? SealFromOptions(effective, session->bundle, *session->directory, now,
+                                       action, references)
+                     : LoadSealed(options.in, *session->directory, options.gateway, now);
   if (!outcome) {
     return ReportError(command, outcome.error());
   }
@@ -379,10 +405,18 @@ void AddOperatorCommands(CLI::App& app, int* exit_code) {
   auto o = std::make_shared<DirectiveOptions>();
   CLI::App* issue = app.add_subcommand("issue", "Seal a directive and submit it to the gateway");
   AddGatewayOptions(issue, *o);
-  AddContentOptions(issue, *o, true);
+  AddContentOptions(issue, *o, false);  // --title is required unless --in
   issue->add_option("--sector", o->sectors, "Every agency of this sector (repeatable)");
   issue->add_option("--agency", o->agencies, "This agency (repeatable)");
+  issue->add_option("--in", o->in,
+                    "Submit this sealed (and co-signed) directive file as it is "
+                    "(tocsin directive seal, cosign), instead of sealing one");
   issue->callback([=] {
+    if (o->in.empty() && o->title.empty()) {
+      *exit_code = ReportError("issue", {ErrorCode::kInvalidArgument,
+                                         "--title is required (or --in FILE, a sealed directive)"});
+      return;
+    }
     *exit_code = Submit(*o, protocol::DirectiveAction::kNew, std::nullopt, "issue");
   });
 

@@ -187,6 +187,27 @@ def test_an_agency_started_before_it_was_admitted_connects_once_it_is(make):
     w.wait_for(lambda: w.states(d["id"]) == {"water-authority": "delivered"}, 10, "delivery")
 
 
+def test_a_sealed_file_is_issued_as_is_and_a_sector_label_means_the_whole_sector(make):
+    w = make()
+    w.start_gateway()
+    seal = ["directive", "seal", "--bundle", "keys/op.alice", "--directory", "ca/public",
+            "--gateway", w.gateway_id, "--sector", "energy", "--title", "Grid", "--body", "b",
+            "--json"]
+    stale = json.loads(w.tocsin(*seal, "--out", "stale.env").stdout)
+    w.enroll_agency("grid-authority", "energy")  # after the file was sealed
+    w.signal("gateway", signal.SIGHUP)
+    w.wait_for(lambda: "registry reloaded" in w.log("gateway"), 10, "the gateway's reload")
+    refused = w.tocsin("issue", *w._gateway_args("op.alice"), "--in", "stale.env", "--json",
+                       "--retries", "0", check=False)
+    assert refused.returncode != 0, refused.stdout
+    assert "grid-authority is not a recipient" in refused.stderr, refused.stderr
+    fresh = json.loads(w.tocsin(*seal, "--out", "fresh.env").stdout)
+    issued = json.loads(w.tocsin("issue", *w._gateway_args("op.alice"), "--in", "fresh.env",
+                                 "--json").stdout)
+    assert issued["id"] == fresh["id"] != stale["id"], (issued, fresh)
+    assert sorted(issued["recipients"]) == ["energy-authority", "grid-authority"], issued
+
+
 def test_cancel_and_update_reach_the_same_agencies_and_reference_the_original(make):
     w = make()
     w.start_gateway()
