@@ -11,22 +11,9 @@
 #include <CLI/CLI.hpp>
 
 #include "common/log.h"
+#include "common/signals.h"
 
 namespace tocsin::bridges {
-namespace {
-
-std::atomic<bool> g_stop{false};
-std::atomic<bool> g_reload{false};
-void OnSignal(int signal_number) {
-  if (signal_number == SIGHUP) {
-    g_reload = true;  // load the CA folder again
-  } else {
-    g_stop = true;
-  }
-}
-
-}  // namespace
-
 int RunBridgeDaemon(int argc, char** argv, const DaemonSpec& spec) {
   std::string program = "tocsin-bridge-" + spec.channel;
   CLI::App app{program + ": " + spec.description};
@@ -43,11 +30,7 @@ int RunBridgeDaemon(int argc, char** argv, const DaemonSpec& spec) {
   ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   InitLogging(program, config->log_format);
   curl_global_init(CURL_GLOBAL_DEFAULT);
-  struct sigaction action {};
-  action.sa_handler = OnSignal;
-  ::sigaction(SIGTERM, &action, nullptr);
-  ::sigaction(SIGINT, &action, nullptr);
-  ::sigaction(SIGHUP, &action, nullptr);
+  DaemonSignals& signals = InstallDaemonSignals();
   ::signal(SIGPIPE, SIG_IGN);
   SystemClock clock;
   Result<std::unique_ptr<BridgeRunner>> runner =
@@ -60,7 +43,7 @@ int RunBridgeDaemon(int argc, char** argv, const DaemonSpec& spec) {
     spdlog::critical("cannot start: {}", (!runner ? runner.error() : extra.error()).ToString());
     return 1;
   }
-  Status served = (*runner)->Run(g_stop, g_reload);
+  Status served = (*runner)->Run(signals.stop, signals.reload);
   runner->reset();
   curl_global_cleanup();
   if (!served) {

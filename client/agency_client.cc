@@ -538,13 +538,7 @@ namespace {
 // The id a directive envelope claims, decoded without any crypto (not yet
 // verified: only for finding a copy already stored).
 std::optional<Bytes> ClaimedId(ByteView wire) {
-  Result<protocol::Envelope> envelope = protocol::DecodeEnvelope(wire);
-  Result<protocol::DirectiveBody> body =
-      envelope ? protocol::DecodeDirectiveBody(envelope->body)
-               : Result<protocol::DirectiveBody>(tl::unexpected(envelope.error()));
-  Result<protocol::DirectiveHeader> header =
-      body ? protocol::DecodeDirectiveHeader(body->header)
-           : Result<protocol::DirectiveHeader>(tl::unexpected(body.error()));
+  Result<protocol::DirectiveHeader> header = protocol::PeekDirectiveHeader(wire);
   if (!header) {
     return std::nullopt;
   }
@@ -690,13 +684,7 @@ void AgencyClient::Notify(const store::InboxEntry& entry) {
   // body stays in the inbox.
   std::string action = "new";
   std::string references;
-  Result<protocol::Envelope> envelope = protocol::DecodeEnvelope(entry.wire);
-  Result<protocol::DirectiveBody> body =
-      envelope ? protocol::DecodeDirectiveBody(envelope->body)
-               : Result<protocol::DirectiveBody>(tl::unexpected(envelope.error()));
-  Result<protocol::DirectiveHeader> header =
-      body ? protocol::DecodeDirectiveHeader(body->header)
-           : Result<protocol::DirectiveHeader>(tl::unexpected(body.error()));
+  Result<protocol::DirectiveHeader> header = protocol::PeekDirectiveHeader(entry.wire);
   if (header) {
     action = std::string(protocol::ActionName(header->action));
     references = header->references ? HexEncode(*header->references) : "";

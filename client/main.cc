@@ -19,6 +19,7 @@
 #include "client/config.h"
 #include "common/file_util.h"
 #include "common/log.h"
+#include "common/signals.h"
 #include "crypto/base64.h"
 #include "protocol/receipts.h"
 #include "store/inbox.h"
@@ -26,16 +27,6 @@
 namespace {
 
 using tocsin::client::ClientConfig;
-
-std::atomic<bool> g_stop{false};
-std::atomic<bool> g_reload{false};
-void OnSignal(int signal_number) {
-  if (signal_number == SIGHUP) {
-    g_reload = true;  // load the CA folder again
-  } else {
-    g_stop = true;
-  }
-}
 
 int Fail(const std::string& command, const tocsin::Error& error) {
   std::cerr << "tocsin-client " << command << ": " << error.ToString() << "\n";
@@ -81,12 +72,8 @@ int RunDaemon(const ClientConfig& config) {
     spdlog::critical("cannot start: {}", client.error().ToString());
     return 1;
   }
-  struct sigaction action {};
-  action.sa_handler = OnSignal;
-  ::sigaction(SIGTERM, &action, nullptr);
-  ::sigaction(SIGINT, &action, nullptr);
-  ::sigaction(SIGHUP, &action, nullptr);
-  tocsin::Status served = (*client)->Run(g_stop, g_reload);
+  tocsin::DaemonSignals& signals = tocsin::InstallDaemonSignals();
+  tocsin::Status served = (*client)->Run(signals.stop, signals.reload);
   if (!served) {
     spdlog::critical("stopping on a fatal error: {}", served.error().ToString());
     return 1;

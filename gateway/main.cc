@@ -10,21 +10,11 @@
 #include <CLI/CLI.hpp>
 
 #include "common/log.h"
+#include "common/signals.h"
 #include "gateway/config.h"
 #include "gateway/gateway.h"
 
 namespace {
-
-std::atomic<bool> g_stop{false};
-std::atomic<bool> g_reload{false};
-
-void OnSignal(int signal_number) {
-  if (signal_number == SIGHUP) {
-    g_reload = true;
-  } else {
-    g_stop = true;
-  }
-}
 
 // No core dumps: they would hold keys (SECURITY.md 19).
 void DisableCoreDumps() {
@@ -55,14 +45,10 @@ int main(int argc, char** argv) {
     spdlog::critical("cannot start: {}", gateway.error().ToString());
     return 1;
   }
-  struct sigaction action {};
-  action.sa_handler = OnSignal;
-  for (int signal_number : {SIGTERM, SIGINT, SIGHUP}) {
-    ::sigaction(signal_number, &action, nullptr);
-  }
+  tocsin::DaemonSignals& signals = tocsin::InstallDaemonSignals();
   spdlog::info("gateway {} serving agencies on {} and operators on {}", config->id,
                (*gateway)->client_endpoint(), (*gateway)->operator_endpoint());
-  tocsin::Status served = (*gateway)->Run(g_stop, g_reload);
+  tocsin::Status served = (*gateway)->Run(signals.stop, signals.reload);
   if (!served) {
     spdlog::critical("stopping on a fatal error: {}", served.error().ToString());
     return 1;

@@ -125,6 +125,15 @@ Bytes ContentAssociatedData(ByteView header_bytes) {
   return ad;
 }
 
+Result<DirectiveHeader> PeekDirectiveHeader(ByteView wire) {
+  TOCSIN_ASSIGN_OR_RETURN(Envelope envelope, DecodeEnvelope(wire));
+  if (envelope.type != MessageType::kDirective) {
+    return MakeError(ErrorCode::kMalformedMessage, "not a directive");
+  }
+  TOCSIN_ASSIGN_OR_RETURN(DirectiveBody body, DecodeDirectiveBody(envelope.body));
+  return DecodeDirectiveHeader(body.header);
+}
+
 Result<SealedDirective> SealDirective(const DirectiveDraft& draft,
                                       std::vector<RecipientKey> recipients,
                                       const crypto::SigningKey& issuer_key) {

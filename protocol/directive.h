@@ -83,6 +83,11 @@ struct VerifiedDirective {
 Result<VerifiedDirective> VerifyDirective(ByteView wire, crypto::KeyResolver& resolver,
                                           const DirectiveChecks& checks);
 
+// The header a directive envelope carries, decoded and checked for shape
+// only: nothing is verified. For finding what a copy claims to be (its id,
+// its action) before or without the checks above.
+Result<DirectiveHeader> PeekDirectiveHeader(ByteView wire);
+
 struct OpenedDirective {
   VerifiedDirective verified;
   DirectiveContent content;

@@ -142,10 +142,8 @@ Result<std::vector<std::string>> RecipientsOf(Session& session, const DirectiveO
   if (reply.first.type != protocol::MessageType::kDirective) {
     return MakeError(ErrorCode::kMalformedMessage, what + ": not a directive");
   }
-  TOCSIN_ASSIGN_OR_RETURN(protocol::DirectiveBody body,
-                          protocol::DecodeDirectiveBody(reply.first.body));
   TOCSIN_ASSIGN_OR_RETURN(protocol::DirectiveHeader claimed,
-                          protocol::DecodeDirectiveHeader(body.header));
+                          protocol::PeekDirectiveHeader(reply.second));
   protocol::DirectiveChecks checks{options.gateway, claimed.issued_at, 1};
   Result<protocol::VerifiedDirective> original =
       protocol::VerifyDirective(reply.second, *session.directory, checks);

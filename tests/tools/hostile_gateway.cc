@@ -129,10 +129,8 @@ class HostileGateway {
   Status HandleOperator(const transport::PeerMessage& message) {
     TOCSIN_ASSIGN_OR_RETURN(protocol::Envelope envelope, protocol::DecodeEnvelope(message.payload));
     TOCSIN_ASSIGN_OR_RETURN(Bytes original, ReadFile(o_.directive_file, 4 << 20));
-    TOCSIN_ASSIGN_OR_RETURN(protocol::Envelope stored, protocol::DecodeEnvelope(original));
-    TOCSIN_ASSIGN_OR_RETURN(protocol::DirectiveBody body, protocol::DecodeDirectiveBody(stored.body));
     TOCSIN_ASSIGN_OR_RETURN(protocol::DirectiveHeader header,
-                            protocol::DecodeDirectiveHeader(body.header));
+                            protocol::PeekDirectiveHeader(original));
     switch (envelope.type) {
       case protocol::MessageType::kStatusRequest: {
         // The lie: one more agency than the directive was sealed for.
@@ -157,10 +155,8 @@ class HostileGateway {
           names += (names.empty() ? "" : ",") + r.agency;
         }
         Say("follow-up for " + std::to_string(set.entries.size()) + " recipient(s): " + names);
-        TOCSIN_ASSIGN_OR_RETURN(protocol::DirectiveBody follow_body,
-                                protocol::DecodeDirectiveBody(envelope.body));
         TOCSIN_ASSIGN_OR_RETURN(protocol::DirectiveHeader follow,
-                                protocol::DecodeDirectiveHeader(follow_body.header));
+                                protocol::PeekDirectiveHeader(message.payload));
         return transport::SendToPeer(
             operators_, message.routing_id,
             protocol::EncodeUnsigned(protocol::MessageType::kAccepted,
