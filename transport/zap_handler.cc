@@ -4,6 +4,8 @@
 
 #include <zmq_addon.hpp>
 
+#include "common/log.h"
+
 namespace tocsin::transport {
 namespace {
 
@@ -74,6 +76,11 @@ void ZapHandler::Answer(std::vector<zmq::message_t>& request) {
     principal.reset();
   }
   (principal ? accepted_ : refused_)++;
+  if (!principal) {
+    LogRefusal(request, throttled ? "too many handshakes for this key"
+                        : well_formed ? "key not enrolled for this endpoint"
+                                      : "not a CURVE request");
+  }
   std::string request_id = request.size() > 1 ? Text(request[1]) : "";
   std::array<zmq::const_buffer, 6> reply = {
       zmq::str_buffer("1.0"),
@@ -86,6 +93,27 @@ void ZapHandler::Answer(std::vector<zmq::message_t>& request) {
       zmq::const_buffer(),
   };
   zmq::send_multipart(socket_, reply);
+}
+
+void ZapHandler::LogRefusal(const std::vector<zmq::message_t>& request, const char* why) {
+  // Whoever connects can cause these, with any key: one line per 5 s at
+  // most, with the count and the latest (SECURITY.md 37).
+  ++refusals_in_window_;
+  SteadyMillis now = SteadyNowMillis();
+  if (now < next_refusal_log_) {
+    return;
+  }
+  std::string domain = request.size() > 2 ? Text(request[2]) : "?";
+  std::string address = request.size() > 3 ? Text(request[3]) : "?";
+  std::string key = request.size() > 6 && request[6].size() == 32
+                        ? HexEncode(ByteView(static_cast<const std::uint8_t*>(request[6].data()),
+                                             8))
+                        : "?";
+  spdlog::warn("ZAP refused {} handshake(s) on {} since the last such line; the latest from {} "
+               "with key {}...: {}",
+               refusals_in_window_, domain, address, key, why);
+  refusals_in_window_ = 0;
+  next_refusal_log_ = now + 5000;
 }
 
 bool ZapHandler::WithinLimit(const std::string& domain, const std::string& principal) {

@@ -62,6 +62,7 @@ class ZapHandler {
   void Serve();
   void Answer(std::vector<zmq::message_t>& request);
   bool WithinLimit(const std::string& domain, const std::string& principal);
+  void LogRefusal(const std::vector<zmq::message_t>& request, const char* why);
 
   zmq::socket_t socket_;
   ZapAuthenticator& authenticator_;
@@ -73,6 +74,8 @@ class ZapHandler {
   // (domain, principal) -> its handshake budget. ZAP thread only; bounded by
   // the principals the authenticator admits.
   std::map<std::pair<std::string, std::string>, TokenBucket> budgets_;
+  std::uint64_t refusals_in_window_ = 0;  // handler thread only
+  SteadyMillis next_refusal_log_ = 0;
   std::thread thread_;
 };
 

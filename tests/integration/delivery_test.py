@@ -180,6 +180,7 @@ def test_an_agency_started_before_it_was_admitted_connects_once_it_is(make):
                "the client saying why it is not connected")
     w.wait_for(lambda: "FREEZE ALARM" in w.log("water-authority"), 10, "its freeze alarm")
     assert "does not admit this key" in w.log("water-authority").split("FREEZE ALARM")[1]
+    assert "key not enrolled for this endpoint" in w.log("gateway")  # and the gateway says why
     w.signal("gateway", signal.SIGHUP)  # the gateway loads the CA folder again
     w.wait_for(lambda: "link to gateway gw.test restored" in w.log("water-authority"), 30,
                "the link once admitted")
