@@ -52,13 +52,20 @@ def test_a_gateway_clock_step_either_way_is_not_followed(make):
     w.start_gateway(env=faketime_env(w))
     w.start_client("finance-authority")
     acknowledged_round(w, "Before the steps")
+    issued = 1
     for offset, warning in (("+172800", "s ahead of this daemon's clock"),
                             ("-3600", "s behind this daemon's clock")):
         step(w, offset)
         w.wait_for(lambda: warning in w.log("gateway"), 10,
                    f"the gateway's warning about a {offset} s step")
-        time.sleep(2 * w.alarm_ms / 1000)  # longer than the agency's freeze alarm
-        acknowledged_round(w, f"After a {offset} s step")
+        # Acknowledged rounds, each a positive proof that the link works,
+        # over longer than it takes the agency to raise its freeze alarm.
+        stepped_at = time.monotonic()
+        rounds = 0
+        while rounds == 0 or time.monotonic() - stepped_at < 2 * w.alarm_ms / 1000:
+            rounds += 1
+            acknowledged_round(w, f"After a {offset} s step, round {rounds}")
+        issued += rounds
     assert "FREEZE ALARM" not in w.log("finance-authority"), w.log("finance-authority")[-600:]
     assert "refused heartbeat" not in w.log("finance-authority")
     w.stop("gateway")
@@ -69,7 +76,7 @@ def test_a_gateway_clock_step_either_way_is_not_followed(make):
              "--out", "bundle")
     verified = json.loads(w.tocsin("audit", "verify", "bundle", "--root", "ca/public/root.crt",
                                    "--json").stdout)
-    assert verified["verified"] and verified["directives"] == 3, verified
+    assert verified["verified"] and verified["directives"] == issued, verified
 
 
 def test_an_agency_clock_stepped_back_an_hour_still_acknowledges(make):

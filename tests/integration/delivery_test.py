@@ -153,15 +153,16 @@ def test_an_issue_with_no_answer_is_sent_again_and_stored_once(make):
     args = [os.path.join(w.bin, "tocsin"), "issue", *w._gateway_args("op.alice"), "--title",
             "Retried", "--body", "b", "--agency", "finance-authority", "--json",
             "--timeout-ms", "1000", "--retries", "3"]
-    issue = subprocess.Popen(args, cwd=w.dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True)
-    try:
-        w.wait_for(lambda: os.path.exists(os.path.join(w.dir, "keys/op.alice/sequence")), 5,
-                   "the directive sealed")
-        time.sleep(1.5)  # let the first attempt time out
-    finally:
-        w.signal("gateway", signal.SIGCONT)
-    out, err = issue.communicate(timeout=20)
+    with open(os.path.join(w.dir, "issue.log"), "w") as err_file:
+        issue = subprocess.Popen(args, cwd=w.dir, stdout=subprocess.PIPE, stderr=err_file,
+                                 text=True)
+        try:
+            w.wait_for(lambda: "sending the same directive again" in w.log("issue"), 10,
+                       "the first attempt timing out")
+        finally:
+            w.signal("gateway", signal.SIGCONT)
+        out, _ = issue.communicate(timeout=20)
+    err = w.log("issue")
     assert issue.returncode == 0, err
     result = json.loads(out)
     assert result["attempts"] >= 2 and "sending the same directive again" in err, (result, err)
