@@ -368,24 +368,21 @@ Status AgencyClient::HandleInclusionProof(const protocol::Envelope& envelope) {
                   proof ? "not for the checkpoint we hold" : proof.error().ToString());
     return {};
   }
-  TOCSIN_ASSIGN_OR_RETURN(std::vector<store::PromiseRecord> open,
-                          inbox_.Promises(store::PromiseState::kOpen, kPromisesPerCheckpoint));
-  for (const store::PromiseRecord& record : open) {
-    if (record.index != proof->index) {
-      continue;
-    }
-    TOCSIN_ASSIGN_OR_RETURN(protocol::Promise promise, StoredPromise(record));
-    protocol::Checkpoint held{protocol::AuditOrigin(config_.gateway), held_log_->size,
-                              held_log_->root, held_log_->time};
-    protocol::PromiseJudgement judgement = protocol::JudgePromise(promise, held, &*proof);
-    if (judgement.verdict == protocol::PromiseVerdict::kOpen) {
-      ++counters_.refused;
-      spdlog::warn("inclusion proof from gateway {}: {}", config_.gateway, judgement.why);
-      return {};
-    }
-    return SettlePromise(record, promise, judgement);
+  TOCSIN_ASSIGN_OR_RETURN(std::optional<store::PromiseRecord> record,
+                          inbox_.OpenPromiseAt(proof->index));
+  if (!record) {
+    return {};  // a promise settled already, or none of ours
   }
-  return {};  // a promise settled already, or none of ours
+  TOCSIN_ASSIGN_OR_RETURN(protocol::Promise promise, StoredPromise(*record));
+  protocol::Checkpoint held{protocol::AuditOrigin(config_.gateway), held_log_->size,
+                            held_log_->root, held_log_->time};
+  protocol::PromiseJudgement judgement = protocol::JudgePromise(promise, held, &*proof);
+  if (judgement.verdict == protocol::PromiseVerdict::kOpen) {
+    ++counters_.refused;
+    spdlog::warn("inclusion proof from gateway {}: {}", config_.gateway, judgement.why);
+    return {};
+  }
+  return SettlePromise(*record, promise, judgement);
 }
 
 Status AgencyClient::SettlePromise(const store::PromiseRecord& record,

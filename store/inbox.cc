@@ -183,10 +183,29 @@ Result<bool> Inbox::SavePromise(const PromiseRecord& p) {
   return q.Changes() == 1;
 }
 
+namespace {
+
+constexpr std::string_view kPromiseColumns =
+    "SELECT kind, directive_id, idx, at, wire, state, why, received_at FROM log_promises ";
+
+PromiseRecord ReadPromise(const Statement& q) {
+  return {static_cast<int>(q.Int(0)), q.Blob(1), static_cast<std::uint64_t>(q.Int(2)), q.Int(3),
+          q.Blob(4), static_cast<PromiseState>(q.Int(5)), q.Text(6), q.Int(7)};
+}
+
+}  // namespace
+
+Result<std::optional<PromiseRecord>> Inbox::OpenPromiseAt(std::uint64_t index) {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(std::string(kPromiseColumns) +
+                                                   "WHERE state = 0 AND idx = ? LIMIT 1"));
+  q.Bind(1, static_cast<std::int64_t>(index));
+  TOCSIN_ASSIGN_OR_RETURN(bool row, q.Step());
+  return row ? std::optional<PromiseRecord>(ReadPromise(q)) : std::nullopt;
+}
+
 Result<std::vector<PromiseRecord>> Inbox::Promises(std::optional<PromiseState> state,
                                                    std::size_t limit) {
-  std::string sql =
-      "SELECT kind, directive_id, idx, at, wire, state, why, received_at FROM log_promises ";
+  std::string sql(kPromiseColumns);
   sql += state ? "WHERE state = ? ORDER BY idx LIMIT ?" : "ORDER BY idx LIMIT ?";
   TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(sql));
   int next = 1;
@@ -200,9 +219,7 @@ Result<std::vector<PromiseRecord>> Inbox::Promises(std::optional<PromiseState> s
     if (!row) {
       return out;
     }
-    out.push_back({static_cast<int>(q.Int(0)), q.Blob(1), static_cast<std::uint64_t>(q.Int(2)),
-                   q.Int(3), q.Blob(4), static_cast<PromiseState>(q.Int(5)), q.Text(6),
-                   q.Int(7)});
+    out.push_back(ReadPromise(q));
   }
 }
 
@@ -364,14 +381,7 @@ Result<std::vector<Bytes>> Inbox::Unnotified(std::size_t limit) {
   TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
       "SELECT id FROM inbox WHERE notified = 0 ORDER BY seq LIMIT ?"));
   q.Bind(1, static_cast<std::int64_t>(limit));
-  std::vector<Bytes> out;
-  for (;;) {
-    TOCSIN_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) {
-      return out;
-    }
-    out.push_back(q.Blob(0));
-  }
+  return q.Blobs(0);
 }
 
 Status Inbox::MarkNotified(ByteView id) {

@@ -126,6 +126,8 @@ class Inbox {
   // Promises in `state` (all when nullopt), by index, at most `limit`.
   Result<std::vector<PromiseRecord>> Promises(std::optional<PromiseState> state,
                                               std::size_t limit);
+  // The open promise of log entry `index`, if we hold one.
+  Result<std::optional<PromiseRecord>> OpenPromiseAt(std::uint64_t index);
   Status SettlePromise(int kind, ByteView directive_id, PromiseState state, std::string_view why);
   // Keeps the evidence of an inconsistent log: the note we held and the one
   // that contradicted it.

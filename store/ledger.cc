@@ -279,14 +279,7 @@ Result<std::vector<Bytes>> Ledger::Undelivered(std::string_view agency, UnixMill
       "SELECT d.id FROM deliveries v JOIN directives d ON d.id = v.directive_id "
       "WHERE v.agency=? AND v.state < 2 AND d.expires_at > ? ORDER BY d.seq"));
   q.Bind(1, agency).Bind(2, now);
-  std::vector<Bytes> out;
-  for (;;) {
-    TOCSIN_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) {
-      return out;
-    }
-    out.push_back(q.Blob(0));
-  }
+  return q.Blobs(0);
 }
 
 Result<Bytes> Ledger::Wire(ByteView id) {

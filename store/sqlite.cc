@@ -139,6 +139,17 @@ Result<bool> Statement::Step() {
   return SqliteError(db_, "step");
 }
 
+Result<std::vector<Bytes>> Statement::Blobs(int column) {
+  std::vector<Bytes> out;
+  for (;;) {
+    TOCSIN_ASSIGN_OR_RETURN(bool row, Step());
+    if (!row) {
+      return out;
+    }
+    out.push_back(Blob(column));
+  }
+}
+
 Status Statement::Run() {
   for (;;) {
     TOCSIN_ASSIGN_OR_RETURN(bool row, Step());

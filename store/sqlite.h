@@ -62,6 +62,8 @@ class Statement {
   Result<bool> Step();
   // Steps to completion (for writes).
   Status Run();
+  // Steps to completion, collecting one blob column of every row.
+  Result<std::vector<Bytes>> Blobs(int column);
   void Reset();
   // Rows changed by the last write on this connection (sqlite3_changes).
   int Changes() const { return sqlite3_changes(db_); }
