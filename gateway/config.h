@@ -38,6 +38,9 @@ struct GatewayConfig {
   std::string policy;           // empty: no escalation
   std::string bridge_endpoint;  // empty: no bridges
   LogFormat log_format = LogFormat::kText;
+  // Not a file key: `tocsin-gateway --integrity-check` asks for SQLite's full
+  // integrity_check of the ledger at start instead of the quick one.
+  bool full_integrity_check = false;
 };
 
 Result<GatewayConfig> LoadGatewayConfig(const std::string& path);

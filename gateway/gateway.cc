@@ -119,7 +119,13 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(const GatewayConfig& config, co
                           Registry::Load(config.directory, config.bundle + "/root.crt", clock,
                                                          config.database + ".crl-floor"));
   TOCSIN_RETURN_IF_ERROR(RaiseDescriptorLimit(DescriptorsNeeded(registry->Snapshot())));
-  TOCSIN_ASSIGN_OR_RETURN(store::Ledger ledger, store::Ledger::Open(config.database));
+  TOCSIN_ASSIGN_OR_RETURN(
+      store::Ledger ledger,
+      store::Ledger::Open(config.database, config.full_integrity_check ? store::Integrity::kFull
+                                                                       : store::Integrity::kQuick));
+  if (config.full_integrity_check) {
+    spdlog::info("{} passes SQLite's integrity_check", config.database);
+  }
   std::unique_ptr<Gateway> gateway(new Gateway(config, limits, clock, std::move(bundle),
                                                std::move(registry), std::move(ledger)));
   TOCSIN_RETURN_IF_ERROR(gateway->Start());

@@ -29,6 +29,9 @@ int main(int argc, char** argv) {
   CLI::App app{"tocsin-gateway: the Tocsin broker"};
   std::string config_path;
   app.add_option("--config", config_path, "gateway.toml")->required();
+  bool full_integrity_check = false;
+  app.add_flag("--integrity-check", full_integrity_check,
+               "check the whole ledger (SQLite's integrity_check, indexes too) before serving");
   CLI11_PARSE(app, argc, argv);
   DisableCoreDumps();
 
@@ -37,6 +40,7 @@ int main(int argc, char** argv) {
     std::cerr << "tocsin-gateway: " << config.error().ToString() << "\n";
     return 1;
   }
+  config->full_integrity_check = full_integrity_check;
   tocsin::InitLogging("tocsin-gateway", config->log_format);
   tocsin::SystemClock wall;
   tocsin::PacedClock clock(wall);  // every time the gateway signs or decides by, steps not followed

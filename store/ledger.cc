@@ -133,17 +133,9 @@ std::string_view DeliveryStateName(DeliveryState state) {
   return "unknown";
 }
 
-Result<Ledger> Ledger::Open(const std::string& path) {
-  TOCSIN_ASSIGN_OR_RETURN(Database db, Database::Open(path, {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4}));
-  TOCSIN_ASSIGN_OR_RETURN(Statement check, db.Prepare("PRAGMA quick_check"));
-  TOCSIN_ASSIGN_OR_RETURN(bool row, check.Step());
-  if (!row || check.Text(0) != "ok") {
-    std::string found = row ? check.Text(0) : "no answer";
-    std::replace(found.begin(), found.end(), '\n', ' ');
-    return MakeError(ErrorCode::kIoError,
-                     path + " fails SQLite's quick_check (" + found.substr(0, 240) +
-                         "): restore it from a backup before serving from it");
-  }
+Result<Ledger> Ledger::Open(const std::string& path, Integrity integrity) {
+  TOCSIN_ASSIGN_OR_RETURN(Database db, Database::Open(path, {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4},
+                                                      integrity));
   TOCSIN_ASSIGN_OR_RETURN(AuditLog audit, AuditLog::Load(db));
   return Ledger(std::move(db), std::move(audit));
 }

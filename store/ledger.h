@@ -142,9 +142,9 @@ struct RefusedReceipt {
 
 class Ledger {
  public:
-  // Opens (creating or migrating) the ledger and runs SQLite's quick_check:
+  // Opens (creating or migrating) the ledger and checks it (Database::Open):
   // a damaged file is refused (kIoError) with what the check found.
-  static Result<Ledger> Open(const std::string& path);
+  static Result<Ledger> Open(const std::string& path, Integrity integrity = Integrity::kQuick);
 
   // Stores a directive and a pending delivery per recipient, atomically.
   // kInvalidArgument when the id is known or the issuer's sequence does not

@@ -2,21 +2,52 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
+#include <utility>
 
 namespace tocsin::store {
 namespace {
 
-tl::unexpected<Error> SqliteError(sqlite3* db, std::string_view what) {
+constexpr int kCheckpointPages = 1000;  // SQLite's own default
+
+tl::unexpected<Error> SqliteError(sqlite3* db, std::string_view what, WalState* wal = nullptr) {
+  if (wal != nullptr && wal->unreported_failure != 0) {
+    int code = std::exchange(wal->unreported_failure, 0);
+    return MakeError(ErrorCode::kIoError,
+                     std::string(what) + ": committed to the write-ahead log, but writing it "
+                     "back into " + wal->path + " failed (" + sqlite3_errstr(code) + "; " +
+                     std::to_string(wal->failed_checkpoints) + " failed checkpoint(s))");
+  }
   std::string message = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
   return MakeError(ErrorCode::kIoError, std::string(what) + ": " + message);
+}
+
+// sqlite3_wal_hook: runs after every commit, in place of the automatic
+// checkpoint. A busy checkpoint (another connection holds the log) is
+// retried after the next commit; any other failure is returned, which makes
+// the committing statement report an error.
+int CheckpointAfterCommit(void* state, sqlite3* db, const char* schema, int pages) {
+  if (pages < kCheckpointPages) {
+    return SQLITE_OK;
+  }
+  auto* wal = static_cast<WalState*>(state);
+  int rc = sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  if (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+    wal->checkpoints += rc == SQLITE_OK ? 1 : 0;
+    return SQLITE_OK;
+  }
+  ++wal->failed_checkpoints;
+  wal->unreported_failure = rc;
+  return rc;
 }
 
 }  // namespace
 
 Result<Database> Database::Open(const std::string& path,
-                                const std::vector<std::string_view>& migrations) {
+                                const std::vector<std::string_view>& migrations,
+                                Integrity integrity) {
   sqlite3* raw = nullptr;
   mode_t old_mask = ::umask(077);
   int rc = sqlite3_open_v2(path.c_str(), &raw,
@@ -68,11 +99,32 @@ Result<Database> Database::Open(const std::string& path,
         database.Execute("PRAGMA user_version=" + std::to_string(current + 1)));
     TOCSIN_RETURN_IF_ERROR(transaction.Commit());
   }
+  TOCSIN_RETURN_IF_ERROR(database.CheckIntegrity(integrity));
   return database;
 }
 
+Status Database::CheckIntegrity(Integrity integrity) {
+  const char* pragma = integrity == Integrity::kFull ? "integrity_check" : "quick_check";
+  TOCSIN_ASSIGN_OR_RETURN(Statement check, Prepare(std::string("PRAGMA ") + pragma));
+  TOCSIN_ASSIGN_OR_RETURN(bool row, check.Step());
+  if (row && check.Text(0) == "ok") {
+    return {};
+  }
+  std::string found = row ? check.Text(0) : "no answer";
+  std::replace(found.begin(), found.end(), '\n', ' ');
+  return MakeError(ErrorCode::kIoError, path_ + " fails SQLite's " + pragma + " (" +
+                                            found.substr(0, 240) +
+                                            "): restore it from a backup before serving from it");
+}
+
+Database::Database(DatabasePtr db, std::string path)
+    : db_(std::move(db)), path_(std::move(path)), wal_(std::make_unique<WalState>()) {
+  wal_->path = path_;
+  sqlite3_wal_hook(db_.get(), &CheckpointAfterCommit, wal_.get());
+}
+
 tl::unexpected<Error> Database::Failure(std::string_view what) {
-  return SqliteError(db_.get(), what);
+  return SqliteError(db_.get(), what, wal_.get());
 }
 
 Status Database::Execute(std::string_view sql) {
@@ -81,6 +133,9 @@ Status Database::Execute(std::string_view sql) {
   if (sqlite3_exec(db_.get(), text.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
     std::string why = message != nullptr ? message : "unknown";
     sqlite3_free(message);
+    if (wal_->unreported_failure != 0) {
+      return SqliteError(db_.get(), path_, wal_.get());
+    }
     return MakeError(ErrorCode::kIoError, path_ + ": " + why);
   }
   return {};
@@ -92,7 +147,7 @@ Result<Statement> Database::Prepare(std::string_view sql) {
       SQLITE_OK) {
     return Failure("prepare");
   }
-  return Statement(db_.get(), StatementPtr(raw));
+  return Statement(db_.get(), wal_.get(), StatementPtr(raw));
 }
 
 Status Database::Begin() { return Execute("BEGIN IMMEDIATE"); }
@@ -136,7 +191,7 @@ Result<bool> Statement::Step() {
   if (rc == SQLITE_DONE) {
     return false;
   }
-  return SqliteError(db_, "step");
+  return SqliteError(db_, "step", wal_);
 }
 
 Result<std::vector<Bytes>> Statement::Blobs(int column) {

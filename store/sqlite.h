@@ -4,6 +4,12 @@
 // transaction that has committed survives power loss (SECURITY.md, item 29).
 // A failed write or fsync is returned as kIoError and must be treated as
 // fatal by daemons (item 30): they exit and recover on restart.
+//
+// The write-ahead log is folded back into the database file (checkpointed)
+// by this wrapper after the commit that takes it past 1,000 pages, not by
+// SQLite's automatic checkpoint, whose failures no caller ever sees: a
+// failed checkpoint fails the statement that committed (its transaction is
+// durable in the log all the same) with a message that says so.
 #pragma once
 
 #include <sqlite3.h>
@@ -26,15 +32,32 @@ using StatementPtr = std::unique_ptr<sqlite3_stmt, CFree<&sqlite3_finalize>>;
 
 class Statement;
 
+// How thoroughly Open checks the file: PRAGMA quick_check (every page and
+// record, O(size)), or integrity_check, which also matches every index to
+// its table (slower, for an operator's request).
+enum class Integrity { kQuick, kFull };
+
+// Per connection, at a stable address: what the checkpoint hook saw.
+struct WalState {
+  std::string path;
+  std::uint64_t checkpoints = 0;
+  std::uint64_t failed_checkpoints = 0;
+  int unreported_failure = 0;  // a checkpoint's error code no statement has reported yet
+};
+using WalStatePtr = std::unique_ptr<WalState>;
+
 class Database {
  public:
-  // Opens (creating if needed, mode 0600) and applies `migrations` in order:
-  // migrations[i] moves the schema from version i to i + 1 (PRAGMA
-  // user_version), each in its own transaction.
+  // Opens (creating if needed, mode 0600), applies `migrations` in order
+  // (migrations[i] moves the schema from version i to i + 1, PRAGMA
+  // user_version, each in its own transaction), then checks the file:
+  // damage SQLite can see is an error that says to restore from a backup.
   static Result<Database> Open(const std::string& path,
-                               const std::vector<std::string_view>& migrations);
+                               const std::vector<std::string_view>& migrations,
+                               Integrity integrity = Integrity::kQuick);
 
   Status Execute(std::string_view sql);
+  Status CheckIntegrity(Integrity integrity);
   Result<Statement> Prepare(std::string_view sql);
   Status Begin();    // BEGIN IMMEDIATE
   Status Commit();   // durable when it returns OK
@@ -42,13 +65,15 @@ class Database {
 
   sqlite3* handle() { return db_.get(); }
   const std::string& path() const { return path_; }
+  const WalState& wal() const { return *wal_; }
 
  private:
-  Database(DatabasePtr db, std::string path) : db_(std::move(db)), path_(std::move(path)) {}
+  Database(DatabasePtr db, std::string path);
   tl::unexpected<Error> Failure(std::string_view what);
 
   DatabasePtr db_;
   std::string path_;
+  WalStatePtr wal_;
 };
 
 // A prepared statement. Bind* indexes start at 1, as in SQLite.
@@ -75,8 +100,10 @@ class Statement {
 
  private:
   friend class Database;
-  Statement(sqlite3* db, StatementPtr statement) : db_(db), statement_(std::move(statement)) {}
+  Statement(sqlite3* db, WalState* wal, StatementPtr statement)
+      : db_(db), wal_(wal), statement_(std::move(statement)) {}
   sqlite3* db_;
+  WalState* wal_;
   StatementPtr statement_;
   int bind_error_ = SQLITE_OK;
 };

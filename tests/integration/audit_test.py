@@ -196,6 +196,38 @@ def test_a_damaged_database_is_refused_at_start(make):
     assert "fails SQLite's quick_check" in w.log("gateway"), w.log("gateway")[-500:]
 
 
+def test_an_index_that_no_longer_matches_its_table_is_found_on_request(make):
+    w = make()
+    run_directive_to_completion(w)
+    w.stop("gateway")
+    path = os.path.join(w.dir, "gateway.db")
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    page_size = db.execute("PRAGMA page_size").fetchone()[0]
+    root = db.execute("SELECT rootpage FROM sqlite_schema WHERE name = 'deliveries_by_agency'"
+                      ).fetchone()[0]
+    db.close()
+    with open(path, "r+b") as f:  # one key inside an index entry: the page itself stays sound
+        f.seek(page_size * (root - 1))
+        page = bytearray(f.read(page_size))
+        at = page.rindex(b"finance-authority")
+        page[at + len(b"finance-authorit")] = ord("z")
+        f.seek(page_size * (root - 1))
+        f.write(page)
+    w.start_gateway(wait=False, flags=["--integrity-check"])
+    w.wait_for(lambda: w.procs["gateway"].poll() is not None, 10, "the gateway refusing to start")
+    assert w.procs["gateway"].returncode != 0
+    assert "fails SQLite's integrity_check" in w.log("gateway"), w.log("gateway")[-500:]
+    w.procs.pop("gateway")
+    # Healthy again (the index rebuilt from its table), the full check passes.
+    db = sqlite3.connect(path)
+    db.execute("REINDEX deliveries_by_agency")
+    db.commit()
+    db.close()
+    w.start_gateway(flags=["--integrity-check"])
+    assert "passes SQLite's integrity_check" in w.log("gateway")
+
+
 def test_a_damaged_stored_directive_is_held_back_loudly_and_others_served(make):
     w = make()
     w.start_gateway()
@@ -224,6 +256,7 @@ if __name__ == "__main__":
     sys.exit(run_tests([
         test_a_damaged_stored_directive_is_held_back_loudly_and_others_served,
         test_a_damaged_database_is_refused_at_start,
+        test_an_index_that_no_longer_matches_its_table_is_found_on_request,
         test_a_database_that_lost_signed_history_is_refused_at_start,
         test_agencies_follow_the_checkpoints,
         test_export_verify_prove_and_report,

@@ -121,9 +121,9 @@ log_format = "json"
                                             env=None if env is None else {**os.environ, **env})
         return self.procs[name]
 
-    def start_gateway(self, wait=True, preexec_fn=None, env=None):
+    def start_gateway(self, wait=True, preexec_fn=None, env=None, flags=()):
         self._start("gateway", os.path.join(self.bin, "tocsin-gateway"), "--config", "gateway.toml",
-                    preexec_fn=preexec_fn, env=env)
+                    *flags, preexec_fn=preexec_fn, env=env)
         if wait:
             before = self.log("gateway").count("serving agencies")
             self.wait_for(lambda: self.log("gateway").count("serving agencies") > before, 10,
