@@ -962,20 +962,7 @@ Status Gateway::ObservePrincipals() {
 }
 
 void Gateway::WarnOfCrlExpiry() {
-  constexpr UnixMillis kWarnBefore = 6 * 3600 * 1000;
-  SteadyMillis steady = SteadyNowMillis();
-  if (steady < next_crl_warning_) {
-    return;
-  }
-  UnixMillis left = registry_->directory().crl_next_update() - clock_.NowMillis();
-  if (left > kWarnBefore || left <= 0) {
-    return;  // fine, or past it (ReloadIfChanged says so)
-  }
-  next_crl_warning_ = steady + 10 * 60 * 1000;
-  spdlog::warn("the CRL in {} expires at {} (in {} min): publish a fresh one (tocsin pki crl) "
-               "or every certificate check fails then",
-               config_.directory, FormatUtc(registry_->directory().crl_next_update()),
-               left / 60000);
+  crl_warner_.Check(registry_->directory().crl_next_update(), clock_.NowMillis());
 }
 
 }  // namespace tocsin::gateway

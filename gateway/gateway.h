@@ -37,6 +37,7 @@
 #include "gateway/peer_accounting.h"
 #include "gateway/registry.h"
 #include "pki/bundle.h"
+#include "pki/crl_expiry.h"
 #include "pki/directory_watch.h"
 #include "protocol/directive.h"
 #include "protocol/fanout.h"
@@ -209,7 +210,7 @@ class Gateway {
   SteadyMillis next_checkpoint_ = 0;
   SteadyMillis next_heartbeat_ = 0;
   SteadyMillis next_guard_check_ = 0;
-  SteadyMillis next_crl_warning_ = 0;
+  pki::CrlExpiryWarner crl_warner_{config_.directory};
   std::set<Bytes> damaged_reported_;
   std::uint64_t heartbeat_sequence_ = 0;
   pki::DirectoryWatch crl_watch_;

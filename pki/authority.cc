@@ -290,6 +290,18 @@ Status CertificateAuthority::WriteCrl(const std::vector<std::string>& new_serial
   return {};
 }
 
+Result<CertificateAuthority::CrlInfo> CertificateAuthority::Crl() const {
+  CrlInfo info;
+  info.number = ReadCrlNumber(crl_.get());
+  TOCSIN_ASSIGN_OR_RETURN(info.this_update, Asn1TimeToMillis(X509_CRL_get0_lastUpdate(crl_.get())));
+  const ASN1_TIME* next = X509_CRL_get0_nextUpdate(crl_.get());
+  if (next == nullptr) {
+    return MakeError(ErrorCode::kInvalidArgument, paths_.CrlRecord() + " has no next update");
+  }
+  TOCSIN_ASSIGN_OR_RETURN(info.next_update, Asn1TimeToMillis(next));
+  return info;
+}
+
 Result<std::vector<PrincipalRecord>> CertificateAuthority::List() const {
   std::vector<PrincipalRecord> out;
   std::error_code error;

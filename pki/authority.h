@@ -94,6 +94,15 @@ class CertificateAuthority {
 
   Result<std::vector<PrincipalRecord>> List() const;
 
+  // The CRL this CA last issued (the record in private/, which public/crl.pem
+  // must equal for Open to succeed).
+  struct CrlInfo {
+    long number = 0;
+    UnixMillis this_update = 0;
+    UnixMillis next_update = 0;
+  };
+  Result<CrlInfo> Crl() const;
+
   const CaConfig& config() const { return config_; }
   const CaPaths& paths() const { return paths_; }
 

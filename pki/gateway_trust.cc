@@ -19,6 +19,7 @@ Result<std::unique_ptr<GatewayTrust>> GatewayTrust::Open(const std::string& publ
 }
 
 void GatewayTrust::Refresh(bool forced, UnixMillis now) {
+  warner_.Check(directory_.crl_next_update(), now);
   if (!watch_.Due(forced, SteadyNowMillis(), now, directory_.crl_next_update())) {
     return;
   }

@@ -18,6 +18,7 @@
 #include "common/clock.h"
 #include "common/result.h"
 #include "crypto/openssl_util.h"
+#include "pki/crl_expiry.h"
 #include "pki/crl_floor.h"
 #include "pki/directory.h"
 #include "pki/directory_watch.h"
@@ -38,7 +39,8 @@ class GatewayTrust {
   bool gateway_trusted() const { return gateway_trusted_; }
 
   // Loads the folder again if it is due (or `forced`). Never fails: what
-  // goes wrong is logged and the previous state kept.
+  // goes wrong is logged and the previous state kept. Warns of the CRL's
+  // coming expiry (CrlExpiryWarner).
   void Refresh(bool forced, UnixMillis now);
 
  private:
@@ -46,7 +48,7 @@ class GatewayTrust {
                std::string gateway_id, CertificateDirectory directory, Bytes pinned_key)
       : public_dir_(public_dir), root_(std::move(root)), floor_(std::move(floor_path)),
         gateway_id_(std::move(gateway_id)), directory_(std::move(directory)),
-        watch_(std::move(public_dir)), pinned_key_(std::move(pinned_key)) {}
+        watch_(public_dir), warner_(std::move(public_dir)), pinned_key_(std::move(pinned_key)) {}
 
   std::string public_dir_;
   crypto::X509Ptr root_;
@@ -54,6 +56,7 @@ class GatewayTrust {
   std::string gateway_id_;
   CertificateDirectory directory_;
   DirectoryWatch watch_;
+  CrlExpiryWarner warner_;
   Bytes pinned_key_;
   bool gateway_trusted_ = true;
 };

@@ -10,6 +10,7 @@
 #include <zmq.hpp>
 
 #include "common/file_util.h"
+#include "pki/crl_expiry.h"
 #include "pki/crl_floor.h"
 #include "transport/curve_socket.h"
 #include "transport/zmq_support.h"
@@ -90,6 +91,10 @@ Result<Session> OpenSession(const DirectiveOptions& options, UnixMillis now) {
   TOCSIN_ASSIGN_OR_RETURN(pki::CertificateDirectory directory,
                           pki::CertificateDirectory::Open(options.directory, std::move(root),
                                                           pki::Verification::kCurrent, &floor));
+  pki::CrlExpiry expiry = pki::JudgeCrlExpiry(directory.crl_next_update(), now);
+  if (expiry.freshness != pki::CrlFreshness::kFresh) {  // the operator's view of it (SECURITY 43)
+    std::cerr << "tocsin: warning: " << pki::DescribeCrlExpiry(expiry, options.directory) << "\n";
+  }
   auto owned = std::make_unique<pki::CertificateDirectory>(std::move(directory));
   TOCSIN_ASSIGN_OR_RETURN(std::unique_ptr<OperatorLink> link,
                           OperatorLink::Open(bundle, *owned, options, now));

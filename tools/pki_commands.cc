@@ -6,6 +6,7 @@
 #include "common/bytes.h"
 #include "common/clock.h"
 #include "pki/authority.h"
+#include "pki/crl_expiry.h"
 #include "tools/cli_support.h"
 
 namespace tocsin::tools {
@@ -130,6 +131,16 @@ int RunList(const PkiOptions& options) {
   if (!records) {
     return ReportError("pki list", records.error());
   }
+  // The CRL decides whether any "active" below is worth anything.
+  auto crl = ca->Crl();
+  if (!crl) {
+    return ReportError("pki list", crl.error());
+  }
+  pki::CrlExpiry expiry = pki::JudgeCrlExpiry(crl->next_update, clock.NowMillis());
+  if (expiry.freshness != pki::CrlFreshness::kFresh) {
+    std::cerr << "tocsin pki list: " << (expiry.freshness == pki::CrlFreshness::kExpired ? "error" : "warning")
+              << ": " << pki::DescribeCrlExpiry(expiry, ca->paths().Crl()) << "\n";
+  }
   if (options.json) {
     nlohmann::json rows = nlohmann::json::array();
     for (const pki::PrincipalRecord& r : *records) {
@@ -143,6 +154,7 @@ int RunList(const PkiOptions& options) {
     PrintJson(rows);
     return kExitOk;
   }
+  std::printf("%s\n\n", pki::DescribeCrlExpiry(expiry, ca->paths().Crl()).c_str());
   std::printf("%-32s %-9s %-24s %-8s %s\n", "ID", "ROLE", "SECTOR/CHANNEL", "STATE",
               "VALID UNTIL");
   for (const pki::PrincipalRecord& r : *records) {
@@ -155,11 +167,35 @@ int RunList(const PkiOptions& options) {
   return kExitOk;
 }
 
+// Exit 0 while the CRL is fresh or expiring (the warning is on stderr and in
+// the output), 1 once it has expired: a cron job or a monitor can act on it.
+int RunCrlStatus(const PkiOptions& options) {
+  SystemClock clock;
+  auto ca = pki::CertificateAuthority::Open(options.ca_dir, clock);
+  auto crl = ca ? ca->Crl() : Result<pki::CertificateAuthority::CrlInfo>(tl::unexpected(ca.error()));
+  if (!crl) {
+    return ReportError("pki crl-status", crl.error());
+  }
+  pki::CrlExpiry expiry = pki::JudgeCrlExpiry(crl->next_update, clock.NowMillis());
+  if (options.json) {
+    PrintJson({{"crl", ca->paths().Crl()},
+               {"number", crl->number},
+               {"this_update", FormatUtc(crl->this_update)},
+               {"next_update", FormatUtc(crl->next_update)},
+               {"seconds_left", expiry.left / 1000},
+               {"state", pki::CrlFreshnessName(expiry.freshness)}});
+  } else {
+    std::printf("CRL %ld, issued %s: %s\n", crl->number, FormatUtc(crl->this_update).c_str(),
+                pki::DescribeCrlExpiry(expiry, ca->paths().Crl()).c_str());
+  }
+  return expiry.freshness == pki::CrlFreshness::kExpired ? kExitFailure : kExitOk;
+}
+
 }  // namespace
 
 void AddPkiCommands(CLI::App& app, int* exit_code) {
   auto options = std::make_shared<PkiOptions>();
-  CLI::App* pki = app.add_subcommand("pki", "Certificate authority: init, enroll, revoke, crl, list");
+  CLI::App* pki = app.add_subcommand("pki", "Certificate authority: init, enroll, revoke, crl, crl-status, list");
   pki->require_subcommand(1);
   auto add_ca = [&](CLI::App* command) {
     command->add_option("--ca", options->ca_dir, "CA folder")->required();
@@ -192,6 +228,12 @@ void AddPkiCommands(CLI::App& app, int* exit_code) {
   CLI::App* crl = pki->add_subcommand("crl", "Re-issue the CRL (run at least daily)");
   add_ca(crl);
   crl->callback([=] { *exit_code = RunCrl(*options); });
+
+  CLI::App* crl_status = pki->add_subcommand(
+      "crl-status", "Show the CRL's number and expiry (exit 1 once it has expired)");
+  add_ca(crl_status);
+  crl_status->add_flag("--json", options->json, "Print the result as JSON");
+  crl_status->callback([=] { *exit_code = RunCrlStatus(*options); });
 
   CLI::App* list = pki->add_subcommand("list", "Show principals and their state");
   add_ca(list);

@@ -119,9 +119,25 @@ def test_an_expired_crl_admits_nobody_loudly_and_revokes_nobody_in_the_log(make)
     assert revoked == 0, f"{revoked} principals recorded as revoked for a stale CRL"
 
 
+def test_a_crl_about_to_expire_is_warned_of_by_every_daemon(make):
+    w = make()
+    step(w, "+72000")  # 20 h on: the 24 h CRL has 4 h left
+    w.start_gateway(env=faketime_env(w))
+    w.start_client("finance-authority", env=faketime_env(w))
+    warning = "expires at"
+    w.wait_for(lambda: warning in w.log("gateway") and warning in w.log("finance-authority"), 10,
+               "the gateway's and the client's CRL warnings")
+    for name in ("gateway", "finance-authority"):
+        line = next(l for l in w.log(name).splitlines() if warning in l)
+        assert "(in 23" in line and "publish a fresh one (tocsin pki crl)" in line, line
+    d = w.issue("still served until it expires", agencies=["finance-authority"])
+    w.wait_for(lambda: w.states(d["id"]) == {"finance-authority": "delivered"}, 10, "delivery")
+
+
 if __name__ == "__main__":
     sys.exit(run_tests([
         test_a_gateway_clock_step_either_way_is_not_followed,
         test_an_agency_clock_stepped_back_an_hour_still_acknowledges,
         test_an_expired_crl_admits_nobody_loudly_and_revokes_nobody_in_the_log,
+        test_a_crl_about_to_expire_is_warned_of_by_every_daemon,
     ], sys.argv[1]))

@@ -81,6 +81,28 @@ grep -q "skipped energy-authority" warn.txt || fail "no warning for a skipped re
 import json,sys; rows={r['id']: r['state'] for r in json.load(sys.stdin)}
 assert rows['energy-authority']=='revoked' and rows['finance-authority']=='active', rows" && ok
 
+# The CRL's expiry, said before anything else (a stale CRL fails every check).
+"$tocsin" pki crl-status --ca ca --json | python3 -c "
+import json,sys; c=json.load(sys.stdin)
+assert c['state']=='fresh' and c['number']>=2 and 23*3600 < c['seconds_left'] <= 24*3600, c" && ok
+"$tocsin" pki list --ca ca 2>err.txt | head -1 | grep -q "is valid until" && ok
+[ ! -s err.txt ] || fail "pki list warned of a fresh CRL: $(cat err.txt)"; ok
+sed -i 's/^crl_validity_hours = .*/crl_validity_hours = 1/' ca/ca.toml
+"$tocsin" pki crl --ca ca >/dev/null && ok
+"$tocsin" pki list --ca ca --json >/dev/null 2>err.txt && ok
+grep -q "warning: the CRL in ca/public/crl.pem expires at .* publish a fresh one" err.txt \
+  || fail "no expiry warning from pki list: $(cat err.txt)"; ok
+"$tocsin" pki crl-status --ca ca --json | python3 -c "
+import json,sys; assert json.load(sys.stdin)['state']=='expiring'" && ok
+set +e
+ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" faketime -f '+2h' \
+  "$tocsin" pki crl-status --ca ca >out.txt 2>&1; rc=$?
+set -e
+[ "$rc" -eq 1 ] || fail "an expired CRL gave exit $rc: $(cat out.txt)"; ok
+grep -q "expired at .* every certificate check fails closed" out.txt || fail "$(cat out.txt)"; ok
+sed -i 's/^crl_validity_hours = .*/crl_validity_hours = 24/' ca/ca.toml
+"$tocsin" pki crl --ca ca >/dev/null && ok
+
 "$tocsin" pki revoke --ca ca --id op.alice >/dev/null && ok
 expect_fail "op.alice (signing) is revoked" "$tocsin" directive open --bundle finance --directory ca/public --gateway gw --in d1.msg
 echo "$passed passed, 0 failed"
