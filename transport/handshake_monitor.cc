@@ -1,5 +1,6 @@
 #include "transport/handshake_monitor.h"
 
+#include <cstdio>
 #include <cstring>
 
 namespace tocsin::transport {
@@ -27,14 +28,31 @@ Result<HandshakeMonitor> HandshakeMonitor::Watch(zmq::context_t& context, zmq::s
 
 namespace {
 
+// ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL's value, in words an operator can act on.
+std::string ProtocolError(std::uint32_t value) {
+  switch (value) {
+    case ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC:
+      return "a frame failed authentication: a wrong server key, or bytes damaged on the way";
+    case ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH:
+      return "the other end does not speak CURVE";
+    case ZMQ_PROTOCOL_ERROR_ZMTP_KEY_EXCHANGE:
+      return "the CURVE key exchange failed";
+    default:
+      return "ZMTP error 0x" + [value] {
+        char hex[9];
+        std::snprintf(hex, sizeof hex, "%08x", value);
+        return std::string(hex);
+      }() + ", a damaged connection or a peer that is not a Tocsin gateway";
+  }
+}
+
 std::string Problem(std::uint16_t event, std::uint32_t value) {
   switch (event) {
     case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
       return "the server refused the handshake (ZAP status " + std::to_string(value) +
              "): this key is not admitted there, or too many handshakes";
     case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
-      return "handshake protocol error " + std::to_string(value) +
-             " (a wrong server key, or a damaged connection)";
+      return "protocol error (" + ProtocolError(value) + ")";
     case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
       return "the handshake failed (errno " + std::to_string(value) + ")";
     default:

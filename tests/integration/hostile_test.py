@@ -1,7 +1,9 @@
 """Insiders against the real gateway (SECURITY.md 37, 38): an agency whose key
 is in an attacker's hands floods receipts, opens connections it never uses,
 sends garbage and tries to take its own route from its real daemon; none of
-it may deny service to anyone else, fill the log, or move a route.
+it may deny service to anyone else, fill the log, or move a route. And the
+network between them: one corrupted byte on an established link must not cut
+an agency off for good (SECURITY.md 44).
 
 Usage: hostile_test.py BIN_DIR   (needs python3-zmq)"""
 
@@ -10,6 +12,7 @@ import os
 import re
 import resource
 import shutil
+import socket
 import sqlite3
 import statistics
 import sys
@@ -416,6 +419,86 @@ log_format = "json"
                "the bridge's hello")
     w.tocsin("pki", "revoke", "--ca", "ca", "--id", w.gateway_id)
     w.wait_for(lambda: "is no longer trusted" in w.log("bridge-email"), 5, "the bridge's reload")
+
+
+class CorruptingRelay:
+    """A TCP relay between an agency client and the gateway that, once armed,
+    flips one byte in the next sizeable chunk the gateway sends: a CURVE frame
+    that no longer authenticates, as a faulty middlebox leaves it."""
+
+    def __init__(self, upstream_port):
+        self.upstream = upstream_port
+        self.port = free_port()
+        self.armed = threading.Event()
+        self.corrupted = threading.Event()
+        self.connections = 0
+        self.listener = socket.create_server(("127.0.0.1", self.port))
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                downstream, _ = self.listener.accept()
+            except OSError:
+                return  # closed
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.upstream))
+            except OSError:
+                downstream.close()
+                continue
+            self.connections += 1
+            threading.Thread(target=self._pump, args=(downstream, upstream, False), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, downstream, True), daemon=True).start()
+
+    def _pump(self, source, sink, from_gateway):
+        try:
+            while True:
+                chunk = source.recv(65536)
+                if not chunk:
+                    break
+                if from_gateway and len(chunk) >= 64 and self.armed.is_set():
+                    self.armed.clear()
+                    chunk = bytearray(chunk)
+                    chunk[len(chunk) // 2] ^= 0x20
+                    self.corrupted.set()
+                sink.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def close(self):
+        self.listener.close()
+
+
+def test_one_corrupted_byte_on_the_link_does_not_cut_an_agency_off(make):
+    w = make()
+    w.start_gateway()
+    relay = CorruptingRelay(w.client_port)
+    try:
+        path = os.path.join(w.dir, "finance-authority.toml")
+        with open(path) as f:
+            config = f.read().replace(f"127.0.0.1:{w.client_port}", f"127.0.0.1:{relay.port}")
+        with open(path, "w") as f:
+            f.write(config)
+        w.start_client("finance-authority")
+        d = w.issue("before", agencies=["finance-authority"])
+        w.wait_for(lambda: w.states(d["id"])["finance-authority"] == "delivered", 10, "delivery")
+        relay.armed.set()  # the next heartbeat, at the latest, is corrupted
+        w.wait_for(relay.corrupted.is_set, 10, "a corrupted frame")
+        w.wait_for(lambda: "rebuilding the connection" in w.log("finance-authority"), 20,
+                   "the client rebuilding its link")
+        assert "bytes damaged on the way" in w.log("finance-authority")  # and why
+        d2 = w.issue("after", agencies=["finance-authority"])
+        w.wait_for(lambda: w.states(d2["id"])["finance-authority"] == "delivered", 30,
+                   "delivery over the rebuilt link")
+        assert relay.connections >= 2, relay.connections
+    finally:
+        relay.close()
 
 
 if __name__ == "__main__":
