@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -19,7 +20,8 @@ def test_fan_out_reaches_every_agency_and_receipts_come_back(make):
     w.start_gateway()
     for agency in w.agencies:
         w.start_client(agency)
-    time.sleep(0.5)
+    w.wait_for(lambda: all(f"{a} connected" in w.log("gateway") for a in w.agencies), 10,
+               "every agency connected")
     d = w.issue("Ransomware", sectors=["finance", "energy", "health"])
     assert sorted(d["recipients"]) == sorted(w.agencies), d
     w.wait_for(lambda: set(w.states(d["id"]).values()) == {"delivered"}, 10, "three receipts")
@@ -74,10 +76,17 @@ def test_status_watch_returns_once_every_agency_has_acknowledged(make):
     watcher = subprocess.Popen([os.path.join(w.bin, "tocsin"), "status", d["id"],
                                 *w._gateway_args("op.alice"), "--watch", "--json"],
                                cwd=w.dir, stdout=subprocess.PIPE, text=True)
-    time.sleep(1.5)
+    lines = []
+    reader = threading.Thread(target=lambda: lines.extend(watcher.stdout), daemon=True)
+    reader.start()
+    # Two reports of the delivered state: it has looked again, and kept watching.
+    w.wait_for(lambda: sum('"state": "delivered"' in l for l in list(lines)) >= 2, 10,
+               "two reports from the watcher")
     assert watcher.poll() is None, "--watch returned before the acknowledgement"
     w.ack("finance-authority", d["id"], "Watcher")
-    out, _ = watcher.communicate(timeout=15)
+    watcher.wait(timeout=15)
+    reader.join(5)
+    out = "".join(lines)
     assert watcher.returncode == 0
     assert '"acknowledged_by": "Watcher"' in out, out[-300:]
 
@@ -89,8 +98,7 @@ def test_acknowledgement_typed_while_the_gateway_is_down_arrives_later(make):
     d = w.issue("Later", agencies=["finance-authority"])
     w.wait_for(lambda: len(w.inbox("finance-authority")) == 1, 10, "delivery")
     w.stop("gateway")
-    w.ack("finance-authority", d["id"], "Night duty")
-    time.sleep(1)
+    w.ack("finance-authority", d["id"], "Night duty")  # signed and stored: the daemon sends it
     w.start_gateway()
     w.wait_for(lambda: w.states(d["id"])["finance-authority"] == "acknowledged", 15,
                "ack after gateway restart")

@@ -124,8 +124,10 @@ def test_routing_id_squatter_receives_nothing_of_another_agency(make):
     # health-authority (enrolled) claims the routing id and the name of finance.
     squatter = enrolled_peer(w, "health-authority", routing_id=b"finance-authority")
     squatter.send(hello("finance-authority"))
+    w.wait_for(lambda: "hello names another agency" in w.log("gateway"), 10,
+               "the squatter's hello refused")  # it had the first go
     w.start_client("finance-authority")
-    time.sleep(0.5)
+    w.wait_for(lambda: "finance-authority connected" in w.log("gateway"), 10, "finance's hello")
     d = w.issue("finance eyes only", agencies=["finance-authority"])
     w.wait_for(lambda: w.states(d["id"])["finance-authority"] == "delivered", 10, "finance")
     got = squatter.receive_all(1.0)
@@ -146,8 +148,11 @@ def test_oversized_malformed_and_multipart_messages_are_refused_and_counted(make
     answers = peer.receive_all(1.0)
     errors = [m for m in answers if m[0][:3] == b"\x95\x02\x05"]
     assert len(errors) >= 2, answers
+    events = peer.socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)
     peer.send(b"x" * (3 << 20))                     # over ZMQ_MAXMSGSIZE: disconnected
-    time.sleep(0.5)
+    assert events.poll(10000), "the gateway kept a peer that sent 3 MiB"
+    peer.socket.disable_monitor()
+    events.close()
     peer.close()
     still_serving(w)
     w.stop("gateway")
@@ -185,10 +190,15 @@ def test_revoking_a_connected_agency_cuts_it_off(make):
                "no more heartbeats for the revoked agency")
     refused = w.issue("after", agencies=["energy-authority"], check=False)
     assert refused is None, "an operator encrypted to a revoked agency"
+    refusals = w.log("gateway").count("not an active agency")
     w.ack("energy-authority", d["id"], "Revoked officer")
-    time.sleep(2.5)
+    # The client's acknowledgement reaches the gateway only if its handshake
+    # does; either way it must not be recorded. The client says it is cut off
+    # (its acknowledgement waits), the gateway refuses what arrives.
+    w.wait_for(lambda: w.log("gateway").count("not an active agency") > refusals or
+               "the server refused the handshake" in w.log("energy-authority"), 15,
+               "the revoked client refused")
     assert w.states(d["id"])["energy-authority"] == "delivered", "revoked agency's ack recorded"
-    assert "not an active agency" in w.log("gateway")
     still_serving(w)
 
 
