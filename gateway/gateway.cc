@@ -646,6 +646,9 @@ Status Gateway::HandleOperator(transport::PeerMessage& message) {
   if (envelope->type == protocol::MessageType::kStatusRequest) {
     return Report(message, *envelope);
   }
+  if (envelope->type == protocol::MessageType::kEvidenceRequest) {
+    return AnswerEvidence(message, *envelope);
+  }
   if (envelope->type == protocol::MessageType::kDirectiveRequest) {
     Result<protocol::DirectiveRequest> request = protocol::DecodeDirectiveRequest(envelope->body);
     if (!request) {
@@ -894,6 +897,29 @@ Status Gateway::Report(transport::PeerMessage& message, const protocol::Envelope
   (void)transport::SendToPeer(operator_socket_, message.routing_id,
                               protocol::EncodeUnsigned(protocol::MessageType::kStatusReport,
                                                        protocol::EncodeStatusReport(report)));
+  return {};
+}
+
+Status Gateway::AnswerEvidence(transport::PeerMessage& message, const protocol::Envelope& envelope) {
+  Result<protocol::EvidenceRequest> request = protocol::DecodeEvidenceRequest(envelope.body);
+  if (!request) {
+    Refuse(operator_socket_, message, request.error());
+    return {};
+  }
+  Bytes id(request->reference.begin(), request->reference.end());
+  protocol::EvidencePage page;
+  // Stored wires are what agencies signed and the gateway verified: each
+  // within kMaxEvidenceWireBytes (a receipt's note is at most 1 KiB).
+  TOCSIN_ASSIGN_OR_RETURN(std::vector<store::Ledger::Evidence> rows,
+                          ledger_.EvidenceFor(id, request->after, protocol::kMaxEvidenceRows,
+                                              protocol::kEvidencePageBytes, &page.more));
+  for (store::Ledger::Evidence& row : rows) {
+    page.rows.push_back({std::move(row.agency), std::move(row.receipt),
+                         std::move(row.acknowledgement)});
+  }
+  (void)transport::SendToPeer(operator_socket_, message.routing_id,
+                              protocol::EncodeUnsigned(protocol::MessageType::kEvidence,
+                                                       protocol::EncodeEvidencePage(page)));
   return {};
 }
 

@@ -134,6 +134,8 @@ class Gateway {
   // (docs/protocol.md 6.2): the label a recipient reads is not a claim.
   Status CheckSectorLabels(const protocol::VerifiedDirective& directive) const;
   Status Report(transport::PeerMessage& message, const protocol::Envelope& envelope);
+  // Answers an evidence-request: the recorded signed receipts, one page.
+  Status AnswerEvidence(transport::PeerMessage& message, const protocol::Envelope& envelope);
   Status CatchUp(const std::string& agency);
   Status FlushReceipts(std::vector<PendingReceipt>& batch);
   Status FanOut(const protocol::VerifiedDirective& directive);

@@ -94,6 +94,9 @@ constexpr UnpackLimits kContentLimits{.max_array = 2, .max_map = 0,
 constexpr UnpackLimits kReportLimits{.max_array = kMaxStatusRows, .max_map = 0,
                                      .max_str = kMaxOfficerBytes, .max_bin = 16,
                                      .max_depth = 2};
+constexpr UnpackLimits kEvidenceLimits{.max_array = kMaxEvidenceRows, .max_map = 0,
+                                       .max_str = 64, .max_bin = kMaxEvidenceWireBytes,
+                                       .max_depth = 3};
 constexpr std::size_t kMaxNoteTextBytes = 4096;
 constexpr UnpackLimits kCheckpointLimits{.max_array = kMaxProofHashes, .max_map = 0,
                                          .max_str = kMaxNoteTextBytes,
@@ -135,7 +138,7 @@ Result<Envelope> DecodeEnvelope(ByteView wire) {
   TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 5, "envelope"));
   Envelope e;
   TOCSIN_ASSIGN_OR_RETURN(e.type, ReadEnum(f[1], MessageType::kDirective,
-                                           MessageType::kDirectiveRequest, "envelope.type"));
+                                           MessageType::kEvidence, "envelope.type"));
   TOCSIN_ASSIGN_OR_RETURN(e.body, ReadBin(f[2], 1, kMaxBodyWireBytes, "envelope.body"));
   std::size_t min_signatures = IsUnsigned(e.type) ? 0 : 1;
   std::size_t max_signatures = IsUnsigned(e.type) ? 0 : kMaxSignatures;
@@ -547,6 +550,72 @@ Result<std::vector<StatusRow>> DecodeStatusReport(ByteView bytes) {
                             ReadOptionalTime(f[7], "status.acknowledgement_recorded_at"));
   }
   return rows;
+}
+
+Bytes EncodeEvidenceRequest(const EvidenceRequest& r) {
+  Writer w;
+  w.Array(2).Bin(r.reference).Text(r.after);
+  return w.Take();
+}
+
+Result<EvidenceRequest> DecodeEvidenceRequest(ByteView bytes) {
+  TOCSIN_ASSIGN_OR_RETURN(msgpack::object_handle handle,
+                          StrictUnpack(bytes, kSmallLimits, "evidence-request"));
+  TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 2, "evidence-request"));
+  EvidenceRequest r;
+  TOCSIN_ASSIGN_OR_RETURN(r.reference, ReadId(f[0], "evidence-request.reference"));
+  if (f[1].type == msgpack::type::STR && f[1].via.str.size == 0) {
+    r.after.clear();
+  } else {
+    TOCSIN_ASSIGN_OR_RETURN(r.after, ReadPrincipalId(f[1], "evidence-request.after"));
+  }
+  return r;
+}
+
+namespace {
+
+void OptionalBin(Writer& w, const std::optional<Bytes>& value) {
+  if (value) {
+    w.Bin(*value);
+  } else {
+    w.Nil();
+  }
+}
+
+}  // namespace
+
+Bytes EncodeEvidencePage(const EvidencePage& page) {
+  Writer w;
+  w.Array(2).Array(page.rows.size());
+  for (const EvidenceRow& r : page.rows) {
+    w.Array(3).Text(r.agency);
+    OptionalBin(w, r.receipt);
+    OptionalBin(w, r.acknowledgement);
+  }
+  w.Uint(page.more ? 1 : 0);
+  return w.Take();
+}
+
+Result<EvidencePage> DecodeEvidencePage(ByteView bytes) {
+  TOCSIN_ASSIGN_OR_RETURN(msgpack::object_handle handle,
+                          StrictUnpack(bytes, kEvidenceLimits, "evidence"));
+  TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 2, "evidence"));
+  TOCSIN_ASSIGN_OR_RETURN(std::size_t count,
+                          ReadArraySize(f[0], 0, kMaxEvidenceRows, "evidence.rows"));
+  EvidencePage page;
+  page.rows.resize(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    TOCSIN_ASSIGN_OR_RETURN(const object* row, ReadArray(f[0].via.array.ptr[i], 3, "evidence.rows[]"));
+    EvidenceRow& r = page.rows[i];
+    TOCSIN_ASSIGN_OR_RETURN(r.agency, ReadPrincipalId(row[0], "evidence.agency"));
+    TOCSIN_ASSIGN_OR_RETURN(r.receipt, ReadOptionalBin(row[1], 1, kMaxEvidenceWireBytes,
+                                                       "evidence.receipt"));
+    TOCSIN_ASSIGN_OR_RETURN(r.acknowledgement, ReadOptionalBin(row[2], 1, kMaxEvidenceWireBytes,
+                                                               "evidence.acknowledgement"));
+  }
+  TOCSIN_ASSIGN_OR_RETURN(std::uint64_t more, ReadUint(f[1], 0, 1, "evidence.more"));
+  page.more = more == 1;
+  return page;
 }
 
 }  // namespace tocsin::protocol

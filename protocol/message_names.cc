@@ -21,7 +21,8 @@ bool IsUnsigned(MessageType type) {
          type == MessageType::kAccepted || type == MessageType::kStatusRequest ||
          type == MessageType::kStatusReport || type == MessageType::kCheckpoint ||
          type == MessageType::kBridge || type == MessageType::kProofRequest ||
-         type == MessageType::kInclusionProof || type == MessageType::kDirectiveRequest;
+         type == MessageType::kInclusionProof || type == MessageType::kDirectiveRequest ||
+         type == MessageType::kEvidenceRequest || type == MessageType::kEvidence;
 }
 
 std::string_view MessageTypeName(MessageType type) {
@@ -41,6 +42,8 @@ std::string_view MessageTypeName(MessageType type) {
     case MessageType::kProofRequest: return "proof-request";
     case MessageType::kInclusionProof: return "inclusion-proof";
     case MessageType::kDirectiveRequest: return "directive-request";
+    case MessageType::kEvidenceRequest: return "evidence-request";
+    case MessageType::kEvidence: return "evidence";
   }
   return "unknown";
 }

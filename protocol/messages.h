@@ -75,6 +75,8 @@ enum class MessageType : std::uint8_t {
   kProofRequest = 13,    // agency -> gateway: prove a promised entry
   kInclusionProof = 14,  // gateway -> agency: the answer
   kDirectiveRequest = 15,  // operator -> gateway: a stored directive, as its issuer signed it
+  kEvidenceRequest = 16,   // operator -> gateway: the signed receipts behind a status
+  kEvidence = 17,          // gateway -> operator: the answer, one page
 };
 
 // True for the types that carry no signature.
@@ -242,6 +244,30 @@ struct DirectiveRequest {
 
 inline constexpr std::size_t kMaxStatusRows = 16384;
 
+// What backs a directive's status rows: every agency's signed receipt and
+// acknowledgement as the gateway recorded them, a page at a time in agency
+// order (docs/protocol.md section 10). The operator verifies them; the
+// status report itself is only the gateway's word.
+struct EvidenceRequest {
+  DirectiveId reference{};
+  std::string after;  // "" from the first agency, else the last agency of the previous page
+};
+
+inline constexpr std::size_t kMaxEvidenceRows = 512;        // per page
+inline constexpr std::size_t kMaxEvidenceWireBytes = 8192;  // one receipt envelope
+inline constexpr std::size_t kEvidencePageBytes = 768 * 1024;  // a page fills up to about this
+
+struct EvidenceRow {
+  std::string agency;
+  std::optional<Bytes> receipt;          // the receipt envelope as the agency signed it
+  std::optional<Bytes> acknowledgement;  // the acknowledgement envelope, likewise
+};
+
+struct EvidencePage {
+  std::vector<EvidenceRow> rows;
+  bool more = false;  // ask again with `after` = the last row's agency
+};
+
 struct StatusRow {
   DirectiveId directive_id{};
   std::string agency;
@@ -284,6 +310,10 @@ Bytes EncodeStatusReport(const std::vector<StatusRow>& rows);
 Bytes EncodeDirectiveRequest(const DirectiveRequest& request);
 Result<DirectiveRequest> DecodeDirectiveRequest(ByteView bytes);
 Result<std::vector<StatusRow>> DecodeStatusReport(ByteView bytes);
+Bytes EncodeEvidenceRequest(const EvidenceRequest& request);
+Result<EvidenceRequest> DecodeEvidenceRequest(ByteView bytes);
+Bytes EncodeEvidencePage(const EvidencePage& page);
+Result<EvidencePage> DecodeEvidencePage(ByteView bytes);
 
 // An unsigned envelope around `body`.
 Bytes EncodeUnsigned(MessageType type, Bytes body);

@@ -403,6 +403,44 @@ Result<std::vector<DeliveryRow>> Ledger::Deliveries(ByteView id) {
   }
 }
 
+Result<std::vector<Ledger::Evidence>> Ledger::EvidenceFor(ByteView id,
+                                                          const std::string& after_agency,
+                                                          std::size_t limit, std::size_t max_bytes,
+                                                          bool* more) {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
+      "SELECT v.agency, r.wire, a.wire FROM deliveries v "
+      "LEFT JOIN receipts r ON r.directive_id = v.directive_id AND r.agency = v.agency "
+      "AND r.kind = 0 "
+      "LEFT JOIN receipts a ON a.directive_id = v.directive_id AND a.agency = v.agency "
+      "AND a.kind = 1 "
+      "WHERE v.directive_id = ? AND v.agency > ? ORDER BY v.agency LIMIT ?"));
+  q.Bind(1, id).Bind(2, after_agency).Bind(3, static_cast<std::int64_t>(limit) + 1);
+  std::vector<Evidence> out;
+  std::size_t bytes = 0;
+  *more = false;
+  for (;;) {
+    TOCSIN_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) {
+      return out;
+    }
+    Evidence e{q.Text(0), std::nullopt, std::nullopt};
+    if (!q.IsNull(1)) {
+      e.receipt = q.Blob(1);
+    }
+    if (!q.IsNull(2)) {
+      e.acknowledgement = q.Blob(2);
+    }
+    std::size_t size = e.agency.size() + (e.receipt ? e.receipt->size() : 0) +
+                       (e.acknowledgement ? e.acknowledgement->size() : 0);
+    if (out.size() == limit || (!out.empty() && bytes + size > max_bytes)) {
+      *more = true;
+      return out;
+    }
+    bytes += size;
+    out.push_back(std::move(e));
+  }
+}
+
 Result<std::map<std::string, AuditedPrincipal>> Ledger::AuditedPrincipals() {
   TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
       "SELECT principal, signing_key, active FROM audit_principals"));

@@ -189,6 +189,18 @@ class Ledger {
   // directive first.
   Result<std::vector<DeliveryRow>> Deliveries(ByteView id);
 
+  // The signed receipts and acknowledgements recorded for directive `id`,
+  // for its recipients after `after_agency` in agency order, until `limit`
+  // rows or about `max_bytes` of wire (at least one row); `more` tells
+  // whether rows remain.
+  struct Evidence {
+    std::string agency;
+    std::optional<Bytes> receipt;
+    std::optional<Bytes> acknowledgement;
+  };
+  Result<std::vector<Evidence>> EvidenceFor(ByteView id, const std::string& after_agency,
+                                            std::size_t limit, std::size_t max_bytes, bool* more);
+
   // Audit log ------------------------------------------------------------
 
   const AuditLog& audit() const { return audit_; }

@@ -17,101 +17,12 @@
 #include "protocol/promise.h"
 #include "tools/audit/witness.h"
 #include "tools/cli_support.h"
+#include "tools/operator_link.h"
 #include "tools/sealing.h"
+#include "tools/status_command.h"
 
 namespace tocsin::tools {
 namespace {
-
-// One operator's authenticated connection to the gateway's operator endpoint.
-class OperatorLink {
- public:
-  static Result<std::unique_ptr<OperatorLink>> Open(const pki::PrincipalBundle& bundle,
-                                                    pki::CertificateDirectory& directory,
-                                                    const DirectiveOptions& options,
-                                                    UnixMillis now) {
-    TOCSIN_RETURN_IF_ERROR(transport::CheckZmqCapabilities());
-    TOCSIN_ASSIGN_OR_RETURN(pki::CertifiedKey gateway,
-                            directory.Resolve(options.gateway, pki::Purpose::kTransport, now));
-    if (gateway.role != Role::kGateway) {
-      return MakeError(ErrorCode::kInvalidArgument, options.gateway + " is not a gateway");
-    }
-    auto link = std::unique_ptr<OperatorLink>(new OperatorLink());
-    transport::ClientConfig config{options.endpoint,
-                                   Bytes(gateway.public_key.begin(), gateway.public_key.end()),
-                                   {}, 100, 1000};
-    TOCSIN_ASSIGN_OR_RETURN(link->socket_,
-                            transport::MakeCurveClient(link->context_, config,
-                                                       bundle.transport.public_key(),
-                                                       bundle.transport.secret()));
-    return link;
-  }
-
-  // Sends `wire` and returns the gateway's reply envelope.
-  Result<std::pair<protocol::Envelope, Bytes>> Request(ByteView wire, int timeout_ms) {
-    TOCSIN_RETURN_IF_ERROR(transport::SendToServer(socket_, wire));
-    return Receive(timeout_ms);
-  }
-
-  // The gateway's next message (an error reply becomes the error).
-  Result<std::pair<protocol::Envelope, Bytes>> Receive(int timeout_ms) {
-    zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
-    if (zmq::poll(&item, 1, std::chrono::milliseconds(timeout_ms)) == 0) {
-      return MakeError(ErrorCode::kUnavailable,
-                       "no answer from the gateway within " + std::to_string(timeout_ms) +
-                           " ms (is it running, and is this operator enrolled and unrevoked?)");
-    }
-    TOCSIN_ASSIGN_OR_RETURN(std::optional<Bytes> reply, transport::ReceiveFromServer(socket_));
-    if (!reply) {
-      return MakeError(ErrorCode::kUnavailable, "empty answer from the gateway");
-    }
-    TOCSIN_ASSIGN_OR_RETURN(protocol::Envelope envelope, protocol::DecodeEnvelope(*reply));
-    if (envelope.type == protocol::MessageType::kError) {
-      TOCSIN_ASSIGN_OR_RETURN(protocol::ErrorReply error, protocol::DecodeErrorReply(envelope.body));
-      return MakeError(ErrorCode::kPermissionDenied, "the gateway refused: " + error.message);
-    }
-    return std::make_pair(std::move(envelope), std::move(*reply));
-  }
-
- private:
-  OperatorLink() = default;
-  zmq::context_t context_;  // before the socket: destroyed last
-  zmq::socket_t socket_;
-};
-
-struct Session {
-  pki::PrincipalBundle bundle;
-  std::unique_ptr<pki::CertificateDirectory> directory;
-  std::unique_ptr<OperatorLink> link;
-};
-
-Result<Session> OpenSession(const DirectiveOptions& options, UnixMillis now) {
-  TOCSIN_ASSIGN_OR_RETURN(pki::PrincipalBundle bundle, pki::LoadBundle(options.bundle));
-  crypto::X509Ptr root(X509_dup(bundle.root_certificate.get()));
-  pki::CrlFloor floor(pki::CrlFloorOf(options.bundle));
-  TOCSIN_ASSIGN_OR_RETURN(pki::CertificateDirectory directory,
-                          pki::CertificateDirectory::Open(options.directory, std::move(root),
-                                                          pki::Verification::kCurrent, &floor));
-  pki::CrlExpiry expiry = pki::JudgeCrlExpiry(directory.crl_next_update(), now);
-  if (expiry.freshness != pki::CrlFreshness::kFresh) {  // the operator's view of it (SECURITY 43)
-    std::cerr << "tocsin: warning: " << pki::DescribeCrlExpiry(expiry, options.directory) << "\n";
-  }
-  auto owned = std::make_unique<pki::CertificateDirectory>(std::move(directory));
-  TOCSIN_ASSIGN_OR_RETURN(std::unique_ptr<OperatorLink> link,
-                          OperatorLink::Open(bundle, *owned, options, now));
-  return Session{std::move(bundle), std::move(owned), std::move(link)};
-}
-
-Result<std::vector<protocol::StatusRow>> QueryStatus(OperatorLink& link,
-                                                     std::optional<protocol::DirectiveId> id,
-                                                     int timeout_ms) {
-  Bytes request = protocol::EncodeUnsigned(protocol::MessageType::kStatusRequest,
-                                           protocol::EncodeStatusRequest({id}));
-  TOCSIN_ASSIGN_OR_RETURN(auto reply, link.Request(request, timeout_ms));
-  if (reply.first.type != protocol::MessageType::kStatusReport) {
-    return MakeError(ErrorCode::kMalformedMessage, "the gateway answered with something else");
-  }
-  return protocol::DecodeStatusReport(reply.first.body);
-}
 
 // The gateway's signed promise for the directive it just accepted, checked
 // against the bytes we sent: it must name the entry that records exactly them.
@@ -140,18 +51,13 @@ Result<ReceivedPromise> ReceivePromise(Session& session, const DirectiveOptions&
 // the signed root), as of when it was issued.
 Result<std::vector<std::string>> RecipientsOf(Session& session, const DirectiveOptions& options,
                                               const protocol::DirectiveId& id) {
-  Bytes request = protocol::EncodeUnsigned(protocol::MessageType::kDirectiveRequest,
-                                           protocol::EncodeDirectiveRequest({id}));
-  TOCSIN_ASSIGN_OR_RETURN(auto reply, session.link->Request(request, options.timeout_ms));
+  TOCSIN_ASSIGN_OR_RETURN(Bytes wire, FetchStoredDirective(*session.link, id, options.timeout_ms));
   std::string what = "directive " + HexEncode(id) + " as the gateway returned it";
-  if (reply.first.type != protocol::MessageType::kDirective) {
-    return MakeError(ErrorCode::kMalformedMessage, what + ": not a directive");
-  }
   TOCSIN_ASSIGN_OR_RETURN(protocol::DirectiveHeader claimed,
-                          protocol::PeekDirectiveHeader(reply.second));
+                          protocol::PeekDirectiveHeader(wire));
   protocol::DirectiveChecks checks{options.gateway, claimed.issued_at, 1};
   Result<protocol::VerifiedDirective> original =
-      protocol::VerifyDirective(reply.second, *session.directory, checks);
+      protocol::VerifyDirective(wire, *session.directory, checks);
   if (!original) {
     return WithContext(original.error(), what);
   }
@@ -285,99 +191,6 @@ int Submit(const DirectiveOptions& options, protocol::DirectiveAction action,
   return kExitOk;
 }
 
-const char* StateName(std::uint8_t state) {
-  static const char* kNames[] = {"pending", "sent", "delivered", "ACKNOWLEDGED"};
-  return state < 4 ? kNames[state] : "?";
-}
-
-std::string Clock(const std::optional<UnixMillis>& t) {
-  return t ? FormatUtc(*t).substr(11, 12) : "-";
-}
-
-void PrintMatrix(const std::vector<protocol::StatusRow>& rows) {
-  std::string current;
-  for (const auto& row : rows) {
-    std::string id = HexEncode(row.directive_id);
-    if (id != current) {
-      current = id;
-      // ACKNOWLEDGED is the time the agency signed; RECORDED the gateway's.
-      std::printf("\ndirective %s\n  %-30s %-13s %-13s %-13s %-13s %-13s %s\n", id.c_str(),
-                  "AGENCY", "STATE", "SENT", "DELIVERED", "ACKNOWLEDGED", "RECORDED", "BY");
-    }
-    std::printf("  %-30s %-13s %-13s %-13s %-13s %-13s %s\n", row.agency.c_str(),
-                StateName(row.state), Clock(row.sent_at).c_str(), Clock(row.delivered_at).c_str(),
-                Clock(row.acknowledged_at).c_str(), Clock(row.acknowledgement_recorded_at).c_str(),
-                EscapeForDisplay(row.officer).c_str());
-  }
-}
-
-nlohmann::json MatrixJson(const std::vector<protocol::StatusRow>& rows) {
-  auto time = [](const std::optional<UnixMillis>& t) {
-    return t ? nlohmann::json(FormatUtc(*t)) : nlohmann::json();
-  };
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& r : rows) {
-    out.push_back({{"directive", HexEncode(r.directive_id)}, {"agency", r.agency},
-                   {"state", std::string(StateName(r.state)) == "ACKNOWLEDGED" ? "acknowledged"
-                                                                             : StateName(r.state)},
-                   {"sent_at", time(r.sent_at)}, {"delivered_at", time(r.delivered_at)},
-                   {"acknowledged_at", time(r.acknowledged_at)},
-                   {"acknowledgement_recorded_at", time(r.acknowledgement_recorded_at)},
-                   {"acknowledged_by", r.officer}});
-  }
-  return out;
-}
-
-int Status(const DirectiveOptions& options) {
-  SystemClock clock;
-  std::optional<protocol::DirectiveId> id;
-  if (!options.reference.empty()) {
-    auto parsed = ParseDirectiveId(options.reference);
-    if (!parsed) {
-      return ReportError("status", parsed.error());
-    }
-    id = *parsed;
-  }
-  auto session = OpenSession(options, clock.NowMillis());
-  if (!session) {
-    return ReportError("status", session.error());
-  }
-  bool tty = ::isatty(STDOUT_FILENO) != 0;
-  for (;;) {
-    auto rows = QueryStatus(*session->link, id, options.timeout_ms);
-    if (!rows) {
-      return ReportError("status", rows.error());
-    }
-    if (options.json) {
-      PrintJson(MatrixJson(*rows));
-    } else {
-      if (options.watch && tty) {
-        std::printf("\033[H\033[2J");
-      }
-      std::printf("%s: %zu deliveries\n", FormatUtc(clock.NowMillis()).c_str(), rows->size());
-      PrintMatrix(*rows);
-    }
-    std::fflush(stdout);
-    bool done = std::all_of(rows->begin(), rows->end(),
-                            [](const protocol::StatusRow& r) { return r.state == 3; });
-    if (!options.watch || done) {
-      return kExitOk;
-    }
-    std::this_thread::sleep_for(std::chrono::seconds(1));
-  }
-}
-
-void AddGatewayOptions(CLI::App* command, DirectiveOptions& o) {
-  command->add_option("--bundle", o.bundle, "Operator key bundle")->required();
-  command->add_option("--directory", o.directory, "Published CA folder (public/)")->required();
-  command->add_option("--gateway", o.gateway, "Gateway principal id")->required();
-  command->add_option("--endpoint", o.endpoint, "Gateway operator endpoint, tcp://HOST:PORT")
-      ->required();
-  command->add_option("--timeout-ms", o.timeout_ms, "How long to wait for the gateway")
-      ->capture_default_str();
-  command->add_flag("--json", o.json, "Print the result as JSON");
-}
-
 void AddContentOptions(CLI::App* command, DirectiveOptions& o, bool title_required) {
   command->add_option("--severity", o.severity, "low|moderate|high|critical")->capture_default_str();
   command->add_option("--tlp", o.tlp, "CLEAR|GREEN|AMBER|AMBER+STRICT|RED")->capture_default_str();
@@ -440,11 +253,7 @@ void AddOperatorCommands(CLI::App& app, int* exit_code) {
     });
   }
 
-  CLI::App* status = app.add_subcommand("status", "Per-agency delivery matrix from the gateway");
-  status->add_option("id", o->reference, "Directive id (32 hex digits); all when omitted");
-  AddGatewayOptions(status, *o);
-  status->add_flag("--watch", o->watch, "Refresh every second until all have acknowledged");
-  status->callback([=] { *exit_code = Status(*o); });
+  AddStatusCommand(app, exit_code);
 }
 
 }  // namespace tocsin::tools

@@ -1,6 +1,6 @@
 // Fuzzes the receipt, acknowledgement, heartbeat, error reply, hello,
-// checkpoint message, audit entry, bridge message, log promise and proof
-// decoders, and the checkpoint note and promise verifiers.
+// checkpoint message, audit entry, bridge message, log promise, proof and
+// evidence decoders, and the checkpoint note and promise verifiers.
 #include "protocol/audit.h"
 #include "protocol/bridge_messages.h"
 #include "protocol/messages.h"
@@ -40,6 +40,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)protocol::DecodeProofRequest(input);
   auto proof = protocol::DecodeInclusionProof(input);
   if (proof && protocol::EncodeInclusionProof(*proof) != Bytes(data, data + size)) {
+    __builtin_trap();
+  }
+  (void)protocol::DecodeEvidenceRequest(input);
+  auto evidence = protocol::DecodeEvidencePage(input);
+  if (evidence && protocol::EncodeEvidencePage(*evidence) != Bytes(data, data + size)) {
     __builtin_trap();
   }
   (void)protocol::DecodeEscalationData(input);

@@ -43,6 +43,7 @@ def test_acknowledgement_is_signed_and_recorded_with_the_officer(make):
     w.wait_for(lambda: w.states(d["id"])["finance-authority"] == "acknowledged", 10, "ack")
     row = w.status(d["id"])[0]
     assert row["acknowledged_by"] == "Claire Martin", row
+    assert row["evidence"] == "signed", row  # the agency's signature, checked by the CLI
     assert w.inbox("finance-authority")[0]["acknowledgement_confirmed"]
 
 

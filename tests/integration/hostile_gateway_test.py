@@ -73,6 +73,21 @@ def test_a_follow_up_goes_to_the_recipients_the_issuer_signed_not_the_gateways(m
     assert "follow-up for 1 recipient(s): finance-authority" in w.log("hostile"), w.log("hostile")
     assert "an extra agency" not in w.log("hostile")  # the unsigned report is not even asked
 
+    # And the status it reports is held against the agencies' signatures.
+    status = w.tocsin("status", sealed["id"], *w._gateway_args("op.alice"), "--json",
+                      "--timeout-ms", "3000", check=False)
+    assert status.returncode == 1, (status.returncode, status.stderr)
+    assert "2 state(s) the gateway reports are not backed" in status.stderr, status.stderr
+    rows = {r["agency"]: r for r in json.loads(status.stdout)}
+    assert rows["energy-authority"]["evidence"] == "unverified", rows
+    assert "not a recipient" in rows["energy-authority"]["evidence_problem"], rows
+    assert rows["finance-authority"]["state"] == "acknowledged", rows
+    assert rows["finance-authority"]["evidence"] == "unverified", rows
+    assert rows["finance-authority"]["evidence_problem"] == "no signed acknowledgement", rows
+    text = w.tocsin("status", sealed["id"], *w._gateway_args("op.alice"), "--timeout-ms", "3000",
+                    check=False).stdout
+    assert text.count("UNVERIFIED") == 2 and "^ not a recipient" in text, text
+
 
 if __name__ == "__main__":
     sys.exit(run_tests([

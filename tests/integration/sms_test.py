@@ -207,6 +207,7 @@ def test_sms_notice_delivery_report_and_acknowledgement_by_code(make):
                "the acknowledgement by SMS code")
     row = [r for r in w.status(d["id"]) if r["agency"] == "finance-authority"][0]
     assert row["acknowledged_by"] == "SMS code from +33612345678", row
+    assert row["evidence"] == "gateway-word", row  # nothing the agency signed backs it
     assert row["delivered_at"] is None, row    # no signed receipt: not 'delivered'
     assert "no matching code" in w.log("gateway")
 

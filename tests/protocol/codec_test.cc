@@ -103,6 +103,24 @@ TEST_CASE("Control messages round-trip", "[protocol][codec]") {
   Writer bad_state;
   bad_state.Array(1).Array(8).Bin(id).Text("a").Uint(4).Nil().Nil().Nil().Text("").Nil();
   CHECK_THAT(DecodeStatusReport(bad_state.Take()).error().context, Catch::Contains("status.state"));
+
+  CHECK(DecodeEvidenceRequest(EncodeEvidenceRequest({id, ""})).value().after.empty());
+  CHECK(DecodeEvidenceRequest(EncodeEvidenceRequest({id, "energy-authority"})).value().after ==
+        "energy-authority");
+  CHECK_FALSE(DecodeEvidenceRequest(EncodeEvidenceRequest({id, "Not An Id"})));
+  EvidencePage page{{{"energy-authority", Bytes(184, 1), Bytes(300, 2)},
+                     {"finance-authority", std::nullopt, std::nullopt}},
+                    true};
+  Bytes evidence = EncodeEvidencePage(page);
+  Result<EvidencePage> decoded = DecodeEvidencePage(evidence);
+  REQUIRE(decoded);
+  CHECK(decoded->more);
+  CHECK(EncodeEvidencePage(*decoded) == evidence);
+  EvidencePage huge{{{"a", Bytes(kMaxEvidenceWireBytes + 1, 1), std::nullopt}}, false};
+  CHECK_FALSE(DecodeEvidencePage(EncodeEvidencePage(huge)));  // one receipt is never that large
+  Writer bad_more;
+  bad_more.Array(2).Array(0).Uint(2);
+  CHECK_THAT(DecodeEvidencePage(bad_more.Take()).error().context, Catch::Contains("evidence.more"));
 }
 
 TEST_CASE("Decoders refuse every truncation and any trailing byte",
@@ -167,6 +185,9 @@ TEST_CASE("DecodeEnvelope refuses wrong versions, types and signature counts",
   CHECK(DecodeEnvelope(envelope(2, 6, 0)));
   CHECK(DecodeEnvelope(envelope(2, 10, 0)));  // checkpoint, unsigned
   CHECK_FALSE(DecodeEnvelope(envelope(2, 12, 0)));
+  CHECK(DecodeEnvelope(envelope(2, 16, 0)));   // evidence-request, unsigned
+  CHECK(DecodeEnvelope(envelope(2, 17, 0)));   // evidence
+  CHECK_FALSE(DecodeEnvelope(envelope(2, 18, 0)));
   CHECK_FALSE(DecodeEnvelope(envelope(2, 1, 0)));  // unsigned directive
   CHECK_FALSE(DecodeEnvelope(envelope(2, 1, 5)));  // more than kMaxSignatures
   CHECK_FALSE(DecodeEnvelope(envelope(2, 5, 1)));  // a signed error

@@ -12,9 +12,10 @@
 //   alarm-flood     a first checkpoint, then 2,000 contradicting it (each
 //                   another root for the same size): 2,000 distinct alarms
 //   forged-status   on the operator endpoint: a status report that adds an
-//                   agency to a directive (given as a sealed file), and the
-//                   directive itself when asked; it prints the recipients
-//                   of the follow-up the operator then sends
+//                   agency to a directive (given as a sealed file) and claims
+//                   an acknowledgement no agency signed, no evidence for it,
+//                   and the directive itself when asked; it prints the
+//                   recipients of the follow-up the operator then sends
 //
 // It prints one line per step, for the test to follow.
 #include <signal.h>
@@ -133,16 +134,25 @@ class HostileGateway {
                             protocol::PeekDirectiveHeader(original));
     switch (envelope.type) {
       case protocol::MessageType::kStatusRequest: {
-        // The lie: one more agency than the directive was sealed for.
+        // The lies: one more agency than the directive was sealed for, and
+        // an acknowledgement nobody signed.
+        UnixMillis now = clock_.NowMillis();
         std::vector<protocol::StatusRow> rows;
-        for (const char* agency : {"energy-authority", "finance-authority"}) {
-          rows.push_back({header.id, agency, 2, clock_.NowMillis(), clock_.NowMillis(), {}, "", {}});
-        }
-        Say("answered a status request with an extra agency");
+        rows.push_back({header.id, "energy-authority", 2, now, now, {}, "", {}});
+        rows.push_back({header.id, "finance-authority", 3, now, now, now, "Claire Martin", now});
+        Say("answered a status request with an extra agency and an unsigned acknowledgement");
         return transport::SendToPeer(
             operators_, message.routing_id,
             protocol::EncodeUnsigned(protocol::MessageType::kStatusReport,
                                      protocol::EncodeStatusReport(rows)));
+      }
+      case protocol::MessageType::kEvidenceRequest: {
+        protocol::EvidencePage page;  // nothing signed: the gateway holds no agency key
+        page.rows.push_back({"finance-authority", std::nullopt, std::nullopt});
+        Say("answered an evidence request with nothing signed");
+        return transport::SendToPeer(operators_, message.routing_id,
+                                     protocol::EncodeUnsigned(protocol::MessageType::kEvidence,
+                                                              protocol::EncodeEvidencePage(page)));
       }
       case protocol::MessageType::kDirectiveRequest:
         Say("returned the directive as sealed");
