@@ -66,7 +66,7 @@ struct GatewayLimits {
   std::size_t messages_per_turn = 256;  // per socket
   std::size_t receipt_batch = 256;      // receipts per group commit
   PeerBudget agency_budget{};
-  PeerBudget operator_budget{{50, 200}, 5000};
+  PeerBudget operator_budget{protocol::kOperatorBudget, 5000};
   ConnectionLimits agency_connections{};
   // An operator's command line sends its request at once; a few may run
   // side by side (status --watch, an issue).

@@ -17,6 +17,7 @@
 #include "common/bytes.h"
 #include "common/clock.h"
 #include "common/result.h"
+#include "common/token_bucket.h"
 #include "crypto/sodium.h"
 
 namespace tocsin::protocol {
@@ -54,6 +55,12 @@ using DirectiveId = std::array<std::uint8_t, kDirectiveIdSize>;
 // receipts and heartbeats) behind: one tolerance for every signed time
 // (SECURITY.md 42, 43; docs/protocol.md sections 6.5, 7 and 8).
 inline constexpr UnixMillis kMaxClockSkew = 5 * 60 * 1000;
+
+// What a gateway reads from one operator: 50 messages a second, in bursts of
+// up to 200; beyond that it drops them unread (docs/protocol.md section 10).
+// Operator clients pace themselves below it (kOperatorClientPace).
+inline constexpr RateLimit kOperatorBudget{50, 200};
+inline constexpr RateLimit kOperatorClientPace{40, 150};
 
 enum class MessageType : std::uint8_t {
   kDirective = 1,

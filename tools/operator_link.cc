@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <thread>
 
 #include "pki/crl_expiry.h"
 #include "pki/crl_floor.h"
@@ -32,6 +33,9 @@ Result<std::unique_ptr<OperatorLink>> OperatorLink::Open(const pki::PrincipalBun
 }
 
 Result<std::pair<protocol::Envelope, Bytes>> OperatorLink::Request(ByteView wire, int timeout_ms) {
+  while (!pace_.Take(SteadyNowMillis())) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   TOCSIN_RETURN_IF_ERROR(transport::SendToServer(socket_, wire));
   return Receive(timeout_ms);
 }

@@ -13,6 +13,7 @@
 
 #include "common/bytes.h"
 #include "common/result.h"
+#include "common/token_bucket.h"
 #include "pki/bundle.h"
 #include "pki/directory.h"
 #include "protocol/messages.h"
@@ -28,7 +29,9 @@ class OperatorLink {
                                                     const DirectiveOptions& options,
                                                     UnixMillis now);
 
-  // Sends `wire` and returns the gateway's reply envelope.
+  // Sends `wire` and returns the gateway's reply envelope. Paced below what
+  // the gateway reads from one operator (protocol::kOperatorClientPace): a
+  // command that asks many questions waits rather than being dropped.
   Result<std::pair<protocol::Envelope, Bytes>> Request(ByteView wire, int timeout_ms);
 
   // The gateway's next message (an error reply becomes the error).
@@ -38,6 +41,7 @@ class OperatorLink {
   OperatorLink() = default;
   zmq::context_t context_;  // before the socket: destroyed last
   zmq::socket_t socket_;
+  TokenBucket pace_{protocol::kOperatorClientPace};
 };
 
 struct Session {

@@ -160,8 +160,16 @@ Result<std::map<protocol::DirectiveId, DirectiveCheck>> StatusVerifier::Check(
       }
       continue;
     }
+    auto already_backed = [&](const protocol::StatusRow* r) {
+      auto found = backed_.find({id, r->agency});
+      return found != backed_.end() && found->second.state == r->state &&
+             found->second.officer == r->officer &&
+             found->second.acknowledged_at == r->acknowledged_at;
+    };
     bool claims = std::any_of(directive_rows.begin(), directive_rows.end(),
-                              [](const protocol::StatusRow* r) { return r->state >= 2; });
+                              [&](const protocol::StatusRow* r) {
+                                return r->state >= 2 && !already_backed(r);
+                              });
     std::map<std::string, protocol::EvidenceRow> evidence;
     if (claims) {
       Result<std::map<std::string, protocol::EvidenceRow>> fetched = EvidenceOf(id);
@@ -173,10 +181,20 @@ Result<std::map<protocol::DirectiveId, DirectiveCheck>> StatusVerifier::Check(
     }
     std::vector<std::string> reported;
     for (const protocol::StatusRow* row : directive_rows) {
-      auto found = evidence.find(row->agency);
-      check.rows[row->agency] =
-          CheckRow(*row, *original, found == evidence.end() ? nullptr : &found->second);
       reported.push_back(row->agency);
+      if (already_backed(row)) {
+        check.rows[row->agency] = backed_.at({id, row->agency}).check;
+        continue;
+      }
+      auto found = evidence.find(row->agency);
+      RowCheck& row_check = check.rows[row->agency] =
+          CheckRow(*row, *original, found == evidence.end() ? nullptr : &found->second);
+      if (row_check.backing == Backing::kUnverified && !check.problem.empty()) {
+        row_check.problem += "; " + check.problem;
+      }
+      if (row_check.backing == Backing::kSigned || row_check.backing == Backing::kGatewayWord) {
+        backed_[{id, row->agency}] = {row->state, row->officer, row->acknowledged_at, row_check};
+      }
     }
     std::sort(reported.begin(), reported.end());
     std::set_difference(original->recipients.begin(), original->recipients.end(),

@@ -79,6 +79,15 @@ class StatusVerifier {
   FetchDirective fetch_directive_;
   FetchEvidence fetch_evidence_;
   std::map<protocol::DirectiveId, Original> originals_;  // a directive never changes
+  // Rows already backed, with the claim they backed: `status --watch` asks
+  // for evidence again only when a claim changes.
+  struct Backed {
+    std::uint8_t state;
+    std::string officer;
+    std::optional<UnixMillis> acknowledged_at;
+    RowCheck check;
+  };
+  std::map<std::pair<protocol::DirectiveId, std::string>, Backed> backed_;
 };
 
 }  // namespace tocsin::tools

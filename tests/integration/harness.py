@@ -182,14 +182,19 @@ log_format = "json"
         result = self.tocsin(*args, check=check)
         return json.loads(result.stdout) if result.returncode == 0 else None
 
-    def status(self, directive=None, operator="op.alice"):
+    def status(self, directive=None, operator="op.alice", strict=True):
+        """`tocsin status --json`; strict: it must exit 0, every state backed
+        by the agencies' signatures."""
         args = ["status", *self._gateway_args(operator), "--json"]
         if directive:
             args.append(directive)
-        return json.loads(self.tocsin(*args).stdout)
+        result = self.tocsin(*args, check=strict)
+        if result.returncode not in (0, 1):
+            raise Failure(f"tocsin status exited {result.returncode}: {result.stderr}")
+        return json.loads(result.stdout)
 
-    def states(self, directive):
-        return {row["agency"]: row["state"] for row in self.status(directive)}
+    def states(self, directive, strict=True):
+        return {row["agency"]: row["state"] for row in self.status(directive, strict=strict)}
 
     def inbox(self, agency):
         result = self.run(os.path.join(self.bin, "tocsin-client"), "inbox", "--config",

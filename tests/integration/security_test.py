@@ -198,7 +198,11 @@ def test_revoking_a_connected_agency_cuts_it_off(make):
     w.wait_for(lambda: w.log("gateway").count("not an active agency") > refusals or
                "the server refused the handshake" in w.log("energy-authority"), 15,
                "the revoked client refused")
-    assert w.states(d["id"])["energy-authority"] == "delivered", "revoked agency's ack recorded"
+    # Not strict: a receipt signed in the second energy was revoked shows as
+    # unverified (a CRL dates revocations to the second, and doubt counts
+    # against the agency).
+    assert w.states(d["id"], strict=False)["energy-authority"] == "delivered", \
+        "revoked agency's ack recorded"
     still_serving(w)
 
 
