@@ -208,7 +208,7 @@ Result<RecipientSet> DecodeRecipientSet(ByteView bytes) {
 
 Bytes EncodeDirectiveHeader(const DirectiveHeader& h) {
   Writer w;
-  w.Array(18).Bin(h.id).Text(h.issuer).Text(h.gateway).Uint(h.sequence);
+  w.Array(20).Bin(h.id).Text(h.issuer).Text(h.gateway).Uint(h.sequence);
   Time(w, h.issued_at);
   Time(w, h.expires_at);
   Time(w, h.ack_deadline);
@@ -227,13 +227,14 @@ Bytes EncodeDirectiveHeader(const DirectiveHeader& h) {
   }
   w.Bin(h.ephemeral_key).Uint(h.recipient_count).Bin(h.recipients_root);
   w.OptionalText(h.summary).Bin(h.content_nonce);
+  w.Uint(h.required_signatures).Bin(h.key_commitment);
   return w.Take();
 }
 
 Result<DirectiveHeader> DecodeDirectiveHeader(ByteView bytes) {
   TOCSIN_ASSIGN_OR_RETURN(msgpack::object_handle handle,
                           StrictUnpack(bytes, kHeaderLimits, "directive header"));
-  TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 18, "header"));
+  TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 20, "header"));
   DirectiveHeader h;
   TOCSIN_ASSIGN_OR_RETURN(h.id, ReadFixedBin<kDirectiveIdSize>(f[0], "header.id"));
   TOCSIN_ASSIGN_OR_RETURN(h.issuer, ReadPrincipalId(f[1], "header.issuer"));
@@ -266,6 +267,11 @@ Result<DirectiveHeader> DecodeDirectiveHeader(ByteView bytes) {
   TOCSIN_ASSIGN_OR_RETURN(h.summary, ReadOptionalLine(f[16], kMaxSummaryBytes, "header.summary"));
   TOCSIN_ASSIGN_OR_RETURN(h.content_nonce,
                           ReadFixedBin<crypto::kAeadNonceSize>(f[17], "header.content_nonce"));
+  TOCSIN_ASSIGN_OR_RETURN(std::uint64_t required,
+                          ReadUint(f[18], 1, kMaxSignatures, "header.required_signatures"));
+  h.required_signatures = static_cast<std::uint32_t>(required);
+  TOCSIN_ASSIGN_OR_RETURN(h.key_commitment,
+                          ReadFixedBin<crypto::kDigestSize>(f[19], "header.key_commitment"));
   TOCSIN_RETURN_IF_ERROR(CheckHeaderRules(h));
   return h;
 }

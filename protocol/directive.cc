@@ -1,11 +1,14 @@
 #include "protocol/directive.h"
 
+#include "crypto/secret_bytes.h"
+
 #include <algorithm>
 
 #include "crypto/aead.h"
 #include "crypto/hash.h"
 #include "crypto/merkle.h"
 #include "protocol/signed_envelope.h"
+#include "protocol/strict_msgpack.h"
 
 namespace tocsin::protocol {
 namespace {
@@ -23,7 +26,9 @@ DirectiveHeader HeaderFromDraft(const DirectiveDraft& draft, const DirectiveId& 
 // the list in the header.
 Result<std::vector<RecipientWrap>> WrapForRecipients(DirectiveHeader& header,
                                                      std::vector<RecipientKey>& recipients,
-                                                     const crypto::SecretBytes& content_key) {
+                                                     const std::vector<RecipientKey>& cosigners,
+                                                     const crypto::SecretBytes& content_key,
+                                                     std::vector<CosignerWrap>* cosigner_wraps) {
   std::sort(recipients.begin(), recipients.end(),
             [](const RecipientKey& a, const RecipientKey& b) { return a.agency < b.agency; });
   TOCSIN_ASSIGN_OR_RETURN(crypto::X25519KeyPair ephemeral, crypto::X25519KeyPair::Generate());
@@ -46,6 +51,14 @@ Result<std::vector<RecipientWrap>> WrapForRecipients(DirectiveHeader& header,
   }
   header.recipient_count = static_cast<std::uint32_t>(wraps.size());
   header.recipients_root = tree.Root();
+  for (const RecipientKey& cosigner : cosigners) {
+    Result<Bytes> wrapped = crypto::WrapKey(ephemeral, cosigner.encryption_key, content_key.bytes(),
+                                            CosignerWrapAssociatedData(header.id, cosigner.agency));
+    if (!wrapped) {
+      return WithContext(wrapped.error(), "co-signer " + cosigner.agency);
+    }
+    cosigner_wraps->push_back({header.id, cosigner.agency, std::move(*wrapped)});
+  }
   return wraps;  // `ephemeral` is wiped here: no one can recompute the wraps
 }
 
@@ -106,6 +119,30 @@ Status CheckTimes(const DirectiveHeader& header, const DirectiveChecks& checks) 
   return {};
 }
 
+// Checks `content_key` against the header's commitment, then decrypts:
+// before decrypting, as a key other than the committed one might open the
+// same ciphertext to other content.
+Result<DirectiveContent> DecryptCommitted(const VerifiedDirective& verified,
+                                          const crypto::SecretBytes& content_key,
+                                          std::string_view holder) {
+  const DirectiveHeader& header = verified.header;
+  if (!crypto::ConstantTimeEquals(ContentKeyCommitment(content_key.bytes()), header.key_commitment)) {
+    return MakeError(ErrorCode::kBadSignature,
+                     "the content key wrapped for " + std::string(holder) +
+                         " is not the one the header commits to: this copy was wrapped to open "
+                         "differently from the others");
+  }
+  Result<Bytes> plaintext =
+      crypto::AeadOpen(content_key.bytes(), header.content_nonce, verified.body.ciphertext,
+                       ContentAssociatedData(verified.body.header));
+  if (!plaintext) {
+    return WithContext(plaintext.error(), "decrypting the content");
+  }
+  Result<DirectiveContent> content = DecodeDirectiveContent(*plaintext);
+  crypto::Wipe(*plaintext);
+  return content;
+}
+
 }  // namespace
 
 crypto::Digest RecipientLeafHash(const RecipientWrap& recipient) {
@@ -117,6 +154,42 @@ Bytes WrapAssociatedData(const DirectiveId& id, std::string_view agency) {
   Append(ad, id);
   Append(ad, AsBytes(agency));
   return ad;
+}
+
+Bytes CosignerWrapAssociatedData(const DirectiveId& id, std::string_view cosigner) {
+  Bytes ad = ToBytes(kCosignerWrapContext);
+  Append(ad, id);
+  Append(ad, AsBytes(cosigner));
+  return ad;
+}
+
+Bytes EncodeCosignerWrap(const CosignerWrap& wrap) {
+  Writer w;
+  w.Array(3).Bin(wrap.directive_id).Text(wrap.cosigner).Bin(wrap.wrapped_key);
+  return w.Take();
+}
+
+Result<CosignerWrap> DecodeCosignerWrap(ByteView bytes) {
+  constexpr UnpackLimits kLimits{.max_array = 3, .max_map = 0, .max_str = 64,
+                                 .max_bin = crypto::kWrappedKeySize, .max_depth = 1};
+  TOCSIN_ASSIGN_OR_RETURN(msgpack::object_handle handle, StrictUnpack(bytes, kLimits, "co-signer key"));
+  TOCSIN_ASSIGN_OR_RETURN(const msgpack::object* f, ReadArray(handle.get(), 3, "co-signer key"));
+  CosignerWrap wrap;
+  TOCSIN_ASSIGN_OR_RETURN(wrap.directive_id,
+                          ReadFixedBin<kDirectiveIdSize>(f[0], "co-signer key.directive_id"));
+  TOCSIN_ASSIGN_OR_RETURN(wrap.cosigner, ReadPrincipalId(f[1], "co-signer key.cosigner"));
+  TOCSIN_ASSIGN_OR_RETURN(wrap.wrapped_key, ReadBin(f[2], crypto::kWrappedKeySize,
+                                                    crypto::kWrappedKeySize,
+                                                    "co-signer key.wrapped_key"));
+  return wrap;
+}
+
+crypto::Digest ContentKeyCommitment(ByteView content_key) {
+  Bytes input = ToBytes(kKeyCommitmentContext);
+  Append(input, content_key);
+  crypto::Digest commitment = crypto::Sha256(input);
+  crypto::Wipe(input);
+  return commitment;
 }
 
 Bytes ContentAssociatedData(ByteView header_bytes) {
@@ -134,18 +207,11 @@ Result<DirectiveHeader> PeekDirectiveHeader(ByteView wire) {
   return DecodeDirectiveHeader(body.header);
 }
 
-Result<SealedDirective> SealDirective(const DirectiveDraft& draft,
-                                      std::vector<RecipientKey> recipients,
-                                      const crypto::SigningKey& issuer_key) {
-  Bytes random = crypto::RandomBytes(kDirectiveIdSize);
-  DirectiveId id{};
-  std::copy(random.begin(), random.end(), id.begin());
-  return SealDirectiveAs(id, draft, std::move(recipients), issuer_key);
-}
-
-Result<SealedDirective> SealDirectiveAs(const DirectiveId& id, const DirectiveDraft& draft,
-                                        std::vector<RecipientKey> recipients,
-                                        const crypto::SigningKey& issuer_key) {
+// Encrypts, wraps (for recipients and co-signers) and signs under `id`.
+static Result<SealedDirective> Seal(const DirectiveId& id, const DirectiveDraft& draft,
+                             std::vector<RecipientKey> recipients,
+                             const std::vector<RecipientKey>& cosigners,
+                             const crypto::SigningKey& issuer_key) {
   if (recipients.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "a directive needs at least one recipient");
   }
@@ -155,8 +221,11 @@ Result<SealedDirective> SealDirectiveAs(const DirectiveId& id, const DirectiveDr
   Bytes random_key = crypto::RandomBytes(crypto::kSymmetricKeySize);
   std::copy(random_key.begin(), random_key.end(), content_key.data());
   crypto::Wipe(random_key);
+  header.key_commitment = ContentKeyCommitment(content_key.bytes());
+  std::vector<CosignerWrap> cosigner_wraps;
   TOCSIN_ASSIGN_OR_RETURN(std::vector<RecipientWrap> wraps,
-                          WrapForRecipients(header, recipients, content_key));
+                          WrapForRecipients(header, recipients, cosigners, content_key,
+                                            &cosigner_wraps));
 
   DirectiveBody body;
   body.header = EncodeDirectiveHeader(header);
@@ -176,8 +245,35 @@ Result<SealedDirective> SealDirectiveAs(const DirectiveId& id, const DirectiveDr
   sealed.envelope = SignBody(MessageType::kDirective, std::move(signed_body), draft.header.issuer,
                              issuer_key);
   sealed.envelope.recipients = EncodeRecipientSet({0, std::move(wraps), {}});
+  sealed.cosigner_wraps = std::move(cosigner_wraps);
   return sealed;
 }
+
+Result<SealedDirective> SealDirective(const DirectiveDraft& draft,
+                                      std::vector<RecipientKey> recipients,
+                                      const crypto::SigningKey& issuer_key) {
+  Bytes random = crypto::RandomBytes(kDirectiveIdSize);
+  DirectiveId id{};
+  std::copy(random.begin(), random.end(), id.begin());
+  return SealDirectiveAs(id, draft, std::move(recipients), issuer_key);
+}
+
+Result<SealedDirective> SealDirectiveAs(const DirectiveId& id, const DirectiveDraft& draft,
+                                        std::vector<RecipientKey> recipients,
+                                        const crypto::SigningKey& issuer_key) {
+  return Seal(id, draft, std::move(recipients), {}, issuer_key);
+}
+
+Result<SealedDirective> SealDirectiveForCosigners(const DirectiveDraft& draft,
+                                                  std::vector<RecipientKey> recipients,
+                                                  const std::vector<RecipientKey>& cosigners,
+                                                  const crypto::SigningKey& issuer_key) {
+  Bytes random = crypto::RandomBytes(kDirectiveIdSize);
+  DirectiveId id{};
+  std::copy(random.begin(), random.end(), id.begin());
+  return Seal(id, draft, std::move(recipients), cosigners, issuer_key);
+}
+
 
 Result<VerifiedDirective> VerifyDirective(ByteView wire, crypto::KeyResolver& resolver,
                                           const DirectiveChecks& checks) {
@@ -201,6 +297,12 @@ Result<VerifiedDirective> VerifyDirective(ByteView wire, crypto::KeyResolver& re
   if (out.header.gateway != checks.gateway) {
     return MakeError(ErrorCode::kPermissionDenied,
                      "directive is for gateway " + out.header.gateway + ", not " + checks.gateway);
+  }
+  if (checks.require_header_signatures && signers.distinct_keys < out.header.required_signatures) {
+    return MakeError(ErrorCode::kPermissionDenied,
+                     "directive requires " + std::to_string(out.header.required_signatures) +
+                         " operators' signatures (signed in its header), carries " +
+                         std::to_string(signers.distinct_keys) + " distinct signer key(s)");
   }
   TOCSIN_RETURN_IF_ERROR(CheckTimes(out.header, checks));
   TOCSIN_ASSIGN_OR_RETURN(out.recipients, DecodeRecipientSet(*envelope.recipients));
@@ -229,18 +331,27 @@ Result<OpenedDirective> OpenDirective(ByteView wire, crypto::KeyResolver& resolv
   if (!content_key) {
     return WithContext(content_key.error(), "unwrapping the content key");
   }
-  Result<Bytes> plaintext =
-      crypto::AeadOpen(content_key->bytes(), header.content_nonce, verified.body.ciphertext,
-                       ContentAssociatedData(verified.body.header));
-  if (!plaintext) {
-    return WithContext(plaintext.error(), "decrypting the content");
+  TOCSIN_ASSIGN_OR_RETURN(DirectiveContent content,
+                          DecryptCommitted(verified, *content_key, self_id));
+  return OpenedDirective{std::move(verified), std::move(content)};
+}
+
+Result<DirectiveContent> OpenAsCosigner(const VerifiedDirective& verified, const CosignerWrap& wrap,
+                                        std::string_view self_id,
+                                        const crypto::X25519KeyPair& self_key) {
+  if (wrap.directive_id != verified.header.id || wrap.cosigner != self_id) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "this co-signer key is for " + wrap.cosigner + " and directive " +
+                         HexEncode(wrap.directive_id) + ", not " + std::string(self_id) +
+                         " and " + HexEncode(verified.header.id));
   }
-  Result<DirectiveContent> content = DecodeDirectiveContent(*plaintext);
-  crypto::Wipe(*plaintext);
-  if (!content) {
-    return tl::unexpected(content.error());
+  Result<crypto::SecretBytes> content_key =
+      crypto::UnwrapKey(self_key, verified.header.ephemeral_key, wrap.wrapped_key,
+                        CosignerWrapAssociatedData(wrap.directive_id, wrap.cosigner));
+  if (!content_key) {
+    return WithContext(content_key.error(), "unwrapping the co-signer's content key");
   }
-  return OpenedDirective{std::move(verified), std::move(*content)};
+  return DecryptCommitted(verified, *content_key, self_id);
 }
 
 }  // namespace tocsin::protocol

@@ -22,6 +22,13 @@ namespace tocsin::protocol {
 
 inline constexpr std::string_view kContentContext{"tocsin/content/v1\0", 18};
 inline constexpr std::string_view kWrapContext{"tocsin/wrap/v1\0", 15};
+inline constexpr std::string_view kKeyCommitmentContext{"tocsin/key-commitment/v1\0", 25};
+inline constexpr std::string_view kCosignerWrapContext{"tocsin/cosigner-wrap/v1\0", 24};
+
+// SHA-256(kKeyCommitmentContext || content_key): what the header's
+// key_commitment must equal. SHA-256 is collision resistant, so one header
+// commits to one key, and the key stays secret (a 256-bit preimage).
+crypto::Digest ContentKeyCommitment(ByteView content_key);
 
 // What an issuer writes. SealDirective fills in the header's id,
 // ephemeral_key, recipient_count, recipients_root and content_nonce, and
@@ -37,10 +44,24 @@ struct RecipientKey {
   crypto::PublicKey encryption_key{};
 };
 
+// The content key wrapped for an operator who is to co-sign (6.4's wrap
+// with the directive's ephemeral key, under kCosignerWrapContext): not part
+// of the envelope, it travels to that operator beside it, so that they read
+// exactly what they sign. The header's key commitment vouches for the key.
+struct CosignerWrap {
+  DirectiveId directive_id{};
+  std::string cosigner;  // operator id
+  Bytes wrapped_key;     // 48 bytes
+};
+Bytes EncodeCosignerWrap(const CosignerWrap& wrap);
+Result<CosignerWrap> DecodeCosignerWrap(ByteView bytes);
+Bytes CosignerWrapAssociatedData(const DirectiveId& id, std::string_view cosigner);
+
 struct SealedDirective {
   DirectiveId id{};
   crypto::Digest digest{};  // SHA-256 of the signed body; receipts cite it
   Envelope envelope;        // every recipient; add co-signatures before encoding
+  std::vector<CosignerWrap> cosigner_wraps;  // one per co-signer asked for
 };
 
 // Encrypts, wraps and signs. Fails with kInvalidArgument when the draft
@@ -57,11 +78,21 @@ Result<SealedDirective> SealDirectiveAs(const DirectiveId& id, const DirectiveDr
                                         std::vector<RecipientKey> recipients,
                                         const crypto::SigningKey& issuer_key);
 
+// SealDirective, and the content key wrapped for each of `cosigners`
+// (operators, by their encryption keys) in SealedDirective::cosigner_wraps.
+Result<SealedDirective> SealDirectiveForCosigners(const DirectiveDraft& draft,
+                                                  std::vector<RecipientKey> recipients,
+                                                  const std::vector<RecipientKey>& cosigners,
+                                                  const crypto::SigningKey& issuer_key);
+
 struct DirectiveChecks {
   std::string gateway;                 // the gateway the directive must name
   UnixMillis now = 0;
   std::size_t min_signatures = 1;      // distinct operator keys required
   UnixMillis max_clock_skew = kMaxClockSkew;
+  // False only for a co-signer reading a directive before adding their own
+  // signature: the header's required_signatures is not yet met.
+  bool require_header_signatures = true;
 };
 
 struct VerifiedDirective {
@@ -100,6 +131,13 @@ Result<OpenedDirective> OpenDirective(ByteView wire, crypto::KeyResolver& resolv
                                       const DirectiveChecks& checks,
                                       std::string_view self_id,
                                       const crypto::X25519KeyPair& self_key);
+
+// For a co-signer: unwraps `wrap` with their own key, checks it against the
+// header's key commitment, and decrypts the content of `verified` with it:
+// exactly what every recipient will read.
+Result<DirectiveContent> OpenAsCosigner(const VerifiedDirective& verified, const CosignerWrap& wrap,
+                                        std::string_view self_id,
+                                        const crypto::X25519KeyPair& self_key);
 
 // The Merkle leaf hash of one recipient entry.
 crypto::Digest RecipientLeafHash(const RecipientWrap& recipient);

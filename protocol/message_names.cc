@@ -7,7 +7,7 @@ std::string_view SignatureContext(MessageType type) {
   // Each context includes its terminating NUL: it is part of the signed bytes.
   using namespace std::string_view_literals;
   switch (type) {
-    case MessageType::kDirective: return "tocsin/directive/v1\0"sv;
+    case MessageType::kDirective: return "tocsin/directive/v3\0"sv;  // its header changed in 3
     case MessageType::kReceipt: return "tocsin/receipt/v1\0"sv;
     case MessageType::kAcknowledgement: return "tocsin/acknowledgement/v1\0"sv;
     case MessageType::kHeartbeat: return "tocsin/heartbeat/v1\0"sv;

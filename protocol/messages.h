@@ -22,7 +22,7 @@
 
 namespace tocsin::protocol {
 
-inline constexpr std::uint64_t kProtocolVersion = 2;
+inline constexpr std::uint64_t kProtocolVersion = 3;
 
 // Limits. A signed body is at most 1 MiB, a directive's recipient set at most
 // 1 MiB (8192 agencies), so a whole envelope stays under 2 MiB.
@@ -157,6 +157,13 @@ struct DirectiveHeader {
   crypto::Digest recipients_root{};       // RFC 6962 root over the recipients
   std::optional<std::string> summary;     // clear text fallbacks may carry
   std::array<std::uint8_t, crypto::kAeadNonceSize> content_nonce{};
+  // Version 3. Distinct operators who must sign (1..kMaxSignatures): signed,
+  // so that no one can strip a co-signature from the unsigned list unseen.
+  std::uint32_t required_signatures = 1;
+  // Commits to the one content key (ContentKeyCommitment): every recipient
+  // checks it after unwrapping, so no two recipients can open one signed
+  // ciphertext to two contents (XChaCha20-Poly1305 does not commit to its key).
+  crypto::Digest key_commitment{};
 };
 
 // The signed body of a directive: the header's exact bytes and the content

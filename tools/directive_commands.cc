@@ -1,5 +1,6 @@
 #include "tools/directive_commands.h"
 
+#include <algorithm>
 #include <iostream>
 #include <memory>
 
@@ -35,31 +36,117 @@ int RunSeal(const DirectiveOptions& options) {
   if (!written) {
     return ReportError("directive seal", written.error());
   }
-  PrintSealed(*outcome, options, "sealed", "written to " + options.out);
+  nlohmann::json keys = nlohmann::json::object();
+  for (const protocol::CosignerWrap& wrap : outcome->sealed.cosigner_wraps) {
+    std::string path = options.out + ".key-for-" + wrap.cosigner;
+    Status kept = WriteFileDurably(path, protocol::EncodeCosignerWrap(wrap), 0600, Overwrite::kNo);
+    if (!kept) {
+      return ReportError("directive seal", kept.error());
+    }
+    keys[wrap.cosigner] = path;
+  }
+  std::string where = "written to " + options.out;
+  if (!keys.empty()) {
+    where += "; needs " + std::to_string(options.required_signatures) +
+             " signatures: hand it and " + options.out + ".key-for-<co-signer> to " +
+             std::to_string(keys.size()) + " co-signer(s) (tocsin directive cosign)";
+  }
+  PrintSealed(*outcome, options, "sealed", where,
+              {{"required_signatures", options.required_signatures}, {"cosigner_keys", keys}});
   return kExitOk;
 }
 
+// What a co-signer is shown before signing: everything every recipient will
+// read, as the header and the committed content key make it.
+void ShowForCosigner(const protocol::VerifiedDirective& v, const protocol::DirectiveContent& content) {
+  const protocol::DirectiveHeader& h = v.header;
+  std::string recipients;
+  for (const protocol::RecipientWrap& r : v.recipients.entries) {
+    recipients += (recipients.empty() ? "" : ", ") + r.agency;
+  }
+  std::string signers;
+  for (const std::string& s : v.signers) {
+    signers += (signers.empty() ? "" : ", ") + s;
+  }
+  std::cout << "directive " << HexEncode(h.id) << " from " << h.issuer << ", "
+            << protocol::ActionName(h.action) << ", " << protocol::SeverityName(h.severity)
+            << ", TLP:" << protocol::TlpName(h.tlp) << ", " << protocol::StatusName(h.status) << "\n"
+            << "  signed so far by: " << signers << " (" << h.required_signatures
+            << " required)\n"
+            << "  acknowledge by " << FormatUtc(h.ack_deadline) << ", expires "
+            << FormatUtc(h.expires_at) << "\n"
+            << "  to " << h.recipient_count << " agencies: " << EscapeForDisplay(recipients) << "\n"
+            << "  summary: " << (h.summary ? EscapeForDisplay(*h.summary) : "-") << "\n"
+            << "  title:   " << EscapeForDisplay(content.title) << "\n"
+            << "  body:\n" << EscapeForDisplay(content.body) << "\n";
+}
+
+// Verifies the directive (every signature so far, recipients, gateway,
+// times), opens it with the co-signer's key checked against the header's
+// commitment, shows it, and signs only once the operator says so.
 int RunCosign(const DirectiveOptions& options) {
+  SystemClock clock;
   auto bundle = pki::LoadBundle(options.bundle);
-  auto wire = bundle ? ReadFile(options.in, protocol::kMaxEnvelopeBytes + 1024)
-                     : Result<Bytes>(tl::unexpected(bundle.error()));
-  auto envelope = wire ? protocol::DecodeEnvelope(*wire)
-                       : Result<protocol::Envelope>(tl::unexpected(wire.error()));
-  if (!envelope) {
-    return ReportError("directive cosign", envelope.error());
+  if (!bundle) {
+    return ReportError("directive cosign", bundle.error());
   }
-  if (envelope->type != protocol::MessageType::kDirective) {
-    return ReportError("directive cosign",
-                       {ErrorCode::kInvalidArgument, options.in + " is not a directive"});
+  if (bundle->role != Role::kOperator) {
+    return ReportError("directive cosign", {ErrorCode::kInvalidArgument,
+                                            options.bundle + " is not an operator's bundle"});
   }
-  protocol::AddSignature(*envelope, bundle->principal_id, bundle->signing);
-  Status written = WriteFileDurably(options.out, protocol::EncodeEnvelope(*envelope), 0644,
+  pki::CrlFloor floor(pki::CrlFloorOf(options.bundle));
+  auto directory = pki::CertificateDirectory::Open(
+      options.directory, crypto::X509Ptr(X509_dup(bundle->root_certificate.get())),
+      pki::Verification::kCurrent, &floor);
+  auto wire = directory ? ReadFile(options.in, protocol::kMaxEnvelopeBytes + 1024)
+                        : Result<Bytes>(tl::unexpected(directory.error()));
+  protocol::DirectiveChecks checks{options.gateway, clock.NowMillis(), 1};
+  checks.require_header_signatures = false;  // ours is still to come
+  auto verified = wire ? protocol::VerifyDirective(*wire, *directory, checks)
+                       : Result<protocol::VerifiedDirective>(tl::unexpected(wire.error()));
+  auto key_file = verified ? ReadFile(options.cosigner_key, 4096)
+                           : Result<Bytes>(tl::unexpected(verified.error()));
+  auto wrap = key_file ? protocol::DecodeCosignerWrap(*key_file)
+                       : Result<protocol::CosignerWrap>(tl::unexpected(key_file.error()));
+  auto content = wrap ? protocol::OpenAsCosigner(*verified, *wrap, bundle->principal_id,
+                                                 bundle->encryption)
+                      : Result<protocol::DirectiveContent>(tl::unexpected(wrap.error()));
+  if (!content) {
+    return ReportError("directive cosign", content.error());
+  }
+  if (!verified->complete()) {
+    return ReportError("directive cosign", {ErrorCode::kInvalidArgument,
+                                            options.in + " does not carry every recipient"});
+  }
+  const std::vector<std::string>& signers = verified->signers;
+  if (std::find(signers.begin(), signers.end(), bundle->principal_id) != signers.end()) {
+    return ReportError("directive cosign", {ErrorCode::kInvalidArgument,
+                                            bundle->principal_id + " has signed it already"});
+  }
+  if (signers.size() >= protocol::kMaxSignatures) {
+    return ReportError("directive cosign", {ErrorCode::kInvalidArgument,
+                                            "it carries the most signatures a directive can"});
+  }
+  ShowForCosigner(*verified, *content);
+  if (!options.yes) {
+    std::cout << "Co-sign this directive as " << bundle->principal_id << "? Type yes: "
+              << std::flush;
+    std::string answer;
+    if (!std::getline(std::cin, answer) || answer != "yes") {
+      return ReportError("directive cosign", {ErrorCode::kInvalidArgument,
+                                              "not co-signed (the answer was not yes)"});
+    }
+  }
+  protocol::Envelope envelope = verified->envelope;
+  protocol::AddSignature(envelope, bundle->principal_id, bundle->signing);
+  Status written = WriteFileDurably(options.out, protocol::EncodeEnvelope(envelope), 0644,
                                     Overwrite::kNo);
   if (!written) {
     return ReportError("directive cosign", written.error());
   }
-  std::cout << "co-signed by " << bundle->principal_id << " ("
-            << envelope->signatures.size() << " signatures), written to " << options.out << "\n";
+  std::cout << "co-signed by " << bundle->principal_id << " (" << envelope.signatures.size()
+            << " of " << verified->header.required_signatures << " signatures), written to "
+            << options.out << "\n";
   return kExitOk;
 }
 
@@ -150,10 +237,23 @@ void AddDirectiveCommands(CLI::App& app, int* exit_code) {
   seal->add_flag("--json", o->json, "Print the result as JSON");
   seal->callback([=] { *exit_code = RunSeal(*o); });
 
-  CLI::App* cosign = directive->add_subcommand("cosign", "Add a second operator's signature");
+  seal->add_option("--signatures", o->required_signatures,
+                    "Distinct operators who must sign it (1-4), signed into the header")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4));
+  seal->add_option("--cosigner", o->cosigners,
+                   "An operator who is to read and co-sign it (repeatable): gets OUT.key-for-ID");
+
+  CLI::App* cosign = directive->add_subcommand(
+      "cosign", "Read, verify and co-sign a directive sealed for you as co-signer");
   cosign->add_option("--bundle", o->bundle, "Co-signing operator's key bundle")->required();
+  cosign->add_option("--directory", o->directory, "Published CA folder (public/)")->required();
+  cosign->add_option("--gateway", o->gateway, "Gateway principal id it names")->required();
   cosign->add_option("--in", o->in, "Sealed directive")->required();
+  cosign->add_option("--key", o->cosigner_key, "The key file sealed for you (IN.key-for-ID)")
+      ->required();
   cosign->add_option("--out", o->out, "Output file (new)")->required();
+  cosign->add_flag("--yes", o->yes, "Sign without asking (after reading what is shown)");
   cosign->callback([=] { *exit_code = RunCosign(*o); });
 
   CLI::App* open = directive->add_subcommand("open", "Verify and decrypt a directive as an agency");

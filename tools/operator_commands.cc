@@ -86,7 +86,7 @@ Result<SealOutcome> LoadSealed(const std::string& path, pki::CertificateDirector
     return MakeError(ErrorCode::kInvalidArgument, path + " does not carry every recipient");
   }
   SealOutcome out;
-  out.sealed = {verified->header.id, verified->digest, verified->envelope};
+  out.sealed = {verified->header.id, verified->digest, verified->envelope, {}};
   for (const protocol::RecipientWrap& r : verified->recipients.entries) {
     out.recipients.push_back(r.agency);
   }

@@ -60,18 +60,64 @@ Result<Resolved> ResolveRecipients(pki::CertificateDirectory& directory,
     add(*key);
   }
   std::set<std::string> sectors(options.sectors.begin(), options.sectors.end());
+  std::set<std::string> known;  // sectors of the agencies that verify
   for (const std::string& id : sectors.empty() ? std::vector<std::string>{}
                                                : directory.PrincipalIds()) {
     Result<pki::CertifiedKey> key = directory.Resolve(id, pki::Purpose::kEncryption, now);
     if (!key) {
       out.skipped.push_back(id + ": " + key.error().ToString());
-    } else if (key->role == Role::kAgency && key->sector && sectors.count(*key->sector)) {
-      add(*key);
+    } else if (key->role == Role::kAgency && key->sector) {
+      known.insert(*key->sector);
+      if (sectors.count(*key->sector)) {
+        add(*key);
+      }
+    }
+  }
+  for (const std::string& sector : sectors) {
+    if (!known.count(sector)) {
+      std::string list;
+      for (const std::string& k : known) {
+        list += (list.empty() ? "" : ", ") + k;
+      }
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "no active agency in sector '" + sector + "' (sectors with one: " +
+                           (list.empty() ? "none" : list) + ")");
     }
   }
   if (out.keys.empty()) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "no recipient: name agencies with --agency or sectors with --sector");
+  }
+  return out;
+}
+
+// The operators who are to read and co-sign: other operators, verified.
+Result<std::vector<protocol::RecipientKey>> ResolveCosigners(pki::CertificateDirectory& directory,
+                                                             const DirectiveOptions& options,
+                                                             const std::string& issuer,
+                                                             UnixMillis now) {
+  std::vector<protocol::RecipientKey> out;
+  std::set<std::string> seen;
+  for (const std::string& id : options.cosigners) {
+    if (id == issuer || !seen.insert(id).second) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "co-signer " + id + " is the issuer or named twice: the two-person rule "
+                       "needs distinct operators");
+    }
+    Result<pki::CertifiedKey> key = directory.Resolve(id, pki::Purpose::kEncryption, now);
+    if (!key) {
+      return WithContext(key.error(), "co-signer " + id);
+    }
+    if (key->role != Role::kOperator) {
+      return MakeError(ErrorCode::kInvalidArgument, "co-signer " + id + " is not an operator");
+    }
+    out.push_back({id, key->public_key});
+  }
+  if (options.required_signatures > 1 && out.size() + 1 < options.required_signatures) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "--signatures " + std::to_string(options.required_signatures) +
+                         " needs at least " + std::to_string(options.required_signatures - 1) +
+                         " --cosigner: they must read what they sign");
   }
   return out;
 }
@@ -127,8 +173,15 @@ Result<SealOutcome> SealFromOptions(const DirectiveOptions& options,
   TOCSIN_ASSIGN_OR_RETURN(Resolved recipients, ResolveRecipients(directory, options, now));
   TOCSIN_ASSIGN_OR_RETURN(std::uint64_t sequence, NextSequence(options.bundle));
   draft.header.sequence = sequence;
+  if (options.required_signatures < 1 || options.required_signatures > protocol::kMaxSignatures) {
+    return MakeError(ErrorCode::kInvalidArgument, "--signatures takes 1 to 4");
+  }
+  draft.header.required_signatures = options.required_signatures;
+  TOCSIN_ASSIGN_OR_RETURN(std::vector<protocol::RecipientKey> cosigners,
+                          ResolveCosigners(directory, options, issuer.principal_id, now));
   TOCSIN_ASSIGN_OR_RETURN(protocol::SealedDirective sealed,
-                          protocol::SealDirective(draft, recipients.keys, issuer.signing));
+                          protocol::SealDirectiveForCosigners(draft, recipients.keys, cosigners,
+                                                              issuer.signing));
   SealOutcome outcome{std::move(sealed), {}, std::move(recipients.skipped), sequence};
   for (const auto& key : recipients.keys) {
     outcome.recipients.push_back(key.agency);

@@ -41,10 +41,15 @@ struct DirectiveOptions {
   std::string reference;  // hex id of the directive to update or cancel
   std::string promise_out;  // where issue, update and cancel keep the gateway's log promise
   int retries = 2;          // issue, update, cancel: resends of the same sealed bytes
+  // The two-person rule (directive seal, cosign):
+  std::uint32_t required_signatures = 1;  // signed into the header
+  std::vector<std::string> cosigners;     // operators who get the content key to read it
+  std::string cosigner_key;               // cosign: the key file sealed for this operator
+  bool yes = false;                       // cosign: do not ask before signing
 };
 
 struct SealOutcome {
-  protocol::SealedDirective sealed;
+  protocol::SealedDirective sealed;  // with a co-signer wrap per --cosigner
   std::vector<std::string> recipients;
   std::vector<std::string> skipped;  // "id: reason", sector members not usable
   std::uint64_t sequence = 0;

@@ -219,6 +219,32 @@ def test_a_sealed_file_is_issued_as_is_and_a_sector_label_means_the_whole_sector
     assert sorted(issued["recipients"]) == ["energy-authority", "grid-authority"], issued
 
 
+def test_the_two_person_rule_end_to_end(make):
+    w = make()
+    w.start_gateway()
+    w.start_client("finance-authority")
+    keys = ["--directory", "ca/public", "--gateway", w.gateway_id]
+    sealed = json.loads(w.tocsin(
+        "directive", "seal", "--bundle", "keys/op.alice", *keys, "--agency", "finance-authority",
+        "--title", "Isolate the payment network", "--body", "Now.", "--severity", "critical",
+        "--signatures", "2", "--cosigner", "op.bob", "--out", "proposal.env", "--json").stdout)
+    # Alice alone: refused by the gateway (the header requires two).
+    alone = w.tocsin("issue", *w._gateway_args("op.alice"), "--in", "proposal.env",
+                     "--retries", "0", check=False)
+    assert alone.returncode != 0 and "requires 2 operators' signatures" in alone.stderr, alone.stderr
+    # Bob reads exactly what agencies will read, then signs.
+    shown = w.tocsin("directive", "cosign", "--bundle", "keys/op.bob", *keys, "--in",
+                     "proposal.env", "--key", "proposal.env.key-for-op.bob", "--out",
+                     "approved.env", "--yes").stdout
+    assert "title:   Isolate the payment network" in shown and "(2 of 2 signatures)" in shown, shown
+    issued = json.loads(w.tocsin("issue", *w._gateway_args("op.alice"), "--in", "approved.env",
+                                 "--json").stdout)
+    assert issued["id"] == sealed["id"]
+    w.wait_for(lambda: w.states(sealed["id"]) == {"finance-authority": "delivered"}, 10,
+               "delivery of the co-signed directive")
+    assert [e["title"] for e in w.inbox("finance-authority")] == ["Isolate the payment network"]
+
+
 def test_cancel_and_update_reach_the_same_agencies_and_reference_the_original(make):
     w = make()
     w.start_gateway()

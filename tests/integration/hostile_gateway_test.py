@@ -89,10 +89,22 @@ def test_a_follow_up_goes_to_the_recipients_the_issuer_signed_not_the_gateways(m
     assert text.count("UNVERIFIED") == 2 and "^ not a recipient" in text, text
 
 
+def test_a_stripped_co_signature_is_refused_by_the_agency(make):
+    w = make()
+    start_hostile(w, "stripped-cosignature")
+    w.start_client("finance-authority")  # its own rule: one signature (min_signatures = 1)
+    w.wait_for(lambda: "sent directive" in w.log("hostile"), 10, "the stripped directive sent")
+    w.wait_for(lambda: "requires 2 operators' signatures" in w.log("finance-authority"), 10,
+               "the agency refusing it")
+    assert w.inbox("finance-authority") == []
+    assert "receipt" not in w.log("hostile")
+
+
 if __name__ == "__main__":
     sys.exit(run_tests([
         test_a_follow_up_goes_to_the_recipients_the_issuer_signed_not_the_gateways,
         test_a_flood_of_contradictions_is_bounded_in_log_and_disk,
         test_one_id_with_two_contents_raises_the_alarm_and_keeps_both,
         test_a_promise_dated_far_ahead_confirms_nothing,
+        test_a_stripped_co_signature_is_refused_by_the_agency,
     ], sys.argv[1]))

@@ -27,7 +27,7 @@ from harness import free_port, run_tests  # noqa: E402
 from sms_test import POLICY as SMS_POLICY  # noqa: E402
 from security_test import Peer, enrolled_peer, hello, public_of, raw_x25519_key, still_serving  # noqa: E402
 
-STATUS_REQUEST_ALL = bytes([0x95, 0x02, 0x08, 0xc4, 0x02, 0x91, 0xc0, 0x90, 0xc0])
+STATUS_REQUEST_ALL = bytes([0x95, 0x03, 0x08, 0xc4, 0x02, 0x91, 0xc0, 0x90, 0xc0])
 
 
 class Operator:
@@ -50,7 +50,7 @@ class Operator:
         if not self.socket.poll(5000):
             raise AssertionError("no status report within 5 s")
         reply = self.socket.recv()
-        assert reply[:3] == b"\x95\x02\x09", reply[:8]
+        assert reply[:3] == b"\x95\x03\x09", reply[:8]
         return time.perf_counter() - started
 
     def latencies(self, count):
@@ -86,7 +86,7 @@ def wait_until_gateway_idle(world, timeout=15):
     world.wait_for(idle, timeout, "the gateway to drain what it was sent")
 
 
-PROOF_REQUEST_0_OF_6 = bytes([0x95, 0x02, 0x0d, 0xc4, 0x03, 0x92, 0x00, 0x06, 0x90, 0xc0])
+PROOF_REQUEST_0_OF_6 = bytes([0x95, 0x03, 0x0d, 0xc4, 0x03, 0x92, 0x00, 0x06, 0x90, 0xc0])
 
 
 def wait_until_read_up_to_here(world, peer, timeout=20):
@@ -98,7 +98,7 @@ def wait_until_read_up_to_here(world, peer, timeout=20):
     """
     def answered():
         peer.socket.send(PROOF_REQUEST_0_OF_6)
-        return any(m[0][:3] == b"\x95\x02\x0e" for m in peer.receive_all(0.2))
+        return any(m[0][:3] == b"\x95\x03\x0e" for m in peer.receive_all(0.2))
     world.wait_for(answered, timeout, "an answer after everything the peer sent")
 
 
@@ -271,7 +271,7 @@ def test_a_second_connection_with_an_agency_key_takes_no_route(make):
     w.wait_for(lambda: w.states(d["id"])["finance-authority"] == "delivered", 10, "finance")
     # finance's key on a second connection: everything but a valid hello.
     intruder = enrolled_peer(w, "finance-authority")
-    intruder.send(b"\x95\x02\x02\xc4\x01\x00\x91")    # a truncated receipt
+    intruder.send(b"\x95\x03\x02\xc4\x01\x00\x91")    # a truncated receipt
     intruder.send(hello("energy-authority"))         # a hello naming another agency
     intruder.send(b"\x92\x01")                        # garbage
     w.wait_for(lambda: "refused message from finance-authority" in w.log("gateway"), 5,
@@ -289,13 +289,13 @@ def test_a_second_connection_with_an_agency_key_takes_no_route(make):
 
 def bridge_hello(channel):
     body = bytes([0x92, 0x01, 0xa0 + len(channel)]) + channel.encode()
-    return bytes([0x95, 0x02, 0x0b, 0xc4, len(body)]) + body + bytes([0x90, 0xc0])
+    return bytes([0x95, 0x03, 0x0b, 0xc4, len(body)]) + body + bytes([0x90, 0xc0])
 
 
 def is_task(frames):
     """A bridge envelope [2, 11, bin([2, task, ...]), [], nil]."""
     m = frames[0]
-    return len(m) > 6 and m[:3] == b"\x95\x02\x0b" and m[5] == 0x02
+    return len(m) > 6 and m[:3] == b"\x95\x03\x0b" and m[5] == 0x02
 
 
 def with_bridges(w):

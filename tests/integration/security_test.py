@@ -80,7 +80,7 @@ def enrolled_peer(world, agency, **kw):
 def hello(agency):
     # envelope [2, 6 (hello), bin([agency, 0]), [], nil] in canonical msgpack
     body = bytes([0x92, 0xa0 + len(agency)]) + agency.encode() + bytes([0x00])
-    return bytes([0x95, 0x02, 0x06, 0xc4, len(body)]) + body + bytes([0x90, 0xc0])
+    return bytes([0x95, 0x03, 0x06, 0xc4, len(body)]) + body + bytes([0x90, 0xc0])
 
 
 def still_serving(world, agency="finance-authority"):
@@ -143,10 +143,10 @@ def test_oversized_malformed_and_multipart_messages_are_refused_and_counted(make
     w.start_client("finance-authority")
     peer = enrolled_peer(w, "energy-authority")
     peer.send(b"\xdd\xff\xff\xff\xff")              # 4-billion-element array
-    peer.send(b"\x95\x02\x02\xc4\x01\x00\x91")       # truncated receipt envelope
+    peer.send(b"\x95\x03\x02\xc4\x01\x00\x91")       # truncated receipt envelope
     peer.send(b"one", b"two", b"three")             # wrong frame count
     answers = peer.receive_all(1.0)
-    errors = [m for m in answers if m[0][:3] == b"\x95\x02\x05"]
+    errors = [m for m in answers if m[0][:3] == b"\x95\x03\x05"]
     assert len(errors) >= 2, answers
     events = peer.socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)
     peer.send(b"x" * (3 << 20))                     # over ZMQ_MAXMSGSIZE: disconnected

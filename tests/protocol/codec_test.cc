@@ -177,21 +177,23 @@ TEST_CASE("DecodeEnvelope refuses wrong versions, types and signature counts",
     }
     return w.Take();
   };
-  CHECK(DecodeEnvelope(envelope(2, 1, 1)));
+  CHECK(DecodeEnvelope(envelope(3, 1, 1)));
   CHECK_THAT(Why(DecodeEnvelope(envelope(1, 1, 1)).error()),
-             Catch::Contains("unsupported version 1 (this build speaks 2)"));
-  CHECK_FALSE(DecodeEnvelope(envelope(2, 0, 1)));
-  CHECK_FALSE(DecodeEnvelope(envelope(2, 6, 1)));  // hello is unsigned
-  CHECK(DecodeEnvelope(envelope(2, 6, 0)));
-  CHECK(DecodeEnvelope(envelope(2, 10, 0)));  // checkpoint, unsigned
-  CHECK_FALSE(DecodeEnvelope(envelope(2, 12, 0)));
-  CHECK(DecodeEnvelope(envelope(2, 16, 0)));   // evidence-request, unsigned
-  CHECK(DecodeEnvelope(envelope(2, 17, 0)));   // evidence
-  CHECK_FALSE(DecodeEnvelope(envelope(2, 18, 0)));
-  CHECK_FALSE(DecodeEnvelope(envelope(2, 1, 0)));  // unsigned directive
-  CHECK_FALSE(DecodeEnvelope(envelope(2, 1, 5)));  // more than kMaxSignatures
-  CHECK_FALSE(DecodeEnvelope(envelope(2, 5, 1)));  // a signed error
-  CHECK(DecodeEnvelope(envelope(2, 5, 0)));
+             Catch::Contains("unsupported version 1 (this build speaks 3)"));
+  CHECK_THAT(Why(DecodeEnvelope(envelope(2, 1, 1)).error()),
+             Catch::Contains("unsupported version 2 (this build speaks 3)"));
+  CHECK_FALSE(DecodeEnvelope(envelope(3, 0, 1)));
+  CHECK_FALSE(DecodeEnvelope(envelope(3, 6, 1)));  // hello is unsigned
+  CHECK(DecodeEnvelope(envelope(3, 6, 0)));
+  CHECK(DecodeEnvelope(envelope(3, 10, 0)));  // checkpoint, unsigned
+  CHECK_FALSE(DecodeEnvelope(envelope(3, 12, 0)));
+  CHECK(DecodeEnvelope(envelope(3, 16, 0)));   // evidence-request, unsigned
+  CHECK(DecodeEnvelope(envelope(3, 17, 0)));   // evidence
+  CHECK_FALSE(DecodeEnvelope(envelope(3, 18, 0)));
+  CHECK_FALSE(DecodeEnvelope(envelope(3, 1, 0)));  // unsigned directive
+  CHECK_FALSE(DecodeEnvelope(envelope(3, 1, 5)));  // more than kMaxSignatures
+  CHECK_FALSE(DecodeEnvelope(envelope(3, 5, 1)));  // a signed error
+  CHECK(DecodeEnvelope(envelope(3, 5, 0)));
   // A version-1 peer (four elements) is told about the version, not the arity.
   Writer old;
   old.Array(4).Uint(1).Uint(4).Bin(Bytes{1}).Array(0);

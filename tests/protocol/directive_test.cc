@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "crypto/aead.h"
 #include "crypto/hash.h"
 #include "crypto/key_agreement.h"
 #include "crypto/merkle.h"
@@ -361,6 +362,85 @@ TEST_CASE("A copy with a moved index, a changed proof or another's entry is refu
   whole.entries.pop_back();
   CHECK(CodeOf(open_with(whole)) == ErrorCode::kMalformedMessage);
   CHECK(open_with(mine));
+}
+
+}  // namespace
+}  // namespace tocsin::protocol
+
+namespace tocsin::protocol {
+namespace {
+
+// A malicious issuer's directive: one signed ciphertext under `k1`, with
+// the header committing to `committed`, and each agency's wrap holding the
+// key `keys` gives it (the "invisible salamanders" set-up: an AEAD that does
+// not commit to its key could open to other content under another key).
+Bytes SealWithChosenWraps(ProtocolFixture& f, const Bytes& k1, const Bytes& committed,
+                          const std::map<std::string, Bytes>& keys) {
+  DirectiveDraft draft = f.Draft();
+  DirectiveHeader header = draft.header;
+  header.id.fill(0x42);
+  crypto::AeadNonce nonce = crypto::RandomNonce();
+  std::copy(nonce.begin(), nonce.end(), header.content_nonce.begin());
+  std::sort(header.sectors.begin(), header.sectors.end());
+  header.key_commitment = ContentKeyCommitment(committed);
+  crypto::X25519KeyPair ephemeral = crypto::X25519KeyPair::Generate().value();
+  header.ephemeral_key = ephemeral.public_key();
+  RecipientSet set;
+  crypto::MerkleTree tree;
+  for (const auto& [agency, key] : keys) {  // std::map: agency order
+    Bytes wrap = crypto::WrapKey(ephemeral, f[agency].encryption.public_key(), key,
+                                 WrapAssociatedData(header.id, agency)).value();
+    set.entries.push_back({agency, wrap});
+    tree.Append(RecipientLeafHash(set.entries.back()));
+  }
+  header.recipient_count = static_cast<std::uint32_t>(set.entries.size());
+  header.recipients_root = tree.Root();
+  DirectiveBody body;
+  body.header = EncodeDirectiveHeader(header);
+  body.ciphertext = crypto::AeadSeal(k1, header.content_nonce,
+                                     EncodeDirectiveContent(draft.content),
+                                     ContentAssociatedData(body.header)).value();
+  Envelope envelope =
+      SignBody(MessageType::kDirective, EncodeDirectiveBody(body), "op.alice", f["op.alice"].signing);
+  envelope.recipients = EncodeRecipientSet(set);
+  return EncodeEnvelope(envelope);
+}
+
+TEST_CASE("A copy wrapped with another key than the committed one is refused before decrypting",
+          "[protocol][directive][negative]") {
+  ProtocolFixture f;
+  Bytes k1 = crypto::RandomBytes(32);
+  Bytes k2 = crypto::RandomBytes(32);
+  Bytes wire = SealWithChosenWraps(f, k1, k1, {{"energy-authority", k2}, {"finance-authority", k1}});
+  REQUIRE(f.Open(wire, "finance-authority"));  // the committed key: opens
+  Result<OpenedDirective> other = f.Open(wire, "energy-authority");
+  CHECK(CodeOf(other) == ErrorCode::kBadSignature);
+  CHECK_THAT(other.error().context, Catch::Contains("is not the one the header commits to"));
+  // Committing to the second key instead: now finance's copy is the odd one.
+  Bytes flipped = SealWithChosenWraps(f, k1, k2, {{"energy-authority", k2}, {"finance-authority", k1}});
+  CHECK_THAT(f.Open(flipped, "finance-authority").error().context,
+             Catch::Contains("is not the one the header commits to"));
+}
+
+TEST_CASE("The signed header says how many operators must sign; no one can strip one unseen",
+          "[protocol][directive]") {
+  ProtocolFixture f;
+  DirectiveDraft draft = f.Draft();
+  draft.header.required_signatures = 2;
+  SealedDirective sealed = f.Seal(draft, {"finance-authority"});
+  Result<OpenedDirective> one = f.Open(EncodeEnvelope(sealed.envelope), "finance-authority");
+  CHECK(CodeOf(one) == ErrorCode::kPermissionDenied);
+  CHECK_THAT(one.error().context, Catch::Contains("requires 2 operators' signatures"));
+  Envelope two = sealed.envelope;
+  AddSignature(two, "op.bob", f["op.bob"].signing);
+  REQUIRE(f.Open(EncodeEnvelope(two), "finance-authority"));
+  // Stripping op.bob's signature again (the list is not signed) is seen.
+  two.signatures.pop_back();
+  CHECK(CodeOf(f.Open(EncodeEnvelope(two), "finance-authority")) == ErrorCode::kPermissionDenied);
+  // The same key twice counts once, under the header's rule too.
+  Envelope twice = sealed.envelope;
+  AddSignature(twice, "op.alice", f["op.alice"].signing);
+  CHECK(CodeOf(f.Open(EncodeEnvelope(twice), "finance-authority")) == ErrorCode::kPermissionDenied);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include "common/file_util.h"
 #include "crypto/signing.h"
+#include "protocol/directive.h"
 #include "protocol/receipts.h"
 #include "tests/testing/fake_resolver.h"
 
@@ -14,7 +15,7 @@ namespace {
 constexpr const char* kSeedHex =
     "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 constexpr const char* kExpectedWire =
-    "950202c45c95c41000112233445566778899aabbccddeeffc4205f1c8b0e3a9d2e7b4c6a8f0d"
+    "950302c45c95c41000112233445566778899aabbccddeeffc4205f1c8b0e3a9d2e7b4c6a8f0d"
     "1e3b5a7c9e2f4d6b8a0c1e3f5a7b9d1c3e5f7a9bb166696e616e63652d617574686f72697479"
     "ab67772e6e6174696f6e616ccf000001a221b464409192b166696e616e63652d617574686f72"
     "697479c440d7110843b692cef5d780ad548431ece455ba5ed47a841667fccab468e87e7a1212"
@@ -57,6 +58,18 @@ TEST_CASE("The documented receipt example encodes to the documented bytes",
   }
   INFO("docs/protocol.md must show the wire bytes in its worked example");
   CHECK(flat.find(hex) != std::string::npos);
+}
+
+TEST_CASE("The documented key commitment example", "[protocol][example]") {
+  Bytes key(32);
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    key[i] = static_cast<std::uint8_t>(0x20 + i);
+  }
+  std::string hex = HexEncode(ContentKeyCommitment(key));
+  CHECK(hex == "1fa90dd13541678a2889e0b912f963d10eea12e18d521f4095258ccff92c7f98");
+  std::string doc(AsStringView(
+      ReadFile(std::string(TOCSIN_SOURCE_DIR) + "/docs/protocol.md", 1 << 20).value()));
+  CHECK(doc.find(hex) != std::string::npos);
 }
 
 }  // namespace

@@ -57,10 +57,33 @@ PY
 expect_fail "not addressed to" "$tocsin" directive open --bundle op2 --directory ca/public --gateway gw --in d1.msg
 expect_fail "for gateway gw, not gw2" "$tocsin" directive open --bundle energy --directory ca/public --gateway gw2 --in d1.msg
 expect_fail "2 are required" "$tocsin" directive open --bundle energy --directory ca/public --gateway gw --in d1.msg --min-signatures 2
-"$tocsin" directive cosign --bundle op2 --in d1.msg --out d1b.msg >/dev/null && ok
-"$tocsin" directive open --bundle energy --directory ca/public --gateway gw --in d1b.msg --min-signatures 2 >/dev/null && ok
-"$tocsin" directive cosign --bundle op --in d1.msg --out d1c.msg >/dev/null && ok
-expect_fail "1 distinct signer key(s)" "$tocsin" directive open --bundle energy --directory ca/public --gateway gw --in d1c.msg --min-signatures 2
+
+# The two-person rule: sealed for two signatures, read by the co-signer, signed.
+expect_fail "needs at least 1 --cosigner" "$tocsin" directive seal --bundle op --directory ca/public \
+  --gateway gw --agency finance-authority --title t --body b --signatures 2 --out d2p.msg
+"$tocsin" directive seal --bundle op --directory ca/public --gateway gw --agency finance-authority \
+  --agency energy-authority --title "Two-person" --body "Shut down gateway X" --severity critical \
+  --signatures 2 --cosigner op.bob --out d2p.msg --json > seal2.json && ok
+[ -f d2p.msg.key-for-op.bob ] || fail "no key file for the co-signer"; ok
+expect_fail "requires 2 operators' signatures" "$tocsin" directive open --bundle finance \
+  --directory ca/public --gateway gw --in d2p.msg
+expect_fail "is for op.bob" "$tocsin" directive cosign --bundle op --directory ca/public --gateway gw \
+  --in d2p.msg --key d2p.msg.key-for-op.bob --out d2x.msg
+echo no | "$tocsin" directive cosign --bundle op2 --directory ca/public --gateway gw --in d2p.msg \
+  --key d2p.msg.key-for-op.bob --out d2x.msg >show.txt 2>err.txt && fail "signed without a yes"; ok
+grep -q "title:   Two-person" show.txt && grep -q "Shut down gateway X" show.txt \
+  && grep -q "to 2 agencies: energy-authority, finance-authority" show.txt || fail "$(cat show.txt)"; ok
+[ ! -e d2x.msg ] || fail "a refused co-signature wrote a file"; ok
+echo yes | "$tocsin" directive cosign --bundle op2 --directory ca/public --gateway gw --in d2p.msg \
+  --key d2p.msg.key-for-op.bob --out d2b.msg | grep -q "co-signed by op.bob (2 of 2 signatures)" && ok
+"$tocsin" directive open --bundle energy --directory ca/public --gateway gw --in d2b.msg >/dev/null && ok
+expect_fail "has signed it already" "$tocsin" directive cosign --bundle op2 --directory ca/public \
+  --gateway gw --in d2b.msg --key d2p.msg.key-for-op.bob --out d2c.msg --yes
+# Another directive's key, or a key for the wrong content, opens nothing.
+"$tocsin" directive seal --bundle op --directory ca/public --gateway gw --agency finance-authority \
+  --title other --body other --signatures 2 --cosigner op.bob --out d3p.msg >/dev/null && ok
+expect_fail "is for op.bob and directive" "$tocsin" directive cosign --bundle op2 --directory ca/public \
+  --gateway gw --in d2p.msg --key d3p.msg.key-for-op.bob --out d2d.msg --yes
 
 # A flipped byte anywhere in the sealed file is refused.
 python3 - <<'PY'
@@ -75,8 +98,13 @@ set +e; "$tocsin" directive open --bundle finance --directory ca/public --gatewa
 expect_fail "is revoked" "$tocsin" directive seal --bundle op --directory ca/public --gateway gw \
   --agency energy-authority --title t --body b --out d2.msg
 "$tocsin" directive seal --bundle op --directory ca/public --gateway gw --sector finance \
-  --sector energy --title t --body b --out d3.msg 2>warn.txt >/dev/null && ok
+  --title t --body b --out d3.msg 2>warn.txt >/dev/null && ok
 grep -q "skipped energy-authority" warn.txt || fail "no warning for a skipped revoked agency"; ok
+# A sector nobody active is in (unknown, or every member revoked) is an error.
+expect_fail "no active agency in sector 'energy' (sectors with one: finance)" "$tocsin" directive seal \
+  --bundle op --directory ca/public --gateway gw --sector finance --sector energy --title t --body b --out d4.msg
+expect_fail "no active agency in sector 'agriculture'" "$tocsin" directive seal \
+  --bundle op --directory ca/public --gateway gw --sector agriculture --title t --body b --out d4.msg
 "$tocsin" pki list --ca ca --json | python3 -c "
 import json,sys; rows={r['id']: r['state'] for r in json.load(sys.stdin)}
 assert rows['energy-authority']=='revoked' and rows['finance-authority']=='active', rows" && ok

@@ -11,6 +11,8 @@
 //                   dated a day ahead at an index no checkpoint will reach
 //   alarm-flood     a first checkpoint, then 2,000 contradicting it (each
 //                   another root for the same size): 2,000 distinct alarms
+//   stripped-cosignature  a directive whose signed header requires two
+//                   operators, carrying one signature (the other stripped)
 //   forged-status   on the operator endpoint: a status report that adds an
 //                   agency to a directive (given as a sealed file) and claims
 //                   an acknowledgement no agency signed, no evidence for it,
@@ -214,6 +216,9 @@ class HostileGateway {
     draft.header.severity = protocol::Severity::kCritical;
     draft.header.tlp = protocol::Tlp::kAmber;
     draft.content = {title, "Body of " + title};
+    if (o_.scenario == "stripped-cosignature") {
+      draft.header.required_signatures = 2;  // co-signed, then stripped: one signature left
+    }
     TOCSIN_ASSIGN_OR_RETURN(pki::CertifiedKey key,
                             directory_.Resolve(o_.agency, pki::Purpose::kEncryption, now));
     TOCSIN_ASSIGN_OR_RETURN(protocol::SealedDirective sealed,
@@ -290,7 +295,8 @@ int main(int argc, char** argv) {
   app.add_option("--agency", o.agency)->required();
   app.add_option("--scenario", o.scenario)
       ->required()
-      ->check(CLI::IsMember({"two-contents", "future-promise", "alarm-flood", "forged-status"}));
+      ->check(CLI::IsMember({"two-contents", "future-promise", "alarm-flood", "forged-status",
+                             "stripped-cosignature"}));
   app.add_option("--operator-endpoint", o.operator_endpoint);
   app.add_option("--directive-file", o.directive_file);
   CLI11_PARSE(app, argc, argv);
