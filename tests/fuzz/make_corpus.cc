@@ -109,6 +109,12 @@ void WriteProtocolSeeds(const std::string& out) {
   Write(out + "/small_messages", "proof-request", protocol::EncodeProofRequest({12, 14}));
   Write(out + "/small_messages", "inclusion-proof",
         protocol::EncodeInclusionProof({12, 14, sealed.digest, {sealed.digest, sealed.digest}}));
+  Write(out + "/small_messages", "evidence-request",
+        protocol::EncodeEvidenceRequest({sealed.id, "energy-authority"}));
+  Write(out + "/small_messages", "evidence",
+        protocol::EncodeEvidencePage(
+            {{{"finance-authority", protocol::SignReceipt(receipt, keys.agency_signing), std::nullopt}},
+             true}));
   Write(out + "/open_directive", "directive", directive_wire);
   Write(out + "/open_directive", "copy", copy);
   Bytes truncated(directive_wire.begin(), directive_wire.end() - 3);
