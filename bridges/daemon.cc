@@ -10,16 +10,20 @@
 
 #include <CLI/CLI.hpp>
 
+#include "common/command_line.h"
+
 #include "common/log.h"
 #include "common/signals.h"
 
 namespace tocsin::bridges {
 int RunBridgeDaemon(int argc, char** argv, const DaemonSpec& spec) {
   std::string program = "tocsin-bridge-" + spec.channel;
-  CLI::App app{program + ": " + spec.description};
+  CLI::App app{program + ": " + spec.description, program};
   std::string config_path;
   app.add_option("--config", config_path, "bridge-" + spec.channel + ".toml")->required();
-  CLI11_PARSE(app, argc, argv);
+  if (std::optional<int> exit = tocsin::ParseCommandLine(app, argc, argv)) {
+    return *exit;
+  }
   Result<BridgeConfig> config = LoadBridgeConfig(config_path, spec.channel);
   if (!config) {
     std::cerr << program << ": " << config.error().ToString() << "\n";

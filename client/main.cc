@@ -13,6 +13,8 @@
 #include <iostream>
 
 #include <CLI/CLI.hpp>
+
+#include "common/command_line.h"
 #include <nlohmann/json.hpp>
 
 #include "client/agency_client.h"
@@ -224,7 +226,7 @@ int ExportWitness(const ClientConfig& config, const std::string& out) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"tocsin-client: an agency's Tocsin daemon and inbox"};
+  CLI::App app{"tocsin-client: an agency's Tocsin daemon and inbox", "tocsin-client"};
   app.require_subcommand(1);
   std::string config_path;
   std::string id;
@@ -253,7 +255,9 @@ int main(int argc, char** argv) {
       "witness", "Export the audit checkpoints and log promises this agency holds");
   add_config(witness);
   witness->add_option("--out", out, "Write here (a new file, mode 0600) instead of stdout");
-  CLI11_PARSE(app, argc, argv);
+  if (std::optional<int> exit = tocsin::ParseCommandLine(app, argc, argv)) {
+    return *exit;
+  }
 
   auto config = tocsin::client::LoadClientConfig(config_path);
   if (!config) {

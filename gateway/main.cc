@@ -9,6 +9,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "common/command_line.h"
+
 #include "common/log.h"
 #include "common/signals.h"
 #include "gateway/config.h"
@@ -26,13 +28,15 @@ void DisableCoreDumps() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"tocsin-gateway: the Tocsin broker"};
+  CLI::App app{"tocsin-gateway: the Tocsin broker", "tocsin-gateway"};
   std::string config_path;
   app.add_option("--config", config_path, "gateway.toml")->required();
   bool full_integrity_check = false;
   app.add_flag("--integrity-check", full_integrity_check,
                "check the whole ledger (SQLite's integrity_check, indexes too) before serving");
-  CLI11_PARSE(app, argc, argv);
+  if (std::optional<int> exit = tocsin::ParseCommandLine(app, argc, argv)) {
+    return *exit;
+  }
   DisableCoreDumps();
 
   auto config = tocsin::gateway::LoadGatewayConfig(config_path);

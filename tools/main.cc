@@ -1,6 +1,8 @@
 // tocsin -- the command line for operators, PKI and auditors.
 #include <CLI/CLI.hpp>
 
+#include "common/command_line.h"
+
 #include "tools/audit_commands.h"
 #include "tools/cli_support.h"
 #include "tools/directive_commands.h"
@@ -9,7 +11,7 @@
 #include "tools/policy_commands.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"tocsin: operator, PKI and auditor command line"};
+  CLI::App app{"tocsin: operator, PKI and auditor command line", "tocsin"};
   app.require_subcommand(1);
   int exit_code = tocsin::tools::kExitOk;
   tocsin::tools::AddPkiCommands(app, &exit_code);
@@ -17,6 +19,8 @@ int main(int argc, char** argv) {
   tocsin::tools::AddOperatorCommands(app, &exit_code);
   tocsin::tools::AddAuditCommands(app, &exit_code);
   tocsin::tools::AddPolicyCommands(app, &exit_code);
-  CLI11_PARSE(app, argc, argv);
+  if (std::optional<int> exit = tocsin::ParseCommandLine(app, argc, argv)) {
+    return *exit;
+  }
   return exit_code;
 }

@@ -32,6 +32,14 @@ done
 expect_fail "unknown sector 'space'" "$tocsin" pki enroll --ca ca --id x --role agency --sector space --out x
 expect_fail "--role must be" "$tocsin" pki enroll --ca ca --id x --role root --out x
 if "$tocsin" pki enroll --ca ca >/dev/null 2>&1; then fail "missing options accepted"; fi; ok
+# A wrong command line: exit 2 and one convention, for every program.
+for cmd in "$tocsin pki enroll --ca ca" "$tocsin no-such-command" "$tocsin status --bogus" \
+           "$(dirname "$tocsin")/tocsin-client run" "$(dirname "$tocsin")/tocsin-gateway --bogus"; do
+  set +e; $cmd >out.txt 2>err.txt; rc=$?; set -e
+  [ "$rc" -eq 2 ] || fail "'$cmd' exited $rc, not 2"
+  grep -q "^tocsin[a-z-]*: usage: " err.txt || fail "'$cmd' said: $(cat err.txt)"; ok
+done
+"$tocsin" --help >out.txt && grep -q "SUBCOMMAND" out.txt && ok
 
 chmod 644 op/signing.key
 expect_fail "run chmod 600" "$tocsin" directive seal --bundle op --directory ca/public \

@@ -1,0 +1,39 @@
+// common/command_line.h -- one convention for every Tocsin program's command
+// line: --help prints the help and exits 0; anything CLI11 refuses prints
+// "PROGRAM: usage: <what is wrong>" and a pointer to --help on stderr, and
+// exits kExitUsage (2), whatever CLI11's own code for it.
+#pragma once
+
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace tocsin {
+
+inline constexpr int kExitUsage = 2;
+
+// Parses; returns the exit code to leave with, or nothing to go on.
+inline std::optional<int> ParseCommandLine(CLI::App& app, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+    return std::nullopt;
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    return 0;
+  } catch (const CLI::CallForAllHelp&) {
+    std::cout << app.help("", CLI::AppFormatMode::All);
+    return 0;
+  } catch (const CLI::CallForVersion& e) {
+    std::cout << e.what() << "\n";
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    std::cerr << app.get_name() << ": usage: " << e.what() << "\n"
+              << "Run '" << app.get_name() << " --help' (or add --help to the subcommand) for "
+              << "the options.\n";
+    return kExitUsage;
+  }
+}
+
+}  // namespace tocsin
