@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 
 #include <atomic>
+#include <filesystem>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -83,8 +84,21 @@ int RunDaemon(const ClientConfig& config) {
   return 0;
 }
 
+// Every command but `run` works on an inbox that exists: a mistyped path
+// must not show an empty inbox (and leave a new database behind).
+tocsin::Result<tocsin::store::Inbox> OpenExistingInbox(const ClientConfig& config) {
+  std::error_code error;
+  if (!std::filesystem::exists(config.database, error)) {
+    return tocsin::MakeError(tocsin::ErrorCode::kNotFound,
+                             "no inbox at " + config.database +
+                                 " (the configuration's `database`): `tocsin-client run` creates "
+                                 "it; check the path and the --config given");
+  }
+  return tocsin::store::Inbox::Open(config.database);
+}
+
 int ListInbox(const ClientConfig& config, bool json) {
-  auto inbox = tocsin::store::Inbox::Open(config.database);
+  auto inbox = OpenExistingInbox(config);
   auto entries = inbox ? inbox->List() : decltype(inbox->List())(tl::unexpected(inbox.error()));
   if (!entries) {
     return Fail("inbox", entries.error());
@@ -109,7 +123,7 @@ int ListInbox(const ClientConfig& config, bool json) {
 }
 
 int Show(const ClientConfig& config, const std::string& id, bool json) {
-  auto inbox = tocsin::store::Inbox::Open(config.database);
+  auto inbox = OpenExistingInbox(config);
   auto entry = inbox ? inbox->FindByHexPrefix(id)
                      : decltype(inbox->FindByHexPrefix(id))(tl::unexpected(inbox.error()));
   if (!entry) {
@@ -123,11 +137,24 @@ int Show(const ClientConfig& config, const std::string& id, bool json) {
     std::cout << j.dump(2) << "\n";
     return 0;
   }
-  std::cout << "Directive " << j["id"].get<std::string>() << " from " << (*entry)->issuer << "\n"
-            << "  " << (*entry)->severity << ", TLP:" << (*entry)->tlp << ", " << (*entry)->status
-            << "; acknowledge by " << j["ack_deadline"].get<std::string>() << "\n"
-            << "  " << (*entry)->title << "\n\n"
-            << (*entry)->body << "\n";
+  const tocsin::store::InboxEntry& e = **entry;
+  std::cout << "Directive " << j["id"].get<std::string>() << " from " << e.issuer << "\n"
+            << "  " << e.severity << ", TLP:" << e.tlp << ", " << e.status << "; received "
+            << j["received_at"].get<std::string>() << "; acknowledge by "
+            << j["ack_deadline"].get<std::string>() << "; expires "
+            << j["expires_at"].get<std::string>() << "\n";
+  if (e.acknowledged_at) {
+    std::cout << "  ACKNOWLEDGED at " << j["acknowledged_at"].get<std::string>() << " by "
+              << tocsin::EscapeForDisplay(e.officer)
+              << (e.note.empty() ? "" : " (note: " + tocsin::EscapeForDisplay(e.note) + ")")
+              << (e.acknowledgement_confirmed ? "; the gateway has logged it"
+                                              : "; not yet logged by the gateway")
+              << "\n";
+  } else {
+    std::cout << "  NOT ACKNOWLEDGED: tocsin-client ack " << j["id"].get<std::string>().substr(0, 8)
+              << " --by \"NAME\"\n";
+  }
+  std::cout << "  " << tocsin::EscapeForDisplay(e.title) << "\n\n" << e.body << "\n";
   return 0;
 }
 
@@ -137,7 +164,7 @@ int Acknowledge(const ClientConfig& config, const std::string& id, const std::st
   if (!bundle) {
     return Fail("ack", bundle.error());
   }
-  auto inbox = tocsin::store::Inbox::Open(config.database);
+  auto inbox = OpenExistingInbox(config);
   auto entry = inbox ? inbox->FindByHexPrefix(id)
                      : decltype(inbox->FindByHexPrefix(id))(tl::unexpected(inbox.error()));
   if (!entry || !*entry) {
@@ -181,7 +208,9 @@ int Acknowledge(const ClientConfig& config, const std::string& id, const std::st
     return Fail("ack", stored.error());
   }
   std::cout << "acknowledged " << tocsin::HexEncode((*entry)->id) << " as " << by
-            << "; signed, stored, and sent to the gateway by the client daemon\n";
+            << "; signed and stored, and queued for the gateway: the client daemon sends it "
+               "as soon as it runs and is connected (`tocsin-client show` says when the "
+               "gateway has logged it)\n";
   return 0;
 }
 
@@ -189,8 +218,8 @@ int Acknowledge(const ClientConfig& config, const std::string& id, const std::st
 // that `tocsin audit verify --witness` reads (docs/audit.md section 5).
 int ExportWitness(const ClientConfig& config, const std::string& out) {
   auto bundle = tocsin::pki::LoadBundle(config.bundle);
-  auto inbox = bundle ? tocsin::store::Inbox::Open(config.database)
-                      : decltype(tocsin::store::Inbox::Open(""))(tl::unexpected(bundle.error()));
+  auto inbox = bundle ? OpenExistingInbox(config)
+                      : decltype(OpenExistingInbox(config))(tl::unexpected(bundle.error()));
   auto checkpoints = inbox ? inbox->HeldCheckpoints()
                            : decltype(inbox->HeldCheckpoints())(tl::unexpected(inbox.error()));
   auto promises = checkpoints ? inbox->Promises(std::nullopt, SIZE_MAX)

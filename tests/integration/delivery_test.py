@@ -45,6 +45,19 @@ def test_acknowledgement_is_signed_and_recorded_with_the_officer(make):
     assert row["acknowledged_by"] == "Claire Martin", row
     assert row["evidence"] == "signed", row  # the agency's signature, checked by the CLI
     assert w.inbox("finance-authority")[0]["acknowledgement_confirmed"]
+    shown = w.run(os.path.join(w.bin, "tocsin-client"), "show", d["id"][:8], "--config",
+                  "finance-authority.toml").stdout
+    assert "ACKNOWLEDGED at " in shown and "by Claire Martin" in shown, shown
+    assert "the gateway has logged it" in shown and "expires " in shown, shown
+    # A mistyped inbox path is an error, and leaves no new database behind.
+    with open(os.path.join(w.dir, "finance-authority.toml")) as f:
+        typo = f.read().replace('database = "finance-authority.db"', 'database = "finanse.db"')
+    with open(os.path.join(w.dir, "typo.toml"), "w") as f:
+        f.write(typo)
+    listed = w.run(os.path.join(w.bin, "tocsin-client"), "inbox", "--config", "typo.toml",
+                   check=False)
+    assert listed.returncode == 1 and "no inbox at finanse.db" in listed.stderr, listed.stderr
+    assert not os.path.exists(os.path.join(w.dir, "finanse.db"))
 
 
 def test_offline_agency_catches_up_in_order_exactly_once(make):
