@@ -224,8 +224,8 @@ void AddDirectiveCommands(CLI::App& app, int* exit_code) {
   seal->add_option("--gateway", o->gateway, "Gateway principal id")->required();
   seal->add_option("--sector", o->sectors, "Every agency of this sector (repeatable)");
   seal->add_option("--agency", o->agencies, "This agency (repeatable)");
-  seal->add_option("--severity", o->severity, "low|moderate|high|critical")->capture_default_str();
-  seal->add_option("--tlp", o->tlp, "CLEAR|GREEN|AMBER|AMBER+STRICT|RED")->capture_default_str();
+  seal->add_option("--severity", o->severity, "low|moderate|high|critical (default: high)");
+  seal->add_option("--tlp", o->tlp, "CLEAR|GREEN|AMBER|AMBER+STRICT|RED (default: AMBER)");
   seal->add_option("--title", o->title, "Title (encrypted)")->required();
   auto* body = seal->add_option("--body", o->body, "Body text (encrypted)");
   seal->add_option("--body-file", o->body_file, "Read the body from a file")->excludes(body);

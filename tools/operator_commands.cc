@@ -49,8 +49,13 @@ Result<ReceivedPromise> ReceivePromise(Session& session, const DirectiveOptions&
 // The recipients of directive `id`, from the envelope the gateway stored,
 // verified as its issuer signed it (signatures, and every recipient against
 // the signed root), as of when it was issued.
-Result<std::vector<std::string>> RecipientsOf(Session& session, const DirectiveOptions& options,
-                                              const protocol::DirectiveId& id) {
+struct Original {
+  std::vector<std::string> recipients;
+  protocol::DirectiveHeader header;
+};
+
+Result<Original> OriginalOf(Session& session, const DirectiveOptions& options,
+                            const protocol::DirectiveId& id) {
   TOCSIN_ASSIGN_OR_RETURN(Bytes wire, FetchStoredDirective(*session.link, id, options.timeout_ms));
   std::string what = "directive " + HexEncode(id) + " as the gateway returned it";
   TOCSIN_ASSIGN_OR_RETURN(protocol::DirectiveHeader claimed,
@@ -65,11 +70,30 @@ Result<std::vector<std::string>> RecipientsOf(Session& session, const DirectiveO
     return MakeError(ErrorCode::kPermissionDenied,
                      what + ": another directive, or not every recipient");
   }
-  std::vector<std::string> agencies;
+  Original out{{}, original->header};
   for (const protocol::RecipientWrap& r : original->recipients.entries) {
-    agencies.push_back(r.agency);
+    out.recipients.push_back(r.agency);
   }
-  return agencies;
+  return out;
+}
+
+// An update or a cancel keeps the original's labels unless told otherwise;
+// what it changes is said before it is sent.
+void InheritLabels(DirectiveOptions& effective, const protocol::DirectiveHeader& original,
+                   const std::string& command) {
+  std::string severity(protocol::SeverityName(original.severity));
+  std::string tlp(protocol::TlpName(original.tlp));
+  auto say = [&](const char* what, std::string& chosen, const std::string& was) {
+    if (chosen.empty()) {
+      chosen = was;
+      std::cerr << "tocsin " << command << ": " << what << " " << was << ", as the original\n";
+    } else if (chosen != was) {
+      std::cerr << "tocsin " << command << ": " << what << " " << was << " -> " << chosen
+                << " (changed from the original)\n";
+    }
+  };
+  say("severity", effective.severity, severity);
+  say("TLP", effective.tlp, tlp);
 }
 
 // A directive sealed (and perhaps co-signed) beforehand, checked as the
@@ -106,11 +130,12 @@ int Submit(const DirectiveOptions& options, protocol::DirectiveAction action,
   if (references) {
     // An update or cancel goes to the agencies of the directive it follows
     // up, as its issuer signed them: never the gateway's unsigned word.
-    auto recipients = RecipientsOf(*session, options, *references);
-    if (!recipients) {
-      return ReportError(command, recipients.error());
+    auto original = OriginalOf(*session, options, *references);
+    if (!original) {
+      return ReportError(command, original.error());
     }
-    effective.agencies = std::move(*recipients);
+    effective.agencies = std::move(original->recipients);
+    InheritLabels(effective, original->header, command);
   }
   auto outcome = options.in.empty()
                      ? SealFromOptions(effective, session->bundle, *session->directory, now,
@@ -192,8 +217,11 @@ int Submit(const DirectiveOptions& options, protocol::DirectiveAction action,
 }
 
 void AddContentOptions(CLI::App* command, DirectiveOptions& o, bool title_required) {
-  command->add_option("--severity", o.severity, "low|moderate|high|critical")->capture_default_str();
-  command->add_option("--tlp", o.tlp, "CLEAR|GREEN|AMBER|AMBER+STRICT|RED")->capture_default_str();
+  command->add_option("--severity", o.severity,
+                      "low|moderate|high|critical (default: high; update, cancel: the original's)");
+  command->add_option("--tlp", o.tlp,
+                      "CLEAR|GREEN|AMBER|AMBER+STRICT|RED (default: AMBER; update, cancel: the "
+                      "original's)");
   auto* title = command->add_option("--title", o.title, "Title (encrypted)");
   if (title_required) {
     title->required();

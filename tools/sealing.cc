@@ -125,8 +125,9 @@ Result<std::vector<protocol::RecipientKey>> ResolveCosigners(pki::CertificateDir
 Result<protocol::DirectiveDraft> BuildDraft(const DirectiveOptions& options,
                                             const pki::PrincipalBundle& issuer, UnixMillis now) {
   protocol::DirectiveDraft draft;
-  std::optional<protocol::Severity> severity = protocol::ParseSeverity(options.severity);
-  std::optional<protocol::Tlp> tlp = protocol::ParseTlp(options.tlp);
+  std::optional<protocol::Severity> severity =
+      protocol::ParseSeverity(options.severity.empty() ? "high" : options.severity);
+  std::optional<protocol::Tlp> tlp = protocol::ParseTlp(options.tlp.empty() ? "AMBER" : options.tlp);
   if (!severity || !tlp) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "--severity takes low|moderate|high|critical; --tlp takes "

@@ -21,8 +21,8 @@ struct DirectiveOptions {
   std::string gateway;
   std::vector<std::string> sectors;
   std::vector<std::string> agencies;
-  std::string severity = "high";
-  std::string tlp = "AMBER";
+  std::string severity;  // empty: "high", or for an update or cancel the original's
+  std::string tlp;       // empty: "AMBER", or the original's
   std::string title;
   std::string body;
   std::string body_file;

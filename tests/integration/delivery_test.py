@@ -263,7 +263,9 @@ def test_cancel_and_update_reach_the_same_agencies_and_reference_the_original(ma
     w.start_gateway()
     w.start_client("finance-authority")
     w.start_client("energy-authority")
-    d = w.issue("Original", sectors=["finance", "energy"])
+    d = json.loads(w.tocsin("issue", *w._gateway_args("op.alice"), "--title", "Original",
+                            "--body", "b", "--severity", "critical", "--tlp", "RED", "--sector",
+                            "finance", "--sector", "energy", "--json").stdout)
     for command, extra in (("update", ["--title", "Updated", "--body", "New text"]),
                            ("cancel", [])):
         result = w.tocsin(command, d["id"], *w._gateway_args("op.alice"), *extra, "--json")
@@ -271,8 +273,15 @@ def test_cancel_and_update_reach_the_same_agencies_and_reference_the_original(ma
         assert sorted(follow_up["recipients"]) == ["energy-authority", "finance-authority"]
         w.wait_for(lambda: set(w.states(follow_up["id"]).values()) == {"delivered"}, 10,
                    command + " delivered")
-    titles = [e["title"] for e in w.inbox("finance-authority")]
+    inbox = w.inbox("finance-authority")
+    titles = [e["title"] for e in inbox]
     assert titles == ["Original", "Updated", "Cancelled: directive " + d["id"][:8]], titles
+    # Labels are the original's unless told otherwise (not the defaults: high, AMBER).
+    assert {(e["severity"], e["tlp"]) for e in inbox} == {("critical", "RED")}, inbox
+    lowered = w.tocsin("update", d["id"], *w._gateway_args("op.alice"), "--title", "Lower",
+                       "--body", "b", "--severity", "low", "--json")
+    assert "severity critical -> low (changed from the original)" in lowered.stderr, lowered.stderr
+    assert "TLP RED, as the original" in lowered.stderr, lowered.stderr
     bad = w.tocsin("cancel", "00" * 16, *w._gateway_args("op.alice"), check=False)
     assert bad.returncode == 1 and "no directive 0000" in bad.stderr, bad.stderr
 
