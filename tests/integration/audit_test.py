@@ -8,6 +8,7 @@ Usage: audit_test.py BIN_DIR"""
 
 import json
 import os
+import re
 import random
 import shutil
 import signal
@@ -86,6 +87,9 @@ def test_export_verify_prove_and_report(make):
     assert "Claire Martin" in rows["finance-authority"], rows
     assert ",delivered," in rows["energy-authority"], rows
     assert rows["energy-authority"].endswith(",not yet due,"), rows  # deadline in 1 h
+    # The delay is a number a spreadsheet sums (negative: early), never a guarded text.
+    assert re.search(r",signed,,-\d+\.\d{3},no,", rows["finance-authority"]), rows
+    assert csv[0].split(",")[15:18] == ["acknowledged_by", "note", "ack_seconds_after_deadline"]
     report = json.loads(w.tocsin("audit", "report", "bundle", "--root", "ca/public/root.crt",
                                  "--format", "json").stdout)
     states = {r["agency"]: r["state"] for r in report["directives"][0]["deliveries"]}
@@ -94,6 +98,8 @@ def test_export_verify_prove_and_report(make):
     with open(os.path.join(w.dir, "report.html")) as f:
         html = f.read()
     assert "<svg" in html and "Claire Martin" in html and "<script" not in html
+    assert 'class="open">not acknowledged yet, not due' in html  # amber, not green
+    assert 'class="ok">on time' in html
 
 
 def expected_location(relative, text, offset):

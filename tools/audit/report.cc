@@ -1,6 +1,7 @@
 #include "tools/audit/report.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <sstream>
 
 namespace tocsin::tools::audit {
@@ -50,6 +51,11 @@ std::string EscalationsText(const DeliveryRecord& r) {
   return out;
 }
 
+// "signed" (the agency's own signature), "sms-code" (the gateway's word), or "".
+std::string AcknowledgedBy(const DeliveryRecord& r) {
+  return r.acknowledged_by_code ? "sms-code" : r.acknowledged_at ? "signed" : "";
+}
+
 json DeliveryJson(const DirectiveRecord& d, const DeliveryRecord& r, UnixMillis as_of) {
   std::optional<double> delay = AckDelay(d, r);
   std::optional<bool> late = Late(d, r, as_of);
@@ -63,7 +69,7 @@ json DeliveryJson(const DirectiveRecord& d, const DeliveryRecord& r, UnixMillis 
           {"note", r.note ? json(*r.note) : json()},
           {"ack_seconds_after_deadline", delay ? json(*delay) : json()},
           {"late", late ? json(*late) : json()},
-          {"acknowledged_by", r.acknowledged_by_code ? "sms-code" : r.acknowledged_at ? "signed" : ""},
+          {"acknowledged_by", AcknowledgedBy(r).empty() ? json() : json(AcknowledgedBy(r))},
           {"escalations", Escalations(r)}};
 }
 
@@ -221,11 +227,19 @@ json ReportJson(const VerifiedLog& log) {
           {"policy_changes", log.policies.size()}};
 }
 
+// A number as a spreadsheet reads it: never quoted, never guarded.
+std::string CsvNumber(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3f", value);
+  return text;
+}
+
 std::string ReportCsv(const VerifiedLog& log) {
   std::ostringstream out;
   out << "directive_id,action,severity,tlp,status,issuer,accepted_at,ack_deadline,agency,state,"
-         "sent_at,delivered_at,acknowledged_at,acknowledgement_signed_at,officer,"
-         "ack_seconds_after_deadline,late,escalations\r\n";
+         "sent_at,delivered_at,acknowledged_at,acknowledgement_signed_at,officer,acknowledged_by,"
+         "note,ack_seconds_after_deadline,late,escalations\r\n";
+  constexpr std::size_t kDelayColumn = 17;  // the one number: written as is
   for (const DirectiveRecord& d : log.directives) {
     const protocol::DirectiveHeader& h = d.header;
     for (const auto& [agency, r] : d.deliveries) {
@@ -237,10 +251,10 @@ std::string ReportCsv(const VerifiedLog& log) {
           std::string(protocol::StatusName(h.status)), h.issuer, FormatUtc(d.accepted_at),
           FormatUtc(h.ack_deadline), agency, std::string(DeliveryStateName(r)), time(r.sent_at),
           time(r.delivered_at), time(r.acknowledged_at), time(r.ack_signed_at), r.officer,
-          delay ? std::to_string(*delay) : "", LateCell(Late(d, r, AsOf(log))),
-          EscalationsText(r)};
+          AcknowledgedBy(r), r.note.value_or(""), delay ? CsvNumber(*delay) : "",
+          LateCell(Late(d, r, AsOf(log))), EscalationsText(r)};
       for (std::size_t i = 0; i < cells.size(); ++i) {
-        out << (i ? "," : "") << CsvCell(cells[i]);
+        out << (i ? "," : "") << (i == kDelayColumn ? cells[i] : CsvCell(cells[i]));
       }
       out << "\r\n";
     }
@@ -257,7 +271,7 @@ std::string ReportHtml(const VerifiedLog& log) {
           "body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}"
           "table{border-collapse:collapse;margin:.5em 0 1.5em}"
           "td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}"
-          "th{background:#f3f3f3}.late{color:#b00020;font-weight:600}"
+          "th{background:#f3f3f3}.late{color:#b00020;font-weight:600}.open{color:#8a5a00}"
           ".ok{color:#1b5e20}.timeline text{font-size:11px}.axis{fill:#666}"
           ".track{stroke:#ddd}.deadline{stroke:#b00020;stroke-dasharray:4 3}"
           ".sent{fill:#9e9e9e}.delivered{fill:#1565c0}.acked{fill:#2e7d32}.coded{fill:#ef6c00}"
@@ -299,14 +313,20 @@ std::string ReportHtml(const VerifiedLog& log) {
                                                       " s late"
                                                 : "on time")
                             : late_or_not ? "not acknowledged, deadline passed"
-                                          : "not acknowledged yet, not due";
-      bool late = late_or_not.value_or(false);
+                            : r.delivered_at ? "not acknowledged yet, not due"
+                                             : "not delivered yet, not due";
+      // Green only for what is done on time; what is still open is amber.
+      const char* verdict_class = late_or_not.value_or(false) ? "late"
+                                  : delay                     ? "ok"
+                                                              : "open";
       html << "<tr><td>" << Escape(agency) << "</td><td>" << DeliveryStateName(r)
            << "</td><td class=\"t\">"
            << Escape(Cell(r.sent_at, d.accepted_at)) << "</td><td class=\"t\">"
            << Escape(Cell(r.delivered_at, d.accepted_at)) << "</td><td class=\"t\">"
            << Escape(Cell(r.acknowledged_at, d.accepted_at)) << "</td><td>"
-           << Escape(r.officer) << "</td><td class=\"" << (late ? "late" : "ok") << "\">"
+           << Escape(r.officer)
+           << (r.acknowledged_by_code ? " <small>(SMS code: the gateway's word)</small>" : "")
+           << "</td><td class=\"" << verdict_class << "\">"
            << Escape(verdict) << "</td><td>";
       for (const EscalationEvent& e : r.escalations) {
         html << Escape(FormatUtc(e.at).substr(11, 8)) << " " << Escape(e.what) << "<br>";
