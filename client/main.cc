@@ -20,6 +20,7 @@
 
 #include "client/agency_client.h"
 #include "client/config.h"
+#include "client/inbox_view.h"
 #include "common/file_util.h"
 #include "common/log.h"
 #include "common/signals.h"
@@ -97,27 +98,51 @@ tocsin::Result<tocsin::store::Inbox> OpenExistingInbox(const ClientConfig& confi
   return tocsin::store::Inbox::Open(config.database);
 }
 
+nlohmann::json RowJson(const tocsin::client::InboxRow& row, bool with_body) {
+  nlohmann::json j = EntryJson(row.entry, with_body);
+  j["action"] = row.action;
+  j["references"] = row.references.empty() ? nlohmann::json() : nlohmann::json(row.references);
+  j["original_received"] = row.references.empty() ? nlohmann::json() : nlohmann::json(row.original_held);
+  j["updated_by"] = row.updated_by;
+  j["cancelled_by"] = row.cancelled_by.empty() ? nlohmann::json() : nlohmann::json(row.cancelled_by);
+  j["needs_acknowledgement"] = row.NeedsAcknowledgement();
+  return j;
+}
+
+// What a follow-up line says of the directive it follows up.
+std::string FollowUpNote(const tocsin::client::InboxRow& row) {
+  if (row.references.empty()) {
+    return "";
+  }
+  return row.action + " of " + row.references.substr(0, 8) +
+         (row.original_held ? "" : " (not received yet)") + ": ";
+}
+
 int ListInbox(const ClientConfig& config, bool json) {
   auto inbox = OpenExistingInbox(config);
   auto entries = inbox ? inbox->List() : decltype(inbox->List())(tl::unexpected(inbox.error()));
   if (!entries) {
     return Fail("inbox", entries.error());
   }
+  std::vector<tocsin::client::InboxRow> rows = tocsin::client::ThreadInbox(std::move(*entries));
   if (json) {
-    nlohmann::json rows = nlohmann::json::array();
-    for (const auto& e : *entries) {
-      rows.push_back(EntryJson(e, false));
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& row : rows) {
+      out.push_back(RowJson(row, false));
     }
-    std::cout << rows.dump(2) << "\n";
+    std::cout << out.dump(2) << "\n";
     return 0;
   }
-  std::printf("%-10s %-9s %-13s %-24s %-14s %s\n", "ID", "SEVERITY", "TLP", "RECEIVED", "ACK", "TITLE");
-  for (const auto& e : *entries) {
-    std::string ack = e.acknowledged_at ? "by " + e.officer : "PENDING";
-    std::printf("%-10s %-9s %-13s %-24s %-14s %s\n", tocsin::HexEncode(e.id).substr(0, 8).c_str(),
-                e.severity.c_str(), e.tlp.c_str(), tocsin::FormatUtc(e.received_at).c_str(),
-                tocsin::EscapeForDisplay(ack.substr(0, 14)).c_str(),
-                tocsin::EscapeForDisplay(e.title).c_str());
+  std::printf("%-12s %-9s %-13s %-24s %-14s %s\n", "ID", "SEVERITY", "TLP", "RECEIVED", "ACK",
+              "TITLE");
+  for (const auto& row : rows) {
+    const tocsin::store::InboxEntry& e = row.entry;
+    std::string id = std::string(static_cast<std::size_t>(2 * std::min(row.depth, 2)), ' ') +
+                     (row.depth > 0 ? "└ " : "") + tocsin::HexEncode(e.id).substr(0, 8);
+    std::printf("%-12s %-9s %-13s %-24s %-14s %s%s\n", id.c_str(), e.severity.c_str(),
+                e.tlp.c_str(), tocsin::FormatUtc(e.received_at).c_str(),
+                tocsin::EscapeForDisplay(row.AckState().substr(0, 14)).c_str(),
+                FollowUpNote(row).c_str(), tocsin::EscapeForDisplay(e.title).c_str());
   }
   return 0;
 }
@@ -132,7 +157,19 @@ int Show(const ClientConfig& config, const std::string& id, bool json) {
   if (!*entry) {
     return Fail("show", {tocsin::ErrorCode::kNotFound, "no directive " + id + " in the inbox"});
   }
-  nlohmann::json j = EntryJson(**entry, true);
+  // Threaded against the whole inbox: what follows it up, and what it follows.
+  auto all = inbox->List();
+  if (!all) {
+    return Fail("show", all.error());
+  }
+  tocsin::client::InboxRow row;
+  for (auto& r : tocsin::client::ThreadInbox(std::move(*all))) {
+    if (r.entry.id == (*entry)->id) {
+      row = std::move(r);
+    }
+  }
+  row.entry = **entry;
+  nlohmann::json j = RowJson(row, true);
   if (json) {
     std::cout << j.dump(2) << "\n";
     return 0;
@@ -143,6 +180,19 @@ int Show(const ClientConfig& config, const std::string& id, bool json) {
             << j["received_at"].get<std::string>() << "; acknowledge by "
             << j["ack_deadline"].get<std::string>() << "; expires "
             << j["expires_at"].get<std::string>() << "\n";
+  if (!row.references.empty()) {
+    std::cout << "  " << (row.action == "cancel" ? "CANCELS" : "UPDATES") << " directive "
+              << row.references
+              << (row.original_held ? "" : " (not received yet: it will be linked when it arrives)")
+              << "\n";
+  }
+  for (const std::string& update : row.updated_by) {
+    std::cout << "  UPDATED by directive " << update << "\n";
+  }
+  if (!row.cancelled_by.empty()) {
+    std::cout << "  CANCELLED by directive " << row.cancelled_by
+              << ": no acknowledgement is needed any more\n";
+  }
   if (e.acknowledged_at) {
     std::cout << "  ACKNOWLEDGED at " << j["acknowledged_at"].get<std::string>() << " by "
               << tocsin::EscapeForDisplay(e.officer)
@@ -150,7 +200,7 @@ int Show(const ClientConfig& config, const std::string& id, bool json) {
               << (e.acknowledgement_confirmed ? "; the gateway has logged it"
                                               : "; not yet logged by the gateway")
               << "\n";
-  } else {
+  } else if (row.NeedsAcknowledgement()) {
     std::cout << "  NOT ACKNOWLEDGED: tocsin-client ack " << j["id"].get<std::string>().substr(0, 8)
               << " --by \"NAME\"\n";
   }

@@ -276,6 +276,13 @@ def test_cancel_and_update_reach_the_same_agencies_and_reference_the_original(ma
     inbox = w.inbox("finance-authority")
     titles = [e["title"] for e in inbox]
     assert titles == ["Original", "Updated", "Cancelled: directive " + d["id"][:8]], titles
+    # Threaded: the follow-ups under the original, which is cancelled, not pending.
+    assert [e["references"] for e in inbox] == [None, d["id"], d["id"]], inbox
+    assert inbox[0]["cancelled_by"] == inbox[2]["id"] and not inbox[0]["needs_acknowledgement"]
+    assert inbox[0]["updated_by"] == [inbox[1]["id"]], inbox[0]
+    listing = w.run(os.path.join(w.bin, "tocsin-client"), "inbox", "--config",
+                    "finance-authority.toml").stdout
+    assert "CANCELLED" in listing and "cancel of " + d["id"][:8] in listing, listing
     # Labels are the original's unless told otherwise (not the defaults: high, AMBER).
     assert {(e["severity"], e["tlp"]) for e in inbox} == {("critical", "RED")}, inbox
     lowered = w.tocsin("update", d["id"], *w._gateway_args("op.alice"), "--title", "Lower",
