@@ -108,7 +108,9 @@ Result<crypto::X509CrlPtr> LoadCrlState(const CaPaths& paths, X509* root) {
   return record;
 }
 
-std::string PrincipalToml(const EnrollRequest& request) {
+}  // namespace
+
+std::string PrincipalManifest(const EnrollRequest& request) {
   std::string text = "# Tocsin key bundle. Keys are private: never copy this folder.\n";
   text += "id = \"" + request.principal_id + "\"\n";
   text += "role = \"" + std::string(RoleName(request.role)) + "\"\n";
@@ -121,7 +123,7 @@ std::string PrincipalToml(const EnrollRequest& request) {
   return text;
 }
 
-}  // namespace
+
 
 std::string_view StateName(PrincipalRecord::State state) {
   switch (state) {
@@ -181,9 +183,12 @@ Result<CertificateAuthority> CertificateAuthority::Open(const std::string& dir,
                               std::move(key), std::move(root), std::move(crl));
 }
 
-Result<std::vector<CertifiedKey>> CertificateAuthority::Enroll(
-    const EnrollRequest& request, const std::string& bundle_dir) {
+Result<std::vector<std::pair<Purpose, crypto::X509Ptr>>> CertificateAuthority::Issue(
+    const EnrollRequest& request, const PrincipalKeys& keys, const std::string& out_dir) {
   TOCSIN_RETURN_IF_ERROR(CheckRequest(request, config_));
+  if ((request.role == Role::kGateway) != keys.log.has_value()) {
+    return MakeError(ErrorCode::kInvalidArgument, "a gateway, and only a gateway, has a log key");
+  }
   std::string published = paths_.Principal(request.principal_id);
   Result<crypto::X509Ptr> existing = LoadCertificate(published + "/signing.crt");
   if (existing &&
@@ -191,10 +196,50 @@ Result<std::vector<CertifiedKey>> CertificateAuthority::Enroll(
     return MakeError(ErrorCode::kInvalidArgument,
                      request.principal_id + " is already enrolled and not revoked");
   }
-  if (!IsEmptyOrMissing(bundle_dir)) {
+  if (!IsEmptyOrMissing(out_dir)) {
     return MakeError(ErrorCode::kInvalidArgument,
-                     bundle_dir + " exists and is not empty; refusing to overwrite keys");
+                     out_dir + " exists and is not empty; refusing to overwrite keys or "
+                               "certificates there");
   }
+  UnixMillis now = clock_->NowMillis();
+  int days = request.validity_days > 0 ? request.validity_days : config_.leaf_validity_days;
+  LeafSpec spec{config_.organization, request.principal_id, request.role,
+                request.sector, Purpose::kSigning, keys.signing,
+                now - kClockSkew, now + days * kDay, request.channel};
+  TOCSIN_RETURN_IF_ERROR(MakeDirectory(published, 0755));
+  std::vector<std::pair<Purpose, crypto::X509Ptr>> issued;
+  for (Purpose purpose : PurposesFor(request.role)) {
+    spec.purpose = purpose;
+    spec.public_key = purpose == Purpose::kSigning      ? keys.signing
+                      : purpose == Purpose::kEncryption ? keys.encryption
+                      : purpose == Purpose::kTransport  ? keys.transport
+                                                        : *keys.log;
+    TOCSIN_ASSIGN_OR_RETURN(crypto::X509Ptr leaf,
+                            BuildLeafCertificate(root_.get(), key_.get(), spec));
+    std::string public_path = published + "/" + std::string(PurposeName(purpose)) + ".crt";
+    TOCSIN_RETURN_IF_ERROR(WritePemCertificate(public_path, leaf.get(), Overwrite::kYes));
+    issued.emplace_back(purpose, std::move(leaf));
+  }
+  return issued;
+}
+
+Result<std::vector<CertifiedKey>> CertificateAuthority::WriteIssued(
+    const std::vector<std::pair<Purpose, crypto::X509Ptr>>& issued, const std::string& dir) {
+  BundlePaths bundle(dir);
+  std::vector<CertifiedKey> out;
+  for (const auto& [purpose, leaf] : issued) {
+    TOCSIN_RETURN_IF_ERROR(WritePemCertificate(bundle.Certificate(purpose), leaf.get(),
+                                               Overwrite::kNo));
+    TOCSIN_ASSIGN_OR_RETURN(CertifiedKey certified, ReadCertifiedKey(leaf.get()));
+    out.push_back(std::move(certified));
+  }
+  TOCSIN_RETURN_IF_ERROR(WritePemCertificate(bundle.RootCertificate(), root_.get(),
+                                             Overwrite::kNo));
+  return out;
+}
+
+Result<std::vector<CertifiedKey>> CertificateAuthority::Enroll(
+    const EnrollRequest& request, const std::string& bundle_dir) {
   TOCSIN_ASSIGN_OR_RETURN(crypto::SigningKey signing, crypto::SigningKey::Generate());
   TOCSIN_ASSIGN_OR_RETURN(crypto::X25519KeyPair encryption, crypto::X25519KeyPair::Generate());
   TOCSIN_ASSIGN_OR_RETURN(crypto::X25519KeyPair transport, crypto::X25519KeyPair::Generate());
@@ -202,43 +247,32 @@ Result<std::vector<CertifiedKey>> CertificateAuthority::Enroll(
   if (request.role == Role::kGateway) {
     TOCSIN_ASSIGN_OR_RETURN(log, crypto::SigningKey::Generate());
   }
-
-  UnixMillis now = clock_->NowMillis();
-  int days = request.validity_days > 0 ? request.validity_days : config_.leaf_validity_days;
-  LeafSpec spec{config_.organization, request.principal_id, request.role,
-                request.sector, Purpose::kSigning, signing.public_key(),
-                now - kClockSkew, now + days * kDay, request.channel};
+  PrincipalKeys keys{signing.public_key(), encryption.public_key(), transport.public_key(),
+                     log ? std::optional(log->public_key()) : std::nullopt};
+  TOCSIN_ASSIGN_OR_RETURN(auto issued, Issue(request, keys, bundle_dir));
   BundlePaths bundle(bundle_dir);
   TOCSIN_RETURN_IF_ERROR(MakeDirectory(bundle_dir, 0700));
-  TOCSIN_RETURN_IF_ERROR(MakeDirectory(published, 0755));
   TOCSIN_RETURN_IF_ERROR(crypto::WriteSigningKeyFile(bundle.Key(Purpose::kSigning), signing));
   TOCSIN_RETURN_IF_ERROR(crypto::WriteX25519KeyFile(bundle.Key(Purpose::kEncryption), encryption));
   TOCSIN_RETURN_IF_ERROR(crypto::WriteX25519KeyFile(bundle.Key(Purpose::kTransport), transport));
   if (log) {
     TOCSIN_RETURN_IF_ERROR(crypto::WriteSigningKeyFile(bundle.Key(Purpose::kLog), *log));
   }
-
-  std::vector<CertifiedKey> issued;
-  for (Purpose purpose : PurposesFor(request.role)) {
-    spec.purpose = purpose;
-    spec.public_key = purpose == Purpose::kSigning      ? signing.public_key()
-                      : purpose == Purpose::kEncryption ? encryption.public_key()
-                      : purpose == Purpose::kTransport  ? transport.public_key()
-                                                        : log->public_key();
-    TOCSIN_ASSIGN_OR_RETURN(crypto::X509Ptr leaf,
-                            BuildLeafCertificate(root_.get(), key_.get(), spec));
-    TOCSIN_RETURN_IF_ERROR(WritePemCertificate(bundle.Certificate(purpose), leaf.get(),
-                                               Overwrite::kNo));
-    std::string public_path = published + "/" + std::string(PurposeName(purpose)) + ".crt";
-    TOCSIN_RETURN_IF_ERROR(WritePemCertificate(public_path, leaf.get(), Overwrite::kYes));
-    TOCSIN_ASSIGN_OR_RETURN(CertifiedKey certified, ReadCertifiedKey(leaf.get()));
-    issued.push_back(std::move(certified));
-  }
-  TOCSIN_RETURN_IF_ERROR(WritePemCertificate(bundle.RootCertificate(), root_.get(),
-                                             Overwrite::kNo));
-  TOCSIN_RETURN_IF_ERROR(WriteText(bundle.Manifest(), PrincipalToml(request), 0600,
+  TOCSIN_ASSIGN_OR_RETURN(std::vector<CertifiedKey> out, WriteIssued(issued, bundle_dir));
+  TOCSIN_RETURN_IF_ERROR(WriteText(bundle.Manifest(), PrincipalManifest(request), 0600,
                                    Overwrite::kNo));
-  return issued;
+  return out;
+}
+
+Result<std::vector<CertifiedKey>> CertificateAuthority::Certify(const EnrollRequest& request,
+                                                                const PrincipalKeys& keys,
+                                                                const std::string& out_dir) {
+  TOCSIN_ASSIGN_OR_RETURN(auto issued, Issue(request, keys, out_dir));
+  TOCSIN_RETURN_IF_ERROR(MakeDirectory(out_dir, 0755));
+  TOCSIN_ASSIGN_OR_RETURN(std::vector<CertifiedKey> out, WriteIssued(issued, out_dir));
+  TOCSIN_ASSIGN_OR_RETURN(std::string crl, CrlToPem(crl_.get()));
+  TOCSIN_RETURN_IF_ERROR(WriteText(out_dir + "/crl.pem", crl, 0644, Overwrite::kNo));
+  return out;
 }
 
 Result<int> CertificateAuthority::Revoke(const std::string& principal_id) {

@@ -18,6 +18,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/clock.h"
@@ -53,6 +54,17 @@ struct EnrollRequest {
   std::optional<std::string> channel;  // required for bridges ("sms", "email"), refused otherwise
 };
 
+// The public keys a principal's certificates certify.
+struct PrincipalKeys {
+  crypto::PublicKey signing{};
+  crypto::PublicKey encryption{};
+  crypto::PublicKey transport{};
+  std::optional<crypto::PublicKey> log;  // gateways only
+};
+
+// The manifest of a key bundle (principal.toml): id, role, sector, channel.
+std::string PrincipalManifest(const EnrollRequest& request);
+
 // A principal as the CA sees it, derived from its certificates and the CRL.
 struct PrincipalRecord {
   std::string principal_id;
@@ -85,6 +97,13 @@ class CertificateAuthority {
   Result<std::vector<CertifiedKey>> Enroll(const EnrollRequest& request,
                                            const std::string& bundle_dir);
 
+  // Certifies keys a principal made itself (`tocsin pki request`, whose
+  // proofs the caller has checked): publishes the certificates and writes
+  // them, with root.crt and crl.pem, into `out_dir` (new) for the principal
+  // to install. The CA never holds the private keys.
+  Result<std::vector<CertifiedKey>> Certify(const EnrollRequest& request, const PrincipalKeys& keys,
+                                            const std::string& out_dir);
+
   // Puts every certificate of `principal_id` on the CRL and re-issues it.
   // Returns how many certificates were newly revoked (0 when all already were).
   Result<int> Revoke(const std::string& principal_id);
@@ -114,6 +133,14 @@ class CertificateAuthority {
         key_(std::move(key)), root_(std::move(root)), crl_(std::move(crl)) {}
 
   Status WriteCrl(const std::vector<std::string>& new_serials);
+  // Checks the request, that the id is not enrolled (or was revoked), and
+  // that `out_dir` is new; issues and publishes the certificates of `keys`.
+  Result<std::vector<std::pair<Purpose, crypto::X509Ptr>>> Issue(const EnrollRequest& request,
+                                                                 const PrincipalKeys& keys,
+                                                                 const std::string& out_dir);
+  // Writes issued certificates, root.crt and the manifest into `dir`.
+  Result<std::vector<CertifiedKey>> WriteIssued(
+      const std::vector<std::pair<Purpose, crypto::X509Ptr>>& issued, const std::string& dir);
 
   CaPaths paths_;
   CaConfig config_;

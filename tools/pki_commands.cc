@@ -5,8 +5,10 @@
 
 #include "common/bytes.h"
 #include "common/clock.h"
+#include "common/file_util.h"
 #include "pki/authority.h"
 #include "pki/crl_expiry.h"
+#include "pki/key_request.h"
 #include "tools/cli_support.h"
 
 namespace tocsin::tools {
@@ -23,7 +25,27 @@ struct PkiOptions {
   std::string out;
   int days = 0;
   bool json = false;
+  std::string root;      // request: the CA's root certificate, pinned into the bundle
+  std::string request;   // certify: the request file
+  std::string bundle;    // request, install: the principal's own bundle folder
+  std::string certs;     // install: what certify wrote
 };
+
+// --role, --id, --sector, --channel as an EnrollRequest.
+Result<pki::EnrollRequest> WhoFromOptions(const PkiOptions& options) {
+  std::optional<Role> role = ParseRole(options.role);
+  if (!role) {
+    return MakeError(ErrorCode::kInvalidArgument, "--role must be gateway, operator, agency or bridge");
+  }
+  pki::EnrollRequest request{options.id, *role, std::nullopt, options.days, std::nullopt};
+  if (!options.sector.empty()) {
+    request.sector = options.sector;
+  }
+  if (!options.channel.empty()) {
+    request.channel = options.channel;
+  }
+  return request;
+}
 
 int RunInit(const PkiOptions& options) {
   pki::CaConfig config;
@@ -61,19 +83,9 @@ int RunEnroll(const PkiOptions& options) {
   if (!ca) {
     return ReportError("pki enroll", ca.error());
   }
-  std::optional<Role> role = ParseRole(options.role);
-  if (!role) {
-    return ReportError("pki enroll", Error{ErrorCode::kInvalidArgument,
-                                           "--role must be gateway, operator, agency or bridge"});
-  }
-  pki::EnrollRequest request{options.id, *role, std::nullopt, options.days, std::nullopt};
-  if (!options.sector.empty()) {
-    request.sector = options.sector;
-  }
-  if (!options.channel.empty()) {
-    request.channel = options.channel;
-  }
-  auto issued = ca->Enroll(request, options.out);
+  auto request = WhoFromOptions(options);
+  auto issued = request ? ca->Enroll(*request, options.out)
+                        : Result<std::vector<pki::CertifiedKey>>(tl::unexpected(request.error()));
   if (!issued) {
     return ReportError("pki enroll", issued.error());
   }
@@ -92,6 +104,76 @@ int RunEnroll(const PkiOptions& options) {
             << "), valid until " << FormatUtc(issued->front().not_after) << "\n"
             << "  key bundle: " << options.out << " (private: hand it to "
             << options.id << " only)\n";
+  return kExitOk;
+}
+
+// On the principal's own machine: its keys, and a request for the CA.
+int RunRequest(const PkiOptions& options) {
+  auto who = WhoFromOptions(options);
+  auto request = who ? pki::GenerateKeyRequest(*who, options.bundle, options.root)
+                     : Result<pki::KeyRequest>(tl::unexpected(who.error()));
+  std::string path = options.bundle + "/request.toml";
+  Status written = request ? WriteFileDurably(path, AsBytes(pki::RenderKeyRequest(*request)), 0644,
+                                              Overwrite::kNo)
+                           : Status(tl::unexpected(request.error()));
+  if (!written) {
+    return ReportError("pki request", written.error());
+  }
+  std::string fingerprint = pki::KeyRequestFingerprint(*request);
+  if (options.json) {
+    PrintJson({{"id", options.id}, {"bundle", options.bundle}, {"request", path},
+               {"fingerprint", fingerprint}});
+    return kExitOk;
+  }
+  std::cout << "made the keys of " << options.id << " in " << options.bundle
+            << " (private: they never leave this machine)\n"
+            << "  request: " << path << " (public keys only): hand it to the CA's custodian\n"
+            << "  fingerprint: " << fingerprint << "  (read it to them over another channel)\n"
+            << "  then: tocsin pki install --bundle " << options.bundle << " --certs DIR\n";
+  return kExitOk;
+}
+
+// On the CA host: certifies a request's public keys, never seeing a private one.
+int RunCertify(const PkiOptions& options) {
+  SystemClock clock;
+  auto request = pki::LoadKeyRequest(options.request);
+  auto ca = request ? pki::CertificateAuthority::Open(options.ca_dir, clock)
+                    : Result<pki::CertificateAuthority>(tl::unexpected(request.error()));
+  if (!ca) {
+    return ReportError("pki certify", ca.error());
+  }
+  request->who.validity_days = options.days;
+  auto issued = ca->Certify(request->who, request->keys, options.out);
+  if (!issued) {
+    return ReportError("pki certify", issued.error());
+  }
+  std::string fingerprint = pki::KeyRequestFingerprint(*request);
+  if (options.json) {
+    nlohmann::json keys = nlohmann::json::array();
+    for (const pki::CertifiedKey& key : *issued) {
+      keys.push_back(CertifiedKeyJson(key));
+    }
+    PrintJson({{"id", request->who.principal_id}, {"fingerprint", fingerprint},
+               {"certificates", keys}, {"out", options.out}});
+    return kExitOk;
+  }
+  std::cout << "certified " << request->who.principal_id << " ("
+            << RoleName(request->who.role) << "), request fingerprint " << fingerprint
+            << ": compare it with the one its holder reads to you\n"
+            << "  certificates: " << options.out << " (public): hand them back; published in "
+            << ca->paths().Principal(request->who.principal_id) << "\n";
+  return kExitOk;
+}
+
+// Back on the principal's machine: checks the certificates and completes the bundle.
+int RunInstall(const PkiOptions& options) {
+  SystemClock clock;
+  Status installed = pki::InstallCertificates(options.bundle, options.certs, clock.NowMillis());
+  if (!installed) {
+    return ReportError("pki install", installed.error());
+  }
+  std::cout << "installed the certificates into " << options.bundle
+            << ": each issued by the pinned root, for this principal, for its own keys\n";
   return kExitOk;
 }
 
@@ -195,7 +277,7 @@ int RunCrlStatus(const PkiOptions& options) {
 
 void AddPkiCommands(CLI::App& app, int* exit_code) {
   auto options = std::make_shared<PkiOptions>();
-  CLI::App* pki = app.add_subcommand("pki", "Certificate authority: init, enroll, revoke, crl, crl-status, list");
+  CLI::App* pki = app.add_subcommand("pki", "Certificate authority: init, request, certify, install, enroll, revoke, crl, crl-status, list");
   pki->require_subcommand(1);
   auto add_ca = [&](CLI::App* command) {
     command->add_option("--ca", options->ca_dir, "CA folder")->required();
@@ -209,7 +291,9 @@ void AddPkiCommands(CLI::App& app, int* exit_code) {
                    "TOML file with a `sectors` array (default: the six plan sectors)");
   init->callback([=] { *exit_code = RunInit(*options); });
 
-  CLI::App* enroll = pki->add_subcommand("enroll", "Issue a principal's keys and certificates");
+  CLI::App* enroll = pki->add_subcommand(
+      "enroll", "Make a principal's keys and certificates on the CA host (demo and tests: "
+                "the CA then holds its private keys; use request/certify/install)");
   add_ca(enroll);
   enroll->add_option("--id", options->id, "Principal id, [a-z0-9.-]")->required();
   enroll->add_option("--role", options->role, "gateway, operator, agency or bridge")->required();
@@ -219,6 +303,36 @@ void AddPkiCommands(CLI::App& app, int* exit_code) {
   enroll->add_option("--out", options->out, "New folder for the key bundle")->required();
   enroll->add_flag("--json", options->json, "Print the result as JSON");
   enroll->callback([=] { *exit_code = RunEnroll(*options); });
+
+  CLI::App* request = pki->add_subcommand(
+      "request", "On the principal's machine: make its keys and a request for the CA");
+  request->add_option("--id", options->id, "Principal id, [a-z0-9.-]")->required();
+  request->add_option("--role", options->role, "gateway, operator, agency or bridge")->required();
+  request->add_option("--sector", options->sector, "Sector (agencies only)");
+  request->add_option("--channel", options->channel, "sms or email (bridges only)");
+  request->add_option("--root", options->root, "The CA's root certificate (root.crt), to pin")
+      ->required();
+  request->add_option("--bundle", options->bundle, "New folder for the keys")->required();
+  request->add_flag("--json", options->json, "Print the result as JSON");
+  request->callback([=] { *exit_code = RunRequest(*options); });
+
+  CLI::App* certify = pki->add_subcommand(
+      "certify", "On the CA: certify the public keys of a request (no private key involved)");
+  add_ca(certify);
+  certify->add_option("--request", options->request, "request.toml from tocsin pki request")
+      ->required();
+  certify->add_option("--days", options->days, "Validity in days (default: ca.toml)");
+  certify->add_option("--out", options->out, "New folder for the certificates")->required();
+  certify->add_flag("--json", options->json, "Print the result as JSON");
+  certify->callback([=] { *exit_code = RunCertify(*options); });
+
+  CLI::App* install = pki->add_subcommand(
+      "install", "On the principal's machine: check and install its certificates");
+  install->add_option("--bundle", options->bundle, "The bundle tocsin pki request made")
+      ->required();
+  install->add_option("--certs", options->certs, "The folder tocsin pki certify wrote")
+      ->required();
+  install->callback([=] { *exit_code = RunInstall(*options); });
 
   CLI::App* revoke = pki->add_subcommand("revoke", "Revoke every certificate of a principal");
   add_ca(revoke);

@@ -20,14 +20,14 @@ expect_fail() {
   ok
 }
 
-"$tocsin" pki init --ca ca >/dev/null && ok
+"$tocsin" pki init --ca ca >/dev/null || fail "check at line $LINENO"; ok
 expect_fail "exists and is not empty" "$tocsin" pki init --ca ca
-"$tocsin" pki enroll --ca ca --id op.alice --role operator --out op >/dev/null && ok
-"$tocsin" pki enroll --ca ca --id op.bob --role operator --out op2 >/dev/null && ok
-"$tocsin" pki enroll --ca ca --id gw --role gateway --out gw >/dev/null && ok
+"$tocsin" pki enroll --ca ca --id op.alice --role operator --out op >/dev/null || fail "check at line $LINENO"; ok
+"$tocsin" pki enroll --ca ca --id op.bob --role operator --out op2 >/dev/null || fail "check at line $LINENO"; ok
+"$tocsin" pki enroll --ca ca --id gw --role gateway --out gw >/dev/null || fail "check at line $LINENO"; ok
 for s in finance energy; do
   "$tocsin" pki enroll --ca ca --id $s-authority --role agency --sector $s --out $s --json > $s.json
-  python3 -c "import json,sys; d=json.load(open('$s.json')); assert len(d['certificates'])==3" && ok
+  python3 -c "import json,sys; d=json.load(open('$s.json')); assert len(d['certificates'])==3" || fail "check at line $LINENO"; ok
 done
 expect_fail "unknown sector 'space'" "$tocsin" pki enroll --ca ca --id x --role agency --sector space --out x
 expect_fail "--role must be" "$tocsin" pki enroll --ca ca --id x --role root --out x
@@ -39,7 +39,7 @@ for cmd in "$tocsin pki enroll --ca ca" "$tocsin no-such-command" "$tocsin statu
   [ "$rc" -eq 2 ] || fail "'$cmd' exited $rc, not 2"
   grep -q "^tocsin[a-z-]*: usage: " err.txt || fail "'$cmd' said: $(cat err.txt)"; ok
 done
-"$tocsin" --help >out.txt && grep -q "SUBCOMMAND" out.txt && ok
+"$tocsin" --help >out.txt && grep -q "SUBCOMMAND" out.txt || fail "check at line $LINENO"; ok
 
 chmod 644 op/signing.key
 expect_fail "run chmod 600" "$tocsin" directive seal --bundle op --directory ca/public \
@@ -48,15 +48,15 @@ chmod 600 op/signing.key
 
 "$tocsin" directive seal --bundle op --directory ca/public --gateway gw --sector finance \
   --sector energy --severity critical --tlp RED --title "Ransomware" --body "Isolate B" \
-  --out d1.msg --json > seal.json && ok
-python3 - <<'PY' && ok
+  --out d1.msg --json > seal.json || fail "check at line $LINENO"; ok
+python3 - <<'PY' || fail "check at line $LINENO"; ok
 import json
 d = json.load(open("seal.json"))
 assert d["recipients"] == ["energy-authority", "finance-authority"], d
 assert d["sequence"] == 1 and len(d["id"]) == 32
 PY
 "$tocsin" directive open --bundle finance --directory ca/public --gateway gw --in d1.msg --json > open.json
-python3 - <<'PY' && ok
+python3 - <<'PY' || fail "check at line $LINENO"; ok
 import json
 d = json.load(open("open.json"))
 assert d["title"] == "Ransomware" and d["body"] == "Isolate B", d
@@ -71,7 +71,7 @@ expect_fail "needs at least 1 --cosigner" "$tocsin" directive seal --bundle op -
   --gateway gw --agency finance-authority --title t --body b --signatures 2 --out d2p.msg
 "$tocsin" directive seal --bundle op --directory ca/public --gateway gw --agency finance-authority \
   --agency energy-authority --title "Two-person" --body "Shut down gateway X" --severity critical \
-  --signatures 2 --cosigner op.bob --out d2p.msg --json > seal2.json && ok
+  --signatures 2 --cosigner op.bob --out d2p.msg --json > seal2.json || fail "check at line $LINENO"; ok
 [ -f d2p.msg.key-for-op.bob ] || fail "no key file for the co-signer"; ok
 expect_fail "requires 2 operators' signatures" "$tocsin" directive open --bundle finance \
   --directory ca/public --gateway gw --in d2p.msg
@@ -83,13 +83,13 @@ grep -q "title:   Two-person" show.txt && grep -q "Shut down gateway X" show.txt
   && grep -q "to 2 agencies: energy-authority, finance-authority" show.txt || fail "$(cat show.txt)"; ok
 [ ! -e d2x.msg ] || fail "a refused co-signature wrote a file"; ok
 echo yes | "$tocsin" directive cosign --bundle op2 --directory ca/public --gateway gw --in d2p.msg \
-  --key d2p.msg.key-for-op.bob --out d2b.msg | grep -q "co-signed by op.bob (2 of 2 signatures)" && ok
-"$tocsin" directive open --bundle energy --directory ca/public --gateway gw --in d2b.msg >/dev/null && ok
+  --key d2p.msg.key-for-op.bob --out d2b.msg | grep -q "co-signed by op.bob (2 of 2 signatures)" || fail "check at line $LINENO"; ok
+"$tocsin" directive open --bundle energy --directory ca/public --gateway gw --in d2b.msg >/dev/null || fail "check at line $LINENO"; ok
 expect_fail "has signed it already" "$tocsin" directive cosign --bundle op2 --directory ca/public \
   --gateway gw --in d2b.msg --key d2p.msg.key-for-op.bob --out d2c.msg --yes
 # Another directive's key, or a key for the wrong content, opens nothing.
 "$tocsin" directive seal --bundle op --directory ca/public --gateway gw --agency finance-authority \
-  --title other --body other --signatures 2 --cosigner op.bob --out d3p.msg >/dev/null && ok
+  --title other --body other --signatures 2 --cosigner op.bob --out d3p.msg >/dev/null || fail "check at line $LINENO"; ok
 expect_fail "is for op.bob and directive" "$tocsin" directive cosign --bundle op2 --directory ca/public \
   --gateway gw --in d2p.msg --key d3p.msg.key-for-op.bob --out d2d.msg --yes
 
@@ -102,11 +102,11 @@ PY
 set +e; "$tocsin" directive open --bundle finance --directory ca/public --gateway gw --in d1-tampered.msg >/dev/null 2>&1; rc=$?; set -e
 [ "$rc" -eq 1 ] || fail "tampered directive accepted"; ok
 
-"$tocsin" pki revoke --ca ca --id energy-authority >/dev/null && ok
+"$tocsin" pki revoke --ca ca --id energy-authority >/dev/null || fail "check at line $LINENO"; ok
 expect_fail "is revoked" "$tocsin" directive seal --bundle op --directory ca/public --gateway gw \
   --agency energy-authority --title t --body b --out d2.msg
 "$tocsin" directive seal --bundle op --directory ca/public --gateway gw --sector finance \
-  --title t --body b --out d3.msg 2>warn.txt >/dev/null && ok
+  --title t --body b --out d3.msg 2>warn.txt >/dev/null || fail "check at line $LINENO"; ok
 grep -q "skipped energy-authority" warn.txt || fail "no warning for a skipped revoked agency"; ok
 # A sector nobody active is in (unknown, or every member revoked) is an error.
 expect_fail "no active agency in sector 'energy' (sectors with one: finance)" "$tocsin" directive seal \
@@ -115,21 +115,56 @@ expect_fail "no active agency in sector 'agriculture'" "$tocsin" directive seal 
   --bundle op --directory ca/public --gateway gw --sector agriculture --title t --body b --out d4.msg
 "$tocsin" pki list --ca ca --json | python3 -c "
 import json,sys; rows={r['id']: r['state'] for r in json.load(sys.stdin)}
-assert rows['energy-authority']=='revoked' and rows['finance-authority']=='active', rows" && ok
+assert rows['energy-authority']=='revoked' and rows['finance-authority']=='active', rows" || fail "check at line $LINENO"; ok
+
+# Keys made where they are used: the CA certifies public keys only.
+cp ca/public/root.crt pinned-root.crt
+"$tocsin" pki request --id health-authority --role agency --sector health --root pinned-root.crt \
+  --bundle health --json > request.json || fail "check at line $LINENO"; ok
+[ -f health/signing.key ] && [ ! -f health/signing.crt ] || fail "request made no keys, or certificates"; ok
+python3 - <<'PY' || fail "check at line $LINENO"; ok
+import json, re
+r = json.load(open("request.json"))
+text = open("health/request.toml").read()
+fields = {line.split(" = ")[0] for line in text.splitlines() if " = " in line and not line.startswith("#")}
+assert fields == {"format", "id", "role", "sector", "signing_key", "encryption_key",
+                  "transport_key", "signed_by_signing_key"}, fields  # public keys only
+assert re.fullmatch(r"([0-9a-f]{4} ){7}[0-9a-f]{4}", r["fingerprint"]), r
+assert r["fingerprint"] in text
+PY
+# A request whose keys were changed after signing is refused, and certifies nothing.
+sed 's/^transport_key = "\(..\)/transport_key = "00/' health/request.toml > forged.toml
+cmp -s forged.toml health/request.toml && sed -i 's/^transport_key = "00/transport_key = "11/' forged.toml
+expect_fail "the signing key's proof of possession" "$tocsin" pki certify --ca ca --request forged.toml --out forged-certs
+[ ! -e ca/public/principals/health-authority ] || fail "a forged request was published"; ok
+"$tocsin" pki certify --ca ca --request health/request.toml --out health-certs --json > certify.json || fail "check at line $LINENO"; ok
+python3 -c "
+import json; c=json.load(open('certify.json')); r=json.load(open('request.json'))
+assert c['fingerprint']==r['fingerprint'] and len(c['certificates'])==3, c" || fail "check at line $LINENO"; ok
+ls health-certs | grep -q '\.key$' && fail "the CA wrote a private key"; ok
+# Certificates for another bundle's keys are refused at install.
+"$tocsin" pki request --id health-authority --role agency --sector health --root pinned-root.crt \
+  --bundle health-twin >/dev/null || fail "check at line $LINENO"; ok
+expect_fail "not this bundle's" "$tocsin" pki install --bundle health-twin --certs health-certs
+"$tocsin" pki install --bundle health --certs health-certs >/dev/null || fail "check at line $LINENO"; ok
+"$tocsin" directive seal --bundle op --directory ca/public --gateway gw --agency health-authority \
+  --title t --body "for health" --out dh.msg >/dev/null || fail "check at line $LINENO"; ok
+"$tocsin" directive open --bundle health --directory ca/public --gateway gw --in dh.msg --json \
+  | grep -q '"body": "for health"' || fail "check at line $LINENO"; ok
 
 # The CRL's expiry, said before anything else (a stale CRL fails every check).
 "$tocsin" pki crl-status --ca ca --json | python3 -c "
 import json,sys; c=json.load(sys.stdin)
-assert c['state']=='fresh' and c['number']>=2 and 23*3600 < c['seconds_left'] <= 24*3600, c" && ok
-"$tocsin" pki list --ca ca 2>err.txt | head -1 | grep -q "is valid until" && ok
+assert c['state']=='fresh' and c['number']>=2 and 23*3600 < c['seconds_left'] <= 24*3600, c" || fail "check at line $LINENO"; ok
+"$tocsin" pki list --ca ca 2>err.txt | head -1 | grep -q "is valid until" || fail "check at line $LINENO"; ok
 [ ! -s err.txt ] || fail "pki list warned of a fresh CRL: $(cat err.txt)"; ok
 sed -i 's/^crl_validity_hours = .*/crl_validity_hours = 1/' ca/ca.toml
-"$tocsin" pki crl --ca ca >/dev/null && ok
-"$tocsin" pki list --ca ca --json >/dev/null 2>err.txt && ok
+"$tocsin" pki crl --ca ca >/dev/null || fail "check at line $LINENO"; ok
+"$tocsin" pki list --ca ca --json >/dev/null 2>err.txt || fail "check at line $LINENO"; ok
 grep -q "warning: the CRL in ca/public/crl.pem expires at .* publish a fresh one" err.txt \
   || fail "no expiry warning from pki list: $(cat err.txt)"; ok
 "$tocsin" pki crl-status --ca ca --json | python3 -c "
-import json,sys; assert json.load(sys.stdin)['state']=='expiring'" && ok
+import json,sys; assert json.load(sys.stdin)['state']=='expiring'" || fail "check at line $LINENO"; ok
 set +e
 ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" faketime -f '+2h' \
   "$tocsin" pki crl-status --ca ca >out.txt 2>&1; rc=$?
@@ -137,8 +172,8 @@ set -e
 [ "$rc" -eq 1 ] || fail "an expired CRL gave exit $rc: $(cat out.txt)"; ok
 grep -q "expired at .* every certificate check fails closed" out.txt || fail "$(cat out.txt)"; ok
 sed -i 's/^crl_validity_hours = .*/crl_validity_hours = 24/' ca/ca.toml
-"$tocsin" pki crl --ca ca >/dev/null && ok
+"$tocsin" pki crl --ca ca >/dev/null || fail "check at line $LINENO"; ok
 
-"$tocsin" pki revoke --ca ca --id op.alice >/dev/null && ok
+"$tocsin" pki revoke --ca ca --id op.alice >/dev/null || fail "check at line $LINENO"; ok
 expect_fail "op.alice (signing) is revoked" "$tocsin" directive open --bundle finance --directory ca/public --gateway gw --in d1.msg
 echo "$passed passed, 0 failed"
