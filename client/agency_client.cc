@@ -591,7 +591,12 @@ Status AgencyClient::HandleDirective(const Bytes& wire) {
   }
   TOCSIN_ASSIGN_OR_RETURN(std::optional<std::uint64_t> mark, inbox_.IssuerMark(h.issuer));
   protocol::Receipt receipt{protocol::ReceiptKind::kDelivered, h.id, opened->verified.digest,
-                            bundle_.principal_id, config_.gateway, now, "", std::nullopt};
+                            bundle_.principal_id, config_.gateway, now, 0, std::nullopt, "",
+                            std::nullopt};
+  if (held_log_ && held_log_->size > 0) {  // our view of the log, signed into the receipt
+    receipt.log_size = held_log_->size;
+    receipt.log_root = held_log_->root;
+  }
   store::InboxEntry entry;
   entry.id = id;
   entry.issuer = h.issuer;

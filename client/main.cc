@@ -242,6 +242,16 @@ int Acknowledge(const ClientConfig& config, const std::string& id, const std::st
                  "time service (NTP)\n";
     ack.at += (*offset)->first;
   }
+  // The daemon's view of the log, as it last accepted it, signed in.
+  auto held = inbox->LogCheckpoint();
+  if (!held) {
+    return Fail("ack", held.error());
+  }
+  if (*held && (*held)->size > 0 && (*held)->root.size() == tocsin::crypto::kDigestSize) {
+    ack.log_size = (*held)->size;
+    ack.log_root.emplace();
+    std::copy((*held)->root.begin(), (*held)->root.end(), ack.log_root->begin());
+  }
   ack.officer = by;
   if (!note.empty()) {
     ack.note = note;

@@ -225,4 +225,21 @@ Result<std::optional<Bytes>> AuditKeeper::MessageFor(std::uint64_t from_size) {
   return std::optional<Bytes>(std::move(wire));
 }
 
+std::string AuditKeeper::CheckAgencyView(const protocol::Receipt& receipt) const {
+  if (receipt.log_size == 0 || !receipt.log_root) {
+    return {};
+  }
+  const crypto::MerkleTree& tree = ledger_.audit().tree();
+  if (receipt.log_size > tree.size()) {
+    return "holds a checkpoint of size " + std::to_string(receipt.log_size) +
+           ", beyond this log's " + std::to_string(tree.size());
+  }
+  if (tree.RootAt(receipt.log_size) != *receipt.log_root) {
+    return "holds root " + HexEncode(*receipt.log_root).substr(0, 16) + "… at size " +
+           std::to_string(receipt.log_size) + ", where this log has " +
+           HexEncode(tree.RootAt(receipt.log_size)).substr(0, 16) + "…";
+  }
+  return {};
+}
+
 }  // namespace tocsin::gateway

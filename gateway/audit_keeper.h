@@ -57,6 +57,12 @@ class AuditKeeper {
   Bytes Promise(protocol::AuditKind kind, const protocol::DirectiveId& directive_id,
                 const std::string& principal, const store::LogPosition& position) const;
 
+  // The agency's view of the log signed into `receipt` (protocol.md 7)
+  // against the log itself: empty when it agrees (or holds nothing), else
+  // what differs. Different means the agency was shown another log: a split
+  // view, provable from its signature.
+  std::string CheckAgencyView(const protocol::Receipt& receipt) const;
+
   // The answer to an agency's proof request: the leaf at the index and its
   // inclusion proof in the tree of the size asked for. kNotFound when the
   // log is smaller than that.

@@ -284,7 +284,8 @@ Status Gateway::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload) {
   LogSummaries(/*force=*/true);
   spdlog::info("stopping: {} directives accepted, {} receipts recorded ({} repeats answered from "
                "memory), {} inclusion proofs served, {} damaged directives held back, refused {} unauthorized, {} malformed, {} invalid, {} throttled, "
-               "{} bridge messages, {} connections cut, ZAP refused {} handshakes ({} too fast)",
+               "{} bridge messages, {} connections cut, ZAP refused {} handshakes ({} too fast), "
+               "{} split views",
                counters_.directives_accepted, counters_.receipts_recorded,
                counters_.duplicates_answered, counters_.proofs_served,
                counters_.damaged_directives,
@@ -294,7 +295,7 @@ Status Gateway::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload) {
                bridges_ ? bridges_->refused() : 0,
                agency_guard_.guard.cut() + operator_guard_.guard.cut() + bridge_guard_.guard.cut(),
                zap_->refused(),
-               zap_->throttled());
+               zap_->throttled(), counters_.split_views);
   return {};
 }
 
@@ -519,6 +520,26 @@ void Gateway::Remember(const std::string& agency, const crypto::Digest& digest,
   }
 }
 
+// A receipt is recorded whatever view of the log it carries: it is the
+// agency's signed word, and a view that differs from this log is evidence
+// (the auditor finds it too). Said loudly, at most once a minute per agency.
+void Gateway::WatchForSplitView(const std::string& agency, const protocol::Receipt& receipt) {
+  std::string problem = audit_->CheckAgencyView(receipt);
+  if (problem.empty()) {
+    return;
+  }
+  ++counters_.split_views;
+  SteadyMillis now = SteadyNowMillis();
+  SteadyMillis& next = next_split_view_log_[agency];
+  if (now < next) {
+    return;
+  }
+  next = now + 60 * 1000;
+  spdlog::critical("SPLIT VIEW: {} signed a receipt for {} while it {}: it was shown another "
+                   "audit log than this one (a forked or impersonated gateway); kept as evidence",
+                   agency, HexEncode(receipt.directive_id), problem);
+}
+
 Status Gateway::FlushReceipts(std::vector<PendingReceipt>& batch) {
   if (batch.empty()) {
     return {};
@@ -527,6 +548,7 @@ Status Gateway::FlushReceipts(std::vector<PendingReceipt>& batch) {
   std::vector<store::ReceiptRecord> records;
   for (PendingReceipt& p : batch) {
     const protocol::Receipt& r = p.receipt;
+    WatchForSplitView(p.agency, r);
     Bytes entry = audit_->Evidence(r, p.wire, now);
     records.push_back({.directive_id = Bytes(r.directive_id.begin(), r.directive_id.end()),
                        .agency = p.agency,

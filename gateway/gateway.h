@@ -59,6 +59,7 @@ struct GatewayCounters {
   std::uint64_t duplicates_answered = 0;  // repeated receipts answered from memory
   std::uint64_t proofs_served = 0;        // inclusion proofs for agencies' promises
   std::uint64_t damaged_directives = 0;   // stored copies that no longer match the log
+  std::uint64_t split_views = 0;          // signed receipts from agencies shown another log
 };
 
 // What one turn of the loop may take from each socket, and per principal.
@@ -137,6 +138,7 @@ class Gateway {
   // Answers an evidence-request: the recorded signed receipts, one page.
   Status AnswerEvidence(transport::PeerMessage& message, const protocol::Envelope& envelope);
   Status CatchUp(const std::string& agency);
+  void WatchForSplitView(const std::string& agency, const protocol::Receipt& receipt);
   Status FlushReceipts(std::vector<PendingReceipt>& batch);
   Status FanOut(const protocol::VerifiedDirective& directive);
   // The per-agency copies of a stored directive, built once and kept for the
@@ -213,6 +215,7 @@ class Gateway {
   SteadyMillis next_heartbeat_ = 0;
   SteadyMillis next_guard_check_ = 0;
   pki::CrlExpiryWarner crl_warner_{config_.directory};
+  std::map<std::string, SteadyMillis> next_split_view_log_;  // per agency: one line a minute
   std::set<Bytes> damaged_reported_;
   std::uint64_t heartbeat_sequence_ = 0;
   pki::DirectoryWatch crl_watch_;

@@ -101,7 +101,7 @@ constexpr std::size_t kMaxNoteTextBytes = 4096;
 constexpr UnpackLimits kCheckpointLimits{.max_array = kMaxProofHashes, .max_map = 0,
                                          .max_str = kMaxNoteTextBytes,
                                          .max_bin = crypto::kDigestSize, .max_depth = 2};
-constexpr UnpackLimits kSmallLimits{.max_array = 8, .max_map = 0,
+constexpr UnpackLimits kSmallLimits{.max_array = 9, .max_map = 0,
                                     .max_str = kMaxNoteBytes, .max_bin = 64,
                                     .max_depth = 1};
 
@@ -313,8 +313,14 @@ Result<DirectiveContent> DecodeDirectiveContent(ByteView bytes) {
 Bytes EncodeReceipt(const Receipt& r) {
   Writer w;
   bool ack = r.kind == ReceiptKind::kAcknowledged;
-  w.Array(ack ? 7 : 5).Bin(r.directive_id).Bin(r.directive_digest).Text(r.agency).Text(r.gateway);
+  w.Array(ack ? 9 : 7).Bin(r.directive_id).Bin(r.directive_digest).Text(r.agency).Text(r.gateway);
   Time(w, r.at);
+  w.Uint(r.log_size);
+  if (r.log_root) {
+    w.Bin(*r.log_root);
+  } else {
+    w.Nil();
+  }
   if (ack) {
     w.Text(r.officer).OptionalText(r.note);
   }
@@ -325,7 +331,7 @@ Result<Receipt> DecodeReceipt(ByteView bytes, ReceiptKind kind) {
   bool ack = kind == ReceiptKind::kAcknowledged;
   std::string_view what = ack ? "acknowledgement" : "receipt";
   TOCSIN_ASSIGN_OR_RETURN(msgpack::object_handle handle, StrictUnpack(bytes, kSmallLimits, what));
-  TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), ack ? 7 : 5, what));
+  TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), ack ? 9 : 7, what));
   Receipt r;
   r.kind = kind;
   TOCSIN_ASSIGN_OR_RETURN(r.directive_id, ReadFixedBin<kDirectiveIdSize>(f[0], "receipt.directive_id"));
@@ -334,9 +340,20 @@ Result<Receipt> DecodeReceipt(ByteView bytes, ReceiptKind kind) {
   TOCSIN_ASSIGN_OR_RETURN(r.agency, ReadPrincipalId(f[2], "receipt.agency"));
   TOCSIN_ASSIGN_OR_RETURN(r.gateway, ReadPrincipalId(f[3], "receipt.gateway"));
   TOCSIN_ASSIGN_OR_RETURN(r.at, ReadTime(f[4], "receipt.at"));
+  TOCSIN_ASSIGN_OR_RETURN(r.log_size, ReadUint(f[5], 0, kMaxTime, "receipt.log_size"));
+  TOCSIN_ASSIGN_OR_RETURN(std::optional<Bytes> root,
+                          ReadOptionalBin(f[6], crypto::kDigestSize, crypto::kDigestSize,
+                                          "receipt.log_root"));
+  if (root.has_value() != (r.log_size > 0)) {
+    return Invalid("receipt.log_root", "set if and only if log_size is not 0");
+  }
+  if (root) {
+    r.log_root.emplace();
+    std::copy(root->begin(), root->end(), r.log_root->begin());
+  }
   if (ack) {
-    TOCSIN_ASSIGN_OR_RETURN(r.officer, ReadLine(f[5], 1, kMaxOfficerBytes, "acknowledgement.officer"));
-    TOCSIN_ASSIGN_OR_RETURN(r.note, ReadOptionalText(f[6], kMaxNoteBytes, "acknowledgement.note"));
+    TOCSIN_ASSIGN_OR_RETURN(r.officer, ReadLine(f[7], 1, kMaxOfficerBytes, "acknowledgement.officer"));
+    TOCSIN_ASSIGN_OR_RETURN(r.note, ReadOptionalText(f[8], kMaxNoteBytes, "acknowledgement.note"));
   }
   return r;
 }

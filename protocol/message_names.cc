@@ -8,8 +8,8 @@ std::string_view SignatureContext(MessageType type) {
   using namespace std::string_view_literals;
   switch (type) {
     case MessageType::kDirective: return "tocsin/directive/v3\0"sv;  // its header changed in 3
-    case MessageType::kReceipt: return "tocsin/receipt/v1\0"sv;
-    case MessageType::kAcknowledgement: return "tocsin/acknowledgement/v1\0"sv;
+    case MessageType::kReceipt: return "tocsin/receipt/v3\0"sv;                  // log view added in 3
+    case MessageType::kAcknowledgement: return "tocsin/acknowledgement/v3\0"sv;
     case MessageType::kHeartbeat: return "tocsin/heartbeat/v1\0"sv;
     case MessageType::kPromise: return "tocsin/promise/v1\0"sv;
     default: return ""sv;

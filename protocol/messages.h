@@ -190,6 +190,11 @@ struct Receipt {
   std::string agency;
   std::string gateway;
   UnixMillis at = 0;
+  // Version 3: the audit-log checkpoint the agency held when it signed (its
+  // view of the log), so that a log shown differently to different parties
+  // is provable from signed data. log_root is set iff log_size > 0.
+  std::uint64_t log_size = 0;
+  std::optional<crypto::Digest> log_root;
   std::string officer;              // acknowledgements only
   std::optional<std::string> note;  // acknowledgements only
 };

@@ -150,7 +150,7 @@ int main(int argc, char** argv) {
         }
         protocol::Receipt receipt{protocol::ReceiptKind::kDelivered, opened->verified.header.id,
                                   opened->verified.digest, agent.bundle.principal_id, gateway,
-                                  now, "", std::nullopt};
+                                  now, 0, std::nullopt, "", std::nullopt};
         (void)transport::SendToServer(agent.socket,
                                       protocol::SignReceipt(receipt, agent.bundle.signing));
       }

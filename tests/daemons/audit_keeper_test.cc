@@ -35,7 +35,7 @@ struct Fixture {
                            keeper.Accepted(id, "op.alice", directive_wire, kAt)}));
     REQUIRE(ledger.MarkSent({{raw, "finance", keeper.Sent(raw, "finance", kAt + 1)}}, kAt + 1));
     protocol::Receipt receipt{protocol::ReceiptKind::kDelivered, id, {}, "finance", "gw.test",
-                              kAt + 2, "", std::nullopt};
+                              kAt + 2, 0, std::nullopt, "", std::nullopt};
     REQUIRE(ledger.RecordReceipts({{.directive_id = raw, .agency = "finance",
                                     .acknowledgement = false, .at = kAt + 2,
                                     .recorded_at = kAt + 3, .officer = "",

@@ -53,7 +53,7 @@ void WriteProtocolSeeds(const std::string& out) {
   Bytes directive_wire = protocol::EncodeEnvelope(sealed.envelope);
   protocol::DirectiveBody body = protocol::DecodeDirectiveBody(sealed.envelope.body).value();
   protocol::Receipt receipt{protocol::ReceiptKind::kDelivered, sealed.id, sealed.digest,
-                            "finance-authority", "gw", kFuzzNow, "", std::nullopt};
+                            "finance-authority", "gw", kFuzzNow, 0, std::nullopt, "", std::nullopt};
   protocol::Receipt ack = receipt;
   ack.kind = protocol::ReceiptKind::kAcknowledged;
   ack.officer = "duty officer";

@@ -6,6 +6,7 @@ Usage: hostile_gateway_test.py BIN_DIR"""
 
 import json
 import os
+import re
 import sqlite3
 import sys
 
@@ -100,6 +101,28 @@ def test_a_stripped_co_signature_is_refused_by_the_agency(make):
     assert "receipt" not in w.log("hostile")
 
 
+def test_a_log_shown_to_one_agency_only_is_proven_by_its_receipts(make):
+    w = make()
+    start_hostile(w, "fake-log")  # an impostor with the gateway's keys, first
+    w.start_client("finance-authority")
+    w.wait_for(lambda: "first checkpoint (size 6)" in w.log("finance-authority"), 10,
+               "the agency holding the other log")
+    w.stop("hostile")
+    w.start_gateway()  # the real one, on the same endpoint
+    d = w.issue("After the split", agencies=["finance-authority"])
+    w.wait_for(lambda: w.states(d["id"])["finance-authority"] == "delivered", 15, "delivery")
+    w.wait_for(lambda: "SPLIT VIEW: finance-authority" in w.log("gateway"), 10,
+               "the gateway seeing the agency's signed view")
+    w.stop("gateway")
+    assert re.search(r"[1-9]\d* split views", w.log("gateway")), w.log("gateway")[-300:]
+    w.tocsin("audit", "export", "--database", "gateway.db", "--directory", "ca/public",
+             "--out", "bundle")
+    verified = w.tocsin("audit", "verify", "bundle", "--root", "ca/public/root.crt", check=False)
+    assert verified.returncode == 1, verified.stdout
+    assert "SPLIT VIEW: finance-authority signed that the log's root at size 6" in verified.stderr, \
+        verified.stderr
+
+
 if __name__ == "__main__":
     sys.exit(run_tests([
         test_a_follow_up_goes_to_the_recipients_the_issuer_signed_not_the_gateways,
@@ -107,4 +130,5 @@ if __name__ == "__main__":
         test_one_id_with_two_contents_raises_the_alarm_and_keeps_both,
         test_a_promise_dated_far_ahead_confirms_nothing,
         test_a_stripped_co_signature_is_refused_by_the_agency,
+        test_a_log_shown_to_one_agency_only_is_proven_by_its_receipts,
     ], sys.argv[1]))

@@ -156,7 +156,19 @@ TEST_CASE("Decoders demand exact arity", "[protocol][codec][negative]") {
   Writer short_receipt;
   short_receipt.Array(4).Bin(Bytes(16, 0)).Bin(Bytes(32, 0)).Text("a").Text("gw");
   CHECK_THAT(Why(DecodeReceipt(short_receipt.Take(), ReceiptKind::kDelivered).error()),
-             Catch::Contains("expected 5 elements, found 4"));
+             Catch::Contains("expected 7 elements, found 4"));
+  // A log root without a size, or a size without a root, is malformed.
+  for (std::uint64_t size : {std::uint64_t{0}, std::uint64_t{5}}) {
+    Writer w;
+    w.Array(7).Bin(Bytes(16, 0)).Bin(Bytes(32, 0)).Text("a").Text("gw").Uint(1).Uint(size);
+    if (size == 0) {
+      w.Bin(Bytes(32, 1));
+    } else {
+      w.Nil();
+    }
+    CHECK_THAT(Why(DecodeReceipt(w.Take(), ReceiptKind::kDelivered).error()),
+               Catch::Contains("receipt.log_root"));
+  }
   Writer long_heartbeat;
   long_heartbeat.Array(5).Text("gw").Uint(1).Uint(2).Uint(3).Uint(4);
   CHECK_FALSE(DecodeHeartbeat(long_heartbeat.Take()));

@@ -11,6 +11,7 @@
 //                   dated a day ahead at an index no checkpoint will reach
 //   alarm-flood     a first checkpoint, then 2,000 contradicting it (each
 //                   another root for the same size): 2,000 distinct alarms
+//   fake-log        a first checkpoint of another log than the real one
 //   stripped-cosignature  a directive whose signed header requires two
 //                   operators, carrying one signature (the other stripped)
 //   forged-status   on the operator endpoint: a status report that adds an
@@ -189,6 +190,9 @@ class HostileGateway {
       if (o_.scenario == "alarm-flood") {
         return FloodCheckpoints();
       }
+      if (o_.scenario == "fake-log") {
+        return SendFakeLog();
+      }
       return SendDirective("First content", 1000);
     }
     if (envelope.type == protocol::MessageType::kReceipt && !receipted_) {
@@ -230,6 +234,21 @@ class HostileGateway {
     TOCSIN_RETURN_IF_ERROR(transport::SendToPeer(router_, agency_route_, copy));
     Say("sent directive " + HexEncode(id_) + " digest " + HexEncode(sealed.digest));
     return {};
+  }
+
+  // One checkpoint of a log that is not the real gateway's, as the first the
+  // agency sees: it holds it, and signs it into its receipts from then on.
+  Status SendFakeLog() {
+    crypto::Digest root{};
+    root.fill(0x66);
+    std::string note = protocol::SignCheckpoint(
+        {protocol::AuditOrigin(gateway_.principal_id), 6, root, clock_.NowMillis()},
+        *gateway_.log_signing);
+    Say("sent a checkpoint of another log");
+    return transport::SendToPeer(router_, agency_route_,
+                                 protocol::EncodeUnsigned(protocol::MessageType::kCheckpoint,
+                                                          protocol::EncodeCheckpointMessage(
+                                                              {note, 0, {}})));
   }
 
   Status FloodCheckpoints() {
@@ -296,7 +315,7 @@ int main(int argc, char** argv) {
   app.add_option("--scenario", o.scenario)
       ->required()
       ->check(CLI::IsMember({"two-contents", "future-promise", "alarm-flood", "forged-status",
-                             "stripped-cosignature"}));
+                             "stripped-cosignature", "fake-log"}));
   app.add_option("--operator-endpoint", o.operator_endpoint);
   app.add_option("--directive-file", o.directive_file);
   CLI11_PARSE(app, argc, argv);

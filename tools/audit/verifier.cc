@@ -265,8 +265,8 @@ Result<Checkpoints> ReadCheckpoints(const std::string& bundle, pki::CertificateD
 // Replays the delivery state machine of every directive, in log order.
 class Replay {
  public:
-  Replay(pki::CertificateDirectory& directory, std::string gateway)
-      : directory_(directory), gateway_(std::move(gateway)) {}
+  Replay(pki::CertificateDirectory& directory, std::string gateway, const crypto::MerkleTree& tree)
+      : directory_(directory), gateway_(std::move(gateway)), tree_(tree) {}
 
   Status Apply(std::uint64_t index, ByteView bytes) {
     std::string where = EntryWhere(index);
@@ -383,6 +383,29 @@ class Replay {
     return {};
   }
 
+  // The agency signed the checkpoint it held: it must be this log's, and
+  // older than the entry recording the signature. Anything else proves the
+  // agency was shown another log (protocol.md 7).
+  Status CheckView(std::uint64_t index, const protocol::Receipt& r) const {
+    if (r.log_size == 0) {
+      return {};
+    }
+    if (r.log_size > index) {
+      return MakeError(ErrorCode::kBadSignature,
+                       "SPLIT VIEW: " + r.agency + " signed that it held a checkpoint of size " +
+                           std::to_string(r.log_size) + ", but this entry is number " +
+                           std::to_string(index) + ": it was shown another log");
+    }
+    if (tree_.RootAt(r.log_size) != *r.log_root) {
+      return MakeError(ErrorCode::kBadSignature,
+                       "SPLIT VIEW: " + r.agency + " signed that the log's root at size " +
+                           std::to_string(r.log_size) + " was " + HexEncode(*r.log_root) +
+                           "; this log's is " + HexEncode(tree_.RootAt(r.log_size)) +
+                           ": it was shown another log");
+    }
+    return {};
+  }
+
   Status Sent(const protocol::AuditEntry& e) {
     TOCSIN_ASSIGN_OR_RETURN(DeliveryRecord * d, Delivery(*e.directive_id, e.principal));
     if (d->sent_at || d->delivered_at || d->acknowledged_at) {
@@ -405,6 +428,7 @@ class Replay {
     if (r.directive_digest != directive.digest) {
       return MakeError(ErrorCode::kBadSignature, "signed for another version of the directive");
     }
+    TOCSIN_RETURN_IF_ERROR(CheckView(index, r));
     if (ack) {
       if (d->ack_index) {
         return MakeError(ErrorCode::kMalformedMessage, "acknowledged twice");
@@ -428,6 +452,7 @@ class Replay {
 
   pki::CertificateDirectory& directory_;
   std::string gateway_;
+  const crypto::MerkleTree& tree_;  // every entry of the bundle
   UnixMillis last_at_ = 0;
   std::vector<DirectiveRecord> directives_;
   std::map<protocol::DirectiveId, std::size_t> by_id_;
@@ -452,7 +477,7 @@ Result<VerifiedLog> VerifyBundle(const std::string& bundle, const std::string& t
   log.log_key = checkpoints.log_key;
   log.checkpoints = std::move(checkpoints.verified);
   log.notes = std::move(checkpoints.notes);
-  Replay replay(directory, log.gateway);
+  Replay replay(directory, log.gateway, tree);
   for (std::uint64_t i = 0; i < log.entries.size(); ++i) {
     TOCSIN_RETURN_IF_ERROR(replay.Apply(i, log.entries[i]));
   }
