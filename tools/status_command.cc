@@ -167,7 +167,16 @@ int Status(const DirectiveOptions& options) {
     std::fflush(stdout);
     bool done = std::all_of(rows->begin(), rows->end(),
                             [](const protocol::StatusRow& r) { return r.state == 3; });
+    for (const std::string& split : verifier.split_views()) {
+      std::cerr << "tocsin status: SPLIT VIEW: " << split
+                << ": the gateway showed them different audit logs; keep this output as evidence\n";
+    }
     if (!options.watch || done) {
+      if (!verifier.split_views().empty()) {
+        return ReportError("status", {ErrorCode::kBadSignature,
+                                      std::to_string(verifier.split_views().size()) +
+                                          " split view(s) proven by the agencies' signatures"});
+      }
       std::size_t unverified = CountUnverified(*checks);
       if (unverified > 0) {
         return ReportError("status", {ErrorCode::kPermissionDenied,

@@ -94,6 +94,23 @@ Result<std::map<std::string, protocol::EvidenceRow>> StatusVerifier::EvidenceOf(
   return MakeError(ErrorCode::kMalformedMessage, "more evidence pages than a directive can have");
 }
 
+void StatusVerifier::NoteView(const protocol::Receipt& r) {
+  if (r.log_size == 0 || !r.log_root) {
+    return;
+  }
+  auto [known, fresh] = views_.emplace(r.log_size, std::make_pair(*r.log_root, r.agency));
+  if (!fresh && known->second.first != *r.log_root) {
+    std::string split = known->second.second + " and " + r.agency +
+                        " signed two different roots for the log at size " +
+                        std::to_string(r.log_size) + " (" +
+                        HexEncode(known->second.first).substr(0, 16) + "… and " +
+                        HexEncode(*r.log_root).substr(0, 16) + "…)";
+    if (std::find(split_views_.begin(), split_views_.end(), split) == split_views_.end()) {
+      split_views_.push_back(std::move(split));
+    }
+  }
+}
+
 RowCheck StatusVerifier::CheckRow(const protocol::StatusRow& row, const Original& original,
                                   const protocol::EvidenceRow* evidence) {
   auto unverified = [](std::string why) { return RowCheck{Backing::kUnverified, std::move(why), {}}; };
@@ -110,6 +127,7 @@ RowCheck StatusVerifier::CheckRow(const protocol::StatusRow& row, const Original
         VerifyEvidence(*evidence->acknowledgement, protocol::ReceiptKind::kAcknowledged,
                        row.directive_id, original.digest, row.agency, gateway_, *resolver_);
     if (checked) {
+      NoteView(*checked);
       ack = std::move(*checked);
     } else {
       why = checked.error().ToString();
@@ -140,6 +158,7 @@ RowCheck StatusVerifier::CheckRow(const protocol::StatusRow& row, const Original
   if (!receipt) {
     return unverified(receipt.error().ToString());
   }
+  NoteView(*receipt);
   return {Backing::kSigned, "", {}};
 }
 

@@ -63,6 +63,10 @@ class StatusVerifier {
   Result<std::map<protocol::DirectiveId, DirectiveCheck>> Check(
       const std::vector<protocol::StatusRow>& rows);
 
+  // Every pair of agencies whose signed receipts name two roots for one log
+  // size (protocol.md 7): proof that the gateway showed them different logs.
+  const std::vector<std::string>& split_views() const { return split_views_; }
+
  private:
   struct Original {
     crypto::Digest digest{};
@@ -88,6 +92,10 @@ class StatusVerifier {
     RowCheck check;
   };
   std::map<std::pair<protocol::DirectiveId, std::string>, Backed> backed_;
+  // Log views the verified evidence signed: size -> (root, the first agency).
+  std::map<std::uint64_t, std::pair<crypto::Digest, std::string>> views_;
+  std::vector<std::string> split_views_;
+  void NoteView(const protocol::Receipt& signed_evidence);
 };
 
 }  // namespace tocsin::tools

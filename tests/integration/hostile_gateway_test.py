@@ -109,10 +109,19 @@ def test_a_log_shown_to_one_agency_only_is_proven_by_its_receipts(make):
                "the agency holding the other log")
     w.stop("hostile")
     w.start_gateway()  # the real one, on the same endpoint
-    d = w.issue("After the split", agencies=["finance-authority"])
-    w.wait_for(lambda: w.states(d["id"])["finance-authority"] == "delivered", 15, "delivery")
+    w.start_client("energy-authority")  # shown the real log only
+    w.wait_for(lambda: "first checkpoint (size 6)" in w.log("energy-authority"), 10,
+               "energy holding the real log")
+    d = w.issue("After the split", agencies=["finance-authority", "energy-authority"])
+    w.wait_for(lambda: set(w.states(d["id"], strict=False).values()) == {"delivered"}, 15,
+               "delivery")
     w.wait_for(lambda: "SPLIT VIEW: finance-authority" in w.log("gateway"), 10,
                "the gateway seeing the agency's signed view")
+    # The crisis cell sees it too: two agencies signed two roots for one size.
+    status = w.tocsin("status", d["id"], *w._gateway_args("op.alice"), "--json", check=False)
+    assert status.returncode == 1, status.stderr
+    assert ("SPLIT VIEW: energy-authority and finance-authority signed two different roots "
+            "for the log at size 6") in status.stderr, status.stderr
     w.stop("gateway")
     assert re.search(r"[1-9]\d* split views", w.log("gateway")), w.log("gateway")[-300:]
     w.tocsin("audit", "export", "--database", "gateway.db", "--directory", "ca/public",
