@@ -51,17 +51,19 @@ Result<std::vector<std::string>> ReadSectors(const object& o) {
 }
 
 Result<RecipientWrap> ReadRecipient(const object& o) {
-  TOCSIN_ASSIGN_OR_RETURN(const object* pair, ReadArray(o, 2, "recipients.entries[]"));
+  TOCSIN_ASSIGN_OR_RETURN(const object* entry, ReadArray(o, 3, "recipients.entries[]"));
   RecipientWrap wrap;
-  TOCSIN_ASSIGN_OR_RETURN(wrap.agency, ReadPrincipalId(pair[0], "recipients.entries[].agency"));
+  TOCSIN_ASSIGN_OR_RETURN(wrap.agency, ReadPrincipalId(entry[0], "recipients.entries[].agency"));
+  TOCSIN_ASSIGN_OR_RETURN(wrap.key_id,
+                          ReadFixedBin<kKeyIdSize>(entry[1], "recipients.entries[].key_id"));
   TOCSIN_ASSIGN_OR_RETURN(wrap.wrapped_key,
-                          ReadBin(pair[1], crypto::kWrappedKeySize, crypto::kWrappedKeySize,
+                          ReadBin(entry[2], crypto::kWrappedKeySize, crypto::kWrappedKeySize,
                                   "recipients.entries[].wrapped_key"));
   return wrap;
 }
 
 Writer& WriteRecipient(Writer& w, const RecipientWrap& r) {
-  return w.Array(2).Text(r.agency).Bin(r.wrapped_key);
+  return w.Array(3).Text(r.agency).Bin(r.key_id).Bin(r.wrapped_key);
 }
 
 Status CheckHeaderRules(const DirectiveHeader& h) {

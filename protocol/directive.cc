@@ -46,7 +46,8 @@ Result<std::vector<RecipientWrap>> WrapForRecipients(DirectiveHeader& header,
     if (!wrapped) {
       return WithContext(wrapped.error(), "recipient " + recipient.agency);
     }
-    wraps.push_back({recipient.agency, std::move(*wrapped)});
+    wraps.push_back({recipient.agency, EncryptionKeyId(recipient.encryption_key),
+                     std::move(*wrapped)});
     tree.Append(RecipientLeafHash(wraps.back()));
   }
   header.recipient_count = static_cast<std::uint32_t>(wraps.size());
@@ -182,6 +183,13 @@ Result<CosignerWrap> DecodeCosignerWrap(ByteView bytes) {
                                                     crypto::kWrappedKeySize,
                                                     "co-signer key.wrapped_key"));
   return wrap;
+}
+
+KeyId EncryptionKeyId(const crypto::PublicKey& encryption_key) {
+  crypto::Digest digest = crypto::Sha256(encryption_key);
+  KeyId id{};
+  std::copy(digest.begin(), digest.begin() + kKeyIdSize, id.begin());
+  return id;
 }
 
 crypto::Digest ContentKeyCommitment(ByteView content_key) {
@@ -324,6 +332,13 @@ Result<OpenedDirective> OpenDirective(ByteView wire, crypto::KeyResolver& resolv
   if (mine == entries.end()) {
     return MakeError(ErrorCode::kPermissionDenied,
                      "directive is not addressed to " + std::string(self_id));
+  }
+  if (mine->key_id != EncryptionKeyId(self_key.public_key())) {
+    return MakeError(ErrorCode::kPermissionDenied,
+                     "this copy is wrapped to another encryption key of " + std::string(self_id) +
+                         " (key id " + HexEncode(mine->key_id) + ", ours is " +
+                         HexEncode(EncryptionKeyId(self_key.public_key())) +
+                         "): sealed for a key it no longer holds; ask the centre to issue it again");
   }
   Result<crypto::SecretBytes> content_key =
       crypto::UnwrapKey(self_key, header.ephemeral_key, mine->wrapped_key,

@@ -25,6 +25,9 @@ inline constexpr std::string_view kWrapContext{"tocsin/wrap/v1\0", 15};
 inline constexpr std::string_view kKeyCommitmentContext{"tocsin/key-commitment/v1\0", 25};
 inline constexpr std::string_view kCosignerWrapContext{"tocsin/cosigner-wrap/v1\0", 24};
 
+// The key id of an agency's encryption key (RecipientWrap::key_id).
+KeyId EncryptionKeyId(const crypto::PublicKey& encryption_key);
+
 // SHA-256(kKeyCommitmentContext || content_key): what the header's
 // key_commitment must equal. SHA-256 is collision resistant, so one header
 // commits to one key, and the key stays secret (a 256-bit preimage).

@@ -120,8 +120,14 @@ std::string_view ActionName(DirectiveAction action);
 std::optional<Severity> ParseSeverity(std::string_view name);
 std::optional<Tlp> ParseTlp(std::string_view name);
 
+// The first 8 bytes of SHA-256 of an agency's X25519 encryption key: which
+// of its keys a wrap was made for (version 3).
+inline constexpr std::size_t kKeyIdSize = 8;
+using KeyId = std::array<std::uint8_t, kKeyIdSize>;
+
 struct RecipientWrap {
   std::string agency;
+  KeyId key_id{};     // the encryption key wrapped to, so a superseded one is recognised
   Bytes wrapped_key;  // crypto::kWrappedKeySize bytes
 };
 

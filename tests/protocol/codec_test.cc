@@ -80,7 +80,7 @@ TEST_CASE("Every wire type round-trips through its codec", "[protocol][codec]") 
   Envelope e2 = DecodeEnvelope(EncodeEnvelope(e)).value();
   CHECK(e2.body == e.body);
   CHECK(e2.signatures.front().signer == "finance-authority");
-  RecipientSet set{5, {{"energy-authority", Bytes(48, 1)}}, {crypto::Digest{}, crypto::Digest{}}};
+  RecipientSet set{5, {{"energy-authority", {}, Bytes(48, 1)}}, {crypto::Digest{}, crypto::Digest{}}};
   Bytes set_bytes = EncodeRecipientSet(set);
   RecipientSet set_back = DecodeRecipientSet(set_bytes).value();
   CHECK(EncodeRecipientSet(set_back) == set_bytes);
@@ -129,7 +129,7 @@ TEST_CASE("Decoders refuse every truncation and any trailing byte",
       EncodeDirectiveHeader(SampleHeader()),
       EncodeReceipt(SampleReceipt(ReceiptKind::kAcknowledged)),
       EncodeEnvelope({MessageType::kDirective, Bytes(10, 1), {{"op.alice", {}}}, Bytes{0x90}}),
-      EncodeRecipientSet({0, {{"energy-authority", Bytes(48, 1)}, {"health", Bytes(48, 2)}}, {}}),
+      EncodeRecipientSet({0, {{"energy-authority", {}, Bytes(48, 1)}, {"health", {}, Bytes(48, 2)}}, {}}),
   };
   auto decode = [](std::size_t which, ByteView bytes) -> bool {
     switch (which) {
@@ -224,7 +224,7 @@ TEST_CASE("DecodeRecipientSet enforces order, sizes and limits", "[protocol][cod
     REQUIRE_FALSE(r);
     CHECK_THAT(r.error().context, Catch::Contains(std::string(why)));
   };
-  RecipientSet two{0, {{"energy", Bytes(48, 1)}, {"finance", Bytes(48, 2)}}, {}};
+  RecipientSet two{0, {{"energy", {}, Bytes(48, 1)}, {"finance", {}, Bytes(48, 2)}}, {}};
   REQUIRE(DecodeRecipientSet(EncodeRecipientSet(two)));
   RecipientSet set = two;
   std::swap(set.entries[0], set.entries[1]);

@@ -110,7 +110,7 @@ TEST_CASE("A recipient cannot re-forward a directive as if addressed to another 
   // the signed root no longer matches (and the header cannot change).
   Envelope tampered = original.envelope;
   RecipientSet set = DecodeRecipientSet(*tampered.recipients).value();
-  set.entries.push_back({"health-authority", set.entries[0].wrapped_key});
+  set.entries.push_back({"health-authority", set.entries[0].key_id, set.entries[0].wrapped_key});
   tampered.recipients = EncodeRecipientSet(set);
   CHECK(CodeOf(f.Open(EncodeEnvelope(tampered), "health-authority")) ==
         ErrorCode::kMalformedMessage);  // 2 entries for a count of 1
@@ -390,7 +390,7 @@ Bytes SealWithChosenWraps(ProtocolFixture& f, const Bytes& k1, const Bytes& comm
   for (const auto& [agency, key] : keys) {  // std::map: agency order
     Bytes wrap = crypto::WrapKey(ephemeral, f[agency].encryption.public_key(), key,
                                  WrapAssociatedData(header.id, agency)).value();
-    set.entries.push_back({agency, wrap});
+    set.entries.push_back({agency, EncryptionKeyId(f[agency].encryption.public_key()), wrap});
     tree.Append(RecipientLeafHash(set.entries.back()));
   }
   header.recipient_count = static_cast<std::uint32_t>(set.entries.size());
@@ -441,6 +441,27 @@ TEST_CASE("The signed header says how many operators must sign; no one can strip
   Envelope twice = sealed.envelope;
   AddSignature(twice, "op.alice", f["op.alice"].signing);
   CHECK(CodeOf(f.Open(EncodeEnvelope(twice), "finance-authority")) == ErrorCode::kPermissionDenied);
+}
+
+}  // namespace
+}  // namespace tocsin::protocol
+
+namespace tocsin::protocol {
+namespace {
+
+TEST_CASE("A copy wrapped to a superseded encryption key is recognised as such",
+          "[protocol][directive][negative]") {
+  ProtocolFixture f;
+  SealedDirective sealed = f.Seal(f.Draft(), {"finance-authority"});
+  RecipientSet set = DecodeRecipientSet(*sealed.envelope.recipients).value();
+  CHECK(set.entries[0].key_id == EncryptionKeyId(f["finance-authority"].encryption.public_key()));
+  // Finance replaced its encryption key after the directive was sealed.
+  f["finance-authority"].encryption = crypto::X25519KeyPair::Generate().value();
+  Result<OpenedDirective> opened = f.Open(EncodeEnvelope(sealed.envelope), "finance-authority");
+  CHECK(CodeOf(opened) == ErrorCode::kPermissionDenied);
+  CHECK_THAT(opened.error().context,
+             Catch::Contains("wrapped to another encryption key of finance-authority") &&
+                 Catch::Contains("ask the centre to issue it again"));
 }
 
 }  // namespace
