@@ -240,27 +240,12 @@ Result<std::vector<CertifiedKey>> CertificateAuthority::WriteIssued(
 
 Result<std::vector<CertifiedKey>> CertificateAuthority::Enroll(
     const EnrollRequest& request, const std::string& bundle_dir) {
-  TOCSIN_ASSIGN_OR_RETURN(crypto::SigningKey signing, crypto::SigningKey::Generate());
-  TOCSIN_ASSIGN_OR_RETURN(crypto::X25519KeyPair encryption, crypto::X25519KeyPair::Generate());
-  TOCSIN_ASSIGN_OR_RETURN(crypto::X25519KeyPair transport, crypto::X25519KeyPair::Generate());
-  std::optional<crypto::SigningKey> log;  // gateways: checkpoints of the audit log
-  if (request.role == Role::kGateway) {
-    TOCSIN_ASSIGN_OR_RETURN(log, crypto::SigningKey::Generate());
-  }
-  PrincipalKeys keys{signing.public_key(), encryption.public_key(), transport.public_key(),
-                     log ? std::optional(log->public_key()) : std::nullopt};
-  TOCSIN_ASSIGN_OR_RETURN(auto issued, Issue(request, keys, bundle_dir));
-  BundlePaths bundle(bundle_dir);
-  TOCSIN_RETURN_IF_ERROR(MakeDirectory(bundle_dir, 0700));
-  TOCSIN_RETURN_IF_ERROR(crypto::WriteSigningKeyFile(bundle.Key(Purpose::kSigning), signing));
-  TOCSIN_RETURN_IF_ERROR(crypto::WriteX25519KeyFile(bundle.Key(Purpose::kEncryption), encryption));
-  TOCSIN_RETURN_IF_ERROR(crypto::WriteX25519KeyFile(bundle.Key(Purpose::kTransport), transport));
-  if (log) {
-    TOCSIN_RETURN_IF_ERROR(crypto::WriteSigningKeyFile(bundle.Key(Purpose::kLog), *log));
-  }
+  TOCSIN_ASSIGN_OR_RETURN(PrincipalKeyPairs keys, PrincipalKeyPairs::Generate(request.role));
+  TOCSIN_ASSIGN_OR_RETURN(auto issued, Issue(request, keys.Public(), bundle_dir));
+  TOCSIN_RETURN_IF_ERROR(keys.WriteInto(bundle_dir));
   TOCSIN_ASSIGN_OR_RETURN(std::vector<CertifiedKey> out, WriteIssued(issued, bundle_dir));
-  TOCSIN_RETURN_IF_ERROR(WriteText(bundle.Manifest(), PrincipalManifest(request), 0600,
-                                   Overwrite::kNo));
+  TOCSIN_RETURN_IF_ERROR(WriteText(BundlePaths(bundle_dir).Manifest(), PrincipalManifest(request),
+                                   0600, Overwrite::kNo));
   return out;
 }
 

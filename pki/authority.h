@@ -54,14 +54,6 @@ struct EnrollRequest {
   std::optional<std::string> channel;  // required for bridges ("sms", "email"), refused otherwise
 };
 
-// The public keys a principal's certificates certify.
-struct PrincipalKeys {
-  crypto::PublicKey signing{};
-  crypto::PublicKey encryption{};
-  crypto::PublicKey transport{};
-  std::optional<crypto::PublicKey> log;  // gateways only
-};
-
 // The manifest of a key bundle (principal.toml): id, role, sector, channel.
 std::string PrincipalManifest(const EnrollRequest& request);
 

@@ -1,5 +1,6 @@
 #include "pki/bundle.h"
 
+#include "common/file_util.h"
 #include "crypto/key_file.h"
 #include "pki/certificate.h"
 
@@ -61,6 +62,35 @@ Result<PrincipalBundle> LoadBundle(const std::string& dir) {
     TOCSIN_RETURN_IF_ERROR(LoadLogKey(paths, bundle));
   }
   return bundle;
+}
+
+Result<PrincipalKeyPairs> PrincipalKeyPairs::Generate(Role role) {
+  TOCSIN_ASSIGN_OR_RETURN(crypto::SigningKey signing, crypto::SigningKey::Generate());
+  TOCSIN_ASSIGN_OR_RETURN(crypto::X25519KeyPair encryption, crypto::X25519KeyPair::Generate());
+  TOCSIN_ASSIGN_OR_RETURN(crypto::X25519KeyPair transport, crypto::X25519KeyPair::Generate());
+  std::optional<crypto::SigningKey> log;  // gateways: checkpoints of the audit log
+  if (role == Role::kGateway) {
+    TOCSIN_ASSIGN_OR_RETURN(log, crypto::SigningKey::Generate());
+  }
+  return PrincipalKeyPairs{std::move(signing), std::move(encryption), std::move(transport),
+                           std::move(log)};
+}
+
+PrincipalKeys PrincipalKeyPairs::Public() const {
+  return {signing.public_key(), encryption.public_key(), transport.public_key(),
+          log ? std::optional(log->public_key()) : std::nullopt};
+}
+
+Status PrincipalKeyPairs::WriteInto(const std::string& bundle_dir) const {
+  BundlePaths bundle(bundle_dir);
+  TOCSIN_RETURN_IF_ERROR(MakeDirectory(bundle_dir, 0700));
+  TOCSIN_RETURN_IF_ERROR(crypto::WriteSigningKeyFile(bundle.Key(Purpose::kSigning), signing));
+  TOCSIN_RETURN_IF_ERROR(crypto::WriteX25519KeyFile(bundle.Key(Purpose::kEncryption), encryption));
+  TOCSIN_RETURN_IF_ERROR(crypto::WriteX25519KeyFile(bundle.Key(Purpose::kTransport), transport));
+  if (log) {
+    TOCSIN_RETURN_IF_ERROR(crypto::WriteSigningKeyFile(bundle.Key(Purpose::kLog), *log));
+  }
+  return {};
 }
 
 }  // namespace tocsin::pki

@@ -55,4 +55,18 @@ struct PrincipalBundle {
 
 Result<PrincipalBundle> LoadBundle(const std::string& dir);
 
+// A principal's fresh key pairs: signing, encryption, transport, and for a
+// gateway its log key. Written into a new bundle folder (0700) as 0600
+// PKCS#8 files; the certificates come separately.
+struct PrincipalKeyPairs {
+  crypto::SigningKey signing;
+  crypto::X25519KeyPair encryption;
+  crypto::X25519KeyPair transport;
+  std::optional<crypto::SigningKey> log;
+
+  static Result<PrincipalKeyPairs> Generate(Role role);
+  PrincipalKeys Public() const;
+  Status WriteInto(const std::string& bundle_dir) const;
+};
+
 }  // namespace tocsin::pki

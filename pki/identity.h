@@ -59,4 +59,12 @@ struct CertifiedKey {
   UnixMillis not_after = 0;
 };
 
+// The public keys a principal's certificates certify.
+struct PrincipalKeys {
+  crypto::PublicKey signing{};
+  crypto::PublicKey encryption{};
+  crypto::PublicKey transport{};
+  std::optional<crypto::PublicKey> log;  // gateways only
+};
+
 }  // namespace tocsin::pki

@@ -100,30 +100,17 @@ Result<KeyRequest> GenerateKeyRequest(const EnrollRequest& who, const std::strin
                      bundle_dir + " exists and is not empty; refusing to overwrite keys");
   }
   TOCSIN_ASSIGN_OR_RETURN(crypto::X509Ptr root, LoadCertificate(root_certificate));
-  TOCSIN_ASSIGN_OR_RETURN(crypto::SigningKey signing, crypto::SigningKey::Generate());
-  TOCSIN_ASSIGN_OR_RETURN(crypto::X25519KeyPair encryption, crypto::X25519KeyPair::Generate());
-  TOCSIN_ASSIGN_OR_RETURN(crypto::X25519KeyPair transport, crypto::X25519KeyPair::Generate());
-  std::optional<crypto::SigningKey> log;
-  if (who.role == Role::kGateway) {
-    TOCSIN_ASSIGN_OR_RETURN(log, crypto::SigningKey::Generate());
-  }
+  TOCSIN_ASSIGN_OR_RETURN(PrincipalKeyPairs keys, PrincipalKeyPairs::Generate(who.role));
   KeyRequest request;
   request.who = who;
-  request.keys = {signing.public_key(), encryption.public_key(), transport.public_key(),
-                  log ? std::optional(log->public_key()) : std::nullopt};
+  request.keys = keys.Public();
   Bytes signed_bytes = KeyRequestSignedBytes(request);
-  request.by_signing = signing.Sign(kKeyRequestContext, signed_bytes);
-  if (log) {
-    request.by_log = log->Sign(kKeyRequestContext, signed_bytes);
+  request.by_signing = keys.signing.Sign(kKeyRequestContext, signed_bytes);
+  if (keys.log) {
+    request.by_log = keys.log->Sign(kKeyRequestContext, signed_bytes);
   }
+  TOCSIN_RETURN_IF_ERROR(keys.WriteInto(bundle_dir));
   BundlePaths bundle(bundle_dir);
-  TOCSIN_RETURN_IF_ERROR(MakeDirectory(bundle_dir, 0700));
-  TOCSIN_RETURN_IF_ERROR(crypto::WriteSigningKeyFile(bundle.Key(Purpose::kSigning), signing));
-  TOCSIN_RETURN_IF_ERROR(crypto::WriteX25519KeyFile(bundle.Key(Purpose::kEncryption), encryption));
-  TOCSIN_RETURN_IF_ERROR(crypto::WriteX25519KeyFile(bundle.Key(Purpose::kTransport), transport));
-  if (log) {
-    TOCSIN_RETURN_IF_ERROR(crypto::WriteSigningKeyFile(bundle.Key(Purpose::kLog), *log));
-  }
   TOCSIN_ASSIGN_OR_RETURN(std::string root_pem, CertificateToPem(root.get()));
   TOCSIN_RETURN_IF_ERROR(WriteFileDurably(bundle.RootCertificate(), AsBytes(root_pem), 0644,
                                           Overwrite::kNo));

@@ -182,17 +182,22 @@ def test_a_database_that_lost_signed_history_is_refused_at_start(make):
     assert d["id"]
 
 
-def test_a_damaged_database_is_refused_at_start(make):
-    w = make()
-    run_directive_to_completion(w)
-    w.stop("gateway")
+def index_root_page(w, index):
+    """The ledger's path, page size and `index`'s root page, all in the main file."""
     path = os.path.join(w.dir, "gateway.db")
     db = sqlite3.connect(path)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     page_size = db.execute("PRAGMA page_size").fetchone()[0]
-    root = db.execute("SELECT rootpage FROM sqlite_schema WHERE name = 'deliveries_by_agency'"
-                      ).fetchone()[0]
+    root = db.execute("SELECT rootpage FROM sqlite_schema WHERE name = ?", (index,)).fetchone()[0]
     db.close()
+    return path, page_size, root
+
+
+def test_a_damaged_database_is_refused_at_start(make):
+    w = make()
+    run_directive_to_completion(w)
+    w.stop("gateway")
+    path, page_size, root = index_root_page(w, "deliveries_by_agency")
     with open(path, "r+b") as f:  # an index page's cell pointers, as a bad sector leaves them
         f.seek(page_size * (root - 1) + 8)
         f.write(b"\xff" * 16)
@@ -206,13 +211,7 @@ def test_an_index_that_no_longer_matches_its_table_is_found_on_request(make):
     w = make()
     run_directive_to_completion(w)
     w.stop("gateway")
-    path = os.path.join(w.dir, "gateway.db")
-    db = sqlite3.connect(path)
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    page_size = db.execute("PRAGMA page_size").fetchone()[0]
-    root = db.execute("SELECT rootpage FROM sqlite_schema WHERE name = 'deliveries_by_agency'"
-                      ).fetchone()[0]
-    db.close()
+    path, page_size, root = index_root_page(w, "deliveries_by_agency")
     with open(path, "r+b") as f:  # one key inside an index entry: the page itself stays sound
         f.seek(page_size * (root - 1))
         page = bytearray(f.read(page_size))
