@@ -18,6 +18,7 @@
 #include "tools/audit/witness.h"
 #include "tools/cli_support.h"
 #include "tools/operator_link.h"
+#include "tools/operator_profile.h"
 #include "tools/sealing.h"
 #include "tools/status_command.h"
 
@@ -118,8 +119,11 @@ Result<SealOutcome> LoadSealed(const std::string& path, pki::CertificateDirector
   return out;
 }
 
-int Submit(const DirectiveOptions& options, protocol::DirectiveAction action,
+int Submit(DirectiveOptions options, protocol::DirectiveAction action,
            std::optional<protocol::DirectiveId> references, const std::string& command) {
+  if (Status profiled = ApplyOperatorProfile(options, options.profile); !profiled) {
+    return ReportError(command, profiled.error());
+  }
   SystemClock clock;
   UnixMillis now = clock.NowMillis();
   auto session = OpenSession(options, now);

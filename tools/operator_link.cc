@@ -121,13 +121,22 @@ Result<protocol::EvidencePage> FetchEvidencePage(OperatorLink& link, const proto
 }
 
 void AddGatewayOptions(CLI::App* command, DirectiveOptions& o) {
-  command->add_option("--bundle", o.bundle, "Operator key bundle")->required();
-  command->add_option("--directory", o.directory, "Published CA folder (public/)")->required();
-  command->add_option("--gateway", o.gateway, "Gateway principal id")->required();
-  command->add_option("--endpoint", o.endpoint, "Gateway operator endpoint, tcp://HOST:PORT")
-      ->required();
-  command->add_option("--timeout-ms", o.timeout_ms, "How long to wait for the gateway")
-      ->capture_default_str();
+  command->add_option("--profile", o.profile,
+                      "Operator profile (default: $TOCSIN_PROFILE, ~/.config/tocsin/operator.toml, "
+                      "/etc/tocsin/operator.toml)");
+  command->add_option("--bundle", o.bundle, "Operator key bundle (or `bundle` in the profile)");
+  command->add_option("--directory", o.directory,
+                      "Published CA folder, public/ (or `directory` in the profile)");
+  command->add_option("--gateway", o.gateway, "Gateway principal id (or `gateway` in the profile)");
+  command->add_option("--endpoint", o.endpoint,
+                      "Gateway operator endpoint, tcp://HOST:PORT (or `endpoint` in the profile)");
+  command->add_option_function<int>(
+      "--timeout-ms",
+      [&o](const int& value) {
+        o.timeout_ms = value;
+        o.timeout_set = true;
+      },
+      "How long to wait for the gateway (default: the profile's timeout_ms, else 10000)");
   command->add_flag("--json", o.json, "Print the result as JSON");
 }
 

@@ -37,6 +37,8 @@ struct DirectiveOptions {
   // Talking to a gateway (issue, status, cancel, update):
   std::string endpoint;
   int timeout_ms = 10000;
+  bool timeout_set = false;  // --timeout-ms given: the profile's does not apply
+  std::string profile;       // --profile: the operator profile to read (operator_profile.h)
   bool watch = false;
   std::string reference;  // hex id of the directive to update or cancel
   std::string promise_out;  // where issue, update and cancel keep the gateway's log promise

@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "tools/cli_support.h"
 #include "tools/operator_link.h"
+#include "tools/operator_profile.h"
 #include "tools/status_evidence.h"
 
 namespace tocsin::tools {
@@ -118,7 +119,10 @@ std::size_t CountUnverified(const Checks& checks) {
   return count;
 }
 
-int Status(const DirectiveOptions& options) {
+int Status(DirectiveOptions options) {
+  if (tocsin::Status profiled = ApplyOperatorProfile(options, options.profile); !profiled) {
+    return ReportError("status", profiled.error());
+  }
   SystemClock clock;
   std::optional<protocol::DirectiveId> id;
   if (!options.reference.empty()) {

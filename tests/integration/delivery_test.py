@@ -258,6 +258,32 @@ def test_the_two_person_rule_end_to_end(make):
     assert [e["title"] for e in w.inbox("finance-authority")] == ["Isolate the payment network"]
 
 
+def test_an_operator_profile_replaces_the_connection_flags(make):
+    w = make()
+    w.start_gateway()
+    w.start_client("finance-authority")
+    os.makedirs(os.path.join(w.dir, "profiles"))
+    with open(os.path.join(w.dir, "profiles", "alice.toml"), "w") as f:  # paths: from its folder
+        f.write(f'bundle = "../keys/op.alice"\ndirectory = "../ca/public"\n'
+                f'gateway = "{w.gateway_id}"\nendpoint = "tcp://127.0.0.1:{w.operator_port}"\n')
+    tocsin = os.path.join(w.bin, "tocsin")
+    env = {**os.environ, "TOCSIN_PROFILE": "profiles/alice.toml", "HOME": w.dir}
+    issued = subprocess.run([tocsin, "issue", "--agency", "finance-authority", "--title", "Profiled",
+                             "--body", "b", "--json"], cwd=w.dir, env=env, capture_output=True,
+                            text=True, timeout=30)
+    assert issued.returncode == 0, issued.stderr
+    d = json.loads(issued.stdout)
+    w.wait_for(lambda: w.states(d["id"]) == {"finance-authority": "delivered"}, 10, "delivery")
+    shown = w.tocsin("status", d["id"], "--profile", "profiles/alice.toml", "--json")
+    assert json.loads(shown.stdout)[0]["state"] == "delivered"
+    # Nothing given and no profile anywhere: every missing flag is named.
+    bare = subprocess.run([tocsin, "status", "--json"], cwd=w.dir, capture_output=True, text=True,
+                          env={**os.environ, "HOME": os.path.join(w.dir, "nobody"),
+                               "TOCSIN_PROFILE": "", "XDG_CONFIG_HOME": ""}, timeout=30)
+    assert bare.returncode == 1, bare.stderr
+    assert "missing --bundle, --directory, --gateway, --endpoint" in bare.stderr, bare.stderr
+
+
 def test_cancel_and_update_reach_the_same_agencies_and_reference_the_original(make):
     w = make()
     w.start_gateway()
