@@ -169,7 +169,8 @@ Result<std::map<protocol::DirectiveId, DirectiveCheck>> StatusVerifier::Check(
     by_directive[row.directive_id].push_back(&row);
   }
   std::map<protocol::DirectiveId, DirectiveCheck> out;
-  for (const auto& [id, directive_rows] : by_directive) {
+  for (const auto& [directive_id, directive_rows] : by_directive) {
+    const protocol::DirectiveId& id = directive_id;  // lambdas below capture it (clang 14)
     DirectiveCheck& check = out[id];
     TOCSIN_ASSIGN_OR_RETURN(const Original* original, OriginalOf(id));
     if (!original->problem.empty()) {
