@@ -293,7 +293,7 @@ def bridge_hello(channel):
 
 
 def is_task(frames):
-    """A bridge envelope [2, 11, bin([2, task, ...]), [], nil]."""
+    """A bridge envelope [3, 11, bin([2, task, ...]), [], nil]."""
     m = frames[0]
     return len(m) > 6 and m[:3] == b"\x95\x03\x0b" and m[5] == 0x02
 
