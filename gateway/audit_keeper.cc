@@ -229,6 +229,10 @@ std::string AuditKeeper::CheckAgencyView(const protocol::Receipt& receipt) const
   if (receipt.log_size == 0 || !receipt.log_root) {
     return {};
   }
+  if (agreed_view_ && agreed_view_->first == receipt.log_size &&
+      agreed_view_->second == *receipt.log_root) {
+    return {};
+  }
   const crypto::MerkleTree& tree = ledger_.audit().tree();
   if (receipt.log_size > tree.size()) {
     return "holds a checkpoint of size " + std::to_string(receipt.log_size) +
@@ -239,6 +243,7 @@ std::string AuditKeeper::CheckAgencyView(const protocol::Receipt& receipt) const
            std::to_string(receipt.log_size) + ", where this log has " +
            HexEncode(tree.RootAt(receipt.log_size)).substr(0, 16) + "…";
   }
+  agreed_view_.emplace(receipt.log_size, *receipt.log_root);
   return {};
 }
 

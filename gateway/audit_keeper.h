@@ -98,6 +98,9 @@ class AuditKeeper {
   store::Ledger& ledger_;
   const Clock& clock_;
   std::string seal_path_;
+  // The last view an agency signed that agreed with this log: the log only
+  // grows, so it agrees for good, and most receipts of a fan-out carry it.
+  mutable std::optional<std::pair<std::uint64_t, crypto::Digest>> agreed_view_;
   std::uint64_t latest_size_ = 0;
   std::string latest_note_;
   // Messages for the latest checkpoint by the size they prove from: most
