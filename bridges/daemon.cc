@@ -37,8 +37,9 @@ int RunBridgeDaemon(int argc, char** argv, const DaemonSpec& spec) {
   DaemonSignals& signals = InstallDaemonSignals();
   ::signal(SIGPIPE, SIG_IGN);
   SystemClock clock;
-  Result<std::unique_ptr<BridgeRunner>> runner =
-      BridgeRunner::Create(*config, spec.channel, spec.make_sender(*config), clock);
+  Result<std::unique_ptr<BridgeRunner>> runner = StartWhenCurrent(
+      [&] { return BridgeRunner::Create(*config, spec.channel, spec.make_sender(*config), clock); },
+      signals.stop);
   Result<std::shared_ptr<void>> extra = std::shared_ptr<void>();
   if (runner && spec.start_extra) {
     extra = spec.start_extra(*config, clock);

@@ -71,12 +71,13 @@ int RunDaemon(const ClientConfig& config) {
   tocsin::InitLogging("tocsin-client", config.log_format);
   tocsin::SystemClock wall;
   tocsin::PacedClock clock(wall);  // what the daemon signs is dated by it, steps not followed
-  auto client = tocsin::client::AgencyClient::Create(config, clock);
+  tocsin::DaemonSignals& signals = tocsin::InstallDaemonSignals();
+  auto client = tocsin::StartWhenCurrent(
+      [&] { return tocsin::client::AgencyClient::Create(config, clock); }, signals.stop);
   if (!client) {
     spdlog::critical("cannot start: {}", client.error().ToString());
     return 1;
   }
-  tocsin::DaemonSignals& signals = tocsin::InstallDaemonSignals();
   tocsin::Status served = (*client)->Run(signals.stop, signals.reload);
   if (!served) {
     spdlog::critical("stopping on a fatal error: {}", served.error().ToString());

@@ -2,11 +2,15 @@
 // naming file, line and field, and unknown settings refused.
 #pragma once
 
+#include <algorithm>
+#include <array>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
 
+#include "common/bytes.h"
 #include "common/result.h"
 
 namespace tocsin {
@@ -43,5 +47,20 @@ class ConfigReader {
   std::unique_ptr<Table> table_;
   std::set<std::string> asked_;
 };
+
+// A required field of exactly N bytes written as 2N hex digits (a public
+// key, a digest, a signature).
+template <std::size_t N>
+Result<std::array<std::uint8_t, N>> ReadHexField(ConfigReader& reader, const std::string& field) {
+  TOCSIN_ASSIGN_OR_RETURN(std::string hex, reader.String(field));
+  Result<Bytes> bytes = HexDecode(hex);
+  std::array<std::uint8_t, N> out{};
+  if (!bytes || bytes->size() != N) {
+    return MakeError(ErrorCode::kInvalidArgument, reader.path() + ": " + field + " must be " +
+                                                      std::to_string(2 * N) + " hex digits");
+  }
+  std::copy(bytes->begin(), bytes->end(), out.begin());
+  return out;
+}
 
 }  // namespace tocsin

@@ -5,6 +5,11 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "common/log.h"
+#include "common/result.h"
 
 namespace tocsin {
 
@@ -15,5 +20,24 @@ struct DaemonSignals {
 
 // Installs the handlers (once per process) and returns the flags they set.
 DaemonSignals& InstallDaemonSignals();
+
+// Starts a daemon: calls `create` until it succeeds, fails with anything but
+// kExpired, or `stop` is set. kExpired at start (a CRL that is not current,
+// a certificate out of its window) is the CA's to fix, and a daemon that
+// exits then stays down after the fix: it waits instead, retrying every
+// second and saying why once a minute. Returns the last result.
+template <typename Create>
+auto StartWhenCurrent(Create create, const std::atomic<bool>& stop) -> decltype(create()) {
+  auto started = create();
+  for (int waited = 0; !started && started.error().code == ErrorCode::kExpired && !stop; ++waited) {
+    if (waited % 60 == 0) {
+      spdlog::error("waiting to start until it is fixed (retrying every second): {}",
+                    started.error().ToString());
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    started = create();
+  }
+  return started;
+}
 
 }  // namespace tocsin

@@ -962,15 +962,15 @@ Status Gateway::ReloadIfChanged(bool forced) {
     TOCSIN_RETURN_IF_ERROR(escalator_->Load(/*initial=*/false));  // SIGHUP: the policy too
   }
   if (!crl_watch_.Due(forced, SteadyNowMillis(), clock_.NowMillis(),
-                      registry_->directory().crl_next_update())) {
+                      registry_->directory().crl_current_until())) {
     return {};
   }
   crl_watch_.Loaded();
   Result<std::size_t> loaded = registry_->Reload();
-  if (loaded && clock_.NowMillis() > registry_->directory().crl_next_update()) {
-    spdlog::error("the CRL in {} passed its next update at {}: every certificate check fails "
-                  "until the CA publishes a fresh one (tocsin pki crl)",
-                  config_.directory, FormatUtc(registry_->directory().crl_next_update()));
+  // A stale CRL is said by ObservePrincipals below; a statement not used, here.
+  if (loaded && !registry_->directory().crl_currency().problem.empty()) {
+    spdlog::error("the CRL freshness statement in {} is not used: {}", config_.directory,
+                  registry_->directory().crl_currency().problem);
   }
   if (!loaded) {
     spdlog::error("registry reload failed, keeping the previous one: {}", loaded.error().ToString());
@@ -998,19 +998,18 @@ void Gateway::ReportDamaged(const Bytes& id, const std::string& agency, const Er
 }
 
 Status Gateway::ObservePrincipals() {
-  if (clock_.NowMillis() > registry_->directory().crl_next_update()) {
+  if (clock_.NowMillis() > registry_->directory().crl_current_until()) {
     // Every check fails while the CRL is stale: that says nothing about the
     // principals, and recording it as their revocation would be false.
-    spdlog::error("the CRL in {} passed its next update at {}: nobody is admitted until the CA "
-                  "publishes a fresh one (tocsin pki crl); not recording that as revocations",
-                  config_.directory, FormatUtc(registry_->directory().crl_next_update()));
+    spdlog::error("{}: nobody is admitted until then; not recording that as revocations",
+                  pki::DescribeStaleCrl(config_.directory, registry_->directory().crl_currency()));
     return {};
   }
   return audit_->ObservePrincipals(*registry_);
 }
 
 void Gateway::WarnOfCrlExpiry() {
-  crl_warner_.Check(registry_->directory().crl_next_update(), clock_.NowMillis());
+  crl_warner_.Check(registry_->directory().crl_current_until(), clock_.NowMillis());
 }
 
 }  // namespace tocsin::gateway

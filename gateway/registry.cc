@@ -15,12 +15,13 @@ Result<std::unique_ptr<Registry>> Registry::Load(const std::string& public_dir,
 
 Result<std::size_t> Registry::Reload() {
   TOCSIN_ASSIGN_OR_RETURN(crypto::X509Ptr root, pki::LoadCertificate(root_path_));
+  UnixMillis now = clock_.NowMillis();
   TOCSIN_ASSIGN_OR_RETURN(pki::CertificateDirectory directory,
                           pki::CertificateDirectory::Open(public_dir_, std::move(root),
-                                                          pki::Verification::kCurrent, &floor_));
+                                                          pki::Verification::kCurrent, &floor_,
+                                                          now));
   std::map<Bytes, Principal> by_key;
   std::map<std::string, Principal, std::less<>> by_id;
-  UnixMillis now = clock_.NowMillis();
   for (const std::string& id : directory.PrincipalIds()) {
     Result<pki::CertifiedKey> transport = directory.Resolve(id, pki::Purpose::kTransport, now);
     Result<pki::CertifiedKey> signing = directory.Resolve(id, pki::Purpose::kSigning, now);

@@ -286,6 +286,84 @@ Result<int> CertificateAuthority::Revoke(const std::string& principal_id) {
 
 Status CertificateAuthority::ReissueCrl() { return WriteCrl({}); }
 
+Result<FreshnessSigner> CertificateAuthority::DelegateFreshness(const std::string& out_dir,
+                                                                int days) {
+  if (config_.freshness_crl_validity_days == 0) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "delegating CRL freshness only helps with long-lived CRLs: set "
+                     "freshness_crl_validity_days (2 to 31) in " + paths_.Config() + " first");
+  }
+  if (days < 1 || days > 397) {
+    return MakeError(ErrorCode::kInvalidArgument, "validity must be 1 to 397 days");
+  }
+  if (!IsEmptyOrMissing(out_dir)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     out_dir + " exists and is not empty; refusing to overwrite keys there");
+  }
+  std::vector<std::string> superseded;
+  if (Result<crypto::X509Ptr> previous = LoadCertificate(paths_.FreshnessSigner())) {
+    std::string serial = SerialHex(X509_get0_serialNumber(previous->get()));
+    if (!CrlListsSerial(crl_.get(), serial)) {
+      superseded.push_back(serial);  // one signer at a time: the old key can vouch no more
+    }
+  }
+  TOCSIN_ASSIGN_OR_RETURN(crypto::SigningKey key, crypto::SigningKey::Generate());
+  UnixMillis now = clock_->NowMillis();
+  TOCSIN_ASSIGN_OR_RETURN(
+      crypto::X509Ptr certificate,
+      BuildFreshnessSignerCertificate(root_.get(), key_.get(), config_.organization,
+                                      key.public_key(), now - kClockSkew, now + days * kDay));
+  BundlePaths out(out_dir);
+  TOCSIN_RETURN_IF_ERROR(MakeDirectory(out_dir, 0700));
+  TOCSIN_RETURN_IF_ERROR(crypto::WriteSigningKeyFile(out.Key(Purpose::kCrlFreshness), key));
+  TOCSIN_RETURN_IF_ERROR(WritePemCertificate(out.Certificate(Purpose::kCrlFreshness),
+                                             certificate.get(), Overwrite::kNo));
+  TOCSIN_RETURN_IF_ERROR(WritePemCertificate(out.RootCertificate(), root_.get(), Overwrite::kNo));
+  TOCSIN_RETURN_IF_ERROR(
+      WritePemCertificate(paths_.FreshnessSigner(), certificate.get(), Overwrite::kYes));
+  TOCSIN_RETURN_IF_ERROR(WriteCrl(superseded));
+  return ReadFreshnessSigner(certificate.get());
+}
+
+Status CertificateAuthority::RevokeFreshnessSigner() {
+  Result<crypto::X509Ptr> current = LoadCertificate(paths_.FreshnessSigner());
+  if (!current) {
+    return MakeError(ErrorCode::kNotFound,
+                     "no CRL freshness signer is delegated (" + paths_.FreshnessSigner() + ")");
+  }
+  std::string serial = SerialHex(X509_get0_serialNumber(current->get()));
+  std::vector<std::string> fresh;
+  if (!CrlListsSerial(crl_.get(), serial)) {
+    fresh.push_back(serial);
+  }
+  TOCSIN_RETURN_IF_ERROR(WriteCrl(fresh));
+  std::error_code error;
+  fs::remove(paths_.FreshnessSigner(), error);
+  if (error) {
+    return MakeError(ErrorCode::kIoError, "revoked, but cannot remove " +
+                                              paths_.FreshnessSigner() + ": " + error.message());
+  }
+  return {};
+}
+
+UnixMillis CertificateAuthority::CrlLifetime(const std::vector<RevokedSerial>& revoked) const {
+  UnixMillis daily = config_.crl_validity_hours * 3600LL * 1000;
+  if (config_.freshness_crl_validity_days == 0) {
+    return daily;
+  }
+  Result<crypto::X509Ptr> signer = LoadCertificate(paths_.FreshnessSigner());
+  if (!signer) {
+    return daily;  // nobody can vouch for a long-lived CRL after its first day
+  }
+  std::string serial = SerialHex(X509_get0_serialNumber(signer->get()));
+  for (const RevokedSerial& entry : revoked) {
+    if (entry.serial_hex == serial) {
+      return daily;
+    }
+  }
+  return config_.freshness_crl_validity_days * kDay;
+}
+
 Status CertificateAuthority::WriteCrl(const std::vector<std::string>& new_serials) {
   UnixMillis now = clock_->NowMillis();
   long number = ReadCrlNumber(crl_.get());
@@ -300,8 +378,7 @@ Status CertificateAuthority::WriteCrl(const std::vector<std::string>& new_serial
   }
   TOCSIN_ASSIGN_OR_RETURN(
       crypto::X509CrlPtr crl,
-      BuildCrl(root_.get(), key_.get(), revoked, next_number, now,
-               now + config_.crl_validity_hours * 3600LL * 1000));
+      BuildCrl(root_.get(), key_.get(), revoked, next_number, now, now + CrlLifetime(revoked)));
   TOCSIN_ASSIGN_OR_RETURN(std::string pem, CrlToPem(crl.get()));
   TOCSIN_RETURN_IF_ERROR(WriteText(paths_.CrlRecord(), pem, 0600, Overwrite::kYes));
   TOCSIN_RETURN_IF_ERROR(WriteText(paths_.Crl(), pem, 0644, Overwrite::kYes));

@@ -7,6 +7,8 @@
 //   public/root.crt            the root certificate (name-constrained to O=)
 //   public/crl.pem             the current signed CRL
 //   public/principals/ID/      signing.crt, encryption.crt, transport.crt
+//   public/crl-freshness.crt   the delegated CRL freshness signer, if any
+//   public/crl-freshness.toml  its latest statement (written by that signer)
 //
 //   private/crl.pem            the CA's record of the last CRL it issued
 //
@@ -30,6 +32,8 @@
 
 namespace tocsin::pki {
 
+struct RevokedSerial;  // pki/cert_builder.h
+
 struct CaPaths {
   explicit CaPaths(std::string dir) : root(std::move(dir)) {}
   std::string Config() const { return root + "/ca.toml"; }
@@ -40,6 +44,7 @@ struct CaPaths {
   // The CA's own copy of the last CRL it issued: the record a published CRL
   // is held to (SECURITY.md 40).
   std::string CrlRecord() const { return root + "/private/crl.pem"; }
+  std::string FreshnessSigner() const { return Public() + "/crl-freshness.crt"; }
   std::string Principal(std::string_view id) const {
     return Public() + "/principals/" + std::string(id);
   }
@@ -100,8 +105,21 @@ class CertificateAuthority {
   // Returns how many certificates were newly revoked (0 when all already were).
   Result<int> Revoke(const std::string& principal_id);
 
-  // Re-issues the CRL with a fresh validity window and the next CRL number.
+  // Re-issues the CRL with a fresh validity window and the next CRL number:
+  // crl_validity_hours, or freshness_crl_validity_days while a freshness
+  // signer is delegated and not revoked.
   Status ReissueCrl();
+
+  // Delegates CRL freshness (pki/crl_freshness.h) to a new Ed25519 key:
+  // writes it with its certificate (valid `days`) and root.crt into
+  // `out_dir` (new, 0700), publishes the certificate as public/
+  // crl-freshness.crt, puts the previous signer (if any) on the CRL and
+  // re-issues the CRL, now long-lived. Needs freshness_crl_validity_days.
+  Result<FreshnessSigner> DelegateFreshness(const std::string& out_dir, int days);
+
+  // Puts the current freshness signer on the CRL and withdraws its
+  // certificate; CRLs are daily again. kNotFound when there is none.
+  Status RevokeFreshnessSigner();
 
   Result<std::vector<PrincipalRecord>> List() const;
 
@@ -125,6 +143,8 @@ class CertificateAuthority {
         key_(std::move(key)), root_(std::move(root)), crl_(std::move(crl)) {}
 
   Status WriteCrl(const std::vector<std::string>& new_serials);
+  // How long the next CRL is valid, given the serials it will list.
+  UnixMillis CrlLifetime(const std::vector<RevokedSerial>& revoked) const;
   // Checks the request, that the id is not enrolled (or was revoked), and
   // that `out_dir` is new; issues and publishes the certificates of `keys`.
   Result<std::vector<std::pair<Purpose, crypto::X509Ptr>>> Issue(const EnrollRequest& request,

@@ -100,7 +100,8 @@ Result<CaConfig> LoadCaConfig(const std::string& path) {
   for (auto&& [key, node] : table) {
     std::string_view name = key.str();
     if (name != "organization" && name != "sectors" &&
-        name != "leaf_validity_days" && name != "crl_validity_hours") {
+        name != "leaf_validity_days" && name != "crl_validity_hours" &&
+        name != "freshness_crl_validity_days") {
       return FieldError(path, &node, std::string(name), "unknown setting");
     }
   }
@@ -119,6 +120,15 @@ Result<CaConfig> LoadCaConfig(const std::string& path) {
                           ReadBoundedInt(path, table, "leaf_validity_days", 30, 397));
   TOCSIN_ASSIGN_OR_RETURN(config.crl_validity_hours,
                           ReadBoundedInt(path, table, "crl_validity_hours", 24, 24));
+  if (table.get("freshness_crl_validity_days") != nullptr) {
+    TOCSIN_ASSIGN_OR_RETURN(config.freshness_crl_validity_days,
+                            ReadBoundedInt(path, table, "freshness_crl_validity_days", 0, 31));
+    if (config.freshness_crl_validity_days < 2) {
+      return FieldError(path, table.get("freshness_crl_validity_days"),
+                        "freshness_crl_validity_days",
+                        "must be an integer from 2 to 31 (leave it out for daily CRLs)");
+    }
+  }
   return config;
 }
 
@@ -140,6 +150,11 @@ Status ValidateCaConfig(const CaConfig& config) {
   for (const std::string& sector : config.sectors) {
     TOCSIN_RETURN_IF_ERROR(ValidateSectorName(sector));
   }
+  if (config.freshness_crl_validity_days != 0 &&
+      (config.freshness_crl_validity_days < 2 || config.freshness_crl_validity_days > 31)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "freshness_crl_validity_days must be 0 or 2 to 31");
+  }
   return {};
 }
 
@@ -152,6 +167,9 @@ std::string RenderCaConfig(const CaConfig& config) {
                     {"sectors", std::move(sectors)},
                     {"leaf_validity_days", config.leaf_validity_days},
                     {"crl_validity_hours", config.crl_validity_hours}};
+  if (config.freshness_crl_validity_days > 0) {
+    table.insert("freshness_crl_validity_days", config.freshness_crl_validity_days);
+  }
   std::ostringstream out;
   out << "# Tocsin certificate authority settings (docs/pki.md).\n"
          "# This folder holds the root key: keep it offline.\n"

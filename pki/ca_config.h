@@ -5,6 +5,7 @@
 //              "public-services", "digital-infrastructure"]
 //   leaf_validity_days = 30
 //   crl_validity_hours = 24
+//   freshness_crl_validity_days = 0   # 2..31 with a delegated freshness signer
 //
 // The organization becomes the O= of every certificate and the root's name
 // constraint; sectors are the only values an agency's sector may take.
@@ -22,6 +23,10 @@ struct CaConfig {
   std::vector<std::string> sectors;
   int leaf_validity_days = 30;
   int crl_validity_hours = 24;
+  // 0: every CRL is valid crl_validity_hours. 2 to 31: while a CRL freshness
+  // signer is delegated (pki/crl_freshness.h), CRLs are valid this many days
+  // and current only with a freshness statement after their first day.
+  int freshness_crl_validity_days = 0;
 
   bool HasSector(std::string_view sector) const;
 };

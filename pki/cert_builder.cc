@@ -156,30 +156,61 @@ Result<crypto::X509Ptr> BuildRootCertificate(EVP_PKEY* key,
   return root;
 }
 
-Result<crypto::X509Ptr> BuildLeafCertificate(X509* root, EVP_PKEY* root_key,
-                                             const LeafSpec& spec) {
-  int type = SignsWith(spec.purpose) ? EVP_PKEY_ED25519 : EVP_PKEY_X25519;
-  // X25519 cannot sign a request: the CA sets the key directly (SECURITY.md 21).
-  crypto::EvpPkeyPtr subject_key(EVP_PKEY_new_raw_public_key(
-      type, nullptr, spec.public_key.data(), spec.public_key.size()));
-  if (!subject_key) {
-    return OpenSslFailure("cannot load the subject's public key");
-  }
-  TOCSIN_ASSIGN_OR_RETURN(crypto::X509NamePtr subject, LeafName(spec));
+namespace {
+
+// Issues `subject_key` under `subject` with the extensions every leaf carries.
+Result<crypto::X509Ptr> IssueLeaf(X509* root, EVP_PKEY* root_key, X509_NAME* subject,
+                                  EVP_PKEY* subject_key, Purpose purpose, UnixMillis not_before,
+                                  UnixMillis not_after) {
   TOCSIN_ASSIGN_OR_RETURN(crypto::X509Ptr leaf,
-                          NewCertificate(subject.get(), X509_get_subject_name(root),
-                                         subject_key.get(), spec.not_before,
-                                         spec.not_after));
+                          NewCertificate(subject, X509_get_subject_name(root), subject_key,
+                                         not_before, not_after));
   X509* cert = leaf.get();
-  const char* usage = SignsWith(spec.purpose) ? "critical,digitalSignature"
-                                               : "critical,keyAgreement";
+  const char* usage = SignsWith(purpose) ? "critical,digitalSignature" : "critical,keyAgreement";
   TOCSIN_RETURN_IF_ERROR(AddExtension(cert, root, NID_basic_constraints, "critical,CA:FALSE"));
   TOCSIN_RETURN_IF_ERROR(AddExtension(cert, root, NID_key_usage, usage));
-  TOCSIN_RETURN_IF_ERROR(AddExtension(cert, root, NID_ext_key_usage, PurposeOid(spec.purpose)));
+  TOCSIN_RETURN_IF_ERROR(AddExtension(cert, root, NID_ext_key_usage, PurposeOid(purpose)));
   TOCSIN_RETURN_IF_ERROR(AddExtension(cert, root, NID_subject_key_identifier, "hash"));
   TOCSIN_RETURN_IF_ERROR(AddExtension(cert, root, NID_authority_key_identifier, "keyid:always"));
   TOCSIN_RETURN_IF_ERROR(SignCertificate(cert, root_key));
   return leaf;
+}
+
+Result<crypto::EvpPkeyPtr> RawPublicKey(Purpose purpose, const crypto::PublicKey& key) {
+  int type = SignsWith(purpose) ? EVP_PKEY_ED25519 : EVP_PKEY_X25519;
+  // X25519 cannot sign a request: the CA sets the key directly (SECURITY.md 21).
+  crypto::EvpPkeyPtr subject_key(
+      EVP_PKEY_new_raw_public_key(type, nullptr, key.data(), key.size()));
+  if (!subject_key) {
+    return OpenSslFailure("cannot load the subject's public key");
+  }
+  return subject_key;
+}
+
+}  // namespace
+
+Result<crypto::X509Ptr> BuildLeafCertificate(X509* root, EVP_PKEY* root_key,
+                                             const LeafSpec& spec) {
+  TOCSIN_ASSIGN_OR_RETURN(crypto::EvpPkeyPtr subject_key,
+                          RawPublicKey(spec.purpose, spec.public_key));
+  TOCSIN_ASSIGN_OR_RETURN(crypto::X509NamePtr subject, LeafName(spec));
+  return IssueLeaf(root, root_key, subject.get(), subject_key.get(), spec.purpose,
+                   spec.not_before, spec.not_after);
+}
+
+Result<crypto::X509Ptr> BuildFreshnessSignerCertificate(X509* root, EVP_PKEY* root_key,
+                                                        const std::string& organization,
+                                                        const crypto::PublicKey& public_key,
+                                                        UnixMillis not_before,
+                                                        UnixMillis not_after) {
+  TOCSIN_ASSIGN_OR_RETURN(crypto::EvpPkeyPtr subject_key,
+                          RawPublicKey(Purpose::kCrlFreshness, public_key));
+  TOCSIN_ASSIGN_OR_RETURN(crypto::X509NamePtr subject, OrganizationName(organization));
+  std::string name(kFreshnessSignerName);
+  TOCSIN_RETURN_IF_ERROR(AddNameEntry(subject.get(), NID_organizationalUnitName, name));
+  TOCSIN_RETURN_IF_ERROR(AddNameEntry(subject.get(), NID_commonName, name));
+  return IssueLeaf(root, root_key, subject.get(), subject_key.get(), Purpose::kCrlFreshness,
+                   not_before, not_after);
 }
 
 Result<crypto::X509CrlPtr> BuildCrl(X509* root, EVP_PKEY* root_key,

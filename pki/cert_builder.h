@@ -47,6 +47,14 @@ Result<crypto::X509Ptr> BuildRootCertificate(EVP_PKEY* key,
 Result<crypto::X509Ptr> BuildLeafCertificate(X509* root, EVP_PKEY* root_key,
                                              const LeafSpec& spec);
 
+// The CA's CRL freshness signer: O=<organization>, OU=CN=crl-freshness,
+// keyUsage digitalSignature and the crl-freshness usage only.
+Result<crypto::X509Ptr> BuildFreshnessSignerCertificate(X509* root, EVP_PKEY* root_key,
+                                                        const std::string& organization,
+                                                        const crypto::PublicKey& public_key,
+                                                        UnixMillis not_before,
+                                                        UnixMillis not_after);
+
 Result<crypto::X509CrlPtr> BuildCrl(X509* root, EVP_PKEY* root_key,
                                     const std::vector<RevokedSerial>& revoked,
                                     long number, UnixMillis this_update,

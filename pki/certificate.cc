@@ -188,6 +188,29 @@ Result<CertifiedKey> ReadCertifiedKey(X509* certificate) {
   return out;
 }
 
+Result<FreshnessSigner> ReadFreshnessSigner(X509* certificate) {
+  X509_NAME* subject = X509_get_subject_name(certificate);
+  if (SingleEntry(subject, NID_commonName) != std::string(kFreshnessSignerName) ||
+      SingleEntry(subject, NID_organizationalUnitName) != std::string(kFreshnessSignerName)) {
+    return Untrusted("a CRL freshness signer certificate has CN and OU 'crl-freshness'");
+  }
+  crypto::ExtendedKeyUsagePtr usages(static_cast<EXTENDED_KEY_USAGE*>(
+      X509_get_ext_d2i(certificate, NID_ext_key_usage, nullptr, nullptr)));
+  char oid[128] = {};
+  if (!usages || sk_ASN1_OBJECT_num(usages.get()) != 1 ||
+      OBJ_obj2txt(oid, sizeof(oid), sk_ASN1_OBJECT_value(usages.get(), 0), 1) <= 0 ||
+      std::string_view(oid) != PurposeOid(Purpose::kCrlFreshness)) {
+    return Untrusted("a CRL freshness signer certificate names exactly one extended key "
+                     "usage, the crl-freshness purpose");
+  }
+  FreshnessSigner out;
+  TOCSIN_ASSIGN_OR_RETURN(out.public_key, ReadPublicKey(certificate, Purpose::kCrlFreshness));
+  out.serial_hex = SerialHex(X509_get0_serialNumber(certificate));
+  TOCSIN_ASSIGN_OR_RETURN(out.not_before, Asn1TimeToMillis(X509_get0_notBefore(certificate)));
+  TOCSIN_ASSIGN_OR_RETURN(out.not_after, Asn1TimeToMillis(X509_get0_notAfter(certificate)));
+  return out;
+}
+
 std::string SerialHex(const ASN1_INTEGER* serial) {
   crypto::BignumPtr number(ASN1_INTEGER_to_BN(serial, nullptr));
   char* hex = number ? BN_bn2hex(number.get()) : nullptr;

@@ -30,6 +30,12 @@ Result<Bytes> CertificateToDer(X509* certificate);
 // Fails with kUntrustedCertificate when a field is missing or malformed.
 Result<CertifiedKey> ReadCertifiedKey(X509* certificate);
 
+// The subject (CN and OU "crl-freshness"), sole extended key usage
+// (Purpose::kCrlFreshness), Ed25519 key, serial and validity of the CA's
+// CRL freshness signer certificate; parsing only, like ReadCertifiedKey.
+inline constexpr std::string_view kFreshnessSignerName = "crl-freshness";
+Result<FreshnessSigner> ReadFreshnessSigner(X509* certificate);
+
 // Upper-case hex of a serial number (no leading zeros beyond one byte pair).
 std::string SerialHex(const ASN1_INTEGER* serial);
 

@@ -34,12 +34,14 @@ std::string DescribeCrlExpiry(const CrlExpiry& expiry, const std::string& where)
     case CrlFreshness::kExpiring:
       return "the CRL in " + where + " expires at " + when + " (in " +
              std::to_string(expiry.left / 60000) +
-             " min): publish a fresh one (tocsin pki crl) or every certificate check fails then";
+             " min): publish a fresh one (tocsin pki crl; for a long-lived CRL, a freshness statement: "
+             "tocsin pki refresh) or every certificate check fails then";
     case CrlFreshness::kExpired:
       return "the CRL in " + where + " expired at " + when + " (" +
              std::to_string(-expiry.left / 60000) +
              " min ago): every certificate check fails closed, nobody is admitted or "
-             "verified, until the CA publishes a fresh one (tocsin pki crl)";
+             "verified, until the CA publishes a fresh one (tocsin pki crl; for a long-lived CRL, "
+             "a freshness statement: tocsin pki refresh)";
   }
   return {};
 }

@@ -12,19 +12,24 @@ namespace tocsin::pki {
 Result<CertificateDirectory> CertificateDirectory::Open(const std::string& public_dir,
                                                         crypto::X509Ptr trusted_root,
                                                         Verification mode,
-                                                        const CrlFloor* floor) {
+                                                        const CrlFloor* floor,
+                                                        std::optional<UnixMillis> now) {
   std::string crl_path = public_dir + "/crl.pem";
   if (mode == Verification::kCurrent) {
     for (const std::string& path : {public_dir, public_dir + "/principals", crl_path}) {
       TOCSIN_RETURN_IF_ERROR(CheckTrustedPath(path));
     }
+    for (std::string_view name : {kFreshnessStatementFile, kFreshnessSignerFile}) {
+      std::string path = public_dir + "/" + std::string(name);
+      if (std::filesystem::exists(path)) {
+        TOCSIN_RETURN_IF_ERROR(CheckTrustedPath(path));
+      }
+    }
   }
   TOCSIN_ASSIGN_OR_RETURN(crypto::X509CrlPtr crl, LoadCrl(crl_path));
-  const ASN1_TIME* next = X509_CRL_get0_nextUpdate(crl.get());
-  if (next == nullptr) {
+  if (X509_CRL_get0_nextUpdate(crl.get()) == nullptr) {
     return MakeError(ErrorCode::kUntrustedCertificate, crl_path + " has no next update");
   }
-  TOCSIN_ASSIGN_OR_RETURN(UnixMillis next_update, Asn1TimeToMillis(next));
   // The verifier checks the CRL's signature against the pinned root: only
   // then may its number raise the floor (a forged CRL must not).
   TOCSIN_ASSIGN_OR_RETURN(CertificateVerifier verifier,
@@ -33,7 +38,9 @@ Result<CertificateDirectory> CertificateDirectory::Open(const std::string& publi
   if (floor != nullptr) {
     TOCSIN_RETURN_IF_ERROR(floor->Admit(verifier.crl(), crl_path));
   }
-  return CertificateDirectory(public_dir, std::move(verifier), mode, next_update);
+  CrlCurrency currency =
+      JudgeCrlCurrency(verifier, public_dir, now ? *now : SystemClock().NowMillis());
+  return CertificateDirectory(public_dir, std::move(verifier), mode, std::move(currency));
 }
 
 Result<CertifiedKey> CertificateDirectory::Resolve(std::string_view principal_id,
@@ -43,8 +50,11 @@ Result<CertifiedKey> CertificateDirectory::Resolve(std::string_view principal_id
   auto cached = verified_.find(key);
   if (mode_ == Verification::kCurrent && cached != verified_.end() &&
       at >= cached->second.not_before && at <= cached->second.not_after &&
-      at <= crl_next_update_) {
+      at <= currency_.current_until) {
     return cached->second;
+  }
+  if (mode_ == Verification::kCurrent && at > currency_.current_until) {
+    return MakeError(ErrorCode::kExpired, DescribeStaleCrl(dir_, currency_));
   }
   std::string path = dir_ + "/principals/" + std::string(principal_id) + "/" +
                      std::string(PurposeName(purpose)) + ".crt";

@@ -5,8 +5,9 @@
 // bundle), never the root.crt found beside the certificates. Each certificate
 // is verified once per (principal, purpose) and the result cached while the
 // certificate and the object's one CRL are both valid: load a new directory
-// when the CRL changes (DirectoryWatch), and nothing verifies past the CRL's
-// next update.
+// when the CRL or its freshness statement changes (DirectoryWatch), and
+// nothing verifies once the CRL is no longer current (pki/crl_freshness.h:
+// its next update, or for a long-lived CRL its latest freshness statement).
 //
 // For daemons (kCurrent), Open refuses a published folder or CRL that group
 // or others can write, and, given a CrlFloor, a CRL older than one already
@@ -14,12 +15,14 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "common/bytes.h"
 #include "crypto/key_resolver.h"
+#include "pki/crl_freshness.h"
 #include "pki/identity.h"
 #include "pki/verifier.h"
 
@@ -32,10 +35,13 @@ enum class Verification { kCurrent, kAsOf };
 
 class CertificateDirectory final : public crypto::KeyResolver {
  public:
+  // `now` is when the CRL's currency is judged (JudgeCrlCurrency); the
+  // system clock when not given.
   static Result<CertificateDirectory> Open(const std::string& public_dir,
                                            crypto::X509Ptr trusted_root,
                                            Verification mode = Verification::kCurrent,
-                                           const class CrlFloor* floor = nullptr);
+                                           const class CrlFloor* floor = nullptr,
+                                           std::optional<UnixMillis> now = std::nullopt);
 
   // The verified key of `principal_id` for `purpose` at time `at`.
   Result<CertifiedKey> Resolve(std::string_view principal_id, Purpose purpose,
@@ -49,19 +55,21 @@ class CertificateDirectory final : public crypto::KeyResolver {
 
   const CertificateVerifier& verifier() const { return verifier_; }
 
-  // The CRL's next update: past it, every check fails (the CRL is stale).
-  UnixMillis crl_next_update() const { return crl_next_update_; }
+  // Until when the CRL is current, judged at Open: past it, every check
+  // fails (the CRL is stale). crl_currency() says why, for messages.
+  UnixMillis crl_current_until() const { return currency_.current_until; }
+  const CrlCurrency& crl_currency() const { return currency_; }
 
  private:
   CertificateDirectory(std::string dir, CertificateVerifier verifier, Verification mode,
-                       UnixMillis crl_next_update)
+                       CrlCurrency currency)
       : dir_(std::move(dir)), verifier_(std::move(verifier)), mode_(mode),
-        crl_next_update_(crl_next_update) {}
+        currency_(std::move(currency)) {}
 
   std::string dir_;
   CertificateVerifier verifier_;
   Verification mode_;
-  UnixMillis crl_next_update_;
+  CrlCurrency currency_;
   std::map<std::pair<std::string, Purpose>, CertifiedKey> verified_;
 };
 

@@ -2,21 +2,31 @@
 
 #include <sys/stat.h>
 
+#include "pki/crl_freshness.h"
+
 namespace tocsin::pki {
 
 DirectoryWatch::DirectoryWatch(std::string public_dir, SteadyMillis check_every_ms)
-    : crl_path_(std::move(public_dir) + "/crl.pem"), check_every_ms_(check_every_ms) {
+    : paths_{public_dir + "/crl.pem", public_dir + "/" + std::string(kFreshnessStatementFile),
+             public_dir + "/" + std::string(kFreshnessSignerFile)},
+      check_every_ms_(check_every_ms) {
   loaded_ = Current();
 }
 
 DirectoryWatch::Signature DirectoryWatch::Current() const {
-  struct stat info {};
-  if (::stat(crl_path_.c_str(), &info) != 0) {
-    return {};
+  Signature signature;
+  for (const std::string& path : paths_) {
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0) {
+      signature.emplace_back();  // absent
+      continue;
+    }
+    signature.emplace_back(
+        static_cast<long>(info.st_ino), static_cast<long>(info.st_size),
+        static_cast<long>(info.st_mtim.tv_sec), static_cast<long>(info.st_mtim.tv_nsec),
+        static_cast<long>(info.st_ctim.tv_sec), static_cast<long>(info.st_ctim.tv_nsec));
   }
-  return {static_cast<long>(info.st_ino), static_cast<long>(info.st_size),
-          static_cast<long>(info.st_mtim.tv_sec), static_cast<long>(info.st_mtim.tv_nsec),
-          static_cast<long>(info.st_ctim.tv_sec), static_cast<long>(info.st_ctim.tv_nsec)};
+  return signature;
 }
 
 bool DirectoryWatch::Due(bool forced, SteadyMillis steady_now, UnixMillis wall_now,

@@ -1,8 +1,10 @@
 // pki/directory_watch.h -- when a daemon must load its CA folder again.
 //
 // A verifier holds one CRL (CertificateDirectory). It loads the published
-// folder again when crl.pem changed (new inode, size, modification or change
-// time: a rename over it, a copy into it, a touch), when asked (SIGHUP), and
+// folder again when crl.pem, its freshness statement or the freshness
+// signer's certificate changed (new inode, size, modification or change
+// time: a rename over it, a copy into it, a touch, its appearing or going),
+// when asked (SIGHUP), and
 // once the CRL it holds has passed its next update, so that a CRL that merely
 // expires is noticed, and logged, within a check interval (SECURITY.md 40),
 // and again when a clock that had stepped past that next update comes back
@@ -13,6 +15,7 @@
 
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "common/clock.h"
 
@@ -24,16 +27,17 @@ class DirectoryWatch {
 
   // True when the folder should be loaded again: `forced`, or (at most once
   // per check interval) crl.pem changed, or the held CRL's next update
-  // (`crl_next_update`) has passed since the last load. Call Loaded() after
+  // (`crl_next_update`: until when it is current) has passed since the last load. Call Loaded() after
   // a load, successful or not.
   bool Due(bool forced, SteadyMillis steady_now, UnixMillis wall_now, UnixMillis crl_next_update);
   void Loaded();
 
  private:
-  using Signature = std::tuple<long, long, long, long, long, long>;
+  using FileSignature = std::tuple<long, long, long, long, long, long>;
+  using Signature = std::vector<FileSignature>;
   Signature Current() const;
 
-  std::string crl_path_;
+  std::vector<std::string> paths_;  // crl.pem, the statement, the signer's certificate
   SteadyMillis check_every_ms_;
   SteadyMillis next_check_ = 0;
   Signature loaded_{};

@@ -11,7 +11,7 @@ Result<std::unique_ptr<GatewayTrust>> GatewayTrust::Open(const std::string& publ
   CrlFloor floor(floor_path);
   TOCSIN_ASSIGN_OR_RETURN(CertificateDirectory directory,
                           CertificateDirectory::Open(public_dir, crypto::X509Ptr(X509_dup(root)),
-                                                     Verification::kCurrent, &floor));
+                                                     Verification::kCurrent, &floor, now));
   TOCSIN_ASSIGN_OR_RETURN(Bytes pinned, PinnedGatewayKey(directory, gateway_id, now));
   return std::unique_ptr<GatewayTrust>(new GatewayTrust(public_dir, crypto::X509Ptr(X509_dup(root)),
                                                         floor_path, gateway_id,
@@ -19,23 +19,27 @@ Result<std::unique_ptr<GatewayTrust>> GatewayTrust::Open(const std::string& publ
 }
 
 void GatewayTrust::Refresh(bool forced, UnixMillis now) {
-  warner_.Check(directory_.crl_next_update(), now);
-  if (!watch_.Due(forced, SteadyNowMillis(), now, directory_.crl_next_update())) {
+  warner_.Check(directory_.crl_current_until(), now);
+  if (!watch_.Due(forced, SteadyNowMillis(), now, directory_.crl_current_until())) {
     return;
   }
   watch_.Loaded();
   Result<CertificateDirectory> fresh = CertificateDirectory::Open(
-      public_dir_, crypto::X509Ptr(X509_dup(root_.get())), Verification::kCurrent, &floor_);
+      public_dir_, crypto::X509Ptr(X509_dup(root_.get())), Verification::kCurrent, &floor_, now);
   if (!fresh) {
     spdlog::error("CA folder {} not reloaded, keeping the previous one: {}", public_dir_,
                   fresh.error().ToString());
     return;
   }
   directory_ = std::move(*fresh);
-  if (now > directory_.crl_next_update()) {
-    spdlog::error("the CRL in {} passed its next update at {}: nothing verifies until the CA "
-                  "publishes a fresh one", public_dir_, FormatUtc(directory_.crl_next_update()));
+  if (now > directory_.crl_current_until()) {
+    spdlog::error("{}: nothing verifies until then",
+                  DescribeStaleCrl(public_dir_, directory_.crl_currency()));
     return;
+  }
+  if (!directory_.crl_currency().problem.empty()) {
+    spdlog::error("the CRL freshness statement in {} is not used: {}", public_dir_,
+                  directory_.crl_currency().problem);
   }
   Result<Bytes> gateway = PinnedGatewayKey(directory_, gateway_id_, now);
   if (!gateway) {

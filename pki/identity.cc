@@ -8,6 +8,7 @@ std::string_view PurposeName(Purpose purpose) {
     case Purpose::kEncryption: return "encryption";
     case Purpose::kTransport: return "transport";
     case Purpose::kLog: return "log";
+    case Purpose::kCrlFreshness: return "crl-freshness";
   }
   return "unknown";
 }
@@ -22,6 +23,8 @@ const char* PurposeOid(Purpose purpose) {
       return "2.25.310680463794825212268379717065694515009.3";
     case Purpose::kLog:
       return "2.25.310680463794825212268379717065694515009.4";
+    case Purpose::kCrlFreshness:
+      return "2.25.310680463794825212268379717065694515009.5";
   }
   return "";
 }

@@ -23,6 +23,10 @@ enum class Purpose {
   kEncryption,  // X25519, keyUsage keyAgreement: end-to-end key wrapping
   kTransport,   // X25519, keyUsage keyAgreement: ZeroMQ CURVE
   kLog,         // Ed25519, keyUsage digitalSignature: gateways' log checkpoints only
+  // Ed25519, keyUsage digitalSignature: the CA's delegated CRL freshness
+  // signer (pki/crl_freshness.h). Not a principal's purpose: no principal
+  // certificate may name it, and this certificate names nothing else.
+  kCrlFreshness,
 };
 
 // The purposes every principal holds.
@@ -34,13 +38,15 @@ inline constexpr Purpose kKnownPurposes[] = {Purpose::kSigning, Purpose::kEncryp
 
 // True for the purposes whose key is an Ed25519 signing key.
 inline bool SignsWith(Purpose purpose) {
-  return purpose == Purpose::kSigning || purpose == Purpose::kLog;
+  return purpose == Purpose::kSigning || purpose == Purpose::kLog ||
+         purpose == Purpose::kCrlFreshness;
 }
 
 // The purposes a principal of `role` holds: a gateway adds kLog.
 std::vector<Purpose> PurposesFor(Role role);
 
-// "signing", "encryption", "transport", "log": also the certificate file stems.
+// "signing", "encryption", "transport", "log", "crl-freshness": also the
+// certificate and key file stems.
 std::string_view PurposeName(Purpose purpose);
 
 // The dotted OID of the extended key usage that marks `purpose`, under the
@@ -55,6 +61,14 @@ struct CertifiedKey {
   Purpose purpose = Purpose::kSigning;
   crypto::PublicKey public_key{};
   std::string serial_hex;  // upper-case hex, as `openssl x509 -serial` prints
+  UnixMillis not_before = 0;
+  UnixMillis not_after = 0;
+};
+
+// The CA's delegated CRL freshness signer, as its verified certificate says.
+struct FreshnessSigner {
+  crypto::PublicKey public_key{};
+  std::string serial_hex;
   UnixMillis not_before = 0;
   UnixMillis not_after = 0;
 };

@@ -28,20 +28,6 @@ void AppendKey(Bytes& out, const std::optional<crypto::PublicKey>& key) {
   }
 }
 
-// A fixed-size hex field: a public key (32 bytes) or a signature (64).
-template <std::size_t N>
-Result<std::array<std::uint8_t, N>> ReadHex(ConfigReader& reader, const std::string& field) {
-  TOCSIN_ASSIGN_OR_RETURN(std::string hex, reader.String(field));
-  Result<Bytes> bytes = HexDecode(hex);
-  std::array<std::uint8_t, N> out{};
-  if (!bytes || bytes->size() != N) {
-    return MakeError(ErrorCode::kInvalidArgument, reader.path() + ": " + field + " must be " +
-                                                      std::to_string(2 * N) + " hex digits");
-  }
-  std::copy(bytes->begin(), bytes->end(), out.begin());
-  return out;
-}
-
 // The key a certificate in `certs_dir` certifies, checked as InstallCertificates says.
 Status CheckIssued(const CertificateVerifier& verifier, const std::string& path, Purpose purpose,
                    const std::string& principal, const crypto::PublicKey& own, UnixMillis now) {
@@ -160,13 +146,13 @@ Result<KeyRequest> LoadKeyRequest(const std::string& path) {
   if (!channel.empty()) {
     r.who.channel = channel;
   }
-  TOCSIN_ASSIGN_OR_RETURN(r.keys.signing, ReadHex<crypto::kPublicKeySize>(reader, "signing_key"));
-  TOCSIN_ASSIGN_OR_RETURN(r.keys.encryption, ReadHex<crypto::kPublicKeySize>(reader, "encryption_key"));
-  TOCSIN_ASSIGN_OR_RETURN(r.keys.transport, ReadHex<crypto::kPublicKeySize>(reader, "transport_key"));
-  TOCSIN_ASSIGN_OR_RETURN(r.by_signing, ReadHex<crypto::kSignatureSize>(reader, "signed_by_signing_key"));
+  TOCSIN_ASSIGN_OR_RETURN(r.keys.signing, ReadHexField<crypto::kPublicKeySize>(reader, "signing_key"));
+  TOCSIN_ASSIGN_OR_RETURN(r.keys.encryption, ReadHexField<crypto::kPublicKeySize>(reader, "encryption_key"));
+  TOCSIN_ASSIGN_OR_RETURN(r.keys.transport, ReadHexField<crypto::kPublicKeySize>(reader, "transport_key"));
+  TOCSIN_ASSIGN_OR_RETURN(r.by_signing, ReadHexField<crypto::kSignatureSize>(reader, "signed_by_signing_key"));
   if (r.who.role == Role::kGateway) {
-    TOCSIN_ASSIGN_OR_RETURN(r.keys.log, ReadHex<crypto::kPublicKeySize>(reader, "log_key"));
-    TOCSIN_ASSIGN_OR_RETURN(r.by_log, ReadHex<crypto::kSignatureSize>(reader, "signed_by_log_key"));
+    TOCSIN_ASSIGN_OR_RETURN(r.keys.log, ReadHexField<crypto::kPublicKeySize>(reader, "log_key"));
+    TOCSIN_ASSIGN_OR_RETURN(r.by_log, ReadHexField<crypto::kSignatureSize>(reader, "signed_by_log_key"));
   }
   TOCSIN_RETURN_IF_ERROR(reader.RejectUnknown());
   Bytes signed_bytes = KeyRequestSignedBytes(r);

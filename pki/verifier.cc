@@ -7,10 +7,16 @@ namespace {
 
 using crypto::TakeOpenSslErrors;
 
-tl::unexpected<Error> ChainError(int error, const CertifiedKey* subject) {
-  std::string who = subject ? "certificate of " + subject->principal_id + " (" +
-                                  std::string(PurposeName(subject->purpose)) + ")"
-                            : "certificate";
+constexpr unsigned long kCurrentFlags =
+    X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL | X509_V_FLAG_X509_STRICT;
+
+std::string SubjectName(const CertifiedKey* subject) {
+  return subject ? "certificate of " + subject->principal_id + " (" +
+                       std::string(PurposeName(subject->purpose)) + ")"
+                 : "certificate";
+}
+
+tl::unexpected<Error> ChainError(int error, const std::string& who) {
   std::string why = X509_verify_cert_error_string(error);
   switch (error) {
     case X509_V_ERR_CERT_REVOKED:
@@ -80,8 +86,32 @@ Result<CertificateVerifier> CertificateVerifier::Load(const std::string& root_pa
 
 Result<CertifiedKey> CertificateVerifier::Verify(X509* leaf, Purpose purpose,
                                                  UnixMillis at) const {
-  return VerifyChain(leaf, purpose, at,
-                     X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL | X509_V_FLAG_X509_STRICT);
+  return VerifyChain(leaf, purpose, at, kCurrentFlags);
+}
+
+Result<FreshnessSigner> CertificateVerifier::VerifyFreshnessSigner(X509* leaf,
+                                                                   UnixMillis at) const {
+  TOCSIN_RETURN_IF_ERROR(VerifyPath(leaf, at, kCurrentFlags, "CRL freshness signer certificate"));
+  TOCSIN_RETURN_IF_ERROR(CheckKeyUsage(leaf, Purpose::kCrlFreshness));
+  return ReadFreshnessSigner(leaf);
+}
+
+Status CertificateVerifier::VerifyPath(X509* leaf, UnixMillis at, unsigned long flags,
+                                       const std::string& who) const {
+  crypto::X509StoreCtxPtr context(X509_STORE_CTX_new());
+  if (!context ||
+      X509_STORE_CTX_init(context.get(), store_.get(), leaf, nullptr) != 1) {
+    return MakeError(ErrorCode::kInternal, "X509_STORE_CTX_init failed");
+  }
+  X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(context.get());
+  X509_VERIFY_PARAM_set_flags(param, flags);
+  X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(at / 1000));
+  if (X509_verify_cert(context.get()) != 1) {
+    int error = X509_STORE_CTX_get_error(context.get());
+    TakeOpenSslErrors();  // the store context holds the reason; clear the queue
+    return ChainError(error, who);
+  }
+  return {};
 }
 
 Result<CertifiedKey> CertificateVerifier::VerifyAsOf(X509* leaf, Purpose purpose,
@@ -111,19 +141,7 @@ Result<CertifiedKey> CertificateVerifier::VerifyChain(X509* leaf, Purpose purpos
                                                       unsigned long flags) const {
   // Parse first only to name the subject in errors; nothing is trusted yet.
   Result<CertifiedKey> claimed = ReadCertifiedKey(leaf);
-  crypto::X509StoreCtxPtr context(X509_STORE_CTX_new());
-  if (!context ||
-      X509_STORE_CTX_init(context.get(), store_.get(), leaf, nullptr) != 1) {
-    return MakeError(ErrorCode::kInternal, "X509_STORE_CTX_init failed");
-  }
-  X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(context.get());
-  X509_VERIFY_PARAM_set_flags(param, flags);
-  X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(at / 1000));
-  if (X509_verify_cert(context.get()) != 1) {
-    int error = X509_STORE_CTX_get_error(context.get());
-    TakeOpenSslErrors();  // the store context holds the reason; clear the queue
-    return ChainError(error, claimed ? &*claimed : nullptr);
-  }
+  TOCSIN_RETURN_IF_ERROR(VerifyPath(leaf, at, flags, SubjectName(claimed ? &*claimed : nullptr)));
   TOCSIN_RETURN_IF_ERROR(CheckKeyUsage(leaf, purpose));
   if (!claimed) {
     return tl::unexpected(claimed.error());

@@ -38,6 +38,11 @@ class CertificateVerifier {
   // revoked only if the CRL says it was revoked at or before `at`.
   Result<CertifiedKey> VerifyAsOf(X509* leaf, Purpose purpose, UnixMillis at) const;
 
+  // Verifies the CA's CRL freshness signer certificate at `at`: the same
+  // chain and CRL checks as Verify, key usage digitalSignature only, and the
+  // subject and sole usage ReadFreshnessSigner requires.
+  Result<FreshnessSigner> VerifyFreshnessSigner(X509* leaf, UnixMillis at) const;
+
   X509* root() const { return root_.get(); }
   X509_CRL* crl() const { return crl_.get(); }
   // Upper-case hex serials on the CRL.
@@ -50,6 +55,8 @@ class CertificateVerifier {
 
   Result<CertifiedKey> VerifyChain(X509* leaf, Purpose purpose, UnixMillis at,
                                    unsigned long flags) const;
+  // X509_verify_cert() == 1 at `at` with `flags`; `who` names the subject in errors.
+  Status VerifyPath(X509* leaf, UnixMillis at, unsigned long flags, const std::string& who) const;
 
   crypto::X509Ptr root_;
   crypto::X509CrlPtr crl_;

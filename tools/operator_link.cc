@@ -65,8 +65,8 @@ Result<Session> OpenSession(const DirectiveOptions& options, UnixMillis now) {
   pki::CrlFloor floor(pki::CrlFloorOf(options.bundle));
   TOCSIN_ASSIGN_OR_RETURN(pki::CertificateDirectory directory,
                           pki::CertificateDirectory::Open(options.directory, std::move(root),
-                                                          pki::Verification::kCurrent, &floor));
-  pki::CrlExpiry expiry = pki::JudgeCrlExpiry(directory.crl_next_update(), now);
+                                                          pki::Verification::kCurrent, &floor, now));
+  pki::CrlExpiry expiry = pki::JudgeCrlExpiry(directory.crl_current_until(), now);
   if (expiry.freshness != pki::CrlFreshness::kFresh) {  // the operator's view of it (SECURITY 43)
     std::cerr << "tocsin: warning: " << pki::DescribeCrlExpiry(expiry, options.directory) << "\n";
   }

@@ -8,6 +8,7 @@
 #include "common/file_util.h"
 #include "pki/authority.h"
 #include "pki/crl_expiry.h"
+#include "pki/crl_freshness.h"
 #include "pki/key_request.h"
 #include "tools/cli_support.h"
 
@@ -29,6 +30,10 @@ struct PkiOptions {
   std::string request;   // certify: the request file
   std::string bundle;    // request, install: the principal's own bundle folder
   std::string certs;     // install: what certify wrote
+  bool freshness_signer = false;  // revoke: the CRL freshness signer, not a principal
+  std::string signer;    // refresh: the freshness signer's folder
+  std::string public_dir;  // refresh: the published folder holding crl.pem
+  int hours = 24;        // refresh: the statement's lifetime
 };
 
 // --role, --id, --sector, --channel as an EnrollRequest.
@@ -183,6 +188,15 @@ int RunRevoke(const PkiOptions& options) {
   if (!ca) {
     return ReportError("pki revoke", ca.error());
   }
+  if (options.freshness_signer) {
+    Status revoked = ca->RevokeFreshnessSigner();
+    if (!revoked) {
+      return ReportError("pki revoke", revoked.error());
+    }
+    std::cout << "revoked the CRL freshness signer; CRLs are daily again: publish the new CRL "
+                 "and run tocsin pki crl at least daily\n";
+    return kExitOk;
+  }
   auto revoked = ca->Revoke(options.id);
   if (!revoked) {
     return ReportError("pki revoke", revoked.error());
@@ -200,9 +214,75 @@ int RunCrl(const PkiOptions& options) {
   if (!written) {
     return ReportError("pki crl", written.error());
   }
-  std::cout << "re-issued " << ca->paths().Crl() << ", valid for "
-            << ca->config().crl_validity_hours << " hours\n";
+  auto crl = ca->Crl();
+  if (!crl) {
+    return ReportError("pki crl", crl.error());
+  }
+  std::cout << "re-issued " << ca->paths().Crl() << " (number " << crl->number
+            << "), valid until " << FormatUtc(crl->next_update) << " ("
+            << (crl->next_update - crl->this_update) / 3600000 << " hours)\n";
   return kExitOk;
+}
+
+int RunDelegateFreshness(const PkiOptions& options) {
+  SystemClock clock;
+  auto ca = pki::CertificateAuthority::Open(options.ca_dir, clock);
+  auto signer = ca ? ca->DelegateFreshness(options.out, options.days > 0 ? options.days : 90)
+                   : Result<pki::FreshnessSigner>(tl::unexpected(ca.error()));
+  auto crl = signer ? ca->Crl()
+                    : Result<pki::CertificateAuthority::CrlInfo>(tl::unexpected(signer.error()));
+  if (!crl) {
+    return ReportError("pki delegate-freshness", crl.error());
+  }
+  if (options.json) {
+    PrintJson({{"signer_dir", options.out},
+               {"certificate", ca->paths().FreshnessSigner()},
+               {"serial", signer->serial_hex},
+               {"public_key", HexEncode(signer->public_key)},
+               {"not_after", FormatUtc(signer->not_after)},
+               {"crl_number", crl->number},
+               {"crl_next_update", FormatUtc(crl->next_update)}});
+    return kExitOk;
+  }
+  std::cout << "delegated CRL freshness to a new key in " << options.out << " (certificate "
+            << ca->paths().FreshnessSigner() << ", serial " << signer->serial_hex
+            << ", valid until " << FormatUtc(signer->not_after) << ")\n"
+            << "re-issued CRL " << crl->number << ", valid until " << FormatUtc(crl->next_update)
+            << "; after its first day it is current only with a freshness statement.\n"
+            << "Move " << options.out << " to the signing host, delete it here, and run there at "
+            << "least daily:\n  tocsin pki refresh --signer DIR --public PUBLISHED-FOLDER\n";
+  return kExitOk;
+}
+
+// Exit 0 when the statement was written; the error otherwise (a revoked or
+// superseded signer, an expired CRL): a timer unit that pages on failure.
+int RunRefresh(const PkiOptions& options) {
+  SystemClock clock;
+  auto statement = pki::RefreshCrlFreshness(options.signer, options.public_dir, clock.NowMillis(),
+                                            options.hours * 3600LL * 1000);
+  if (!statement) {
+    return ReportError("pki refresh", statement.error());
+  }
+  std::string path = options.public_dir + "/" + std::string(pki::kFreshnessStatementFile);
+  if (options.json) {
+    PrintJson({{"statement", path},
+               {"crl_number", statement->crl_number},
+               {"crl_sha256", HexEncode(statement->crl_sha256)},
+               {"issued_at", FormatUtc(statement->issued_at)},
+               {"valid_until", FormatUtc(statement->valid_until)}});
+    return kExitOk;
+  }
+  std::cout << "CRL " << statement->crl_number << " is current until "
+            << FormatUtc(statement->valid_until) << ": wrote " << path
+            << "; publish it beside crl.pem\n";
+  return kExitOk;
+}
+
+// How long the CA's published CRL stays current, with its freshness statement.
+Result<pki::CrlCurrency> PublishedCrlCurrency(const pki::CertificateAuthority& ca, UnixMillis now) {
+  TOCSIN_ASSIGN_OR_RETURN(auto verifier, pki::CertificateVerifier::Load(ca.paths().RootCertificate(),
+                                                                       ca.paths().Crl()));
+  return pki::JudgeCrlCurrency(verifier, ca.paths().Public(), now);
 }
 
 int RunList(const PkiOptions& options) {
@@ -218,7 +298,11 @@ int RunList(const PkiOptions& options) {
   if (!crl) {
     return ReportError("pki list", crl.error());
   }
-  pki::CrlExpiry expiry = pki::JudgeCrlExpiry(crl->next_update, clock.NowMillis());
+  auto currency = PublishedCrlCurrency(*ca, clock.NowMillis());
+  if (!currency) {
+    return ReportError("pki list", currency.error());
+  }
+  pki::CrlExpiry expiry = pki::JudgeCrlExpiry(currency->current_until, clock.NowMillis());
   if (expiry.freshness != pki::CrlFreshness::kFresh) {
     std::cerr << "tocsin pki list: " << (expiry.freshness == pki::CrlFreshness::kExpired ? "error" : "warning")
               << ": " << pki::DescribeCrlExpiry(expiry, ca->paths().Crl()) << "\n";
@@ -258,17 +342,39 @@ int RunCrlStatus(const PkiOptions& options) {
   if (!crl) {
     return ReportError("pki crl-status", crl.error());
   }
-  pki::CrlExpiry expiry = pki::JudgeCrlExpiry(crl->next_update, clock.NowMillis());
+  auto currency = PublishedCrlCurrency(*ca, clock.NowMillis());
+  if (!currency) {
+    return ReportError("pki crl-status", currency.error());
+  }
+  pki::CrlExpiry expiry = pki::JudgeCrlExpiry(currency->current_until, clock.NowMillis());
   if (options.json) {
     PrintJson({{"crl", ca->paths().Crl()},
                {"number", crl->number},
                {"this_update", FormatUtc(crl->this_update)},
                {"next_update", FormatUtc(crl->next_update)},
+               {"long_lived", currency->long_lived},
+               {"statement_until", currency->statement_until
+                                       ? nlohmann::json(FormatUtc(*currency->statement_until))
+                                       : nlohmann::json()},
+               {"statement_problem", currency->problem.empty() ? nlohmann::json()
+                                                               : nlohmann::json(currency->problem)},
+               {"current_until", FormatUtc(currency->current_until)},
                {"seconds_left", expiry.left / 1000},
                {"state", pki::CrlFreshnessName(expiry.freshness)}});
   } else {
     std::printf("CRL %ld, issued %s: %s\n", crl->number, FormatUtc(crl->this_update).c_str(),
                 pki::DescribeCrlExpiry(expiry, ca->paths().Crl()).c_str());
+    if (currency->long_lived) {
+      std::printf("long-lived (next update %s): current only with a freshness statement after "
+                  "its first day; %s\n", FormatUtc(crl->next_update).c_str(),
+                  currency->statement_until
+                      ? ("the statement runs until " + FormatUtc(*currency->statement_until)).c_str()
+                      : "no valid statement");
+    }
+  }
+  if (!currency->problem.empty()) {
+    std::cerr << "tocsin pki crl-status: error: the freshness statement is not used: "
+              << currency->problem << "\n";
   }
   return expiry.freshness == pki::CrlFreshness::kExpired ? kExitFailure : kExitOk;
 }
@@ -277,7 +383,7 @@ int RunCrlStatus(const PkiOptions& options) {
 
 void AddPkiCommands(CLI::App& app, int* exit_code) {
   auto options = std::make_shared<PkiOptions>();
-  CLI::App* pki = app.add_subcommand("pki", "Certificate authority: init, request, certify, install, enroll, revoke, crl, crl-status, list");
+  CLI::App* pki = app.add_subcommand("pki", "Certificate authority: init, request, certify, install, enroll, revoke, crl, delegate-freshness, refresh, crl-status, list");
   pki->require_subcommand(1);
   auto add_ca = [&](CLI::App* command) {
     command->add_option("--ca", options->ca_dir, "CA folder")->required();
@@ -336,12 +442,37 @@ void AddPkiCommands(CLI::App& app, int* exit_code) {
 
   CLI::App* revoke = pki->add_subcommand("revoke", "Revoke every certificate of a principal");
   add_ca(revoke);
-  revoke->add_option("--id", options->id, "Principal id")->required();
+  CLI::Option_group* whom = revoke->add_option_group("whom", "exactly one of");
+  whom->add_option("--id", options->id, "Principal id");
+  whom->add_flag("--freshness-signer", options->freshness_signer,
+                 "Revoke the delegated CRL freshness signer instead");
+  whom->require_option(1);
   revoke->callback([=] { *exit_code = RunRevoke(*options); });
 
   CLI::App* crl = pki->add_subcommand("crl", "Re-issue the CRL (run at least daily)");
   add_ca(crl);
   crl->callback([=] { *exit_code = RunCrl(*options); });
+
+  CLI::App* delegate = pki->add_subcommand(
+      "delegate-freshness", "On the CA: delegate CRL freshness statements to a new key, so that "
+                            "the root need not come online daily");
+  add_ca(delegate);
+  delegate->add_option("--out", options->out, "New folder for the signer's key and certificate")
+      ->required();
+  delegate->add_option("--days", options->days, "Validity of the signer's certificate (default 90)");
+  delegate->add_flag("--json", options->json, "Print the result as JSON");
+  delegate->callback([=] { *exit_code = RunDelegateFreshness(*options); });
+
+  CLI::App* refresh = pki->add_subcommand(
+      "refresh", "On the freshness signer's host: state that the published CRL is still current");
+  refresh->add_option("--signer", options->signer, "The folder tocsin pki delegate-freshness wrote")
+      ->required();
+  refresh->add_option("--public", options->public_dir, "The published folder holding crl.pem")
+      ->required();
+  refresh->add_option("--hours", options->hours, "Lifetime of the statement, 1 to 24 (default 24)")
+      ->check(CLI::Range(1, 24));
+  refresh->add_flag("--json", options->json, "Print the result as JSON");
+  refresh->callback([=] { *exit_code = RunRefresh(*options); });
 
   CLI::App* crl_status = pki->add_subcommand(
       "crl-status", "Show the CRL's number and expiry (exit 1 once it has expired)");

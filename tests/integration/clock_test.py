@@ -111,7 +111,8 @@ def test_an_expired_crl_admits_nobody_loudly_and_revokes_nobody_in_the_log(make)
     # Started two days later with no fresh CRL (a restart adopts the clock).
     step(w, "+172800")
     w.start_gateway(env=faketime_env(w))
-    w.wait_for(lambda: "nobody is admitted until the CA publishes a fresh one" in w.log("gateway"),
+    w.wait_for(lambda: "its next update passed; publish a fresh CRL (tocsin pki crl): nobody is "
+               "admitted" in w.log("gateway"),
                10, "the gateway saying why it admits nobody")
     w.stop("gateway")
     revoked = sqlite3.connect(os.path.join(w.dir, "gateway.db")).execute(
@@ -129,9 +130,45 @@ def test_a_crl_about_to_expire_is_warned_of_by_every_daemon(make):
                "the gateway's and the client's CRL warnings")
     for name in ("gateway", "finance-authority"):
         line = next(l for l in w.log(name).splitlines() if warning in l)
-        assert "(in 23" in line and "publish a fresh one (tocsin pki crl)" in line, line
+        assert "(in 23" in line and "publish a fresh one (tocsin pki crl" in line, line
     d = w.issue("still served until it expires", agencies=["finance-authority"])
     w.wait_for(lambda: w.states(d["id"]) == {"finance-authority": "delivered"}, 10, "delivery")
+
+
+def test_a_long_lived_crl_is_kept_current_by_the_freshness_signer_alone(make):
+    """The root issues a 14-day CRL and delegates freshness statements; 30 h
+    later, with no statement, nobody is admitted and the operator cannot
+    issue; the signer's statement, made with the root's key out of reach,
+    brings everyone back within seconds."""
+    w = make()
+    with open(os.path.join(w.dir, "ca", "ca.toml"), "a") as f:
+        f.write("freshness_crl_validity_days = 14\n")
+    step(w, "-108000")  # the CA works 30 h ago: the CRL it issues is that old now
+    delegated = subprocess.run([os.path.join(w.bin, "tocsin"), "pki", "delegate-freshness",
+                                "--ca", "ca", "--out", "signer", "--json"], cwd=w.dir,
+                               capture_output=True, text=True, env={**os.environ, **faketime_env(w)})
+    assert delegated.returncode == 0, delegated.stderr
+    w.start_gateway()
+    w.start_client("finance-authority")
+    w.wait_for(lambda: "needs a freshness statement" in w.log("gateway")
+               and "needs a freshness statement" in w.log("finance-authority"), 10,
+               "the gateway and the client saying why the CRL is not current")
+    refused = w.tocsin("issue", *w._gateway_args("op.alice"), "--title", "refused", "--body", "b",
+                       "--agency", "finance-authority", check=False)
+    assert refused.returncode != 0 and "freshness statement" in refused.stderr, refused.stderr
+    os.rename(os.path.join(w.dir, "ca", "private"), os.path.join(w.dir, "root-offline"))
+    refreshed = json.loads(w.tocsin("pki", "refresh", "--signer", "signer", "--public",
+                                    "ca/public", "--json").stdout)
+    assert refreshed["crl_number"] >= 2, refreshed
+    w.wait_for(lambda: "registry reloaded: 6 active principals" in w.log("gateway"), 10,
+               "the gateway reloading the folder with the statement")
+    # The client waited to start (it cannot pin its gateway under a stale CRL).
+    assert "waiting to start until it is fixed" in w.log("finance-authority")
+    w.wait_for(lambda: "connected to gateway" in w.log("finance-authority"), 20,
+               "the client connecting once the CRL is current")
+    d = w.issue("Current again", agencies=["finance-authority"])
+    w.wait_for(lambda: w.states(d["id"]) == {"finance-authority": "delivered"}, 10,
+               "delivery under a CRL kept current by its statement")
 
 
 if __name__ == "__main__":
@@ -140,4 +177,5 @@ if __name__ == "__main__":
         test_an_agency_clock_stepped_back_an_hour_still_acknowledges,
         test_an_expired_crl_admits_nobody_loudly_and_revokes_nobody_in_the_log,
         test_a_crl_about_to_expire_is_warned_of_by_every_daemon,
+        test_a_long_lived_crl_is_kept_current_by_the_freshness_signer_alone,
     ], sys.argv[1]))
