@@ -174,6 +174,39 @@ grep -q "expired at .* every certificate check fails closed" out.txt || fail "$(
 sed -i 's/^crl_validity_hours = .*/crl_validity_hours = 24/' ca/ca.toml
 "$tocsin" pki crl --ca ca >/dev/null || fail "check at line $LINENO"; ok
 
+# CRL freshness (docs/pki.md): a 14-day CRL kept current by a delegated signer.
+faked() { ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" faketime -f "$@"; }
+expect_fail "freshness_crl_validity_days" "$tocsin" pki delegate-freshness --ca ca --out signer
+echo 'freshness_crl_validity_days = 14' >> ca/ca.toml
+"$tocsin" pki delegate-freshness --ca ca --out signer --json >delegated.json || fail "check at line $LINENO"; ok
+[ "$(stat -c %a signer/crl-freshness.key)" = 600 ] || fail "the signer's key is not 0600"; ok
+set +e; faked '+30h' "$tocsin" pki crl-status --ca ca --json >st.json 2>/dev/null; rc=$?; set -e
+[ "$rc" -eq 1 ] || fail "a 30 h old long-lived CRL with no statement gave exit $rc"; ok
+python3 -c "
+import json; c=json.load(open('st.json')); d=json.load(open('delegated.json'))
+assert c['state']=='expired' and c['long_lived'] and c['statement_until'] is None, c
+assert c['number']==d['crl_number'] and c['next_update']==d['crl_next_update'], (c, d)" \
+  || fail "check at line $LINENO"; ok
+mv ca/private root-offline  # the signer needs nothing of the root's
+faked '+30h' "$tocsin" pki refresh --signer signer --public ca/public --json >refreshed.json \
+  || fail "check at line $LINENO"; ok
+mv root-offline ca/private
+faked '+30h' "$tocsin" pki crl-status --ca ca --json >st.json || fail "check at line $LINENO"; ok
+python3 -c "
+import json; c=json.load(open('st.json')); r=json.load(open('refreshed.json'))
+assert c['state']=='fresh' and c['statement_until']==r['valid_until'] and c['statement_problem'] is None, (c, r)" \
+  || fail "check at line $LINENO"; ok
+sed -i 's/^valid_until_ms = \(.*\)$/valid_until_ms = 1\1/' ca/public/crl-freshness.toml
+"$tocsin" pki crl-status --ca ca >/dev/null 2>err.txt || fail "check at line $LINENO"; ok
+grep -q "freshness statement is not used: .*signature" err.txt || fail "$(cat err.txt)"; ok
+"$tocsin" pki revoke --ca ca --freshness-signer >/dev/null || fail "check at line $LINENO"; ok
+expect_fail "revoked" "$tocsin" pki refresh --signer signer --public ca/public
+set +e; "$tocsin" pki revoke --ca ca >/dev/null 2>err.txt; rc=$?; set -e
+[ "$rc" -eq 2 ] && grep -q "Exactly 1 option" err.txt || fail "revoke with no one to revoke: $rc"; ok
+"$tocsin" pki crl-status --ca ca --json | python3 -c "
+import json,sys; c=json.load(sys.stdin); assert not c['long_lived'] and c['state']=='fresh', c" \
+  || fail "check at line $LINENO"; ok
+
 "$tocsin" pki revoke --ca ca --id op.alice >/dev/null || fail "check at line $LINENO"; ok
 expect_fail "op.alice (signing) is revoked" "$tocsin" directive open --bundle finance --directory ca/public --gateway gw --in d1.msg
 echo "$passed passed, 0 failed"
