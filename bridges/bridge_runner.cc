@@ -33,7 +33,13 @@ Result<std::unique_ptr<BridgeRunner>> BridgeRunner::Create(const BridgeConfig& c
                           pki::GatewayTrust::Open(config.directory, bundle.root_certificate.get(),
                                                   config.database + ".crl-floor", config.gateway,
                                                   clock.NowMillis()));
-  TOCSIN_ASSIGN_OR_RETURN(store::BridgeQueue queue, store::BridgeQueue::Open(config.database));
+  TOCSIN_ASSIGN_OR_RETURN(store::BridgeQueue queue,
+                          store::BridgeQueue::Open(config.database, config.full_integrity_check
+                                                                        ? store::Integrity::kFull
+                                                                        : store::Integrity::kQuick));
+  if (config.full_integrity_check) {
+    spdlog::info("{} passes SQLite's integrity_check", config.database);
+  }
   std::unique_ptr<BridgeRunner> runner(new BridgeRunner(config, std::move(channel),
                                                         std::move(sender), clock, std::move(bundle),
                                                         std::move(trust), std::move(queue)));

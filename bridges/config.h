@@ -62,6 +62,9 @@ struct BridgeConfig {
   std::string sms_from;
   int listen_port = 0;
   std::string callback_secret;
+  // Not a file key: `--integrity-check` asks for SQLite's full
+  // integrity_check of the queue at start instead of the quick one.
+  bool full_integrity_check = false;
 };
 
 inline constexpr std::size_t kMinCallbackSecretLength = 32;

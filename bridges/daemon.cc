@@ -21,6 +21,9 @@ int RunBridgeDaemon(int argc, char** argv, const DaemonSpec& spec) {
   CLI::App app{program + ": " + spec.description, program};
   std::string config_path;
   app.add_option("--config", config_path, "bridge-" + spec.channel + ".toml")->required();
+  bool full_integrity_check = false;
+  app.add_flag("--integrity-check", full_integrity_check,
+               "check the whole queue (SQLite's integrity_check, indexes too) before serving");
   if (std::optional<int> exit = tocsin::ParseCommandLine(app, argc, argv)) {
     return *exit;
   }
@@ -29,6 +32,7 @@ int RunBridgeDaemon(int argc, char** argv, const DaemonSpec& spec) {
     std::cerr << program << ": " << config.error().ToString() << "\n";
     return 1;
   }
+  config->full_integrity_check = full_integrity_check;
   struct rlimit none {};
   ::setrlimit(RLIMIT_CORE, &none);
   ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);

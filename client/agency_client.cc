@@ -55,7 +55,13 @@ Result<std::unique_ptr<AgencyClient>> AgencyClient::Create(const ClientConfig& c
                           pki::GatewayTrust::Open(config.directory, bundle.root_certificate.get(),
                                                   config.database + ".crl-floor", config.gateway,
                                                   clock.NowMillis()));
-  TOCSIN_ASSIGN_OR_RETURN(store::Inbox inbox, store::Inbox::Open(config.database));
+  TOCSIN_ASSIGN_OR_RETURN(store::Inbox inbox,
+                          store::Inbox::Open(config.database, config.full_integrity_check
+                                                                  ? store::Integrity::kFull
+                                                                  : store::Integrity::kQuick));
+  if (config.full_integrity_check) {
+    spdlog::info("{} passes SQLite's integrity_check", config.database);
+  }
   std::unique_ptr<AgencyClient> client(new AgencyClient(
       config, clock, std::move(bundle), std::move(trust), std::move(inbox)));
   TOCSIN_RETURN_IF_ERROR(client->LoadHeldCheckpoint());

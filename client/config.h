@@ -32,6 +32,9 @@ struct ClientConfig {
   int min_signatures = 1;
   int heartbeat_alarm_ms = 5000;
   LogFormat log_format = LogFormat::kText;
+  // Not a file key: `tocsin-client run --integrity-check` asks for SQLite's
+  // full integrity_check of the inbox at start instead of the quick one.
+  bool full_integrity_check = false;
 };
 
 Result<ClientConfig> LoadClientConfig(const std::string& path);

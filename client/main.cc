@@ -328,6 +328,9 @@ int main(int argc, char** argv) {
   };
   CLI::App* run = app.add_subcommand("run", "Run the agency daemon");
   add_config(run);
+  bool full_integrity_check = false;
+  run->add_flag("--integrity-check", full_integrity_check,
+                "check the whole inbox (SQLite's integrity_check, indexes too) before serving");
   CLI::App* inbox = app.add_subcommand("inbox", "List received directives");
   add_config(inbox);
   inbox->add_flag("--json", json, "Print as JSON");
@@ -354,6 +357,7 @@ int main(int argc, char** argv) {
     return Fail(app.get_subcommands().front()->get_name(), config.error());
   }
   if (run->parsed()) {
+    config->full_integrity_check = full_integrity_check;
     return RunDaemon(*config);
   }
   if (inbox->parsed()) {

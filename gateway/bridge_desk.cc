@@ -119,11 +119,12 @@ Status BridgeDesk::Handle(const transport::PeerMessage& message,
       authority_.hello_accepted(message);
       // Bridges repeat their hello as a reminder: only a new route is news.
       Route& route = routes_[m->channel];
-      if (route.routing_id != message.routing_id) {
+      bool new_route = route.routing_id != message.routing_id;
+      if (new_route) {
         spdlog::info("{} bridge {} connected", m->channel, message.principal);
       }
       route = {message.routing_id, message.principal};
-      return Dispatch();
+      return Dispatch(new_route ? m->channel : "");
     }
     case protocol::BridgeKind::kResult:
       if (channel.empty()) {
@@ -232,12 +233,13 @@ Result<std::string> BridgeDesk::HandleInbound(const protocol::BridgeMessage& m) 
   return std::string("refused: no open directive with this code for this phone");
 }
 
-Status BridgeDesk::Dispatch() {
+Status BridgeDesk::Dispatch(const std::string& new_route) {
   PruneRoutes();
   UnixMillis now = clock_.NowMillis();
   for (auto& [channel, route] : routes_) {
+    UnixMillis stale_before = channel == new_route ? now + 1 : now - kRehandAfter;
     TOCSIN_ASSIGN_OR_RETURN(std::vector<store::BridgeTask> tasks,
-                            ledger_.PendingTasks(channel, now - kRehandAfter, kTasksPerTurn));
+                            ledger_.PendingTasks(channel, stale_before, kTasksPerTurn));
     std::vector<std::int64_t> handed;
     for (const store::BridgeTask& t : tasks) {
       protocol::BridgeMessage m;

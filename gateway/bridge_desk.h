@@ -57,8 +57,11 @@ class BridgeDesk {
   Status Drain(std::size_t max_messages);
 
   // Hands queued messages to the connected bridges that are still active
-  // and enrolled for their channel; forgets the routes of the others.
-  Status Dispatch();
+  // and enrolled for their channel; forgets the routes of the others. Tasks
+  // handed but not accepted are handed again after 30 s, and at once on a
+  // `new_route` (a reconnected bridge: what went to its old connection may
+  // be lost; the bridge ignores a task id it already holds).
+  Status Dispatch(const std::string& new_route = "");
 
   std::uint64_t refused() const { return refused_; }
 

@@ -37,8 +37,8 @@ QueuedTask ReadTask(const Statement& q) {
 
 }  // namespace
 
-Result<BridgeQueue> BridgeQueue::Open(const std::string& path) {
-  TOCSIN_ASSIGN_OR_RETURN(Database db, Database::Open(path, {kSchemaV1}));
+Result<BridgeQueue> BridgeQueue::Open(const std::string& path, Integrity integrity) {
+  TOCSIN_ASSIGN_OR_RETURN(Database db, Database::Open(path, {kSchemaV1}, integrity));
   return BridgeQueue(std::move(db));
 }
 

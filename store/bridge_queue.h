@@ -48,7 +48,9 @@ struct InboundSms {
 
 class BridgeQueue {
  public:
-  static Result<BridgeQueue> Open(const std::string& path);
+  // Checks the file first (kQuick: quick_check; kFull: integrity_check).
+  static Result<BridgeQueue> Open(const std::string& path,
+                                  Integrity integrity = Integrity::kQuick);
 
   // Stores a task from the gateway; false if it was known (a re-hand).
   Result<bool> Add(const QueuedTask& task, UnixMillis now);

@@ -123,8 +123,9 @@ InboxEntry ReadEntry(const Statement& q) {
 
 }  // namespace
 
-Result<Inbox> Inbox::Open(const std::string& path) {
-  TOCSIN_ASSIGN_OR_RETURN(Database db, Database::Open(path, {kSchemaV1, kSchemaV2, kSchemaV3}));
+Result<Inbox> Inbox::Open(const std::string& path, Integrity integrity) {
+  TOCSIN_ASSIGN_OR_RETURN(Database db,
+                          Database::Open(path, {kSchemaV1, kSchemaV2, kSchemaV3}, integrity));
   return Inbox(std::move(db));
 }
 

@@ -81,7 +81,8 @@ struct Unconfirmed {
 
 class Inbox {
  public:
-  static Result<Inbox> Open(const std::string& path);
+  // Checks the file first (kQuick: quick_check; kFull: integrity_check).
+  static Result<Inbox> Open(const std::string& path, Integrity integrity = Integrity::kQuick);
 
   // Stores a new entry (its receipt included). Returns false, storing
   // nothing, when the id is already in the inbox.

@@ -182,9 +182,9 @@ def test_a_database_that_lost_signed_history_is_refused_at_start(make):
     assert d["id"]
 
 
-def index_root_page(w, index):
-    """The ledger's path, page size and `index`'s root page, all in the main file."""
-    path = os.path.join(w.dir, "gateway.db")
+def index_root_page(w, index, database="gateway.db"):
+    """The database's path, page size and `index`'s root page, all in the main file."""
+    path = os.path.join(w.dir, database)
     db = sqlite3.connect(path)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     page_size = db.execute("PRAGMA page_size").fetchone()[0]
@@ -233,6 +233,39 @@ def test_an_index_that_no_longer_matches_its_table_is_found_on_request(make):
     assert "passes SQLite's integrity_check" in w.log("gateway")
 
 
+def test_an_agency_inbox_whose_index_went_wrong_is_found_on_request(make):
+    w = make()
+    run_directive_to_completion(w)
+    w.stop("finance-authority")
+    path, page_size, root = index_root_page(w, "sqlite_autoindex_issuer_marks_1",
+                                            "finance-authority.db")
+    with open(path, "r+b") as f:  # the issuer's key inside the index: the page stays sound
+        f.seek(page_size * (root - 1))
+        page = bytearray(f.read(page_size))
+        at = page.rindex(b"op.alice")
+        page[at + len(b"op.alic")] = ord("z")
+        f.seek(page_size * (root - 1))
+        f.write(page)
+    client = os.path.join(w.bin, "tocsin-client")
+    w._start("finance-authority", client, "run", "--config", "finance-authority.toml",
+             "--integrity-check")
+    w.wait_for(lambda: w.procs["finance-authority"].poll() is not None, 10,
+               "the client refusing to start")
+    assert w.procs.pop("finance-authority").returncode != 0
+    assert "fails SQLite's integrity_check" in w.log("finance-authority"), \
+        w.log("finance-authority")[-500:]
+    db = sqlite3.connect(path)
+    db.execute("REINDEX sqlite_autoindex_issuer_marks_1")
+    db.commit()
+    db.close()
+    w._start("finance-authority", client, "run", "--config", "finance-authority.toml",
+             "--integrity-check")
+    w.wait_for(lambda: "passes SQLite's integrity_check" in w.log("finance-authority"), 10,
+               "the client passing the full check once repaired")
+    w.wait_for(lambda: "connected to gateway" in w.log("finance-authority"), 10,
+               "the repaired client connecting")
+
+
 def test_a_damaged_stored_directive_is_held_back_loudly_and_others_served(make):
     w = make()
     w.start_gateway()
@@ -262,6 +295,7 @@ if __name__ == "__main__":
         test_a_damaged_stored_directive_is_held_back_loudly_and_others_served,
         test_a_damaged_database_is_refused_at_start,
         test_an_index_that_no_longer_matches_its_table_is_found_on_request,
+        test_an_agency_inbox_whose_index_went_wrong_is_found_on_request,
         test_a_database_that_lost_signed_history_is_refused_at_start,
         test_agencies_follow_the_checkpoints,
         test_export_verify_prove_and_report,

@@ -15,7 +15,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Failure, free_port, run_tests  # noqa: E402
+from harness import CorruptingRelay, Failure, free_port, run_tests  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -119,6 +119,12 @@ def test_escalation_emails_go_out_over_starttls_and_come_back_with_their_message
         mid = [line for line in m["data"].splitlines() if line.startswith("Message-ID:")][0]
         assert mid.split(": ", 1)[1] in ids, (mid, ids)
     w.stop("bridge-email")
+    # Started with the full check of its queue (indexes too), it says it passed.
+    w._start("bridge-email", os.path.join(w.bin, "tocsin-bridge-email"), "--config",
+             "bridge-email.toml", "--integrity-check")
+    w.wait_for(lambda: "bridge-email.db passes SQLite's integrity_check" in w.log("bridge-email"),
+               10, "the bridge's full integrity check")
+    w.stop("bridge-email")
     w.stop("gateway")
     w.tocsin("audit", "export", "--database", "gateway.db", "--directory", "ca/public", "--out", "b")
     report = json.loads(w.tocsin("audit", "report", "b", "--root", "ca/public/root.crt",
@@ -140,6 +146,38 @@ def test_a_bridge_admitted_late_connects_and_a_sighup_reloads_it(make):
              "--title", "Late bridge", "--body", "b", "--severity", "critical")
     w.wait_for(lambda: len(mails(w)) == 3, 40, "the e-mails through the late-admitted bridge")
     assert w.procs["bridge-email"].poll() is None
+
+
+def test_one_corrupted_byte_on_the_bridge_link_does_not_cut_the_bridge_off(make):
+    """The client's test (hostile_test) for the bridge: a CURVE frame from the
+    gateway damaged on the way ends the connection (libzmq 4.3 does not dial
+    again by itself); the bridge rebuilds its socket and e-mails go on."""
+    w = make()
+    setup(w)
+    w.stop("bridge-email")
+    path = os.path.join(w.dir, "bridge-email.toml")
+    with open(path) as f:
+        config = f.read()
+    port = config.split('gateway_endpoint = "tcp://127.0.0.1:')[1].split('"')[0]
+    relay = CorruptingRelay(int(port))
+    try:
+        w._write("bridge-email.toml", config.replace(f"127.0.0.1:{port}", f"127.0.0.1:{relay.port}"))
+        w._start("bridge-email", os.path.join(w.bin, "tocsin-bridge-email"), "--config",
+                 "bridge-email.toml")
+        issue = ["issue", *w._gateway_args("op.alice"), "--agency", "finance-authority",
+                 "--body", "b", "--severity", "critical"]
+        w.tocsin(*issue, "--title", "Through the relay")
+        w.wait_for(lambda: len(mails(w)) == 3, 20, "the e-mails through the relay")
+        relay.armed.set()  # the tasks of the next escalation, at the latest, are damaged
+        w.tocsin(*issue, "--title", "Through a faulty middlebox")
+        w.wait_for(relay.corrupted.is_set, 10, "a corrupted frame")
+        w.wait_for(lambda: "dialling again on a fresh socket" in w.log("bridge-email"), 20,
+                   "the bridge rebuilding its link")
+        w.wait_for(lambda: len(mails(w)) == 6, 40, "the e-mails over the rebuilt link")
+        assert relay.connections >= 2, relay.connections
+        assert w.procs["bridge-email"].poll() is None
+    finally:
+        relay.close()
 
 
 def test_a_server_without_starttls_gets_nothing_unless_allowed(make):

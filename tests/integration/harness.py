@@ -12,6 +12,7 @@ import socket
 import sqlite3
 import subprocess
 import tempfile
+import threading
 import time
 
 
@@ -264,3 +265,57 @@ def run_tests(tests, bin_dir):
 
 def random_delay(low, high):
     time.sleep(random.uniform(low, high))
+
+
+class CorruptingRelay:
+    """A TCP relay between an agency client and the gateway that, once armed,
+    flips one byte in the next sizeable chunk the gateway sends: a CURVE frame
+    that no longer authenticates, as a faulty middlebox leaves it."""
+
+    def __init__(self, upstream_port):
+        self.upstream = upstream_port
+        self.port = free_port()
+        self.armed = threading.Event()
+        self.corrupted = threading.Event()
+        self.connections = 0
+        self.listener = socket.create_server(("127.0.0.1", self.port))
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                downstream, _ = self.listener.accept()
+            except OSError:
+                return  # closed
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.upstream))
+            except OSError:
+                downstream.close()
+                continue
+            self.connections += 1
+            threading.Thread(target=self._pump, args=(downstream, upstream, False), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, downstream, True), daemon=True).start()
+
+    def _pump(self, source, sink, from_gateway):
+        try:
+            while True:
+                chunk = source.recv(65536)
+                if not chunk:
+                    break
+                if from_gateway and len(chunk) >= 64 and self.armed.is_set():
+                    self.armed.clear()
+                    chunk = bytearray(chunk)
+                    chunk[len(chunk) // 2] ^= 0x20
+                    self.corrupted.set()
+                sink.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def close(self):
+        self.listener.close()

@@ -16,14 +16,13 @@ import socket
 import sqlite3
 import statistics
 import sys
-import threading
 import time
 
 import zmq
 import zmq.utils.z85
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import free_port, run_tests  # noqa: E402
+from harness import CorruptingRelay, free_port, run_tests  # noqa: E402
 from sms_test import POLICY as SMS_POLICY  # noqa: E402
 from security_test import Peer, enrolled_peer, hello, public_of, raw_x25519_key, still_serving  # noqa: E402
 
@@ -419,60 +418,6 @@ log_format = "json"
                "the bridge's hello")
     w.tocsin("pki", "revoke", "--ca", "ca", "--id", w.gateway_id)
     w.wait_for(lambda: "is no longer trusted" in w.log("bridge-email"), 5, "the bridge's reload")
-
-
-class CorruptingRelay:
-    """A TCP relay between an agency client and the gateway that, once armed,
-    flips one byte in the next sizeable chunk the gateway sends: a CURVE frame
-    that no longer authenticates, as a faulty middlebox leaves it."""
-
-    def __init__(self, upstream_port):
-        self.upstream = upstream_port
-        self.port = free_port()
-        self.armed = threading.Event()
-        self.corrupted = threading.Event()
-        self.connections = 0
-        self.listener = socket.create_server(("127.0.0.1", self.port))
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while True:
-            try:
-                downstream, _ = self.listener.accept()
-            except OSError:
-                return  # closed
-            try:
-                upstream = socket.create_connection(("127.0.0.1", self.upstream))
-            except OSError:
-                downstream.close()
-                continue
-            self.connections += 1
-            threading.Thread(target=self._pump, args=(downstream, upstream, False), daemon=True).start()
-            threading.Thread(target=self._pump, args=(upstream, downstream, True), daemon=True).start()
-
-    def _pump(self, source, sink, from_gateway):
-        try:
-            while True:
-                chunk = source.recv(65536)
-                if not chunk:
-                    break
-                if from_gateway and len(chunk) >= 64 and self.armed.is_set():
-                    self.armed.clear()
-                    chunk = bytearray(chunk)
-                    chunk[len(chunk) // 2] ^= 0x20
-                    self.corrupted.set()
-                sink.sendall(chunk)
-        except OSError:
-            pass
-        finally:
-            for s in (source, sink):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-    def close(self):
-        self.listener.close()
 
 
 def test_one_corrupted_byte_on_the_link_does_not_cut_an_agency_off(make):
