@@ -41,7 +41,8 @@ steps = [
 """
 
 
-def setup(w, starttls=True, allow_plaintext=False, max_attempts=8, enrol_after_start=False):
+def setup(w, starttls=True, allow_plaintext=False, max_attempts=8, enrol_after_start=False,
+          gateway_env=None):
     w._write("policy.toml", POLICY)
     bridge_port = free_port()
     with open(os.path.join(w.dir, "gateway.toml"), "a") as f:
@@ -75,10 +76,14 @@ allow_plaintext_smtp = {'true' if allow_plaintext else 'false'}
 log_format = "json"
 """)
     if not enrol_after_start:
-        w.start_gateway()
-    w._start("bridge-email", os.path.join(w.bin, "tocsin-bridge-email"), "--config",
-             "bridge-email.toml")
+        w.start_gateway(env=gateway_env)
+    start_bridge(w)
     return server
+
+
+def start_bridge(w, *flags):
+    w._start("bridge-email", os.path.join(w.bin, "tocsin-bridge-email"), "--config",
+             "bridge-email.toml", *flags)
 
 
 def mails(w):
@@ -120,8 +125,7 @@ def test_escalation_emails_go_out_over_starttls_and_come_back_with_their_message
         assert mid.split(": ", 1)[1] in ids, (mid, ids)
     w.stop("bridge-email")
     # Started with the full check of its queue (indexes too), it says it passed.
-    w._start("bridge-email", os.path.join(w.bin, "tocsin-bridge-email"), "--config",
-             "bridge-email.toml", "--integrity-check")
+    start_bridge(w, "--integrity-check")
     w.wait_for(lambda: "bridge-email.db passes SQLite's integrity_check" in w.log("bridge-email"),
                10, "the bridge's full integrity check")
     w.stop("bridge-email")
@@ -162,8 +166,7 @@ def test_one_corrupted_byte_on_the_bridge_link_does_not_cut_the_bridge_off(make)
     relay = CorruptingRelay(int(port))
     try:
         w._write("bridge-email.toml", config.replace(f"127.0.0.1:{port}", f"127.0.0.1:{relay.port}"))
-        w._start("bridge-email", os.path.join(w.bin, "tocsin-bridge-email"), "--config",
-                 "bridge-email.toml")
+        start_bridge(w)
         issue = ["issue", *w._gateway_args("op.alice"), "--agency", "finance-authority",
                  "--body", "b", "--severity", "critical"]
         w.tocsin(*issue, "--title", "Through the relay")

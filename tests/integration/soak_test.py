@@ -1,9 +1,12 @@
 """A Jepsen-style soak (SECURITY.md 43-45): two operators issue and a duty
 officer acknowledges without pause, while a nemesis kills the gateway, an
-agency client or both with SIGKILL, freezes the gateway, or steps its wall
-clock an hour either way. At the end, with every fault healed: no accepted
-directive lost, none stored twice, every stored copy notified, every
-acknowledgement typed recorded. Not in the default suite: scripts/soak runs it.
+agency client, both, or the e-mail bridge with SIGKILL, freezes the gateway,
+or steps its wall clock an hour either way. One directive in ten is critical
+and escalates by e-mail (energy never acknowledges) through the real bridge
+and SMTP server. At the end, with every fault healed: no accepted directive
+lost, none stored twice, every stored copy notified, every acknowledgement
+typed recorded, every e-mail the gateway queued sent and received (at least
+once). Not in the default suite: scripts/soak runs it.
 
 Usage: soak_test.py BIN_DIR [ROUNDS]   (default 20; scripts/soak runs 200)"""
 
@@ -17,13 +20,14 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
+import bridge_test  # noqa: E402
 from clock_test import faketime_env, step  # noqa: E402
 from harness import run_tests  # noqa: E402
 
 ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 20
 AGENCIES = (("finance-authority", "finance"), ("energy-authority", "energy"))
-FAULTS = ("kill gateway", "kill client", "kill both", "freeze gateway", "clock +1h",
-          "clock -1h", "clock back")
+FAULTS = ("kill gateway", "kill client", "kill both", "kill bridge", "freeze gateway",
+          "clock +1h", "clock -1h", "clock back")
 
 
 class Load:
@@ -51,8 +55,9 @@ class Load:
         n = 0
         while not self.stop.is_set():
             n += 1
+            severity = "critical" if n % 10 == 0 else "high"  # critical ones escalate
             d = self.w.issue(f"{operator} #{n}", operator=operator, sectors=["finance", "energy"],
-                             check=False, timeout_ms=1500)
+                             severity=severity, check=False, timeout_ms=1500)
             if d:
                 self.accepted.append(d["id"])
 
@@ -87,6 +92,9 @@ def heal(w):
         if agency not in w.procs or w.procs[agency].poll() is not None:
             w.procs.pop(agency, None)
             w.start_client(agency)
+    if "bridge-email" not in w.procs or w.procs["bridge-email"].poll() is not None:
+        w.procs.pop("bridge-email", None)
+        bridge_test.start_bridge(w)
 
 
 def inflict(w, fault):
@@ -97,6 +105,8 @@ def inflict(w, fault):
     elif fault == "kill both":
         w.stop("gateway", signal.SIGKILL)
         w.stop(random.choice(list(w.agencies)), signal.SIGKILL)
+    elif fault == "kill bridge":
+        w.stop("bridge-email", signal.SIGKILL)
     elif fault == "freeze gateway":
         w.signal("gateway", signal.SIGSTOP)
         time.sleep(random.uniform(0.5, 2.0))  # the fault itself
@@ -120,7 +130,7 @@ def notifications(w, agency):
 def test_the_nemesis_loses_nothing(make):
     w = make(agencies=AGENCIES)
     step(w, "+0")
-    start_gateway(w)
+    bridge_test.setup(w, gateway_env=faketime_env(w))
     for agency in w.agencies:
         w.start_client(agency)
     load = Load(w)
@@ -175,12 +185,28 @@ def test_the_nemesis_loses_nothing(make):
         counts = notifications(w, agency)
         unnotified += len([i for i in ids if counts[i] == 0])
         repeated_notices += sum(c - 1 for c in counts.values() if c > 1)
+    # Every e-mail the gateway queued: sent, and received with its Message-ID.
+    def email_tasks():
+        db = sqlite3.connect(f"file:{os.path.join(w.dir, 'gateway.db')}?mode=ro", uri=True)
+        try:
+            return db.execute("SELECT outcome, detail FROM bridge_tasks").fetchall()
+        finally:
+            db.close()
+    w.wait_for(lambda: email_tasks() and all(o == 1 for o, _ in email_tasks()), 120,
+               "every queued e-mail sent")
+    received = collections.Counter(
+        line.split(": ", 1)[1].strip() for m in bridge_test.mails(w)
+        for line in m["data"].splitlines() if line.startswith("Message-ID:"))
+    tasks = email_tasks()
+    unreceived = [detail for _, detail in tasks if received[detail] == 0]
     print(f"  {ROUNDS} rounds in {time.time() - started:.0f} s; faults {dict(faults)}; "
+          f"{len(tasks)} e-mails queued, {len(unreceived)} not received, "
+          f"{sum(received.values()) - len(received)} received twice; "
           f"{len(accepted)} accepted, {len(lost)} lost, {duplicated} duplicated, "
           f"{unnotified} un-notified ({repeated_notices} notified twice after a crash), "
           f"{len(load.acknowledged)} acknowledged and {len(acked_at_gateway)} recorded",
           flush=True)
-    assert not lost and not duplicated and not unnotified
+    assert not lost and not duplicated and not unnotified and not unreceived
     assert load.acknowledged <= acked_at_gateway
 
 
