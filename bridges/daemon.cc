@@ -14,6 +14,7 @@
 
 #include "common/log.h"
 #include "common/signals.h"
+#include "pki/crl_freshness.h"
 
 namespace tocsin::bridges {
 int RunBridgeDaemon(int argc, char** argv, const DaemonSpec& spec) {
@@ -43,7 +44,7 @@ int RunBridgeDaemon(int argc, char** argv, const DaemonSpec& spec) {
   SystemClock clock;
   Result<std::unique_ptr<BridgeRunner>> runner = StartWhenCurrent(
       [&] { return BridgeRunner::Create(*config, spec.channel, spec.make_sender(*config), clock); },
-      signals.stop);
+      pki::IsStaleCrlError, signals.stop);
   Result<std::shared_ptr<void>> extra = std::shared_ptr<void>();
   if (runner && spec.start_extra) {
     extra = spec.start_extra(*config, clock);

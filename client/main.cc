@@ -25,6 +25,7 @@
 #include "common/log.h"
 #include "common/signals.h"
 #include "crypto/base64.h"
+#include "pki/crl_freshness.h"
 #include "protocol/receipts.h"
 #include "store/inbox.h"
 
@@ -73,7 +74,8 @@ int RunDaemon(const ClientConfig& config) {
   tocsin::PacedClock clock(wall);  // what the daemon signs is dated by it, steps not followed
   tocsin::DaemonSignals& signals = tocsin::InstallDaemonSignals();
   auto client = tocsin::StartWhenCurrent(
-      [&] { return tocsin::client::AgencyClient::Create(config, clock); }, signals.stop);
+      [&] { return tocsin::client::AgencyClient::Create(config, clock); },
+      tocsin::pki::IsStaleCrlError, signals.stop);
   if (!client) {
     spdlog::critical("cannot start: {}", client.error().ToString());
     return 1;

@@ -21,15 +21,16 @@ struct DaemonSignals {
 // Installs the handlers (once per process) and returns the flags they set.
 DaemonSignals& InstallDaemonSignals();
 
-// Starts a daemon: calls `create` until it succeeds, fails with anything but
-// kExpired, or `stop` is set. kExpired at start (a CRL that is not current,
-// a certificate out of its window) is the CA's to fix, and a daemon that
-// exits then stays down after the fix: it waits instead, retrying every
-// second and saying why once a minute. Returns the last result.
-template <typename Create>
-auto StartWhenCurrent(Create create, const std::atomic<bool>& stop) -> decltype(create()) {
+// Starts a daemon: calls `create` until it succeeds, fails with an error
+// `worth_waiting` does not accept, or `stop` is set. A CRL that is not
+// current at start is the CA's to fix, and a daemon that exits then stays
+// down after the fix: it waits instead, retrying every second and saying
+// why once a minute. Returns the last result.
+template <typename Create, typename Predicate>
+auto StartWhenCurrent(Create create, Predicate worth_waiting, const std::atomic<bool>& stop)
+    -> decltype(create()) {
   auto started = create();
-  for (int waited = 0; !started && started.error().code == ErrorCode::kExpired && !stop; ++waited) {
+  for (int waited = 0; !started && worth_waiting(started.error()) && !stop; ++waited) {
     if (waited % 60 == 0) {
       spdlog::error("waiting to start until it is fixed (retrying every second): {}",
                     started.error().ToString());

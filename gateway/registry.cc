@@ -37,6 +37,7 @@ Result<std::size_t> Registry::Reload() {
   std::lock_guard<std::mutex> lock(mutex_);
   by_transport_key_ = std::move(by_key);
   by_id_ = std::move(by_id);
+  crl_current_until_ = fresh->crl_current_until();
   directory_ = std::move(fresh);
   return by_id_.size();
 }
@@ -44,10 +45,16 @@ Result<std::size_t> Registry::Reload() {
 std::optional<Principal> Registry::Active(std::string_view id, Role role) const {
   std::lock_guard<std::mutex> lock(mutex_);
   auto found = by_id_.find(id);
-  if (found == by_id_.end() || found->second.role != role) {
+  if (found == by_id_.end() || found->second.role != role || CrlStaleLocked()) {
     return std::nullopt;
   }
   return found->second;
+}
+
+bool Registry::CrlStaleLocked() const {  // mutex_ held by the caller
+  // Admission follows the CRL's currency, not the last reload's outcome: a
+  // reload that failed after the CRL went stale must not leave everyone in.
+  return clock_.NowMillis() > crl_current_until_;
 }
 
 std::map<std::string, Principal, std::less<>> Registry::Snapshot() const {
@@ -59,7 +66,7 @@ std::optional<std::string> Registry::Authenticate(std::string_view domain,
                                                   ByteView curve_public_key) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto found = by_transport_key_.find(Bytes(curve_public_key.begin(), curve_public_key.end()));
-  if (found == by_transport_key_.end()) {
+  if (found == by_transport_key_.end() || CrlStaleLocked()) {
     return std::nullopt;
   }
   std::optional<Role> wanted;

@@ -69,9 +69,13 @@ class Registry final : public transport::ZapAuthenticator {
   std::string root_path_;
   const Clock& clock_;
   pki::CrlFloor floor_;
-  mutable std::mutex mutex_;  // guards the two maps; directory_ is main-thread only
+  // True once the loaded CRL is no longer current; the caller holds mutex_.
+  bool CrlStaleLocked() const;
+
+  mutable std::mutex mutex_;  // guards the two maps and crl_current_until_; directory_ is main-thread only
   std::map<Bytes, Principal> by_transport_key_;
   std::map<std::string, Principal, std::less<>> by_id_;
+  UnixMillis crl_current_until_ = 0;
   std::unique_ptr<pki::CertificateDirectory> directory_;
 };
 

@@ -300,11 +300,12 @@ Result<FreshnessSigner> CertificateAuthority::DelegateFreshness(const std::strin
     return MakeError(ErrorCode::kInvalidArgument,
                      out_dir + " exists and is not empty; refusing to overwrite keys there");
   }
+  // One signer at a time: every earlier key can vouch no more.
+  TOCSIN_ASSIGN_OR_RETURN(std::vector<std::string> issued, FreshnessSerials());
   std::vector<std::string> superseded;
-  if (Result<crypto::X509Ptr> previous = LoadCertificate(paths_.FreshnessSigner())) {
-    std::string serial = SerialHex(X509_get0_serialNumber(previous->get()));
+  for (const std::string& serial : issued) {
     if (!CrlListsSerial(crl_.get(), serial)) {
-      superseded.push_back(serial);  // one signer at a time: the old key can vouch no more
+      superseded.push_back(serial);
     }
   }
   TOCSIN_ASSIGN_OR_RETURN(crypto::SigningKey key, crypto::SigningKey::Generate());
@@ -313,6 +314,13 @@ Result<FreshnessSigner> CertificateAuthority::DelegateFreshness(const std::strin
       crypto::X509Ptr certificate,
       BuildFreshnessSignerCertificate(root_.get(), key_.get(), config_.organization,
                                       key.public_key(), now - kClockSkew, now + days * kDay));
+  // Recorded before anything is published, so that no signer escapes the record.
+  std::string record;
+  for (const std::string& serial : issued) {
+    record += serial + "\n";
+  }
+  record += SerialHex(X509_get0_serialNumber(certificate.get())) + "\n";
+  TOCSIN_RETURN_IF_ERROR(WriteText(paths_.FreshnessRecord(), record, 0600, Overwrite::kYes));
   BundlePaths out(out_dir);
   TOCSIN_RETURN_IF_ERROR(MakeDirectory(out_dir, 0700));
   TOCSIN_RETURN_IF_ERROR(crypto::WriteSigningKeyFile(out.Key(Purpose::kCrlFreshness), key));
@@ -326,15 +334,16 @@ Result<FreshnessSigner> CertificateAuthority::DelegateFreshness(const std::strin
 }
 
 Status CertificateAuthority::RevokeFreshnessSigner() {
-  Result<crypto::X509Ptr> current = LoadCertificate(paths_.FreshnessSigner());
-  if (!current) {
-    return MakeError(ErrorCode::kNotFound,
-                     "no CRL freshness signer is delegated (" + paths_.FreshnessSigner() + ")");
-  }
-  std::string serial = SerialHex(X509_get0_serialNumber(current->get()));
+  TOCSIN_ASSIGN_OR_RETURN(std::vector<std::string> issued, FreshnessSerials());
   std::vector<std::string> fresh;
-  if (!CrlListsSerial(crl_.get(), serial)) {
-    fresh.push_back(serial);
+  for (const std::string& serial : issued) {
+    if (!CrlListsSerial(crl_.get(), serial)) {
+      fresh.push_back(serial);
+    }
+  }
+  if (fresh.empty()) {
+    return MakeError(ErrorCode::kNotFound, "no CRL freshness signer is delegated and unrevoked (" +
+                                               paths_.FreshnessRecord() + ")");
   }
   TOCSIN_RETURN_IF_ERROR(WriteCrl(fresh));
   std::error_code error;
@@ -346,22 +355,58 @@ Status CertificateAuthority::RevokeFreshnessSigner() {
   return {};
 }
 
+Result<std::vector<std::string>> CertificateAuthority::FreshnessSerials() const {
+  std::vector<std::string> serials;
+  std::error_code error;
+  if (fs::exists(paths_.FreshnessRecord(), error)) {
+    TOCSIN_ASSIGN_OR_RETURN(Bytes text, ReadFile(paths_.FreshnessRecord(), kMaxPemFileSize));
+    std::string line;
+    for (std::uint8_t c : text) {
+      if (c == '\n') {
+        if (!line.empty()) {
+          serials.push_back(line);
+        }
+        line.clear();
+      } else {
+        line += static_cast<char>(c);
+      }
+    }
+  }
+  if (Result<crypto::X509Ptr> published = LoadCertificate(paths_.FreshnessSigner())) {
+    std::string serial = SerialHex(X509_get0_serialNumber(published->get()));
+    if (std::find(serials.begin(), serials.end(), serial) == serials.end()) {
+      serials.push_back(serial);
+    }
+  }
+  return serials;
+}
+
 UnixMillis CertificateAuthority::CrlLifetime(const std::vector<RevokedSerial>& revoked) const {
   UnixMillis daily = config_.crl_validity_hours * 3600LL * 1000;
+  UnixMillis longer = config_.freshness_crl_validity_days * kDay;
   if (config_.freshness_crl_validity_days == 0) {
     return daily;
   }
+  // Long-lived only while the latest signer, issued by this root, is
+  // unrevoked and valid for the CRL's whole life: else nobody could vouch
+  // for it after its first day.
   Result<crypto::X509Ptr> signer = LoadCertificate(paths_.FreshnessSigner());
-  if (!signer) {
-    return daily;  // nobody can vouch for a long-lived CRL after its first day
+  Result<std::vector<std::string>> issued = FreshnessSerials();
+  if (!signer || !issued || issued->empty() ||
+      X509_check_issued(root_.get(), signer->get()) != X509_V_OK) {
+    return daily;
   }
   std::string serial = SerialHex(X509_get0_serialNumber(signer->get()));
+  Result<UnixMillis> not_after = Asn1TimeToMillis(X509_get0_notAfter(signer->get()));
+  if (serial != issued->back() || !not_after || *not_after < clock_->NowMillis() + longer) {
+    return daily;
+  }
   for (const RevokedSerial& entry : revoked) {
     if (entry.serial_hex == serial) {
       return daily;
     }
   }
-  return config_.freshness_crl_validity_days * kDay;
+  return longer;
 }
 
 Status CertificateAuthority::WriteCrl(const std::vector<std::string>& new_serials) {

@@ -45,6 +45,9 @@ struct CaPaths {
   // is held to (SECURITY.md 40).
   std::string CrlRecord() const { return root + "/private/crl.pem"; }
   std::string FreshnessSigner() const { return Public() + "/crl-freshness.crt"; }
+  // Every freshness signer serial this CA issued, one per line: what a new
+  // delegation or a withdrawal revokes, whatever public/ holds.
+  std::string FreshnessRecord() const { return root + "/private/freshness-signers"; }
   std::string Principal(std::string_view id) const {
     return Public() + "/principals/" + std::string(id);
   }
@@ -143,6 +146,8 @@ class CertificateAuthority {
         key_(std::move(key)), root_(std::move(root)), crl_(std::move(crl)) {}
 
   Status WriteCrl(const std::vector<std::string>& new_serials);
+  // The serials of FreshnessRecord(), and of a published signer missing from it.
+  Result<std::vector<std::string>> FreshnessSerials() const;
   // How long the next CRL is valid, given the serials it will list.
   UnixMillis CrlLifetime(const std::vector<RevokedSerial>& revoked) const;
   // Checks the request, that the id is not enrolled (or was revoked), and

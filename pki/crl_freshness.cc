@@ -38,17 +38,39 @@ Result<CrlWindow> ReadCrlWindow(X509_CRL* crl) {
   return window;
 }
 
+constexpr std::uintmax_t kMaxStatementBytes = 4096;
+
+// Why the file at `path` may not be read as trust: not a small regular file
+// of ours (a FIFO would block, a link loop throw), or writable by others.
+std::optional<std::string> CheckPublishedFile(const std::string& path) {
+  std::error_code error;
+  std::filesystem::file_status status = std::filesystem::symlink_status(path, error);
+  if (error || !std::filesystem::is_regular_file(status) ||
+      std::filesystem::file_size(path, error) > kMaxStatementBytes || error) {
+    return path + " is not a regular file of at most 4 KiB";
+  }
+  if (Status trusted = CheckTrustedPath(path); !trusted) {
+    return trusted.error().ToString();
+  }
+  return std::nullopt;
+}
+
 // Why the statement in `public_dir` cannot extend `crl`'s currency, or
 // nothing when it can; `until` receives its end.
 std::optional<std::string> CheckStatement(const CertificateVerifier& verifier,
                                           const std::string& public_dir, UnixMillis this_update,
                                           UnixMillis now, UnixMillis& until) {
   std::string path = public_dir + "/" + std::string(kFreshnessStatementFile);
+  std::string signer_path = public_dir + "/" + std::string(kFreshnessSignerFile);
+  for (const std::string& file : {path, signer_path}) {
+    if (std::optional<std::string> unfit = CheckPublishedFile(file)) {
+      return unfit;
+    }
+  }
   Result<CrlFreshnessStatement> statement = LoadCrlFreshness(path);
   if (!statement) {
     return statement.error().ToString();
   }
-  std::string signer_path = public_dir + "/" + std::string(kFreshnessSignerFile);
   Result<crypto::X509Ptr> certificate = LoadCertificate(signer_path);
   if (!certificate) {
     return certificate.error().ToString();
@@ -79,7 +101,7 @@ std::optional<std::string> CheckStatement(const CertificateVerifier& verifier,
       statement->valid_until - statement->issued_at > kMaxStatementLifetime) {
     return path + " claims more than 24 hours of currency";
   }
-  until = statement->valid_until;
+  until = std::min(statement->valid_until, signer->not_after);  // the signer's word ends with it
   return std::nullopt;
 }
 
@@ -187,8 +209,10 @@ CrlCurrency JudgeCrlCurrency(const CertificateVerifier& verifier, const std::str
   currency.current_until =
       std::min(window->next_update, window->this_update + kDailyCrlWindow);
   std::error_code error;
-  if (!std::filesystem::exists(public_dir + "/" + std::string(kFreshnessStatementFile), error)) {
-    return currency;
+  std::filesystem::file_status found =
+      std::filesystem::symlink_status(public_dir + "/" + std::string(kFreshnessStatementFile), error);
+  if (error || !std::filesystem::exists(found)) {
+    return currency;  // no statement (or none we can see): the first day only
   }
   UnixMillis until = 0;
   std::optional<std::string> problem =
@@ -238,7 +262,8 @@ Result<CrlFreshnessStatement> RefreshCrlFreshness(const std::string& signer_dir,
   std::string published_signer = public_dir + "/" + std::string(kFreshnessSignerFile);
   TOCSIN_ASSIGN_OR_RETURN(Bytes own_pem, ReadFile(signer.Certificate(Purpose::kCrlFreshness),
                                                   kMaxPemFileSize));
-  if (!std::filesystem::exists(published_signer)) {
+  std::error_code missing;
+  if (!std::filesystem::exists(published_signer, missing)) {
     TOCSIN_RETURN_IF_ERROR(WriteFileDurably(published_signer, own_pem, 0644, Overwrite::kNo));
   } else {
     TOCSIN_ASSIGN_OR_RETURN(Bytes published, ReadFile(published_signer, kMaxPemFileSize));
@@ -257,6 +282,11 @@ Result<CrlFreshnessStatement> RefreshCrlFreshness(const std::string& signer_dir,
   return statement;
 }
 
+bool IsStaleCrlError(const Error& error) {
+  return error.code == ErrorCode::kExpired &&
+         error.context.find(kStaleCrlMarker) != std::string::npos;
+}
+
 std::string DescribeStaleCrl(const std::string& where, const CrlCurrency& currency) {
   std::string why;
   if (!currency.long_lived) {
@@ -270,8 +300,8 @@ std::string DescribeStaleCrl(const std::string& where, const CrlCurrency& curren
       why += ": " + currency.problem;
     }
   }
-  return "the CRL in " + where + " is not current since " + FormatUtc(currency.current_until) +
-         ": " + why;
+  return "the CRL in " + where + " " + std::string(kStaleCrlMarker) + " " +
+         FormatUtc(currency.current_until) + ": " + why;
 }
 
 }  // namespace tocsin::pki

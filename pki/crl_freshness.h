@@ -105,7 +105,10 @@ Result<CrlFreshnessStatement> RefreshCrlFreshness(const std::string& signer_dir,
                                                   const std::string& public_dir, UnixMillis now,
                                                   UnixMillis lifetime);
 
-// Why the CRL of `where` is no longer current, for an error a person reads.
+// Why the CRL of `where` is no longer current, for an error a person reads
+// (kExpired); IsStaleCrlError tells such an error from other expiries.
+inline constexpr std::string_view kStaleCrlMarker = "is not current since";
 std::string DescribeStaleCrl(const std::string& where, const CrlCurrency& currency);
+bool IsStaleCrlError(const Error& error);
 
 }  // namespace tocsin::pki

@@ -19,12 +19,6 @@ Result<CertificateDirectory> CertificateDirectory::Open(const std::string& publi
     for (const std::string& path : {public_dir, public_dir + "/principals", crl_path}) {
       TOCSIN_RETURN_IF_ERROR(CheckTrustedPath(path));
     }
-    for (std::string_view name : {kFreshnessStatementFile, kFreshnessSignerFile}) {
-      std::string path = public_dir + "/" + std::string(name);
-      if (std::filesystem::exists(path)) {
-        TOCSIN_RETURN_IF_ERROR(CheckTrustedPath(path));
-      }
-    }
   }
   TOCSIN_ASSIGN_OR_RETURN(crypto::X509CrlPtr crl, LoadCrl(crl_path));
   if (X509_CRL_get0_nextUpdate(crl.get()) == nullptr) {

@@ -278,11 +278,13 @@ int RunRefresh(const PkiOptions& options) {
   return kExitOk;
 }
 
-// How long the CA's published CRL stays current, with its freshness statement.
-Result<pki::CrlCurrency> PublishedCrlCurrency(const pki::CertificateAuthority& ca, UnixMillis now) {
+// How long the CA's CRL stays current, with the freshness statement found in
+// `published` (where the signer writes; the CA's own public/ by default).
+Result<pki::CrlCurrency> PublishedCrlCurrency(const pki::CertificateAuthority& ca,
+                                              const std::string& published, UnixMillis now) {
   TOCSIN_ASSIGN_OR_RETURN(auto verifier, pki::CertificateVerifier::Load(ca.paths().RootCertificate(),
                                                                        ca.paths().Crl()));
-  return pki::JudgeCrlCurrency(verifier, ca.paths().Public(), now);
+  return pki::JudgeCrlCurrency(verifier, published.empty() ? ca.paths().Public() : published, now);
 }
 
 int RunList(const PkiOptions& options) {
@@ -298,7 +300,7 @@ int RunList(const PkiOptions& options) {
   if (!crl) {
     return ReportError("pki list", crl.error());
   }
-  auto currency = PublishedCrlCurrency(*ca, clock.NowMillis());
+  auto currency = PublishedCrlCurrency(*ca, options.public_dir, clock.NowMillis());
   if (!currency) {
     return ReportError("pki list", currency.error());
   }
@@ -342,7 +344,7 @@ int RunCrlStatus(const PkiOptions& options) {
   if (!crl) {
     return ReportError("pki crl-status", crl.error());
   }
-  auto currency = PublishedCrlCurrency(*ca, clock.NowMillis());
+  auto currency = PublishedCrlCurrency(*ca, options.public_dir, clock.NowMillis());
   if (!currency) {
     return ReportError("pki crl-status", currency.error());
   }
@@ -477,6 +479,8 @@ void AddPkiCommands(CLI::App& app, int* exit_code) {
   CLI::App* crl_status = pki->add_subcommand(
       "crl-status", "Show the CRL's number and expiry (exit 1 once it has expired)");
   add_ca(crl_status);
+  crl_status->add_option("--public", options->public_dir,
+                         "Judge the freshness statement in this published folder (default: CA/public)");
   crl_status->add_flag("--json", options->json, "Print the result as JSON");
   crl_status->callback([=] { *exit_code = RunCrlStatus(*options); });
 

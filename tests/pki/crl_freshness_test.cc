@@ -1,5 +1,7 @@
 #include "pki/crl_freshness.h"
 
+#include <sys/stat.h>
+
 #include <filesystem>
 
 #include <catch2/catch.hpp>
@@ -181,6 +183,49 @@ TEST_CASE("The signer vouches for no older CRL, and stops once revoked or supers
     CHECK(refused.error().code == ErrorCode::kRevoked);
     CHECK(RefreshCrlFreshness(f.dir / "signer-2", f.Public(), now + 2 * kHour, 24 * kHour));
   }
+}
+
+TEST_CASE("A statement file that is not fit to read is ignored, never fatal to the folder",
+          "[pki][freshness][negative]") {
+  FreshnessFixture f;
+  UnixMillis now = kStart + 2 * kDay;
+  REQUIRE(f.Refresh(now));
+  SECTION("writable by others") {
+    std::filesystem::permissions(f.Statement(), std::filesystem::perms::others_write,
+                                 std::filesystem::perm_options::add);
+    CertificateDirectory directory = f.Directory(now);  // opens
+    CHECK_THAT(directory.crl_currency().problem, Catch::Contains(f.Statement()));
+    CHECK(directory.crl_current_until() == kStart + kDay);
+  }
+  SECTION("a FIFO, which would block a reader") {
+    std::filesystem::remove(f.Statement());
+    REQUIRE(::mkfifo(f.Statement().c_str(), 0644) == 0);
+    CHECK_THAT(f.Directory(now).crl_currency().problem, Catch::Contains("not a regular file"));
+  }
+  SECTION("a link loop") {
+    std::filesystem::remove(f.Statement());
+    std::filesystem::create_symlink(f.Statement(), f.Statement());
+    CHECK_THAT(f.Directory(now).crl_currency().problem, Catch::Contains("not a regular file"));
+  }
+}
+
+TEST_CASE("No long-lived CRL outlives the signer that must vouch for it",
+          "[pki][freshness][ca]") {
+  FreshnessFixture f;
+  f.clock.Set(kStart + kDay);
+  REQUIRE(f.Open().DelegateFreshness(f.dir / "short-signer", 3));  // ends before 14 days
+  auto info = f.Open().Crl().value();
+  CHECK(info.next_update - info.this_update == kDay);  // daily again: nobody could vouch later
+}
+
+TEST_CASE("Delegating again revokes every earlier signer, even one no longer published",
+          "[pki][freshness][ca]") {
+  FreshnessFixture f;
+  std::filesystem::remove(CaPaths(f.Ca()).FreshnessSigner());  // "disabled" by hand
+  REQUIRE(f.Open().DelegateFreshness(f.dir / "signer-2", 90));
+  auto old = f.Refresh(kStart + kHour);
+  REQUIRE_FALSE(old);
+  CHECK(old.error().code == ErrorCode::kRevoked);
 }
 
 TEST_CASE("The CA issues long-lived CRLs only with a signer and the setting",
