@@ -92,7 +92,7 @@ constexpr UnpackLimits kBodyLimits{.max_array = 2, .max_map = 0, .max_str = 0,
                                    .max_bin = kMaxBodyWireBytes, .max_depth = 1};
 constexpr UnpackLimits kContentLimits{.max_array = 2, .max_map = 0,
                                       .max_str = kMaxBodyBytes, .max_bin = 0,
-                                      .max_depth = 1};
+                                      .max_depth = 1, .zero_copy = true};
 constexpr UnpackLimits kReportLimits{.max_array = kMaxStatusRows, .max_map = 0,
                                      .max_str = kMaxOfficerBytes, .max_bin = 16,
                                      .max_depth = 2};
@@ -297,7 +297,7 @@ Result<DirectiveBody> DecodeDirectiveBody(ByteView bytes) {
 }
 
 Bytes EncodeDirectiveContent(const DirectiveContent& content) {
-  Writer w;
+  Writer w(content.title.size() + content.body.size() + 16);  // plaintext: no reallocation
   w.Array(2).Text(content.title).Text(content.body);
   return w.Take();
 }

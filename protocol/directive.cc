@@ -101,7 +101,9 @@ Status CheckEncoded(ByteView header_bytes, const DirectiveContent& content) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "directive breaks a protocol rule: " + header.error().context);
   }
-  Result<DirectiveContent> decoded = DecodeDirectiveContent(EncodeDirectiveContent(content));
+  Bytes encoded = EncodeDirectiveContent(content);
+  Result<DirectiveContent> decoded = DecodeDirectiveContent(encoded);
+  crypto::Wipe(encoded);
   if (!decoded) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "directive content breaks a protocol rule: " + decoded.error().context);

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "common/principal.h"
+#include "crypto/secret_bytes.h"
 
 namespace tocsin::protocol {
 namespace {
@@ -93,13 +94,17 @@ const msgpack::object* ForeignValue(const msgpack::object& object) {
   }
 }
 
+bool ReferenceAll(msgpack::type::object_type, std::size_t, void*) { return true; }
+
 Result<msgpack::object_handle> UnpackOnce(ByteView bytes, const UnpackLimits& limits,
                                           std::size_t& offset, std::string_view what) {
   msgpack::unpack_limit limit(limits.max_array, limits.max_map, limits.max_str,
                               limits.max_bin, /*ext=*/0, limits.max_depth);
+  bool referenced = false;
   try {
-    return msgpack::unpack(reinterpret_cast<const char*>(bytes.data()), bytes.size(),
-                           offset, nullptr, nullptr, limit);
+    return msgpack::unpack(reinterpret_cast<const char*>(bytes.data()), bytes.size(), offset,
+                           referenced, limits.zero_copy ? &ReferenceAll : nullptr, nullptr,
+                           limit);
   } catch (const msgpack::insufficient_bytes&) {
     return Malformed(what, "truncated");
   } catch (const msgpack::size_overflow& e) {
@@ -134,10 +139,12 @@ Result<msgpack::object_handle> StrictUnpack(ByteView bytes, const UnpackLimits& 
   if (HasDuplicateKeys(handle.get())) {
     return Malformed(what, "a map repeats a key");
   }
-  msgpack::sbuffer canonical;
+  msgpack::sbuffer canonical(bytes.size());  // one allocation: no stray copy
   msgpack::pack(canonical, handle.get());
-  if (canonical.size() != bytes.size() ||
-      std::memcmp(canonical.data(), bytes.data(), bytes.size()) != 0) {
+  bool same = canonical.size() == bytes.size() &&
+              std::memcmp(canonical.data(), bytes.data(), bytes.size()) == 0;
+  crypto::Wipe({reinterpret_cast<std::uint8_t*>(canonical.data()), canonical.size()});
+  if (!same) {
     return Malformed(what, "not in canonical (shortest) msgpack form");
   }
   return handle;
@@ -294,6 +301,10 @@ Writer& Writer::OptionalBin(const std::optional<Bytes>& value) {
 Writer& Writer::Nil() {
   packer_.pack_nil();
   return *this;
+}
+
+Writer::~Writer() {
+  crypto::Wipe({reinterpret_cast<std::uint8_t*>(buffer_.data()), buffer_.size()});
 }
 
 Bytes Writer::Take() const {

@@ -29,10 +29,15 @@ struct UnpackLimits {
   std::size_t max_str = 65536;   // bytes in any one string
   std::size_t max_bin = 1 << 20; // bytes in any one binary
   std::size_t max_depth = 4;     // nesting of arrays and maps
+  // Strings and binaries point into the input instead of being copied into
+  // the handle's zone, so that wiping the input wipes every copy (secret
+  // content). The input must then outlive the handle.
+  bool zero_copy = false;
 };
 
 // Decodes exactly one canonical msgpack value from `bytes`. Fails with
-// kMalformedMessage naming `what` and the reason.
+// kMalformedMessage naming `what` and the reason. The re-encoding it checks
+// canonical form with is wiped before it is freed.
 Result<msgpack::object_handle> StrictUnpack(ByteView bytes, const UnpackLimits& limits,
                                             std::string_view what);
 
@@ -71,9 +76,16 @@ Result<std::array<std::uint8_t, N>> ReadFixedBin(const msgpack::object& object,
 }
 
 // Writer side: a packer over a byte buffer, producing canonical encodings.
+// Encodes one value. The buffer is wiped when the Writer goes (it may hold
+// plaintext); `reserve` bytes are allocated up front, so that a value that
+// fits never leaves a reallocated, unwiped copy behind.
 class Writer {
  public:
-  Writer() : packer_(buffer_) {}
+  explicit Writer(std::size_t reserve = MSGPACK_SBUFFER_INIT_SIZE)
+      : buffer_(reserve), packer_(buffer_) {}
+  ~Writer();
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
   Writer& Array(std::size_t size);
   Writer& Uint(std::uint64_t value);
   Writer& Text(std::string_view value);

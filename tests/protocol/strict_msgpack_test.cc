@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "protocol/messages.h"
+
 namespace tocsin::protocol {
 namespace {
 
@@ -117,6 +119,36 @@ TEST_CASE("ReadText rejects invalid UTF-8 and control characters",
     msgpack::object_handle h = StrictUnpack(w.Take(), Limits(), "t").value();
     CHECK_THAT(ReadText(h.get(), 0, 10, "x").error().context, Catch::Contains("UTF-8"));
   }
+}
+
+}  // namespace
+}  // namespace tocsin::protocol
+
+namespace tocsin::protocol {
+namespace {
+
+// Secret content decodes without a copy in msgpack's zone: every byte of
+// plaintext lives in the caller's buffer, which the caller wipes.
+TEST_CASE("Zero-copy decoding leaves no copy of the text outside the input",
+          "[protocol][msgpack][secret]") {
+  Writer w(64);
+  w.Array(2).Text("secret title").Text("secret body");
+  Bytes wire = w.Take();
+  const auto* begin = reinterpret_cast<const char*>(wire.data());
+  const auto* end = begin + wire.size();
+  auto inside = [&](const msgpack::object& o) {
+    return o.via.str.ptr >= begin && o.via.str.ptr + o.via.str.size <= end;
+  };
+  UnpackLimits copying{.max_array = 2, .max_str = 64};
+  auto copied = StrictUnpack(wire, copying, "copied").value();
+  CHECK_FALSE(inside(copied.get().via.array.ptr[1]));  // the default copies into the zone
+  UnpackLimits secret = copying;
+  secret.zero_copy = true;
+  auto referenced = StrictUnpack(wire, secret, "secret").value();
+  CHECK(inside(referenced.get().via.array.ptr[0]));
+  CHECK(inside(referenced.get().via.array.ptr[1]));
+  auto content = DecodeDirectiveContent(wire).value();  // the content codec uses it
+  CHECK(content.body == "secret body");
 }
 
 }  // namespace
