@@ -550,6 +550,45 @@ std::optional<Bytes> ClaimedId(ByteView wire) {
 
 }  // namespace
 
+void AgencyClient::Refuse(const Bytes& wire, const std::optional<Bytes>& claimed_id,
+                          protocol::RefusalReason reason, const Error& error) {
+  ++counters_.refused;
+  crypto::Digest digest = crypto::Sha256(wire);
+  auto known = refusals_.find(digest);
+  if (known != refusals_.end()) {
+    Send(known->second);  // the same copy again: the same signed refusal
+    return;
+  }
+  spdlog::warn("refused directive {}: {} ({}){}",
+               claimed_id ? HexEncode(*claimed_id) : std::string("(unreadable id)"),
+               error.ToString(), protocol::RefusalReasonName(reason),
+               claimed_id ? "; the gateway is told, signed" : "");
+  if (!claimed_id || claimed_id->size() != protocol::kDirectiveIdSize) {
+    return;  // nothing to name: the gateway cannot tie a refusal to a delivery
+  }
+  protocol::Receipt refusal;
+  refusal.kind = protocol::ReceiptKind::kRefused;
+  std::copy(claimed_id->begin(), claimed_id->end(), refusal.directive_id.begin());
+  refusal.directive_digest = digest;
+  refusal.agency = bundle_.principal_id;
+  refusal.gateway = config_.gateway;
+  refusal.at = clock_.NowMillis();
+  refusal.reason = reason;
+  if (held_log_ && held_log_->size > 0) {
+    refusal.log_size = held_log_->size;
+    refusal.log_root = held_log_->root;
+  }
+  Bytes signed_refusal = protocol::SignReceipt(refusal, bundle_.signing);
+  ++counters_.refusals_sent;
+  Send(signed_refusal);
+  refusals_.emplace(digest, std::move(signed_refusal));
+  refusal_order_.push_back(digest);
+  if (refusal_order_.size() > kRefusalsKept) {
+    refusals_.erase(refusal_order_.front());
+    refusal_order_.pop_front();
+  }
+}
+
 Status AgencyClient::HandleDirective(const Bytes& wire) {
   // A copy seen before, byte for byte, is answered with the stored receipt
   // before any signature check or decryption: resends cost nothing.
@@ -565,11 +604,11 @@ Status AgencyClient::HandleDirective(const Bytes& wire) {
   UnixMillis now = clock_.NowMillis();
   protocol::DirectiveChecks checks{config_.gateway, now,
                                    static_cast<std::size_t>(config_.min_signatures)};
+  protocol::RefusalReason why = protocol::RefusalReason::kMalformed;
   Result<protocol::OpenedDirective> opened = protocol::OpenDirective(
-      wire, trust_->directory(), checks, bundle_.principal_id, bundle_.encryption);
+      wire, trust_->directory(), checks, bundle_.principal_id, bundle_.encryption, &why);
   if (!opened) {
-    ++counters_.refused;
-    spdlog::warn("refused directive: {}", opened.error().ToString());
+    Refuse(wire, claimed, why, opened.error());
     return {};
   }
   const protocol::DirectiveHeader& h = opened->verified.header;
@@ -591,8 +630,7 @@ Status AgencyClient::HandleDirective(const Bytes& wire) {
   }
   TOCSIN_ASSIGN_OR_RETURN(Status follow_up, CheckFollowUp(opened->verified));
   if (!follow_up) {
-    ++counters_.refused;
-    spdlog::warn("refused directive {}: {}", HexEncode(id), follow_up.error().ToString());
+    Refuse(wire, id, protocol::RefusalReason::kFollowUpRule, follow_up.error());
     return {};
   }
   TOCSIN_ASSIGN_OR_RETURN(std::optional<std::uint64_t> mark, inbox_.IssuerMark(h.issuer));

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <deque>
 #include <map>
 #include <set>
 #include <memory>
@@ -34,6 +35,7 @@ struct ClientCounters {
   std::uint64_t directives_stored = 0;
   std::uint64_t duplicates = 0;
   std::uint64_t refused = 0;
+  std::uint64_t refusals_sent = 0;  // signed refusals (each refused copy that named its id)
   std::uint64_t freeze_alarms = 0;
   std::uint64_t log_alarms = 0;
   std::uint64_t promises_kept = 0;
@@ -68,6 +70,10 @@ class AgencyClient {
   Status PollNotifications();
   Status ResumeNotifications();
   Status ResendUnconfirmed();
+  // Refuses a copy: logs why and, when the copy names its directive, tells
+  // the gateway with a signed refusal (the same bytes again for the same copy).
+  void Refuse(const Bytes& wire, const std::optional<Bytes>& claimed_id,
+              protocol::RefusalReason reason, const Error& error);
   void Send(ByteView wire);
   void CheckFreshness();
   // Warns when this machine's clock strays from the gateway's (as its
@@ -140,6 +146,11 @@ class AgencyClient {
   std::unique_ptr<Notifier> notifier_;  // null without a hook
   SteadyMillis next_resume_ = 0;
   std::optional<HeldCheckpoint> held_log_;  // the last audit checkpoint accepted
+  // Signed refusals by the digest of the copy refused, the oldest dropped
+  // past kRefusalsKept: a copy sent again gets the same refusal, unsigned anew.
+  static constexpr std::size_t kRefusalsKept = 1024;
+  std::map<crypto::Digest, Bytes> refusals_;
+  std::deque<crypto::Digest> refusal_order_;
   // Open promises by log index, on the steady clock: since when this live
   // link has waited for a checkpoint to cover it, the proof requests sent,
   // and whether its lateness was reported. Reset whenever the link freezes.

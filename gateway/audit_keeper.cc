@@ -25,11 +25,9 @@ Bytes AuditKeeper::Sent(ByteView id, const std::string& agency, UnixMillis at) c
 
 Bytes AuditKeeper::Evidence(const protocol::Receipt& receipt, ByteView wire,
                             UnixMillis at) const {
-  protocol::AuditKind kind = receipt.kind == protocol::ReceiptKind::kAcknowledged
-                                 ? protocol::AuditKind::kAcknowledgement
-                                 : protocol::AuditKind::kReceipt;
   return protocol::EncodeAuditEntry(
-      {kind, at, receipt.directive_id, receipt.agency, Bytes(wire.begin(), wire.end())});
+      {protocol::AuditKindOf(receipt.kind), at, receipt.directive_id, receipt.agency,
+       Bytes(wire.begin(), wire.end())});
 }
 
 namespace {

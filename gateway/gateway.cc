@@ -42,9 +42,7 @@ protocol::AcceptedKind AnswerKind(const protocol::Receipt& receipt) {
 
 // The audit entry kind that records a receipt.
 protocol::AuditKind EntryKind(const protocol::Receipt& receipt) {
-  return receipt.kind == protocol::ReceiptKind::kAcknowledged
-             ? protocol::AuditKind::kAcknowledgement
-             : protocol::AuditKind::kReceipt;
+  return protocol::AuditKindOf(receipt.kind);
 }
 
 
@@ -285,7 +283,7 @@ Status Gateway::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload) {
   spdlog::info("stopping: {} directives accepted, {} receipts recorded ({} repeats answered from "
                "memory), {} inclusion proofs served, {} damaged directives held back, refused {} unauthorized, {} malformed, {} invalid, {} throttled, "
                "{} bridge messages, {} connections cut, ZAP refused {} handshakes ({} too fast), "
-               "{} split views",
+               "{} split views, {} copies refused by agencies",
                counters_.directives_accepted, counters_.receipts_recorded,
                counters_.duplicates_answered, counters_.proofs_served,
                counters_.damaged_directives,
@@ -295,7 +293,7 @@ Status Gateway::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload) {
                bridges_ ? bridges_->refused() : 0,
                agency_guard_.guard.cut() + operator_guard_.guard.cut() + bridge_guard_.guard.cut(),
                zap_->refused(),
-               zap_->throttled(), counters_.split_views);
+               zap_->throttled(), counters_.split_views, counters_.refusals);
   return {};
 }
 
@@ -424,7 +422,8 @@ Status Gateway::HandleAgency(transport::PeerMessage& message, std::vector<Pendin
     case protocol::MessageType::kHello:
       return HandleHello(message, *envelope);
     case protocol::MessageType::kReceipt:
-    case protocol::MessageType::kAcknowledgement: {
+    case protocol::MessageType::kAcknowledgement:
+    case protocol::MessageType::kRefusal: {
       crypto::Digest digest = crypto::Sha256(message.payload);
       if (AnsweredFromMemory(message, digest)) {
         return {};
@@ -553,6 +552,7 @@ Status Gateway::FlushReceipts(std::vector<PendingReceipt>& batch) {
     records.push_back({.directive_id = Bytes(r.directive_id.begin(), r.directive_id.end()),
                        .agency = p.agency,
                        .acknowledgement = r.kind == protocol::ReceiptKind::kAcknowledged,
+                       .refusal = r.kind == protocol::ReceiptKind::kRefused,
                        .at = r.at,
                        .recorded_at = now,
                        .officer = r.officer,
@@ -577,6 +577,12 @@ Status Gateway::FlushReceipts(std::vector<PendingReceipt>& batch) {
       refusal.refusal = error.context;
       Remember(p.agency, p.wire_digest, r, std::move(refusal));
       (void)transport::SendToPeer(client_socket_, p.routing_id, ErrorEnvelope(error, r.directive_id));
+      continue;
+    }
+    if (r.kind == protocol::ReceiptKind::kRefused) {
+      // Not answered: a refusal lost on the way is sent again when the copy
+      // is (the delivery stays undelivered until it lands).
+      ReportRefusal(p.agency, r);
       continue;
     }
     // The answer: accepted, then the promise that the entry recording the
@@ -907,7 +913,9 @@ Status Gateway::Report(transport::PeerMessage& message, const protocol::Envelope
     protocol::StatusRow out;
     std::copy(row.directive_id.begin(), row.directive_id.end(), out.directive_id.begin());
     out.agency = row.agency;
-    out.state = static_cast<std::uint8_t>(row.state);
+    out.state = row.refused_at && row.state < store::DeliveryState::kDelivered
+                    ? protocol::kStateRefused
+                    : static_cast<std::uint8_t>(row.state);
     out.sent_at = row.sent_at;
     out.delivered_at = row.delivered_at;
     out.acknowledged_at = row.acknowledged_at;
@@ -937,7 +945,7 @@ Status Gateway::AnswerEvidence(transport::PeerMessage& message, const protocol::
                                               protocol::kEvidencePageBytes, &page.more));
   for (store::Ledger::Evidence& row : rows) {
     page.rows.push_back({std::move(row.agency), std::move(row.receipt),
-                         std::move(row.acknowledgement)});
+                         std::move(row.acknowledgement), std::move(row.refusal)});
   }
   (void)transport::SendToPeer(operator_socket_, message.routing_id,
                               protocol::EncodeUnsigned(protocol::MessageType::kEvidence,
@@ -988,6 +996,14 @@ Status Gateway::ReloadIfChanged(bool forced) {
     spdlog::error("{}", descriptors.error().ToString());  // serving on, with what we have
   }
   return ObservePrincipals();
+}
+
+void Gateway::ReportRefusal(const std::string& agency, const protocol::Receipt& refusal) {
+  ++counters_.refusals;
+  spdlog::error("REFUSED: {} refused its copy of directive {} ({}, signed at {}): it holds "
+                "nothing; escalation goes on as for a silent agency",
+                agency, HexEncode(refusal.directive_id),
+                protocol::RefusalReasonName(refusal.reason), FormatUtc(refusal.at));
 }
 
 void Gateway::ReportDamaged(const Bytes& id, const std::string& agency, const Error& error) {

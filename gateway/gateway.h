@@ -60,6 +60,7 @@ struct GatewayCounters {
   std::uint64_t proofs_served = 0;        // inclusion proofs for agencies' promises
   std::uint64_t damaged_directives = 0;   // stored copies that no longer match the log
   std::uint64_t split_views = 0;          // signed receipts from agencies shown another log
+  std::uint64_t refusals = 0;             // copies agencies refused, by their signed word
 };
 
 // What one turn of the loop may take from each socket, and per principal.
@@ -160,6 +161,8 @@ class Gateway {
   Status ObservePrincipals();
   // A stored directive that cannot be sent (damaged): counted every time,
   // logged at critical level the first time for each directive.
+  // Logs and counts an agency's signed refusal of a copy.
+  void ReportRefusal(const std::string& agency, const protocol::Receipt& refusal);
   void ReportDamaged(const Bytes& id, const std::string& agency, const Error& error);
   // From 6 hours before the CRL's next update, every 10 minutes.
   void WarnOfCrlExpiry();

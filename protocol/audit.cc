@@ -101,6 +101,15 @@ std::string Body(const Checkpoint& c) {
 
 }  // namespace
 
+AuditKind AuditKindOf(ReceiptKind kind) {
+  switch (kind) {
+    case ReceiptKind::kDelivered: return AuditKind::kReceipt;
+    case ReceiptKind::kAcknowledged: return AuditKind::kAcknowledgement;
+    case ReceiptKind::kRefused: return AuditKind::kRefusal;
+  }
+  return AuditKind::kReceipt;
+}
+
 std::string_view AuditKindName(AuditKind kind) {
   switch (kind) {
     case AuditKind::kDirectiveAccepted: return "directive-accepted";
@@ -113,6 +122,7 @@ std::string_view AuditKindName(AuditKind kind) {
     case AuditKind::kEscalation: return "escalation";
     case AuditKind::kPolicyChanged: return "policy-changed";
     case AuditKind::kBridgeOutcome: return "bridge-outcome";
+    case AuditKind::kRefusal: return "refusal";
   }
   return "unknown";
 }
@@ -134,7 +144,7 @@ Result<AuditEntry> DecodeAuditEntry(ByteView bytes) {
                           StrictUnpack(bytes, kEntryLimits, "audit entry"));
   TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 5, "audit entry"));
   AuditEntry e;
-  TOCSIN_ASSIGN_OR_RETURN(std::uint64_t kind, ReadUint(f[0], 1, 10, "audit entry.kind"));
+  TOCSIN_ASSIGN_OR_RETURN(std::uint64_t kind, ReadUint(f[0], 1, kMaxAuditKind, "audit entry.kind"));
   e.kind = static_cast<AuditKind>(kind);
   if (AuditKindName(e.kind) == "unknown") {
     return Malformed("audit entry.kind: " + std::to_string(kind) + " is reserved");

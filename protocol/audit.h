@@ -31,9 +31,14 @@ enum class AuditKind : std::uint8_t {
   kPrincipalRevoked = 8,   // principal, its Ed25519 signing key
   kPolicyChanged = 9,      // the gateway, SHA-256 of the policy file now in force
   kBridgeOutcome = 10,     // directive id, agency, BridgeOutcomeData
+  kRefusal = 11,           // directive id, agency, the signed refusal of a copy
 };
+inline constexpr std::uint64_t kMaxAuditKind = 11;
 
 std::string_view AuditKindName(AuditKind kind);
+
+// The entry kind that records a receipt, an acknowledgement or a refusal.
+AuditKind AuditKindOf(ReceiptKind kind);
 
 struct AuditEntry {
   AuditKind kind = AuditKind::kSent;

@@ -140,7 +140,7 @@ Result<Envelope> DecodeEnvelope(ByteView wire) {
   TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 5, "envelope"));
   Envelope e;
   TOCSIN_ASSIGN_OR_RETURN(e.type, ReadEnum(f[1], MessageType::kDirective,
-                                           MessageType::kEvidence, "envelope.type"));
+                                           MessageType::kRefusal, "envelope.type"));
   TOCSIN_ASSIGN_OR_RETURN(e.body, ReadBin(f[2], 1, kMaxBodyWireBytes, "envelope.body"));
   std::size_t min_signatures = IsUnsigned(e.type) ? 0 : 1;
   std::size_t max_signatures = IsUnsigned(e.type) ? 0 : kMaxSignatures;
@@ -312,10 +312,18 @@ Result<DirectiveContent> DecodeDirectiveContent(ByteView bytes) {
   return content;
 }
 
+namespace {
+
+std::size_t ReceiptFields(ReceiptKind kind) {
+  return kind == ReceiptKind::kAcknowledged ? 9 : kind == ReceiptKind::kRefused ? 8 : 7;
+}
+
+}  // namespace
+
 Bytes EncodeReceipt(const Receipt& r) {
   Writer w;
   bool ack = r.kind == ReceiptKind::kAcknowledged;
-  w.Array(ack ? 9 : 7).Bin(r.directive_id).Bin(r.directive_digest).Text(r.agency).Text(r.gateway);
+  w.Array(ReceiptFields(r.kind)).Bin(r.directive_id).Bin(r.directive_digest).Text(r.agency).Text(r.gateway);
   Time(w, r.at);
   w.Uint(r.log_size);
   if (r.log_root) {
@@ -326,14 +334,17 @@ Bytes EncodeReceipt(const Receipt& r) {
   if (ack) {
     w.Text(r.officer).OptionalText(r.note);
   }
+  if (r.kind == ReceiptKind::kRefused) {
+    w.Uint(static_cast<std::uint64_t>(r.reason));
+  }
   return w.Take();
 }
 
 Result<Receipt> DecodeReceipt(ByteView bytes, ReceiptKind kind) {
   bool ack = kind == ReceiptKind::kAcknowledged;
-  std::string_view what = ack ? "acknowledgement" : "receipt";
+  std::string_view what = ack ? "acknowledgement" : kind == ReceiptKind::kRefused ? "refusal" : "receipt";
   TOCSIN_ASSIGN_OR_RETURN(msgpack::object_handle handle, StrictUnpack(bytes, kSmallLimits, what));
-  TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), ack ? 9 : 7, what));
+  TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), ReceiptFields(kind), what));
   Receipt r;
   r.kind = kind;
   TOCSIN_ASSIGN_OR_RETURN(r.directive_id, ReadFixedBin<kDirectiveIdSize>(f[0], "receipt.directive_id"));
@@ -356,6 +367,10 @@ Result<Receipt> DecodeReceipt(ByteView bytes, ReceiptKind kind) {
   if (ack) {
     TOCSIN_ASSIGN_OR_RETURN(r.officer, ReadLine(f[7], 1, kMaxOfficerBytes, "acknowledgement.officer"));
     TOCSIN_ASSIGN_OR_RETURN(r.note, ReadOptionalText(f[8], kMaxNoteBytes, "acknowledgement.note"));
+  }
+  if (kind == ReceiptKind::kRefused) {
+    TOCSIN_ASSIGN_OR_RETURN(std::uint64_t reason, ReadUint(f[7], 1, kMaxRefusalReason, "refusal.reason"));
+    r.reason = static_cast<RefusalReason>(reason);
   }
   return r;
 }
@@ -565,7 +580,7 @@ Result<std::vector<StatusRow>> DecodeStatusReport(ByteView bytes) {
     StatusRow& r = rows[i];
     TOCSIN_ASSIGN_OR_RETURN(r.directive_id, ReadId(f[0], "status.directive_id"));
     TOCSIN_ASSIGN_OR_RETURN(r.agency, ReadPrincipalId(f[1], "status.agency"));
-    TOCSIN_ASSIGN_OR_RETURN(std::uint64_t state, ReadUint(f[2], 0, 3, "status.state"));
+    TOCSIN_ASSIGN_OR_RETURN(std::uint64_t state, ReadUint(f[2], 0, kStateRefused, "status.state"));
     r.state = static_cast<std::uint8_t>(state);
     TOCSIN_ASSIGN_OR_RETURN(r.sent_at, ReadOptionalTime(f[3], "status.sent_at"));
     TOCSIN_ASSIGN_OR_RETURN(r.delivered_at, ReadOptionalTime(f[4], "status.delivered_at"));
@@ -613,9 +628,12 @@ Bytes EncodeEvidencePage(const EvidencePage& page) {
   Writer w;
   w.Array(2).Array(page.rows.size());
   for (const EvidenceRow& r : page.rows) {
-    w.Array(3).Text(r.agency);
+    w.Array(r.refusal ? 4 : 3).Text(r.agency);
     OptionalBin(w, r.receipt);
     OptionalBin(w, r.acknowledgement);
+    if (r.refusal) {
+      w.Bin(*r.refusal);
+    }
   }
   w.Uint(page.more ? 1 : 0);
   return w.Take();
@@ -630,8 +648,15 @@ Result<EvidencePage> DecodeEvidencePage(ByteView bytes) {
   EvidencePage page;
   page.rows.resize(count);
   for (std::size_t i = 0; i < count; ++i) {
-    TOCSIN_ASSIGN_OR_RETURN(const object* row, ReadArray(f[0].via.array.ptr[i], 3, "evidence.rows[]"));
+    const msgpack::object& entry = f[0].via.array.ptr[i];
+    TOCSIN_ASSIGN_OR_RETURN(std::size_t fields, ReadArraySize(entry, 3, 4, "evidence.rows[]"));
+    const object* row = entry.via.array.ptr;
     EvidenceRow& r = page.rows[i];
+    if (fields == 4) {
+      TOCSIN_ASSIGN_OR_RETURN(Bytes refusal, ReadBin(row[3], 1, kMaxEvidenceWireBytes,
+                                                     "evidence.refusal"));
+      r.refusal = std::move(refusal);
+    }
     TOCSIN_ASSIGN_OR_RETURN(r.agency, ReadPrincipalId(row[0], "evidence.agency"));
     TOCSIN_ASSIGN_OR_RETURN(r.receipt, ReadOptionalBin(row[1], 1, kMaxEvidenceWireBytes,
                                                        "evidence.receipt"));

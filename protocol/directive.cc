@@ -325,17 +325,29 @@ Result<VerifiedDirective> VerifyDirective(ByteView wire, crypto::KeyResolver& re
 
 Result<OpenedDirective> OpenDirective(ByteView wire, crypto::KeyResolver& resolver,
                                       const DirectiveChecks& checks, std::string_view self_id,
-                                      const crypto::X25519KeyPair& self_key) {
-  TOCSIN_ASSIGN_OR_RETURN(VerifiedDirective verified, VerifyDirective(wire, resolver, checks));
+                                      const crypto::X25519KeyPair& self_key, RefusalReason* why) {
+  RefusalReason ignored = RefusalReason::kMalformed;
+  RefusalReason& reason = why != nullptr ? *why : ignored;
+  Result<VerifiedDirective> checked = VerifyDirective(wire, resolver, checks);
+  if (!checked) {
+    ErrorCode code = checked.error().code;
+    reason = code == ErrorCode::kExpired            ? RefusalReason::kExpired
+             : code == ErrorCode::kMalformedMessage ? RefusalReason::kMalformed
+                                                    : RefusalReason::kSignature;
+    return tl::unexpected(checked.error());
+  }
+  VerifiedDirective verified = std::move(*checked);
   const DirectiveHeader& header = verified.header;
   const std::vector<RecipientWrap>& entries = verified.recipients.entries;
   auto mine = std::find_if(entries.begin(), entries.end(),
                            [&](const RecipientWrap& r) { return r.agency == self_id; });
   if (mine == entries.end()) {
+    reason = RefusalReason::kRecipientProof;
     return MakeError(ErrorCode::kPermissionDenied,
                      "directive is not addressed to " + std::string(self_id));
   }
   if (mine->key_id != EncryptionKeyId(self_key.public_key())) {
+    reason = RefusalReason::kSupersededKey;
     return MakeError(ErrorCode::kPermissionDenied,
                      "this copy is wrapped to another encryption key of " + std::string(self_id) +
                          " (key id " + HexEncode(mine->key_id) + ", ours is " +
@@ -346,7 +358,13 @@ Result<OpenedDirective> OpenDirective(ByteView wire, crypto::KeyResolver& resolv
       crypto::UnwrapKey(self_key, header.ephemeral_key, mine->wrapped_key,
                         WrapAssociatedData(header.id, self_id));
   if (!content_key) {
+    reason = RefusalReason::kUndecryptable;
     return WithContext(content_key.error(), "unwrapping the content key");
+  }
+  if (!crypto::ConstantTimeEquals(ContentKeyCommitment(content_key->bytes()), header.key_commitment)) {
+    reason = RefusalReason::kKeyCommitment;  // DecryptCommitted says so below
+  } else {
+    reason = RefusalReason::kUndecryptable;
   }
   TOCSIN_ASSIGN_OR_RETURN(DirectiveContent content,
                           DecryptCommitted(verified, *content_key, self_id));

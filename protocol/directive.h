@@ -130,10 +130,12 @@ struct OpenedDirective {
 // What a recipient runs: VerifyDirective, then that `self_id` is among the
 // proven recipients (kPermissionDenied otherwise), then unwrap and decrypt
 // (kBadSignature when the wrap or the ciphertext does not authenticate).
+// On failure `why`, when given, receives the reason a signed refusal states.
 Result<OpenedDirective> OpenDirective(ByteView wire, crypto::KeyResolver& resolver,
                                       const DirectiveChecks& checks,
                                       std::string_view self_id,
-                                      const crypto::X25519KeyPair& self_key);
+                                      const crypto::X25519KeyPair& self_key,
+                                      RefusalReason* why = nullptr);
 
 // For a co-signer: unwraps `wrap` with their own key, checks it against the
 // header's key commitment, and decrypts the content of `verified` with it:

@@ -12,6 +12,7 @@ std::string_view SignatureContext(MessageType type) {
     case MessageType::kAcknowledgement: return "tocsin/acknowledgement/v3\0"sv;
     case MessageType::kHeartbeat: return "tocsin/heartbeat/v1\0"sv;
     case MessageType::kPromise: return "tocsin/promise/v1\0"sv;
+    case MessageType::kRefusal: return "tocsin/refusal/v1\0"sv;
     default: return ""sv;
   }
 }
@@ -44,6 +45,21 @@ std::string_view MessageTypeName(MessageType type) {
     case MessageType::kDirectiveRequest: return "directive-request";
     case MessageType::kEvidenceRequest: return "evidence-request";
     case MessageType::kEvidence: return "evidence";
+    case MessageType::kRefusal: return "refusal";
+  }
+  return "unknown";
+}
+
+std::string_view RefusalReasonName(RefusalReason reason) {
+  switch (reason) {
+    case RefusalReason::kSignature: return "signature";
+    case RefusalReason::kRecipientProof: return "recipient-proof";
+    case RefusalReason::kSupersededKey: return "superseded-key";
+    case RefusalReason::kKeyCommitment: return "key-commitment";
+    case RefusalReason::kUndecryptable: return "undecryptable";
+    case RefusalReason::kExpired: return "expired";
+    case RefusalReason::kFollowUpRule: return "follow-up-rule";
+    case RefusalReason::kMalformed: return "malformed";
   }
   return "unknown";
 }

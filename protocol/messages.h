@@ -84,6 +84,7 @@ enum class MessageType : std::uint8_t {
   kDirectiveRequest = 15,  // operator -> gateway: a stored directive, as its issuer signed it
   kEvidenceRequest = 16,   // operator -> gateway: the signed receipts behind a status
   kEvidence = 17,          // gateway -> operator: the answer, one page
+  kRefusal = 18,           // agency -> gateway: a signed negative receipt (a copy refused)
 };
 
 // True for the types that carry no signature.
@@ -185,10 +186,26 @@ struct DirectiveContent {
   std::string body;
 };
 
-enum class ReceiptKind { kDelivered, kAcknowledged };
+enum class ReceiptKind { kDelivered, kAcknowledged, kRefused };
 
-// A delivery receipt (MessageType::kReceipt) or an acknowledgement
-// (kAcknowledgement: officer set, note optional), signed by the agency.
+// Why an agency refused a copy (MessageType::kRefusal), as its signed word.
+enum class RefusalReason : std::uint8_t {
+  kSignature = 1,        // its signatures, signers or signed recipient root do not verify
+  kRecipientProof = 2,   // no proven recipient entry for this agency
+  kSupersededKey = 3,    // wrapped to an encryption key this agency no longer holds
+  kKeyCommitment = 4,    // the content key does not match the signed commitment
+  kUndecryptable = 5,    // the key does not unwrap or the content does not decrypt
+  kExpired = 6,          // expired, or dated beyond the clock tolerance
+  kFollowUpRule = 7,     // an update or cancel its signers may not send
+  kMalformed = 8,        // readable enough to name, not to accept
+};
+inline constexpr std::uint64_t kMaxRefusalReason = 8;
+std::string_view RefusalReasonName(RefusalReason reason);
+
+// A delivery receipt (MessageType::kReceipt), an acknowledgement
+// (kAcknowledgement: officer set, note optional) or a refusal (kRefusal:
+// directive_digest is then the SHA-256 of the copy's envelope as received,
+// reason set), signed by the agency.
 struct Receipt {
   ReceiptKind kind = ReceiptKind::kDelivered;
   DirectiveId directive_id{};
@@ -203,6 +220,7 @@ struct Receipt {
   std::optional<crypto::Digest> log_root;
   std::string officer;              // acknowledgements only
   std::optional<std::string> note;  // acknowledgements only
+  RefusalReason reason = RefusalReason::kMalformed;  // refusals only
 };
 
 // Signed by the gateway, so a client can tell a live link from a frozen one.
@@ -286,6 +304,7 @@ struct EvidenceRow {
   std::string agency;
   std::optional<Bytes> receipt;          // the receipt envelope as the agency signed it
   std::optional<Bytes> acknowledgement;  // the acknowledgement envelope, likewise
+  std::optional<Bytes> refusal;          // the refusal envelope (a 4th element, when set)
 };
 
 struct EvidencePage {
@@ -293,10 +312,14 @@ struct EvidencePage {
   bool more = false;  // ask again with `after` = the last row's agency
 };
 
+inline constexpr std::uint8_t kStateRefused = 4;
+
 struct StatusRow {
   DirectiveId directive_id{};
   std::string agency;
-  std::uint8_t state = 0;  // 0 pending, 1 sent, 2 delivered, 3 acknowledged
+  // 0 pending, 1 sent, 2 delivered, 3 acknowledged, 4 refused (the agency
+  // signed a refusal of its copy and holds nothing: kStateRefused)
+  std::uint8_t state = 0;
   std::optional<UnixMillis> sent_at;
   std::optional<UnixMillis> delivered_at;
   std::optional<UnixMillis> acknowledged_at;  // the agency's signed time

@@ -7,6 +7,7 @@ namespace {
 
 MessageType TypeOf(ReceiptKind kind) {
   return kind == ReceiptKind::kAcknowledged ? MessageType::kAcknowledgement
+         : kind == ReceiptKind::kRefused    ? MessageType::kRefusal
                                             : MessageType::kReceipt;
 }
 
@@ -30,7 +31,7 @@ Result<Receipt> VerifyReceipt(ByteView wire, crypto::KeyResolver& resolver, Unix
                               std::string_view gateway) {
   TOCSIN_ASSIGN_OR_RETURN(Envelope envelope, DecodeEnvelope(wire));
   if (envelope.type != MessageType::kReceipt &&
-      envelope.type != MessageType::kAcknowledgement) {
+      envelope.type != MessageType::kAcknowledgement && envelope.type != MessageType::kRefusal) {
     return MakeError(ErrorCode::kMalformedMessage,
                      "expected a receipt, got a " + std::string(MessageTypeName(envelope.type)));
   }
@@ -39,6 +40,7 @@ Result<Receipt> VerifyReceipt(ByteView wire, crypto::KeyResolver& resolver, Unix
   }
   TOCSIN_RETURN_IF_ERROR(VerifyEnvelope(envelope, resolver, now, {Role::kAgency, 1}));
   ReceiptKind kind = envelope.type == MessageType::kAcknowledgement ? ReceiptKind::kAcknowledged
+                     : envelope.type == MessageType::kRefusal       ? ReceiptKind::kRefused
                                                                     : ReceiptKind::kDelivered;
   TOCSIN_ASSIGN_OR_RETURN(Receipt receipt, DecodeReceipt(envelope.body, kind));
   TOCSIN_RETURN_IF_ERROR(CheckNamed("receipt.agency", receipt.agency,

@@ -33,7 +33,7 @@ CREATE INDEX deliveries_by_agency ON deliveries(agency, state);
 CREATE TABLE receipts (
   directive_id BLOB NOT NULL,
   agency       TEXT NOT NULL,
-  kind         INTEGER NOT NULL,   -- 0 delivered, 1 acknowledged
+  kind         INTEGER NOT NULL,   -- 0 delivered, 1 acknowledged, 2 refused (a copy)
   signed_at    INTEGER NOT NULL,
   recorded_at  INTEGER NOT NULL,
   wire         BLOB NOT NULL,
@@ -269,7 +269,9 @@ Result<std::optional<AcceptedDirective>> Ledger::Find(ByteView id) {
 Result<std::vector<Bytes>> Ledger::Undelivered(std::string_view agency, UnixMillis now) {
   TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
       "SELECT d.id FROM deliveries v JOIN directives d ON d.id = v.directive_id "
-      "WHERE v.agency=? AND v.state < 2 AND d.expires_at > ? ORDER BY d.seq"));
+      "WHERE v.agency=? AND v.state < 2 AND d.expires_at > ? AND NOT EXISTS (SELECT 1 FROM "
+      "receipts r WHERE r.directive_id = v.directive_id AND r.agency = v.agency AND r.kind = 2) "
+      "ORDER BY d.seq"));
   q.Bind(1, agency).Bind(2, now);
   return q.Blobs(0);
 }
@@ -334,7 +336,8 @@ Result<int> Ledger::RecordReceipts(const std::vector<ReceiptRecord>& receipts,
     find.Bind(1, r.directive_id).Bind(2, r.agency);
     TOCSIN_ASSIGN_OR_RETURN(bool known, find.Step());
     const char* refusal = !known                   ? "no such delivery"
-                          : find.Blob(0) != r.digest ? "digest does not match the accepted directive"
+                          : !r.refusal && find.Blob(0) != r.digest
+                              ? "digest does not match the accepted directive"
                           : r.at < find.Int(2) - max_skew
                               ? "signed before the gateway accepted the directive"
                           : r.at > r.recorded_at + max_skew ? "signed in the future"
@@ -346,8 +349,9 @@ Result<int> Ledger::RecordReceipts(const std::vector<ReceiptRecord>& receipts,
       continue;
     }
     int before = static_cast<int>(find.Int(1));
+    std::int64_t kind = r.refusal ? 2 : r.acknowledgement ? 1 : 0;
     keep.Reset();
-    keep.Bind(1, r.directive_id).Bind(2, r.agency).Bind(3, std::int64_t{r.acknowledgement})
+    keep.Bind(1, r.directive_id).Bind(2, r.agency).Bind(3, kind)
         .Bind(4, r.at).Bind(5, r.recorded_at).Bind(6, r.wire)
         .Bind(7, static_cast<std::int64_t>(audit_.next_index()));
     TOCSIN_RETURN_IF_ERROR(keep.Run());
@@ -358,11 +362,17 @@ Result<int> Ledger::RecordReceipts(const std::vector<ReceiptRecord>& receipts,
       TOCSIN_RETURN_IF_ERROR(audit_.Stage(audit, r.audit_entry, r.recorded_at));
     } else if (out_logged != nullptr) {  // recorded before: the entry that recorded it
       logged.Reset();
-      logged.Bind(1, r.directive_id).Bind(2, r.agency).Bind(3, std::int64_t{r.acknowledgement});
+      logged.Bind(1, r.directive_id).Bind(2, r.agency).Bind(3, kind);
       TOCSIN_ASSIGN_OR_RETURN(bool found, logged.Step());
       if (found) {
         (*out_logged)[i] = LogPosition{static_cast<std::uint64_t>(logged.Int(0)), logged.Int(1)};
       }
+    }
+    if (r.refusal) {  // its row is the state: refused while not delivered
+      if (before < 2 && keep.Changes() == 1) {
+        ++changed;
+      }
+      continue;
     }
     Statement& update = r.acknowledgement ? acknowledged : delivered;
     update.Reset();
@@ -384,9 +394,11 @@ Result<int> Ledger::RecordReceipts(const std::vector<ReceiptRecord>& receipts,
 Result<std::vector<DeliveryRow>> Ledger::Deliveries(ByteView id) {
   std::string sql =
       "SELECT v.directive_id, v.agency, v.state, v.sent_at, v.delivered_at, v.acknowledged_at, "
-      "COALESCE(v.officer, ''), r.recorded_at FROM deliveries v "
+      "COALESCE(v.officer, ''), r.recorded_at, x.signed_at FROM deliveries v "
       "JOIN directives d ON d.id = v.directive_id LEFT JOIN receipts r ON "
-      "r.directive_id = v.directive_id AND r.agency = v.agency AND r.kind = 1 ";
+      "r.directive_id = v.directive_id AND r.agency = v.agency AND r.kind = 1 "
+      "LEFT JOIN receipts x ON x.directive_id = v.directive_id AND x.agency = v.agency "
+      "AND x.kind = 2 ";
   sql += id.empty() ? "ORDER BY d.seq DESC, v.agency" : "WHERE v.directive_id=? ORDER BY v.agency";
   TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(sql));
   if (!id.empty()) {
@@ -399,7 +411,8 @@ Result<std::vector<DeliveryRow>> Ledger::Deliveries(ByteView id) {
       return out;
     }
     out.push_back({q.Blob(0), q.Text(1), static_cast<DeliveryState>(q.Int(2)), OptionalTime(q, 3),
-                   OptionalTime(q, 4), OptionalTime(q, 5), q.Text(6), OptionalTime(q, 7)});
+                   OptionalTime(q, 4), OptionalTime(q, 5), q.Text(6), OptionalTime(q, 7),
+                   OptionalTime(q, 8)});
   }
 }
 
@@ -408,11 +421,13 @@ Result<std::vector<Ledger::Evidence>> Ledger::EvidenceFor(ByteView id,
                                                           std::size_t limit, std::size_t max_bytes,
                                                           bool* more) {
   TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
-      "SELECT v.agency, r.wire, a.wire FROM deliveries v "
+      "SELECT v.agency, r.wire, a.wire, x.wire FROM deliveries v "
       "LEFT JOIN receipts r ON r.directive_id = v.directive_id AND r.agency = v.agency "
       "AND r.kind = 0 "
       "LEFT JOIN receipts a ON a.directive_id = v.directive_id AND a.agency = v.agency "
       "AND a.kind = 1 "
+      "LEFT JOIN receipts x ON x.directive_id = v.directive_id AND x.agency = v.agency "
+      "AND x.kind = 2 "
       "WHERE v.directive_id = ? AND v.agency > ? ORDER BY v.agency LIMIT ?"));
   q.Bind(1, id).Bind(2, after_agency).Bind(3, static_cast<std::int64_t>(limit) + 1);
   std::vector<Evidence> out;
@@ -423,15 +438,19 @@ Result<std::vector<Ledger::Evidence>> Ledger::EvidenceFor(ByteView id,
     if (!row) {
       return out;
     }
-    Evidence e{q.Text(0), std::nullopt, std::nullopt};
+    Evidence e{q.Text(0), std::nullopt, std::nullopt, std::nullopt};
     if (!q.IsNull(1)) {
       e.receipt = q.Blob(1);
     }
     if (!q.IsNull(2)) {
       e.acknowledgement = q.Blob(2);
     }
+    if (!q.IsNull(3)) {
+      e.refusal = q.Blob(3);
+    }
     std::size_t size = e.agency.size() + (e.receipt ? e.receipt->size() : 0) +
-                       (e.acknowledgement ? e.acknowledgement->size() : 0);
+                       (e.acknowledgement ? e.acknowledgement->size() : 0) +
+                       (e.refusal ? e.refusal->size() : 0);
     if (out.size() == limit || (!out.empty() && bytes + size > max_bytes)) {
       *more = true;
       return out;

@@ -72,6 +72,7 @@ struct DeliveryRow {
   std::optional<UnixMillis> acknowledged_at;  // as the agency signed it
   std::string officer;
   std::optional<UnixMillis> acknowledgement_recorded_at;  // by the gateway's clock
+  std::optional<UnixMillis> refused_at;  // as the agency signed its refusal, if it refused a copy
 };
 
 // Escalation ------------------------------------------------------------
@@ -117,6 +118,10 @@ struct ReceiptRecord {
   Bytes directive_id;
   std::string agency;
   bool acknowledgement = false;
+  // A signed refusal of a copy: kept as evidence and logged, the delivery
+  // then marked refused (while not delivered) and no longer caught up;
+  // `digest` is then that of the copy as received, not checked.
+  bool refusal = false;
   UnixMillis at = 0;        // the time the agency signed
   UnixMillis recorded_at = 0;
   std::string officer;      // acknowledgements
@@ -197,6 +202,7 @@ class Ledger {
     std::string agency;
     std::optional<Bytes> receipt;
     std::optional<Bytes> acknowledgement;
+    std::optional<Bytes> refusal;
   };
   Result<std::vector<Evidence>> EvidenceFor(ByteView id, const std::string& after_agency,
                                             std::size_t limit, std::size_t max_bytes, bool* more);

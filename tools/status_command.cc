@@ -21,8 +21,8 @@ namespace {
 using Checks = std::map<protocol::DirectiveId, DirectiveCheck>;
 
 const char* StateName(std::uint8_t state) {
-  static const char* kNames[] = {"pending", "sent", "delivered", "ACKNOWLEDGED"};
-  return state < 4 ? kNames[state] : "?";
+  static const char* kNames[] = {"pending", "sent", "delivered", "ACKNOWLEDGED", "REFUSED"};
+  return state <= protocol::kStateRefused ? kNames[state] : "?";
 }
 
 std::string Clock(const std::optional<UnixMillis>& t) {
@@ -76,6 +76,10 @@ void PrintMatrix(const std::vector<protocol::StatusRow>& rows, const Checks& che
     if (check.backing == Backing::kUnverified) {
       std::printf("  %-30s   ^ %s\n", "", EscapeForDisplay(check.problem).c_str());
     }
+    if (check.refusal) {
+      std::printf("  %-30s   ^ the agency refused its copy (%s), signed: it holds nothing\n", "",
+                  check.refusal->c_str());
+    }
   }
 }
 
@@ -94,8 +98,10 @@ nlohmann::json MatrixJson(const std::vector<protocol::StatusRow>& rows, const Ch
   for (const auto& r : rows) {
     const RowCheck& check = CheckOf(checks, r);
     out.push_back({{"directive", HexEncode(r.directive_id)}, {"agency", r.agency},
-                   {"state", std::string(StateName(r.state)) == "ACKNOWLEDGED" ? "acknowledged"
-                                                                             : StateName(r.state)},
+                   {"state", r.state == 3                        ? "acknowledged"
+                             : r.state == protocol::kStateRefused ? "refused"
+                                                                  : StateName(r.state)},
+                   {"refusal", check.refusal ? nlohmann::json(*check.refusal) : nlohmann::json()},
                    {"evidence", BackingName(check.backing)},
                    {"evidence_problem", check.problem.empty() ? nlohmann::json()
                                                               : nlohmann::json(check.problem)},

@@ -19,7 +19,9 @@ Result<protocol::Receipt> VerifyEvidence(ByteView wire, protocol::ReceiptKind ki
                                          const crypto::Digest& digest, const std::string& agency,
                                          const std::string& gateway,
                                          crypto::KeyResolver& resolver) {
-  const char* what = kind == protocol::ReceiptKind::kDelivered ? "receipt" : "acknowledgement";
+  const char* what = kind == protocol::ReceiptKind::kDelivered ? "receipt"
+                     : kind == protocol::ReceiptKind::kRefused ? "refusal"
+                                                               : "acknowledgement";
   // Its own signed time decides which certificate must have signed it; the
   // signature is checked before anything read here is believed.
   TOCSIN_ASSIGN_OR_RETURN(protocol::Envelope envelope, protocol::DecodeEnvelope(wire));
@@ -28,8 +30,11 @@ Result<protocol::Receipt> VerifyEvidence(ByteView wire, protocol::ReceiptKind ki
   if (!verified) {
     return WithContext(verified.error(), std::string("the signed ") + what);
   }
-  if (verified->kind != kind || verified->directive_id != id ||
-      verified->directive_digest != digest || verified->agency != agency) {
+  // A refusal names the copy it refused (a digest of those bytes), not the
+  // directive's body: that copy is what did not verify.
+  bool digest_differs = kind != protocol::ReceiptKind::kRefused && verified->directive_digest != digest;
+  if (verified->kind != kind || verified->directive_id != id || digest_differs ||
+      verified->agency != agency) {
     return MakeError(ErrorCode::kPermissionDenied,
                      std::string("the signed ") + what + " is for another directive or agency");
   }
@@ -113,12 +118,25 @@ void StatusVerifier::NoteView(const protocol::Receipt& r) {
 
 RowCheck StatusVerifier::CheckRow(const protocol::StatusRow& row, const Original& original,
                                   const protocol::EvidenceRow* evidence) {
-  auto unverified = [](std::string why) { return RowCheck{Backing::kUnverified, std::move(why), {}}; };
+  auto unverified = [](std::string why) { return RowCheck{Backing::kUnverified, std::move(why), {}, {}}; };
   if (!std::binary_search(original.recipients.begin(), original.recipients.end(), row.agency)) {
     return unverified("not a recipient of the directive as its issuer signed it");
   }
   if (row.state < 2) {
     return {};
+  }
+  if (row.state == protocol::kStateRefused) {
+    if (evidence == nullptr || !evidence->refusal) {
+      return unverified("no signed refusal");
+    }
+    Result<protocol::Receipt> refusal =
+        VerifyEvidence(*evidence->refusal, protocol::ReceiptKind::kRefused, row.directive_id,
+                       original.digest, row.agency, gateway_, *resolver_);
+    if (!refusal) {
+      return unverified(refusal.error().ToString());
+    }
+    NoteView(*refusal);
+    return {Backing::kSigned, "", {}, std::string(protocol::RefusalReasonName(refusal->reason))};
   }
   std::string why;
   std::optional<protocol::Receipt> ack;
@@ -139,15 +157,15 @@ RowCheck StatusVerifier::CheckRow(const protocol::StatusRow& row, const Original
         return unverified("the report's officer or time differ from the signed acknowledgement (" +
                           ack->officer + ")");
       }
-      return {Backing::kSigned, "", ack->officer};
+      return {Backing::kSigned, "", ack->officer, {}};
     }
     if (why.empty() && row.officer.rfind(kSmsOfficerPrefix, 0) == 0) {
-      return {Backing::kGatewayWord, "", {}};
+      return {Backing::kGatewayWord, "", {}, {}};
     }
     return unverified(why.empty() ? "no signed acknowledgement" : why);
   }
   if (ack) {
-    return {Backing::kSigned, "", {}};  // an agency that acknowledged holds it
+    return {Backing::kSigned, "", {}, {}};  // an agency that acknowledged holds it
   }
   if (evidence == nullptr || !evidence->receipt) {
     return unverified("no signed receipt");
@@ -159,7 +177,7 @@ RowCheck StatusVerifier::CheckRow(const protocol::StatusRow& row, const Original
     return unverified(receipt.error().ToString());
   }
   NoteView(*receipt);
-  return {Backing::kSigned, "", {}};
+  return {Backing::kSigned, "", {}, {}};
 }
 
 Result<std::map<protocol::DirectiveId, DirectiveCheck>> StatusVerifier::Check(
@@ -176,7 +194,7 @@ Result<std::map<protocol::DirectiveId, DirectiveCheck>> StatusVerifier::Check(
     if (!original->problem.empty()) {
       check.problem = original->problem;
       for (const protocol::StatusRow* row : directive_rows) {
-        check.rows[row->agency] = {Backing::kUnverified, original->problem, {}};
+        check.rows[row->agency] = {Backing::kUnverified, original->problem, {}, {}};
       }
       continue;
     }

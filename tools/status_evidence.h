@@ -7,7 +7,8 @@
 // evidence-request). A row is then:
 //   kNothingClaimed  pending or sent: there is nothing an agency signs yet;
 //   kSigned          every state it claims is backed by a valid signature of
-//                    that agency over this directive's digest;
+//                    that agency over this directive's digest (for REFUSED,
+//                    its signed refusal of a copy of this directive);
 //   kGatewayWord     acknowledged by an SMS code: only the gateway saw it;
 //   kUnverified      a claim the signatures do not back (and why).
 // Recipients the report leaves out are listed too. Not thread-safe.
@@ -35,6 +36,7 @@ struct RowCheck {
   Backing backing = Backing::kNothingClaimed;
   std::string problem;                // kUnverified: why
   std::optional<std::string> officer;  // from the signed acknowledgement
+  std::optional<std::string> refusal;  // the signed refusal's reason (state REFUSED)
 };
 
 struct DirectiveCheck {

@@ -113,8 +113,13 @@ void WriteProtocolSeeds(const std::string& out) {
         protocol::EncodeEvidenceRequest({sealed.id, "energy-authority"}));
   Write(out + "/small_messages", "evidence",
         protocol::EncodeEvidencePage(
-            {{{"finance-authority", protocol::SignReceipt(receipt, keys.agency_signing), std::nullopt}},
+            {{{"finance-authority", protocol::SignReceipt(receipt, keys.agency_signing), std::nullopt,
+               std::nullopt}},
              true}));
+  protocol::Receipt refusal = receipt;
+  refusal.kind = protocol::ReceiptKind::kRefused;
+  refusal.reason = protocol::RefusalReason::kKeyCommitment;
+  Write(out + "/small_messages", "refusal", protocol::SignReceipt(refusal, keys.agency_signing));
   Write(out + "/open_directive", "directive", directive_wire);
   Write(out + "/open_directive", "copy", copy);
   Bytes truncated(directive_wire.begin(), directive_wire.end() - 3);

@@ -1,4 +1,4 @@
-// Fuzzes the receipt, acknowledgement, heartbeat, error reply, hello,
+// Fuzzes the receipt, acknowledgement, refusal, heartbeat, error reply, hello,
 // checkpoint message, audit entry, bridge message, log promise, proof and
 // evidence decoders, and the checkpoint note and promise verifiers.
 #include "protocol/audit.h"
@@ -10,7 +10,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace tocsin;
   ByteView input = fuzz::Input(data, size);
-  for (auto kind : {protocol::ReceiptKind::kDelivered, protocol::ReceiptKind::kAcknowledged}) {
+  for (auto kind : {protocol::ReceiptKind::kDelivered, protocol::ReceiptKind::kAcknowledged,
+                    protocol::ReceiptKind::kRefused}) {
     auto receipt = protocol::DecodeReceipt(input, kind);
     if (receipt && protocol::EncodeReceipt(*receipt) != Bytes(data, data + size)) {
       __builtin_trap();

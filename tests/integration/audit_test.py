@@ -102,6 +102,52 @@ def test_export_verify_prove_and_report(make):
     assert 'class="ok">on time' in html
 
 
+def test_a_copy_the_agency_refuses_is_a_signed_refusal_everyone_sees(make):
+    """Issued while energy is offline, its copy is wrapped to the encryption
+    key energy had then; energy is re-enrolled with new keys before it comes
+    back. It refuses the copy (superseded key) with a signed refusal: the
+    gateway records it, stops sending that copy, the operator's status shows
+    REFUSED backed by energy's signature, and the auditor replays it."""
+    w = make()
+    w.start_gateway()
+    w.start_client("finance-authority")
+    d = w.issue("For a key energy no longer holds", agencies=["finance-authority",
+                                                              "energy-authority"])
+    w.wait_for(lambda: w.states(d["id"])["finance-authority"] == "delivered", 10, "finance")
+    os.rename(os.path.join(w.dir, "keys", "energy-authority"),
+              os.path.join(w.dir, "energy-old-keys"))
+    w.tocsin("pki", "revoke", "--ca", "ca", "--id", "energy-authority")
+    w.tocsin("pki", "enroll", "--ca", "ca", "--id", "energy-authority", "--role", "agency",
+             "--sector", "energy", "--out", "keys/energy-authority")
+    w.wait_for(lambda: "registry reloaded" in w.log("gateway"), 10, "the revocation loaded")
+    w.signal("gateway", signal.SIGHUP)  # an enrolment alone changes no CRL: reload by hand
+    w.wait_for(lambda: w.log("gateway").count("registry reloaded") >= 2, 10, "the new keys loaded")
+    w.start_client("energy-authority")
+    w.wait_for(lambda: "REFUSED: energy-authority refused its copy" in w.log("gateway"), 10,
+               "the gateway recording the refusal")
+    assert "superseded-key" in w.log("gateway")
+    assert "the gateway is told, signed" in w.log("energy-authority")
+    row = next(r for r in w.status(d["id"]) if r["agency"] == "energy-authority")
+    assert row["state"] == "refused" and row["evidence"] == "signed", row
+    assert row["refusal"] == "superseded-key", row
+    # The copy is not sent again: a new connection catches up with nothing.
+    w.stop("energy-authority")
+    w.start_client("energy-authority")
+    w.wait_for(lambda: w.log("gateway").count("energy-authority connected") >= 2, 10,
+               "energy's second connection")
+    assert "energy-authority connected: sent 0 of 0" in w.log("gateway").split(
+        "REFUSED: energy-authority")[1], w.log("gateway")[-800:]
+    w.stop("gateway")
+    export(w)
+    result = json.loads(verify(w).stdout)
+    assert result["verified"], result
+    report = json.loads(w.tocsin("audit", "report", "bundle", "--root", "ca/public/root.crt",
+                                 "--format", "json").stdout)
+    energy = next(r for r in report["directives"][0]["deliveries"]
+                  if r["agency"] == "energy-authority")
+    assert energy["state"] == "refused" and energy["refusal"]["reason"] == "superseded-key", energy
+
+
 def expected_location(relative, text, offset):
     """What the verifier must name for a flip at `offset` of file `relative`."""
     if relative in ("entries.jsonl", "checkpoints.jsonl"):
@@ -296,6 +342,7 @@ if __name__ == "__main__":
         test_a_damaged_database_is_refused_at_start,
         test_an_index_that_no_longer_matches_its_table_is_found_on_request,
         test_an_agency_inbox_whose_index_went_wrong_is_found_on_request,
+        test_a_copy_the_agency_refuses_is_a_signed_refusal_everyone_sees,
         test_a_database_that_lost_signed_history_is_refused_at_start,
         test_agencies_follow_the_checkpoints,
         test_export_verify_prove_and_report,

@@ -22,6 +22,7 @@ TEST_CASE("Audit entries round-trip and carry what their kind requires", "[proto
       {AuditKind::kSent, kAt, id, "finance-authority", {}},
       {AuditKind::kReceipt, kAt, id, "finance-authority", Bytes{0x95}},
       {AuditKind::kAcknowledgement, kAt, id, "finance-authority", Bytes{0x95}},
+      {AuditKind::kRefusal, kAt, id, "energy-authority", Bytes{0x95}},
       {AuditKind::kPrincipalEnrolled, kAt, std::nullopt, "energy-authority", Bytes(32, 7)},
       {AuditKind::kPrincipalRevoked, kAt, std::nullopt, "energy-authority", Bytes(32, 7)},
   };
@@ -43,7 +44,8 @@ TEST_CASE("Audit entries round-trip and carry what their kind requires", "[proto
   refused({AuditKind::kReceipt, kAt, id, "finance-authority", {}}, "evidence missing");
   refused({AuditKind::kSent, kAt, id, "finance-authority", Bytes{1}}, "carries no data");
   refused({AuditKind::kPrincipalRevoked, kAt, std::nullopt, "x", Bytes(31, 1)}, "32 bytes");
-  refused({static_cast<AuditKind>(11), kAt, id, "finance-authority", Bytes{1}}, "audit entry.kind");
+  refused({AuditKind::kRefusal, kAt, id, "energy-authority", {}}, "evidence missing");
+  refused({static_cast<AuditKind>(12), kAt, id, "finance-authority", Bytes{1}}, "audit entry.kind");
   refused({AuditKind::kSent, 0, id, "finance-authority", {}}, "audit entry.at");
 }
 

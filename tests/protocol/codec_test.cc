@@ -101,22 +101,25 @@ TEST_CASE("Control messages round-trip", "[protocol][codec]") {
   Bytes report = EncodeStatusReport(rows);
   CHECK(EncodeStatusReport(DecodeStatusReport(report).value()) == report);
   Writer bad_state;
-  bad_state.Array(1).Array(8).Bin(id).Text("a").Uint(4).Nil().Nil().Nil().Text("").Nil();
+  bad_state.Array(1).Array(8).Bin(id).Text("a").Uint(5).Nil().Nil().Nil().Text("").Nil();
   CHECK_THAT(DecodeStatusReport(bad_state.Take()).error().context, Catch::Contains("status.state"));
 
   CHECK(DecodeEvidenceRequest(EncodeEvidenceRequest({id, ""})).value().after.empty());
   CHECK(DecodeEvidenceRequest(EncodeEvidenceRequest({id, "energy-authority"})).value().after ==
         "energy-authority");
   CHECK_FALSE(DecodeEvidenceRequest(EncodeEvidenceRequest({id, "Not An Id"})));
-  EvidencePage page{{{"energy-authority", Bytes(184, 1), Bytes(300, 2)},
-                     {"finance-authority", std::nullopt, std::nullopt}},
+  EvidencePage page{{{"energy-authority", Bytes(184, 1), Bytes(300, 2), std::nullopt},
+                     {"finance-authority", std::nullopt, std::nullopt, std::nullopt},
+                     {"health-authority", std::nullopt, std::nullopt, Bytes(190, 3)}},
                     true};
   Bytes evidence = EncodeEvidencePage(page);
   Result<EvidencePage> decoded = DecodeEvidencePage(evidence);
   REQUIRE(decoded);
   CHECK(decoded->more);
+  CHECK(decoded->rows[2].refusal == Bytes(190, 3));  // a fourth element only when refused
+  CHECK_FALSE(decoded->rows[0].refusal);
   CHECK(EncodeEvidencePage(*decoded) == evidence);
-  EvidencePage huge{{{"a", Bytes(kMaxEvidenceWireBytes + 1, 1), std::nullopt}}, false};
+  EvidencePage huge{{{"a", Bytes(kMaxEvidenceWireBytes + 1, 1), std::nullopt, std::nullopt}}, false};
   CHECK_FALSE(DecodeEvidencePage(EncodeEvidencePage(huge)));  // one receipt is never that large
   Writer bad_more;
   bad_more.Array(2).Array(0).Uint(2);

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "protocol/signed_envelope.h"
+#include "protocol/strict_msgpack.h"
 #include "tests/protocol/protocol_fixture.h"
 
 namespace tocsin::protocol {
@@ -68,6 +69,36 @@ TEST_CASE("A delivery receipt cannot be replayed as an acknowledgement",
   Result<Receipt> v = VerifyReceipt(EncodeEnvelope(e), f.resolver, kNow, "gw");
   REQUIRE_FALSE(v);
   CHECK(v.error().code == ErrorCode::kBadSignature);
+}
+
+TEST_CASE("A signed refusal names the copy, the reason and the agency's log view",
+          "[protocol][receipt][refusal]") {
+  ProtocolFixture f;
+  SealedDirective sealed = f.Seal(f.Draft(), {"finance-authority"});
+  Receipt refusal = Delivered(sealed, "finance-authority");
+  refusal.kind = ReceiptKind::kRefused;
+  refusal.directive_digest.fill(0x5a);  // the digest of the copy as received
+  refusal.reason = RefusalReason::kKeyCommitment;
+  refusal.log_size = 7;
+  refusal.log_root.emplace().fill(0x33);
+  Bytes wire = SignReceipt(refusal, f["finance-authority"].signing);
+  CHECK(DecodeEnvelope(wire).value().type == MessageType::kRefusal);
+  Receipt back = VerifyReceipt(wire, f.resolver, kNow, "gw").value();
+  CHECK(back.kind == ReceiptKind::kRefused);
+  CHECK(back.reason == RefusalReason::kKeyCommitment);
+  CHECK(back.log_size == 7);
+  CHECK(RefusalReasonName(back.reason) == "key-commitment");
+  // Its own context: a refusal's signature makes no receipt, nor the reverse.
+  Envelope e = DecodeEnvelope(wire).value();
+  e.type = MessageType::kReceipt;
+  CHECK(VerifyReceipt(EncodeEnvelope(e), f.resolver, kNow, "gw").error().code ==
+        ErrorCode::kBadSignature);
+  // Reasons outside the table are refused before anything else is believed.
+  Writer bad;
+  bad.Array(8).Bin(refusal.directive_id).Bin(refusal.directive_digest).Text("finance-authority")
+      .Text("gw").Uint(static_cast<std::uint64_t>(kNow)).Uint(0).Nil().Uint(9);
+  CHECK_THAT(DecodeReceipt(bad.Take(), ReceiptKind::kRefused).error().context,
+             Catch::Contains("refusal.reason"));
 }
 
 TEST_CASE("Receipts for another gateway, or with two signatures, are refused",

@@ -21,6 +21,7 @@ ReceiptRecord Receipt(std::uint8_t id_byte, const std::string& agency, bool ack 
   return {.directive_id = Bytes(16, id_byte),
           .agency = agency,
           .acknowledgement = ack,
+          .refusal = false,
           .at = 2000,
           .recorded_at = 2001,
           .officer = ack ? "Ana" : "",
@@ -40,6 +41,34 @@ TEST_CASE("Ledger stores a directive with a pending delivery per recipient", "[s
   REQUIRE(rows.size() == 2);
   CHECK(rows[0].state == DeliveryState::kPending);
   CHECK_FALSE(ledger.Find(Bytes(16, 9)).value());
+}
+
+TEST_CASE("A refused copy is kept as evidence, marks the delivery and is not caught up again",
+          "[store][ledger][refusal]") {
+  testing::TempDir dir;
+  Ledger ledger = Ledger::Open(dir / "gw.db").value();
+  REQUIRE(ledger.Accept(Sample(1, 1)));
+  REQUIRE(ledger.MarkSent({{Bytes(16, 1), "energy", ToBytes("sent")}}, 1500));
+  ReceiptRecord refusal = Receipt(1, "energy", false, 0x77);  // the copy's digest, not checked
+  refusal.refusal = true;
+  refusal.audit_entry = ToBytes("refusal energy");
+  std::vector<RefusedReceipt> refused;
+  CHECK(ledger.RecordReceipts({refusal}, kSkew, &refused).value() == 1);
+  CHECK(refused.empty());
+  CHECK(ledger.RecordReceipts({refusal}, kSkew, &refused).value() == 0);  // once
+  auto rows = ledger.Deliveries(Bytes(16, 1)).value();
+  CHECK(rows[0].agency == "energy");
+  CHECK(rows[0].state == DeliveryState::kSent);  // escalation goes on: it holds nothing
+  CHECK(rows[0].refused_at == 2000);
+  CHECK(ledger.Undelivered("energy", 3000).value().empty());
+  CHECK(ledger.Undelivered("finance", 3000).value().size() == 1);
+  bool more = false;
+  auto evidence = ledger.EvidenceFor(Bytes(16, 1), "", 10, 1 << 20, &more).value();
+  CHECK(evidence[0].refusal == Bytes{1, 2, 3});
+  CHECK_FALSE(evidence[1].refusal);
+  // A copy that did verify later (a re-issue to the new key) is a receipt.
+  CHECK(ledger.RecordReceipts({Receipt(1, "energy")}, kSkew, &refused).value() == 1);
+  CHECK(ledger.Deliveries(Bytes(16, 1)).value()[0].state == DeliveryState::kDelivered);
 }
 
 TEST_CASE("Ledger refuses replays: a known id or a sequence that does not increase",

@@ -151,7 +151,7 @@ class HostileGateway {
       }
       case protocol::MessageType::kEvidenceRequest: {
         protocol::EvidencePage page;  // nothing signed: the gateway holds no agency key
-        page.rows.push_back({"finance-authority", std::nullopt, std::nullopt});
+        page.rows.push_back({"finance-authority", std::nullopt, std::nullopt, std::nullopt});
         Say("answered an evidence request with nothing signed");
         return transport::SendToPeer(operators_, message.routing_id,
                                      protocol::EncodeUnsigned(protocol::MessageType::kEvidence,

@@ -61,6 +61,9 @@ json DeliveryJson(const DirectiveRecord& d, const DeliveryRecord& r, UnixMillis 
   std::optional<bool> late = Late(d, r, as_of);
   return {{"agency", r.agency},
           {"state", DeliveryStateName(r)},
+          {"refusal", r.refused_at ? json({{"signed_at", FormatUtc(*r.refused_at)},
+                                           {"reason", r.refusal_reason}})
+                                   : json()},
           {"sent_at", Time(r.sent_at)},
           {"delivered_at", Time(r.delivered_at)},
           {"acknowledged_at", Time(r.acknowledged_at)},
@@ -177,6 +180,7 @@ std::string Timeline(const DirectiveRecord& d) {
 std::string_view DeliveryStateName(const DeliveryRecord& r) {
   if (r.acknowledged_at) return "acknowledged";
   if (r.delivered_at) return "delivered";
+  if (r.refused_at) return "refused";  // the agency's signed word: its copy did not verify
   if (r.sent_at) return "sent";
   return "pending";
 }

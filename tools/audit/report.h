@@ -17,7 +17,7 @@ nlohmann::json ReportJson(const VerifiedLog& log);
 std::string ReportCsv(const VerifiedLog& log);
 std::string ReportHtml(const VerifiedLog& log);
 
-// "acknowledged", "delivered", "sent" or "pending".
+// "acknowledged", "delivered", "refused", "sent" or "pending".
 std::string_view DeliveryStateName(const DeliveryRecord& delivery);
 
 }  // namespace tocsin::tools::audit

@@ -305,6 +305,7 @@ class Replay {
       case protocol::AuditKind::kCodeAcknowledgement: return CodeAcknowledgement(e);
       case protocol::AuditKind::kEscalation: return Escalation(index, e);
       case protocol::AuditKind::kBridgeOutcome: return BridgeOutcome(index, e);
+      case protocol::AuditKind::kRefusal: return Refusal(index, e);
       case protocol::AuditKind::kPolicyChanged:
         policies_.push_back({index, e.at, HexEncode(e.data)});
         return {};
@@ -403,6 +404,26 @@ class Replay {
                            "; this log's is " + HexEncode(tree_.RootAt(r.log_size)) +
                            ": it was shown another log");
     }
+    return {};
+  }
+
+  // A refusal is the agency's signed word that a copy did not verify: it
+  // names what it received (a digest of that copy), not the directive.
+  Status Refusal(std::uint64_t index, const protocol::AuditEntry& e) {
+    TOCSIN_ASSIGN_OR_RETURN(protocol::Receipt r,
+                            protocol::VerifyReceipt(e.data, directory_, e.at, gateway_));
+    if (r.kind != protocol::ReceiptKind::kRefused || r.agency != e.principal ||
+        r.directive_id != *e.directive_id) {
+      return MakeError(ErrorCode::kMalformedMessage, "entry and signed refusal disagree");
+    }
+    TOCSIN_ASSIGN_OR_RETURN(DeliveryRecord * d, Delivery(r.directive_id, r.agency));
+    TOCSIN_RETURN_IF_ERROR(CheckView(index, r));
+    if (d->refusal_index) {
+      return MakeError(ErrorCode::kMalformedMessage, "refused twice");
+    }
+    d->refused_at = r.at;
+    d->refusal_reason = std::string(protocol::RefusalReasonName(r.reason));
+    d->refusal_index = index;
     return {};
   }
 

@@ -40,6 +40,10 @@ struct DeliveryRecord {
   std::optional<std::uint64_t> receipt_index;  // entries, for `audit prove`
   std::optional<std::uint64_t> ack_index;
   bool acknowledged_by_code = false;  // an SMS code: unsigned, weaker
+  // The agency's signed refusal of a copy it was sent, if any: when, and why.
+  std::optional<UnixMillis> refused_at;  // as the agency signed it
+  std::string refusal_reason;            // protocol::RefusalReasonName
+  std::optional<std::uint64_t> refusal_index;
   std::vector<EscalationEvent> escalations;
 };
 
