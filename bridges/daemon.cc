@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "common/command_line.h"
+#include "protocol/messages.h"
 
 #include "common/log.h"
 #include "common/signals.h"
@@ -20,6 +21,7 @@ namespace tocsin::bridges {
 int RunBridgeDaemon(int argc, char** argv, const DaemonSpec& spec) {
   std::string program = "tocsin-bridge-" + spec.channel;
   CLI::App app{program + ": " + spec.description, program};
+  AddVersionFlag(app, protocol::kProtocolVersion);
   std::string config_path;
   app.add_option("--config", config_path, "bridge-" + spec.channel + ".toml")->required();
   bool full_integrity_check = false;

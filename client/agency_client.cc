@@ -554,11 +554,6 @@ void AgencyClient::Refuse(const Bytes& wire, const std::optional<Bytes>& claimed
                           protocol::RefusalReason reason, const Error& error) {
   ++counters_.refused;
   crypto::Digest digest = crypto::Sha256(wire);
-  auto known = refusals_.find(digest);
-  if (known != refusals_.end()) {
-    Send(known->second);  // the same copy again: the same signed refusal
-    return;
-  }
   spdlog::warn("refused directive {}: {} ({}){}",
                claimed_id ? HexEncode(*claimed_id) : std::string("(unreadable id)"),
                error.ToString(), protocol::RefusalReasonName(reason),
@@ -578,15 +573,8 @@ void AgencyClient::Refuse(const Bytes& wire, const std::optional<Bytes>& claimed
     refusal.log_size = held_log_->size;
     refusal.log_root = held_log_->root;
   }
-  Bytes signed_refusal = protocol::SignReceipt(refusal, bundle_.signing);
   ++counters_.refusals_sent;
-  Send(signed_refusal);
-  refusals_.emplace(digest, std::move(signed_refusal));
-  refusal_order_.push_back(digest);
-  if (refusal_order_.size() > kRefusalsKept) {
-    refusals_.erase(refusal_order_.front());
-    refusal_order_.pop_front();
-  }
+  Send(protocol::SignReceipt(refusal, bundle_.signing));
 }
 
 Status AgencyClient::HandleDirective(const Bytes& wire) {

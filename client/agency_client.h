@@ -8,7 +8,6 @@
 #pragma once
 
 #include <atomic>
-#include <deque>
 #include <map>
 #include <set>
 #include <memory>
@@ -71,7 +70,8 @@ class AgencyClient {
   Status ResumeNotifications();
   Status ResendUnconfirmed();
   // Refuses a copy: logs why and, when the copy names its directive, tells
-  // the gateway with a signed refusal (the same bytes again for the same copy).
+  // the gateway with a signed refusal. A copy sent again is checked again:
+  // a cause on this side (a stale CA folder, the clock) may have gone.
   void Refuse(const Bytes& wire, const std::optional<Bytes>& claimed_id,
               protocol::RefusalReason reason, const Error& error);
   void Send(ByteView wire);
@@ -146,11 +146,6 @@ class AgencyClient {
   std::unique_ptr<Notifier> notifier_;  // null without a hook
   SteadyMillis next_resume_ = 0;
   std::optional<HeldCheckpoint> held_log_;  // the last audit checkpoint accepted
-  // Signed refusals by the digest of the copy refused, the oldest dropped
-  // past kRefusalsKept: a copy sent again gets the same refusal, unsigned anew.
-  static constexpr std::size_t kRefusalsKept = 1024;
-  std::map<crypto::Digest, Bytes> refusals_;
-  std::deque<crypto::Digest> refusal_order_;
   // Open promises by log index, on the steady clock: since when this live
   // link has waited for a checkpoint to cover it, the proof requests sent,
   // and whether its lateness was reported. Reset whenever the link freezes.

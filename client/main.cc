@@ -16,6 +16,7 @@
 #include <CLI/CLI.hpp>
 
 #include "common/command_line.h"
+#include "protocol/messages.h"
 #include <nlohmann/json.hpp>
 
 #include "client/agency_client.h"
@@ -319,6 +320,7 @@ int ExportWitness(const ClientConfig& config, const std::string& out) {
 
 int main(int argc, char** argv) {
   CLI::App app{"tocsin-client: an agency's Tocsin daemon and inbox", "tocsin-client"};
+  tocsin::AddVersionFlag(app, tocsin::protocol::kProtocolVersion);
   app.require_subcommand(1);
   std::string config_path;
   std::string id;

@@ -10,7 +10,8 @@ if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
   target_compile_options(tocsin_build_flags INTERFACE -fcf-protection)
 endif()
 target_compile_definitions(tocsin_build_flags INTERFACE
-  $<$<NOT:$<CONFIG:Debug>>:_FORTIFY_SOURCE=2> _GLIBCXX_ASSERTIONS)
+  $<$<NOT:$<CONFIG:Debug>>:_FORTIFY_SOURCE=2> _GLIBCXX_ASSERTIONS
+  TOCSIN_VERSION="${PROJECT_VERSION}")
 target_link_options(tocsin_build_flags INTERFACE
   -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack)
 

@@ -4,15 +4,26 @@
 // exits kExitUsage (2), whatever CLI11's own code for it.
 #pragma once
 
+#include <cstdint>
 #include <iostream>
 #include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
+#ifndef TOCSIN_VERSION
+#define TOCSIN_VERSION "unknown"
+#endif
+
 namespace tocsin {
 
 inline constexpr int kExitUsage = 2;
+
+// --version prints "PROGRAM VERSION (protocol N)" and exits 0.
+inline void AddVersionFlag(CLI::App& app, std::uint64_t protocol_version) {
+  app.set_version_flag("--version", app.get_name() + " " + TOCSIN_VERSION + " (protocol " +
+                                        std::to_string(protocol_version) + ")");
+}
 
 // Parses; returns the exit code to leave with, or nothing to go on.
 inline std::optional<int> ParseCommandLine(CLI::App& app, int argc, char** argv) {

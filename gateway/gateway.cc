@@ -433,6 +433,9 @@ Status Gateway::HandleAgency(transport::PeerMessage& message, std::vector<Pendin
       if (receipt && receipt->agency != message.principal) {
         receipt = MakeError(ErrorCode::kPermissionDenied, "receipt signed for another agency");
       }
+      if (receipt && receipt->kind == protocol::ReceiptKind::kRefused) {
+        receipt = CheckRefusedCopy(std::move(*receipt));
+      }
       if (!receipt) {
         Refuse(client_socket_, message, receipt.error());
         return {};
@@ -491,6 +494,9 @@ bool Gateway::AnsweredFromMemory(const transport::PeerMessage& message,
   }
   ++counters_.duplicates_answered;
   const RecentReceipt& answer = known->second;
+  if (answer.silent) {
+    return true;  // a refusal seen before: nothing to say
+  }
   if (!answer.refusal.empty()) {
     (void)transport::SendToPeer(client_socket_, message.routing_id,
                                 ErrorEnvelope({ErrorCode::kNotFound, answer.refusal},
@@ -562,9 +568,10 @@ Status Gateway::FlushReceipts(std::vector<PendingReceipt>& batch) {
   }
   std::vector<store::RefusedReceipt> refused;
   std::vector<std::optional<store::LogPosition>> logged;
+  std::vector<bool> first_seen;
   // Group commit: one fsync for the whole batch, then the answers.
   TOCSIN_ASSIGN_OR_RETURN(int changed, ledger_.RecordReceipts(records, protocol::kMaxClockSkew,
-                                                              &refused, &logged));
+                                                              &refused, &logged, &first_seen));
   counters_.receipts_recorded += static_cast<std::uint64_t>(changed);
   std::size_t next_refused = 0;
   for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -581,8 +588,13 @@ Status Gateway::FlushReceipts(std::vector<PendingReceipt>& batch) {
     }
     if (r.kind == protocol::ReceiptKind::kRefused) {
       // Not answered: a refusal lost on the way is sent again when the copy
-      // is (the delivery stays undelivered until it lands).
-      ReportRefusal(p.agency, r);
+      // is (the delivery stays undelivered). Said once per delivery.
+      if (first_seen[i]) {
+        ReportRefusal(p.agency, r);
+      }
+      RecentReceipt silent;
+      silent.silent = true;
+      Remember(p.agency, p.wire_digest, r, std::move(silent));
       continue;
     }
     // The answer: accepted, then the promise that the entry recording the
@@ -996,6 +1008,22 @@ Status Gateway::ReloadIfChanged(bool forced) {
     spdlog::error("{}", descriptors.error().ToString());  // serving on, with what we have
   }
   return ObservePrincipals();
+}
+
+// An agency may refuse only a copy this gateway sent it: the refusal's
+// digest must be that of the agency's copy (the same bytes every time).
+Result<protocol::Receipt> Gateway::CheckRefusedCopy(protocol::Receipt refusal) {
+  Bytes id(refusal.directive_id.begin(), refusal.directive_id.end());
+  Result<const protocol::DirectiveFanout*> fanout = FanoutFor(id);
+  if (!fanout) {
+    return refusal;  // the ledger says "no such delivery"
+  }
+  Result<Bytes> copy = (*fanout)->CopyFor(refusal.agency);
+  if (!copy || crypto::Sha256(*copy) != refusal.directive_digest) {
+    return MakeError(ErrorCode::kPermissionDenied,
+                     "refusal names a copy this gateway did not send " + refusal.agency);
+  }
+  return refusal;
 }
 
 void Gateway::ReportRefusal(const std::string& agency, const protocol::Receipt& refusal) {

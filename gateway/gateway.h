@@ -161,6 +161,7 @@ class Gateway {
   Status ObservePrincipals();
   // A stored directive that cannot be sent (damaged): counted every time,
   // logged at critical level the first time for each directive.
+  Result<protocol::Receipt> CheckRefusedCopy(protocol::Receipt refusal);
   // Logs and counts an agency's signed refusal of a copy.
   void ReportRefusal(const std::string& agency, const protocol::Receipt& refusal);
   void ReportDamaged(const Bytes& id, const std::string& agency, const Error& error);
@@ -202,6 +203,7 @@ class Gateway {
     std::string refusal;  // empty: recorded; otherwise why the ledger refused it
     UnixMillis at = 0;    // when the entry recording it was committed
     Bytes promise;        // its signed log promise (empty for legacy rows)
+    bool silent = false;  // a refusal: repeats are dropped, unanswered
   };
   std::map<std::pair<std::string, crypto::Digest>, RecentReceipt> recent_receipts_;
   std::deque<std::pair<std::string, crypto::Digest>> recent_order_;

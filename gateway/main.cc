@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "common/command_line.h"
+#include "protocol/messages.h"
 
 #include "common/log.h"
 #include "common/signals.h"
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
   CLI::App app{"tocsin-gateway: the Tocsin broker", "tocsin-gateway"};
   std::string config_path;
   app.add_option("--config", config_path, "gateway.toml")->required();
+  tocsin::AddVersionFlag(app, tocsin::protocol::kProtocolVersion);
   bool full_integrity_check = false;
   app.add_flag("--integrity-check", full_integrity_check,
                "check the whole ledger (SQLite's integrity_check, indexes too) before serving");

@@ -269,9 +269,7 @@ Result<std::optional<AcceptedDirective>> Ledger::Find(ByteView id) {
 Result<std::vector<Bytes>> Ledger::Undelivered(std::string_view agency, UnixMillis now) {
   TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
       "SELECT d.id FROM deliveries v JOIN directives d ON d.id = v.directive_id "
-      "WHERE v.agency=? AND v.state < 2 AND d.expires_at > ? AND NOT EXISTS (SELECT 1 FROM "
-      "receipts r WHERE r.directive_id = v.directive_id AND r.agency = v.agency AND r.kind = 2) "
-      "ORDER BY d.seq"));
+      "WHERE v.agency=? AND v.state < 2 AND d.expires_at > ? ORDER BY d.seq"));
   q.Bind(1, agency).Bind(2, now);
   return q.Blobs(0);
 }
@@ -307,7 +305,8 @@ Status Ledger::MarkSent(const std::vector<SentRecord>& sent, UnixMillis at) {
 
 Result<int> Ledger::RecordReceipts(const std::vector<ReceiptRecord>& receipts,
                                    UnixMillis max_skew, std::vector<RefusedReceipt>* out_refused,
-                                   std::vector<std::optional<LogPosition>>* out_logged) {
+                                   std::vector<std::optional<LogPosition>>* out_logged,
+                                   std::vector<bool>* out_first_seen) {
   TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Begin());
   TOCSIN_ASSIGN_OR_RETURN(Statement audit, AuditLog::PrepareInsert(db_));
   TOCSIN_ASSIGN_OR_RETURN(Statement find, db_.Prepare(
@@ -322,6 +321,9 @@ Result<int> Ledger::RecordReceipts(const std::vector<ReceiptRecord>& receipts,
       "AND audit_idx >= 0"));
   if (out_logged != nullptr) {
     out_logged->assign(receipts.size(), std::nullopt);
+  }
+  if (out_first_seen != nullptr) {
+    out_first_seen->assign(receipts.size(), false);
   }
   TOCSIN_ASSIGN_OR_RETURN(Statement delivered, db_.Prepare(
       "UPDATE deliveries SET state=MAX(state, 2), delivered_at=COALESCE(delivered_at, ?) "
@@ -356,6 +358,9 @@ Result<int> Ledger::RecordReceipts(const std::vector<ReceiptRecord>& receipts,
         .Bind(7, static_cast<std::int64_t>(audit_.next_index()));
     TOCSIN_RETURN_IF_ERROR(keep.Run());
     if (keep.Changes() == 1) {  // first time this receipt is seen: evidence
+      if (out_first_seen != nullptr) {
+        (*out_first_seen)[i] = true;
+      }
       if (out_logged != nullptr) {
         (*out_logged)[i] = LogPosition{audit_.next_index(), r.recorded_at};
       }

@@ -118,9 +118,11 @@ struct ReceiptRecord {
   Bytes directive_id;
   std::string agency;
   bool acknowledgement = false;
-  // A signed refusal of a copy: kept as evidence and logged, the delivery
-  // then marked refused (while not delivered) and no longer caught up;
-  // `digest` is then that of the copy as received, not checked.
+  // A signed refusal of a copy: the first is kept as evidence and logged,
+  // the delivery then shown refused while not delivered; it stays
+  // undelivered (caught up as before: a cause on the agency's side, a stale
+  // CA folder or clock, heals by itself). `digest` is that of the copy as
+  // received, which the caller checked against what it sent.
   bool refusal = false;
   UnixMillis at = 0;        // the time the agency signed
   UnixMillis recorded_at = 0;
@@ -188,7 +190,8 @@ class Ledger {
   // before entries were indexed.
   Result<int> RecordReceipts(const std::vector<ReceiptRecord>& receipts, UnixMillis max_skew,
                              std::vector<RefusedReceipt>* out_refused,
-                             std::vector<std::optional<LogPosition>>* out_logged = nullptr);
+                             std::vector<std::optional<LogPosition>>* out_logged = nullptr,
+                             std::vector<bool>* out_first_seen = nullptr);
 
   // Delivery rows for one directive, or for all when `id` is empty, newest
   // directive first.

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "common/command_line.h"
+#include "protocol/messages.h"
 
 #include "tools/audit_commands.h"
 #include "tools/cli_support.h"
@@ -12,6 +13,7 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"tocsin: operator, PKI and auditor command line", "tocsin"};
+  tocsin::AddVersionFlag(app, tocsin::protocol::kProtocolVersion);
   app.require_subcommand(1);
   int exit_code = tocsin::tools::kExitOk;
   tocsin::tools::AddPkiCommands(app, &exit_code);

@@ -136,6 +136,15 @@ RowCheck StatusVerifier::CheckRow(const protocol::StatusRow& row, const Original
       return unverified(refusal.error().ToString());
     }
     NoteView(*refusal);
+    for (const auto& [wire, kind] : {std::pair{evidence->receipt, protocol::ReceiptKind::kDelivered},
+                                     std::pair{evidence->acknowledgement,
+                                               protocol::ReceiptKind::kAcknowledged}}) {
+      if (wire && VerifyEvidence(*wire, kind, row.directive_id, original.digest, row.agency,
+                                 gateway_, *resolver_)) {
+        return unverified("shown refused, but the agency's signed receipt of this directive is "
+                          "in the evidence: it holds the directive");
+      }
+    }
     return {Backing::kSigned, "", {}, std::string(protocol::RefusalReasonName(refusal->reason))};
   }
   std::string why;

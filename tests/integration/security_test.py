@@ -6,9 +6,11 @@ Everyone else must keep being served.
 Usage: security_test.py BIN_DIR   (needs python3-zmq)"""
 
 import base64
+import hashlib
 import os
 import re
 import socket
+import subprocess
 import sys
 import time
 
@@ -204,6 +206,68 @@ def test_revoking_a_connected_agency_cuts_it_off(make):
     assert w.states(d["id"], strict=False)["energy-authority"] == "delivered", \
         "revoked agency's ack recorded"
     still_serving(w)
+
+
+def mp_uint(n):
+    if n < 0x80:
+        return bytes([n])
+    for tag, size in ((0xcc, 1), (0xcd, 2), (0xce, 4), (0xcf, 8)):
+        if n < 1 << (8 * size):
+            return bytes([tag]) + n.to_bytes(size, "big")
+    raise ValueError(n)
+
+
+def mp_str(text):
+    data = text.encode()
+    return (bytes([0xa0 | len(data)]) if len(data) < 32 else bytes([0xd9, len(data)])) + data
+
+
+def mp_bin(data):
+    return bytes([0xc4, len(data)]) + data
+
+
+def signed_refusal(world, agency, directive_id, digest, reason):
+    """A refusal (type 18) signed with `agency`'s key by openssl, built by hand
+    from docs/protocol.md 7.1 as another implementation would."""
+    body = (bytes([0x98]) + mp_bin(directive_id) + mp_bin(digest) + mp_str(agency) +
+            mp_str(world.gateway_id) + mp_uint(int(time.time() * 1000)) + mp_uint(0) +
+            bytes([0xc0]) + mp_uint(reason))
+    message = os.path.join(world.dir, "refusal.signed")
+    with open(message, "wb") as f:
+        f.write(b"tocsin/refusal/v1\x00" + body)
+    signature = subprocess.run(["openssl", "pkeyutl", "-sign", "-rawin", "-inkey",
+                                f"keys/{agency}/signing.key", "-in", message], cwd=world.dir,
+                               capture_output=True, check=True).stdout
+    assert len(signature) == 64, signature
+    return (bytes([0x95, 0x03, 18]) + mp_bin(body) + bytes([0x91, 0x92]) + mp_str(agency) +
+            mp_bin(signature) + bytes([0xc0]))
+
+
+def test_an_agency_refuses_only_the_copy_it_was_sent(make):
+    """A refusal must name the digest of the very copy the gateway sent that
+    agency: a refusal of bytes it never sent is refused, the genuine one is
+    recorded (with whatever reason the agency states: its word)."""
+    w = make()
+    w.start_gateway()
+    d = w.issue("Refused by a peer", agencies=["finance-authority"])
+    peer = enrolled_peer(w, "finance-authority")
+    try:
+        peer.send(hello("finance-authority"))
+        copies = [m[-1] for m in peer.receive_all(2) if m[-1][2] == 1]  # type 1: the copy
+        assert copies, "the catch-up copy never came"
+        directive_id = bytes.fromhex(d["id"])
+        peer.send(signed_refusal(w, "finance-authority", directive_id, bytes(32), 1))
+        answers = peer.receive_all(1.5)
+        assert any(b"did not send" in m[-1] for m in answers), answers
+        assert "REFUSED" not in w.log("gateway")
+        genuine = hashlib.sha256(copies[0]).digest()
+        peer.send(signed_refusal(w, "finance-authority", directive_id, genuine, 1))
+        w.wait_for(lambda: "REFUSED: finance-authority refused its copy" in w.log("gateway"), 10,
+                   "the genuine refusal recorded")
+        row = w.status(d["id"])[0]
+        assert row["state"] == "refused" and row["refusal"] == "signature", row
+    finally:
+        peer.close()
 
 
 if __name__ == "__main__":

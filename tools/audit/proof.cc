@@ -165,6 +165,9 @@ Result<std::string> CheckProof(const json& proof, const std::string& trusted_roo
   OneSigner resolver(signer);
   TOCSIN_ASSIGN_OR_RETURN(protocol::Receipt receipt,
                           protocol::VerifyReceipt(audit.data, resolver, audit.at, gateway));
+  if (protocol::AuditKindOf(receipt.kind) != audit.kind) {
+    return Invalid("the entry's kind is not what its evidence is (a refusal is no receipt)");
+  }
   std::string what = receipt.kind == protocol::ReceiptKind::kAcknowledged
                          ? "acknowledgement by " + receipt.officer + " of "
                          : "delivery receipt of ";

@@ -421,6 +421,9 @@ class Replay {
     if (d->refusal_index) {
       return MakeError(ErrorCode::kMalformedMessage, "refused twice");
     }
+    if (!d->sent_at) {
+      return MakeError(ErrorCode::kMalformedMessage, "refused a copy the log never sent");
+    }
     d->refused_at = r.at;
     d->refusal_reason = std::string(protocol::RefusalReasonName(r.reason));
     d->refusal_index = index;
@@ -440,7 +443,7 @@ class Replay {
     TOCSIN_ASSIGN_OR_RETURN(protocol::Receipt r,
                             protocol::VerifyReceipt(e.data, directory_, e.at, gateway_));
     bool ack = e.kind == protocol::AuditKind::kAcknowledgement;
-    if ((r.kind == protocol::ReceiptKind::kAcknowledged) != ack || r.agency != e.principal ||
+    if (protocol::AuditKindOf(r.kind) != e.kind || r.agency != e.principal ||
         r.directive_id != *e.directive_id) {
       return MakeError(ErrorCode::kMalformedMessage, "entry and signed evidence disagree");
     }
