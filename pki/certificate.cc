@@ -166,16 +166,25 @@ Result<std::string> CrlToPem(X509_CRL* crl) {
   return WritePem([&](BIO* bio) { return PEM_write_bio_X509_CRL(bio, crl); });
 }
 
-Result<Bytes> CertificateToDer(X509* certificate) {
-  int length = i2d_X509(certificate, nullptr);
+namespace {
+
+template <typename T>
+Result<Bytes> ToDer(T* object, int (*encode)(const T*, unsigned char**)) {
+  int length = encode(object, nullptr);
   if (length <= 0) {
     return MakeError(ErrorCode::kInternal, "DER encoding failed");
   }
   Bytes der(static_cast<std::size_t>(length));
   unsigned char* cursor = der.data();
-  i2d_X509(certificate, &cursor);
+  encode(object, &cursor);
   return der;
 }
+
+}  // namespace
+
+Result<Bytes> CertificateToDer(X509* certificate) { return ToDer(certificate, &i2d_X509); }
+
+Result<Bytes> CrlToDer(X509_CRL* crl) { return ToDer(crl, &i2d_X509_CRL); }
 
 Result<CertifiedKey> ReadCertifiedKey(X509* certificate) {
   CertifiedKey out;

@@ -25,6 +25,7 @@ Result<std::string> CertificateToPem(X509* certificate);
 Result<std::string> CrlToPem(X509_CRL* crl);
 // DER encoding, for fingerprints and wire transfer.
 Result<Bytes> CertificateToDer(X509* certificate);
+Result<Bytes> CrlToDer(X509_CRL* crl);
 
 // Extracts principal id, role, sector, purpose, key, serial and validity.
 // Fails with kUntrustedCertificate when a field is missing or malformed.

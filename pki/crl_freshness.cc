@@ -118,13 +118,7 @@ Bytes CrlFreshnessSignedBytes(const CrlFreshnessStatement& statement) {
 }
 
 Result<crypto::Digest> CrlDigest(X509_CRL* crl) {
-  int length = i2d_X509_CRL(crl, nullptr);
-  if (length <= 0) {
-    return MakeError(ErrorCode::kInternal, "cannot encode the CRL");
-  }
-  Bytes der(static_cast<std::size_t>(length));
-  unsigned char* cursor = der.data();
-  i2d_X509_CRL(crl, &cursor);
+  TOCSIN_ASSIGN_OR_RETURN(Bytes der, CrlToDer(crl));
   return crypto::Sha256(der);
 }
 

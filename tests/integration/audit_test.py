@@ -241,6 +241,19 @@ def index_root_page(w, index, database="gateway.db"):
     return path, page_size, root
 
 
+def alter_index_key(w, index, key, database="gateway.db"):
+    """Changes the last byte of `key` inside `index`'s root page: the page stays
+    sound (quick_check passes), the index no longer matches its table."""
+    path, page_size, root = index_root_page(w, index, database)
+    with open(path, "r+b") as f:
+        f.seek(page_size * (root - 1))
+        page = bytearray(f.read(page_size))
+        page[page.rindex(key) + len(key) - 1] = ord("z")
+        f.seek(page_size * (root - 1))
+        f.write(page)
+    return path
+
+
 def test_a_damaged_database_is_refused_at_start(make):
     w = make()
     run_directive_to_completion(w)
@@ -259,14 +272,7 @@ def test_an_index_that_no_longer_matches_its_table_is_found_on_request(make):
     w = make()
     run_directive_to_completion(w)
     w.stop("gateway")
-    path, page_size, root = index_root_page(w, "deliveries_by_agency")
-    with open(path, "r+b") as f:  # one key inside an index entry: the page itself stays sound
-        f.seek(page_size * (root - 1))
-        page = bytearray(f.read(page_size))
-        at = page.rindex(b"finance-authority")
-        page[at + len(b"finance-authorit")] = ord("z")
-        f.seek(page_size * (root - 1))
-        f.write(page)
+    path = alter_index_key(w, "deliveries_by_agency", b"finance-authority")
     w.start_gateway(wait=False, flags=["--integrity-check"])
     w.wait_for(lambda: w.procs["gateway"].poll() is not None, 10, "the gateway refusing to start")
     assert w.procs["gateway"].returncode != 0
@@ -285,15 +291,8 @@ def test_an_agency_inbox_whose_index_went_wrong_is_found_on_request(make):
     w = make()
     run_directive_to_completion(w)
     w.stop("finance-authority")
-    path, page_size, root = index_root_page(w, "sqlite_autoindex_issuer_marks_1",
-                                            "finance-authority.db")
-    with open(path, "r+b") as f:  # the issuer's key inside the index: the page stays sound
-        f.seek(page_size * (root - 1))
-        page = bytearray(f.read(page_size))
-        at = page.rindex(b"op.alice")
-        page[at + len(b"op.alic")] = ord("z")
-        f.seek(page_size * (root - 1))
-        f.write(page)
+    path = alter_index_key(w, "sqlite_autoindex_issuer_marks_1", b"op.alice",
+                           "finance-authority.db")
     client = os.path.join(w.bin, "tocsin-client")
     w._start("finance-authority", client, "run", "--config", "finance-authority.toml",
              "--integrity-check")
