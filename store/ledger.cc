@@ -373,10 +373,7 @@ Result<int> Ledger::RecordReceipts(const std::vector<ReceiptRecord>& receipts,
         (*out_logged)[i] = LogPosition{static_cast<std::uint64_t>(logged.Int(0)), logged.Int(1)};
       }
     }
-    if (r.refusal) {  // its row is the state: refused while not delivered
-      if (before < 2 && keep.Changes() == 1) {
-        ++changed;
-      }
+    if (r.refusal) {  // its row is the state (refused while not delivered); `changed` counts confirmations
       continue;
     }
     Statement& update = r.acknowledgement ? acknowledged : delivered;
