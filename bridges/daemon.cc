@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/signals.h"
 #include "pki/crl_freshness.h"
+#include "pki/setup_check.h"
 
 namespace tocsin::bridges {
 int RunBridgeDaemon(int argc, char** argv, const DaemonSpec& spec) {
@@ -24,6 +25,9 @@ int RunBridgeDaemon(int argc, char** argv, const DaemonSpec& spec) {
   AddVersionFlag(app, protocol::kProtocolVersion);
   std::string config_path;
   app.add_option("--config", config_path, "bridge-" + spec.channel + ".toml")->required();
+  bool check_config = false;
+  app.add_flag("--check-config", check_config,
+               "check the configuration, keys, CA folder and gateway, then exit (starts nothing)");
   bool full_integrity_check = false;
   app.add_flag("--integrity-check", full_integrity_check,
                "check the whole queue (SQLite's integrity_check, indexes too) before serving");
@@ -36,6 +40,20 @@ int RunBridgeDaemon(int argc, char** argv, const DaemonSpec& spec) {
     return 1;
   }
   config->full_integrity_check = full_integrity_check;
+  if (check_config) {
+    Result<std::vector<std::string>> facts = pki::CheckSetup(
+        {config->bundle, config->directory, Role::kBridge, "", config->gateway, spec.channel},
+        SystemClock().NowMillis());
+    if (facts) {
+      Status writable = pki::CheckWritableFolderOf(config->database);
+      facts = writable ? std::move(facts) : Result<std::vector<std::string>>(tl::unexpected(writable.error()));
+    }
+    if (facts) {
+      facts->push_back("queue " + config->database + ": its folder is writable; channel " +
+                       spec.channel);
+    }
+    return ReportConfigCheck(program, facts);
+  }
   struct rlimit none {};
   ::setrlimit(RLIMIT_CORE, &none);
   ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);

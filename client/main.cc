@@ -27,6 +27,7 @@
 #include "common/signals.h"
 #include "crypto/base64.h"
 #include "pki/crl_freshness.h"
+#include "pki/setup_check.h"
 #include "protocol/receipts.h"
 #include "store/inbox.h"
 
@@ -64,6 +65,20 @@ nlohmann::json EntryJson(const tocsin::store::InboxEntry& e, bool with_body) {
     j["note"] = e.note;
   }
   return j;
+}
+
+// `run --check-config`: keys, CA folder, the pinned gateway, the inbox's folder.
+tocsin::Result<std::vector<std::string>> CheckClientConfig(const ClientConfig& config) {
+  TOCSIN_ASSIGN_OR_RETURN(std::vector<std::string> facts,
+                          tocsin::pki::CheckSetup({config.bundle, config.directory,
+                                                   tocsin::Role::kAgency, "", config.gateway,
+                                                   std::nullopt},
+                                                  tocsin::SystemClock().NowMillis()));
+  TOCSIN_RETURN_IF_ERROR(tocsin::pki::CheckWritableFolderOf(config.database));
+  facts.push_back("inbox " + config.database + ": its folder is writable");
+  facts.push_back(config.notify.empty() ? std::string("no notify hook: nobody is paged")
+                                        : "notify hook: " + config.notify);
+  return facts;
 }
 
 int RunDaemon(const ClientConfig& config) {
@@ -332,6 +347,9 @@ int main(int argc, char** argv) {
   };
   CLI::App* run = app.add_subcommand("run", "Run the agency daemon");
   add_config(run);
+  bool check_config = false;
+  run->add_flag("--check-config", check_config,
+                "check the configuration, keys, CA folder and gateway, then exit (starts nothing)");
   bool full_integrity_check = false;
   run->add_flag("--integrity-check", full_integrity_check,
                 "check the whole inbox (SQLite's integrity_check, indexes too) before serving");
@@ -359,6 +377,9 @@ int main(int argc, char** argv) {
   auto config = tocsin::client::LoadClientConfig(config_path);
   if (!config) {
     return Fail(app.get_subcommands().front()->get_name(), config.error());
+  }
+  if (run->parsed() && check_config) {
+    return tocsin::ReportConfigCheck("tocsin-client", CheckClientConfig(*config));
   }
   if (run->parsed()) {
     config->full_integrity_check = full_integrity_check;

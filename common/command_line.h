@@ -8,8 +8,11 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
+
+#include "common/result.h"
 
 #ifndef TOCSIN_VERSION
 #define TOCSIN_VERSION "unknown"
@@ -23,6 +26,21 @@ inline constexpr int kExitUsage = 2;
 inline void AddVersionFlag(CLI::App& app, std::uint64_t protocol_version) {
   app.set_version_flag("--version", app.get_name() + " " + TOCSIN_VERSION + " (protocol " +
                                         std::to_string(protocol_version) + ")");
+}
+
+// What `--check-config` prints: each fact checked, then "configuration OK";
+// or the failure, naming what to fix. Returns the exit code (0 or 1).
+inline int ReportConfigCheck(const std::string& program,
+                             const tl::expected<std::vector<std::string>, Error>& facts) {
+  if (!facts) {
+    std::cerr << program << ": configuration check failed: " << facts.error().ToString() << "\n";
+    return 1;
+  }
+  for (const std::string& fact : *facts) {
+    std::cout << "  ok: " << fact << "\n";
+  }
+  std::cout << program << ": configuration OK (nothing was started or written)\n";
+  return 0;
 }
 
 // Parses; returns the exit code to leave with, or nothing to go on.

@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "common/signals.h"
 #include "gateway/config.h"
+#include "gateway/config_check.h"
 #include "gateway/gateway.h"
 
 namespace {
@@ -33,6 +34,9 @@ int main(int argc, char** argv) {
   std::string config_path;
   app.add_option("--config", config_path, "gateway.toml")->required();
   tocsin::AddVersionFlag(app, tocsin::protocol::kProtocolVersion);
+  bool check_config = false;
+  app.add_flag("--check-config", check_config,
+               "check the configuration, keys, CA folder and policy, then exit (starts nothing)");
   bool full_integrity_check = false;
   app.add_flag("--integrity-check", full_integrity_check,
                "check the whole ledger (SQLite's integrity_check, indexes too) before serving");
@@ -47,6 +51,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   config->full_integrity_check = full_integrity_check;
+  if (check_config) {
+    return tocsin::ReportConfigCheck(
+        "tocsin-gateway", tocsin::gateway::CheckGatewayConfig(*config, tocsin::SystemClock().NowMillis()));
+  }
   tocsin::InitLogging("tocsin-gateway", config->log_format);
   tocsin::SystemClock wall;
   tocsin::PacedClock clock(wall);  // every time the gateway signs or decides by, steps not followed

@@ -183,6 +183,35 @@ def test_one_corrupted_byte_on_the_bridge_link_does_not_cut_the_bridge_off(make)
         relay.close()
 
 
+def test_check_config_checks_every_daemon_and_starts_none(make):
+    w = make()
+    setup(w)  # the real gateway and bridge run meanwhile: the checks need no port
+    def check(program, *args):
+        return subprocess.run([os.path.join(w.bin, program), *args, "--check-config"], cwd=w.dir,
+                              capture_output=True, text=True, timeout=30)
+    gateway = check("tocsin-gateway", "--config", "gateway.toml")
+    assert gateway.returncode == 0, gateway.stderr
+    assert "policy policy.toml: 1 rule(s)" in gateway.stdout, gateway.stdout
+    assert "tocsin-gateway: configuration OK" in gateway.stdout, gateway.stdout
+    client = check("tocsin-client", "run", "--config", "finance-authority.toml")
+    assert client.returncode == 0 and "gateway gw.test: its transport certificate" in client.stdout, \
+        client.stdout + client.stderr
+    assert not os.path.exists(os.path.join(w.dir, "finance-authority.db"))  # nothing written
+    bridge = check("tocsin-bridge-email", "--config", "bridge-email.toml")
+    assert bridge.returncode == 0 and "channel email" in bridge.stdout, bridge.stdout + bridge.stderr
+    # What is wrong is named, exit 1.
+    with open(os.path.join(w.dir, "finance-authority.toml")) as f:
+        w._write("wrong-gateway.toml", f.read().replace('gateway = "gw.test"', 'gateway = "gw.other"'))
+    wrong = check("tocsin-client", "run", "--config", "wrong-gateway.toml")
+    assert wrong.returncode == 1 and "gateway gw.other" in wrong.stderr, wrong.stderr
+    w._write("bad-policy.toml", "[[rule]]\nseverity = \"apocalyptic\"\n")
+    with open(os.path.join(w.dir, "gateway.toml")) as f:
+        w._write("bad-gateway.toml", f.read().replace('policy = "policy.toml"',
+                                                       'policy = "bad-policy.toml"'))
+    bad = check("tocsin-gateway", "--config", "bad-gateway.toml")
+    assert bad.returncode == 1 and "bad-policy.toml" in bad.stderr, bad.stderr
+
+
 def test_a_server_without_starttls_gets_nothing_unless_allowed(make):
     w = make()
     setup(w, starttls=False, max_attempts=2)
