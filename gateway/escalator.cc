@@ -96,7 +96,7 @@ Result<std::vector<store::BridgeTask>> Escalator::Messages(const store::OpenDeli
   policies::FallbackMessage message = policies::ComposeFallback(
       {HexEncode(d.directive_id), std::string(protocol::SeverityName(h->severity)),
        std::string(protocol::TlpName(h->tlp)), h->ack_deadline, h->summary, d.agency, code,
-       crisis});
+       crisis, policy_->sms_reply_number});
   std::vector<store::BridgeTask> tasks;
   for (const policies::Contact& contact : policies::StepContacts(*policy_, step, d.agency)) {
     bool sms = step.action == policies::Action::kSms || (crisis && !contact.phone.empty());

@@ -29,7 +29,10 @@ FallbackMessage ComposeFallback(const FallbackFacts& f) {
     m.subject = "[TOCSIN] " + severity + " directive " + short_id + ": acknowledgement required";
     m.text = "TOCSIN: " + severity + " directive " + short_id + " for " + f.agency +
              " (TLP:" + f.tlp + ") awaits acknowledgement by " + deadline +
-             ". Read it in your Tocsin client. To acknowledge by SMS reply: ACK " + f.code;
+             ". Read it in your Tocsin client. To acknowledge by SMS, " +
+             (f.reply_number.empty() ? std::string("reply to the Tocsin SMS with")
+                                     : "text " + f.reply_number) +
+             ": ACK " + f.code;
   }
   if (f.summary && SummaryAllowed(f.tlp)) {
     m.text += " Summary: " + *f.summary;

@@ -23,6 +23,7 @@ struct FallbackFacts {
   std::string agency;
   std::string code;           // empty for the crisis cell
   bool crisis_cell = false;   // the message goes to the centre's duty desk
+  std::string reply_number;   // where to text "ACK <code>" (Policy::sms_reply_number), or empty
 };
 
 struct FallbackMessage {

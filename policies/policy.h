@@ -57,6 +57,9 @@ struct Rule {
 struct Policy {
   std::string source;  // the file it came from
   Contact crisis_cell;
+  // The number duty officers text "ACK <code>" to (the SMS bridge's Kannel
+  // SMSC number, E.164); empty: messages say to reply to the SMS.
+  std::string sms_reply_number;
   std::map<std::string, AgencyContacts> contacts;  // by agency id
   std::vector<Rule> rules;
 

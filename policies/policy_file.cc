@@ -11,6 +11,12 @@
 namespace tocsin::policies {
 namespace {
 
+// E.164: a plus and 8 to 15 digits, the first not 0.
+const std::regex& PhonePattern() {
+  static const std::regex pattern(R"(\+[1-9][0-9]{7,14})");
+  return pattern;
+}
+
 constexpr int kMaxRepeat = 20;
 
 class Reader {
@@ -78,7 +84,7 @@ class Reader {
     TOCSIN_ASSIGN_OR_RETURN(c.name, Text(*table, where + ".", "name", true));
     TOCSIN_ASSIGN_OR_RETURN(c.phone, Text(*table, where + ".", "phone", false));
     TOCSIN_ASSIGN_OR_RETURN(c.email, Text(*table, where + ".", "email", false));
-    static const std::regex kPhone(R"(\+[1-9][0-9]{7,14})");
+    static const std::regex& kPhone = PhonePattern();
     static const std::regex kEmail(R"([^@\s,;<>"]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})");
     if (!c.phone.empty() && !std::regex_match(c.phone, kPhone)) {
       return Fail(table->get("phone"), where + ".phone", "must be E.164: + and 8 to 15 digits");
@@ -237,9 +243,17 @@ Result<Policy> LoadPolicy(const std::string& path) {
                                                       ": " + std::string(e.description()));
   }
   Reader reader(path);
-  TOCSIN_RETURN_IF_ERROR(reader.OnlyKeys(root, "", {"crisis_cell", "contacts", "rule"}));
+  TOCSIN_RETURN_IF_ERROR(
+      reader.OnlyKeys(root, "", {"crisis_cell", "contacts", "rule", "sms_reply_number"}));
   Policy policy;
   policy.source = path;
+  TOCSIN_ASSIGN_OR_RETURN(policy.sms_reply_number,
+                          reader.Text(root, "", "sms_reply_number", false));
+  if (!policy.sms_reply_number.empty() &&
+      !std::regex_match(policy.sms_reply_number, PhonePattern())) {
+    return reader.Fail(root.get("sms_reply_number"), "sms_reply_number",
+                       "must be E.164: + and 8 to 15 digits");
+  }
   const toml::node* cell = root.get("crisis_cell");
   if (cell == nullptr) {
     return reader.Fail(&root, "crisis_cell", "required: the centre's own duty desk");

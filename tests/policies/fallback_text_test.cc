@@ -8,7 +8,7 @@ namespace {
 
 FallbackFacts Facts(const std::string& tlp) {
   return {"0123456789abcdef0123456789abcdef", "critical", tlp, 1795861800000,
-          std::string("Ransomware on payment systems"), "finance-authority", "12345678", false};
+          std::string("Ransomware on payment systems"), "finance-authority", "12345678", false, ""};
 }
 
 TEST_CASE("RED, AMBER+STRICT and AMBER carry a notice only; GREEN and CLEAR the summary",
@@ -25,6 +25,15 @@ TEST_CASE("RED, AMBER+STRICT and AMBER carry a notice only; GREEN and CLEAR the 
   for (const char* tlp : {"GREEN", "CLEAR"}) {
     CHECK(ComposeFallback(Facts(tlp)).text.find("Summary: Ransomware") != std::string::npos);
   }
+}
+
+TEST_CASE("The message names the number to text the code to, when the policy gives one",
+          "[policies][fallback]") {
+  FallbackFacts f = Facts("RED");
+  CHECK(ComposeFallback(f).text.find("reply to the Tocsin SMS with: ACK 12345678") !=
+        std::string::npos);
+  f.reply_number = "+33700000001";
+  CHECK(ComposeFallback(f).text.find("text +33700000001: ACK 12345678") != std::string::npos);
 }
 
 TEST_CASE("The crisis cell hears who is silent, and gets no code", "[policies][fallback]") {

@@ -132,6 +132,10 @@ TEST_CASE("Policy errors name file, line and field", "[policies][negative]") {
                  "\"1m\", do = \"resend\" }]\n",
           ": rule:", "second rule for the same severity");
   refused("[crisis_cell\n", "policy.toml:1", "");
+  refused("sms_reply_number = \"12345\"\n" + base, ":1: sms_reply_number", "E.164");
+  Result<Policy> numbered = LoadPolicy(Write(dir, "sms_reply_number = \"+33700000001\"\n" + base));
+  REQUIRE(numbered);
+  CHECK(numbered->sms_reply_number == "+33700000001");
 }
 
 }  // namespace
