@@ -124,17 +124,19 @@ Status CheckTimes(const DirectiveHeader& header, const DirectiveChecks& checks) 
 
 // Checks `content_key` against the header's commitment, then decrypts:
 // before decrypting, as a key other than the committed one might open the
-// same ciphertext to other content.
+// same ciphertext to other content. `why` receives which of the two failed.
 Result<DirectiveContent> DecryptCommitted(const VerifiedDirective& verified,
                                           const crypto::SecretBytes& content_key,
-                                          std::string_view holder) {
+                                          std::string_view holder, RefusalReason& why) {
   const DirectiveHeader& header = verified.header;
+  why = RefusalReason::kKeyCommitment;
   if (!crypto::ConstantTimeEquals(ContentKeyCommitment(content_key.bytes()), header.key_commitment)) {
     return MakeError(ErrorCode::kBadSignature,
                      "the content key wrapped for " + std::string(holder) +
                          " is not the one the header commits to: this copy was wrapped to open "
                          "differently from the others");
   }
+  why = RefusalReason::kUndecryptable;
   Result<Bytes> plaintext =
       crypto::AeadOpen(content_key.bytes(), header.content_nonce, verified.body.ciphertext,
                        ContentAssociatedData(verified.body.header));
@@ -361,13 +363,8 @@ Result<OpenedDirective> OpenDirective(ByteView wire, crypto::KeyResolver& resolv
     reason = RefusalReason::kUndecryptable;
     return WithContext(content_key.error(), "unwrapping the content key");
   }
-  if (!crypto::ConstantTimeEquals(ContentKeyCommitment(content_key->bytes()), header.key_commitment)) {
-    reason = RefusalReason::kKeyCommitment;  // DecryptCommitted says so below
-  } else {
-    reason = RefusalReason::kUndecryptable;
-  }
   TOCSIN_ASSIGN_OR_RETURN(DirectiveContent content,
-                          DecryptCommitted(verified, *content_key, self_id));
+                          DecryptCommitted(verified, *content_key, self_id, reason));
   return OpenedDirective{std::move(verified), std::move(content)};
 }
 
@@ -386,7 +383,8 @@ Result<DirectiveContent> OpenAsCosigner(const VerifiedDirective& verified, const
   if (!content_key) {
     return WithContext(content_key.error(), "unwrapping the co-signer's content key");
   }
-  return DecryptCommitted(verified, *content_key, self_id);
+  RefusalReason ignored = RefusalReason::kMalformed;  // a co-signer refuses nothing signed
+  return DecryptCommitted(verified, *content_key, self_id, ignored);
 }
 
 }  // namespace tocsin::protocol
