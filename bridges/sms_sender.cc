@@ -5,7 +5,7 @@
 
 #include <mutex>
 
-#include "bridges/listener_guard.h"
+#include "transport/listener_guard.h"
 #include "common/log.h"
 #include "common/token_bucket.h"
 #include "crypto/hash.h"
@@ -121,10 +121,11 @@ Result<std::unique_ptr<KannelListener>> KannelListener::Start(const BridgeConfig
   TOCSIN_ASSIGN_OR_RETURN(store::BridgeQueue queue, store::BridgeQueue::Open(config.database));
   listener->queue_ = std::make_unique<store::BridgeQueue>(std::move(queue));
   listener->server_ = std::make_unique<httplib::Server>();
-  listener->deadline_ = std::make_unique<ConnectionDeadline>(config.listen_port, kRequestDeadlineMs);
-  ConnectionDeadline* deadline = listener->deadline_.get();
+  listener->deadline_ = std::make_unique<transport::ConnectionDeadline>(
+      "Kannel listener", config.listen_port, kRequestDeadlineMs);
+  transport::ConnectionDeadline* deadline = listener->deadline_.get();
   listener->server_->new_task_queue = [deadline] {
-    return new ConnectionThreads(kMaxCallbackThreads, *deadline);
+    return new transport::ConnectionThreads(kMaxCallbackThreads, *deadline);
   };
   listener->server_->set_read_timeout(1, 0);   // a second of silence ends a connection
   listener->server_->set_write_timeout(1, 0);

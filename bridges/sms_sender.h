@@ -8,7 +8,7 @@
 // refuses any other caller (403), and stores both in the bridge's queue: the
 // bridge loop reports them to the gateway, which decides what a reply means.
 // Each connection has its own thread (up to 256), a one-second read timeout
-// and five seconds from accept to answer (bridges/listener_guard.h), so slow
+// and five seconds from accept to answer (transport/listener_guard.h), so slow
 // local clients cannot starve Kannel's callbacks.
 #pragma once
 
@@ -21,9 +21,11 @@ namespace httplib {
 class Server;
 }
 
-namespace tocsin::bridges {
+namespace tocsin::transport {
+class ConnectionDeadline;  // transport/listener_guard.h
+}  // namespace tocsin::transport
 
-class ConnectionDeadline;  // bridges/listener_guard.h
+namespace tocsin::bridges {
 
 class SmsSender final : public Sender {
  public:
@@ -53,7 +55,7 @@ class KannelListener {
 
  private:
   KannelListener() = default;
-  std::unique_ptr<ConnectionDeadline> deadline_;  // outlives server_'s task queue
+  std::unique_ptr<transport::ConnectionDeadline> deadline_;  // outlives server_'s task queue
   std::unique_ptr<httplib::Server> server_;
   std::unique_ptr<store::BridgeQueue> queue_;  // its own connection
   std::thread thread_;

@@ -14,7 +14,7 @@ find_package(SQLite3 REQUIRED)                                         # libsqli
 find_package(tomlplusplus REQUIRED)                                    # libtomlplusplus-dev
 find_package(nlohmann_json 3 REQUIRED)                                 # nlohmann-json3-dev
 find_package(CURL REQUIRED)                                            # libcurl4-openssl-dev (bridges)
-pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)        # libcpp-httplib-dev (SMS bridge)
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)        # libcpp-httplib-dev (SMS bridge, metrics)
 if(TOCSIN_TESTS)
   find_package(Catch2 2.13 REQUIRED)                                   # catch2
 endif()

@@ -151,6 +151,7 @@ Result<std::optional<std::uint64_t>> AuditKeeper::Checkpoint() {
     if (stored) {
       latest_size_ = stored->size;
       latest_note_ = stored->note;
+      latest_signed_at_ = stored->signed_at;
     }
   }
   std::uint64_t size = ledger_.audit().size();
@@ -166,6 +167,7 @@ Result<std::optional<std::uint64_t>> AuditKeeper::Checkpoint() {
   }
   latest_size_ = size;
   latest_note_ = std::move(note);
+  latest_signed_at_ = checkpoint.time;
   messages_.clear();
   return std::optional<std::uint64_t>(size);
 }

@@ -90,6 +90,8 @@ class AuditKeeper {
   Result<std::optional<Bytes>> MessageFor(std::uint64_t from_size);
 
   std::uint64_t latest_size() const { return latest_size_; }
+  // When the latest checkpoint was signed (0: none yet).
+  UnixMillis latest_signed_at() const { return latest_signed_at_; }
 
  private:
   std::string gateway_id_;
@@ -102,6 +104,7 @@ class AuditKeeper {
   // grows, so it agrees for good, and most receipts of a fan-out carry it.
   mutable std::optional<std::pair<std::uint64_t, crypto::Digest>> agreed_view_;
   std::uint64_t latest_size_ = 0;
+  UnixMillis latest_signed_at_ = 0;
   std::string latest_note_;
   // Messages for the latest checkpoint by the size they prove from: most
   // agencies hold the same one, so a proof is built once, not per agency.

@@ -2,6 +2,7 @@
 
 #include "common/config_reader.h"
 #include "common/principal.h"
+#include "transport/metrics_server.h"
 #include "transport/zmq_support.h"
 
 namespace tocsin::gateway {
@@ -23,6 +24,7 @@ Result<GatewayConfig> LoadGatewayConfig(const std::string& path) {
   TOCSIN_ASSIGN_OR_RETURN(c.policy, reader.PathOr("policy", ""));
   TOCSIN_ASSIGN_OR_RETURN(c.bridge_endpoint, reader.StringOr("bridge_endpoint", ""));
   TOCSIN_ASSIGN_OR_RETURN(std::string format, reader.StringOr("log_format", "text"));
+  TOCSIN_ASSIGN_OR_RETURN(c.metrics_listen, reader.StringOr("metrics_listen", ""));
   TOCSIN_RETURN_IF_ERROR(reader.RejectUnknown());
   c.heartbeat_interval_ms = static_cast<int>(interval);
   c.heartbeat_validity_ms = static_cast<int>(validity);
@@ -32,6 +34,12 @@ Result<GatewayConfig> LoadGatewayConfig(const std::string& path) {
   Status valid_id = ValidatePrincipalId(c.id);
   if (!valid_id) {
     return WithContext(valid_id.error(), path + ": id");
+  }
+  if (!c.metrics_listen.empty()) {
+    Result<transport::MetricsAddress> metrics = transport::ParseMetricsAddress(c.metrics_listen);
+    if (!metrics) {
+      return WithContext(metrics.error(), path);
+    }
   }
   for (const std::string* endpoint : {&c.client_endpoint, &c.operator_endpoint, &c.bridge_endpoint}) {
     if (endpoint->empty()) {

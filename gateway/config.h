@@ -13,6 +13,7 @@
 //   policy = "policies/national.toml"      # escalation policy (optional)
 //   bridge_endpoint = "tcp://127.0.0.1:7703"  # SMS and e-mail bridges (optional)
 //   log_format = "text"                    # or "json"
+//   metrics_listen = "127.0.0.1:9464"      # Prometheus metrics, loopback only (optional)
 //
 // Relative paths are relative to the file's folder.
 #pragma once
@@ -38,6 +39,7 @@ struct GatewayConfig {
   std::string policy;           // empty: no escalation
   std::string bridge_endpoint;  // empty: no bridges
   LogFormat log_format = LogFormat::kText;
+  std::string metrics_listen;   // empty: no metrics endpoint
   // Not a file key: `tocsin-gateway --integrity-check` asks for SQLite's full
   // integrity_check of the ledger at start instead of the quick one.
   bool full_integrity_check = false;

@@ -156,6 +156,12 @@ Status Gateway::Start() {
   TOCSIN_RETURN_IF_ERROR(Guard(agency_guard_, client_socket_, "tocsin-gateway-agency-connections"));
   TOCSIN_RETURN_IF_ERROR(
       Guard(operator_guard_, operator_socket_, "tocsin-gateway-operator-connections"));
+  started_at_ = clock_.NowMillis();
+  if (!config_.metrics_listen.empty()) {
+    TOCSIN_ASSIGN_OR_RETURN(metrics_, transport::MetricsServer::Start(config_.metrics_listen));
+    spdlog::info("metrics on http://{}:{}/metrics", config_.metrics_listen.substr(
+                     0, config_.metrics_listen.rfind(':')), metrics_->port());
+  }
   audit_ = std::make_unique<AuditKeeper>(config_.id, *bundle_.log_signing, ledger_, clock_,
                                          config_.database + ".checkpoint");
   TOCSIN_RETURN_IF_ERROR(audit_->CheckSeal());
@@ -275,6 +281,9 @@ Status Gateway::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload) {
       next_dispatch_ = now + kEscalationTickMs;
     }
     TOCSIN_RETURN_IF_ERROR(ReloadIfChanged(reload.exchange(false)));
+    if (metrics_ && metrics_->Wanted()) {
+      PublishMetrics();
+    }
     LogSummaries();
     WarnOfCrlExpiry();
   }
@@ -568,7 +577,7 @@ Status Gateway::FlushReceipts(std::vector<PendingReceipt>& batch) {
   }
   std::vector<store::RefusedReceipt> refused;
   std::vector<std::optional<store::LogPosition>> logged;
-  std::vector<bool> first_seen;
+  std::vector<std::optional<UnixMillis>> first_seen;
   // Group commit: one fsync for the whole batch, then the answers.
   TOCSIN_ASSIGN_OR_RETURN(int changed, ledger_.RecordReceipts(records, protocol::kMaxClockSkew,
                                                               &refused, &logged, &first_seen));
@@ -585,6 +594,11 @@ Status Gateway::FlushReceipts(std::vector<PendingReceipt>& batch) {
       Remember(p.agency, p.wire_digest, r, std::move(refusal));
       (void)transport::SendToPeer(client_socket_, p.routing_id, ErrorEnvelope(error, r.directive_id));
       continue;
+    }
+    if (first_seen[i] && r.kind != protocol::ReceiptKind::kRefused) {
+      Histogram& latency = r.kind == protocol::ReceiptKind::kAcknowledged ? acknowledgement_latency_
+                                                                         : receipt_latency_;
+      latency.Observe(static_cast<double>(std::max<UnixMillis>(0, now - *first_seen[i])) / 1000.0);
     }
     if (r.kind == protocol::ReceiptKind::kRefused) {
       // Not answered: a refusal lost on the way is sent again when the copy

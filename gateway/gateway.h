@@ -27,6 +27,7 @@
 #include <zmq.hpp>
 
 #include "common/clock.h"
+#include "common/metrics.h"
 #include "crypto/hash.h"
 #include "gateway/agency_sessions.h"
 #include "gateway/audit_keeper.h"
@@ -45,6 +46,7 @@
 #include "store/ledger.h"
 #include "transport/connection_events.h"
 #include "transport/curve_socket.h"
+#include "transport/metrics_server.h"
 #include "transport/zap_handler.h"
 #include "transport/zmq_support.h"
 
@@ -61,6 +63,7 @@ struct GatewayCounters {
   std::uint64_t damaged_directives = 0;   // stored copies that no longer match the log
   std::uint64_t split_views = 0;          // signed receipts from agencies shown another log
   std::uint64_t refusals = 0;             // copies agencies refused, by their signed word
+  std::uint64_t storage_errors = 0;       // failed ledger reads (a failed write is fatal)
 };
 
 // What one turn of the loop may take from each socket, and per principal.
@@ -98,6 +101,8 @@ class Gateway {
 
   std::string client_endpoint() { return transport::LastEndpoint(client_socket_); }
   std::string operator_endpoint() { return transport::LastEndpoint(operator_socket_); }
+  // The metrics port, 0 without metrics_listen.
+  int metrics_port() const { return metrics_ ? metrics_->port() : 0; }
   const GatewayCounters& counters() const { return counters_; }
 
  private:
@@ -167,6 +172,8 @@ class Gateway {
   void ReportDamaged(const Bytes& id, const std::string& agency, const Error& error);
   // From 6 hours before the CRL's next update, every 10 minutes.
   void WarnOfCrlExpiry();
+  // Renders every metric for the waiting scrape (gateway_metrics.cc).
+  void PublishMetrics();
 
   GatewayConfig config_;
   GatewayLimits limits_;
@@ -225,6 +232,10 @@ class Gateway {
   std::uint64_t heartbeat_sequence_ = 0;
   pki::DirectoryWatch crl_watch_;
   GatewayCounters counters_;
+  UnixMillis started_at_ = 0;
+  std::unique_ptr<transport::MetricsServer> metrics_;  // null without metrics_listen
+  Histogram receipt_latency_{LatencyBoundsSeconds()};
+  Histogram acknowledgement_latency_{LatencyBoundsSeconds()};
 };
 
 }  // namespace tocsin::gateway

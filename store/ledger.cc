@@ -306,7 +306,7 @@ Status Ledger::MarkSent(const std::vector<SentRecord>& sent, UnixMillis at) {
 Result<int> Ledger::RecordReceipts(const std::vector<ReceiptRecord>& receipts,
                                    UnixMillis max_skew, std::vector<RefusedReceipt>* out_refused,
                                    std::vector<std::optional<LogPosition>>* out_logged,
-                                   std::vector<bool>* out_first_seen) {
+                                   std::vector<std::optional<UnixMillis>>* out_first_seen) {
   TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Begin());
   TOCSIN_ASSIGN_OR_RETURN(Statement audit, AuditLog::PrepareInsert(db_));
   TOCSIN_ASSIGN_OR_RETURN(Statement find, db_.Prepare(
@@ -323,7 +323,7 @@ Result<int> Ledger::RecordReceipts(const std::vector<ReceiptRecord>& receipts,
     out_logged->assign(receipts.size(), std::nullopt);
   }
   if (out_first_seen != nullptr) {
-    out_first_seen->assign(receipts.size(), false);
+    out_first_seen->assign(receipts.size(), std::nullopt);
   }
   TOCSIN_ASSIGN_OR_RETURN(Statement delivered, db_.Prepare(
       "UPDATE deliveries SET state=MAX(state, 2), delivered_at=COALESCE(delivered_at, ?) "
@@ -359,7 +359,7 @@ Result<int> Ledger::RecordReceipts(const std::vector<ReceiptRecord>& receipts,
     TOCSIN_RETURN_IF_ERROR(keep.Run());
     if (keep.Changes() == 1) {  // first time this receipt is seen: evidence
       if (out_first_seen != nullptr) {
-        (*out_first_seen)[i] = true;
+        (*out_first_seen)[i] = find.Int(2);
       }
       if (out_logged != nullptr) {
         (*out_logged)[i] = LogPosition{audit_.next_index(), r.recorded_at};

@@ -11,6 +11,7 @@
 // transaction as the change, and only if the change took effect.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <map>
 #include <optional>
@@ -147,6 +148,24 @@ struct RefusedReceipt {
   std::string reason;
 };
 
+// What the metrics endpoint shows of the ledger: the directives not expired
+// at the time asked for, their deliveries, and every escalation step and
+// bridge task ever recorded.
+struct LedgerTallies {
+  // Deliveries by state: 0 pending, 1 sent, 2 delivered, 3 acknowledged,
+  // 4 refused (a signed refusal, not delivered since).
+  std::array<std::uint64_t, 5> deliveries{};
+  // Directives by their least advanced delivery (0 to 3, as above).
+  std::array<std::uint64_t, 4> directives{};
+  std::uint64_t expired_directives = 0;
+  std::map<std::string, std::uint64_t> escalations;  // steps fired, by action
+  // Bridge tasks by (channel, outcome): a TaskOutcome, or kTaskWaiting (for a
+  // bridge) or kTaskHanded (to one, not answered yet).
+  static constexpr int kTaskWaiting = -1;
+  static constexpr int kTaskHanded = -2;
+  std::map<std::pair<std::string, int>, std::uint64_t> bridge_tasks;
+};
+
 class Ledger {
  public:
   // Opens (creating or migrating) the ledger and checks it (Database::Open):
@@ -187,11 +206,13 @@ class Ledger {
   // order; the others are stored. Returns how many changed a state.
   // `out_logged`, if given, gets one element per receipt in batch order: the
   // audit entry that records it (now or before), nullopt if refused or stored
-  // before entries were indexed.
+  // before entries were indexed. `out_first_seen`, likewise: for a receipt
+  // stored for the first time, its directive's acceptance time (a latency's
+  // start), else nullopt.
   Result<int> RecordReceipts(const std::vector<ReceiptRecord>& receipts, UnixMillis max_skew,
                              std::vector<RefusedReceipt>* out_refused,
                              std::vector<std::optional<LogPosition>>* out_logged = nullptr,
-                             std::vector<bool>* out_first_seen = nullptr);
+                             std::vector<std::optional<UnixMillis>>* out_first_seen = nullptr);
 
   // Delivery rows for one directive, or for all when `id` is empty, newest
   // directive first.
@@ -225,6 +246,10 @@ class Ledger {
   Result<std::vector<Bytes>> AuditEntries(std::uint64_t from, std::uint64_t to);
 
   Status StoreCheckpoint(const StoredCheckpoint& checkpoint);
+
+  // Counts for the metrics endpoint (several read queries, no lock held
+  // between them: each count is exact, together they may straddle a write).
+  Result<LedgerTallies> Tallies(UnixMillis now);
 
   // Escalation -----------------------------------------------------------
 

@@ -53,13 +53,14 @@ TEST_CASE("A refused copy is kept once as evidence and marks the delivery",
   refusal.refusal = true;
   refusal.audit_entry = ToBytes("refusal energy");
   std::vector<RefusedReceipt> refused;
-  std::vector<bool> first;
+  std::vector<std::optional<UnixMillis>> first;
   CHECK(ledger.RecordReceipts({refusal}, kSkew, &refused, nullptr, &first).value() == 0);
   CHECK(refused.empty());
-  CHECK(first == std::vector<bool>{true});
+  REQUIRE(first.size() == 1);
+  CHECK(first[0] == Sample(1, 1).accepted_at);  // the start of its latency
   refusal.at += 1000;  // signed again when the copy came again
   CHECK(ledger.RecordReceipts({refusal}, kSkew, &refused, nullptr, &first).value() == 0);
-  CHECK(first == std::vector<bool>{false});  // kept once
+  CHECK(first == std::vector<std::optional<UnixMillis>>{std::nullopt});  // kept once
   auto rows = ledger.Deliveries(Bytes(16, 1)).value();
   CHECK(rows[0].agency == "energy");
   CHECK(rows[0].state == DeliveryState::kSent);  // escalation goes on: it holds nothing
@@ -259,6 +260,51 @@ TEST_CASE("The log's clock never goes back, past entries or past checkpoints",
   }
   Ledger reopened = Ledger::Open(dir / "gw.db").value();
   CHECK(reopened.audit().last_time() == 50000);  // from the stored checkpoint
+}
+
+}  // namespace
+}  // namespace tocsin::store
+
+namespace tocsin::store {
+namespace {
+
+TEST_CASE("Tallies count open deliveries by state, directives by their least advanced delivery",
+          "[store][ledger][metrics]") {
+  testing::TempDir dir;
+  Ledger ledger = Ledger::Open(dir / "gw.db").value();
+  REQUIRE(ledger.Accept(Sample(1, 1, {"energy", "finance", "health"})));
+  REQUIRE(ledger.Accept(Sample(2, 2, {"energy"})));
+  REQUIRE(ledger.MarkSent({{Bytes(16, 1), "energy", ToBytes("sent")},
+                           {Bytes(16, 1), "finance", ToBytes("sent")},
+                           {Bytes(16, 1), "health", ToBytes("sent")}}, 1500));
+  ReceiptRecord refusal = Receipt(1, "health", false, 0x77);
+  refusal.refusal = true;
+  std::vector<RefusedReceipt> refused;
+  REQUIRE(ledger.RecordReceipts({Receipt(1, "energy"), Receipt(1, "finance", true), refusal},
+                                kSkew, &refused));
+  REQUIRE(refused.empty());
+  REQUIRE(ledger.RecordEscalation({.directive_id = Bytes(16, 2), .agency = "energy", .step = 0,
+                                   .repeat = 0, .action = "sms", .fired_at = 3000,
+                                   .outcome = "queued",
+                                   .tasks = {{.channel = "sms", .directive_id = Bytes(16, 2),
+                                              .agency = "energy", .contact = "Duty",
+                                              .address = "+33600000000", .subject = "s",
+                                              .text = "t"}},
+                                   .audit_entry = ToBytes("escalation")}));
+
+  LedgerTallies open = ledger.Tallies(50000).value();
+  // directive 1: energy delivered, finance acknowledged, health refused; directive 2: pending
+  CHECK(open.deliveries == std::array<std::uint64_t, 5>{1, 0, 1, 1, 1});
+  CHECK(open.directives == std::array<std::uint64_t, 4>{1, 1, 0, 0});  // least: pending, sent
+  CHECK(open.expired_directives == 0);
+  CHECK(open.escalations == std::map<std::string, std::uint64_t>{{"sms", 1}});
+  CHECK(open.bridge_tasks ==
+        std::map<std::pair<std::string, int>, std::uint64_t>{{{"sms", LedgerTallies::kTaskWaiting}, 1}});
+
+  LedgerTallies later = ledger.Tallies(100000).value();  // both expired (expires_at 100000)
+  CHECK(later.deliveries == std::array<std::uint64_t, 5>{});
+  CHECK(later.expired_directives == 2);
+  CHECK(later.escalations.at("sms") == 1);  // history stays
 }
 
 }  // namespace

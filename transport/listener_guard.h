@@ -1,5 +1,6 @@
-// bridges/listener_guard.h -- what keeps slow local clients from holding
-// the SMS bridge's Kannel listener (SECURITY.md 41).
+// transport/listener_guard.h -- what keeps slow local clients from holding
+// a loopback HTTP listener: the SMS bridge's Kannel callbacks (SECURITY.md 41)
+// and every daemon's metrics endpoint.
 //
 // cpp-httplib 0.11.4 times out each read, not a whole request: a client that
 // sends one byte a second would hold a worker for hours. Two parts:
@@ -28,11 +29,12 @@
 
 #include "common/clock.h"
 
-namespace tocsin::bridges {
+namespace tocsin::transport {
 
 class ConnectionDeadline {
  public:
-  ConnectionDeadline(int port, SteadyMillis deadline_ms);
+  // `name` names the listener in log lines ("metrics endpoint").
+  ConnectionDeadline(std::string name, int port, SteadyMillis deadline_ms);
   ~ConnectionDeadline();
   ConnectionDeadline(const ConnectionDeadline&) = delete;
   ConnectionDeadline& operator=(const ConnectionDeadline&) = delete;
@@ -42,6 +44,7 @@ class ConnectionDeadline {
   void NoteAccepted();
 
   std::uint64_t cut() const;
+  const std::string& name() const { return name_; }
 
  private:
   struct Tracked {
@@ -50,6 +53,7 @@ class ConnectionDeadline {
   };
   void Watch();
 
+  std::string name_;
   int port_;
   SteadyMillis deadline_ms_;
   mutable std::mutex mutex_;
@@ -82,4 +86,4 @@ class ConnectionThreads final : public httplib::TaskQueue {
   std::deque<std::function<void()>> waiting_;  // guarded by mutex_
 };
 
-}  // namespace tocsin::bridges
+}  // namespace tocsin::transport

@@ -1,4 +1,4 @@
-#include "bridges/listener_guard.h"
+#include "transport/listener_guard.h"
 
 #include <dirent.h>
 #include <sys/socket.h>
@@ -9,10 +9,11 @@
 #include "common/log.h"
 #include "transport/connection_events.h"
 
-namespace tocsin::bridges {
+namespace tocsin::transport {
 
-ConnectionDeadline::ConnectionDeadline(int port, SteadyMillis deadline_ms)
-    : port_(port), deadline_ms_(deadline_ms), watchdog_([this] { Watch(); }) {}
+ConnectionDeadline::ConnectionDeadline(std::string name, int port, SteadyMillis deadline_ms)
+    : name_(std::move(name)), port_(port), deadline_ms_(deadline_ms),
+      watchdog_([this] { Watch(); }) {}
 
 ConnectionDeadline::~ConnectionDeadline() {
   {
@@ -74,7 +75,7 @@ void ConnectionDeadline::Watch() {
     }
     if (cut_now > 0) {
       cut_ += cut_now;
-      spdlog::warn("Kannel listener: cut {} connection(s) still open after {} ms ({} so far)",
+      spdlog::warn("{}: cut {} connection(s) still open after {} ms ({} so far)", name_,
                    cut_now, deadline_ms_, cut_);
     }
   }
@@ -113,9 +114,9 @@ void ConnectionThreads::Spawn(std::function<void()> fn) {
     }).detach();
   } catch (const std::system_error& e) {
     --running_;  // no thread to be had: it waits for a running one
-    spdlog::error("Kannel listener: cannot start a thread ({})", e.what());
+    spdlog::error("{}: cannot start a thread ({})", deadline_.name(), e.what());
     waiting_.push_back(std::move(fn));
   }
 }
 
-}  // namespace tocsin::bridges
+}  // namespace tocsin::transport

@@ -1,0 +1,68 @@
+// Ledger::Tallies: the counts behind the gateway's metrics.
+#include "store/ledger.h"
+
+namespace tocsin::store {
+namespace {
+
+// Calls `f` with the statement positioned on each row in turn.
+template <typename F>
+Status ForEachRow(Statement& query, F&& f) {
+  while (true) {
+    TOCSIN_ASSIGN_OR_RETURN(bool row, query.Step());
+    if (!row) {
+      return {};
+    }
+    f(query);
+  }
+}
+
+// Adds a row's (state, count) into `counts`, ignoring a state out of range.
+template <std::size_t N>
+void AddByState(std::array<std::uint64_t, N>& counts, const Statement& row) {
+  std::int64_t state = row.Int(0);
+  if (state >= 0 && state < static_cast<std::int64_t>(N)) {
+    counts[static_cast<std::size_t>(state)] += static_cast<std::uint64_t>(row.Int(1));
+  }
+}
+
+}  // namespace
+
+Result<LedgerTallies> Ledger::Tallies(UnixMillis now) {
+  LedgerTallies tallies;
+  // A refusal is a receipt row; the delivery row stays below delivered.
+  TOCSIN_ASSIGN_OR_RETURN(Statement deliveries, db_.Prepare(
+      "SELECT CASE WHEN v.state < 2 AND EXISTS (SELECT 1 FROM receipts r WHERE "
+      "r.directive_id = v.directive_id AND r.agency = v.agency AND r.kind = 2) THEN 4 "
+      "ELSE v.state END AS s, COUNT(*) FROM deliveries v "
+      "JOIN directives d ON d.id = v.directive_id WHERE d.expires_at > ? GROUP BY s"));
+  deliveries.Bind(1, now);
+  TOCSIN_RETURN_IF_ERROR(
+      ForEachRow(deliveries, [&](const Statement& row) { AddByState(tallies.deliveries, row); }));
+  TOCSIN_ASSIGN_OR_RETURN(Statement directives, db_.Prepare(
+      "SELECT least, COUNT(*) FROM (SELECT MIN(v.state) AS least FROM deliveries v "
+      "JOIN directives d ON d.id = v.directive_id WHERE d.expires_at > ? "
+      "GROUP BY v.directive_id) GROUP BY least"));
+  directives.Bind(1, now);
+  TOCSIN_RETURN_IF_ERROR(
+      ForEachRow(directives, [&](const Statement& row) { AddByState(tallies.directives, row); }));
+  TOCSIN_ASSIGN_OR_RETURN(Statement expired,
+                          db_.Prepare("SELECT COUNT(*) FROM directives WHERE expires_at <= ?"));
+  expired.Bind(1, now);
+  TOCSIN_ASSIGN_OR_RETURN(bool counted, expired.Step());
+  tallies.expired_directives = counted ? static_cast<std::uint64_t>(expired.Int(0)) : 0;
+  TOCSIN_ASSIGN_OR_RETURN(Statement steps,
+                          db_.Prepare("SELECT action, COUNT(*) FROM escalations GROUP BY action"));
+  TOCSIN_RETURN_IF_ERROR(ForEachRow(steps, [&](const Statement& row) {
+    tallies.escalations[row.Text(0)] = static_cast<std::uint64_t>(row.Int(1));
+  }));
+  TOCSIN_ASSIGN_OR_RETURN(Statement tasks, db_.Prepare(
+      "SELECT channel, CASE WHEN outcome IS NOT NULL THEN outcome WHEN handed_at IS NULL THEN -1 "
+      "ELSE -2 END AS o, COUNT(*) FROM bridge_tasks GROUP BY channel, o"));
+  TOCSIN_RETURN_IF_ERROR(ForEachRow(tasks, [&](const Statement& row) {
+    tallies.bridge_tasks[{row.Text(0), static_cast<int>(row.Int(1))}] =
+        static_cast<std::uint64_t>(row.Int(2));
+  }));
+  return tallies;
+}
+
+}  // namespace tocsin::store

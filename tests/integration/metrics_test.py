@@ -1,0 +1,185 @@
+"""The gateway's Prometheus metrics, scraped over real HTTP (urllib) from its
+loopback port while a directive moves through its states (issue 12).
+
+Usage: metrics_test.py BIN_DIR"""
+
+import os
+import re
+import socket
+import sys
+import time
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(__file__))
+import zmq  # noqa: E402
+import zmq.utils.z85  # noqa: E402
+from harness import Failure, free_port, run_tests  # noqa: E402
+from security_test import Peer, enrolled_peer, hello, public_of, still_serving  # noqa: E402
+
+NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
+SAMPLE = re.compile(rf'^({NAME})(?:\{{((?:{NAME}="(?:[^"\\]|\\.)*",?)*)\}})? (\S+)$')
+LABEL = re.compile(rf'({NAME})="((?:[^"\\]|\\.)*)"')
+
+
+def parse(text):
+    """Parses the text format strictly: every sample belongs to a family
+    declared with # HELP and # TYPE before it. Returns {(name, labels): value}."""
+    types, helps, samples = {}, set(), {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.startswith("# HELP "):
+            helps.add(line.split(" ", 3)[2])
+        elif line.startswith("# TYPE "):
+            _, _, name, kind = line.split(" ", 3)
+            if kind not in ("counter", "gauge", "histogram"):
+                raise Failure(f"line {number}: unknown type {kind}")
+            if name not in helps:
+                raise Failure(f"line {number}: # TYPE {name} without # HELP")
+            types[name] = kind
+        else:
+            match = SAMPLE.match(line)
+            if not match:
+                raise Failure(f"line {number}: not a sample: {line!r}")
+            name, labels, value = match.groups()
+            family = re.sub(r"_(bucket|sum|count)$", "", name) \
+                if re.sub(r"_(bucket|sum|count)$", "", name) in types else name
+            if family not in types:
+                raise Failure(f"line {number}: {name} has no # TYPE")
+            key = (name, tuple(sorted(LABEL.findall(labels or ""))))
+            if key in samples:
+                raise Failure(f"line {number}: {key} twice")
+            samples[key] = float(value)
+    return samples
+
+
+class Scraper:
+    def __init__(self, port):
+        self.url = f"http://127.0.0.1:{port}/metrics"
+
+    def scrape(self):
+        with urllib.request.urlopen(self.url, timeout=10) as answer:
+            if answer.status != 200:
+                raise Failure(f"GET /metrics answered {answer.status}")
+            kind = answer.headers["Content-Type"]
+            if not kind.startswith("text/plain; version=0.0.4"):
+                raise Failure(f"Content-Type {kind}")
+            return parse(answer.read().decode())
+
+    def value(self, name, **labels):
+        return self.scrape().get((name, tuple(sorted(labels.items()))))
+
+    def try_value(self, name, **labels):
+        """The value, or None when the scrape failed (a connection cut)."""
+        try:
+            return self.value(name, **labels)
+        except OSError:
+            return None
+
+
+def with_metrics(w, listen=None):
+    port = free_port()
+    with open(os.path.join(w.dir, "gateway.toml"), "a") as f:
+        f.write(f'metrics_listen = "{listen or f"127.0.0.1:{port}"}"\n')
+    return Scraper(port)
+
+
+def wait_value(w, scraper, expected, name, **labels):
+    w.wait_for(lambda: scraper.value(name, **labels) == expected, 15,
+               f"{name}{labels} == {expected} (last {scraper.value(name, **labels)})")
+
+
+def test_a_directive_moves_through_its_states_in_the_metrics(make):
+    w = make()
+    scraper = with_metrics(w)
+    w.start_gateway()
+    w.start_client("finance-authority")
+    wait_value(w, scraper, 1, "tocsin_agencies_connected")
+    m = scraper.scrape()
+    assert m[("tocsin_agencies_enrolled", ())] == 3, m
+    assert m[("tocsin_deliveries", (("state", "pending"),))] == 0, m
+    assert m[("tocsin_crl_current_until_timestamp_seconds", ())] > time.time(), m
+    info = [labels for (name, labels) in m if name == "tocsin_build_info"]
+    assert len(info) == 1 and dict(info[0])["program"] == "tocsin-gateway", info
+    d = w.issue("Metered", agencies=["finance-authority", "energy-authority"])
+    # finance holds it, energy is not connected: its delivery waits.
+    wait_value(w, scraper, 1, "tocsin_deliveries", state="delivered")
+    m = scraper.scrape()
+    assert m[("tocsin_deliveries", (("state", "sent"),))] + \
+        m[("tocsin_deliveries", (("state", "pending"),))] == 1, m
+    assert m[("tocsin_directives_accepted_total", ())] == 1, m
+    assert m[("tocsin_receipt_latency_seconds_count", ())] == 1, m
+    assert m[("tocsin_receipt_latency_seconds_bucket", (("le", "+Inf"),))] == 1, m
+    w.start_client("energy-authority")
+    wait_value(w, scraper, 2, "tocsin_deliveries", state="delivered")
+    assert scraper.value("tocsin_directives", state="delivered") == 1
+    assert scraper.value("tocsin_agencies_connected") == 2
+    w.ack("finance-authority", d["id"], "Duty officer")
+    w.ack("energy-authority", d["id"], "Duty officer")
+    wait_value(w, scraper, 2, "tocsin_deliveries", state="acknowledged")
+    m = scraper.scrape()
+    assert m[("tocsin_directives", (("state", "acknowledged"),))] == 1, m
+    assert m[("tocsin_acknowledgement_latency_seconds_count", ())] == 2, m
+    assert m[("tocsin_deliveries", (("state", "delivered"),))] == 0, m
+    # The audit log and its checkpoint follow.
+    w.wait_for(lambda: scraper.value("tocsin_audit_checkpoint_entries") ==
+               scraper.value("tocsin_audit_log_entries"), 10, "a checkpoint of the whole log")
+    assert scraper.value("tocsin_audit_checkpoint_timestamp_seconds") > time.time() - 60
+
+
+def test_refused_handshakes_and_messages_are_counted(make):
+    w = make()
+    scraper = with_metrics(w)
+    w.start_gateway()
+    stranger_public, stranger_secret = zmq.curve_keypair()
+    stranger = Peer(w, public=zmq.utils.z85.decode(stranger_public),
+                    secret=zmq.utils.z85.decode(stranger_secret), server=public_of(w, w.gateway_id))
+    stranger.send(hello("finance-authority"))
+    w.wait_for(lambda: scraper.value("tocsin_handshakes_refused_total", reason="key") >= 1, 10,
+               "the stranger's handshake counted")
+    garbage = enrolled_peer(w, "finance-authority")
+    garbage.send(b"\xc1 not msgpack")
+    w.wait_for(lambda: scraper.value("tocsin_messages_refused_total", reason="malformed") == 1, 10,
+               "the malformed message counted")
+    for peer in (stranger, garbage):
+        peer.close()
+
+
+def test_the_endpoint_is_loopback_only_bounded_and_serves_nothing_else(make):
+    w = make()
+    with_metrics(w, listen="0.0.0.0:9464")
+    result = w.run(os.path.join(w.bin, "tocsin-gateway"), "--config", "gateway.toml",
+                   "--check-config", check=False)
+    assert result.returncode != 0, result
+    assert "not a loopback address" in result.stderr, result.stderr
+    w = make()
+    scraper = with_metrics(w)
+    w.start_gateway()
+    port = int(scraper.url.split(":")[2].split("/")[0])
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5)
+        raise Failure("GET / answered")
+    except urllib.error.HTTPError as e:
+        assert e.code == 404, e
+    # Idle connections that never send a request: below the cap of 4 they
+    # hold nothing back; beyond it, they are cut 5 s after their accept, and
+    # the broker itself serves on meanwhile.
+    idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
+    assert scraper.value("tocsin_agencies_enrolled") == 3
+    idle += [socket.create_connection(("127.0.0.1", port)) for _ in range(8)]
+    w.start_client("finance-authority")
+    still_serving(w)
+    w.wait_for(lambda: scraper.try_value("tocsin_agencies_enrolled") == 3, 15,
+               "a scrape once the idle connections are cut")
+    for s in idle:
+        s.close()
+    w.wait_for(lambda: "metrics endpoint: cut" in w.log("gateway"), 5, "the cut, logged")
+    assert w.procs["gateway"].poll() is None
+    assert "metrics on http://127.0.0.1:" in w.log("gateway")
+
+
+if __name__ == "__main__":
+    sys.exit(run_tests([
+        test_a_directive_moves_through_its_states_in_the_metrics,
+        test_refused_handshakes_and_messages_are_counted,
+        test_the_endpoint_is_loopback_only_bounded_and_serves_nothing_else,
+    ], sys.argv[1]))
