@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/log.h"
+#include "common/service.h"
 #include "protocol/bridge_messages.h"
 #include "transport/curve_socket.h"
 #include "transport/zmq_support.h"
@@ -210,7 +211,9 @@ Status BridgeRunner::WatchLink(bool* handshake_succeeded) {
 }
 
 Status BridgeRunner::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload) {
+  service::Ready("bridge serving channel " + channel_);
   while (!stop) {
+    service::Alive();
     zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0},
                                {monitor_->handle(), 0, ZMQ_POLLIN, 0}};
     try {
@@ -252,6 +255,7 @@ Status BridgeRunner::Run(const std::atomic<bool>& stop, std::atomic<bool>& reloa
       next_report_ = SteadyNowMillis() + kReportEvery;
     }
   }
+  service::Stopping();
   spdlog::info("stopping: {} messages received, {} sent, {} retried, {} failed, {} inbound",
                counters_.received, counters_.sent, counters_.retried, counters_.failed,
                counters_.inbound);

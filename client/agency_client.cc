@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/log.h"
+#include "common/service.h"
 #include "crypto/base64.h"
 #include "crypto/hash.h"
 #include "protocol/directive.h"
@@ -451,7 +452,9 @@ Status AgencyClient::RebuildIfSilent() {
 
 Status AgencyClient::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload) {
   started_at_ = SteadyNowMillis();
+  service::Ready("agency client, gateway " + config_.gateway_endpoint);
   while (!stop) {
+    service::Alive();
     zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0},
                                {monitor_->handle(), 0, ZMQ_POLLIN, 0}};
     try {
@@ -483,6 +486,7 @@ Status AgencyClient::Run(const std::atomic<bool>& stop, std::atomic<bool>& reloa
     TOCSIN_RETURN_IF_ERROR(PollNotifications());
     TOCSIN_RETURN_IF_ERROR(TendPromises());
   }
+  service::Stopping();
   spdlog::info("stopping: {} directives stored, {} duplicates, {} refused, {} freeze alarms, "
                "{} audit-log alarms, log promises {} kept and {} broken, notify hook {} "
                "succeeded and {} failed",

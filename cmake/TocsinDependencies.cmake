@@ -15,6 +15,7 @@ find_package(tomlplusplus REQUIRED)                                    # libtoml
 find_package(nlohmann_json 3 REQUIRED)                                 # nlohmann-json3-dev
 find_package(CURL REQUIRED)                                            # libcurl4-openssl-dev (bridges)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)        # libcpp-httplib-dev (SMS bridge, metrics)
+pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)         # libsystemd-dev (sd_notify, watchdog)
 if(TOCSIN_TESTS)
   find_package(Catch2 2.13 REQUIRED)                                   # catch2
 endif()

@@ -10,6 +10,7 @@
 
 #include "common/log.h"
 #include "common/result.h"
+#include "common/service.h"
 
 namespace tocsin {
 
@@ -34,6 +35,7 @@ auto StartWhenCurrent(Create create, Predicate worth_waiting, const std::atomic<
     if (waited % 60 == 0) {
       spdlog::error("waiting to start until it is fixed (retrying every second): {}",
                     started.error().ToString());
+      service::Status("waiting to start: " + started.error().ToString());
     }
     std::this_thread::sleep_for(std::chrono::seconds(1));
     started = create();

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "common/log.h"
+#include "common/service.h"
 #include "crypto/hash.h"
 #include "crypto/merkle.h"
 #include "protocol/directive.h"
@@ -238,7 +239,9 @@ Status Gateway::SendCheckpoint(AgencySession& session) {
 
 Status Gateway::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload) {
   next_heartbeat_ = SteadyNowMillis();
+  service::Ready("serving agencies on " + client_endpoint());
   while (!stop) {
+    service::Alive();
     SteadyMillis now = SteadyNowMillis();
     long wait = std::clamp<long>(static_cast<long>(next_heartbeat_ - now), 0, 200);
     zmq::pollitem_t items[] = {
@@ -287,6 +290,7 @@ Status Gateway::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload) {
     LogSummaries();
     WarnOfCrlExpiry();
   }
+  service::Stopping();
   TOCSIN_RETURN_IF_ERROR(PublishCheckpoint());  // the log as it stands at shutdown
   LogSummaries(/*force=*/true);
   spdlog::info("stopping: {} directives accepted, {} receipts recorded ({} repeats answered from "
