@@ -15,6 +15,7 @@
 
 #include "common/log.h"
 #include "common/signals.h"
+#include "common/syscall_filter.h"
 #include "pki/crl_freshness.h"
 #include "pki/setup_check.h"
 
@@ -28,6 +29,8 @@ int RunBridgeDaemon(int argc, char** argv, const DaemonSpec& spec) {
   bool check_config = false;
   app.add_flag("--check-config", check_config,
                "check the configuration, keys, CA folder and gateway, then exit (starts nothing)");
+  bool no_syscall_filter = false;
+  app.add_flag("--no-syscall-filter", no_syscall_filter, kNoSyscallFilterHelp);
   bool full_integrity_check = false;
   app.add_flag("--integrity-check", full_integrity_check,
                "check the whole queue (SQLite's integrity_check, indexes too) before serving");
@@ -71,6 +74,14 @@ int RunBridgeDaemon(int argc, char** argv, const DaemonSpec& spec) {
   }
   if (!runner || !extra) {
     spdlog::critical("cannot start: {}", (!runner ? runner.error() : extra.error()).ToString());
+    return 1;
+  }
+  // Started (queue open, gateway socket and Kannel listener up): from here
+  // on, only the calls a serving bridge makes (SECURITY.md 34).
+  if (no_syscall_filter) {
+    spdlog::warn("seccomp: --no-syscall-filter: running without the system-call allow-list");
+  } else if (Status locked = LockDownSyscalls(); !locked) {
+    spdlog::critical("cannot start: {}", locked.error().ToString());
     return 1;
   }
   Status served = (*runner)->Run(signals.stop, signals.reload);

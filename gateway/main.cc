@@ -14,6 +14,7 @@
 
 #include "common/log.h"
 #include "common/signals.h"
+#include "common/syscall_filter.h"
 #include "gateway/config.h"
 #include "gateway/config_check.h"
 #include "gateway/gateway.h"
@@ -37,6 +38,8 @@ int main(int argc, char** argv) {
   bool check_config = false;
   app.add_flag("--check-config", check_config,
                "check the configuration, keys, CA folder and policy, then exit (starts nothing)");
+  bool no_syscall_filter = false;
+  app.add_flag("--no-syscall-filter", no_syscall_filter, tocsin::kNoSyscallFilterHelp);
   bool full_integrity_check = false;
   app.add_flag("--integrity-check", full_integrity_check,
                "check the whole ledger (SQLite's integrity_check, indexes too) before serving");
@@ -61,6 +64,15 @@ int main(int argc, char** argv) {
   auto gateway = tocsin::gateway::Gateway::Create(*config, clock);
   if (!gateway) {
     spdlog::critical("cannot start: {}", gateway.error().ToString());
+    return 1;
+  }
+  // Start-up is done (ledger open, sockets bound, threads running): from here
+  // on, only the calls a serving gateway makes (SECURITY.md 34).
+  if (no_syscall_filter) {
+    spdlog::warn("seccomp: --no-syscall-filter: running without the system-call allow-list");
+  } else if (tocsin::Status locked = tocsin::LockDownSyscalls();
+             !locked) {
+    spdlog::critical("cannot start: {}", locked.error().ToString());
     return 1;
   }
   tocsin::DaemonSignals& signals = tocsin::InstallDaemonSignals();
