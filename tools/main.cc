@@ -7,6 +7,7 @@
 #include "tools/audit_commands.h"
 #include "tools/cli_support.h"
 #include "tools/directive_commands.h"
+#include "tools/init_command.h"
 #include "tools/operator_commands.h"
 #include "tools/pki_commands.h"
 #include "tools/policy_commands.h"
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
   tocsin::AddVersionFlag(app, tocsin::protocol::kProtocolVersion);
   app.require_subcommand(1);
   int exit_code = tocsin::tools::kExitOk;
+  tocsin::tools::AddInitCommand(app, &exit_code);
   tocsin::tools::AddPkiCommands(app, &exit_code);
   tocsin::tools::AddDirectiveCommands(app, &exit_code);
   tocsin::tools::AddOperatorCommands(app, &exit_code);

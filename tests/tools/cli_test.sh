@@ -209,4 +209,25 @@ import json,sys; c=json.load(sys.stdin); assert not c['long_lived'] and c['state
 
 "$tocsin" pki revoke --ca ca --id op.alice >/dev/null || fail "check at line $LINENO"; ok
 expect_fail "op.alice (signing) is revoked" "$tocsin" directive open --bundle finance --directory ca/public --gateway gw --in d1.msg
+# tocsin init: a deployment folder, completed (never overwritten) on a second run.
+printf 'id,sector\nenergy-authority,energy\n' > agencies.csv
+"$tocsin" init --dir deploy --agency finance-authority:finance --agencies agencies.csv >/dev/null \
+  || fail "check at line $LINENO"; ok
+for f in gateway.toml client-finance-authority.toml client-energy-authority.toml \
+         operator-op.duty-1.toml keys/gw.national/principal.toml ca/ca.toml; do
+  [ -e "deploy/$f" ] || fail "tocsin init wrote no deploy/$f"; ok
+done
+echo "# edited by hand" >> deploy/gateway.toml
+printf 'health-authority,health\n' >> agencies.csv
+"$tocsin" init --dir deploy --agencies agencies.csv --json | python3 -c "
+import json,sys; r=json.load(sys.stdin); assert r['enrolled']==1, r
+actions={f['path']: f['action'] for f in r['files']}
+assert actions['keys/health-authority']=='created' and actions['keys/energy-authority']=='kept', actions
+assert actions['gateway.toml']=='kept', actions" || fail "check at line $LINENO"; ok
+grep -q "edited by hand" deploy/gateway.toml || fail "tocsin init overwrote gateway.toml"; ok
+printf 'transport-authority,space\n' > bad.csv
+expect_fail 'bad.csv:1: unknown sector "space" (this CA knows: finance' "$tocsin" init --dir deploy --agencies bad.csv
+expect_fail 'agency finance-authority is listed twice' "$tocsin" init --dir deploy --agency finance-authority:finance --agency finance-authority:energy
+expect_fail 'expected ID:SECTOR' "$tocsin" init --dir deploy --agency finance-authority
+[ ! -e deploy/keys/transport-authority ] || fail "a refused init enrolled someone"; ok
 echo "$passed passed, 0 failed"

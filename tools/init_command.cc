@@ -1,0 +1,298 @@
+// `tocsin init --dir DIR ...`: creates (or completes) a deployment folder:
+//
+//   DIR/ca/                      the root CA (move ca/private offline afterwards)
+//   DIR/keys/ID/                 one key bundle per principal (0700)
+//   DIR/gateway.toml             the gateway's configuration, commented
+//   DIR/client-AGENCY.toml       one per agency
+//   DIR/operator-OPERATOR.toml   an operator profile (tocsin --profile)
+//
+// It never overwrites: what exists is kept and said so, so running it again
+// with more agencies (a longer CSV) enrols only the new ones. Agencies come
+// from --agency ID:SECTOR and from a CSV file of "id,sector" lines.
+#include "tools/init_command.h"
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <set>
+
+#include "common/bytes.h"
+#include "common/clock.h"
+#include "common/file_util.h"
+#include "common/principal.h"
+#include "pki/authority.h"
+#include "tools/cli_support.h"
+
+namespace tocsin::tools {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct InitOptions {
+  std::string dir;
+  std::string organization = "Tocsin National Coordination Centre";
+  std::string gateway_id = "gw.national";
+  std::string host = "127.0.0.1";
+  int port = 7701;
+  std::vector<std::string> agencies;  // ID:SECTOR
+  std::string agencies_csv;
+  std::vector<std::string> operators;
+  bool json = false;
+};
+
+struct Agency {
+  std::string id;
+  std::string sector;
+  std::string where;  // "--agency", "agencies.csv:3": for messages
+};
+
+auto Invalid(const std::string& where, const std::string& why) {
+  return MakeError(ErrorCode::kInvalidArgument, where + ": " + why);
+}
+
+Result<Agency> ParseAgency(const std::string& text, const std::string& where, char separator) {
+  std::size_t cut = text.find(separator);
+  if (cut == std::string::npos || text.find(separator, cut + 1) != std::string::npos) {
+    return Invalid(where, "expected ID" + std::string(1, separator) + "SECTOR, got \"" + text + "\"");
+  }
+  auto trim = [](std::string s) {
+    s.erase(0, s.find_first_not_of(" \t\r"));
+    s.erase(s.find_last_not_of(" \t\r") + 1);
+    return s;
+  };
+  Agency agency{trim(text.substr(0, cut)), trim(text.substr(cut + 1)), where};
+  Status valid = ValidatePrincipalId(agency.id);
+  if (!valid) {
+    return Invalid(where, valid.error().context);
+  }
+  return agency;
+}
+
+// Lines "id,sector"; blank lines, "#" comments and an "id,sector" header are skipped.
+Result<std::vector<Agency>> ReadAgencyCsv(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return MakeError(ErrorCode::kNotFound, path + ": cannot read the agency list");
+  }
+  std::vector<Agency> agencies;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos || line[0] == '#' ||
+        (number == 1 && line.rfind("id,sector", 0) == 0)) {
+      continue;
+    }
+    TOCSIN_ASSIGN_OR_RETURN(Agency agency,
+                            ParseAgency(line, path + ":" + std::to_string(number), ','));
+    agencies.push_back(std::move(agency));
+  }
+  return agencies;
+}
+
+std::string Endpoint(const InitOptions& o, int offset) {
+  return "tcp://" + o.host + ":" + std::to_string(o.port + offset);
+}
+
+std::string GatewayToml(const InitOptions& o) {
+  return "# gateway.toml -- written by tocsin init; every key: docs/configuration.md.\n"
+         "# Relative paths are taken from this file's folder.\n"
+         "id = \"" + o.gateway_id + "\"\n"
+         "bundle = \"keys/" + o.gateway_id + "\"          # its key bundle (keep it 0700)\n"
+         "directory = \"ca/public\"                # the CA's published folder\n"
+         "database = \"gateway.db\"                # SQLite ledger and audit log\n"
+         "client_endpoint = \"" + Endpoint(o, 0) + "\"    # agencies connect here\n"
+         "operator_endpoint = \"" + Endpoint(o, 1) + "\"  # operators' tocsin commands\n"
+         "# bridge_endpoint = \"" + Endpoint(o, 2) + "\"  # SMS and e-mail bridges (docs/bridges.md)\n"
+         "# policy = \"policy.toml\"               # escalation (docs/policies.md)\n"
+         "# metrics_listen = \"127.0.0.1:9464\"    # Prometheus metrics (docs/operations.md)\n"
+         "# After enrolling agencies, reload it: kill -HUP PID (systemctl reload tocsin-gateway).\n";
+}
+
+std::string ClientToml(const InitOptions& o, const Agency& a) {
+  return "# client-" + a.id + ".toml -- written by tocsin init for " + a.id +
+         " (sector " + a.sector + ").\n"
+         "# Copy it with keys/" + a.id + " and ca/public to the agency's host; every key:\n"
+         "# docs/configuration.md.\n"
+         "bundle = \"keys/" + a.id + "\"\n"
+         "directory = \"ca/public\"\n"
+         "gateway = \"" + o.gateway_id + "\"                 # pinned by its certificate\n"
+         "gateway_endpoint = \"" + Endpoint(o, 0) + "\"\n"
+         "database = \"" + a.id + ".db\"           # the agency's inbox\n"
+         "# notify = \"/usr/local/bin/tocsin-page\"   # the duty officer's pager (docs/operations.md)\n";
+}
+
+std::string OperatorToml(const InitOptions& o, const std::string& op) {
+  return "# operator-" + op + ".toml -- an operator profile written by tocsin init:\n"
+         "#   tocsin issue --profile operator-" + op + ".toml --agency ID --title ... --body ...\n"
+         "# or copy it to ~/.config/tocsin/operator.toml and drop --profile.\n"
+         "bundle = \"keys/" + op + "\"\n"
+         "directory = \"ca/public\"\n"
+         "gateway = \"" + o.gateway_id + "\"\n"
+         "endpoint = \"" + Endpoint(o, 1) + "\"\n";
+}
+
+class InitRun {
+ public:
+  explicit InitRun(const InitOptions& o) : o_(o) {}
+
+  Status Run() {
+    TOCSIN_ASSIGN_OR_RETURN(std::vector<Agency> agencies, Agencies());
+    std::string ca_dir = o_.dir + "/ca";
+    bool new_ca = !fs::exists(ca_dir + "/ca.toml");
+    pki::CaConfig config;
+    config.organization = o_.organization;
+    config.sectors = pki::DefaultSectors();
+    if (!new_ca) {
+      TOCSIN_ASSIGN_OR_RETURN(pki::CertificateAuthority existing,
+                              pki::CertificateAuthority::Open(ca_dir, clock_));
+      config = existing.config();
+    }
+    TOCSIN_RETURN_IF_ERROR(CheckSectors(agencies, config));  // before anything is written
+    if (new_ca) {
+      TOCSIN_RETURN_IF_ERROR(pki::CertificateAuthority::Initialize(ca_dir, config, clock_));
+      Note("ca", "created", "the root CA: move ca/private offline once enrolment is done");
+    } else {
+      Note("ca", "kept", "an existing CA");
+    }
+    TOCSIN_ASSIGN_OR_RETURN(pki::CertificateAuthority ca, pki::CertificateAuthority::Open(ca_dir, clock_));
+    TOCSIN_RETURN_IF_ERROR(Enroll(ca, {o_.gateway_id, Role::kGateway, std::nullopt, 0, std::nullopt}));
+    TOCSIN_RETURN_IF_ERROR(WriteNew("gateway.toml", GatewayToml(o_)));
+    for (const std::string& op : o_.operators) {
+      TOCSIN_RETURN_IF_ERROR(Enroll(ca, {op, Role::kOperator, std::nullopt, 0, std::nullopt}));
+      TOCSIN_RETURN_IF_ERROR(WriteNew("operator-" + op + ".toml", OperatorToml(o_, op)));
+    }
+    for (const Agency& a : agencies) {
+      TOCSIN_RETURN_IF_ERROR(Enroll(ca, {a.id, Role::kAgency, a.sector, 0, std::nullopt}));
+      TOCSIN_RETURN_IF_ERROR(WriteNew("client-" + a.id + ".toml", ClientToml(o_, a)));
+    }
+    return {};
+  }
+
+  const nlohmann::json& report() const { return report_; }
+  int enrolled() const { return enrolled_; }
+
+ private:
+  Result<std::vector<Agency>> Agencies() const {
+    std::vector<Agency> agencies;
+    for (const std::string& text : o_.agencies) {
+      TOCSIN_ASSIGN_OR_RETURN(Agency a, ParseAgency(text, "--agency", ':'));
+      agencies.push_back(std::move(a));
+    }
+    if (!o_.agencies_csv.empty()) {
+      TOCSIN_ASSIGN_OR_RETURN(std::vector<Agency> listed, ReadAgencyCsv(o_.agencies_csv));
+      agencies.insert(agencies.end(), listed.begin(), listed.end());
+    }
+    std::set<std::string> seen;
+    for (const Agency& a : agencies) {
+      if (!seen.insert(a.id).second) {
+        return Invalid(a.where, "agency " + a.id + " is listed twice");
+      }
+    }
+    return agencies;
+  }
+
+  static Status CheckSectors(const std::vector<Agency>& agencies, const pki::CaConfig& config) {
+    for (const Agency& a : agencies) {
+      if (!config.HasSector(a.sector)) {
+        std::string known;
+        for (const std::string& s : config.sectors) {
+          known += (known.empty() ? "" : ", ") + s;
+        }
+        return Invalid(a.where, "unknown sector \"" + a.sector + "\" (this CA knows: " + known + ")");
+      }
+    }
+    return {};
+  }
+
+  // Enrols `who` unless its bundle exists (then it was enrolled before).
+  Status Enroll(pki::CertificateAuthority& ca, const pki::EnrollRequest& who) {
+    std::string bundle = "keys/" + who.principal_id;
+    if (fs::exists(o_.dir + "/" + bundle)) {
+      Note(bundle, "kept", "enrolled before");
+      return {};
+    }
+    fs::create_directories(o_.dir + "/keys");
+    TOCSIN_RETURN_IF_ERROR(ca.Enroll(who, o_.dir + "/" + bundle));
+    ++enrolled_;
+    Note(bundle, "created", std::string(RoleName(who.role)) +
+                                (who.sector ? ", sector " + *who.sector : std::string()));
+    return {};
+  }
+
+  Status WriteNew(const std::string& name, const std::string& text) {
+    std::string path = o_.dir + "/" + name;
+    if (fs::exists(path)) {
+      Note(name, "kept", "exists; not overwritten");
+      return {};
+    }
+    TOCSIN_RETURN_IF_ERROR(WriteFileDurably(path, AsBytes(text), 0600, Overwrite::kNo));
+    Note(name, "created", "");
+    return {};
+  }
+
+  void Note(const std::string& path, const std::string& what, const std::string& detail) {
+    report_.push_back({{"path", path}, {"action", what}, {"detail", detail}});
+    if (!o_.json) {
+      std::cout << "  " << what << " " << path << (detail.empty() ? "" : " (" + detail + ")") << "\n";
+    }
+  }
+
+  const InitOptions& o_;
+  SystemClock clock_;
+  nlohmann::json report_ = nlohmann::json::array();
+  int enrolled_ = 0;
+};
+
+int RunInit(const InitOptions& o) {
+  if (!o.json) {
+    std::cout << "tocsin init: " << o.dir << "\n";
+  }
+  InitRun run(o);
+  Status done = run.Run();
+  if (!done) {
+    return ReportError("init", done.error());
+  }
+  if (o.json) {
+    PrintJson({{"dir", o.dir}, {"enrolled", run.enrolled()}, {"files", run.report()}});
+    return kExitOk;
+  }
+  std::cout << "next, from " << o.dir << ":\n"
+            << "  tocsin-gateway --config gateway.toml\n"
+            << "  tocsin-client run --config client-AGENCY.toml\n"
+            << "  tocsin issue --profile operator-" << o.operators.front()
+            << ".toml --agency AGENCY --title ... --body ...\n";
+  if (run.enrolled() > 0) {
+    std::cout << "a gateway already running learns new principals on SIGHUP "
+                 "(systemctl reload tocsin-gateway)\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddInitCommand(CLI::App& app, int* exit_code) {
+  auto o = std::make_shared<InitOptions>();
+  CLI::App* init = app.add_subcommand(
+      "init", "Create or complete a deployment folder: CA, key bundles, gateway, client and "
+              "operator configurations (never overwrites)");
+  init->add_option("--dir", o->dir, "The deployment folder (created if missing)")->required();
+  init->add_option("--organization", o->organization, "The CA's organization name (a new CA only)");
+  init->add_option("--gateway-id", o->gateway_id, "The gateway's principal id")->capture_default_str();
+  init->add_option("--host", o->host, "The gateway's address: it binds there, agencies connect there")
+      ->capture_default_str();
+  init->add_option("--port", o->port, "Agencies' port; operators' is the next, bridges' the one after")
+      ->check(CLI::Range(1, 65533))
+      ->capture_default_str();
+  init->add_option("--agency", o->agencies, "An agency, ID:SECTOR (repeatable)");
+  init->add_option("--agencies", o->agencies_csv, "A CSV file of agencies, one \"id,sector\" per line");
+  init->add_option("--operator", o->operators, "An operator id (repeatable; default op.duty-1)");
+  init->add_flag("--json", o->json, "Print what was created and kept as JSON");
+  init->callback([o, exit_code] {
+    if (o->operators.empty()) {
+      o->operators.push_back("op.duty-1");
+    }
+    *exit_code = RunInit(*o);
+  });
+}
+
+}  // namespace tocsin::tools
