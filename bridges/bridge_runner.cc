@@ -44,6 +44,8 @@ Result<std::unique_ptr<BridgeRunner>> BridgeRunner::Create(const BridgeConfig& c
   std::unique_ptr<BridgeRunner> runner(new BridgeRunner(config, std::move(channel),
                                                         std::move(sender), clock, std::move(bundle),
                                                         std::move(trust), std::move(queue)));
+  runner->started_wall_ = clock.NowMillis();
+  TOCSIN_ASSIGN_OR_RETURN(runner->metrics_, transport::StartMetrics(config.metrics_listen));
   TOCSIN_RETURN_IF_ERROR(runner->Connect());
   return runner;
 }
@@ -253,6 +255,9 @@ Status BridgeRunner::Run(const std::atomic<bool>& stop, std::atomic<bool>& reloa
     if (SteadyNowMillis() >= next_report_) {
       TOCSIN_RETURN_IF_ERROR(Report());
       next_report_ = SteadyNowMillis() + kReportEvery;
+    }
+    if (metrics_ && metrics_->Wanted()) {
+      PublishMetrics();
     }
   }
   service::Stopping();

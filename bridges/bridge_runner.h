@@ -22,6 +22,7 @@
 #include "pki/bundle.h"
 #include "pki/gateway_trust.h"
 #include "store/bridge_queue.h"
+#include "transport/metrics_server.h"
 #include "transport/handshake_monitor.h"
 
 namespace tocsin::bridges {
@@ -68,6 +69,8 @@ class BridgeRunner {
   Status Attempt();
   Status Report();
   UnixMillis RetryDelay(int attempts) const;
+  // Renders every metric for the waiting scrape (bridge_metrics.cc).
+  void PublishMetrics();
 
   BridgeConfig config_;
   std::string channel_;
@@ -88,6 +91,9 @@ class BridgeRunner {
   std::uint64_t connections_ = 0;
   std::string link_problem_;
   BridgeCounters counters_;
+  std::unique_ptr<transport::MetricsServer> metrics_;  // null without metrics_listen
+  std::uint64_t storage_errors_ = 0;                   // failed queue reads for metrics
+  UnixMillis started_wall_ = 0;
 };
 
 }  // namespace tocsin::bridges

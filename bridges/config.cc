@@ -2,6 +2,7 @@
 
 #include "common/config_reader.h"
 #include "common/file_util.h"
+#include "transport/metrics_server.h"
 #include "transport/zmq_support.h"
 
 namespace tocsin::bridges {
@@ -19,6 +20,8 @@ Result<BridgeConfig> LoadBridgeConfig(const std::string& path, const std::string
   TOCSIN_ASSIGN_OR_RETURN(std::int64_t initial, reader.IntOr("retry_initial_ms", 1000, 10, 3600000));
   TOCSIN_ASSIGN_OR_RETURN(std::int64_t maximum, reader.IntOr("retry_max_ms", 60000, 10, 86400000));
   TOCSIN_ASSIGN_OR_RETURN(std::string format, reader.StringOr("log_format", "text"));
+  TOCSIN_ASSIGN_OR_RETURN(c.metrics_listen, reader.StringOr("metrics_listen", ""));
+  TOCSIN_RETURN_IF_ERROR(transport::ValidateMetricsListen(c.metrics_listen, path));
   c.max_attempts = static_cast<int>(attempts);
   c.retry_initial_ms = static_cast<int>(initial);
   c.retry_max_ms = static_cast<int>(maximum);

@@ -9,6 +9,7 @@
 //   retry_initial_ms = 1000                # doubles after each failure ...
 //   retry_max_ms = 60000                   # ... up to this
 //   log_format = "text"                    # or "json"
+//   metrics_listen = "127.0.0.1:9466"      # Prometheus metrics, loopback only (optional)
 //
 // E-mail (tocsin-bridge-email):
 //   smtp_url = "smtp://mail.centre.example:587"
@@ -48,6 +49,7 @@ struct BridgeConfig {
   int retry_initial_ms = 1000;
   int retry_max_ms = 60000;
   LogFormat log_format = LogFormat::kText;
+  std::string metrics_listen;  // empty: no metrics endpoint
 
   std::string smtp_url;
   std::string smtp_from;

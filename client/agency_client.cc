@@ -10,6 +10,7 @@
 #include "protocol/follow_up.h"
 #include "protocol/receipts.h"
 #include "transport/curve_socket.h"
+#include "transport/metrics_server.h"
 #include "transport/zmq_support.h"
 
 
@@ -69,6 +70,8 @@ Result<std::unique_ptr<AgencyClient>> AgencyClient::Create(const ClientConfig& c
   if (!config.notify.empty()) {
     client->notifier_ = std::make_unique<Notifier>(config.notify, config.notify_timeout_ms);
   }
+  client->started_wall_ = clock.NowMillis();
+  TOCSIN_ASSIGN_OR_RETURN(client->metrics_, transport::StartMetrics(config.metrics_listen));
   TOCSIN_RETURN_IF_ERROR(client->Connect());
   return client;
 }
@@ -485,6 +488,9 @@ Status AgencyClient::Run(const std::atomic<bool>& stop, std::atomic<bool>& reloa
     trust_->Refresh(reload.exchange(false), clock_.NowMillis());  // CRL validity: wall time
     TOCSIN_RETURN_IF_ERROR(PollNotifications());
     TOCSIN_RETURN_IF_ERROR(TendPromises());
+    if (metrics_ && metrics_->Wanted()) {
+      PublishMetrics();
+    }
   }
   service::Stopping();
   spdlog::info("stopping: {} directives stored, {} duplicates, {} refused, {} freeze alarms, "

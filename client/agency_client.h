@@ -26,6 +26,7 @@
 #include "protocol/messages.h"
 #include "protocol/promise.h"
 #include "store/inbox.h"
+#include "transport/metrics_server.h"
 #include "transport/handshake_monitor.h"
 
 namespace tocsin::client {
@@ -57,6 +58,8 @@ class AgencyClient {
 
   Status Connect();
   Status Drain();
+  // Renders every metric for the waiting scrape (client_metrics.cc).
+  void PublishMetrics();
   Status HandleDirective(const Bytes& wire);
   // The follow-up rule (protocol/follow_up.h) against the inbox; the outer
   // Result fails only when the inbox does.
@@ -165,6 +168,9 @@ class AgencyClient {
   std::uint64_t unverifiable_answers_ = 0;
   SteadyMillis next_tend_ = 0;
   ClientCounters counters_;
+  std::unique_ptr<transport::MetricsServer> metrics_;  // null without metrics_listen
+  std::uint64_t storage_errors_ = 0;                   // failed inbox reads for metrics
+  UnixMillis started_wall_ = 0;                        // when Create ran (metrics)
 };
 
 }  // namespace tocsin::client

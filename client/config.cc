@@ -2,6 +2,7 @@
 
 #include "common/config_reader.h"
 #include "common/principal.h"
+#include "transport/metrics_server.h"
 #include "transport/zmq_support.h"
 
 namespace tocsin::client {
@@ -20,7 +21,9 @@ Result<ClientConfig> LoadClientConfig(const std::string& path) {
   TOCSIN_ASSIGN_OR_RETURN(std::int64_t min_signatures, reader.IntOr("min_signatures", 1, 1, 4));
   TOCSIN_ASSIGN_OR_RETURN(std::int64_t alarm, reader.IntOr("heartbeat_alarm_ms", 5000, 500, 600000));
   TOCSIN_ASSIGN_OR_RETURN(std::string format, reader.StringOr("log_format", "text"));
+  TOCSIN_ASSIGN_OR_RETURN(c.metrics_listen, reader.StringOr("metrics_listen", ""));
   TOCSIN_RETURN_IF_ERROR(reader.RejectUnknown());
+  TOCSIN_RETURN_IF_ERROR(transport::ValidateMetricsListen(c.metrics_listen, path));
   c.min_signatures = static_cast<int>(min_signatures);
   c.notify_timeout_ms = static_cast<int>(notify_timeout);
   c.heartbeat_alarm_ms = static_cast<int>(alarm);

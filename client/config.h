@@ -10,6 +10,7 @@
 //   min_signatures = 1                       # distinct operator keys required
 //   heartbeat_alarm_ms = 5000                # freeze alarm after this silence
 //   log_format = "text"                      # or "json"
+//   metrics_listen = "127.0.0.1:9465"        # Prometheus metrics, loopback only (optional)
 //
 // Relative paths are relative to the file's folder.
 #pragma once
@@ -32,6 +33,7 @@ struct ClientConfig {
   int min_signatures = 1;
   int heartbeat_alarm_ms = 5000;
   LogFormat log_format = LogFormat::kText;
+  std::string metrics_listen;  // empty: no metrics endpoint
   // Not a file key: `tocsin-client run --integrity-check` asks for SQLite's
   // full integrity_check of the inbox at start instead of the quick one.
   bool full_integrity_check = false;

@@ -35,12 +35,7 @@ Result<GatewayConfig> LoadGatewayConfig(const std::string& path) {
   if (!valid_id) {
     return WithContext(valid_id.error(), path + ": id");
   }
-  if (!c.metrics_listen.empty()) {
-    Result<transport::MetricsAddress> metrics = transport::ParseMetricsAddress(c.metrics_listen);
-    if (!metrics) {
-      return WithContext(metrics.error(), path);
-    }
-  }
+  TOCSIN_RETURN_IF_ERROR(transport::ValidateMetricsListen(c.metrics_listen, path));
   for (const std::string* endpoint : {&c.client_endpoint, &c.operator_endpoint, &c.bridge_endpoint}) {
     if (endpoint->empty()) {
       continue;  // only the bridge endpoint is optional; the others are required above

@@ -158,11 +158,7 @@ Status Gateway::Start() {
   TOCSIN_RETURN_IF_ERROR(
       Guard(operator_guard_, operator_socket_, "tocsin-gateway-operator-connections"));
   started_at_ = clock_.NowMillis();
-  if (!config_.metrics_listen.empty()) {
-    TOCSIN_ASSIGN_OR_RETURN(metrics_, transport::MetricsServer::Start(config_.metrics_listen));
-    spdlog::info("metrics on http://{}:{}/metrics", config_.metrics_listen.substr(
-                     0, config_.metrics_listen.rfind(':')), metrics_->port());
-  }
+  TOCSIN_ASSIGN_OR_RETURN(metrics_, transport::StartMetrics(config_.metrics_listen));
   audit_ = std::make_unique<AuditKeeper>(config_.id, *bundle_.log_signing, ledger_, clock_,
                                          config_.database + ".checkpoint");
   TOCSIN_RETURN_IF_ERROR(audit_->CheckSeal());

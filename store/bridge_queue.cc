@@ -157,4 +157,21 @@ Status BridgeQueue::MarkInboundAnswered(std::uint64_t id, const std::string& ver
   return q.Run();
 }
 
+Result<QueueTallies> BridgeQueue::Tallies() {
+  QueueTallies tallies;
+  TOCSIN_ASSIGN_OR_RETURN(Statement tasks,
+                          db_.Prepare("SELECT outcome, COUNT(*), SUM(reported <> outcome) FROM tasks "
+                                      "GROUP BY outcome"));
+  TOCSIN_RETURN_IF_ERROR(ForEachRow(tasks, [&](const Statement& row) {
+    tallies.tasks[static_cast<int>(row.Int(0))] = static_cast<std::uint64_t>(row.Int(1));
+    tallies.unreported += static_cast<std::uint64_t>(row.Int(2));
+  }));
+  TOCSIN_ASSIGN_OR_RETURN(Statement inbound,
+                          db_.Prepare("SELECT COUNT(*) FROM inbound WHERE verdict IS NULL"));
+  TOCSIN_RETURN_IF_ERROR(ForEachRow(inbound, [&](const Statement& row) {
+    tallies.inbound_unanswered = static_cast<std::uint64_t>(row.Int(0));
+  }));
+  return tallies;
+}
+
 }  // namespace tocsin::store

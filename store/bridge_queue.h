@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,13 @@ struct InboundSms {
   std::string text;
 };
 
+// What a bridge's metrics show of its queue.
+struct QueueTallies {
+  std::map<int, std::uint64_t> tasks;  // by outcome (0 accepted: still to attempt, 1 sent, ...)
+  std::uint64_t unreported = 0;        // outcomes the gateway has not confirmed yet
+  std::uint64_t inbound_unanswered = 0;
+};
+
 class BridgeQueue {
  public:
   // Checks the file first (kQuick: quick_check; kFull: integrity_check).
@@ -74,6 +82,7 @@ class BridgeQueue {
 
   Result<std::uint64_t> AddInbound(const std::string& from, const std::string& text, UnixMillis at);
   Result<std::vector<InboundSms>> UnansweredInbound();
+  Result<QueueTallies> Tallies();
   Status MarkInboundAnswered(std::uint64_t id, const std::string& verdict);
 
  private:

@@ -416,4 +416,18 @@ Result<std::vector<Unconfirmed>> Inbox::ListUnconfirmed(std::size_t limit) {
   }
 }
 
+Result<InboxTallies> Inbox::Tallies(UnixMillis now) {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
+      "SELECT COUNT(*), COALESCE(SUM(acknowledged_at IS NULL AND expires_at > ?), 0), "
+      "COALESCE(SUM(receipt_confirmed = 0 OR (acknowledgement IS NOT NULL AND ack_confirmed = 0)), 0) "
+      "FROM inbox"));
+  q.Bind(1, now);
+  InboxTallies tallies;
+  TOCSIN_RETURN_IF_ERROR(ForEachRow(q, [&](const Statement& row) {
+    tallies = {static_cast<std::uint64_t>(row.Int(0)), static_cast<std::uint64_t>(row.Int(1)),
+               static_cast<std::uint64_t>(row.Int(2))};
+  }));
+  return tallies;
+}
+
 }  // namespace tocsin::store

@@ -79,6 +79,13 @@ struct Unconfirmed {
   Bytes wire;
 };
 
+// What the client's metrics show of its inbox.
+struct InboxTallies {
+  std::uint64_t stored = 0;
+  std::uint64_t unacknowledged = 0;  // not acknowledged, not expired
+  std::uint64_t unconfirmed = 0;     // a receipt or acknowledgement the gateway has not confirmed
+};
+
 class Inbox {
  public:
   // Checks the file first (kQuick: quick_check; kFull: integrity_check).
@@ -92,6 +99,7 @@ class Inbox {
   // Finds by a unique prefix of the hex id (at least 8 characters).
   Result<std::optional<InboxEntry>> FindByHexPrefix(std::string_view prefix);
   Result<std::vector<InboxEntry>> List();
+  Result<InboxTallies> Tallies(UnixMillis now);
 
   // The highest sequence seen from `issuer`, if any.
   Result<std::optional<std::uint64_t>> IssuerMark(std::string_view issuer);

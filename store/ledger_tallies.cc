@@ -4,18 +4,6 @@
 namespace tocsin::store {
 namespace {
 
-// Calls `f` with the statement positioned on each row in turn.
-template <typename F>
-Status ForEachRow(Statement& query, F&& f) {
-  while (true) {
-    TOCSIN_ASSIGN_OR_RETURN(bool row, query.Step());
-    if (!row) {
-      return {};
-    }
-    f(query);
-  }
-}
-
 // Adds a row's (state, count) into `counts`, ignoring a state out of range.
 template <std::size_t N>
 void AddByState(std::array<std::uint64_t, N>& counts, const Statement& row) {

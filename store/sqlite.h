@@ -123,4 +123,16 @@ class Transaction {
   bool done_ = false;
 };
 
+// Calls `f` with `query` positioned on each row in turn.
+template <typename F>
+Status ForEachRow(Statement& query, F&& f) {
+  while (true) {
+    TOCSIN_ASSIGN_OR_RETURN(bool row, query.Step());
+    if (!row) {
+      return {};
+    }
+    f(query);
+  }
+}
+
 }  // namespace tocsin::store

@@ -4,6 +4,7 @@
 
 #include <httplib.h>
 
+#include "common/log.h"
 #include "transport/listener_guard.h"
 
 namespace tocsin::transport {
@@ -77,6 +78,27 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string& l
   http.new_task_queue = [deadline] { return new ConnectionThreads(kMaxConnections, *deadline); };
   server->thread_ = std::thread([self] { self->server_->listen_after_bind(); });
   return server;
+}
+
+Result<std::unique_ptr<MetricsServer>> StartMetrics(const std::string& listen) {
+  if (listen.empty()) {
+    return std::unique_ptr<MetricsServer>();
+  }
+  TOCSIN_ASSIGN_OR_RETURN(std::unique_ptr<MetricsServer> server, MetricsServer::Start(listen));
+  spdlog::info("metrics on http://{}:{}/metrics", listen.substr(0, listen.rfind(':')),
+               server->port());
+  return server;
+}
+
+Status ValidateMetricsListen(const std::string& listen, const std::string& file) {
+  if (listen.empty()) {
+    return {};
+  }
+  Result<MetricsAddress> address = ParseMetricsAddress(listen);
+  if (!address) {
+    return WithContext(address.error(), file);
+  }
+  return {};
 }
 
 MetricsServer::~MetricsServer() {

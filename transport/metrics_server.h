@@ -37,6 +37,15 @@ struct MetricsAddress {
 };
 Result<MetricsAddress> ParseMetricsAddress(const std::string& listen);
 
+class MetricsServer;
+
+// A daemon's metrics server for its `metrics_listen` key: nullptr when the
+// key is empty; otherwise started, its URL logged.
+Result<std::unique_ptr<MetricsServer>> StartMetrics(const std::string& listen);
+
+// A configuration loader's check of `metrics_listen` (empty is fine).
+Status ValidateMetricsListen(const std::string& listen, const std::string& file);
+
 class MetricsServer {
  public:
   static constexpr SteadyMillis kFreshMs = 1000;

@@ -1,5 +1,6 @@
-"""The gateway's Prometheus metrics, scraped over real HTTP (urllib) from its
-loopback port while a directive moves through its states (issue 12).
+"""Every daemon's Prometheus metrics, scraped over real HTTP (urllib) from
+its loopback port: the gateway's while a directive moves through its states,
+an agency client's and the e-mail bridge's (issue 12).
 
 Usage: metrics_test.py BIN_DIR"""
 
@@ -15,6 +16,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import zmq  # noqa: E402
 import zmq.utils.z85  # noqa: E402
 from harness import Failure, free_port, run_tests  # noqa: E402
+from bridge_test import setup as setup_email_bridge, start_bridge  # noqa: E402
 from security_test import Peer, enrolled_peer, hello, public_of, still_serving  # noqa: E402
 
 NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
@@ -84,8 +86,8 @@ def with_metrics(w, listen=None):
 
 
 def wait_value(w, scraper, expected, name, **labels):
-    w.wait_for(lambda: scraper.value(name, **labels) == expected, 15,
-               f"{name}{labels} == {expected} (last {scraper.value(name, **labels)})")
+    w.wait_for(lambda: scraper.try_value(name, **labels) == expected, 15,
+               f"{name}{labels} == {expected} (last {scraper.try_value(name, **labels)})")
 
 
 def test_a_directive_moves_through_its_states_in_the_metrics(make):
@@ -124,6 +126,44 @@ def test_a_directive_moves_through_its_states_in_the_metrics(make):
     w.wait_for(lambda: scraper.value("tocsin_audit_checkpoint_entries") ==
                scraper.value("tocsin_audit_log_entries"), 10, "a checkpoint of the whole log")
     assert scraper.value("tocsin_audit_checkpoint_timestamp_seconds") > time.time() - 60
+
+
+def with_daemon_metrics(w, config):
+    port = free_port()
+    with open(os.path.join(w.dir, config), "a") as f:
+        f.write(f'metrics_listen = "127.0.0.1:{port}"\n')
+    return Scraper(port)
+
+
+def test_the_client_and_the_bridge_serve_their_own_metrics(make):
+    w = make()
+    client = with_daemon_metrics(w, "finance-authority.toml")
+    w.start_gateway()
+    w.start_client("finance-authority")
+    wait_value(w, client, 1, "tocsin_client_gateway_live")
+    assert client.value("tocsin_client_gateway_trusted") == 1
+    d = w.issue("Held by the agency", agencies=["finance-authority"])
+    wait_value(w, client, 1, "tocsin_client_directives_unacknowledged")
+    assert client.value("tocsin_client_directives_stored") == 1
+    w.ack("finance-authority", d["id"], "Duty officer")
+    wait_value(w, client, 0, "tocsin_client_directives_unacknowledged")
+    wait_value(w, client, 0, "tocsin_client_confirmations_pending")
+    w.stop("gateway")  # the agency sees the silence
+    wait_value(w, client, 0, "tocsin_client_gateway_live")
+    assert client.value("tocsin_client_freeze_alarms_total") >= 1
+
+    w = make()
+    setup_email_bridge(w)
+    w.stop("bridge-email")
+    bridge = with_daemon_metrics(w, "bridge-email.toml")
+    start_bridge(w)
+    wait_value(w, bridge, 1, "tocsin_bridge_linked")
+    assert bridge.value("tocsin_bridge_messages_total", event="sent") == 0
+    w.issue("Escalated", agencies=["energy-authority"])  # nobody answers: e-mails go out
+    w.wait_for(lambda: (bridge.try_value("tocsin_bridge_messages_total", event="sent") or 0) >= 1, 20,
+               "an e-mail counted as sent")
+    w.wait_for(lambda: (bridge.value("tocsin_bridge_queue_tasks", outcome="sent") or 0) >= 1, 10,
+               "the queue showing a sent task")
 
 
 def test_refused_handshakes_and_messages_are_counted(make):
@@ -180,6 +220,7 @@ def test_the_endpoint_is_loopback_only_bounded_and_serves_nothing_else(make):
 if __name__ == "__main__":
     sys.exit(run_tests([
         test_a_directive_moves_through_its_states_in_the_metrics,
+        test_the_client_and_the_bridge_serve_their_own_metrics,
         test_refused_handshakes_and_messages_are_counted,
         test_the_endpoint_is_loopback_only_bounded_and_serves_nothing_else,
     ], sys.argv[1]))
