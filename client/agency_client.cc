@@ -415,7 +415,8 @@ Status AgencyClient::SettlePromise(const store::PromiseRecord& record,
 void AgencyClient::DrainMonitor() {
   transport::HandshakeMonitor::Events events = monitor_->Take();
   if (events.handshake_succeeded) {
-    spdlog::info("connected to gateway {}", config_.gateway);
+    LogEvent(spdlog::level::info, "gateway_connected", {{"gateway", config_.gateway}},
+             fmt::format("connected to gateway {}", config_.gateway));
     link_problem_.clear();
     last_heartbeat_sequence_ = 0;  // a new connection: perhaps a restarted gateway
     SendHello();
@@ -817,10 +818,12 @@ void AgencyClient::CheckFreshness() {
   if (!frozen_ && silent > config_.heartbeat_alarm_ms) {
     frozen_ = true;
     ++counters_.freeze_alarms;
-    spdlog::error("FREEZE ALARM: no fresh signed heartbeat from gateway {} for {} ms ({})",
-                  config_.gateway, silent,
-                  link_problem_.empty() ? "no connection yet, or the gateway is silent"
-                                        : link_problem_);
+    std::string why = link_problem_.empty() ? "no connection yet, or the gateway is silent"
+                                            : link_problem_;
+    LogEvent(spdlog::level::err, "freeze_alarm",
+             {{"gateway", config_.gateway}, {"silent_ms", silent}, {"why", why}},
+             fmt::format("FREEZE ALARM: no fresh signed heartbeat from gateway {} for {} ms ({})",
+                         config_.gateway, silent, why));
   }
 }
 

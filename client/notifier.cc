@@ -152,9 +152,12 @@ std::vector<Bytes> Notifier::Poll(SteadyMillis now) {
     running_.erase(running_.begin() + static_cast<std::ptrdiff_t>(i));
     if (!overran && ended == finished.pid && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
       ++succeeded_;
-      spdlog::info("notified the duty officer of {} (attempt {}, {} ms)",
-                   HexEncode(finished.waiting.job.id), finished.waiting.attempts + 1,
-                   now - finished.started);
+      LogEvent(spdlog::level::info, "duty_officer_notified",
+               {{"directive", HexEncode(finished.waiting.job.id)},
+                {"attempt", finished.waiting.attempts + 1}},
+               fmt::format("notified the duty officer of {} (attempt {}, {} ms)",
+                           HexEncode(finished.waiting.job.id), finished.waiting.attempts + 1,
+                           now - finished.started));
       known_.erase(finished.waiting.job.id);
       done.push_back(std::move(finished.waiting.job.id));
       continue;

@@ -121,7 +121,9 @@ Status BridgeDesk::Handle(const transport::PeerMessage& message,
       Route& route = routes_[m->channel];
       bool new_route = route.routing_id != message.routing_id;
       if (new_route) {
-        spdlog::info("{} bridge {} connected", m->channel, message.principal);
+        LogEvent(spdlog::level::info, "bridge_connected",
+                 {{"channel", m->channel}, {"bridge", message.principal}},
+                 fmt::format("{} bridge {} connected", m->channel, message.principal));
       }
       route = {message.routing_id, message.principal};
       return Dispatch(new_route ? m->channel : "");
@@ -182,7 +184,11 @@ Status BridgeDesk::HandleResult(const std::string& channel, const protocol::Brid
                                                    static_cast<store::TaskOutcome>(m.outcome),
                                                    m.detail, at, entry));
   if (m.outcome != 0) {
-    spdlog::info("{} to {} ({}): {} {}", channel, task->address, task->agency, outcome, m.detail);
+    LogEvent(spdlog::level::info, "bridge_outcome",
+             {{"channel", channel}, {"task", m.task}, {"agency", task->agency},
+              {"directive", HexEncode(task->directive_id)}, {"outcome", outcome}},
+             fmt::format("{} to {} ({}): {} {}", channel, task->address, task->agency, outcome,
+                         m.detail));
   }
   protocol::BridgeMessage ack;
   ack.kind = protocol::BridgeKind::kResultAck;

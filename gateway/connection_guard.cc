@@ -31,12 +31,18 @@ bool ConnectionGuard::Cutting(int fd) const {
   return it != connections_.end() && it->second.cutting;
 }
 
-void ConnectionGuard::Closed(int fd) {
+std::optional<std::string> ConnectionGuard::Closed(int fd) {
   auto it = connections_.find(fd);
-  if (it != connections_.end()) {
-    Index(fd, it->second, /*add=*/false);
-    connections_.erase(it);
+  if (it == connections_.end()) {
+    return std::nullopt;
   }
+  std::optional<std::string> principal;
+  if (it->second.hello_at >= 0 && !it->second.cutting) {
+    principal = it->second.principal;
+  }
+  Index(fd, it->second, /*add=*/false);
+  connections_.erase(it);
+  return principal;
 }
 
 std::vector<int> ConnectionGuard::Hello(int fd, const std::string& principal, SteadyMillis now) {

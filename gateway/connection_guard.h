@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,7 +36,8 @@ class ConnectionGuard {
   explicit ConnectionGuard(ConnectionLimits limits) : limits_(limits) {}
 
   void Accepted(int fd, SteadyMillis now);
-  void Closed(int fd);
+  // Forgets `fd`; returns the principal that had said hello on it, if any.
+  std::optional<std::string> Closed(int fd);
 
   // A valid hello from `principal` on connection `fd`. Returns that
   // principal's connections to cut (the oldest beyond the cap).
@@ -50,6 +52,8 @@ class ConnectionGuard {
   bool Cutting(int fd) const;
 
   std::size_t open() const { return connections_.size(); }
+  // Principals with at least one live connection that said hello.
+  std::size_t live_principals() const { return live_.size(); }
   std::uint64_t cut() const { return cut_; }
 
  private:

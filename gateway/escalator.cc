@@ -136,9 +136,12 @@ Status Escalator::Fire(const store::OpenDelivery& d, const policies::Rule& rule,
   if (!recorded && recorded.error().code != ErrorCode::kInvalidArgument) {
     return recorded;
   }
-  spdlog::warn("escalation: directive {} to {}: step {} ({}{}) {}", HexEncode(d.directive_id).substr(0, 8),
-               d.agency, step_index + 1, action,
-               repeat > 0 ? " #" + std::to_string(repeat + 1) : "", outcome);
+  LogEvent(spdlog::level::warn, "escalation_step",
+           {{"directive", HexEncode(d.directive_id)}, {"agency", d.agency}, {"step", step_index + 1},
+            {"repeat", repeat + 1}, {"action", action}, {"outcome", outcome}},
+           fmt::format("escalation: directive {} to {}: step {} ({}{}) {}",
+                       HexEncode(d.directive_id).substr(0, 8), d.agency, step_index + 1, action,
+                       repeat > 0 ? " #" + std::to_string(repeat + 1) : "", outcome));
   return {};
 }
 

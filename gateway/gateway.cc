@@ -311,9 +311,11 @@ void Gateway::CountRefusal(PeerAccounting& accounting, const std::string& princi
   (error.code == ErrorCode::kMalformedMessage ? counters_.refused_malformed
                                               : counters_.refused_invalid)++;
   if (accounting.CountRefusal(principal, ErrorCodeName(error.code))) {
-    spdlog::warn("refused message from {}: {} (more from {} are summed up every {} s)",
-                 principal, error.ToString(), principal,
-                 limits_.agency_budget.summary_interval_ms / 1000);
+    LogEvent(spdlog::level::warn, "message_refused",
+             {{"principal", principal}, {"reason", ErrorCodeName(error.code)}},
+             fmt::format("refused message from {}: {} (more from {} are summed up every {} s)",
+                         principal, error.ToString(), principal,
+                         limits_.agency_budget.summary_interval_ms / 1000));
   }
 }
 
@@ -368,7 +370,11 @@ void Gateway::WatchConnections() {
       if (event.kind == transport::ConnectionEvent::Kind::kAccepted) {
         endpoint->guard.Accepted(event.fd, now);
       } else {
-        endpoint->guard.Closed(event.fd);
+        std::optional<std::string> principal = endpoint->guard.Closed(event.fd);
+        if (principal && endpoint == &agency_guard_) {
+          LogEvent(spdlog::level::info, "agency_disconnected", {{"agency", *principal}},
+                   fmt::format("{} disconnected", *principal));
+        }
       }
     }
     if (check) {
@@ -650,8 +656,10 @@ Status Gateway::CatchUp(const std::string& agency) {
   }
   // One line per connection an agency introduced: what an operator looks
   // for first when an agency says it hears nothing.
-  spdlog::info("{} connected: sent {} of {} undelivered directive(s)", agency, sent.size(),
-               pending.size());
+  LogEvent(spdlog::level::info, "agency_connected",
+           {{"agency", agency}, {"sent", sent.size()}, {"undelivered", pending.size()}},
+           fmt::format("{} connected: sent {} of {} undelivered directive(s)", agency, sent.size(),
+                       pending.size()));
   return ledger_.MarkSent(sent, at);
 }
 
@@ -789,8 +797,11 @@ Status Gateway::Submit(transport::PeerMessage& message) {
     return {};
   }
   ++counters_.directives_accepted;
-  spdlog::info("accepted directive {} from {} (sequence {}) for {} agencies", HexEncode(h.id),
-               h.issuer, h.sequence, h.recipient_count);
+  LogEvent(spdlog::level::info, "directive_accepted",
+           {{"directive", HexEncode(h.id)}, {"issuer", h.issuer}, {"sequence", h.sequence},
+            {"recipients", h.recipient_count}},
+           fmt::format("accepted directive {} from {} (sequence {}) for {} agencies", HexEncode(h.id),
+                       h.issuer, h.sequence, h.recipient_count));
   TOCSIN_RETURN_IF_ERROR(ConfirmDirective(message, h));
   return FanOut(*directive);
 }
@@ -1042,10 +1053,13 @@ Result<protocol::Receipt> Gateway::CheckRefusedCopy(protocol::Receipt refusal) {
 
 void Gateway::ReportRefusal(const std::string& agency, const protocol::Receipt& refusal) {
   ++counters_.refusals;
-  spdlog::error("REFUSED: {} refused its copy of directive {} ({}, signed at {}): it holds "
-                "nothing; escalation goes on as for a silent agency",
-                agency, HexEncode(refusal.directive_id),
-                protocol::RefusalReasonName(refusal.reason), FormatUtc(refusal.at));
+  LogEvent(spdlog::level::err, "copy_refused",
+           {{"agency", agency}, {"directive", HexEncode(refusal.directive_id)},
+            {"reason", protocol::RefusalReasonName(refusal.reason)}},
+           fmt::format("REFUSED: {} refused its copy of directive {} ({}, signed at {}): it holds "
+                       "nothing; escalation goes on as for a silent agency",
+                       agency, HexEncode(refusal.directive_id),
+                       protocol::RefusalReasonName(refusal.reason), FormatUtc(refusal.at)));
 }
 
 void Gateway::ReportDamaged(const Bytes& id, const std::string& agency, const Error& error) {

@@ -74,8 +74,8 @@ void Gateway::PublishMetrics() {
   }
   out.Gauge("tocsin_agencies_enrolled", "Agencies enrolled, unrevoked, under a current CRL.",
             static_cast<double>(enrolled));
-  out.Gauge("tocsin_agencies_connected", "Agencies connected that said a valid hello.",
-            static_cast<double>(sessions_.size()));
+  out.Gauge("tocsin_agencies_connected", "Agencies with a live connection that said a valid hello.",
+            static_cast<double>(agency_guard_.guard.live_principals()));
   if (tallies) {
     RenderLedger(out, *tallies);
   }

@@ -109,9 +109,12 @@ void ZapHandler::LogRefusal(const std::vector<zmq::message_t>& request, const ch
                         ? HexEncode(ByteView(static_cast<const std::uint8_t*>(request[6].data()),
                                              8))
                         : "?";
-  spdlog::warn("ZAP refused {} handshake(s) on {} since the last such line; the latest from {} "
-               "with key {}...: {}",
-               refusals_in_window_, domain, address, key, why);
+  LogEvent(spdlog::level::warn, "handshakes_refused",
+           {{"domain", domain}, {"count", refusals_in_window_}, {"address", address},
+            {"key_prefix", key}, {"reason", why}},
+           fmt::format("ZAP refused {} handshake(s) on {} since the last such line; the latest "
+                       "from {} with key {}...: {}",
+                       refusals_in_window_, domain, address, key, why));
   refusals_in_window_ = 0;
   next_refusal_log_ = now + 5000;
 }

@@ -4,6 +4,7 @@ an agency client's and the e-mail bridge's (issue 12).
 
 Usage: metrics_test.py BIN_DIR"""
 
+import json
 import os
 import re
 import socket
@@ -166,6 +167,37 @@ def test_the_client_and_the_bridge_serve_their_own_metrics(make):
                "the queue showing a sent task")
 
 
+def events(w, name):
+    lines = [json.loads(line) for line in w.log(name).splitlines() if line.startswith("{")]
+    for line in lines:
+        missing = {"time_ms", "level", "program", "message"} - set(line)
+        assert not missing, f"a {name} line without {missing}: {line}"
+    return [line for line in lines if "event" in line]
+
+
+def test_json_log_lines_carry_stable_event_fields(make):
+    w = make()
+    w.start_gateway()
+    w.start_client("finance-authority")
+    d = w.issue("Logged", agencies=["finance-authority"])
+    w.wait_for(lambda: w.states(d["id"])["finance-authority"] == "delivered", 10, "delivery")
+    w.stop("finance-authority")
+    w.wait_for(lambda: any(e["event"] == "agency_disconnected" for e in events(w, "gateway")), 10,
+               "the disconnect logged")
+    gateway = events(w, "gateway")
+    accepted = [e for e in gateway if e["event"] == "directive_accepted"]
+    assert accepted and accepted[0]["directive"] == d["id"] and accepted[0]["issuer"] == "op.alice" \
+        and accepted[0]["recipients"] == 1, accepted
+    connected = [e for e in gateway if e["event"] == "agency_connected"]
+    assert connected and connected[0]["agency"] == "finance-authority" \
+        and isinstance(connected[0]["sent"], int), connected
+    gone = [e for e in gateway if e["event"] == "agency_disconnected"]
+    assert gone[0]["agency"] == "finance-authority", gone
+    client = events(w, "finance-authority")
+    assert any(e["event"] == "gateway_connected" and e["gateway"] == w.gateway_id for e in client), \
+        client
+
+
 def test_refused_handshakes_and_messages_are_counted(make):
     w = make()
     scraper = with_metrics(w)
@@ -176,6 +208,9 @@ def test_refused_handshakes_and_messages_are_counted(make):
     stranger.send(hello("finance-authority"))
     w.wait_for(lambda: scraper.value("tocsin_handshakes_refused_total", reason="key") >= 1, 10,
                "the stranger's handshake counted")
+    refused = [e for e in events(w, "gateway") if e["event"] == "handshakes_refused"]
+    assert refused and refused[0]["domain"] == "tocsin-agency" and refused[0]["count"] >= 1 \
+        and refused[0]["reason"], refused
     garbage = enrolled_peer(w, "finance-authority")
     garbage.send(b"\xc1 not msgpack")
     w.wait_for(lambda: scraper.value("tocsin_messages_refused_total", reason="malformed") == 1, 10,
@@ -221,6 +256,7 @@ if __name__ == "__main__":
     sys.exit(run_tests([
         test_a_directive_moves_through_its_states_in_the_metrics,
         test_the_client_and_the_bridge_serve_their_own_metrics,
+        test_json_log_lines_carry_stable_event_fields,
         test_refused_handshakes_and_messages_are_counted,
         test_the_endpoint_is_loopback_only_bounded_and_serves_nothing_else,
     ], sys.argv[1]))
