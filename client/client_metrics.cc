@@ -64,8 +64,7 @@ void AgencyClient::PublishMetrics() {
   out.Gauge("tocsin_crl_current_until_timestamp_seconds",
             "Until when the loaded CRL is current; past it the client trusts nothing new.",
             static_cast<double>(crl.current_until) / 1000.0);
-  out.Counter("tocsin_metrics_scrapes_total", "Scrapes of this endpoint since start.",
-              static_cast<double>(metrics_->scrapes()));
+  metrics_->Render(out);
   metrics_->Publish(out.Take());
 }
 

@@ -4,9 +4,13 @@
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <netinet/in.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <net/if.h>
+#include <linux/sockios.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -37,13 +41,13 @@ constexpr bool kSanitized = false;
 constexpr const char* kServing[] = {
     // descriptors and files
     "read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev", "close",
-    "fstat", "newfstatat", "stat", "lstat", "statx", "lseek", "openat", "open", "fcntl",
+    "fstat", "newfstatat", "stat", "lstat", "statx", "statfs", "fstatfs", "lseek", "openat", "open", "fcntl",
     "dup", "dup2", "dup3", "pipe2", "getdents64", "readlink", "readlinkat", "access",
     "faccessat", "faccessat2", "unlink", "unlinkat", "rename", "renameat", "renameat2",
     "fsync", "fdatasync", "ftruncate", "fallocate", "fchmod", "fchown", "flock", "mkdir", "mkdirat",
     "getcwd", "umask", "fadvise64", "sendfile",
     // memory
-    "mmap", "munmap", "mremap", "mprotect", "madvise", "brk", "mlock", "munlock", "mincore",
+    "munmap", "mremap", "madvise", "brk", "mlock", "munlock", "mincore",
     "membarrier",
     // threads and waiting
     "futex", "set_robust_list", "get_robust_list", "rseq",
@@ -61,7 +65,7 @@ constexpr const char* kServing[] = {
     "epoll_wait", "epoll_pwait", "epoll_pwait2", "eventfd2", "timerfd_create",
     "timerfd_settime",
     // sockets (the families are checked below)
-    "socketpair", "connect", "accept", "accept4", "bind", "listen", "getsockname",
+    "connect", "accept", "accept4", "bind", "listen", "getsockname",
     "getpeername", "setsockopt", "getsockopt", "sendto", "recvfrom", "sendmsg", "recvmsg",
     "sendmmsg", "recvmmsg", "shutdown",
 };
@@ -153,14 +157,28 @@ Status LockDownSyscalls() {
   if (rc != 0) {
     return Failed("allowing threads", rc);
   }
-  // Stream and datagram sockets of the families a daemon uses, and route
-  // netlink (interface lookup): no raw IP or packet sockets.
-  for (int family : {AF_UNIX, AF_INET, AF_INET6}) {
-    for (int type : {SOCK_STREAM, SOCK_DGRAM}) {
-      rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2, SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(family)),
-                            SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, static_cast<scmp_datum_t>(type)));
+  // Stream and datagram sockets of the families a daemon uses (TCP, UDP or
+  // the default protocol), and route netlink (interface lookup): no raw IP,
+  // packet, SCTP or other sockets, so no protocol module loads on demand.
+  for (int family : {AF_INET, AF_INET6}) {
+    for (auto [type, protocol] : {std::pair<int, int>{SOCK_STREAM, 0}, std::pair<int, int>{SOCK_STREAM, IPPROTO_TCP},
+                                  std::pair<int, int>{SOCK_DGRAM, 0}, std::pair<int, int>{SOCK_DGRAM, IPPROTO_UDP}}) {
+      rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(socket), 3,
+                            SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(family)),
+                            SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, static_cast<scmp_datum_t>(type)),
+                            SCMP_A2(SCMP_CMP_EQ, static_cast<scmp_datum_t>(protocol)));
       if (rc != 0) {
         return Failed("allowing socket", rc);
+      }
+    }
+  }
+  for (int type : {SOCK_STREAM, SOCK_DGRAM}) {
+    for (int call : {SCMP_SYS(socket), SCMP_SYS(socketpair)}) {
+      rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, call, 3, SCMP_A0(SCMP_CMP_EQ, AF_UNIX),
+                            SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, static_cast<scmp_datum_t>(type)),
+                            SCMP_A2(SCMP_CMP_EQ, 0));
+      if (rc != 0) {
+        return Failed("allowing AF_UNIX sockets", rc);
       }
     }
   }
@@ -169,9 +187,39 @@ Status LockDownSyscalls() {
   if (rc != 0) {
     return Failed("allowing socket", rc);
   }
+  // Memory never writable and executable at once, and never made executable
+  // later (as systemd's MemoryDenyWriteExecute=, whose EPERM it repeats):
+  // mapping a library read+execute (dlopen of an NSS module) still works.
+  constexpr scmp_datum_t kWriteExec = PROT_WRITE | PROT_EXEC;
+  rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+                        SCMP_A2(SCMP_CMP_MASKED_EQ, kWriteExec, PROT_WRITE));
+  if (rc == 0) {
+    rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+                          SCMP_A2(SCMP_CMP_MASKED_EQ, kWriteExec, PROT_EXEC));
+  }
+  if (rc == 0) {
+    rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+                          SCMP_A2(SCMP_CMP_MASKED_EQ, kWriteExec, 0));
+  }
+  if (rc == 0) {
+    rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(mmap), 1,
+                          SCMP_A2(SCMP_CMP_MASKED_EQ, kWriteExec, kWriteExec));
+  }
+  if (rc == 0) {
+    rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+                          SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+  }
+  if (rc == 0) {
+    rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(mprotect), 1,
+                          SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC));
+  }
+  if (rc != 0) {
+    return Failed("allowing memory mappings", rc);
+  }
   // ioctl: terminal checks (spdlog) and non-blocking I/O only.
   for (unsigned long request : {static_cast<unsigned long>(TCGETS), static_cast<unsigned long>(FIONBIO),
-                                static_cast<unsigned long>(FIONREAD), static_cast<unsigned long>(TIOCGWINSZ)}) {
+                                static_cast<unsigned long>(FIONREAD), static_cast<unsigned long>(TIOCGWINSZ),
+                                static_cast<unsigned long>(SIOCGIFINDEX)}) {
     rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_EQ, request));
     if (rc != 0) {
       return Failed("allowing ioctl", rc);

@@ -109,7 +109,8 @@ void Gateway::PublishMetrics() {
              {{"reason", "bridge"}});
   out.Family("tocsin_handshakes_refused_total", "counter",
              "CURVE handshakes ZAP refused since start: a key not admitted, or one coming too fast.");
-  out.Sample("tocsin_handshakes_refused_total", static_cast<double>(zap_->refused() - zap_->throttled()),
+  // Two counters of their own (the ZAP thread bumps them): each monotonic.
+  out.Sample("tocsin_handshakes_refused_total", static_cast<double>(zap_->unadmitted()),
              {{"reason", "key"}});
   out.Sample("tocsin_handshakes_refused_total", static_cast<double>(zap_->throttled()),
              {{"reason", "throttled"}});
@@ -136,8 +137,7 @@ void Gateway::PublishMetrics() {
             "Until when the loaded CRL is current (its next update, or a freshness statement's "
             "end); past it nobody is admitted.",
             Seconds(crl.current_until));
-  out.Counter("tocsin_metrics_scrapes_total", "Scrapes of this endpoint since start.",
-              static_cast<double>(metrics_->scrapes()));
+  metrics_->Render(out);
   metrics_->Publish(out.Take());
 }
 

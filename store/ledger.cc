@@ -117,6 +117,12 @@ ALTER TABLE directives ADD COLUMN audit_idx INTEGER;
 ALTER TABLE receipts ADD COLUMN audit_idx INTEGER;
 )sql";
 
+// The metrics count only directives not expired: found by an index, so a
+// count costs the open deliveries, not the whole history.
+constexpr std::string_view kSchemaV5 = R"sql(
+CREATE INDEX directives_by_expiry ON directives(expires_at);
+)sql";
+
 std::optional<UnixMillis> OptionalTime(const Statement& row, int column) {
   return row.IsNull(column) ? std::nullopt : std::optional<UnixMillis>(row.Int(column));
 }
@@ -134,7 +140,8 @@ std::string_view DeliveryStateName(DeliveryState state) {
 }
 
 Result<Ledger> Ledger::Open(const std::string& path, Integrity integrity) {
-  TOCSIN_ASSIGN_OR_RETURN(Database db, Database::Open(path, {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4},
+  TOCSIN_ASSIGN_OR_RETURN(Database db, Database::Open(path, {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4,
+                                                                    kSchemaV5},
                                                       integrity));
   TOCSIN_ASSIGN_OR_RETURN(AuditLog audit, AuditLog::Load(db));
   return Ledger(std::move(db), std::move(audit));

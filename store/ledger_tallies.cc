@@ -1,4 +1,7 @@
-// Ledger::Tallies: the counts behind the gateway's metrics.
+// Ledger::Tallies: the counts behind the gateway's metrics. The two delivery
+// counts walk the directives not expired (directives_by_expiry), then their
+// deliveries by primary key (CROSS JOIN fixes that order): their cost is the
+// open deliveries, whatever the history.
 #include "store/ledger.h"
 
 namespace tocsin::store {
@@ -21,15 +24,15 @@ Result<LedgerTallies> Ledger::Tallies(UnixMillis now) {
   TOCSIN_ASSIGN_OR_RETURN(Statement deliveries, db_.Prepare(
       "SELECT CASE WHEN v.state < 2 AND EXISTS (SELECT 1 FROM receipts r WHERE "
       "r.directive_id = v.directive_id AND r.agency = v.agency AND r.kind = 2) THEN 4 "
-      "ELSE v.state END AS s, COUNT(*) FROM deliveries v "
-      "JOIN directives d ON d.id = v.directive_id WHERE d.expires_at > ? GROUP BY s"));
+      "ELSE v.state END AS s, COUNT(*) FROM directives d "
+      "CROSS JOIN deliveries v ON v.directive_id = d.id WHERE d.expires_at > ? GROUP BY s"));
   deliveries.Bind(1, now);
   TOCSIN_RETURN_IF_ERROR(
       ForEachRow(deliveries, [&](const Statement& row) { AddByState(tallies.deliveries, row); }));
   TOCSIN_ASSIGN_OR_RETURN(Statement directives, db_.Prepare(
-      "SELECT least, COUNT(*) FROM (SELECT MIN(v.state) AS least FROM deliveries v "
-      "JOIN directives d ON d.id = v.directive_id WHERE d.expires_at > ? "
-      "GROUP BY v.directive_id) GROUP BY least"));
+      "SELECT least, COUNT(*) FROM (SELECT MIN(v.state) AS least FROM directives d "
+      "CROSS JOIN deliveries v ON v.directive_id = d.id WHERE d.expires_at > ? "
+      "GROUP BY d.id) GROUP BY least"));
   directives.Bind(1, now);
   TOCSIN_RETURN_IF_ERROR(
       ForEachRow(directives, [&](const Statement& row) { AddByState(tallies.directives, row); }));

@@ -17,7 +17,10 @@
 #include <memory>
 #include <set>
 
+#include <arpa/inet.h>
+
 #include "common/bytes.h"
+#include "common/config_reader.h"
 #include "common/clock.h"
 #include "common/file_util.h"
 #include "common/principal.h"
@@ -34,6 +37,7 @@ struct InitOptions {
   std::string organization = "Tocsin National Coordination Centre";
   std::string gateway_id = "gw.national";
   std::string host = "127.0.0.1";
+  std::string bind;  // empty: host when it is an address, else every interface
   int port = 7701;
   std::vector<std::string> agencies;  // ID:SECTOR
   std::string agencies_csv;
@@ -89,8 +93,21 @@ Result<std::vector<Agency>> ReadAgencyCsv(const std::string& path) {
   return agencies;
 }
 
+// Where agencies and operators connect.
 std::string Endpoint(const InitOptions& o, int offset) {
   return "tcp://" + o.host + ":" + std::to_string(o.port + offset);
+}
+
+// Where the gateway binds: libzmq binds addresses, not host names.
+std::string BindEndpoint(const InitOptions& o, int offset) {
+  std::string address = o.bind;
+  if (address.empty()) {
+    in6_addr scratch{};
+    bool literal = ::inet_pton(AF_INET, o.host.c_str(), &scratch) == 1 ||
+                   ::inet_pton(AF_INET6, o.host.c_str(), &scratch) == 1;
+    address = literal ? o.host : "0.0.0.0";
+  }
+  return "tcp://" + address + ":" + std::to_string(o.port + offset);
 }
 
 std::string GatewayToml(const InitOptions& o) {
@@ -100,9 +117,9 @@ std::string GatewayToml(const InitOptions& o) {
          "bundle = \"keys/" + o.gateway_id + "\"          # its key bundle (keep it 0700)\n"
          "directory = \"ca/public\"                # the CA's published folder\n"
          "database = \"gateway.db\"                # SQLite ledger and audit log\n"
-         "client_endpoint = \"" + Endpoint(o, 0) + "\"    # agencies connect here\n"
-         "operator_endpoint = \"" + Endpoint(o, 1) + "\"  # operators' tocsin commands\n"
-         "# bridge_endpoint = \"" + Endpoint(o, 2) + "\"  # SMS and e-mail bridges (docs/bridges.md)\n"
+         "client_endpoint = \"" + BindEndpoint(o, 0) + "\"    # agencies connect here\n"
+         "operator_endpoint = \"" + BindEndpoint(o, 1) + "\"  # operators' tocsin commands\n"
+         "# bridge_endpoint = \"" + BindEndpoint(o, 2) + "\"  # SMS and e-mail bridges (docs/bridges.md)\n"
          "# policy = \"policy.toml\"               # escalation (docs/policies.md)\n"
          "# metrics_listen = \"127.0.0.1:9464\"    # Prometheus metrics (docs/operations.md)\n"
          "# After enrolling agencies, reload it: kill -HUP PID (systemctl reload tocsin-gateway).\n";
@@ -182,10 +199,15 @@ class InitRun {
       TOCSIN_ASSIGN_OR_RETURN(std::vector<Agency> listed, ReadAgencyCsv(o_.agencies_csv));
       agencies.insert(agencies.end(), listed.begin(), listed.end());
     }
-    std::set<std::string> seen;
+    std::set<std::string> seen(o_.operators.begin(), o_.operators.end());
+    seen.insert(o_.gateway_id);
+    if (seen.size() != o_.operators.size() + 1) {
+      return Invalid("--operator", "the gateway and each operator need ids of their own");
+    }
     for (const Agency& a : agencies) {
       if (!seen.insert(a.id).second) {
-        return Invalid(a.where, "agency " + a.id + " is listed twice");
+        return Invalid(a.where, "agency " + a.id + " is listed twice, or is the gateway's or an "
+                                "operator's id");
       }
     }
     return agencies;
@@ -204,10 +226,23 @@ class InitRun {
     return {};
   }
 
-  // Enrols `who` unless its bundle exists (then it was enrolled before).
+  // Enrols `who` unless its bundle exists and is the same principal (then it
+  // was enrolled before); a bundle of another role or sector is an error.
   Status Enroll(pki::CertificateAuthority& ca, const pki::EnrollRequest& who) {
     std::string bundle = "keys/" + who.principal_id;
     if (fs::exists(o_.dir + "/" + bundle)) {
+      TOCSIN_ASSIGN_OR_RETURN(ConfigReader manifest,
+                              ConfigReader::Open(o_.dir + "/" + bundle + "/principal.toml"));
+      TOCSIN_ASSIGN_OR_RETURN(std::string role, manifest.StringOr("role", ""));
+      TOCSIN_ASSIGN_OR_RETURN(std::string sector, manifest.StringOr("sector", ""));
+      std::string wanted_role(RoleName(who.role));
+      std::string wanted_sector = who.sector.value_or("");
+      if (role != wanted_role || sector != wanted_sector) {
+        return Invalid(bundle, "holds " + role + (sector.empty() ? "" : " of sector " + sector) +
+                                   ", not " + wanted_role +
+                                   (wanted_sector.empty() ? "" : " of sector " + wanted_sector) +
+                                   ": an id names one principal (revoke and re-enrol to change it)");
+      }
       Note(bundle, "kept", "enrolled before");
       return {};
     }
@@ -278,8 +313,10 @@ void AddInitCommand(CLI::App& app, int* exit_code) {
   init->add_option("--dir", o->dir, "The deployment folder (created if missing)")->required();
   init->add_option("--organization", o->organization, "The CA's organization name (a new CA only)");
   init->add_option("--gateway-id", o->gateway_id, "The gateway's principal id")->capture_default_str();
-  init->add_option("--host", o->host, "The gateway's address: it binds there, agencies connect there")
+  init->add_option("--host", o->host, "The gateway's address or name, where agencies and operators connect")
       ->capture_default_str();
+  init->add_option("--bind", o->bind,
+                   "The address the gateway binds (default: --host if it is an address, else 0.0.0.0)");
   init->add_option("--port", o->port, "Agencies' port; operators' is the next, bridges' the one after")
       ->check(CLI::Range(1, 65533))
       ->capture_default_str();

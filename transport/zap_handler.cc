@@ -76,6 +76,9 @@ void ZapHandler::Answer(std::vector<zmq::message_t>& request) {
     principal.reset();
   }
   (principal ? accepted_ : refused_)++;
+  if (!principal && !throttled) {
+    ++unadmitted_;
+  }
   if (!principal) {
     LogRefusal(request, throttled ? "too many handshakes for this key"
                         : well_formed ? "key not enrolled for this endpoint"

@@ -55,6 +55,8 @@ class ZapHandler {
   std::uint64_t refused() const { return refused_.load(); }
   // Handshakes of admitted keys refused for coming too fast (also in refused()).
   std::uint64_t throttled() const { return throttled_.load(); }
+  // Handshakes refused for a key not admitted (or a malformed request).
+  std::uint64_t unadmitted() const { return unadmitted_.load(); }
 
  private:
   ZapHandler(zmq::socket_t socket, ZapAuthenticator& authenticator, HandshakeLimits limits)
@@ -70,6 +72,7 @@ class ZapHandler {
   std::atomic<std::uint64_t> accepted_{0};
   std::atomic<std::uint64_t> refused_{0};
   std::atomic<std::uint64_t> throttled_{0};
+  std::atomic<std::uint64_t> unadmitted_{0};
   HandshakeLimits limits_;
   // (domain, principal) -> its handshake budget. ZAP thread only; bounded by
   // the principals the authenticator admits.

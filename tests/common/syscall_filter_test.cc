@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <functional>
 #include <string>
@@ -80,6 +82,14 @@ int main() {
       {"a raw IP socket", [] { return ::socket(AF_INET, SOCK_RAW, 1); }, false},
       {"a packet socket", [] { return ::socket(AF_PACKET, SOCK_RAW, 0); }, false},
       {"fork (a process, not a thread)", [] { return static_cast<int>(::syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0)); }, false},
+      {"a writable and executable mapping (EPERM, as MemoryDenyWriteExecute)", [] {
+         void* p = ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+         return p == MAP_FAILED && errno == EPERM ? 0 : 1; }, true},
+      {"making memory executable (EPERM)", [] {
+         void* p = ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+         return p != MAP_FAILED && ::mprotect(p, 4096, PROT_READ | PROT_EXEC) != 0 && errno == EPERM ? 0 : 1; }, true},
+      {"an SCTP socket", [] { return ::socket(AF_INET, SOCK_STREAM, 132 /* IPPROTO_SCTP */); }, false},
+      {"a socketpair of another family", [] { int fds[2]; return ::socketpair(AF_TIPC, SOCK_STREAM, 0, fds); }, false},
       {"setuid", [] { return static_cast<int>(::syscall(SYS_setuid, 0)); }, false},
       {"kill another process", [] { return ::kill(1, 0); }, false},
       {"a thread started before the filter calls execve", nullptr, false},

@@ -236,8 +236,8 @@ def test_the_endpoint_is_loopback_only_bounded_and_serves_nothing_else(make):
     except urllib.error.HTTPError as e:
         assert e.code == 404, e
     # Idle connections that never send a request: below the cap of 4 they
-    # hold nothing back; beyond it, they are cut 5 s after their accept, and
-    # the broker itself serves on meanwhile.
+    # hold nothing back; beyond it, they are closed 2 s after their accept,
+    # and the broker itself serves on meanwhile.
     idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
     assert scraper.value("tocsin_agencies_enrolled") == 3
     idle += [socket.create_connection(("127.0.0.1", port)) for _ in range(8)]
@@ -247,7 +247,19 @@ def test_the_endpoint_is_loopback_only_bounded_and_serves_nothing_else(make):
                "a scrape once the idle connections are cut")
     for s in idle:
         s.close()
-    w.wait_for(lambda: "metrics endpoint: cut" in w.log("gateway"), 5, "the cut, logged")
+    w.wait_for(lambda: (scraper.try_value("tocsin_metrics_refused_total") or 0) >= 4, 15,
+               "the idle connections that held a slot cut and counted")
+    # A request that never ends its headers is answered 431 after 2 KiB:
+    # nothing a client sends makes the daemon hold more.
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.sendall(b"GET /metrics HTTP/1.1\r\nX-Padding: " + b"a" * 2100)
+        s.settimeout(5)
+        answer = s.recv(200)
+    assert answer.startswith(b"HTTP/1.1 431"), f"a 2 KiB header answered {answer!r}"
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.sendall(b"POST /metrics HTTP/1.1\r\n\r\n")
+        s.settimeout(5)
+        assert s.recv(200).startswith(b"HTTP/1.1 405")
     assert w.procs["gateway"].poll() is None
     assert "metrics on http://127.0.0.1:" in w.log("gateway")
 

@@ -230,4 +230,9 @@ expect_fail 'bad.csv:1: unknown sector "space" (this CA knows: finance' "$tocsin
 expect_fail 'agency finance-authority is listed twice' "$tocsin" init --dir deploy --agency finance-authority:finance --agency finance-authority:energy
 expect_fail 'expected ID:SECTOR' "$tocsin" init --dir deploy --agency finance-authority
 [ ! -e deploy/keys/transport-authority ] || fail "a refused init enrolled someone"; ok
+expect_fail 'keys/energy-authority: holds agency of sector energy, not agency of sector health' "$tocsin" init --dir deploy --agency energy-authority:health
+expect_fail 'is listed twice, or is the gateway' "$tocsin" init --dir deploy --agency op.duty-1:finance
+"$tocsin" init --dir named --host gw.example.org --agency finance-authority:finance >/dev/null || fail "check at line $LINENO"; ok
+grep -q '^client_endpoint = "tcp://0.0.0.0:7701"' named/gateway.toml || fail "a host name was bound: $(grep endpoint named/gateway.toml)"; ok
+grep -q '^gateway_endpoint = "tcp://gw.example.org:7701"' named/client-finance-authority.toml || fail "check at line $LINENO"; ok
 echo "$passed passed, 0 failed"

@@ -34,7 +34,9 @@ depends=$(dpkg-deb -f "$deb" Depends)
 for library in libsodium23 libzmq5 libssl3 libsqlite3-0 libsystemd0 systemd; do
   [[ "$depends" == *"$library"* ]] || fail "Depends lacks $library: $depends"
 done
-sh -n "$work/control/postinst" || fail "postinst is not valid shell"
+for script in postinst prerm; do
+  sh -n "$work/control/$script" || fail "$script is not valid shell"
+done
 size=$(stat -c %s "$deb")
 [ "$size" -lt 30000000 ] || fail "the package is $size bytes: not stripped?"
 [ $failures -eq 0 ] && echo "package: $(basename "$deb"), $size bytes, all checks passed" || exit 1
