@@ -99,6 +99,17 @@ void OnForbiddenSyscall(int, siginfo_t* info, void*) {
   ::_exit(128 + SIGSYS);
 }
 
+// One argument comparison, built field by field: libseccomp's SCMP_A*
+// macros are C compound literals, which C++ compilers flag.
+scmp_arg_cmp Arg(unsigned int index, scmp_compare op, scmp_datum_t a, scmp_datum_t b = 0) {
+  scmp_arg_cmp compare{};
+  compare.arg = index;
+  compare.op = op;
+  compare.datum_a = a;
+  compare.datum_b = b;
+  return compare;
+}
+
 struct FilterFree {
   void operator()(scmp_filter_ctx filter) const { seccomp_release(filter); }
 };
@@ -150,7 +161,7 @@ Status LockDownSyscalls() {
   // sit in memory a filter cannot read, so it answers ENOSYS and glibc
   // falls back to clone.
   rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-                        SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+                        Arg(0, SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
   if (rc == 0) {
     rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
   }
@@ -164,9 +175,9 @@ Status LockDownSyscalls() {
     for (auto [type, protocol] : {std::pair<int, int>{SOCK_STREAM, 0}, std::pair<int, int>{SOCK_STREAM, IPPROTO_TCP},
                                   std::pair<int, int>{SOCK_DGRAM, 0}, std::pair<int, int>{SOCK_DGRAM, IPPROTO_UDP}}) {
       rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(socket), 3,
-                            SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(family)),
-                            SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, static_cast<scmp_datum_t>(type)),
-                            SCMP_A2(SCMP_CMP_EQ, static_cast<scmp_datum_t>(protocol)));
+                            Arg(0, SCMP_CMP_EQ, static_cast<scmp_datum_t>(family)),
+                            Arg(1, SCMP_CMP_MASKED_EQ, 0xf, static_cast<scmp_datum_t>(type)),
+                            Arg(2, SCMP_CMP_EQ, static_cast<scmp_datum_t>(protocol)));
       if (rc != 0) {
         return Failed("allowing socket", rc);
       }
@@ -174,16 +185,16 @@ Status LockDownSyscalls() {
   }
   for (int type : {SOCK_STREAM, SOCK_DGRAM}) {
     for (int call : {SCMP_SYS(socket), SCMP_SYS(socketpair)}) {
-      rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, call, 3, SCMP_A0(SCMP_CMP_EQ, AF_UNIX),
-                            SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, static_cast<scmp_datum_t>(type)),
-                            SCMP_A2(SCMP_CMP_EQ, 0));
+      rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, call, 3, Arg(0, SCMP_CMP_EQ, AF_UNIX),
+                            Arg(1, SCMP_CMP_MASKED_EQ, 0xf, static_cast<scmp_datum_t>(type)),
+                            Arg(2, SCMP_CMP_EQ, 0));
       if (rc != 0) {
         return Failed("allowing AF_UNIX sockets", rc);
       }
     }
   }
-  rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2, SCMP_A0(SCMP_CMP_EQ, AF_NETLINK),
-                        SCMP_A2(SCMP_CMP_EQ, 0 /* NETLINK_ROUTE */));
+  rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2, Arg(0, SCMP_CMP_EQ, AF_NETLINK),
+                        Arg(2, SCMP_CMP_EQ, 0 /* NETLINK_ROUTE */));
   if (rc != 0) {
     return Failed("allowing socket", rc);
   }
@@ -192,26 +203,26 @@ Status LockDownSyscalls() {
   // mapping a library read+execute (dlopen of an NSS module) still works.
   constexpr scmp_datum_t kWriteExec = PROT_WRITE | PROT_EXEC;
   rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
-                        SCMP_A2(SCMP_CMP_MASKED_EQ, kWriteExec, PROT_WRITE));
+                        Arg(2, SCMP_CMP_MASKED_EQ, kWriteExec, PROT_WRITE));
   if (rc == 0) {
     rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
-                          SCMP_A2(SCMP_CMP_MASKED_EQ, kWriteExec, PROT_EXEC));
+                          Arg(2, SCMP_CMP_MASKED_EQ, kWriteExec, PROT_EXEC));
   }
   if (rc == 0) {
     rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
-                          SCMP_A2(SCMP_CMP_MASKED_EQ, kWriteExec, 0));
+                          Arg(2, SCMP_CMP_MASKED_EQ, kWriteExec, 0));
   }
   if (rc == 0) {
     rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(mmap), 1,
-                          SCMP_A2(SCMP_CMP_MASKED_EQ, kWriteExec, kWriteExec));
+                          Arg(2, SCMP_CMP_MASKED_EQ, kWriteExec, kWriteExec));
   }
   if (rc == 0) {
     rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
-                          SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+                          Arg(2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
   }
   if (rc == 0) {
     rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(mprotect), 1,
-                          SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC));
+                          Arg(2, SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC));
   }
   if (rc != 0) {
     return Failed("allowing memory mappings", rc);
@@ -220,7 +231,7 @@ Status LockDownSyscalls() {
   for (unsigned long request : {static_cast<unsigned long>(TCGETS), static_cast<unsigned long>(FIONBIO),
                                 static_cast<unsigned long>(FIONREAD), static_cast<unsigned long>(TIOCGWINSZ),
                                 static_cast<unsigned long>(SIOCGIFINDEX)}) {
-    rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_EQ, request));
+    rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1, Arg(1, SCMP_CMP_EQ, request));
     if (rc != 0) {
       return Failed("allowing ioctl", rc);
     }
@@ -228,13 +239,13 @@ Status LockDownSyscalls() {
   // Signals to this process only (abort, thread wake-ups).
   pid_t self = ::getpid();
   rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
-                        SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(self)));
+                        Arg(0, SCMP_CMP_EQ, static_cast<scmp_datum_t>(self)));
   if (rc == 0) {
     rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(kill), 1,
-                          SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(self)));
+                          Arg(0, SCMP_CMP_EQ, static_cast<scmp_datum_t>(self)));
   }
   if (rc == 0) {  // thread names (pthread_setname_np) and the dumpable flag
-    rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1, SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME));
+    rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1, Arg(0, SCMP_CMP_EQ, PR_SET_NAME));
   }
   if (rc != 0) {
     return Failed("allowing signals to itself", rc);
