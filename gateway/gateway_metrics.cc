@@ -96,17 +96,14 @@ void Gateway::PublishMetrics() {
       "From a directive's acceptance to each agency's signed acknowledgement.");
   out.Family("tocsin_messages_refused_total", "counter",
              "Messages refused since start, by reason (throttled: over a principal's budget).");
-  out.Sample("tocsin_messages_refused_total", static_cast<double>(counters_.refused_unauthorized),
-             {{"reason", "unauthorized"}});
-  out.Sample("tocsin_messages_refused_total", static_cast<double>(counters_.refused_malformed),
-             {{"reason", "malformed"}});
-  out.Sample("tocsin_messages_refused_total", static_cast<double>(counters_.refused_invalid),
-             {{"reason", "invalid"}});
-  out.Sample("tocsin_messages_refused_total",
-             static_cast<double>(agency_accounting_.throttled() + operator_accounting_.throttled()),
-             {{"reason", "throttled"}});
-  out.Sample("tocsin_messages_refused_total", static_cast<double>(bridges_ ? bridges_->refused() : 0),
-             {{"reason", "bridge"}});
+  for (const auto& [reason, count] :
+       {std::pair{"unauthorized", counters_.refused_unauthorized},
+        std::pair{"malformed", counters_.refused_malformed},
+        std::pair{"invalid", counters_.refused_invalid},
+        std::pair{"throttled", agency_accounting_.throttled() + operator_accounting_.throttled()},
+        std::pair{"bridge", bridges_ ? bridges_->refused() : std::uint64_t{0}}}) {
+    out.Sample("tocsin_messages_refused_total", static_cast<double>(count), {{"reason", reason}});
+  }
   out.Family("tocsin_handshakes_refused_total", "counter",
              "CURVE handshakes ZAP refused since start: a key not admitted, or one coming too fast.");
   // Two counters of their own (the ZAP thread bumps them): each monotonic.
