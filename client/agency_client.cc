@@ -9,6 +9,7 @@
 #include "protocol/directive.h"
 #include "protocol/follow_up.h"
 #include "protocol/receipts.h"
+#include "protocol/signature_check.h"
 #include "transport/curve_socket.h"
 #include "transport/metrics_server.h"
 #include "transport/zmq_support.h"
@@ -529,22 +530,32 @@ Status AgencyClient::Drain() {
   }
 }
 
-Result<Status> AgencyClient::CheckFollowUp(const protocol::VerifiedDirective& directive) {
+Result<Status> AgencyClient::CheckRules(const protocol::VerifiedDirective& directive,
+                                        protocol::RefusalReason& why) {
   const protocol::DirectiveHeader& h = directive.header;
-  if (!h.references) {
-    return Status{};
+  std::optional<protocol::StoredDirective> original;
+  std::optional<store::InboxEntry> held;
+  if (h.references) {
+    TOCSIN_ASSIGN_OR_RETURN(held, inbox_.Find(Bytes(h.references->begin(), h.references->end())));
+    if (held) {
+      original = protocol::StoredDirective{held->wire, std::nullopt};
+    } else {
+      // Not ours to judge (it may have expired before we came online); the
+      // gateway checked it against the directive it follows up.
+      spdlog::warn("directive {} follows up {}, which this agency never received",
+                   HexEncode(h.id), HexEncode(*h.references));
+    }
   }
-  TOCSIN_ASSIGN_OR_RETURN(std::optional<store::InboxEntry> original,
-                          inbox_.Find(Bytes(h.references->begin(), h.references->end())));
-  if (!original) {
-    // Not ours to judge (it may have expired before we came online); the
-    // gateway checked it against the directive it follows up.
-    spdlog::warn("directive {} follows up {}, which this agency never received",
-                 HexEncode(h.id), HexEncode(*h.references));
-    return Status{};
+  if (original) {
+    why = protocol::RefusalReason::kFollowUpRule;
+    Status follow_up = protocol::CheckFollowUpOf(h, directive.signers, {}, original);
+    if (!follow_up) {
+      return follow_up;
+    }
   }
-  return protocol::CheckFollowUpOf(h, directive.signers, {},
-                                   protocol::StoredDirective{original->wire, std::nullopt});
+  why = protocol::RefusalReason::kSignatureRule;
+  return protocol::CheckSignatureRuleOf(trust_->directory().verifier().signature_rule(), h,
+                                        directive.distinct_signers, original);
 }
 
 namespace {
@@ -627,9 +638,10 @@ Status AgencyClient::HandleDirective(const Bytes& wire) {
     Send(existing->receipt);
     return {};
   }
-  TOCSIN_ASSIGN_OR_RETURN(Status follow_up, CheckFollowUp(opened->verified));
-  if (!follow_up) {
-    Refuse(wire, id, protocol::RefusalReason::kFollowUpRule, follow_up.error());
+  protocol::RefusalReason broken = protocol::RefusalReason::kFollowUpRule;
+  TOCSIN_ASSIGN_OR_RETURN(Status ruled, CheckRules(opened->verified, broken));
+  if (!ruled) {
+    Refuse(wire, id, broken, ruled.error());
     return {};
   }
   TOCSIN_ASSIGN_OR_RETURN(std::optional<std::uint64_t> mark, inbox_.IssuerMark(h.issuer));

@@ -61,9 +61,11 @@ class AgencyClient {
   // Renders every metric for the waiting scrape (client_metrics.cc).
   void PublishMetrics();
   Status HandleDirective(const Bytes& wire);
-  // The follow-up rule (protocol/follow_up.h) against the inbox; the outer
-  // Result fails only when the inbox does.
-  Result<Status> CheckFollowUp(const protocol::VerifiedDirective& directive);
+  // The follow-up rule (protocol/follow_up.h) and the CA's signature rule
+  // (protocol/signature_check.h) against the inbox; `why` names the one
+  // broken. The outer Result fails only when the inbox does.
+  Result<Status> CheckRules(const protocol::VerifiedDirective& directive,
+                            protocol::RefusalReason& why);
   Status HandleControl(const Bytes& wire, const protocol::Envelope& envelope);
   // Queues the notify hook for a stored directive; PollNotifications runs
   // it and records each success, ResumeNotifications requeues what the

@@ -14,6 +14,7 @@
 #include "protocol/directive.h"
 #include "protocol/follow_up.h"
 #include "protocol/receipts.h"
+#include "protocol/signature_check.h"
 #include "transport/zmq_support.h"
 
 namespace tocsin::gateway {
@@ -762,7 +763,7 @@ Status Gateway::Submit(transport::PeerMessage& message) {
     }
   }
   if (directive) {
-    TOCSIN_ASSIGN_OR_RETURN(Status follow_up, CheckFollowUp(*directive));
+    TOCSIN_ASSIGN_OR_RETURN(Status follow_up, CheckRules(*directive));
     if (!follow_up) {
       directive = tl::unexpected(follow_up.error());
     }
@@ -852,7 +853,7 @@ Status Gateway::CheckSectorLabels(const protocol::VerifiedDirective& directive) 
   return {};
 }
 
-Result<Status> Gateway::CheckFollowUp(const protocol::VerifiedDirective& directive) {
+Result<Status> Gateway::CheckRules(const protocol::VerifiedDirective& directive) {
   const protocol::DirectiveHeader& h = directive.header;
   std::vector<std::string> recipients;
   for (const auto& r : directive.recipients.entries) {
@@ -866,7 +867,12 @@ Result<Status> Gateway::CheckFollowUp(const protocol::VerifiedDirective& directi
   if (stored) {
     original = protocol::StoredDirective{stored->wire, stored->recipients};
   }
-  return protocol::CheckFollowUpOf(h, directive.signers, recipients, original);
+  Status follow_up = protocol::CheckFollowUpOf(h, directive.signers, recipients, original);
+  if (!follow_up) {
+    return follow_up;
+  }
+  return protocol::CheckSignatureRuleOf(registry_->directory().verifier().signature_rule(), h,
+                                        directive.distinct_signers, original);
 }
 
 const protocol::DirectiveFanout* Gateway::CacheFanout(const Bytes& id,

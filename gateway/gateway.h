@@ -134,9 +134,10 @@ class Gateway {
   // Answers an accepted directive's submitter: accepted, then the promise.
   Status ConfirmDirective(const transport::PeerMessage& message,
                           const protocol::DirectiveHeader& header);
-  // The follow-up rule (protocol/follow_up.h) against the ledger; the outer
-  // Result fails only when the ledger does.
-  Result<Status> CheckFollowUp(const protocol::VerifiedDirective& directive);
+  // The follow-up rule (protocol/follow_up.h) and the CA's signature rule
+  // (protocol/signature_check.h) against the ledger; the outer Result fails
+  // only when the ledger does.
+  Result<Status> CheckRules(const protocol::VerifiedDirective& directive);
   // A directive labelled with sectors goes to every active agency of each
   // (docs/protocol.md 6.2): the label a recipient reads is not a claim.
   Status CheckSectorLabels(const protocol::VerifiedDirective& directive) const;

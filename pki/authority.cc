@@ -11,6 +11,7 @@
 #include "pki/bundle.h"
 #include "pki/cert_builder.h"
 #include "pki/certificate.h"
+#include "pki/crl_signature_rule.h"
 
 namespace tocsin::pki {
 namespace {
@@ -158,7 +159,7 @@ Status CertificateAuthority::Initialize(const std::string& dir,
   TOCSIN_ASSIGN_OR_RETURN(
       crypto::X509CrlPtr crl,
       BuildCrl(root.get(), key.get(), {}, 1, now,
-               now + config.crl_validity_hours * 3600LL * 1000));
+               now + config.crl_validity_hours * 3600LL * 1000, config.signatures));
   TOCSIN_ASSIGN_OR_RETURN(std::string crl_pem, CrlToPem(crl.get()));
   TOCSIN_RETURN_IF_ERROR(WriteText(paths.CrlRecord(), crl_pem, 0600, Overwrite::kNo));
   TOCSIN_RETURN_IF_ERROR(WriteText(paths.Crl(), crl_pem, 0644, Overwrite::kNo));
@@ -285,6 +286,15 @@ Result<int> CertificateAuthority::Revoke(const std::string& principal_id) {
 }
 
 Status CertificateAuthority::ReissueCrl() { return WriteCrl({}); }
+
+Status CertificateAuthority::SetSignatureRule(const SignatureRule& rule) {
+  CaConfig changed = config_;
+  changed.signatures = rule;
+  TOCSIN_RETURN_IF_ERROR(ValidateCaConfig(changed));
+  TOCSIN_RETURN_IF_ERROR(WriteText(paths_.Config(), RenderCaConfig(changed), 0600, Overwrite::kYes));
+  config_ = std::move(changed);
+  return WriteCrl({});
+}
 
 Result<FreshnessSigner> CertificateAuthority::DelegateFreshness(const std::string& out_dir,
                                                                 int days) {
@@ -423,7 +433,8 @@ Status CertificateAuthority::WriteCrl(const std::vector<std::string>& new_serial
   }
   TOCSIN_ASSIGN_OR_RETURN(
       crypto::X509CrlPtr crl,
-      BuildCrl(root_.get(), key_.get(), revoked, next_number, now, now + CrlLifetime(revoked)));
+      BuildCrl(root_.get(), key_.get(), revoked, next_number, now, now + CrlLifetime(revoked),
+               config_.signatures));
   TOCSIN_ASSIGN_OR_RETURN(std::string pem, CrlToPem(crl.get()));
   TOCSIN_RETURN_IF_ERROR(WriteText(paths_.CrlRecord(), pem, 0600, Overwrite::kYes));
   TOCSIN_RETURN_IF_ERROR(WriteText(paths_.Crl(), pem, 0644, Overwrite::kYes));
@@ -440,6 +451,7 @@ Result<CertificateAuthority::CrlInfo> CertificateAuthority::Crl() const {
     return MakeError(ErrorCode::kInvalidArgument, paths_.CrlRecord() + " has no next update");
   }
   TOCSIN_ASSIGN_OR_RETURN(info.next_update, Asn1TimeToMillis(next));
+  TOCSIN_ASSIGN_OR_RETURN(info.signature_rule, ReadSignatureRule(crl_.get()));
   return info;
 }
 

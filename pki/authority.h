@@ -113,6 +113,11 @@ class CertificateAuthority {
   // signer is delegated and not revoked.
   Status ReissueCrl();
 
+  // Writes `rule` into ca.toml and re-issues the CRL, which then carries it
+  // (pki/crl_signature_rule.h): from there it reaches the gateway and every
+  // agency with the CRL.
+  Status SetSignatureRule(const SignatureRule& rule);
+
   // Delegates CRL freshness (pki/crl_freshness.h) to a new Ed25519 key:
   // writes it with its certificate (valid `days`) and root.crt into
   // `out_dir` (new, 0700), publishes the certificate as public/
@@ -132,6 +137,7 @@ class CertificateAuthority {
     long number = 0;
     UnixMillis this_update = 0;
     UnixMillis next_update = 0;
+    SignatureRule signature_rule;  // the rule this CRL carries
   };
   Result<CrlInfo> Crl() const;
 

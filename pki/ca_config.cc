@@ -84,6 +84,33 @@ Result<int> ReadBoundedInt(const std::string& path, const toml::table& table,
   return static_cast<int>(*value);
 }
 
+Result<SignatureRule> ReadSignatureRuleTable(const std::string& path, const toml::table& table) {
+  SignatureRule rule;
+  const toml::node* node = table.get("signatures");
+  if (node == nullptr) {
+    return rule;
+  }
+  const toml::table* signatures = node->as_table();
+  if (signatures == nullptr) {
+    return FieldError(path, node, "signatures", "must be a table ([signatures])");
+  }
+  for (auto&& [key, value] : *signatures) {
+    std::string field = "signatures." + std::string(key.str());
+    std::uint32_t* count = RuleField(rule, key.str());
+    if (count == nullptr) {
+      return FieldError(path, &value, field,
+                        "unknown; the rule has low, moderate, high, critical, cancel, downgrade");
+    }
+    std::optional<std::int64_t> number = value.value<std::int64_t>();
+    if (!value.is_integer() || !number || *number < 1 || *number > kMaxRuleSignatures) {
+      return FieldError(path, &value, field,
+                        "must be an integer from 1 to " + std::to_string(kMaxRuleSignatures));
+    }
+    *count = static_cast<std::uint32_t>(*number);
+  }
+  return rule;
+}
+
 }  // namespace
 
 bool CaConfig::HasSector(std::string_view sector) const {
@@ -101,7 +128,7 @@ Result<CaConfig> LoadCaConfig(const std::string& path) {
     std::string_view name = key.str();
     if (name != "organization" && name != "sectors" &&
         name != "leaf_validity_days" && name != "crl_validity_hours" &&
-        name != "freshness_crl_validity_days") {
+        name != "freshness_crl_validity_days" && name != "signatures") {
       return FieldError(path, &node, std::string(name), "unknown setting");
     }
   }
@@ -129,6 +156,7 @@ Result<CaConfig> LoadCaConfig(const std::string& path) {
                         "must be an integer from 2 to 31 (leave it out for daily CRLs)");
     }
   }
+  TOCSIN_ASSIGN_OR_RETURN(config.signatures, ReadSignatureRuleTable(path, table));
   return config;
 }
 
@@ -155,7 +183,7 @@ Status ValidateCaConfig(const CaConfig& config) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "freshness_crl_validity_days must be 0 or 2 to 31");
   }
-  return {};
+  return ValidateSignatureRule(config.signatures);
 }
 
 std::string RenderCaConfig(const CaConfig& config) {
@@ -170,10 +198,23 @@ std::string RenderCaConfig(const CaConfig& config) {
   if (config.freshness_crl_validity_days > 0) {
     table.insert("freshness_crl_validity_days", config.freshness_crl_validity_days);
   }
+  // An inline table, so that a setting appended to the file later stays a
+  // top-level setting.
+  toml::table signatures;
+  for (std::string_view name : kSignatureRuleFields) {
+    signatures.insert(name, static_cast<std::int64_t>(RuleFieldValue(config.signatures, name)));
+  }
+  signatures.is_inline(true);
   std::ostringstream out;
   out << "# Tocsin certificate authority settings (docs/pki.md).\n"
          "# This folder holds the root key: keep it offline.\n"
-      << table << "\n";
+         "#\n"
+         "# signatures: the two-person rule, signed into every CRL: how many distinct\n"
+         "# operators must sign a directive of each severity, a cancel, and an update\n"
+         "# that lowers severity or TLP (1 to 4 each). Every agency enforces it,\n"
+         "# whatever the gateway says. Change it with tocsin pki signature-rule.\n"
+      << table << "\n"
+      << toml::table{{"signatures", std::move(signatures)}} << "\n";
   return out.str();
 }
 

@@ -7,6 +7,11 @@
 //   crl_validity_hours = 24
 //   freshness_crl_validity_days = 0   # 2..31 with a delegated freshness signer
 //
+//   [signatures]        # the two-person rule every CRL carries (1 to 4 each)
+//   critical = 2        # low, moderate, high, critical: by severity
+//   cancel = 2          # at least this for a cancel
+//   downgrade = 2       # at least this for an update lowering severity or TLP
+//
 // The organization becomes the O= of every certificate and the root's name
 // constraint; sectors are the only values an agency's sector may take.
 #pragma once
@@ -15,6 +20,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "common/signature_rule.h"
 
 namespace tocsin::pki {
 
@@ -27,6 +33,8 @@ struct CaConfig {
   // signer is delegated (pki/crl_freshness.h), CRLs are valid this many days
   // and current only with a freshness statement after their first day.
   int freshness_crl_validity_days = 0;
+  // Signed into every CRL (pki/crl_signature_rule.h); 1 wherever unset.
+  SignatureRule signatures;
 
   bool HasSector(std::string_view sector) const;
 };

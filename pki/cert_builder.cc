@@ -1,6 +1,7 @@
 #include "pki/cert_builder.h"
 
 #include "crypto/hash.h"
+#include "pki/crl_signature_rule.h"
 #include "pki/certificate.h"
 
 namespace tocsin::pki {
@@ -216,7 +217,7 @@ Result<crypto::X509Ptr> BuildFreshnessSignerCertificate(X509* root, EVP_PKEY* ro
 Result<crypto::X509CrlPtr> BuildCrl(X509* root, EVP_PKEY* root_key,
                                     const std::vector<RevokedSerial>& revoked,
                                     long number, UnixMillis this_update,
-                                    UnixMillis next_update) {
+                                    UnixMillis next_update, const SignatureRule& rule) {
   crypto::X509CrlPtr crl(X509_CRL_new());
   crypto::Asn1TimePtr last(ASN1_TIME_set(nullptr, static_cast<time_t>(this_update / 1000)));
   crypto::Asn1TimePtr next(ASN1_TIME_set(nullptr, static_cast<time_t>(next_update / 1000)));
@@ -250,8 +251,11 @@ Result<crypto::X509CrlPtr> BuildCrl(X509* root, EVP_PKEY* root_key,
   crypto::Asn1IntegerPtr crl_number(ASN1_INTEGER_new());
   if (!akid || !crl_number || X509_CRL_add_ext(crl.get(), akid.get(), -1) != 1 ||
       ASN1_INTEGER_set(crl_number.get(), number) != 1 ||
-      X509_CRL_add1_ext_i2d(crl.get(), NID_crl_number, crl_number.get(), 0, 0) != 1 ||
-      X509_CRL_sort(crl.get()) != 1 || X509_CRL_sign(crl.get(), root_key, nullptr) <= 0) {
+      X509_CRL_add1_ext_i2d(crl.get(), NID_crl_number, crl_number.get(), 0, 0) != 1) {
+    return OpenSslFailure("cannot finish the CRL");
+  }
+  TOCSIN_RETURN_IF_ERROR(AddSignatureRule(crl.get(), rule));
+  if (X509_CRL_sort(crl.get()) != 1 || X509_CRL_sign(crl.get(), root_key, nullptr) <= 0) {
     return OpenSslFailure("cannot finish the CRL");
   }
   return crl;

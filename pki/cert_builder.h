@@ -13,6 +13,7 @@
 #include "common/clock.h"
 #include "common/principal.h"
 #include "common/result.h"
+#include "common/signature_rule.h"
 #include "crypto/openssl_util.h"
 #include "pki/identity.h"
 
@@ -55,10 +56,11 @@ Result<crypto::X509Ptr> BuildFreshnessSignerCertificate(X509* root, EVP_PKEY* ro
                                                         UnixMillis not_before,
                                                         UnixMillis not_after);
 
+// A CRL carrying the deployment's signature rule (pki/crl_signature_rule.h).
 Result<crypto::X509CrlPtr> BuildCrl(X509* root, EVP_PKEY* root_key,
                                     const std::vector<RevokedSerial>& revoked,
                                     long number, UnixMillis this_update,
-                                    UnixMillis next_update);
+                                    UnixMillis next_update, const SignatureRule& rule);
 
 // The entries and the CRL number of an existing CRL.
 std::vector<RevokedSerial> ReadRevokedSerials(X509_CRL* crl);

@@ -1,6 +1,7 @@
 #include "pki/verifier.h"
 
 #include "pki/certificate.h"
+#include "pki/crl_signature_rule.h"
 
 namespace tocsin::pki {
 namespace {
@@ -68,13 +69,17 @@ Result<CertificateVerifier> CertificateVerifier::Create(crypto::X509Ptr root,
     return MakeError(ErrorCode::kUntrustedCertificate,
                      "the CRL is not signed by the root (" + TakeOpenSslErrors() + ")");
   }
+  Result<SignatureRule> rule = ReadSignatureRule(crl.get());
+  if (!rule) {
+    return MakeError(ErrorCode::kUntrustedCertificate, "the CRL is unusable: " + rule.error().context);
+  }
   crypto::X509StorePtr store(X509_STORE_new());
   if (!store || X509_STORE_add_cert(store.get(), root.get()) != 1 ||
       X509_STORE_add_crl(store.get(), crl.get()) != 1) {
     return MakeError(ErrorCode::kInternal,
                      "cannot build the trust store: " + TakeOpenSslErrors());
   }
-  return CertificateVerifier(std::move(root), std::move(crl), std::move(store));
+  return CertificateVerifier(std::move(root), std::move(crl), std::move(store), *rule);
 }
 
 Result<CertificateVerifier> CertificateVerifier::Load(const std::string& root_path,

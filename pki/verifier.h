@@ -11,6 +11,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "common/signature_rule.h"
 #include "crypto/openssl_util.h"
 #include "pki/identity.h"
 
@@ -45,13 +46,19 @@ class CertificateVerifier {
 
   X509* root() const { return root_.get(); }
   X509_CRL* crl() const { return crl_.get(); }
+  // The two-person rule the CRL carries (pki/crl_signature_rule.h), read
+  // once its signature verified: the default when it carries none.
+  const SignatureRule& signature_rule() const { return signature_rule_; }
   // Upper-case hex serials on the CRL.
   bool IsRevoked(const std::string& serial_hex) const;
 
  private:
-  CertificateVerifier(crypto::X509Ptr root, crypto::X509CrlPtr crl,
-                      crypto::X509StorePtr store)
-      : root_(std::move(root)), crl_(std::move(crl)), store_(std::move(store)) {}
+  CertificateVerifier(crypto::X509Ptr root, crypto::X509CrlPtr crl, crypto::X509StorePtr store,
+                      SignatureRule signature_rule)
+      : root_(std::move(root)),
+        crl_(std::move(crl)),
+        store_(std::move(store)),
+        signature_rule_(signature_rule) {}
 
   Result<CertifiedKey> VerifyChain(X509* leaf, Purpose purpose, UnixMillis at,
                                    unsigned long flags) const;
@@ -61,6 +68,7 @@ class CertificateVerifier {
   crypto::X509Ptr root_;
   crypto::X509CrlPtr crl_;
   crypto::X509StorePtr store_;  // holds root_ and crl_; read-only after Create
+  SignatureRule signature_rule_;
 };
 
 }  // namespace tocsin::pki

@@ -321,6 +321,7 @@ Result<VerifiedDirective> VerifyDirective(ByteView wire, crypto::KeyResolver& re
   TOCSIN_RETURN_IF_ERROR(CheckRecipientSet(out.recipients, out.header));
   out.digest = crypto::Sha256(envelope.body);
   out.signers = std::move(signers.signers);
+  out.distinct_signers = signers.distinct_keys;
   out.envelope = std::move(envelope);
   return out;
 }

@@ -105,6 +105,7 @@ struct VerifiedDirective {
   RecipientSet recipients;  // proven against header.recipients_root
   crypto::Digest digest{};
   std::vector<std::string> signers;
+  std::size_t distinct_signers = 0;  // distinct operator keys among them
 
   // True when `recipients` lists every recipient (what a gateway accepts).
   bool complete() const { return recipients.entries.size() == header.recipient_count; }

@@ -10,7 +10,7 @@ Result<FollowedDirective> ReadFollowedDirective(ByteView stored_wire) {
   TOCSIN_ASSIGN_OR_RETURN(Envelope envelope, DecodeEnvelope(stored_wire));
   TOCSIN_ASSIGN_OR_RETURN(DirectiveBody body, DecodeDirectiveBody(envelope.body));
   TOCSIN_ASSIGN_OR_RETURN(DirectiveHeader header, DecodeDirectiveHeader(body.header));
-  FollowedDirective followed{header.action, {}, std::nullopt};
+  FollowedDirective followed{header.action, {}, std::nullopt, header.severity, header.tlp};
   for (const SignatureEntry& signature : envelope.signatures) {
     followed.signers.push_back(signature.signer);
   }

@@ -25,9 +25,11 @@ struct FollowedDirective {
   DirectiveAction action = DirectiveAction::kNew;
   std::vector<std::string> signers;
   std::optional<std::vector<std::string>> recipients;  // nullopt: not known here (a client)
+  Severity severity = Severity::kLow;  // its labels, for the signature rule
+  Tlp tlp = Tlp::kRed;
 };
 
-// What the checker holds of a stored directive: its action and its signers,
+// What the checker holds of a stored directive: its action, labels and signers,
 // read from the wire it verified when it stored it.
 Result<FollowedDirective> ReadFollowedDirective(ByteView stored_wire);
 

@@ -60,6 +60,7 @@ std::string_view RefusalReasonName(RefusalReason reason) {
     case RefusalReason::kExpired: return "expired";
     case RefusalReason::kFollowUpRule: return "follow-up-rule";
     case RefusalReason::kMalformed: return "malformed";
+    case RefusalReason::kSignatureRule: return "signature-rule";
   }
   return "unknown";
 }

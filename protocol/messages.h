@@ -198,8 +198,9 @@ enum class RefusalReason : std::uint8_t {
   kExpired = 6,          // expired, or dated beyond the clock tolerance
   kFollowUpRule = 7,     // an update or cancel its signers may not send
   kMalformed = 8,        // readable enough to name, not to accept
+  kSignatureRule = 9,    // fewer distinct operators signed than the CA's signature rule asks
 };
-inline constexpr std::uint64_t kMaxRefusalReason = 8;
+inline constexpr std::uint64_t kMaxRefusalReason = 9;
 std::string_view RefusalReasonName(RefusalReason reason);
 
 // A delivery receipt (MessageType::kReceipt), an acknowledgement

@@ -9,6 +9,7 @@
 #include "pki/crl_floor.h"
 #include "pki/directory.h"
 #include "protocol/directive.h"
+#include "protocol/signature_check.h"
 #include "protocol/signed_envelope.h"
 #include "tools/cli_support.h"
 #include "tools/sealing.h"
@@ -58,7 +59,8 @@ int RunSeal(const DirectiveOptions& options) {
 
 // What a co-signer is shown before signing: everything every recipient will
 // read, as the header and the committed content key make it.
-void ShowForCosigner(const protocol::VerifiedDirective& v, const protocol::DirectiveContent& content) {
+void ShowForCosigner(const protocol::VerifiedDirective& v, const protocol::DirectiveContent& content,
+                     std::uint32_t rule_needs) {
   const protocol::DirectiveHeader& h = v.header;
   std::string recipients;
   for (const protocol::RecipientWrap& r : v.recipients.entries) {
@@ -72,7 +74,7 @@ void ShowForCosigner(const protocol::VerifiedDirective& v, const protocol::Direc
             << protocol::ActionName(h.action) << ", " << protocol::SeverityName(h.severity)
             << ", TLP:" << protocol::TlpName(h.tlp) << ", " << protocol::StatusName(h.status) << "\n"
             << "  signed so far by: " << signers << " (" << h.required_signatures
-            << " required)\n"
+            << " required by its header, " << rule_needs << " by the CA's signature rule)\n"
             << "  acknowledge by " << FormatUtc(h.ack_deadline) << ", expires "
             << FormatUtc(h.expires_at) << "\n"
             << "  to " << h.recipient_count << " agencies: " << EscapeForDisplay(recipients) << "\n"
@@ -127,7 +129,21 @@ int RunCosign(const DirectiveOptions& options) {
     return ReportError("directive cosign", {ErrorCode::kInvalidArgument,
                                             "it carries the most signatures a directive can"});
   }
-  ShowForCosigner(*verified, *content);
+  // The original of a follow-up is the gateway's and the agencies' to
+  // check; its own labels are checked here.
+  const SignatureRule& rule = directory->verifier().signature_rule();
+  std::uint32_t rule_needs = protocol::RuleRequirement(rule, verified->header, std::nullopt);
+  if (verified->header.required_signatures < rule_needs) {
+    return ReportError(
+        "directive cosign",
+        {ErrorCode::kPermissionDenied,
+         "its header asks " + std::to_string(verified->header.required_signatures) +
+             " signatures, the CA's signature rule " + std::to_string(rule_needs) +
+             " for a " + std::string(protocol::SeverityName(verified->header.severity)) +
+             " directive: every agency would refuse it; ask " + verified->header.issuer +
+             " to seal it again with --signatures " + std::to_string(rule_needs)});
+  }
+  ShowForCosigner(*verified, *content, rule_needs);
   if (!options.yes) {
     std::cout << "Co-sign this directive as " << bundle->principal_id << "? Type yes: "
               << std::flush;
@@ -194,6 +210,12 @@ int RunOpen(const DirectiveOptions& options) {
                      : Result<protocol::OpenedDirective>(tl::unexpected(wire.error()));
   if (!opened) {
     return ReportError("directive open", opened.error());
+  }
+  Status ruled = protocol::CheckSignatureRule(directory->verifier().signature_rule(),
+                                              opened->verified.header,
+                                              opened->verified.distinct_signers, std::nullopt);
+  if (!ruled) {
+    return ReportError("directive open", ruled.error());
   }
   nlohmann::json view = OpenedJson(*opened);
   if (options.json) {

@@ -53,6 +53,11 @@ Result<ReceivedPromise> ReceivePromise(Session& session, const DirectiveOptions&
 struct Original {
   std::vector<std::string> recipients;
   protocol::DirectiveHeader header;
+  std::vector<std::string> signers;
+
+  FollowUpOf AsFollowed() const {
+    return {header.id, {header.action, signers, recipients, header.severity, header.tlp}};
+  }
 };
 
 Result<Original> OriginalOf(Session& session, const DirectiveOptions& options,
@@ -71,7 +76,7 @@ Result<Original> OriginalOf(Session& session, const DirectiveOptions& options,
     return MakeError(ErrorCode::kPermissionDenied,
                      what + ": another directive, or not every recipient");
   }
-  Original out{{}, original->header};
+  Original out{{}, original->header, original->signers};
   for (const protocol::RecipientWrap& r : original->recipients.entries) {
     out.recipients.push_back(r.agency);
   }
@@ -110,6 +115,13 @@ Result<SealOutcome> LoadSealed(const std::string& path, pki::CertificateDirector
   if (!verified->complete()) {
     return MakeError(ErrorCode::kInvalidArgument, path + " does not carry every recipient");
   }
+  // The original of a sealed follow-up is the gateway's to check; its own
+  // labels are checked here.
+  Status ruled =
+      CheckRuleForOperator(directory, verified->header, verified->distinct_signers, std::nullopt);
+  if (!ruled) {
+    return WithContext(ruled.error(), path);
+  }
   SealOutcome out;
   out.sealed = {verified->header.id, verified->digest, verified->envelope, {}};
   for (const protocol::RecipientWrap& r : verified->recipients.entries) {
@@ -131,6 +143,7 @@ int Submit(DirectiveOptions options, protocol::DirectiveAction action,
     return ReportError(command, session.error());
   }
   DirectiveOptions effective = options;
+  std::optional<FollowUpOf> follows;
   if (references) {
     // An update or cancel goes to the agencies of the directive it follows
     // up, as its issuer signed them: never the gateway's unsigned word.
@@ -138,12 +151,13 @@ int Submit(DirectiveOptions options, protocol::DirectiveAction action,
     if (!original) {
       return ReportError(command, original.error());
     }
+    follows = original->AsFollowed();
     effective.agencies = std::move(original->recipients);
     InheritLabels(effective, original->header, command);
   }
   auto outcome = options.in.empty()
                      ? SealFromOptions(effective, session->bundle, *session->directory, now,
-                                       action, references)
+                                       action, follows)
                      : LoadSealed(options.in, *session->directory, options.gateway, now);
   if (!outcome) {
     return ReportError(command, outcome.error());

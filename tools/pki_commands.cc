@@ -6,6 +6,7 @@
 #include "common/bytes.h"
 #include "common/clock.h"
 #include "common/file_util.h"
+#include "common/signature_rule.h"
 #include "pki/authority.h"
 #include "pki/crl_expiry.h"
 #include "pki/crl_freshness.h"
@@ -34,6 +35,7 @@ struct PkiOptions {
   std::string signer;    // refresh: the freshness signer's folder
   std::string public_dir;  // refresh: the published folder holding crl.pem
   int hours = 24;        // refresh: the statement's lifetime
+  std::vector<std::string> rule_changes;  // signature-rule --set NAME=COUNT
 };
 
 // --role, --id, --sector, --channel as an EnrollRequest.
@@ -224,6 +226,72 @@ int RunCrl(const PkiOptions& options) {
   return kExitOk;
 }
 
+// "critical=2" applied to `rule`, or an error naming the accepted forms.
+Status ApplyRuleChange(SignatureRule& rule, const std::string& change) {
+  std::size_t equals = change.find('=');
+  std::string name = change.substr(0, equals);
+  std::uint32_t* field = equals == std::string::npos ? nullptr : RuleField(rule, name);
+  std::string count = equals == std::string::npos ? "" : change.substr(equals + 1);
+  if (field == nullptr || count.size() != 1 || count[0] < '1' ||
+      count[0] > static_cast<char>('0' + kMaxRuleSignatures)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "--set takes NAME=COUNT, NAME one of low, moderate, high, critical, cancel, "
+                     "downgrade and COUNT 1 to 4; got '" + change + "'");
+  }
+  *field = static_cast<std::uint32_t>(count[0] - '0');
+  return {};
+}
+
+nlohmann::json RuleJson(const SignatureRule& rule) {
+  nlohmann::json out = nlohmann::json::object();
+  for (std::string_view name : kSignatureRuleFields) {
+    out[std::string(name)] = RuleFieldValue(rule, name);
+  }
+  return out;
+}
+
+// Shows the rule the CA's CRL carries; with --set, changes it in ca.toml and
+// re-issues the CRL so that it carries the new one.
+int RunSignatureRule(const PkiOptions& options) {
+  SystemClock clock;
+  auto ca = pki::CertificateAuthority::Open(options.ca_dir, clock);
+  if (!ca) {
+    return ReportError("pki signature-rule", ca.error());
+  }
+  if (!options.rule_changes.empty()) {
+    SignatureRule rule = ca->config().signatures;
+    for (const std::string& change : options.rule_changes) {
+      if (Status applied = ApplyRuleChange(rule, change); !applied) {
+        return ReportError("pki signature-rule", applied.error());
+      }
+    }
+    if (Status set = ca->SetSignatureRule(rule); !set) {
+      return ReportError("pki signature-rule", set.error());
+    }
+  }
+  auto crl = ca->Crl();
+  if (!crl) {
+    return ReportError("pki signature-rule", crl.error());
+  }
+  bool pending = crl->signature_rule != ca->config().signatures;
+  if (options.json) {
+    PrintJson({{"crl_number", crl->number},
+               {"signature_rule", RuleJson(crl->signature_rule)},
+               {"ca_toml_rule", RuleJson(ca->config().signatures)},
+               {"changed", !options.rule_changes.empty()}});
+    return kExitOk;
+  }
+  std::cout << (options.rule_changes.empty() ? "" : "re-issued the CRL: ") << "CRL "
+            << crl->number << " carries the signature rule: "
+            << DescribeSignatureRule(crl->signature_rule) << "\n";
+  if (pending) {
+    std::cerr << "tocsin pki signature-rule: warning: ca.toml asks "
+              << DescribeSignatureRule(ca->config().signatures)
+              << "; the next CRL (tocsin pki crl) will carry it\n";
+  }
+  return kExitOk;
+}
+
 int RunDelegateFreshness(const PkiOptions& options) {
   SystemClock clock;
   auto ca = pki::CertificateAuthority::Open(options.ca_dir, clock);
@@ -362,7 +430,8 @@ int RunCrlStatus(const PkiOptions& options) {
                                                                : nlohmann::json(currency->problem)},
                {"current_until", FormatUtc(currency->current_until)},
                {"seconds_left", expiry.left / 1000},
-               {"state", pki::CrlFreshnessName(expiry.freshness)}});
+               {"state", pki::CrlFreshnessName(expiry.freshness)},
+               {"signature_rule", RuleJson(crl->signature_rule)}});
   } else {
     std::printf("CRL %ld, issued %s: %s\n", crl->number, FormatUtc(crl->this_update).c_str(),
                 pki::DescribeCrlExpiry(expiry, ca->paths().Crl()).c_str());
@@ -385,7 +454,7 @@ int RunCrlStatus(const PkiOptions& options) {
 
 void AddPkiCommands(CLI::App& app, int* exit_code) {
   auto options = std::make_shared<PkiOptions>();
-  CLI::App* pki = app.add_subcommand("pki", "Certificate authority: init, request, certify, install, enroll, revoke, crl, delegate-freshness, refresh, crl-status, list");
+  CLI::App* pki = app.add_subcommand("pki", "Certificate authority: init, request, certify, install, enroll, revoke, crl, signature-rule, delegate-freshness, refresh, crl-status, list");
   pki->require_subcommand(1);
   auto add_ca = [&](CLI::App* command) {
     command->add_option("--ca", options->ca_dir, "CA folder")->required();
@@ -454,6 +523,15 @@ void AddPkiCommands(CLI::App& app, int* exit_code) {
   CLI::App* crl = pki->add_subcommand("crl", "Re-issue the CRL (run at least daily)");
   add_ca(crl);
   crl->callback([=] { *exit_code = RunCrl(*options); });
+
+  CLI::App* rule = pki->add_subcommand(
+      "signature-rule", "Show or change the two-person rule every CRL carries (distinct operators "
+                        "per severity, cancel and downgrade)");
+  add_ca(rule);
+  rule->add_option("--set", options->rule_changes,
+                   "NAME=COUNT, e.g. critical=2 (repeatable; re-issues the CRL)");
+  rule->add_flag("--json", options->json, "Print the result as JSON");
+  rule->callback([=] { *exit_code = RunSignatureRule(*options); });
 
   CLI::App* delegate = pki->add_subcommand(
       "delegate-freshness", "On the CA: delegate CRL freshness statements to a new key, so that "

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "common/file_util.h"
+#include "protocol/signature_check.h"
 #include "tools/cli_support.h"
 
 #include <iostream>
@@ -163,21 +164,27 @@ Result<SealOutcome> SealFromOptions(const DirectiveOptions& options,
                                     const pki::PrincipalBundle& issuer,
                                     pki::CertificateDirectory& directory, UnixMillis now,
                                     protocol::DirectiveAction action,
-                                    std::optional<protocol::DirectiveId> references) {
+                                    const std::optional<FollowUpOf>& follows) {
   if (issuer.role != Role::kOperator) {
     return MakeError(ErrorCode::kInvalidArgument,
                      options.bundle + " is not an operator's bundle");
   }
   TOCSIN_ASSIGN_OR_RETURN(protocol::DirectiveDraft draft, BuildDraft(options, issuer, now));
   draft.header.action = action;
-  draft.header.references = references;
-  TOCSIN_ASSIGN_OR_RETURN(Resolved recipients, ResolveRecipients(directory, options, now));
-  TOCSIN_ASSIGN_OR_RETURN(std::uint64_t sequence, NextSequence(options.bundle));
-  draft.header.sequence = sequence;
+  std::optional<protocol::FollowedDirective> original;
+  if (follows) {
+    draft.header.references = follows->id;
+    original = follows->original;
+  }
   if (options.required_signatures < 1 || options.required_signatures > protocol::kMaxSignatures) {
     return MakeError(ErrorCode::kInvalidArgument, "--signatures takes 1 to 4");
   }
   draft.header.required_signatures = options.required_signatures;
+  TOCSIN_RETURN_IF_ERROR(
+      CheckRuleForOperator(directory, draft.header, options.required_signatures, original));
+  TOCSIN_ASSIGN_OR_RETURN(Resolved recipients, ResolveRecipients(directory, options, now));
+  TOCSIN_ASSIGN_OR_RETURN(std::uint64_t sequence, NextSequence(options.bundle));
+  draft.header.sequence = sequence;
   TOCSIN_ASSIGN_OR_RETURN(std::vector<protocol::RecipientKey> cosigners,
                           ResolveCosigners(directory, options, issuer.principal_id, now));
   TOCSIN_ASSIGN_OR_RETURN(protocol::SealedDirective sealed,
@@ -188,6 +195,24 @@ Result<SealOutcome> SealFromOptions(const DirectiveOptions& options,
     outcome.recipients.push_back(key.agency);
   }
   return outcome;
+}
+
+Status CheckRuleForOperator(pki::CertificateDirectory& directory,
+                            const protocol::DirectiveHeader& header, std::size_t signatures,
+                            const std::optional<protocol::FollowedDirective>& original) {
+  Status ruled = protocol::CheckSignatureRule(directory.verifier().signature_rule(), header,
+                                              signatures, original);
+  if (ruled) {
+    return {};
+  }
+  std::uint32_t needed =
+      protocol::RuleRequirement(directory.verifier().signature_rule(), header, original);
+  return MakeError(ErrorCode::kPermissionDenied,
+                   ruled.error().context + ". Every agency refuses it: seal it with --signatures " +
+                       std::to_string(needed) + " and " + std::to_string(needed - 1) +
+                       " --cosigner (tocsin directive seal), have it co-signed (tocsin directive "
+                       "cosign), then submit the file (--in); docs/operations.md, \"The "
+                       "two-person rule\"");
 }
 
 void PrintSealed(const SealOutcome& outcome, const DirectiveOptions& options,

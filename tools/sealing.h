@@ -12,6 +12,7 @@
 #include "pki/bundle.h"
 #include "pki/directory.h"
 #include "protocol/directive.h"
+#include "protocol/follow_up.h"
 
 namespace tocsin::tools {
 
@@ -57,14 +58,28 @@ struct SealOutcome {
   std::uint64_t sequence = 0;
 };
 
+// What an update or cancel follows up: its id, and what its issuer signed.
+struct FollowUpOf {
+  protocol::DirectiveId id{};
+  protocol::FollowedDirective original;
+};
+
 // Resolves recipients (explicit agencies must verify; failing sector members
-// are skipped and reported), builds the draft with `action` and `references`,
-// takes the issuer's next sequence number durably, and seals.
+// are skipped and reported), builds the draft (a follow-up of `follows` when
+// given), checks it against the CA's signature rule before anything is
+// taken, takes the issuer's next sequence number durably, and seals.
 Result<SealOutcome> SealFromOptions(const DirectiveOptions& options,
                                     const pki::PrincipalBundle& issuer,
                                     pki::CertificateDirectory& directory, UnixMillis now,
                                     protocol::DirectiveAction action = protocol::DirectiveAction::kNew,
-                                    std::optional<protocol::DirectiveId> references = std::nullopt);
+                                    const std::optional<FollowUpOf>& follows = std::nullopt);
+
+// OK when `header`, signed by `signatures` distinct operators, meets the
+// CA's signature rule of `directory`'s CRL; otherwise an error that says
+// what the rule asks and how to get the second signature.
+Status CheckRuleForOperator(pki::CertificateDirectory& directory,
+                            const protocol::DirectiveHeader& header, std::size_t signatures,
+                            const std::optional<protocol::FollowedDirective>& original);
 
 // Prints the outcome for people, or as JSON with --json; warns on stderr
 // about each skipped sector member.

@@ -129,7 +129,7 @@ void WriteProtocolSeeds(const std::string& out) {
 void WriteCertificateSeeds(const std::string& out) {
   testing::TempDir dir;
   SystemClock clock;
-  pki::CaConfig config{"Fuzz Centre", pki::DefaultSectors(), 30, 24};
+  pki::CaConfig config{"Fuzz Centre", pki::DefaultSectors(), 30, 24, 0, {}};
   if (!pki::CertificateAuthority::Initialize(dir / "ca", config, clock)) {
     std::abort();
   }

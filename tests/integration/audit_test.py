@@ -102,6 +102,22 @@ def test_export_verify_prove_and_report(make):
     assert 'class="ok">on time' in html
 
 
+def test_the_auditor_holds_every_directive_to_the_cas_signature_rule(make):
+    w = make()
+    run_directive_to_completion(w)  # critical, one operator: the rule asks one
+    w.stop("gateway")
+    export(w)
+    assert json.loads(verify(w).stdout)["verified"] is True
+    # Under a rule of two for critical directives, the same log is a breach.
+    w.tocsin("pki", "signature-rule", "--ca", "ca", "--set", "critical=2")
+    export(w, "ruled")
+    result = verify(w, "ruled", check=False)
+    assert result.returncode == 1, result.stdout
+    assert ("a critical directive needs 2 distinct operators' signatures under the CA's "
+            "signature rule; it carries 1") in result.stderr, result.stderr
+    assert json.loads(result.stdout)["verified"] is False, result.stdout
+
+
 def test_a_copy_the_agency_refuses_is_a_signed_refusal_everyone_sees(make):
     """Issued while energy is offline, its copy is wrapped to the encryption
     key energy had then; energy is re-enrolled with new keys before it comes
@@ -339,6 +355,7 @@ def test_a_damaged_stored_directive_is_held_back_loudly_and_others_served(make):
 
 if __name__ == "__main__":
     sys.exit(run_tests([
+        test_the_auditor_holds_every_directive_to_the_cas_signature_rule,
         test_a_damaged_stored_directive_is_held_back_loudly_and_others_served,
         test_a_damaged_database_is_refused_at_start,
         test_an_index_that_no_longer_matches_its_table_is_found_on_request,

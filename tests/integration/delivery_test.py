@@ -5,6 +5,7 @@ Usage: delivery_test.py BIN_DIR"""
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -256,6 +257,56 @@ def test_the_two_person_rule_end_to_end(make):
     w.wait_for(lambda: w.states(sealed["id"]) == {"finance-authority": "delivered"}, 10,
                "delivery of the co-signed directive")
     assert [e["title"] for e in w.inbox("finance-authority")] == ["Isolate the payment network"]
+
+
+def test_the_cas_signature_rule_binds_operators_and_the_gateway(make):
+    w = make()
+    # A copy of the published folder from before the rule: an operator tool
+    # that does not know it, to reach the gateway's own check.
+    shutil.copytree(os.path.join(w.dir, "ca", "public"), os.path.join(w.dir, "old-public"))
+    rule = json.loads(w.tocsin("pki", "signature-rule", "--ca", "ca", "--set", "critical=2",
+                               "--set", "downgrade=2", "--json").stdout)
+    assert rule["signature_rule"]["critical"] == 2 and rule["signature_rule"]["high"] == 1, rule
+    w.start_gateway()
+    w.start_client("finance-authority")
+    bypass = ["--bundle", "keys/op.bob", "--directory", "old-public", "--gateway", w.gateway_id,
+              "--endpoint", f"tcp://127.0.0.1:{w.operator_port}"]
+    refused = w.tocsin("issue", *bypass, "--agency", "finance-authority", "--title", "Alone",
+                       "--body", "b", "--severity", "critical", "--retries", "0", check=False)
+    assert refused.returncode != 0, refused.stdout
+    assert ("a critical directive needs 2 distinct operators' signatures under the CA's "
+            "signature rule; it carries 1") in refused.stderr, refused.stderr
+    # The operator's own tool says it first, and how to get the second signature.
+    alone = w.tocsin("issue", *w._gateway_args("op.alice"), "--agency", "finance-authority",
+                     "--title", "Alone again", "--body", "b", "--severity", "critical", check=False)
+    assert alone.returncode != 0 and "seal it with --signatures 2 and 1 --cosigner" in alone.stderr, \
+        alone.stderr
+    high = w.issue("High is one", agencies=["finance-authority"], severity="high")
+    w.wait_for(lambda: w.states(high["id"]) == {"finance-authority": "delivered"}, 10, "delivery")
+    lowered = w.tocsin("update", high["id"], *w._gateway_args("op.alice"), "--title", "Less",
+                       "--body", "b", "--tlp", "GREEN", "--retries", "0", check=False)
+    assert lowered.returncode != 0, lowered.stdout
+    assert "an update lowering severity or TLP needs 2" in lowered.stderr, lowered.stderr
+    # Two operators: sealed for two, co-signed, accepted and delivered.
+    keys = ["--directory", "ca/public", "--gateway", w.gateway_id]
+    sealed = json.loads(w.tocsin(
+        "directive", "seal", "--bundle", "keys/op.alice", *keys, "--agency", "finance-authority",
+        "--title", "Two of us", "--body", "Now.", "--severity", "critical", "--signatures", "2",
+        "--cosigner", "op.bob", "--out", "proposal.env", "--json").stdout)
+    shown = w.tocsin("directive", "cosign", "--bundle", "keys/op.bob", *keys, "--in",
+                     "proposal.env", "--key", "proposal.env.key-for-op.bob", "--out",
+                     "approved.env", "--yes").stdout
+    assert "(2 required by its header, 2 by the CA's signature rule)" in shown, shown
+    w.tocsin("issue", *w._gateway_args("op.alice"), "--in", "approved.env", "--json")
+    w.wait_for(lambda: w.states(sealed["id"]) == {"finance-authority": "delivered"}, 10,
+               "delivery of the co-signed directive")
+    assert sorted(e["title"] for e in w.inbox("finance-authority")) == ["High is one", "Two of us"]
+    w.stop("gateway")
+    w.tocsin("audit", "export", "--database", "gateway.db", "--directory", "ca/public",
+             "--out", "audit.bundle")
+    verified = w.tocsin("audit", "verify", "audit.bundle", "--root", "ca/public/root.crt",
+                        check=False)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
 def test_an_operator_profile_replaces_the_connection_flags(make):

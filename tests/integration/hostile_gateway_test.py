@@ -101,6 +101,18 @@ def test_a_stripped_co_signature_is_refused_by_the_agency(make):
     assert "receipt" not in w.log("hostile")
 
 
+def test_a_critical_directive_below_the_cas_rule_is_refused_by_the_agency(make):
+    w = make()
+    w.tocsin("pki", "signature-rule", "--ca", "ca", "--set", "critical=2")
+    start_hostile(w, "one-signature-critical")  # a gateway that lets one signature through
+    w.start_client("finance-authority")  # its own min_signatures: 1
+    w.wait_for(lambda: "refusal" in w.log("hostile"), 10, "the agency's signed refusal")
+    assert ("a critical directive needs 2 distinct operators' signatures under the CA's "
+            "signature rule; it carries 1") in w.log("finance-authority"), w.log("finance-authority")
+    assert w.inbox("finance-authority") == []
+    assert "receipt" not in w.log("hostile").replace("refusal", "")
+
+
 def test_a_log_shown_to_one_agency_only_is_proven_by_its_receipts(make):
     w = make()
     start_hostile(w, "fake-log")  # an impostor with the gateway's keys, first
@@ -139,5 +151,6 @@ if __name__ == "__main__":
         test_one_id_with_two_contents_raises_the_alarm_and_keeps_both,
         test_a_promise_dated_far_ahead_confirms_nothing,
         test_a_stripped_co_signature_is_refused_by_the_agency,
+        test_a_critical_directive_below_the_cas_rule_is_refused_by_the_agency,
         test_a_log_shown_to_one_agency_only_is_proven_by_its_receipts,
     ], sys.argv[1]))

@@ -39,7 +39,7 @@ TEST_CASE("Initialize lays out a CA with private parts locked down", "[pki][ca]"
 TEST_CASE("Initialize refuses a folder that is not empty", "[pki][ca][negative]") {
   PkiFixture f;
   Status again = CertificateAuthority::Initialize(
-      f.Ca(), {"Other", DefaultSectors(), 30, 24}, f.clock);
+      f.Ca(), {"Other", DefaultSectors(), 30, 24, 0, {}}, f.clock);
   REQUIRE_FALSE(again);
   CHECK(again.error().context.find("not empty") != std::string::npos);
 }

@@ -16,14 +16,28 @@ std::string Write(const tocsin::testing::TempDir& dir, const std::string& text) 
 
 TEST_CASE("RenderCaConfig output loads back unchanged", "[pki][config]") {
   tocsin::testing::TempDir dir;
-  CaConfig config{"Centre \xc3\xa9tatique", DefaultSectors(), 14, 12};
+  CaConfig config{"Centre \xc3\xa9tatique", DefaultSectors(), 14, 12, 0, {{2, 1, 3, 4}, 2, 3}};
   CaConfig loaded = LoadCaConfig(Write(dir, RenderCaConfig(config))).value();
   CHECK(loaded.organization == config.organization);
   CHECK(loaded.sectors == config.sectors);
   CHECK(loaded.leaf_validity_days == 14);
   CHECK(loaded.crl_validity_hours == 12);
+  CHECK(loaded.signatures == config.signatures);
   CHECK(loaded.HasSector("public-services"));
   CHECK_FALSE(loaded.HasSector("space"));
+}
+
+TEST_CASE("A ca.toml without [signatures] asks one signature everywhere", "[pki][config]") {
+  tocsin::testing::TempDir dir;
+  CaConfig loaded =
+      LoadCaConfig(Write(dir, "organization = \"X\"\nsectors = [\"a\"]\n")).value();
+  CHECK(loaded.signatures.IsDefault());
+  loaded = LoadCaConfig(Write(dir, "organization = \"X\"\nsectors = [\"a\"]\n"
+                                   "[signatures]\ncritical = 2\ndowngrade = 3\n"))
+               .value();
+  CHECK(loaded.signatures.by_severity == std::array<std::uint32_t, 4>{1, 1, 1, 2});
+  CHECK(loaded.signatures.cancel == 1);
+  CHECK(loaded.signatures.downgrade == 3);
 }
 
 TEST_CASE("LoadCaConfig names file, line and field in every error", "[pki][config][negative]") {
@@ -45,6 +59,14 @@ TEST_CASE("LoadCaConfig names file, line and field in every error", "[pki][confi
        "ca.toml:3: crl_validity_hours: must be an integer from 1 to 24"},
       {"organization = \"X\"\nsectors = [\"a\", 3]\n", "sectors[1]: must be a string"},
       {"organization = \"X\nsectors = 1\n", "ca.toml:1:"},
+      {"organization = \"X\"\nsectors = [\"a\"]\n[signatures]\ncritical = 5\n",
+       "ca.toml:4: signatures.critical: must be an integer from 1 to 4"},
+      {"organization = \"X\"\nsectors = [\"a\"]\n[signatures]\nurgent = 2\n",
+       "ca.toml:4: signatures.urgent: unknown; the rule has low, moderate"},
+      {"organization = \"X\"\nsectors = [\"a\"]\n[signatures]\ncancel = \"2\"\n",
+       "ca.toml:4: signatures.cancel: must be an integer"},
+      {"organization = \"X\"\nsectors = [\"a\"]\nsignatures = 2\n",
+       "ca.toml:3: signatures: must be a table"},
   };
   for (const Case& c : cases) {
     INFO(c.text);

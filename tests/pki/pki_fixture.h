@@ -18,7 +18,7 @@ struct PkiFixture {
   FakeClock clock{kStart};
 
   PkiFixture() {
-    CaConfig config{"Tocsin Test Centre", DefaultSectors(), 30, 24};
+    CaConfig config{"Tocsin Test Centre", DefaultSectors(), 30, 24, 0, {}};
     REQUIRE(CertificateAuthority::Initialize(Ca(), config, clock));
   }
   std::string Ca() const { return dir / "ca"; }

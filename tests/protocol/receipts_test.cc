@@ -96,7 +96,7 @@ TEST_CASE("A signed refusal names the copy, the reason and the agency's log view
   // Reasons outside the table are refused before anything else is believed.
   Writer bad;
   bad.Array(8).Bin(refusal.directive_id).Bin(refusal.directive_digest).Text("finance-authority")
-      .Text("gw").Uint(static_cast<std::uint64_t>(kNow)).Uint(0).Nil().Uint(9);
+      .Text("gw").Uint(static_cast<std::uint64_t>(kNow)).Uint(0).Nil().Uint(kMaxRefusalReason + 1);
   CHECK_THAT(DecodeReceipt(bad.Take(), ReceiptKind::kRefused).error().context,
              Catch::Contains("refusal.reason"));
 }

@@ -14,6 +14,9 @@
 //   fake-log        a first checkpoint of another log than the real one
 //   stripped-cosignature  a directive whose signed header requires two
 //                   operators, carrying one signature (the other stripped)
+//   one-signature-critical  a critical directive signed by one operator,
+//                   its header asking one: what a gateway configured to let
+//                   it through would deliver (the CA's rule asks two)
 //   forged-status   on the operator endpoint: a status report that adds an
 //                   agency to a directive (given as a sealed file) and claims
 //                   an acknowledgement no agency signed, no evidence for it,
@@ -195,6 +198,10 @@ class HostileGateway {
       }
       return SendDirective("First content", 1000);
     }
+    if (envelope.type == protocol::MessageType::kRefusal) {
+      Say("refusal");
+      return {};
+    }
     if (envelope.type == protocol::MessageType::kReceipt && !receipted_) {
       receipted_ = true;
       Say("receipt");
@@ -315,7 +322,8 @@ int main(int argc, char** argv) {
   app.add_option("--scenario", o.scenario)
       ->required()
       ->check(CLI::IsMember({"two-contents", "future-promise", "alarm-flood", "forged-status",
-                             "stripped-cosignature", "fake-log"}));
+                             "stripped-cosignature", "fake-log",
+                             "one-signature-critical"}));
   app.add_option("--operator-endpoint", o.operator_endpoint);
   app.add_option("--directive-file", o.directive_file);
   CLI11_PARSE(app, argc, argv);

@@ -12,6 +12,7 @@
 #include "pki/directory.h"
 #include "protocol/directive.h"
 #include "protocol/receipts.h"
+#include "protocol/signature_check.h"
 #include "tools/audit/bundle.h"
 
 namespace tocsin::tools::audit {
@@ -325,9 +326,20 @@ class Replay {
     if (by_id_.count(d.header.id) != 0) {
       return MakeError(ErrorCode::kMalformedMessage, "directive accepted twice");
     }
-    if (d.header.references && by_id_.count(*d.header.references) == 0) {
-      return MakeError(ErrorCode::kNotFound, "references a directive the log never accepted");
+    std::optional<protocol::FollowedDirective> original;
+    if (d.header.references) {
+      auto followed = by_id_.find(*d.header.references);
+      if (followed == by_id_.end()) {
+        return MakeError(ErrorCode::kNotFound, "references a directive the log never accepted");
+      }
+      const DirectiveRecord& was = directives_[followed->second];
+      original = protocol::FollowedDirective{was.header.action, was.signers, std::nullopt,
+                                             was.header.severity, was.header.tlp};
     }
+    // The rule of the CRL this audit is given (docs/audit.md): a directive
+    // accepted with fewer signatures is a gateway's breach of it.
+    TOCSIN_RETURN_IF_ERROR(protocol::CheckSignatureRule(
+        directory_.verifier().signature_rule(), d.header, d.distinct_signers, original));
     DirectiveRecord record{d.header, d.signers, d.digest, e.at, index, {}};
     for (const protocol::RecipientWrap& r : d.recipients.entries) {
       record.deliveries[r.agency].agency = r.agency;

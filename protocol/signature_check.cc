@@ -1,0 +1,81 @@
+#include "protocol/signature_check.h"
+
+#include <algorithm>
+#include <string>
+
+namespace tocsin::protocol {
+namespace {
+
+std::uint32_t ForSeverity(const SignatureRule& rule, Severity severity) {
+  return rule.ForSeverity(static_cast<std::uint8_t>(severity));
+}
+
+bool LowersLabels(const DirectiveHeader& update, const FollowedDirective& original) {
+  return update.severity < original.severity || update.tlp < original.tlp;
+}
+
+// What asks for the count, for the error a person reads.
+std::string Reason(const SignatureRule& rule, const DirectiveHeader& header,
+                   const std::optional<FollowedDirective>& original, std::uint32_t needed) {
+  if (header.action == DirectiveAction::kCancel && rule.cancel == needed) {
+    return "a cancel needs";
+  }
+  if (header.action == DirectiveAction::kUpdate && original && LowersLabels(header, *original) &&
+      rule.downgrade == needed) {
+    return "an update lowering severity or TLP needs";
+  }
+  if (original && ForSeverity(rule, original->severity) == needed &&
+      ForSeverity(rule, header.severity) != needed) {
+    return "a follow-up of a " + std::string(SeverityName(original->severity)) +
+           " directive needs";
+  }
+  return "a " + std::string(SeverityName(header.severity)) + " directive needs";
+}
+
+}  // namespace
+
+std::uint32_t RuleRequirement(const SignatureRule& rule, const DirectiveHeader& header,
+                              const std::optional<FollowedDirective>& original) {
+  std::uint32_t needed = ForSeverity(rule, header.severity);
+  if (header.action != DirectiveAction::kNew && original) {
+    needed = std::max(needed, ForSeverity(rule, original->severity));
+  }
+  if (header.action == DirectiveAction::kCancel) {
+    needed = std::max(needed, rule.cancel);
+  }
+  if (header.action == DirectiveAction::kUpdate && original && LowersLabels(header, *original)) {
+    needed = std::max(needed, rule.downgrade);
+  }
+  return needed;
+}
+
+Status CheckSignatureRule(const SignatureRule& rule, const DirectiveHeader& header,
+                          std::size_t distinct_signers,
+                          const std::optional<FollowedDirective>& original) {
+  std::uint32_t needed = RuleRequirement(rule, header, original);
+  if (distinct_signers >= needed) {
+    return {};
+  }
+  return MakeError(ErrorCode::kPermissionDenied,
+                   Reason(rule, header, original, needed) + " " + std::to_string(needed) +
+                       " distinct operators' signatures under the CA's signature rule; it carries " +
+                       std::to_string(distinct_signers));
+}
+
+Status CheckSignatureRuleOf(const SignatureRule& rule, const DirectiveHeader& header,
+                            std::size_t distinct_signers,
+                            const std::optional<StoredDirective>& stored) {
+  std::optional<FollowedDirective> original;
+  if (stored) {
+    Result<FollowedDirective> read = ReadFollowedDirective(stored->wire);
+    if (!read) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "the directive it follows up no longer decodes (" +
+                           read.error().ToString() + "): issue a new directive");
+    }
+    original = std::move(*read);
+  }
+  return CheckSignatureRule(rule, header, distinct_signers, original);
+}
+
+}  // namespace tocsin::protocol
