@@ -21,6 +21,8 @@ Result<GatewayConfig> LoadGatewayConfig(const std::string& path) {
   TOCSIN_ASSIGN_OR_RETURN(std::int64_t min_signatures, reader.IntOr("min_signatures", 1, 1, 4));
   TOCSIN_ASSIGN_OR_RETURN(std::int64_t checkpoints,
                           reader.IntOr("checkpoint_interval_ms", 10000, 100, 60000));
+  TOCSIN_ASSIGN_OR_RETURN(std::int64_t proposal_lifetime,
+                          reader.IntOr("proposal_lifetime_ms", 3600000, 60000, 86400000));
   TOCSIN_ASSIGN_OR_RETURN(c.policy, reader.PathOr("policy", ""));
   TOCSIN_ASSIGN_OR_RETURN(c.bridge_endpoint, reader.StringOr("bridge_endpoint", ""));
   TOCSIN_ASSIGN_OR_RETURN(std::string format, reader.StringOr("log_format", "text"));
@@ -30,6 +32,7 @@ Result<GatewayConfig> LoadGatewayConfig(const std::string& path) {
   c.heartbeat_validity_ms = static_cast<int>(validity);
   c.min_signatures = static_cast<int>(min_signatures);
   c.checkpoint_interval_ms = static_cast<int>(checkpoints);
+  c.proposal_lifetime_ms = static_cast<int>(proposal_lifetime);
   TOCSIN_ASSIGN_OR_RETURN(c.log_format, ParseLogFormat(format));
   Status valid_id = ValidatePrincipalId(c.id);
   if (!valid_id) {

@@ -10,6 +10,7 @@
 //   heartbeat_validity_ms = 5000
 //   min_signatures = 1                     # distinct operator keys per directive
 //   checkpoint_interval_ms = 10000         # audit-log checkpoints (and at stop), 100..60000
+//   proposal_lifetime_ms = 3600000         # a directive held for co-signing lapses after this
 //   policy = "policies/national.toml"      # escalation policy (optional)
 //   bridge_endpoint = "tcp://127.0.0.1:7703"  # SMS and e-mail bridges (optional)
 //   log_format = "text"                    # or "json"
@@ -36,6 +37,7 @@ struct GatewayConfig {
   int heartbeat_validity_ms = 5000;
   int min_signatures = 1;
   int checkpoint_interval_ms = 10000;
+  int proposal_lifetime_ms = 3600000;
   std::string policy;           // empty: no escalation
   std::string bridge_endpoint;  // empty: no bridges
   LogFormat log_format = LogFormat::kText;

@@ -29,12 +29,6 @@ Bytes ErrorEnvelope(const Error& error, const std::optional<protocol::DirectiveI
       protocol::EncodeErrorReply({protocol::ToWireError(error.code), reference, message}));
 }
 
-Bytes AcceptedEnvelope(const protocol::DirectiveId& id, protocol::AcceptedKind kind,
-                       UnixMillis at) {
-  return protocol::EncodeUnsigned(protocol::MessageType::kAccepted,
-                                  protocol::EncodeAccepted({id, kind, at}));
-}
-
 // One receipt's answer: accepted as a receipt or as an acknowledgement.
 protocol::AcceptedKind AnswerKind(const protocol::Receipt& receipt) {
   return receipt.kind == protocol::ReceiptKind::kAcknowledged
@@ -130,6 +124,12 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(const GatewayConfig& config, co
                                                std::move(registry), std::move(ledger)));
   TOCSIN_RETURN_IF_ERROR(gateway->Start());
   return gateway;
+}
+
+Bytes AcceptedEnvelope(const protocol::DirectiveId& id, protocol::AcceptedKind kind,
+                       UnixMillis at) {
+  return protocol::EncodeUnsigned(protocol::MessageType::kAccepted,
+                                  protocol::EncodeAccepted({id, kind, at}));
 }
 
 Status Gateway::Start() {
@@ -275,6 +275,10 @@ Status Gateway::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload) {
       TOCSIN_RETURN_IF_ERROR(escalator_->Tick(
           [this](const Bytes& id, const std::string& agency) { return Resend(id, agency); }));
       next_escalation_ = now + kEscalationTickMs;
+    }
+    if (now >= next_proposal_sweep_) {
+      TOCSIN_RETURN_IF_ERROR(ExpireProposals());
+      next_proposal_sweep_ = now + kProposalSweepMs;
     }
     if (bridges_ && now >= next_dispatch_) {
       TOCSIN_RETURN_IF_ERROR(bridges_->Dispatch());
@@ -703,8 +707,13 @@ Status Gateway::HandleOperator(transport::PeerMessage& message) {
   Cut(operator_guard_,
       operator_guard_.guard.Hello(message.connection, message.principal, SteadyNowMillis()),
       "over the per-operator connection cap");
-  if (envelope->type == protocol::MessageType::kDirective) {
-    return Submit(message);
+  switch (envelope->type) {
+    case protocol::MessageType::kDirective: return Submit(message);
+    case protocol::MessageType::kProposal: return HoldProposal(message, *envelope);
+    case protocol::MessageType::kProposalRequest: return AnswerProposals(message, *envelope);
+    case protocol::MessageType::kApproval: return Approve(message, *envelope);
+    case protocol::MessageType::kWithdrawal: return Withdraw(message, *envelope);
+    default: break;
   }
   if (envelope->type == protocol::MessageType::kStatusRequest) {
     return Report(message, *envelope);
@@ -737,14 +746,29 @@ Status Gateway::HandleOperator(transport::PeerMessage& message) {
 }
 
 Status Gateway::Submit(transport::PeerMessage& message) {
+  TOCSIN_ASSIGN_OR_RETURN(Result<protocol::VerifiedDirective> directive,
+                          CheckSubmission(message.payload, message.principal, Submission::kWhole));
+  if (!directive) {
+    Refuse(operator_socket_, message, directive.error());
+    return {};
+  }
+  return AcceptSubmission(message, *directive, message.payload, false);
+}
+
+Result<Result<protocol::VerifiedDirective>> Gateway::CheckSubmission(ByteView wire,
+                                                                     const std::string& submitter,
+                                                                     Submission submission) {
   UnixMillis now = clock_.NowMillis();
-  protocol::DirectiveChecks checks{config_.id, now, static_cast<std::size_t>(config_.min_signatures)};
+  bool whole = submission == Submission::kWhole;
+  protocol::DirectiveChecks checks{config_.id, now,
+                                   whole ? static_cast<std::size_t>(config_.min_signatures) : 1};
+  checks.require_header_signatures = whole;
   Result<protocol::VerifiedDirective> directive =
-      protocol::VerifyDirective(message.payload, registry_->directory(), checks);
-  if (directive && std::find(directive->signers.begin(), directive->signers.end(),
-                             message.principal) == directive->signers.end()) {
+      protocol::VerifyDirective(wire, registry_->directory(), checks);
+  if (directive && std::find(directive->signers.begin(), directive->signers.end(), submitter) ==
+                       directive->signers.end()) {
     directive = MakeError(ErrorCode::kPermissionDenied,
-                          message.principal + " submitted a directive it did not sign");
+                          submitter + " submitted a directive it did not sign");
   }
   if (directive && !directive->complete()) {
     directive = MakeError(ErrorCode::kInvalidArgument,
@@ -762,25 +786,29 @@ Status Gateway::Submit(transport::PeerMessage& message) {
       directive = tl::unexpected(labelled.error());
     }
   }
-  if (directive) {
-    TOCSIN_ASSIGN_OR_RETURN(Status follow_up, CheckRules(*directive));
-    if (!follow_up) {
-      directive = tl::unexpected(follow_up.error());
+  if (directive && whole) {  // a proposal's signers are still to come
+    TOCSIN_ASSIGN_OR_RETURN(Status ruled, CheckRules(*directive));
+    if (!ruled) {
+      directive = tl::unexpected(ruled.error());
     }
   }
-  if (!directive) {
-    Refuse(operator_socket_, message, directive.error());
-    return {};
-  }
-  const protocol::DirectiveHeader& h = directive->header;
+  return directive;
+}
+
+Status Gateway::AcceptSubmission(const transport::PeerMessage& message,
+                                 const protocol::VerifiedDirective& directive, ByteView wire,
+                                 bool from_proposal) {
+  const protocol::DirectiveHeader& h = directive.header;
   UnixMillis at = audit_->Now();
+  Bytes stored_wire(wire.begin(), wire.end());
   store::AcceptedDirective record{Bytes(h.id.begin(), h.id.end()), h.issuer, h.sequence,
                                   static_cast<int>(h.severity), h.issued_at, h.expires_at,
                                   h.ack_deadline, at,
-                                  Bytes(directive->digest.begin(), directive->digest.end()),
-                                  message.payload, {},
-                                  audit_->Accepted(h.id, h.issuer, message.payload, at)};
-  for (const auto& r : directive->recipients.entries) {
+                                  Bytes(directive.digest.begin(), directive.digest.end()),
+                                  stored_wire, {},
+                                  audit_->Accepted(h.id, h.issuer, stored_wire, at),
+                                  from_proposal};
+  for (const auto& r : directive.recipients.entries) {
     record.recipients.push_back(r.agency);
   }
   Status accepted = ledger_.Accept(record);
@@ -791,7 +819,7 @@ Status Gateway::Submit(transport::PeerMessage& message) {
     // The same bytes again (an operator retrying after a lost answer) get
     // the same answer; anything else that reuses the id or sequence is a replay.
     TOCSIN_ASSIGN_OR_RETURN(std::optional<store::AcceptedDirective> stored, ledger_.Find(record.id));
-    if (stored && stored->wire == message.payload) {
+    if (stored && stored->wire == stored_wire) {
       return ConfirmDirective(message, h);
     }
     Refuse(operator_socket_, message, accepted.error(), h.id);
@@ -804,7 +832,7 @@ Status Gateway::Submit(transport::PeerMessage& message) {
            fmt::format("accepted directive {} from {} (sequence {}) for {} agencies", HexEncode(h.id),
                        h.issuer, h.sequence, h.recipient_count));
   TOCSIN_RETURN_IF_ERROR(ConfirmDirective(message, h));
-  return FanOut(*directive);
+  return FanOut(directive);
 }
 
 Status Gateway::ConfirmDirective(const transport::PeerMessage& message,

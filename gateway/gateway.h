@@ -43,6 +43,7 @@
 #include "protocol/directive.h"
 #include "protocol/fanout.h"
 #include "protocol/messages.h"
+#include "protocol/proposal.h"
 #include "store/ledger.h"
 #include "transport/connection_events.h"
 #include "transport/curve_socket.h"
@@ -89,6 +90,10 @@ std::uint64_t DescriptorsNeeded(const std::map<std::string, Principal, std::less
 // lower (SECURITY.md 37).
 Status RaiseDescriptorLimit(std::uint64_t needed);
 
+// The `accepted` control message that answers an operator or an agency.
+Bytes AcceptedEnvelope(const protocol::DirectiveId& id, protocol::AcceptedKind kind,
+                       UnixMillis at);
+
 class Gateway {
  public:
   static Result<std::unique_ptr<Gateway>> Create(const GatewayConfig& config, const Clock& clock,
@@ -131,6 +136,29 @@ class Gateway {
                 const protocol::Receipt& receipt, RecentReceipt answer);
   Status HandleOperator(transport::PeerMessage& message);
   Status Submit(transport::PeerMessage& message);
+  // What a submitted directive must pass: its signatures, submitter, every
+  // recipient active, sector labels, and (kWhole) the signature counts and
+  // rules; a proposal (kHeld) is checked without them, its signers being
+  // still to come. The outer Result fails only when the ledger does.
+  enum class Submission { kWhole, kHeld };
+  Result<Result<protocol::VerifiedDirective>> CheckSubmission(ByteView wire,
+                                                              const std::string& submitter,
+                                                              Submission submission);
+  // Records a checked directive, answers `message`'s sender, fans it out.
+  Status AcceptSubmission(const transport::PeerMessage& message,
+                          const protocol::VerifiedDirective& directive, ByteView wire,
+                          bool from_proposal);
+  // Proposals (gateway_proposals.cc).
+  Status HoldProposal(transport::PeerMessage& message, const protocol::Envelope& envelope);
+  Status AnswerProposals(transport::PeerMessage& message, const protocol::Envelope& envelope);
+  Status Approve(transport::PeerMessage& message, const protocol::Envelope& envelope);
+  Status Withdraw(transport::PeerMessage& message, const protocol::Envelope& envelope);
+  Status ExpireProposals();
+  // The distinct operators `directive` needs: the larger of its header's
+  // count, min_signatures and the CA's rule (with the original it follows
+  // up, from the ledger). Fails only when the ledger does.
+  Result<std::uint32_t> RequiredSignatures(const protocol::VerifiedDirective& directive);
+  Result<protocol::ProposalRow> ProposalRowOf(const store::HeldProposal& held);
   // Answers an accepted directive's submitter: accepted, then the promise.
   Status ConfirmDirective(const transport::PeerMessage& message,
                           const protocol::DirectiveHeader& header);
@@ -224,6 +252,9 @@ class Gateway {
   // Timers, on the steady clock (SECURITY.md 43).
   SteadyMillis next_escalation_ = 0;
   SteadyMillis next_dispatch_ = 0;
+  static constexpr SteadyMillis kProposalSweepMs = 1000;
+  static constexpr std::size_t kMaxProposalsPerIssuer = 16;
+  SteadyMillis next_proposal_sweep_ = 0;
   SteadyMillis next_checkpoint_ = 0;
   SteadyMillis next_heartbeat_ = 0;
   SteadyMillis next_guard_check_ = 0;

@@ -140,7 +140,7 @@ Result<Envelope> DecodeEnvelope(ByteView wire) {
   TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 5, "envelope"));
   Envelope e;
   TOCSIN_ASSIGN_OR_RETURN(e.type, ReadEnum(f[1], MessageType::kDirective,
-                                           MessageType::kRefusal, "envelope.type"));
+                                           MessageType::kWithdrawal, "envelope.type"));
   TOCSIN_ASSIGN_OR_RETURN(e.body, ReadBin(f[2], 1, kMaxBodyWireBytes, "envelope.body"));
   std::size_t min_signatures = IsUnsigned(e.type) ? 0 : 1;
   std::size_t max_signatures = IsUnsigned(e.type) ? 0 : kMaxSignatures;
@@ -514,7 +514,7 @@ Result<Accepted> DecodeAccepted(ByteView bytes) {
   Accepted a;
   TOCSIN_ASSIGN_OR_RETURN(a.reference, ReadId(f[0], "accepted.reference"));
   TOCSIN_ASSIGN_OR_RETURN(a.kind, ReadEnum(f[1], AcceptedKind::kDirective,
-                                           AcceptedKind::kAcknowledgement, "accepted.kind"));
+                                           AcceptedKind::kWithdrawal, "accepted.kind"));
   TOCSIN_ASSIGN_OR_RETURN(a.at, ReadTime(f[2], "accepted.at"));
   return a;
 }

@@ -23,7 +23,10 @@ bool IsUnsigned(MessageType type) {
          type == MessageType::kStatusReport || type == MessageType::kCheckpoint ||
          type == MessageType::kBridge || type == MessageType::kProofRequest ||
          type == MessageType::kInclusionProof || type == MessageType::kDirectiveRequest ||
-         type == MessageType::kEvidenceRequest || type == MessageType::kEvidence;
+         type == MessageType::kEvidenceRequest || type == MessageType::kEvidence ||
+         type == MessageType::kProposal || type == MessageType::kProposalRequest ||
+         type == MessageType::kProposals || type == MessageType::kApproval ||
+         type == MessageType::kWithdrawal;
 }
 
 std::string_view MessageTypeName(MessageType type) {
@@ -46,6 +49,11 @@ std::string_view MessageTypeName(MessageType type) {
     case MessageType::kEvidenceRequest: return "evidence-request";
     case MessageType::kEvidence: return "evidence";
     case MessageType::kRefusal: return "refusal";
+    case MessageType::kProposal: return "proposal";
+    case MessageType::kProposalRequest: return "proposal-request";
+    case MessageType::kProposals: return "proposals";
+    case MessageType::kApproval: return "approval";
+    case MessageType::kWithdrawal: return "withdrawal";
   }
   return "unknown";
 }

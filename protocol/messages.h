@@ -85,6 +85,12 @@ enum class MessageType : std::uint8_t {
   kEvidenceRequest = 16,   // operator -> gateway: the signed receipts behind a status
   kEvidence = 17,          // gateway -> operator: the answer, one page
   kRefusal = 18,           // agency -> gateway: a signed negative receipt (a copy refused)
+  // The two-person rule through the gateway (protocol/proposal.h).
+  kProposal = 19,          // operator -> gateway: hold a directive until co-signed
+  kProposalRequest = 20,   // operator -> gateway: list proposals, or fetch one
+  kProposals = 21,         // gateway -> operator: the answer
+  kApproval = 22,          // operator -> gateway: a co-signature for a held directive
+  kWithdrawal = 23,        // operator -> gateway: drop a held directive
 };
 
 // True for the types that carry no signature.
@@ -267,7 +273,17 @@ struct CheckpointMessage {
   std::vector<crypto::Digest> proof;
 };
 
-enum class AcceptedKind : std::uint8_t { kDirective = 1, kReceipt = 2, kAcknowledgement = 3 };
+// kProposal, kApproval, kWithdrawal: a proposal held, a co-signature added
+// (the directive still waits for another), a proposal dropped; a co-signature
+// that completes a directive is answered kDirective, with its promise.
+enum class AcceptedKind : std::uint8_t {
+  kDirective = 1,
+  kReceipt = 2,
+  kAcknowledgement = 3,
+  kProposal = 4,
+  kApproval = 5,
+  kWithdrawal = 6,
+};
 
 struct Accepted {
   DirectiveId reference{};

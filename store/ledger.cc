@@ -123,6 +123,24 @@ constexpr std::string_view kSchemaV5 = R"sql(
 CREATE INDEX directives_by_expiry ON directives(expires_at);
 )sql";
 
+// Directives held until co-signed, and the co-signers' wraps of each.
+constexpr std::string_view kSchemaV6 = R"sql(
+CREATE TABLE proposals (
+  id BLOB PRIMARY KEY,
+  issuer TEXT NOT NULL,
+  sequence INTEGER NOT NULL,
+  wire BLOB NOT NULL,
+  proposed_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE TABLE proposal_wraps (
+  proposal_id BLOB NOT NULL REFERENCES proposals(id) ON DELETE CASCADE,
+  cosigner TEXT NOT NULL,
+  wrap BLOB NOT NULL,
+  PRIMARY KEY (proposal_id, cosigner)
+);
+)sql";
+
 std::optional<UnixMillis> OptionalTime(const Statement& row, int column) {
   return row.IsNull(column) ? std::nullopt : std::optional<UnixMillis>(row.Int(column));
 }
@@ -141,7 +159,7 @@ std::string_view DeliveryStateName(DeliveryState state) {
 
 Result<Ledger> Ledger::Open(const std::string& path, Integrity integrity) {
   TOCSIN_ASSIGN_OR_RETURN(Database db, Database::Open(path, {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4,
-                                                                    kSchemaV5},
+                                                                    kSchemaV5, kSchemaV6},
                                                       integrity));
   TOCSIN_ASSIGN_OR_RETURN(AuditLog audit, AuditLog::Load(db));
   return Ledger(std::move(db), std::move(audit));
@@ -168,7 +186,7 @@ Status Ledger::Accept(const AcceptedDirective& d) {
                           db_.Prepare("SELECT last_sequence FROM issuer_sequences WHERE issuer=?"));
   last.Bind(1, d.issuer);
   TOCSIN_ASSIGN_OR_RETURN(bool known, last.Step());
-  if (known && static_cast<std::uint64_t>(last.Int(0)) >= d.sequence) {
+  if (!d.from_proposal && known && static_cast<std::uint64_t>(last.Int(0)) >= d.sequence) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "replay: sequence " + std::to_string(d.sequence) + " of " + d.issuer +
                          " is not above " + std::to_string(last.Int(0)));
@@ -194,14 +212,23 @@ Status Ledger::Accept(const AcceptedDirective& d) {
     delivery.Bind(1, d.id).Bind(2, agency);
     TOCSIN_RETURN_IF_ERROR(delivery.Run());
   }
-  TOCSIN_ASSIGN_OR_RETURN(Statement mark, db_.Prepare(
-      "INSERT INTO issuer_sequences VALUES (?, ?) "
-      "ON CONFLICT(issuer) DO UPDATE SET last_sequence=excluded.last_sequence"));
-  mark.Bind(1, d.issuer).Bind(2, static_cast<std::int64_t>(d.sequence));
-  TOCSIN_RETURN_IF_ERROR(mark.Run());
+  TOCSIN_RETURN_IF_ERROR(RaiseIssuerMark(d.issuer, d.sequence));
+  if (d.from_proposal) {
+    TOCSIN_ASSIGN_OR_RETURN(Statement drop, db_.Prepare("DELETE FROM proposals WHERE id=?"));
+    drop.Bind(1, d.id);
+    TOCSIN_RETURN_IF_ERROR(drop.Run());
+  }
   TOCSIN_ASSIGN_OR_RETURN(Statement audit, AuditLog::PrepareInsert(db_));
   TOCSIN_RETURN_IF_ERROR(audit_.Stage(audit, d.audit_entry, d.accepted_at));
   return Commit(transaction);
+}
+
+Status Ledger::RaiseIssuerMark(const std::string& issuer, std::uint64_t sequence) {
+  TOCSIN_ASSIGN_OR_RETURN(Statement mark, db_.Prepare(
+      "INSERT INTO issuer_sequences VALUES (?, ?) "
+      "ON CONFLICT(issuer) DO UPDATE SET last_sequence=MAX(last_sequence, excluded.last_sequence)"));
+  mark.Bind(1, issuer).Bind(2, static_cast<std::int64_t>(sequence));
+  return mark.Run();
 }
 
 Result<std::optional<LogPosition>> Ledger::DirectivePosition(ByteView id) {

@@ -43,6 +43,23 @@ struct AcceptedDirective {
   Bytes wire;  // the envelope as received, signatures included
   std::vector<std::string> recipients;
   Bytes audit_entry;  // appended with it
+  // A held proposal completed: its sequence was checked and reserved when it
+  // was held (HoldProposal), and the proposal goes in the same transaction.
+  bool from_proposal = false;
+};
+
+// A directive held until co-signed (protocol/proposal.h). The wraps are the
+// co-signers' encoded wraps (EncodeCosignerWrap), opaque here.
+inline constexpr std::size_t kMaxHeldProposals = 256;  // = protocol::kMaxProposalRows
+
+struct HeldProposal {
+  Bytes id;
+  std::string issuer;
+  std::uint64_t sequence = 0;
+  Bytes wire;  // its envelope, with the signatures so far
+  UnixMillis proposed_at = 0;
+  UnixMillis expires_at = 0;
+  std::vector<std::pair<std::string, Bytes>> wraps;  // co-signer, wrap
 };
 
 struct SentRecord {
@@ -251,6 +268,19 @@ class Ledger {
   // between them: each count is exact, together they may straddle a write).
   Result<LedgerTallies> Tallies(UnixMillis now);
 
+  // Proposals (store/ledger_proposals.cc). HoldProposal reserves the
+  // issuer's sequence as Accept would, so that the directives the issuer
+  // sends meanwhile go on; kInvalidArgument on a replay (sequence not above
+  // the issuer's, or an id already held or accepted) and also kInvalidArgument
+  // past `max_per_issuer` held for its issuer or kMaxHeldProposals in all.
+  Status HoldProposal(const HeldProposal& proposal, std::size_t max_per_issuer);
+  Result<std::vector<HeldProposal>> Proposals();  // by the time they were held
+  Result<std::optional<HeldProposal>> FindProposal(ByteView id);
+  Status ReplaceProposalWire(ByteView id, ByteView wire);  // with one more signature
+  Status DropProposal(ByteView id);
+  // Drops every proposal whose expires_at is at or before `now`; their ids.
+  Result<std::vector<Bytes>> DropExpiredProposals(UnixMillis now);
+
   // Escalation -----------------------------------------------------------
 
   // Deliveries not acknowledged, of directives not expired at `now`.
@@ -294,6 +324,8 @@ class Ledger {
   Ledger(Database db, AuditLog audit) : db_(std::move(db)), audit_(std::move(audit)) {}
   Result<Transaction> Begin();
   Status Commit(Transaction& transaction);
+  // The issuer's highest sequence becomes at least `sequence` (in the caller's transaction).
+  Status RaiseIssuerMark(const std::string& issuer, std::uint64_t sequence);
 
   Database db_;
   AuditLog audit_;

@@ -57,32 +57,6 @@ int RunSeal(const DirectiveOptions& options) {
   return kExitOk;
 }
 
-// What a co-signer is shown before signing: everything every recipient will
-// read, as the header and the committed content key make it.
-void ShowForCosigner(const protocol::VerifiedDirective& v, const protocol::DirectiveContent& content,
-                     std::uint32_t rule_needs) {
-  const protocol::DirectiveHeader& h = v.header;
-  std::string recipients;
-  for (const protocol::RecipientWrap& r : v.recipients.entries) {
-    recipients += (recipients.empty() ? "" : ", ") + r.agency;
-  }
-  std::string signers;
-  for (const std::string& s : v.signers) {
-    signers += (signers.empty() ? "" : ", ") + s;
-  }
-  std::cout << "directive " << HexEncode(h.id) << " from " << h.issuer << ", "
-            << protocol::ActionName(h.action) << ", " << protocol::SeverityName(h.severity)
-            << ", TLP:" << protocol::TlpName(h.tlp) << ", " << protocol::StatusName(h.status) << "\n"
-            << "  signed so far by: " << signers << " (" << h.required_signatures
-            << " required by its header, " << rule_needs << " by the CA's signature rule)\n"
-            << "  acknowledge by " << FormatUtc(h.ack_deadline) << ", expires "
-            << FormatUtc(h.expires_at) << "\n"
-            << "  to " << h.recipient_count << " agencies: " << EscapeForDisplay(recipients) << "\n"
-            << "  summary: " << (h.summary ? EscapeForDisplay(*h.summary) : "-") << "\n"
-            << "  title:   " << EscapeForDisplay(content.title) << "\n"
-            << "  body:\n" << EscapeForDisplay(content.body) << "\n";
-}
-
 // Verifies the directive (every signature so far, recipients, gateway,
 // times), opens it with the co-signer's key checked against the header's
 // commitment, shows it, and signs only once the operator says so.
@@ -129,21 +103,11 @@ int RunCosign(const DirectiveOptions& options) {
     return ReportError("directive cosign", {ErrorCode::kInvalidArgument,
                                             "it carries the most signatures a directive can"});
   }
-  // The original of a follow-up is the gateway's and the agencies' to
-  // check; its own labels are checked here.
-  const SignatureRule& rule = directory->verifier().signature_rule();
-  std::uint32_t rule_needs = protocol::RuleRequirement(rule, verified->header, std::nullopt);
-  if (verified->header.required_signatures < rule_needs) {
-    return ReportError(
-        "directive cosign",
-        {ErrorCode::kPermissionDenied,
-         "its header asks " + std::to_string(verified->header.required_signatures) +
-             " signatures, the CA's signature rule " + std::to_string(rule_needs) +
-             " for a " + std::string(protocol::SeverityName(verified->header.severity)) +
-             " directive: every agency would refuse it; ask " + verified->header.issuer +
-             " to seal it again with --signatures " + std::to_string(rule_needs)});
+  Result<std::uint32_t> rule_needs = CheckCosignable(*directory, verified->header);
+  if (!rule_needs) {
+    return ReportError("directive cosign", rule_needs.error());
   }
-  ShowForCosigner(*verified, *content, rule_needs);
+  ShowForCosigner(*verified, *content, *rule_needs);
   if (!options.yes) {
     std::cout << "Co-sign this directive as " << bundle->principal_id << "? Type yes: "
               << std::flush;

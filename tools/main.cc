@@ -11,6 +11,7 @@
 #include "tools/operator_commands.h"
 #include "tools/pki_commands.h"
 #include "tools/policy_commands.h"
+#include "tools/proposal_commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"tocsin: operator, PKI and auditor command line", "tocsin"};
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
   tocsin::tools::AddPkiCommands(app, &exit_code);
   tocsin::tools::AddDirectiveCommands(app, &exit_code);
   tocsin::tools::AddOperatorCommands(app, &exit_code);
+  tocsin::tools::AddProposalCommands(app, &exit_code);
   tocsin::tools::AddAuditCommands(app, &exit_code);
   tocsin::tools::AddPolicyCommands(app, &exit_code);
   if (std::optional<int> exit = tocsin::ParseCommandLine(app, argc, argv)) {

@@ -234,6 +234,8 @@ int Submit(DirectiveOptions options, protocol::DirectiveAction action,
   return kExitOk;
 }
 
+}  // namespace
+
 void AddContentOptions(CLI::App* command, DirectiveOptions& o, bool title_required) {
   command->add_option("--severity", o.severity,
                       "low|moderate|high|critical (default: high; update, cancel: the original's)");
@@ -260,8 +262,6 @@ void AddContentOptions(CLI::App* command, DirectiveOptions& o, bool title_requir
                       "Keep the gateway's signed log promise in this witness file "
                       "(for `tocsin audit verify --witness`)");
 }
-
-}  // namespace
 
 void AddOperatorCommands(CLI::App& app, int* exit_code) {
   auto o = std::make_shared<DirectiveOptions>();

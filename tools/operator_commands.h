@@ -8,4 +8,9 @@ namespace tocsin::tools {
 
 void AddOperatorCommands(CLI::App& app, int* exit_code);
 
+struct DirectiveOptions;  // tools/sealing.h
+// --severity, --tlp, --title, --body[-file], --summary, --ack-within,
+// --expires-in, --exercise, --retries, --promise-out.
+void AddContentOptions(CLI::App* command, DirectiveOptions& o, bool title_required);
+
 }  // namespace tocsin::tools

@@ -215,6 +215,47 @@ Status CheckRuleForOperator(pki::CertificateDirectory& directory,
                        "two-person rule\"");
 }
 
+void ShowForCosigner(const protocol::VerifiedDirective& v, const protocol::DirectiveContent& content,
+                     std::uint32_t rule_needs) {
+  const protocol::DirectiveHeader& h = v.header;
+  std::string recipients;
+  for (const protocol::RecipientWrap& r : v.recipients.entries) {
+    recipients += (recipients.empty() ? "" : ", ") + r.agency;
+  }
+  std::string signers;
+  for (const std::string& s : v.signers) {
+    signers += (signers.empty() ? "" : ", ") + s;
+  }
+  std::cout << "directive " << HexEncode(h.id) << " from " << h.issuer << ", "
+            << protocol::ActionName(h.action) << ", " << protocol::SeverityName(h.severity)
+            << ", TLP:" << protocol::TlpName(h.tlp) << ", " << protocol::StatusName(h.status) << "\n"
+            << "  signed so far by: " << signers << " (" << h.required_signatures
+            << " required by its header, " << rule_needs << " by the CA's signature rule)\n"
+            << "  acknowledge by " << FormatUtc(h.ack_deadline) << ", expires "
+            << FormatUtc(h.expires_at) << "\n"
+            << "  to " << h.recipient_count << " agencies: " << EscapeForDisplay(recipients) << "\n"
+            << "  summary: " << (h.summary ? EscapeForDisplay(*h.summary) : "-") << "\n"
+            << "  title:   " << EscapeForDisplay(content.title) << "\n"
+            << "  body:\n" << EscapeForDisplay(content.body) << "\n";
+}
+
+Result<std::uint32_t> CheckCosignable(pki::CertificateDirectory& directory,
+                                      const protocol::DirectiveHeader& header) {
+  // The original of a follow-up is the gateway's and the agencies' to check;
+  // its own labels are checked here.
+  std::uint32_t rule_needs =
+      protocol::RuleRequirement(directory.verifier().signature_rule(), header, std::nullopt);
+  if (header.required_signatures < rule_needs) {
+    return MakeError(ErrorCode::kPermissionDenied,
+                     "its header asks " + std::to_string(header.required_signatures) +
+                         " signatures, the CA's signature rule " + std::to_string(rule_needs) +
+                         " for a " + std::string(protocol::SeverityName(header.severity)) +
+                         " directive: every agency would refuse it; ask " + header.issuer +
+                         " to seal it again with --signatures " + std::to_string(rule_needs));
+  }
+  return rule_needs;
+}
+
 void PrintSealed(const SealOutcome& outcome, const DirectiveOptions& options,
                  std::string_view verb, const std::string& where, const nlohmann::json& extra) {
   for (const std::string& skipped : outcome.skipped) {

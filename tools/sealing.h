@@ -81,6 +81,18 @@ Status CheckRuleForOperator(pki::CertificateDirectory& directory,
                             const protocol::DirectiveHeader& header, std::size_t signatures,
                             const std::optional<protocol::FollowedDirective>& original);
 
+// What a co-signer is shown before signing: everything every recipient will
+// read, as the header and the committed content key make it, and how many
+// signatures the CA's rule asks (`rule_needs`).
+void ShowForCosigner(const protocol::VerifiedDirective& v, const protocol::DirectiveContent& content,
+                     std::uint32_t rule_needs);
+
+// What a co-signer checks before reading on: the header asks at least what
+// the CA's signature rule asks for it (else every agency would refuse it,
+// kPermissionDenied). Returns the rule's count.
+Result<std::uint32_t> CheckCosignable(pki::CertificateDirectory& directory,
+                                      const protocol::DirectiveHeader& header);
+
 // Prints the outcome for people, or as JSON with --json; warns on stderr
 // about each skipped sector member.
 void PrintSealed(const SealOutcome& outcome, const DirectiveOptions& options,

@@ -309,6 +309,64 @@ def test_the_cas_signature_rule_binds_operators_and_the_gateway(make):
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
+def test_a_proposal_is_held_read_approved_and_delivered(make):
+    w = make()
+    w.tocsin("pki", "enroll", "--ca", "ca", "--id", "op.carol", "--role", "operator",
+             "--out", "keys/op.carol")
+    w.tocsin("pki", "signature-rule", "--ca", "ca", "--set", "critical=2")
+    w.start_gateway()
+    w.start_client("finance-authority")
+    gw = lambda op: w._gateway_args(op)  # noqa: E731
+    proposed = json.loads(w.tocsin(
+        "propose", *gw("op.alice"), "--agency", "finance-authority", "--severity", "critical",
+        "--tlp", "RED", "--title", "Isolate the payment network", "--body", "Now.",
+        "--cosigner", "op.bob", "--json").stdout)
+    pid = proposed["id"]
+    assert proposed["result"] == "proposed" and proposed["required_signatures"] == 2, proposed
+    # Held, not sent: the agency has nothing, the cell sees it waiting.
+    listed = json.loads(w.tocsin("proposals", *gw("op.carol"), "--json").stdout)
+    assert [(p["id"], p["signers"], p["cosigners"], p["required_signatures"]) for p in listed] == \
+        [(pid, ["op.alice"], ["op.bob"], 2)], listed
+    assert w.inbox("finance-authority") == []
+    # The issuer goes on issuing meanwhile (its sequence moves past the proposal's).
+    other = w.issue("Meanwhile", agencies=["finance-authority"], severity="high")
+    # Only a named co-signer can read it, so only they may approve it.
+    carol = w.tocsin("approve", pid, *gw("op.carol"), "--yes", check=False)
+    assert carol.returncode != 0 and "is not a co-signer of this proposal" in carol.stderr, \
+        carol.stderr
+    shown = w.tocsin("approve", pid, *gw("op.bob"), "--yes")
+    assert "title:   Isolate the payment network" in shown.stdout, shown.stdout
+    assert "(2 required by its header, 2 by the CA's signature rule)" in shown.stdout, shown.stdout
+    assert "approved: the gateway accepted directive " + pid in shown.stdout, shown.stdout
+    w.wait_for(lambda: w.states(pid) == {"finance-authority": "delivered"}, 10,
+               "delivery of the approved directive")
+    assert sorted(e["title"] for e in w.inbox("finance-authority")) == \
+        ["Isolate the payment network", "Meanwhile"]
+    assert other["id"] != pid
+    assert json.loads(w.tocsin("proposals", *gw("op.alice"), "--json").stdout) == []
+    again = w.tocsin("approve", pid, *gw("op.bob"), "--yes", check=False)
+    assert again.returncode != 0 and "is held (approved, withdrawn or lapsed?)" in again.stderr, \
+        again.stderr
+    # A withdrawn proposal is gone; one that outlives its directive lapses.
+    second = json.loads(w.tocsin(
+        "propose", *gw("op.alice"), "--agency", "finance-authority", "--severity", "critical",
+        "--title", "Second thoughts", "--body", "b", "--cosigner", "op.bob", "--json").stdout)
+    stranger = w.tocsin("withdraw", second["id"], *gw("op.carol"), check=False)
+    assert stranger.returncode != 0 and "only its issuer or a co-signer" in stranger.stderr, \
+        stranger.stderr
+    w.tocsin("withdraw", second["id"], *gw("op.bob"))
+    assert json.loads(w.tocsin("proposals", *gw("op.alice"), "--json").stdout) == []
+    short = json.loads(w.tocsin(
+        "propose", *gw("op.alice"), "--agency", "finance-authority", "--severity", "critical",
+        "--title", "Too late", "--body", "b", "--cosigner", "op.bob", "--expires-in", "2s",
+        "--ack-within", "1s", "--json").stdout)
+    w.wait_for(lambda: "proposal " + short["id"] + " lapsed" in w.log("gateway"), 10,
+               "the proposal lapsing")
+    late = w.tocsin("approve", short["id"], *gw("op.bob"), "--yes", check=False)
+    assert late.returncode != 0 and "lapsed?" in late.stderr, late.stdout + late.stderr
+    assert [e["title"] for e in w.inbox("finance-authority")].count("Too late") == 0
+
+
 def test_an_operator_profile_replaces_the_connection_flags(make):
     w = make()
     w.start_gateway()

@@ -1,0 +1,122 @@
+// Ledger: directives held until co-signed (protocol/proposal.h).
+#include "store/ledger.h"
+
+namespace tocsin::store {
+namespace {
+
+HeldProposal ReadProposal(const Statement& row) {
+  HeldProposal p;
+  p.id = row.Blob(0);
+  p.issuer = row.Text(1);
+  p.sequence = static_cast<std::uint64_t>(row.Int(2));
+  p.wire = row.Blob(3);
+  p.proposed_at = row.Int(4);
+  p.expires_at = row.Int(5);
+  return p;
+}
+
+constexpr std::string_view kSelectProposals =
+    "SELECT id, issuer, sequence, wire, proposed_at, expires_at FROM proposals";
+
+}  // namespace
+
+Status Ledger::HoldProposal(const HeldProposal& p, std::size_t max_per_issuer) {
+  TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Begin());
+  TOCSIN_ASSIGN_OR_RETURN(Statement last,
+                          db_.Prepare("SELECT last_sequence FROM issuer_sequences WHERE issuer=?"));
+  last.Bind(1, p.issuer);
+  TOCSIN_ASSIGN_OR_RETURN(bool known, last.Step());
+  if (known && static_cast<std::uint64_t>(last.Int(0)) >= p.sequence) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "replay: sequence " + std::to_string(p.sequence) + " of " + p.issuer +
+                         " is not above " + std::to_string(last.Int(0)));
+  }
+  TOCSIN_ASSIGN_OR_RETURN(Statement seen, db_.Prepare(
+      "SELECT EXISTS (SELECT 1 FROM directives WHERE id=?1) OR "
+      "EXISTS (SELECT 1 FROM proposals WHERE id=?1)"));
+  seen.Bind(1, p.id);
+  TOCSIN_ASSIGN_OR_RETURN(bool row, seen.Step());
+  if (row && seen.Int(0) != 0) {
+    return MakeError(ErrorCode::kInvalidArgument, "replay: directive id already held or accepted");
+  }
+  TOCSIN_ASSIGN_OR_RETURN(Statement count, db_.Prepare(
+      "SELECT COUNT(*), COALESCE(SUM(issuer=?), 0) FROM proposals"));
+  count.Bind(1, p.issuer);
+  TOCSIN_ASSIGN_OR_RETURN(bool counted, count.Step());
+  if (counted && (static_cast<std::size_t>(count.Int(0)) >= kMaxHeldProposals ||
+                  static_cast<std::size_t>(count.Int(1)) >= max_per_issuer)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "too many proposals held (" + std::to_string(count.Int(1)) + " of " + p.issuer +
+                         ", " + std::to_string(count.Int(0)) +
+                         " in all): withdraw one or let one be approved first");
+  }
+  TOCSIN_ASSIGN_OR_RETURN(Statement insert, db_.Prepare(
+      "INSERT INTO proposals (id, issuer, sequence, wire, proposed_at, expires_at) "
+      "VALUES (?,?,?,?,?,?)"));
+  insert.Bind(1, p.id).Bind(2, p.issuer).Bind(3, static_cast<std::int64_t>(p.sequence))
+      .Bind(4, p.wire).Bind(5, p.proposed_at).Bind(6, p.expires_at);
+  TOCSIN_RETURN_IF_ERROR(insert.Run());
+  TOCSIN_ASSIGN_OR_RETURN(Statement wrap, db_.Prepare(
+      "INSERT INTO proposal_wraps (proposal_id, cosigner, wrap) VALUES (?,?,?)"));
+  for (const auto& [cosigner, bytes] : p.wraps) {
+    wrap.Reset();
+    wrap.Bind(1, p.id).Bind(2, cosigner).Bind(3, bytes);
+    TOCSIN_RETURN_IF_ERROR(wrap.Run());
+  }
+  TOCSIN_RETURN_IF_ERROR(RaiseIssuerMark(p.issuer, p.sequence));
+  return Commit(transaction);
+}
+
+Result<std::vector<HeldProposal>> Ledger::Proposals() {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q,
+                          db_.Prepare(std::string(kSelectProposals) + " ORDER BY proposed_at, id"));
+  TOCSIN_ASSIGN_OR_RETURN(Statement wraps, db_.Prepare(
+      "SELECT cosigner, wrap FROM proposal_wraps WHERE proposal_id=? ORDER BY cosigner"));
+  std::vector<HeldProposal> out;
+  TOCSIN_RETURN_IF_ERROR(ForEachRow(q, [&](const Statement& row) { out.push_back(ReadProposal(row)); }));
+  for (HeldProposal& p : out) {
+    wraps.Reset();
+    wraps.Bind(1, p.id);
+    TOCSIN_RETURN_IF_ERROR(ForEachRow(wraps, [&](const Statement& row) {
+      p.wraps.emplace_back(row.Text(0), row.Blob(1));
+    }));
+  }
+  return out;
+}
+
+Result<std::optional<HeldProposal>> Ledger::FindProposal(ByteView id) {
+  TOCSIN_ASSIGN_OR_RETURN(std::vector<HeldProposal> all, Proposals());
+  for (HeldProposal& p : all) {
+    if (std::equal(p.id.begin(), p.id.end(), id.begin(), id.end())) {
+      return std::optional<HeldProposal>(std::move(p));
+    }
+  }
+  return std::optional<HeldProposal>();
+}
+
+Status Ledger::ReplaceProposalWire(ByteView id, ByteView wire) {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare("UPDATE proposals SET wire=? WHERE id=?"));
+  q.Bind(1, wire).Bind(2, id);
+  TOCSIN_RETURN_IF_ERROR(q.Run());
+  if (q.Changes() != 1) {
+    return MakeError(ErrorCode::kNotFound, "no such proposal");
+  }
+  return {};
+}
+
+Status Ledger::DropProposal(ByteView id) {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare("DELETE FROM proposals WHERE id=?"));
+  q.Bind(1, id);
+  return q.Run();
+}
+
+Result<std::vector<Bytes>> Ledger::DropExpiredProposals(UnixMillis now) {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q,
+                          db_.Prepare("DELETE FROM proposals WHERE expires_at <= ? RETURNING id"));
+  q.Bind(1, now);
+  std::vector<Bytes> dropped;
+  TOCSIN_RETURN_IF_ERROR(ForEachRow(q, [&](const Statement& row) { dropped.push_back(row.Blob(0)); }));
+  return dropped;
+}
+
+}  // namespace tocsin::store
