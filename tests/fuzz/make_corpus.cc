@@ -12,6 +12,7 @@
 #include "pki/certificate.h"
 #include "protocol/audit.h"
 #include "protocol/promise.h"
+#include "protocol/proposal.h"
 #include "protocol/bridge_messages.h"
 #include "protocol/directive.h"
 #include "protocol/fanout.h"
@@ -120,6 +121,17 @@ void WriteProtocolSeeds(const std::string& out) {
   refusal.kind = protocol::ReceiptKind::kRefused;
   refusal.reason = protocol::RefusalReason::kKeyCommitment;
   Write(out + "/small_messages", "refusal", protocol::SignReceipt(refusal, keys.agency_signing));
+  protocol::CosignerWrap wrap{sealed.id, "op.bob", Bytes(crypto::kWrappedKeySize, 0x42)};
+  Write(out + "/small_messages", "proposal", protocol::EncodeProposal({directive_wire, {wrap}}));
+  Write(out + "/small_messages", "proposal-request", protocol::EncodeProposalRequest({sealed.id}));
+  Write(out + "/small_messages", "proposals",
+        protocol::EncodeProposalReply(
+            {{{sealed.id, "op.alice", protocol::Severity::kCritical, protocol::DirectiveAction::kNew,
+               2, {"op.alice"}, {"op.bob"}, kFuzzNow, kFuzzNow + 3600000, 1}},
+             directive_wire,
+             wrap}));
+  Write(out + "/small_messages", "approval",
+        protocol::EncodeApproval({sealed.id, crypto::Signature{}}));
   Write(out + "/open_directive", "directive", directive_wire);
   Write(out + "/open_directive", "copy", copy);
   Bytes truncated(directive_wire.begin(), directive_wire.end() - 3);

@@ -1,10 +1,12 @@
 // Fuzzes the receipt, acknowledgement, refusal, heartbeat, error reply, hello,
 // checkpoint message, audit entry, bridge message, log promise, proof and
-// evidence decoders, and the checkpoint note and promise verifiers.
+// evidence decoders, the proposal messages, and the checkpoint note and
+// promise verifiers.
 #include "protocol/audit.h"
 #include "protocol/bridge_messages.h"
 #include "protocol/messages.h"
 #include "protocol/promise.h"
+#include "protocol/proposal.h"
 #include "tests/fuzz/fuzz_targets.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -50,5 +52,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   (void)protocol::DecodeEscalationData(input);
   (void)protocol::DecodeBridgeOutcomeData(input);
+  // Proposals: every accepted form re-encodes to the same bytes.
+  Bytes same(data, data + size);
+  auto proposal = protocol::DecodeProposal(input);
+  auto request = protocol::DecodeProposalRequest(input);
+  auto reply = protocol::DecodeProposalReply(input);
+  auto approval = protocol::DecodeApproval(input);
+  auto withdrawal = protocol::DecodeWithdrawal(input);
+  if ((proposal && protocol::EncodeProposal(*proposal) != same) ||
+      (request && protocol::EncodeProposalRequest(*request) != same) ||
+      (reply && protocol::EncodeProposalReply(*reply) != same) ||
+      (approval && protocol::EncodeApproval(*approval) != same) ||
+      (withdrawal && protocol::EncodeWithdrawal(*withdrawal) != same)) {
+    __builtin_trap();
+  }
   return 0;
 }

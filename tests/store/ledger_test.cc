@@ -309,3 +309,59 @@ TEST_CASE("Tallies count open deliveries by state, directives by their least adv
 
 }  // namespace
 }  // namespace tocsin::store
+
+namespace tocsin::store {
+namespace {
+
+HeldProposal Held(std::uint8_t id_byte, std::uint64_t sequence, UnixMillis expires_at = 50000,
+                  const std::string& issuer = "op.alice") {
+  return {Bytes(16, id_byte), issuer, sequence, Bytes{0x94, id_byte}, 1000, expires_at,
+          {{"op.bob", Bytes{7, id_byte}}}};
+}
+
+TEST_CASE("A held proposal reserves its sequence; completing it skips the check once",
+          "[store][ledger][proposal]") {
+  testing::TempDir dir;
+  Ledger ledger = Ledger::Open(dir / "gw.db").value();
+  REQUIRE(ledger.HoldProposal(Held(1, 5), 16));
+  CHECK_FALSE(ledger.HoldProposal(Held(2, 5), 16));  // its sequence is taken
+  CHECK_FALSE(ledger.HoldProposal(Held(1, 6), 16));  // and its id
+  CHECK_FALSE(ledger.Accept(Sample(3, 5)));           // a directive cannot take it either
+  REQUIRE(ledger.Accept(Sample(3, 6)));               // the issuer goes on
+  auto held = ledger.FindProposal(Bytes(16, 1)).value();
+  REQUIRE(held);
+  CHECK(held->wraps == std::vector<std::pair<std::string, Bytes>>{{"op.bob", Bytes{7, 1}}});
+  REQUIRE(ledger.ReplaceProposalWire(Bytes(16, 1), Bytes{0x94, 9}));
+  CHECK(ledger.FindProposal(Bytes(16, 1)).value()->wire == Bytes{0x94, 9});
+  AcceptedDirective completed = Sample(1, 5);
+  completed.from_proposal = true;
+  REQUIRE(ledger.Accept(completed));  // sequence 5 < 6, checked when it was held
+  CHECK_FALSE(ledger.FindProposal(Bytes(16, 1)).value());  // gone in the same transaction
+  CHECK(ledger.Find(Bytes(16, 1)).value());
+  CHECK_FALSE(ledger.HoldProposal(Held(4, 6), 16));  // the mark stayed at 6
+  CHECK_FALSE(ledger.ReplaceProposalWire(Bytes(16, 1), Bytes{1}));
+}
+
+TEST_CASE("Proposals are bounded per issuer, dropped, and lapse", "[store][ledger][proposal]") {
+  testing::TempDir dir;
+  Ledger ledger = Ledger::Open(dir / "gw.db").value();
+  REQUIRE(ledger.HoldProposal(Held(1, 1, 2000), 2));
+  REQUIRE(ledger.HoldProposal(Held(2, 2, 9000), 2));
+  Status third = ledger.HoldProposal(Held(3, 3), 2);
+  REQUIRE_FALSE(third);
+  CHECK(third.error().code == ErrorCode::kInvalidArgument);
+  CHECK_THAT(third.error().context, Catch::Contains("too many proposals held (2 of op.alice"));
+  REQUIRE(ledger.HoldProposal(Held(4, 1, 9000, "op.bob"), 2));  // another issuer's own budget
+  CHECK(ledger.Proposals().value().size() == 3);
+  CHECK(ledger.DropExpiredProposals(1999).value().empty());
+  CHECK(ledger.DropExpiredProposals(2000).value() == std::vector<Bytes>{Bytes(16, 1)});
+  REQUIRE(ledger.DropProposal(Bytes(16, 2)));
+  auto left = ledger.Proposals().value();
+  REQUIRE(left.size() == 1);
+  CHECK(left[0].issuer == "op.bob");
+  CHECK(left[0].wraps.size() == 1);  // its wraps, not the dropped ones'
+  REQUIRE(ledger.HoldProposal(Held(5, 3), 2));  // room again
+}
+
+}  // namespace
+}  // namespace tocsin::store
