@@ -208,12 +208,10 @@ Status CheckRuleForOperator(pki::CertificateDirectory& directory,
   std::uint32_t needed =
       protocol::RuleRequirement(directory.verifier().signature_rule(), header, original);
   return MakeError(ErrorCode::kPermissionDenied,
-                   ruled.error().context + ". Every agency refuses it: seal it with --signatures " +
-                       std::to_string(needed) + " and " + std::to_string(needed - 1) +
-                       " --cosigner (tocsin directive seal), have it co-signed (tocsin directive "
-                       "cosign), then submit the file (--in); docs/operations.md, \"The "
-                       "two-person rule\"");
-}
+                   ruled.error().context + ". Every agency would refuse it: propose it instead "
+                   "(tocsin propose … --cosigner ID), and have " + std::to_string(needed - 1) +
+                       " co-signer(s) approve it (tocsin approve ID); docs/operations.md, \"The "
+                       "two-person rule\"");}
 
 void ShowForCosigner(const protocol::VerifiedDirective& v, const protocol::DirectiveContent& content,
                      std::uint32_t rule_needs) {

@@ -279,7 +279,7 @@ def test_the_cas_signature_rule_binds_operators_and_the_gateway(make):
     # The operator's own tool says it first, and how to get the second signature.
     alone = w.tocsin("issue", *w._gateway_args("op.alice"), "--agency", "finance-authority",
                      "--title", "Alone again", "--body", "b", "--severity", "critical", check=False)
-    assert alone.returncode != 0 and "seal it with --signatures 2 and 1 --cosigner" in alone.stderr, \
+    assert alone.returncode != 0 and "propose it instead (tocsin propose" in alone.stderr, \
         alone.stderr
     high = w.issue("High is one", agencies=["finance-authority"], severity="high")
     w.wait_for(lambda: w.states(high["id"]) == {"finance-authority": "delivered"}, 10, "delivery")
