@@ -120,6 +120,34 @@ Result<protocol::EvidencePage> FetchEvidencePage(OperatorLink& link, const proto
   return protocol::DecodeEvidencePage(reply.first.body);
 }
 
+Result<protocol::ProposalReply> FetchProposals(OperatorLink& link,
+                                               std::optional<protocol::DirectiveId> id,
+                                               int timeout_ms) {
+  Bytes request = protocol::EncodeUnsigned(protocol::MessageType::kProposalRequest,
+                                           protocol::EncodeProposalRequest({id}));
+  TOCSIN_ASSIGN_OR_RETURN(auto reply, link.Request(request, timeout_ms));
+  if (reply.first.type != protocol::MessageType::kProposals) {
+    return MakeError(ErrorCode::kMalformedMessage, "the gateway answered with something else");
+  }
+  return protocol::DecodeProposalReply(reply.first.body);
+}
+
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& name : names) {
+    out += (out.empty() ? "" : ", ") + name;
+  }
+  return out.empty() ? "-" : out;
+}
+
+std::string DescribeProposal(const protocol::ProposalRow& r) {
+  return HexEncode(r.id) + "  " + std::string(protocol::SeverityName(r.severity)) + " " +
+         std::string(protocol::ActionName(r.action)) + " from " + r.issuer + " to " +
+         std::to_string(r.recipient_count) + " agencies: signed by " + JoinNames(r.signers) +
+         " (" + std::to_string(r.signers.size()) + " of " + std::to_string(r.required) +
+         "); may approve: " + JoinNames(r.cosigners) + "; lapses " + FormatUtc(r.expires_at);
+}
+
 void AddGatewayOptions(CLI::App* command, DirectiveOptions& o) {
   command->add_option("--profile", o.profile,
                       "Operator profile (default: $TOCSIN_PROFILE, ~/.config/tocsin/operator.toml, "

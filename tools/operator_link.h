@@ -17,6 +17,7 @@
 #include "pki/bundle.h"
 #include "pki/directory.h"
 #include "protocol/messages.h"
+#include "protocol/proposal.h"
 #include "tools/sealing.h"
 
 namespace tocsin::tools {
@@ -70,6 +71,14 @@ Result<Bytes> FetchStoredDirective(OperatorLink& link, const protocol::Directive
 // One page of the signed receipts behind `id`'s status, after `after`.
 Result<protocol::EvidencePage> FetchEvidencePage(OperatorLink& link, const protocol::DirectiveId& id,
                                                  const std::string& after, int timeout_ms);
+
+// Every held proposal (nullopt), or one with its envelope and our wrap.
+Result<protocol::ProposalReply> FetchProposals(OperatorLink& link,
+                                               std::optional<protocol::DirectiveId> id,
+                                               int timeout_ms);
+// One line for people: id, labels, issuer, who signed, who may approve, when it lapses.
+std::string DescribeProposal(const protocol::ProposalRow& row);
+std::string JoinNames(const std::vector<std::string>& names);  // "a, b", or "-"
 
 // --bundle, --directory, --gateway, --endpoint, --timeout-ms, --json.
 void AddGatewayOptions(CLI::App* command, DirectiveOptions& o);

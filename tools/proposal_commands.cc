@@ -31,26 +31,6 @@ Result<protocol::Accepted> Ask(Session& session, protocol::MessageType type, con
   return protocol::DecodeAccepted(reply.first.body);
 }
 
-Result<protocol::ProposalReply> Fetch(Session& session, std::optional<protocol::DirectiveId> id,
-                                      int timeout_ms) {
-  TOCSIN_ASSIGN_OR_RETURN(
-      auto reply, session.link->Request(protocol::EncodeUnsigned(
-                                            protocol::MessageType::kProposalRequest,
-                                            protocol::EncodeProposalRequest({id})),
-                                        timeout_ms));
-  if (reply.first.type != protocol::MessageType::kProposals) {
-    return MakeError(ErrorCode::kMalformedMessage, "the gateway answered with something else");
-  }
-  return protocol::DecodeProposalReply(reply.first.body);
-}
-
-std::string Names(const std::vector<std::string>& names) {
-  std::string out;
-  for (const std::string& name : names) {
-    out += (out.empty() ? "" : ", ") + name;
-  }
-  return out.empty() ? "-" : out;
-}
 
 nlohmann::json RowJson(const protocol::ProposalRow& r) {
   return {{"id", HexEncode(r.id)},
@@ -93,7 +73,7 @@ int RunPropose(DirectiveOptions options) {
   std::string id = HexEncode(outcome->sealed.id);
   PrintSealed(*outcome, options, "proposed",
               "held by the gateway until " + std::to_string(options.required_signatures) +
-                  " operators have signed it; " + Names(options.cosigners) +
+                  " operators have signed it; " + JoinNames(options.cosigners) +
                   " may read and approve it (tocsin approve " + id + ")",
               {{"required_signatures", options.required_signatures},
                {"cosigners", options.cosigners}});
@@ -102,7 +82,7 @@ int RunPropose(DirectiveOptions options) {
 
 int RunProposals(DirectiveOptions options) {
   auto session = Connect(options);
-  auto reply = session ? Fetch(*session, std::nullopt, options.timeout_ms)
+  auto reply = session ? FetchProposals(*session->link, std::nullopt, options.timeout_ms)
                        : Result<protocol::ProposalReply>(tl::unexpected(session.error()));
   if (!reply) {
     return ReportError("proposals", reply.error());
@@ -119,11 +99,7 @@ int RunProposals(DirectiveOptions options) {
     std::cout << "no directive is waiting for approval\n";
   }
   for (const auto& r : reply->rows) {
-    std::cout << HexEncode(r.id) << "  " << protocol::SeverityName(r.severity) << " "
-              << protocol::ActionName(r.action) << " from " << r.issuer << " to "
-              << r.recipient_count << " agencies: signed by " << Names(r.signers) << " ("
-              << r.signers.size() << " of " << r.required << "); may approve: "
-              << Names(r.cosigners) << "; lapses " << FormatUtc(r.expires_at) << "\n";
+    std::cout << DescribeProposal(r) << "\n";
   }
   return kExitOk;
 }
@@ -136,7 +112,7 @@ int RunApprove(DirectiveOptions options) {
     return ReportError("approve", id.error());
   }
   auto session = Connect(options);
-  auto reply = session ? Fetch(*session, *id, options.timeout_ms)
+  auto reply = session ? FetchProposals(*session->link, *id, options.timeout_ms)
                        : Result<protocol::ProposalReply>(tl::unexpected(session.error()));
   if (!reply) {
     return ReportError("approve", reply.error());

@@ -125,6 +125,21 @@ std::size_t CountUnverified(const Checks& checks) {
   return count;
 }
 
+// What waits for a second operator's signature, below the deliveries.
+void PrintProposals(OperatorLink& link, int timeout_ms) {
+  auto proposals = FetchProposals(link, std::nullopt, timeout_ms);
+  if (!proposals) {
+    std::printf("proposals: not known (%s)\n", proposals.error().ToString().c_str());
+    return;
+  }
+  if (!proposals->rows.empty()) {
+    std::printf("%zu waiting for approval:\n", proposals->rows.size());
+  }
+  for (const protocol::ProposalRow& row : proposals->rows) {
+    std::printf("  %s\n", EscapeForDisplay(DescribeProposal(row)).c_str());
+  }
+}
+
 int Status(DirectiveOptions options) {
   if (tocsin::Status profiled = ApplyOperatorProfile(options, options.profile); !profiled) {
     return ReportError("status", profiled.error());
@@ -173,6 +188,9 @@ int Status(DirectiveOptions options) {
       }
       std::printf("%s: %zu deliveries\n", FormatUtc(clock.NowMillis()).c_str(), rows->size());
       PrintMatrix(*rows, *checks);
+      if (!id) {
+        PrintProposals(link, options.timeout_ms);
+      }
     }
     std::fflush(stdout);
     bool done = std::all_of(rows->begin(), rows->end(),

@@ -328,6 +328,8 @@ def test_a_proposal_is_held_read_approved_and_delivered(make):
     assert [(p["id"], p["signers"], p["cosigners"], p["required_signatures"]) for p in listed] == \
         [(pid, ["op.alice"], ["op.bob"], 2)], listed
     assert w.inbox("finance-authority") == []
+    view = w.tocsin("status", *[a for a in gw("op.carol")]).stdout
+    assert "1 waiting for approval:" in view and pid in view and "may approve: op.bob" in view, view
     # The issuer goes on issuing meanwhile (its sequence moves past the proposal's).
     other = w.issue("Meanwhile", agencies=["finance-authority"], severity="high")
     # Only a named co-signer can read it, so only they may approve it.
