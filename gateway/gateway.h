@@ -158,7 +158,7 @@ class Gateway {
   // count, min_signatures and the CA's rule (with the original it follows
   // up, from the ledger). Fails only when the ledger does.
   Result<std::uint32_t> RequiredSignatures(const protocol::VerifiedDirective& directive);
-  Result<protocol::ProposalRow> ProposalRowOf(const store::HeldProposal& held);
+  static protocol::ProposalRow ProposalRowOf(const store::HeldProposal& held);
   // Answers an accepted directive's submitter: accepted, then the promise.
   Status ConfirmDirective(const transport::PeerMessage& message,
                           const protocol::DirectiveHeader& header);

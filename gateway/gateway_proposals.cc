@@ -75,7 +75,9 @@ Status Gateway::HoldProposal(transport::PeerMessage& message, const protocol::En
                   "it carries every signature it needs: submit it (tocsin issue --in)");
   }
   store::HeldProposal held{Bytes(h.id.begin(), h.id.end()), h.issuer, h.sequence,
-                           proposal->directive, clock_.NowMillis(), 0, {}};
+                           proposal->directive, clock_.NowMillis(), 0, {},
+                           static_cast<int>(h.severity), static_cast<int>(h.action), required,
+                           directive->signers, h.recipient_count};
   held.expires_at = std::min<UnixMillis>(h.expires_at, held.proposed_at + config_.proposal_lifetime_ms);
   for (const protocol::CosignerWrap& wrap : proposal->wraps) {
     if (wrap.directive_id != h.id) {
@@ -102,6 +104,14 @@ Status Gateway::HoldProposal(transport::PeerMessage& message, const protocol::En
     if (kept.error().code != ErrorCode::kInvalidArgument) {
       return kept;  // the ledger failed: fatal
     }
+    // The same proposal again (a retry after a lost answer): the same answer.
+    TOCSIN_ASSIGN_OR_RETURN(std::optional<store::HeldProposal> same, ledger_.FindProposal(held.id));
+    if (same && same->wire == held.wire) {
+      (void)transport::SendToPeer(operator_socket_, message.routing_id,
+                                  AcceptedEnvelope(h.id, protocol::AcceptedKind::kProposal,
+                                                   same->proposed_at));
+      return {};
+    }
     return refuse(kept.error().code, kept.error().context);
   }
   LogEvent(spdlog::level::info, "proposal_held",
@@ -115,18 +125,20 @@ Status Gateway::HoldProposal(transport::PeerMessage& message, const protocol::En
   return {};
 }
 
-Result<protocol::ProposalRow> Gateway::ProposalRowOf(const store::HeldProposal& held) {
-  // Verified when it was held and at each co-signature: read, not checked again.
-  TOCSIN_ASSIGN_OR_RETURN(protocol::Envelope envelope, protocol::DecodeEnvelope(held.wire));
-  TOCSIN_ASSIGN_OR_RETURN(protocol::DirectiveHeader h, protocol::PeekDirectiveHeader(held.wire));
-  protocol::VerifiedDirective shape;
-  shape.header = h;
-  TOCSIN_ASSIGN_OR_RETURN(std::uint32_t required, RequiredSignatures(shape));
-  protocol::ProposalRow row{h.id, h.issuer, h.severity, h.action, required, {}, Cosigners(held),
-                            held.proposed_at, held.expires_at, h.recipient_count};
-  for (const protocol::SignatureEntry& entry : envelope.signatures) {
-    row.signers.push_back(entry.signer);
-  }
+protocol::ProposalRow Gateway::ProposalRowOf(const store::HeldProposal& held) {
+  // From the columns kept when it was held and at each co-signature: a
+  // listing decodes no envelope.
+  protocol::ProposalRow row;
+  std::copy_n(held.id.begin(), std::min(held.id.size(), row.id.size()), row.id.begin());
+  row.issuer = held.issuer;
+  row.severity = static_cast<protocol::Severity>(held.severity);
+  row.action = static_cast<protocol::DirectiveAction>(held.action);
+  row.required = held.required;
+  row.signers = held.signers;
+  row.cosigners = Cosigners(held);
+  row.proposed_at = held.proposed_at;
+  row.expires_at = held.expires_at;
+  row.recipient_count = held.recipient_count;
   return row;
 }
 
@@ -137,23 +149,20 @@ Status Gateway::AnswerProposals(transport::PeerMessage& message, const protocol:
     return {};
   }
   TOCSIN_RETURN_IF_ERROR(ExpireProposals());
-  TOCSIN_ASSIGN_OR_RETURN(std::vector<store::HeldProposal> held, ledger_.Proposals());
   protocol::ProposalReply reply;
-  for (const store::HeldProposal& p : held) {
-    if (request->reference && !std::equal(p.id.begin(), p.id.end(), request->reference->begin(),
-                                          request->reference->end())) {
-      continue;
+  if (!request->reference) {
+    TOCSIN_ASSIGN_OR_RETURN(std::vector<store::HeldProposal> held, ledger_.Proposals());
+    for (const store::HeldProposal& p : held) {
+      reply.rows.push_back(ProposalRowOf(p));
     }
-    Result<protocol::ProposalRow> row = ProposalRowOf(p);
-    if (!row) {
-      spdlog::error("proposal {} no longer decodes ({}): not listed", HexEncode(p.id),
-                    row.error().ToString());
-      continue;
-    }
-    reply.rows.push_back(std::move(*row));
-    if (request->reference) {
-      reply.directive = p.wire;
-      for (const auto& [cosigner, wrap] : p.wraps) {
+  } else {
+    const protocol::DirectiveId& id = *request->reference;
+    TOCSIN_ASSIGN_OR_RETURN(std::optional<store::HeldProposal> p,
+                            ledger_.FindProposal(Bytes(id.begin(), id.end())));
+    if (p) {
+      reply.rows.push_back(ProposalRowOf(*p));
+      reply.directive = p->wire;
+      for (const auto& [cosigner, wrap] : p->wraps) {
         Result<protocol::CosignerWrap> own = protocol::DecodeCosignerWrap(wrap);
         if (cosigner == message.principal && own) {
           reply.wrap = std::move(*own);
@@ -188,13 +197,37 @@ Status Gateway::Approve(transport::PeerMessage& message, const protocol::Envelop
   TOCSIN_RETURN_IF_ERROR(ExpireProposals());
   TOCSIN_ASSIGN_OR_RETURN(std::optional<store::HeldProposal> held, ledger_.FindProposal(id));
   if (!held) {
+    // A retry of the approval that completed it: the same answer.
+    TOCSIN_ASSIGN_OR_RETURN(std::optional<store::AcceptedDirective> accepted,
+                            ledger_.Find(Bytes(id.begin(), id.end())));
+    Result<protocol::Envelope> stored = accepted ? protocol::DecodeEnvelope(accepted->wire)
+                                                 : Result<protocol::Envelope>(MakeError(
+                                                       ErrorCode::kNotFound, ""));
+    if (stored && std::any_of(stored->signatures.begin(), stored->signatures.end(),
+                              [&](const protocol::SignatureEntry& e) {
+                                return e.signer == message.principal &&
+                                       e.signature == approval->signature;
+                              })) {
+      TOCSIN_ASSIGN_OR_RETURN(protocol::DirectiveHeader h,
+                              protocol::PeekDirectiveHeader(accepted->wire));
+      return ConfirmDirective(message, h);
+    }
     return refuse(ErrorCode::kNotFound, "not held (approved, withdrawn or lapsed?)");
   }
   if (!Contains(Cosigners(*held), message.principal)) {
     return refuse(ErrorCode::kPermissionDenied,
                   "only the co-signers it names may approve it (they alone can read it)");
   }
-  TOCSIN_ASSIGN_OR_RETURN(protocol::Envelope signed_so_far, protocol::DecodeEnvelope(held->wire));
+  Result<protocol::Envelope> decoded = protocol::DecodeEnvelope(held->wire);
+  if (!decoded) {
+    // Held by an earlier version under other rules: never this daemon's end.
+    TOCSIN_RETURN_IF_ERROR(ledger_.DropProposal(held->id));
+    spdlog::error("proposal {} no longer decodes ({}): dropped", HexEncode(id),
+                  decoded.error().ToString());
+    return refuse(ErrorCode::kInvalidArgument,
+                  "its stored envelope no longer decodes; it was dropped: propose it again");
+  }
+  protocol::Envelope signed_so_far = std::move(*decoded);
   for (const protocol::SignatureEntry& entry : signed_so_far.signatures) {
     if (entry.signer == message.principal) {
       return refuse(ErrorCode::kInvalidArgument, message.principal + " has signed it already");
@@ -216,7 +249,7 @@ Status Gateway::Approve(transport::PeerMessage& message, const protocol::Envelop
            fmt::format("{} co-signed directive {} ({} of {} signatures)", message.principal,
                        HexEncode(id), directive->distinct_signers, required));
   if (directive->distinct_signers < required) {
-    TOCSIN_RETURN_IF_ERROR(ledger_.ReplaceProposalWire(held->id, wire));
+    TOCSIN_RETURN_IF_ERROR(ledger_.ReplaceProposalWire(held->id, wire, directive->signers));
     (void)transport::SendToPeer(operator_socket_, message.routing_id,
                                 AcceptedEnvelope(id, protocol::AcceptedKind::kApproval,
                                                  clock_.NowMillis()));

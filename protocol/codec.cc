@@ -81,7 +81,7 @@ Status CheckHeaderRules(const DirectiveHeader& h) {
 }
 
 constexpr UnpackLimits kEnvelopeLimits{.max_array = 5, .max_map = 0, .max_str = 64,
-                                       .max_bin = kMaxBodyWireBytes, .max_depth = 3};
+                                       .max_bin = kMaxProposalBodyBytes, .max_depth = 3};
 constexpr UnpackLimits kRecipientSetLimits{.max_array = kMaxRecipients, .max_map = 0,
                                            .max_str = 64, .max_bin = crypto::kWrappedKeySize,
                                            .max_depth = 3};
@@ -141,7 +141,12 @@ Result<Envelope> DecodeEnvelope(ByteView wire) {
   Envelope e;
   TOCSIN_ASSIGN_OR_RETURN(e.type, ReadEnum(f[1], MessageType::kDirective,
                                            MessageType::kWithdrawal, "envelope.type"));
-  TOCSIN_ASSIGN_OR_RETURN(e.body, ReadBin(f[2], 1, kMaxBodyWireBytes, "envelope.body"));
+  bool carries_directive =
+      e.type == MessageType::kProposal || e.type == MessageType::kProposals;
+  TOCSIN_ASSIGN_OR_RETURN(e.body, ReadBin(f[2], 1,
+                                          carries_directive ? kMaxProposalBodyBytes
+                                                            : kMaxBodyWireBytes,
+                                          "envelope.body"));
   std::size_t min_signatures = IsUnsigned(e.type) ? 0 : 1;
   std::size_t max_signatures = IsUnsigned(e.type) ? 0 : kMaxSignatures;
   TOCSIN_ASSIGN_OR_RETURN(std::size_t count, ReadArraySize(f[3], min_signatures, max_signatures,

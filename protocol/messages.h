@@ -29,6 +29,12 @@ inline constexpr std::uint64_t kProtocolVersion = 3;
 inline constexpr std::size_t kMaxBodyWireBytes = 1 << 20;
 inline constexpr std::size_t kMaxRecipientSetBytes = 1 << 20;
 inline constexpr std::size_t kMaxEnvelopeBytes = (2 << 20) + 1024;
+// A proposal (protocol/proposal.h) carries a whole directive envelope in its
+// body, and its answer one with a row and a wrap: their bodies may take all
+// of an envelope but this margin, so a directive up to
+// kMaxProposedDirectiveBytes can be proposed and fetched again.
+inline constexpr std::size_t kMaxProposalBodyBytes = kMaxEnvelopeBytes - 256;
+inline constexpr std::size_t kMaxProposedDirectiveBytes = kMaxProposalBodyBytes - 4096;
 inline constexpr std::size_t kMaxProofHashes = 64;
 inline constexpr std::size_t kMaxSignatures = 4;
 inline constexpr std::size_t kMaxRecipients = 8192;

@@ -10,7 +10,7 @@ using msgpack::object;
 // A whole envelope inside; rows of ids, names and a few numbers.
 constexpr UnpackLimits kProposalLimits{.max_array = kMaxProposalRows, .max_map = 0,
                                        .max_str = kMaxPrincipalIdLength,
-                                       .max_bin = kMaxEnvelopeBytes, .max_depth = 4};
+                                       .max_bin = kMaxProposalBodyBytes, .max_depth = 4};
 
 Result<UnixMillis> ReadTime(const object& o, std::string_view field) {
   TOCSIN_ASSIGN_OR_RETURN(std::uint64_t value, ReadUint(o, 1, kMaxTime, field));
@@ -105,7 +105,8 @@ Result<Proposal> DecodeProposal(ByteView bytes) {
                           StrictUnpack(bytes, kProposalLimits, "proposal"));
   TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 2, "proposal"));
   Proposal p;
-  TOCSIN_ASSIGN_OR_RETURN(p.directive, ReadBin(f[0], 1, kMaxEnvelopeBytes, "proposal.directive"));
+  TOCSIN_ASSIGN_OR_RETURN(p.directive,
+                          ReadBin(f[0], 1, kMaxProposedDirectiveBytes, "proposal.directive"));
   TOCSIN_ASSIGN_OR_RETURN(std::size_t count,
                           ReadArraySize(f[1], 1, kMaxCosignerWraps, "proposal.wraps"));
   for (std::size_t i = 0; i < count; ++i) {
@@ -165,7 +166,7 @@ Result<ProposalReply> DecodeProposalReply(ByteView bytes) {
     r.rows.push_back(std::move(row));
   }
   TOCSIN_ASSIGN_OR_RETURN(r.directive,
-                          ReadOptionalBin(f[1], 1, kMaxEnvelopeBytes, "proposals.directive"));
+                          ReadOptionalBin(f[1], 1, kMaxProposedDirectiveBytes, "proposals.directive"));
   if (f[2].type != msgpack::type::NIL) {
     TOCSIN_ASSIGN_OR_RETURN(r.wrap, ReadWrap(f[2], "proposals.wrap"));
   }

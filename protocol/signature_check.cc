@@ -24,6 +24,9 @@ std::string Reason(const SignatureRule& rule, const DirectiveHeader& header,
       rule.downgrade == needed) {
     return "an update lowering severity or TLP needs";
   }
+  if (header.action != DirectiveAction::kNew && !original) {
+    return "a follow-up of a directive not held here (it may be the most severe) needs";
+  }
   if (original && ForSeverity(rule, original->severity) == needed &&
       ForSeverity(rule, header.severity) != needed) {
     return "a follow-up of a " + std::string(SeverityName(original->severity)) +
@@ -37,13 +40,21 @@ std::string Reason(const SignatureRule& rule, const DirectiveHeader& header,
 std::uint32_t RuleRequirement(const SignatureRule& rule, const DirectiveHeader& header,
                               const std::optional<FollowedDirective>& original) {
   std::uint32_t needed = ForSeverity(rule, header.severity);
-  if (header.action != DirectiveAction::kNew && original) {
+  if (header.action == DirectiveAction::kNew) {
+    return needed;
+  }
+  if (original) {
     needed = std::max(needed, ForSeverity(rule, original->severity));
+  } else {
+    // Not held here: it may follow up the most severe directive, and lower it.
+    for (std::uint32_t count : rule.by_severity) {
+      needed = std::max(needed, count);
+    }
   }
   if (header.action == DirectiveAction::kCancel) {
     needed = std::max(needed, rule.cancel);
   }
-  if (header.action == DirectiveAction::kUpdate && original && LowersLabels(header, *original)) {
+  if (header.action == DirectiveAction::kUpdate && (!original || LowersLabels(header, *original))) {
     needed = std::max(needed, rule.downgrade);
   }
   return needed;

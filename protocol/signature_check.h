@@ -4,11 +4,12 @@
 // A directive needs the largest of:
 //   - the rule's count for its own severity;
 //   - for an update or a cancel, the count for the severity of the directive
-//     it follows up, where the checker holds that directive (a follow-up acts
-//     on the original, so it cannot dodge the rule by labelling itself low);
+//     it follows up (a follow-up acts on the original, so it cannot dodge the
+//     rule by labelling itself low); where the checker does not hold that
+//     directive, the largest severity count (it may be the most severe);
 //   - for a cancel, the rule's cancel count;
-//   - for an update whose severity or TLP is lower than the original's, the
-//     rule's downgrade count;
+//   - for an update whose severity or TLP is lower than the original's, or
+//     whose original the checker does not hold, the rule's downgrade count;
 // and its header's signed required_signatures, which VerifyDirective already
 // enforces. Signatures count distinct operator keys, never entries. The
 // gateway, every client and the offline auditor run this same check.

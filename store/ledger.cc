@@ -131,7 +131,12 @@ CREATE TABLE proposals (
   sequence INTEGER NOT NULL,
   wire BLOB NOT NULL,
   proposed_at INTEGER NOT NULL,
-  expires_at INTEGER NOT NULL
+  expires_at INTEGER NOT NULL,
+  severity INTEGER NOT NULL,
+  action INTEGER NOT NULL,
+  required INTEGER NOT NULL,
+  signers TEXT NOT NULL,
+  recipient_count INTEGER NOT NULL
 );
 CREATE TABLE proposal_wraps (
   proposal_id BLOB NOT NULL REFERENCES proposals(id) ON DELETE CASCADE,
@@ -196,6 +201,15 @@ Status Ledger::Accept(const AcceptedDirective& d) {
   TOCSIN_ASSIGN_OR_RETURN(bool duplicate, seen.Step());
   if (duplicate) {
     return MakeError(ErrorCode::kInvalidArgument, "replay: directive id already accepted");
+  }
+  if (!d.from_proposal) {  // a held proposal's id is taken: no one else may use it
+    TOCSIN_ASSIGN_OR_RETURN(Statement held, db_.Prepare("SELECT 1 FROM proposals WHERE id=?"));
+    held.Bind(1, d.id);
+    TOCSIN_ASSIGN_OR_RETURN(bool taken, held.Step());
+    if (taken) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "replay: directive id is held as a proposal waiting for approval");
+    }
   }
   TOCSIN_ASSIGN_OR_RETURN(Statement insert, db_.Prepare(
       "INSERT INTO directives (id, issuer, sequence, severity, issued_at, expires_at, "

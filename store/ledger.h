@@ -56,10 +56,16 @@ struct HeldProposal {
   Bytes id;
   std::string issuer;
   std::uint64_t sequence = 0;
-  Bytes wire;  // its envelope, with the signatures so far
+  Bytes wire;  // its envelope, with the signatures so far (empty in a listing)
   UnixMillis proposed_at = 0;
   UnixMillis expires_at = 0;
-  std::vector<std::pair<std::string, Bytes>> wraps;  // co-signer, wrap
+  std::vector<std::pair<std::string, Bytes>> wraps;  // co-signer, wrap (empty wrap in a listing)
+  // What a listing shows, kept beside the envelope so that none is decoded.
+  int severity = 0;
+  int action = 0;
+  std::uint32_t required = 0;
+  std::vector<std::string> signers;  // so far, the issuer first
+  std::uint32_t recipient_count = 0;
 };
 
 struct SentRecord {
@@ -274,9 +280,13 @@ class Ledger {
   // the issuer's, or an id already held or accepted) and also kInvalidArgument
   // past `max_per_issuer` held for its issuer or kMaxHeldProposals in all.
   Status HoldProposal(const HeldProposal& proposal, std::size_t max_per_issuer);
-  Result<std::vector<HeldProposal>> Proposals();  // by the time they were held
+  // Every held proposal, by the time it was held, without envelopes or wraps
+  // (their co-signers named): what a listing costs is its rows.
+  Result<std::vector<HeldProposal>> Proposals();
+  // One, whole, by its id.
   Result<std::optional<HeldProposal>> FindProposal(ByteView id);
-  Status ReplaceProposalWire(ByteView id, ByteView wire);  // with one more signature
+  // With one more signature: its envelope and its signers.
+  Status ReplaceProposalWire(ByteView id, ByteView wire, const std::vector<std::string>& signers);
   Status DropProposal(ByteView id);
   // Drops every proposal whose expires_at is at or before `now`; their ids.
   Result<std::vector<Bytes>> DropExpiredProposals(UnixMillis now);

@@ -4,19 +4,45 @@
 namespace tocsin::store {
 namespace {
 
+// Principal ids have no comma ([a-z0-9.-]): a list is kept as one column.
+std::string JoinIds(const std::vector<std::string>& ids) {
+  std::string out;
+  for (const std::string& id : ids) {
+    out += (out.empty() ? "" : ",") + id;
+  }
+  return out;
+}
+
+std::vector<std::string> SplitIds(const std::string& joined) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < joined.size()) {
+    std::size_t comma = joined.find(',', start);
+    std::size_t end = comma == std::string::npos ? joined.size() : comma;
+    out.push_back(joined.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+constexpr std::string_view kColumns =
+    "id, issuer, sequence, proposed_at, expires_at, severity, action, required, signers, "
+    "recipient_count";
+
 HeldProposal ReadProposal(const Statement& row) {
   HeldProposal p;
   p.id = row.Blob(0);
   p.issuer = row.Text(1);
   p.sequence = static_cast<std::uint64_t>(row.Int(2));
-  p.wire = row.Blob(3);
-  p.proposed_at = row.Int(4);
-  p.expires_at = row.Int(5);
+  p.proposed_at = row.Int(3);
+  p.expires_at = row.Int(4);
+  p.severity = static_cast<int>(row.Int(5));
+  p.action = static_cast<int>(row.Int(6));
+  p.required = static_cast<std::uint32_t>(row.Int(7));
+  p.signers = SplitIds(row.Text(8));
+  p.recipient_count = static_cast<std::uint32_t>(row.Int(9));
   return p;
 }
-
-constexpr std::string_view kSelectProposals =
-    "SELECT id, issuer, sequence, wire, proposed_at, expires_at FROM proposals";
 
 }  // namespace
 
@@ -51,10 +77,13 @@ Status Ledger::HoldProposal(const HeldProposal& p, std::size_t max_per_issuer) {
                          " in all): withdraw one or let one be approved first");
   }
   TOCSIN_ASSIGN_OR_RETURN(Statement insert, db_.Prepare(
-      "INSERT INTO proposals (id, issuer, sequence, wire, proposed_at, expires_at) "
-      "VALUES (?,?,?,?,?,?)"));
+      "INSERT INTO proposals (id, issuer, sequence, wire, proposed_at, expires_at, severity, "
+      "action, required, signers, recipient_count) VALUES (?,?,?,?,?,?,?,?,?,?,?)"));
   insert.Bind(1, p.id).Bind(2, p.issuer).Bind(3, static_cast<std::int64_t>(p.sequence))
-      .Bind(4, p.wire).Bind(5, p.proposed_at).Bind(6, p.expires_at);
+      .Bind(4, p.wire).Bind(5, p.proposed_at).Bind(6, p.expires_at)
+      .Bind(7, std::int64_t{p.severity}).Bind(8, std::int64_t{p.action})
+      .Bind(9, std::int64_t{p.required}).Bind(10, JoinIds(p.signers))
+      .Bind(11, std::int64_t{p.recipient_count});
   TOCSIN_RETURN_IF_ERROR(insert.Run());
   TOCSIN_ASSIGN_OR_RETURN(Statement wrap, db_.Prepare(
       "INSERT INTO proposal_wraps (proposal_id, cosigner, wrap) VALUES (?,?,?)"));
@@ -68,35 +97,46 @@ Status Ledger::HoldProposal(const HeldProposal& p, std::size_t max_per_issuer) {
 }
 
 Result<std::vector<HeldProposal>> Ledger::Proposals() {
-  TOCSIN_ASSIGN_OR_RETURN(Statement q,
-                          db_.Prepare(std::string(kSelectProposals) + " ORDER BY proposed_at, id"));
-  TOCSIN_ASSIGN_OR_RETURN(Statement wraps, db_.Prepare(
-      "SELECT cosigner, wrap FROM proposal_wraps WHERE proposal_id=? ORDER BY cosigner"));
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare("SELECT " + std::string(kColumns) +
+                                                   " FROM proposals ORDER BY proposed_at, id"));
+  TOCSIN_ASSIGN_OR_RETURN(Statement cosigners, db_.Prepare(
+      "SELECT cosigner FROM proposal_wraps WHERE proposal_id=? ORDER BY cosigner"));
   std::vector<HeldProposal> out;
   TOCSIN_RETURN_IF_ERROR(ForEachRow(q, [&](const Statement& row) { out.push_back(ReadProposal(row)); }));
   for (HeldProposal& p : out) {
-    wraps.Reset();
-    wraps.Bind(1, p.id);
-    TOCSIN_RETURN_IF_ERROR(ForEachRow(wraps, [&](const Statement& row) {
-      p.wraps.emplace_back(row.Text(0), row.Blob(1));
+    cosigners.Reset();
+    cosigners.Bind(1, p.id);
+    TOCSIN_RETURN_IF_ERROR(ForEachRow(cosigners, [&](const Statement& row) {
+      p.wraps.emplace_back(row.Text(0), Bytes{});
     }));
   }
   return out;
 }
 
 Result<std::optional<HeldProposal>> Ledger::FindProposal(ByteView id) {
-  TOCSIN_ASSIGN_OR_RETURN(std::vector<HeldProposal> all, Proposals());
-  for (HeldProposal& p : all) {
-    if (std::equal(p.id.begin(), p.id.end(), id.begin(), id.end())) {
-      return std::optional<HeldProposal>(std::move(p));
-    }
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare("SELECT " + std::string(kColumns) +
+                                                   ", wire FROM proposals WHERE id=?"));
+  q.Bind(1, id);
+  TOCSIN_ASSIGN_OR_RETURN(bool found, q.Step());
+  if (!found) {
+    return std::optional<HeldProposal>();
   }
-  return std::optional<HeldProposal>();
+  HeldProposal p = ReadProposal(q);
+  p.wire = q.Blob(10);
+  TOCSIN_ASSIGN_OR_RETURN(Statement wraps, db_.Prepare(
+      "SELECT cosigner, wrap FROM proposal_wraps WHERE proposal_id=? ORDER BY cosigner"));
+  wraps.Bind(1, id);
+  TOCSIN_RETURN_IF_ERROR(ForEachRow(wraps, [&](const Statement& row) {
+    p.wraps.emplace_back(row.Text(0), row.Blob(1));
+  }));
+  return std::optional<HeldProposal>(std::move(p));
 }
 
-Status Ledger::ReplaceProposalWire(ByteView id, ByteView wire) {
-  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare("UPDATE proposals SET wire=? WHERE id=?"));
-  q.Bind(1, wire).Bind(2, id);
+Status Ledger::ReplaceProposalWire(ByteView id, ByteView wire,
+                                   const std::vector<std::string>& signers) {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q,
+                          db_.Prepare("UPDATE proposals SET wire=?, signers=? WHERE id=?"));
+  q.Bind(1, wire).Bind(2, JoinIds(signers)).Bind(3, id);
   TOCSIN_RETURN_IF_ERROR(q.Run());
   if (q.Changes() != 1) {
     return MakeError(ErrorCode::kNotFound, "no such proposal");

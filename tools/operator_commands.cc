@@ -62,22 +62,10 @@ struct Original {
 
 Result<Original> OriginalOf(Session& session, const DirectiveOptions& options,
                             const protocol::DirectiveId& id) {
-  TOCSIN_ASSIGN_OR_RETURN(Bytes wire, FetchStoredDirective(*session.link, id, options.timeout_ms));
-  std::string what = "directive " + HexEncode(id) + " as the gateway returned it";
-  TOCSIN_ASSIGN_OR_RETURN(protocol::DirectiveHeader claimed,
-                          protocol::PeekDirectiveHeader(wire));
-  protocol::DirectiveChecks checks{options.gateway, claimed.issued_at, 1};
-  Result<protocol::VerifiedDirective> original =
-      protocol::VerifyDirective(wire, *session.directory, checks);
-  if (!original) {
-    return WithContext(original.error(), what);
-  }
-  if (original->header.id != id || !original->complete()) {
-    return MakeError(ErrorCode::kPermissionDenied,
-                     what + ": another directive, or not every recipient");
-  }
-  Original out{{}, original->header, original->signers};
-  for (const protocol::RecipientWrap& r : original->recipients.entries) {
+  TOCSIN_ASSIGN_OR_RETURN(protocol::VerifiedDirective original,
+                          FetchVerifiedDirective(session, options, id));
+  Original out{{}, original.header, original.signers};
+  for (const protocol::RecipientWrap& r : original.recipients.entries) {
     out.recipients.push_back(r.agency);
   }
   return out;
@@ -145,15 +133,11 @@ int Submit(DirectiveOptions options, protocol::DirectiveAction action,
   DirectiveOptions effective = options;
   std::optional<FollowUpOf> follows;
   if (references) {
-    // An update or cancel goes to the agencies of the directive it follows
-    // up, as its issuer signed them: never the gateway's unsigned word.
-    auto original = OriginalOf(*session, options, *references);
-    if (!original) {
-      return ReportError(command, original.error());
+    auto followed = PrepareFollowUp(*session, effective, *references, command);
+    if (!followed) {
+      return ReportError(command, followed.error());
     }
-    follows = original->AsFollowed();
-    effective.agencies = std::move(original->recipients);
-    InheritLabels(effective, original->header, command);
+    follows = std::move(*followed);
   }
   auto outcome = options.in.empty()
                      ? SealFromOptions(effective, session->bundle, *session->directory, now,
@@ -235,6 +219,17 @@ int Submit(DirectiveOptions options, protocol::DirectiveAction action,
 }
 
 }  // namespace
+
+Result<FollowUpOf> PrepareFollowUp(Session& session, DirectiveOptions& effective,
+                                   const protocol::DirectiveId& id, const std::string& command) {
+  // An update or cancel goes to the agencies of the directive it follows
+  // up, as its issuer signed them: never the gateway's unsigned word.
+  TOCSIN_ASSIGN_OR_RETURN(Original original, OriginalOf(session, effective, id));
+  FollowUpOf follows = original.AsFollowed();
+  effective.agencies = std::move(original.recipients);
+  InheritLabels(effective, original.header, command);
+  return follows;
+}
 
 void AddContentOptions(CLI::App* command, DirectiveOptions& o, bool title_required) {
   command->add_option("--severity", o.severity,

@@ -120,6 +120,24 @@ Result<protocol::EvidencePage> FetchEvidencePage(OperatorLink& link, const proto
   return protocol::DecodeEvidencePage(reply.first.body);
 }
 
+Result<protocol::VerifiedDirective> FetchVerifiedDirective(Session& session,
+                                                           const DirectiveOptions& options,
+                                                           const protocol::DirectiveId& id) {
+  TOCSIN_ASSIGN_OR_RETURN(Bytes wire, FetchStoredDirective(*session.link, id, options.timeout_ms));
+  std::string what = "directive " + HexEncode(id) + " as the gateway returned it";
+  TOCSIN_ASSIGN_OR_RETURN(protocol::DirectiveHeader claimed, protocol::PeekDirectiveHeader(wire));
+  Result<protocol::VerifiedDirective> original = protocol::VerifyDirective(
+      wire, *session.directory, {options.gateway, claimed.issued_at, 1});
+  if (!original) {
+    return WithContext(original.error(), what);
+  }
+  if (original->header.id != id || !original->complete()) {
+    return MakeError(ErrorCode::kPermissionDenied,
+                     what + ": another directive, or not every recipient");
+  }
+  return original;
+}
+
 Result<protocol::ProposalReply> FetchProposals(OperatorLink& link,
                                                std::optional<protocol::DirectiveId> id,
                                                int timeout_ms) {

@@ -72,6 +72,13 @@ Result<Bytes> FetchStoredDirective(OperatorLink& link, const protocol::Directive
 Result<protocol::EvidencePage> FetchEvidencePage(OperatorLink& link, const protocol::DirectiveId& id,
                                                  const std::string& after, int timeout_ms);
 
+// Directive `id` as the gateway stored it, verified as an agency would as of
+// its issuance (its signers' certificates then), with every recipient: what
+// a follow-up is addressed from and a co-signer is shown.
+Result<protocol::VerifiedDirective> FetchVerifiedDirective(Session& session,
+                                                           const DirectiveOptions& options,
+                                                           const protocol::DirectiveId& id);
+
 // Every held proposal (nullopt), or one with its envelope and our wrap.
 Result<protocol::ProposalReply> FetchProposals(OperatorLink& link,
                                                std::optional<protocol::DirectiveId> id,

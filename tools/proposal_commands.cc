@@ -46,7 +46,7 @@ nlohmann::json RowJson(const protocol::ProposalRow& r) {
 }
 
 // Seals for the co-signers named, and asks the gateway to hold it.
-int RunPropose(DirectiveOptions options) {
+int RunPropose(DirectiveOptions options, protocol::DirectiveAction action) {
   auto session = Connect(options);
   if (!session) {
     return ReportError("propose", session.error());
@@ -58,8 +58,18 @@ int RunPropose(DirectiveOptions options) {
   if (options.required_signatures < 2) {
     options.required_signatures = static_cast<std::uint32_t>(options.cosigners.size() + 1);
   }
+  std::optional<FollowUpOf> follows;
+  if (action != protocol::DirectiveAction::kNew) {
+    auto id = ParseDirectiveId(options.reference);
+    auto followed = id ? PrepareFollowUp(*session, options, *id, "propose")
+                       : Result<FollowUpOf>(tl::unexpected(id.error()));
+    if (!followed) {
+      return ReportError("propose", followed.error());
+    }
+    follows = std::move(*followed);
+  }
   auto outcome = SealFromOptions(options, session->bundle, *session->directory,
-                                 SystemClock().NowMillis());
+                                 SystemClock().NowMillis(), action, follows);
   if (!outcome) {
     return ReportError("propose", outcome.error());
   }
@@ -99,7 +109,7 @@ int RunProposals(DirectiveOptions options) {
     std::cout << "no directive is waiting for approval\n";
   }
   for (const auto& r : reply->rows) {
-    std::cout << DescribeProposal(r) << "\n";
+    std::cout << EscapeForDisplay(DescribeProposal(r)) << "\n";
   }
   return kExitOk;
 }
@@ -137,7 +147,26 @@ int RunApprove(DirectiveOptions options) {
     return ReportError("approve", {ErrorCode::kPermissionDenied,
                                    "the gateway returned another directive, or not every recipient"});
   }
-  auto rule_needs = CheckCosignable(*session->directory, verified->header);
+  // A follow-up: what it acts on, as its own signers signed it.
+  std::optional<protocol::FollowedDirective> original;
+  if (verified->header.references) {
+    auto followed = FetchVerifiedDirective(*session, options, *verified->header.references);
+    if (!followed) {
+      return ReportError("approve", followed.error());
+    }
+    original = protocol::FollowedDirective{followed->header.action, followed->signers,
+                                           std::nullopt, followed->header.severity,
+                                           followed->header.tlp};
+    std::cout << "it " << protocol::ActionName(verified->header.action) << "s directive "
+              << HexEncode(followed->header.id) << " from " << followed->header.issuer << ", "
+              << protocol::SeverityName(followed->header.severity)
+              << ", TLP:" << protocol::TlpName(followed->header.tlp) << ", signed by "
+              << JoinNames(followed->signers) << ", to " << followed->header.recipient_count
+              << " agencies; its summary: "
+              << (followed->header.summary ? EscapeForDisplay(*followed->header.summary) : "-")
+              << "\n";
+  }
+  auto rule_needs = CheckCosignable(*session->directory, verified->header, original);
   if (!rule_needs) {
     return ReportError("approve", rule_needs.error());
   }
@@ -208,7 +237,23 @@ void AddProposalCommands(CLI::App& app, int* exit_code) {
   propose->add_option("--signatures", o->required_signatures,
                       "Distinct operators who must sign, 2 to 4 (default: 1 + co-signers)")
       ->check(CLI::Range(2, 4));
-  propose->callback([=] { *exit_code = RunPropose(*o); });
+  auto action = std::make_shared<protocol::DirectiveAction>(protocol::DirectiveAction::kNew);
+  auto* update = propose->add_option_function<std::string>(
+      "--update",
+      [o, action](const std::string& id) {
+        o->reference = id;
+        *action = protocol::DirectiveAction::kUpdate;
+      },
+      "Propose an update of this directive (to its recipients, with its labels unless told)");
+  propose->add_option_function<std::string>(
+             "--cancel",
+             [o, action](const std::string& id) {
+               o->reference = id;
+               *action = protocol::DirectiveAction::kCancel;
+             },
+             "Propose a cancel of this directive")
+      ->excludes(update);
+  propose->callback([=] { *exit_code = RunPropose(*o, *action); });
 
   CLI::App* proposals = app.add_subcommand("proposals", "List the directives waiting for approval");
   AddGatewayOptions(proposals, *o);

@@ -238,11 +238,10 @@ void ShowForCosigner(const protocol::VerifiedDirective& v, const protocol::Direc
 }
 
 Result<std::uint32_t> CheckCosignable(pki::CertificateDirectory& directory,
-                                      const protocol::DirectiveHeader& header) {
-  // The original of a follow-up is the gateway's and the agencies' to check;
-  // its own labels are checked here.
+                                      const protocol::DirectiveHeader& header,
+                                      const std::optional<protocol::FollowedDirective>& original) {
   std::uint32_t rule_needs =
-      protocol::RuleRequirement(directory.verifier().signature_rule(), header, std::nullopt);
+      protocol::RuleRequirement(directory.verifier().signature_rule(), header, original);
   if (header.required_signatures < rule_needs) {
     return MakeError(ErrorCode::kPermissionDenied,
                      "its header asks " + std::to_string(header.required_signatures) +

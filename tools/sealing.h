@@ -90,8 +90,12 @@ void ShowForCosigner(const protocol::VerifiedDirective& v, const protocol::Direc
 // What a co-signer checks before reading on: the header asks at least what
 // the CA's signature rule asks for it (else every agency would refuse it,
 // kPermissionDenied). Returns the rule's count.
+// A follow-up without `original` is held to the strictest count (as an
+// agency that does not hold its original holds it).
 Result<std::uint32_t> CheckCosignable(pki::CertificateDirectory& directory,
-                                      const protocol::DirectiveHeader& header);
+                                      const protocol::DirectiveHeader& header,
+                                      const std::optional<protocol::FollowedDirective>& original =
+                                          std::nullopt);
 
 // Prints the outcome for people, or as JSON with --json; warns on stderr
 // about each skipped sector member.

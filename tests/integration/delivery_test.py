@@ -367,6 +367,16 @@ def test_a_proposal_is_held_read_approved_and_delivered(make):
     late = w.tocsin("approve", short["id"], *gw("op.bob"), "--yes", check=False)
     assert late.returncode != 0 and "lapsed?" in late.stderr, late.stdout + late.stderr
     assert [e["title"] for e in w.inbox("finance-authority")].count("Too late") == 0
+    # A cancel of the critical directive needs two as well; the co-signer sees
+    # what it cancels, as its signers signed it.
+    cancel = json.loads(w.tocsin(
+        "propose", *gw("op.alice"), "--cancel", pid, "--title", "Stand down", "--body", "b",
+        "--cosigner", "op.bob", "--json").stdout)
+    shown = w.tocsin("approve", cancel["id"], *gw("op.bob"), "--yes").stdout
+    assert ("it cancels directive " + pid + " from op.alice, critical, TLP:RED, signed by "
+            "op.alice, op.bob, to 1 agencies") in shown, shown
+    w.wait_for(lambda: w.states(cancel["id"]) == {"finance-authority": "delivered"}, 10,
+               "delivery of the approved cancel")
 
 
 def test_an_operator_profile_replaces_the_connection_flags(make):

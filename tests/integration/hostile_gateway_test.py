@@ -113,6 +113,17 @@ def test_a_critical_directive_below_the_cas_rule_is_refused_by_the_agency(make):
     assert "receipt" not in w.log("hostile").replace("refusal", "")
 
 
+def test_a_cancel_of_a_directive_not_held_needs_the_strictest_count(make):
+    w = make()
+    w.tocsin("pki", "signature-rule", "--ca", "ca", "--set", "critical=2")
+    start_hostile(w, "unheld-cancel")  # the cancel first; the critical original would follow
+    w.start_client("finance-authority")
+    w.wait_for(lambda: "refusal" in w.log("hostile"), 10, "the agency's signed refusal")
+    assert "a follow-up of a directive not held here (it may be the most severe) needs 2" in \
+        w.log("finance-authority"), w.log("finance-authority")
+    assert w.inbox("finance-authority") == []
+
+
 def test_a_log_shown_to_one_agency_only_is_proven_by_its_receipts(make):
     w = make()
     start_hostile(w, "fake-log")  # an impostor with the gateway's keys, first
@@ -152,5 +163,6 @@ if __name__ == "__main__":
         test_a_promise_dated_far_ahead_confirms_nothing,
         test_a_stripped_co_signature_is_refused_by_the_agency,
         test_a_critical_directive_below_the_cas_rule_is_refused_by_the_agency,
+        test_a_cancel_of_a_directive_not_held_needs_the_strictest_count,
         test_a_log_shown_to_one_agency_only_is_proven_by_its_receipts,
     ], sys.argv[1]))

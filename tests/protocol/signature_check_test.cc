@@ -59,8 +59,16 @@ TEST_CASE("A follow-up cannot dodge the rule by labelling itself lower",
   REQUIRE_FALSE(alone);
   CHECK_THAT(alone.error().context,
              Catch::StartsWith("a follow-up of a critical directive needs 2"));
-  // Not held here (a client that never received it): its own labels only.
-  CHECK(RuleRequirement(rule, update, std::nullopt) == 1);
+  // Not held here (a client that has not received it, or not yet: a gateway
+  // may send the follow-up first): the strictest count, and the downgrade's.
+  CHECK(RuleRequirement(rule, update, std::nullopt) == 2);
+  Status unheld = CheckSignatureRule(rule, update, 1, std::nullopt);
+  REQUIRE_FALSE(unheld);
+  CHECK_THAT(unheld.error().context, Catch::StartsWith("a follow-up of a directive not held here"));
+  SignatureRule downgrade;
+  downgrade.downgrade = 3;
+  CHECK(RuleRequirement(downgrade, update, std::nullopt) == 3);
+  CHECK(RuleRequirement(downgrade, Header(Severity::kLow, DirectiveAction::kCancel), std::nullopt) == 1);
 }
 
 TEST_CASE("A cancel needs the cancel count", "[protocol][signature-rule]") {
@@ -69,6 +77,9 @@ TEST_CASE("A cancel needs the cancel count", "[protocol][signature-rule]") {
   DirectiveHeader cancel = Header(Severity::kLow, DirectiveAction::kCancel);
   CHECK(RuleRequirement(rule, cancel, Original(Severity::kLow)) == 2);
   CHECK(RuleRequirement(rule, cancel, std::nullopt) == 2);  // the action is its own
+  rule.by_severity = {1, 1, 1, 3};
+  CHECK(RuleRequirement(rule, cancel, std::nullopt) == 3);  // it may cancel a critical one
+  rule.by_severity = {1, 1, 1, 1};
   Status alone = CheckSignatureRule(rule, cancel, 1, std::nullopt);
   REQUIRE_FALSE(alone);
   CHECK_THAT(alone.error().context, Catch::StartsWith("a cancel needs 2"));

@@ -316,7 +316,7 @@ namespace {
 HeldProposal Held(std::uint8_t id_byte, std::uint64_t sequence, UnixMillis expires_at = 50000,
                   const std::string& issuer = "op.alice") {
   return {Bytes(16, id_byte), issuer, sequence, Bytes{0x94, id_byte}, 1000, expires_at,
-          {{"op.bob", Bytes{7, id_byte}}}};
+          {{"op.bob", Bytes{7, id_byte}}}, 4, 0, 2, {issuer}, 3};
 }
 
 TEST_CASE("A held proposal reserves its sequence; completing it skips the check once",
@@ -331,15 +331,30 @@ TEST_CASE("A held proposal reserves its sequence; completing it skips the check 
   auto held = ledger.FindProposal(Bytes(16, 1)).value();
   REQUIRE(held);
   CHECK(held->wraps == std::vector<std::pair<std::string, Bytes>>{{"op.bob", Bytes{7, 1}}});
-  REQUIRE(ledger.ReplaceProposalWire(Bytes(16, 1), Bytes{0x94, 9}));
-  CHECK(ledger.FindProposal(Bytes(16, 1)).value()->wire == Bytes{0x94, 9});
+  REQUIRE(ledger.ReplaceProposalWire(Bytes(16, 1), Bytes{0x94, 9}, {"op.alice", "op.bob"}));
+  auto signed_twice = ledger.FindProposal(Bytes(16, 1)).value();
+  CHECK(signed_twice->wire == Bytes{0x94, 9});
+  CHECK(signed_twice->signers == std::vector<std::string>{"op.alice", "op.bob"});
+  CHECK(signed_twice->required == 2);
+  CHECK(signed_twice->recipient_count == 3);
+  // Listed without envelopes or wraps, its co-signers named.
+  auto listed = ledger.Proposals().value();
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0].wire.empty());
+  CHECK(listed[0].wraps == std::vector<std::pair<std::string, Bytes>>{{"op.bob", Bytes{}}});
+  CHECK(listed[0].severity == 4);
+  // Its id is taken while it is held: a directive under it is a replay.
+  AcceptedDirective squatter = Sample(1, 7);
+  Status squatted = ledger.Accept(squatter);
+  REQUIRE_FALSE(squatted);
+  CHECK_THAT(squatted.error().context, Catch::Contains("held as a proposal"));
   AcceptedDirective completed = Sample(1, 5);
   completed.from_proposal = true;
   REQUIRE(ledger.Accept(completed));  // sequence 5 < 6, checked when it was held
   CHECK_FALSE(ledger.FindProposal(Bytes(16, 1)).value());  // gone in the same transaction
   CHECK(ledger.Find(Bytes(16, 1)).value());
   CHECK_FALSE(ledger.HoldProposal(Held(4, 6), 16));  // the mark stayed at 6
-  CHECK_FALSE(ledger.ReplaceProposalWire(Bytes(16, 1), Bytes{1}));
+  CHECK_FALSE(ledger.ReplaceProposalWire(Bytes(16, 1), Bytes{1}, {"op.alice"}));
 }
 
 TEST_CASE("Proposals are bounded per issuer, dropped, and lapse", "[store][ledger][proposal]") {

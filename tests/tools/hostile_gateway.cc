@@ -17,6 +17,8 @@
 //   one-signature-critical  a critical directive signed by one operator,
 //                   its header asking one: what a gateway configured to let
 //                   it through would deliver (the CA's rule asks two)
+//   unheld-cancel   a cancel labelled low, signed by one operator, of a
+//                   directive the agency has not received (yet)
 //   forged-status   on the operator endpoint: a status report that adds an
 //                   agency to a directive (given as a sealed file) and claims
 //                   an acknowledgement no agency signed, no evidence for it,
@@ -230,6 +232,12 @@ class HostileGateway {
     if (o_.scenario == "stripped-cosignature") {
       draft.header.required_signatures = 2;  // co-signed, then stripped: one signature left
     }
+    if (o_.scenario == "unheld-cancel") {
+      draft.header.action = protocol::DirectiveAction::kCancel;
+      draft.header.severity = protocol::Severity::kLow;
+      draft.header.references = protocol::DirectiveId{};
+      draft.header.references->fill(0x5c);  // sent second, or never
+    }
     TOCSIN_ASSIGN_OR_RETURN(pki::CertifiedKey key,
                             directory_.Resolve(o_.agency, pki::Purpose::kEncryption, now));
     TOCSIN_ASSIGN_OR_RETURN(protocol::SealedDirective sealed,
@@ -323,7 +331,7 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::IsMember({"two-contents", "future-promise", "alarm-flood", "forged-status",
                              "stripped-cosignature", "fake-log",
-                             "one-signature-critical"}));
+                             "one-signature-critical", "unheld-cancel"}));
   app.add_option("--operator-endpoint", o.operator_endpoint);
   app.add_option("--directive-file", o.directive_file);
   CLI11_PARSE(app, argc, argv);
