@@ -4,6 +4,7 @@
 
 #include "common/file_util.h"
 #include "common/log.h"
+#include "pki/certificate.h"
 
 namespace tocsin::gateway {
 
@@ -115,6 +116,21 @@ Status AuditKeeper::RecordPolicy(const Bytes& digest) {
   Bytes entry = protocol::EncodeAuditEntry(
       {protocol::AuditKind::kPolicyChanged, at, std::nullopt, gateway_id_, digest});
   return ledger_.AppendAudit(entry, at);
+}
+
+Status AuditKeeper::RecordCrl(const pki::CertificateVerifier& verifier) {
+  if (recorded_crl_ == verifier.crl_number()) {
+    return {};
+  }
+  TOCSIN_ASSIGN_OR_RETURN(Bytes der, pki::CrlToDer(verifier.crl()));
+  UnixMillis at = Now();
+  Bytes entry = protocol::EncodeAuditEntry(
+      {protocol::AuditKind::kCrlAdopted, at, std::nullopt, gateway_id_, std::move(der)});
+  TOCSIN_RETURN_IF_ERROR(ledger_.AppendAudit(entry, at));
+  recorded_crl_ = verifier.crl_number();
+  spdlog::info("audit log: CRL {} adopted (signature rule: {})", verifier.crl_number(),
+               DescribeSignatureRule(verifier.signature_rule()));
+  return {};
 }
 
 Status AuditKeeper::ObservePrincipals(const Registry& registry) {

@@ -14,6 +14,7 @@
 #include "common/clock.h"
 #include "crypto/signing.h"
 #include "gateway/registry.h"
+#include "pki/verifier.h"
 #include "protocol/audit.h"
 #include "protocol/messages.h"
 #include "protocol/promise.h"
@@ -76,6 +77,12 @@ class AuditKeeper {
   // Appends a policy-changed entry (SHA-256 of the file now in force).
   Status RecordPolicy(const Bytes& digest);
 
+  // Appends a crl-adopted entry (the CRL's DER) when `crl` is another CRL
+  // than the one this process last recorded (so once per start, and per new
+  // CRL): the auditor holds each directive to the signature rule of the CRL
+  // adopted before it (docs/audit.md), proven by the CA's signature.
+  Status RecordCrl(const pki::CertificateVerifier& verifier);
+
   // Compares the registry with what the log last recorded and appends an
   // entry per enrolment (or new signing key) and per withdrawal.
   Status ObservePrincipals(const Registry& registry);
@@ -106,6 +113,7 @@ class AuditKeeper {
   std::uint64_t latest_size_ = 0;
   UnixMillis latest_signed_at_ = 0;
   std::string latest_note_;
+  std::optional<long> recorded_crl_;  // the CRL number this process last recorded
   // Messages for the latest checkpoint by the size they prove from: most
   // agencies hold the same one, so a proof is built once, not per agency.
   std::map<std::uint64_t, Bytes> messages_;

@@ -1111,6 +1111,7 @@ Status Gateway::ObservePrincipals() {
                   pki::DescribeStaleCrl(config_.directory, registry_->directory().crl_currency()));
     return {};
   }
+  TOCSIN_RETURN_IF_ERROR(audit_->RecordCrl(registry_->directory().verifier()));
   return audit_->ObservePrincipals(*registry_);
 }
 

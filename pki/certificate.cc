@@ -186,6 +186,20 @@ Result<Bytes> CertificateToDer(X509* certificate) { return ToDer(certificate, &i
 
 Result<Bytes> CrlToDer(X509_CRL* crl) { return ToDer(crl, &i2d_X509_CRL); }
 
+Result<crypto::X509CrlPtr> ParseCrlDer(ByteView der, const std::string& origin) {
+  const unsigned char* cursor = der.data();
+  crypto::X509CrlPtr crl(d2i_X509_CRL(nullptr, &cursor, static_cast<long>(der.size())));
+  if (!crl || cursor != der.data() + der.size()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     origin + " is not one DER CRL (" + TakeOpenSslErrors() + ")");
+  }
+  Result<Bytes> again = CrlToDer(crl.get());
+  if (!again || !std::equal(again->begin(), again->end(), der.begin(), der.end())) {
+    return MakeError(ErrorCode::kInvalidArgument, origin + " is not a CRL's one DER encoding");
+  }
+  return crl;
+}
+
 Result<CertifiedKey> ReadCertifiedKey(X509* certificate) {
   CertifiedKey out;
   TOCSIN_RETURN_IF_ERROR(ReadSubject(certificate, out));

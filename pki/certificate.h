@@ -26,6 +26,8 @@ Result<std::string> CrlToPem(X509_CRL* crl);
 // DER encoding, for fingerprints and wire transfer.
 Result<Bytes> CertificateToDer(X509* certificate);
 Result<Bytes> CrlToDer(X509_CRL* crl);
+// Exactly one CRL, in its one DER encoding (what CrlToDer wrote); parsing only.
+Result<crypto::X509CrlPtr> ParseCrlDer(ByteView der, const std::string& origin);
 
 // Extracts principal id, role, sector, purpose, key, serial and validity.
 // Fails with kUntrustedCertificate when a field is missing or malformed.

@@ -1,5 +1,6 @@
 #include "pki/verifier.h"
 
+#include "pki/cert_builder.h"
 #include "pki/certificate.h"
 #include "pki/crl_signature_rule.h"
 
@@ -79,7 +80,8 @@ Result<CertificateVerifier> CertificateVerifier::Create(crypto::X509Ptr root,
     return MakeError(ErrorCode::kInternal,
                      "cannot build the trust store: " + TakeOpenSslErrors());
   }
-  return CertificateVerifier(std::move(root), std::move(crl), std::move(store), *rule);
+  long number = ReadCrlNumber(crl.get());
+  return CertificateVerifier(std::move(root), std::move(crl), std::move(store), *rule, number);
 }
 
 Result<CertificateVerifier> CertificateVerifier::Load(const std::string& root_path,

@@ -49,16 +49,18 @@ class CertificateVerifier {
   // The two-person rule the CRL carries (pki/crl_signature_rule.h), read
   // once its signature verified: the default when it carries none.
   const SignatureRule& signature_rule() const { return signature_rule_; }
+  long crl_number() const { return crl_number_; }
   // Upper-case hex serials on the CRL.
   bool IsRevoked(const std::string& serial_hex) const;
 
  private:
   CertificateVerifier(crypto::X509Ptr root, crypto::X509CrlPtr crl, crypto::X509StorePtr store,
-                      SignatureRule signature_rule)
+                      SignatureRule signature_rule, long crl_number)
       : root_(std::move(root)),
         crl_(std::move(crl)),
         store_(std::move(store)),
-        signature_rule_(signature_rule) {}
+        signature_rule_(signature_rule),
+        crl_number_(crl_number) {}
 
   Result<CertifiedKey> VerifyChain(X509* leaf, Purpose purpose, UnixMillis at,
                                    unsigned long flags) const;
@@ -69,6 +71,7 @@ class CertificateVerifier {
   crypto::X509CrlPtr crl_;
   crypto::X509StorePtr store_;  // holds root_ and crl_; read-only after Create
   SignatureRule signature_rule_;
+  long crl_number_ = 0;
 };
 
 }  // namespace tocsin::pki

@@ -22,7 +22,7 @@ tl::unexpected<Error> Malformed(const std::string& why) {
 
 bool HasDirective(AuditKind kind) {
   return kind != AuditKind::kPrincipalEnrolled && kind != AuditKind::kPrincipalRevoked &&
-         kind != AuditKind::kPolicyChanged;
+         kind != AuditKind::kPolicyChanged && kind != AuditKind::kCrlAdopted;
 }
 
 constexpr UnpackLimits kDataLimits{.max_array = 5, .max_map = 0, .max_str = 1024, .max_bin = 0,
@@ -123,6 +123,7 @@ std::string_view AuditKindName(AuditKind kind) {
     case AuditKind::kPolicyChanged: return "policy-changed";
     case AuditKind::kBridgeOutcome: return "bridge-outcome";
     case AuditKind::kRefusal: return "refusal";
+    case AuditKind::kCrlAdopted: return "crl-adopted";
   }
   return "unknown";
 }

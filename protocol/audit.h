@@ -32,8 +32,9 @@ enum class AuditKind : std::uint8_t {
   kPolicyChanged = 9,      // the gateway, SHA-256 of the policy file now in force
   kBridgeOutcome = 10,     // directive id, agency, BridgeOutcomeData
   kRefusal = 11,           // directive id, agency, the signed refusal of a copy
+  kCrlAdopted = 12,        // the gateway, the CA's CRL (DER) it now holds directives to
 };
-inline constexpr std::uint64_t kMaxAuditKind = 11;
+inline constexpr std::uint64_t kMaxAuditKind = 12;
 
 std::string_view AuditKindName(AuditKind kind);
 

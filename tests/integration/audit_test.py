@@ -102,20 +102,26 @@ def test_export_verify_prove_and_report(make):
     assert 'class="ok">on time' in html
 
 
-def test_the_auditor_holds_every_directive_to_the_cas_signature_rule(make):
+def test_the_auditor_holds_each_directive_to_the_rule_adopted_before_it(make):
     w = make()
     run_directive_to_completion(w)  # critical, one operator: the rule asks one
     w.stop("gateway")
-    export(w)
-    assert json.loads(verify(w).stdout)["verified"] is True
-    # Under a rule of two for critical directives, the same log is a breach.
+    # The CA raises the rule; the gateway records the new CRL when it adopts it.
     w.tocsin("pki", "signature-rule", "--ca", "ca", "--set", "critical=2")
-    export(w, "ruled")
-    result = verify(w, "ruled", check=False)
-    assert result.returncode == 1, result.stdout
-    assert ("a critical directive needs 2 distinct operators' signatures under the CA's "
-            "signature rule; it carries 1") in result.stderr, result.stderr
-    assert json.loads(result.stdout)["verified"] is False, result.stdout
+    w.start_gateway()
+    w.wait_for(lambda: "CRL 2 adopted (signature rule: low 1, moderate 1, high 1, critical 2"
+               in w.log("gateway"), 10, "the gateway recording the CRL it adopted")
+    proposed = json.loads(w.tocsin(
+        "propose", *w._gateway_args("op.alice"), "--agency", "finance-authority",
+        "--severity", "critical", "--title", "Under the new rule", "--body", "b",
+        "--cosigner", "op.bob", "--json").stdout)
+    w.tocsin("approve", proposed["id"], *w._gateway_args("op.bob"), "--yes")
+    w.stop("gateway")
+    export(w)
+    # The first directive was accepted under the rule of its time: no alarm;
+    # the second carries the two signatures the new rule asks.
+    result = json.loads(verify(w).stdout)
+    assert result["verified"] is True and result["directives"] == 2, result
 
 
 def test_a_copy_the_agency_refuses_is_a_signed_refusal_everyone_sees(make):
@@ -355,7 +361,7 @@ def test_a_damaged_stored_directive_is_held_back_loudly_and_others_served(make):
 
 if __name__ == "__main__":
     sys.exit(run_tests([
-        test_the_auditor_holds_every_directive_to_the_cas_signature_rule,
+        test_the_auditor_holds_each_directive_to_the_rule_adopted_before_it,
         test_a_damaged_stored_directive_is_held_back_loudly_and_others_served,
         test_a_damaged_database_is_refused_at_start,
         test_an_index_that_no_longer_matches_its_table_is_found_on_request,

@@ -14,6 +14,7 @@
 #include "protocol/receipts.h"
 #include "protocol/signature_check.h"
 #include "tools/audit/bundle.h"
+#include "tools/audit/rule_history.h"
 
 namespace tocsin::tools::audit {
 namespace fs = std::filesystem;
@@ -310,6 +311,7 @@ class Replay {
       case protocol::AuditKind::kPolicyChanged:
         policies_.push_back({index, e.at, HexEncode(e.data)});
         return {};
+      case protocol::AuditKind::kCrlAdopted: return AdoptCrl(e);
     }
     return MakeError(ErrorCode::kMalformedMessage, "unknown kind");
   }
@@ -336,10 +338,10 @@ class Replay {
       original = protocol::FollowedDirective{was.header.action, was.signers, std::nullopt,
                                              was.header.severity, was.header.tlp};
     }
-    // The rule of the CRL this audit is given (docs/audit.md): a directive
-    // accepted with fewer signatures is a gateway's breach of it.
-    TOCSIN_RETURN_IF_ERROR(protocol::CheckSignatureRule(
-        directory_.verifier().signature_rule(), d.header, d.distinct_signers, original));
+    // The rule of the CRL the gateway last adopted before it (docs/audit.md):
+    // a directive accepted with fewer signatures is a breach of it.
+    TOCSIN_RETURN_IF_ERROR(protocol::CheckSignatureRule(rules_.InForce(), d.header,
+                                                        d.distinct_signers, original));
     DirectiveRecord record{d.header, d.signers, d.digest, e.at, index, {}};
     for (const protocol::RecipientWrap& r : d.recipients.entries) {
       record.deliveries[r.agency].agency = r.agency;
@@ -347,6 +349,13 @@ class Replay {
     by_id_[d.header.id] = directives_.size();
     directives_.push_back(std::move(record));
     return {};
+  }
+
+  Status AdoptCrl(const protocol::AuditEntry& e) {
+    if (e.principal != gateway_) {
+      return MakeError(ErrorCode::kMalformedMessage, "a CRL adopted by another gateway");
+    }
+    return rules_.Adopt(e.data, directory_.verifier().root());
   }
 
   Result<DeliveryRecord*> Delivery(const protocol::DirectiveId& id, const std::string& agency) {
@@ -488,6 +497,7 @@ class Replay {
 
   pki::CertificateDirectory& directory_;
   std::string gateway_;
+  RuleHistory rules_;
   const crypto::MerkleTree& tree_;  // every entry of the bundle
   UnixMillis last_at_ = 0;
   std::vector<DirectiveRecord> directives_;
