@@ -28,7 +28,7 @@ struct SignatureRule {
   // by_severity[level - 1]: signatures a directive of that severity needs.
   std::array<std::uint32_t, kRuleSeverityLevels> by_severity{1, 1, 1, 1};
   std::uint32_t cancel = 1;     // at least this for a cancel
-  std::uint32_t downgrade = 1;  // at least this for an update lowering severity or TLP
+  std::uint32_t downgrade = 1;  // at least this for an update lowering severity, TLP or status
 
   std::uint32_t ForSeverity(std::uint8_t level) const;  // 1 for a level out of range
   bool IsDefault() const { return *this == SignatureRule{}; }

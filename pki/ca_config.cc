@@ -211,7 +211,7 @@ std::string RenderCaConfig(const CaConfig& config) {
          "#\n"
          "# signatures: the two-person rule, signed into every CRL: how many distinct\n"
          "# operators must sign a directive of each severity, a cancel, and an update\n"
-         "# that lowers severity or TLP (1 to 4 each). Every agency enforces it,\n"
+         "# that lowers severity, TLP or status (1 to 4 each). Every agency enforces it,\n"
          "# whatever the gateway says. Change it with tocsin pki signature-rule.\n"
       << table << "\n"
       << toml::table{{"signatures", std::move(signatures)}} << "\n";

@@ -10,7 +10,7 @@
 //   [signatures]        # the two-person rule every CRL carries (1 to 4 each)
 //   critical = 2        # low, moderate, high, critical: by severity
 //   cancel = 2          # at least this for a cancel
-//   downgrade = 2       # at least this for an update lowering severity or TLP
+//   downgrade = 2       # at least this for an update lowering severity, TLP or status
 //
 // The organization becomes the O= of every certificate and the root's name
 // constraint; sectors are the only values an agency's sector may take.

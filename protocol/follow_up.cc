@@ -10,11 +10,17 @@ Result<FollowedDirective> ReadFollowedDirective(ByteView stored_wire) {
   TOCSIN_ASSIGN_OR_RETURN(Envelope envelope, DecodeEnvelope(stored_wire));
   TOCSIN_ASSIGN_OR_RETURN(DirectiveBody body, DecodeDirectiveBody(envelope.body));
   TOCSIN_ASSIGN_OR_RETURN(DirectiveHeader header, DecodeDirectiveHeader(body.header));
-  FollowedDirective followed{header.action, {}, std::nullopt, header.severity, header.tlp};
+  std::vector<std::string> signers;
   for (const SignatureEntry& signature : envelope.signatures) {
-    followed.signers.push_back(signature.signer);
+    signers.push_back(signature.signer);
   }
-  return followed;
+  return FollowedOf(header, std::move(signers));
+}
+
+FollowedDirective FollowedOf(const DirectiveHeader& header, std::vector<std::string> signers,
+                             std::optional<std::vector<std::string>> recipients) {
+  return {header.action, std::move(signers), std::move(recipients), header.severity, header.tlp,
+          header.status};
 }
 
 Status CheckFollowUp(const DirectiveHeader& follow_up, const std::vector<std::string>& signers,

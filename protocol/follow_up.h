@@ -27,7 +27,12 @@ struct FollowedDirective {
   std::optional<std::vector<std::string>> recipients;  // nullopt: not known here (a client)
   Severity severity = Severity::kLow;  // its labels, for the signature rule
   Tlp tlp = Tlp::kRed;
+  DirectiveStatus status = DirectiveStatus::kActual;
 };
+
+// What `header`, signed by `signers`, is to a follow-up of it.
+FollowedDirective FollowedOf(const DirectiveHeader& header, std::vector<std::string> signers,
+                             std::optional<std::vector<std::string>> recipients = std::nullopt);
 
 // What the checker holds of a stored directive: its action, labels and signers,
 // read from the wire it verified when it stored it.

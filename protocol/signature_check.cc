@@ -10,8 +10,12 @@ std::uint32_t ForSeverity(const SignatureRule& rule, Severity severity) {
   return rule.ForSeverity(static_cast<std::uint8_t>(severity));
 }
 
+// Lower severity, lower TLP, or an actual directive turned into an exercise
+// (which stands its agencies down).
 bool LowersLabels(const DirectiveHeader& update, const FollowedDirective& original) {
-  return update.severity < original.severity || update.tlp < original.tlp;
+  return update.severity < original.severity || update.tlp < original.tlp ||
+         (original.status == DirectiveStatus::kActual &&
+          update.status == DirectiveStatus::kExercise);
 }
 
 // What asks for the count, for the error a person reads.
@@ -22,7 +26,7 @@ std::string Reason(const SignatureRule& rule, const DirectiveHeader& header,
   }
   if (header.action == DirectiveAction::kUpdate && original && LowersLabels(header, *original) &&
       rule.downgrade == needed) {
-    return "an update lowering severity or TLP needs";
+    return "an update lowering severity, TLP or status needs";
   }
   if (header.action != DirectiveAction::kNew && !original) {
     return "a follow-up of a directive not held here (it may be the most severe) needs";

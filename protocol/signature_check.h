@@ -8,7 +8,8 @@
 //     rule by labelling itself low); where the checker does not hold that
 //     directive, the largest severity count (it may be the most severe);
 //   - for a cancel, the rule's cancel count;
-//   - for an update whose severity or TLP is lower than the original's, or
+//   - for an update whose severity or TLP is lower than the original's (or
+//     that makes an actual directive an exercise), or
 //     whose original the checker does not hold, the rule's downgrade count;
 // and its header's signed required_signatures, which VerifyDirective already
 // enforces. Signatures count distinct operator keys, never entries. The

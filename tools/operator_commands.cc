@@ -56,7 +56,7 @@ struct Original {
   std::vector<std::string> signers;
 
   FollowUpOf AsFollowed() const {
-    return {header.id, {header.action, signers, recipients, header.severity, header.tlp}};
+    return {header.id, protocol::FollowedOf(header, signers, recipients)};
   }
 };
 

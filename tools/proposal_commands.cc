@@ -154,9 +154,7 @@ int RunApprove(DirectiveOptions options) {
     if (!followed) {
       return ReportError("approve", followed.error());
     }
-    original = protocol::FollowedDirective{followed->header.action, followed->signers,
-                                           std::nullopt, followed->header.severity,
-                                           followed->header.tlp};
+    original = protocol::FollowedOf(followed->header, followed->signers);
     std::cout << "it " << protocol::ActionName(verified->header.action) << "s directive "
               << HexEncode(followed->header.id) << " from " << followed->header.issuer << ", "
               << protocol::SeverityName(followed->header.severity)

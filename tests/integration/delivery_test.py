@@ -286,7 +286,7 @@ def test_the_cas_signature_rule_binds_operators_and_the_gateway(make):
     lowered = w.tocsin("update", high["id"], *w._gateway_args("op.alice"), "--title", "Less",
                        "--body", "b", "--tlp", "GREEN", "--retries", "0", check=False)
     assert lowered.returncode != 0, lowered.stdout
-    assert "an update lowering severity or TLP needs 2" in lowered.stderr, lowered.stderr
+    assert "an update lowering severity, TLP or status needs 2" in lowered.stderr, lowered.stderr
     # Two operators: sealed for two, co-signed, accepted and delivered.
     keys = ["--directory", "ca/public", "--gateway", w.gateway_id]
     sealed = json.loads(w.tocsin(

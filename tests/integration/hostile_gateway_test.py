@@ -128,12 +128,12 @@ def test_a_log_shown_to_one_agency_only_is_proven_by_its_receipts(make):
     w = make()
     start_hostile(w, "fake-log")  # an impostor with the gateway's keys, first
     w.start_client("finance-authority")
-    w.wait_for(lambda: "first checkpoint (size 6)" in w.log("finance-authority"), 10,
+    w.wait_for(lambda: "first checkpoint (size 7)" in w.log("finance-authority"), 10,
                "the agency holding the other log")
     w.stop("hostile")
     w.start_gateway()  # the real one, on the same endpoint
     w.start_client("energy-authority")  # shown the real log only
-    w.wait_for(lambda: "first checkpoint (size 6)" in w.log("energy-authority"), 10,
+    w.wait_for(lambda: "first checkpoint (size 7)" in w.log("energy-authority"), 10,
                "energy holding the real log")
     d = w.issue("After the split", agencies=["finance-authority", "energy-authority"])
     w.wait_for(lambda: set(w.states(d["id"], strict=False).values()) == {"delivered"}, 15,
@@ -144,14 +144,14 @@ def test_a_log_shown_to_one_agency_only_is_proven_by_its_receipts(make):
     status = w.tocsin("status", d["id"], *w._gateway_args("op.alice"), "--json", check=False)
     assert status.returncode == 1, status.stderr
     assert ("SPLIT VIEW: energy-authority and finance-authority signed two different roots "
-            "for the log at size 6") in status.stderr, status.stderr
+            "for the log at size 7") in status.stderr, status.stderr
     w.stop("gateway")
     assert re.search(r"[1-9]\d* split views", w.log("gateway")), w.log("gateway")[-300:]
     w.tocsin("audit", "export", "--database", "gateway.db", "--directory", "ca/public",
              "--out", "bundle")
     verified = w.tocsin("audit", "verify", "bundle", "--root", "ca/public/root.crt", check=False)
     assert verified.returncode == 1, verified.stdout
-    assert "SPLIT VIEW: finance-authority signed that the log's root at size 6" in verified.stderr, \
+    assert "SPLIT VIEW: finance-authority signed that the log's root at size 7" in verified.stderr, \
         verified.stderr
 
 

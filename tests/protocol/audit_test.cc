@@ -25,6 +25,7 @@ TEST_CASE("Audit entries round-trip and carry what their kind requires", "[proto
       {AuditKind::kRefusal, kAt, id, "energy-authority", Bytes{0x95}},
       {AuditKind::kPrincipalEnrolled, kAt, std::nullopt, "energy-authority", Bytes(32, 7)},
       {AuditKind::kPrincipalRevoked, kAt, std::nullopt, "energy-authority", Bytes(32, 7)},
+      {AuditKind::kCrlAdopted, kAt, std::nullopt, "gw", Bytes{0x30, 0x00}},
   };
   for (const AuditEntry& entry : entries) {
     Bytes encoded = EncodeAuditEntry(entry);
@@ -45,7 +46,10 @@ TEST_CASE("Audit entries round-trip and carry what their kind requires", "[proto
   refused({AuditKind::kSent, kAt, id, "finance-authority", Bytes{1}}, "carries no data");
   refused({AuditKind::kPrincipalRevoked, kAt, std::nullopt, "x", Bytes(31, 1)}, "32 bytes");
   refused({AuditKind::kRefusal, kAt, id, "energy-authority", {}}, "evidence missing");
-  refused({static_cast<AuditKind>(12), kAt, id, "finance-authority", Bytes{1}}, "audit entry.kind");
+  refused({static_cast<AuditKind>(kMaxAuditKind + 1), kAt, id, "finance-authority", Bytes{1}},
+          "audit entry.kind");
+  refused({AuditKind::kCrlAdopted, kAt, id, "gw", Bytes{0x30}}, "directive_id");
+  refused({AuditKind::kCrlAdopted, kAt, std::nullopt, "gw", {}}, "evidence missing");
   refused({AuditKind::kSent, 0, id, "finance-authority", {}}, "audit entry.at");
 }
 

@@ -100,7 +100,10 @@ TEST_CASE("An update lowering severity or TLP needs the downgrade count",
   Status lowered = CheckSignatureRule(rule, update(Severity::kHigh, Tlp::kGreen), 2, red_high);
   REQUIRE_FALSE(lowered);
   CHECK_THAT(lowered.error().context,
-             Catch::StartsWith("an update lowering severity or TLP needs 3"));
+             Catch::StartsWith("an update lowering severity, TLP or status needs 3"));
+  DirectiveHeader exercise = update(Severity::kHigh, Tlp::kRed);
+  exercise.status = DirectiveStatus::kExercise;  // an actual alert turned into a drill
+  CHECK(RuleRequirement(rule, exercise, red_high) == 3);
   // A cancel is not a downgrade: it has a count of its own.
   CHECK(RuleRequirement(rule, Header(Severity::kLow, DirectiveAction::kCancel), red_high) == 1);
 }

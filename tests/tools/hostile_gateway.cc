@@ -253,11 +253,13 @@ class HostileGateway {
 
   // One checkpoint of a log that is not the real gateway's, as the first the
   // agency sees: it holds it, and signs it into its receipts from then on.
+  // Size 7 is the real log's when the test's gateway starts (the CRL it
+  // adopts and six enrolments), so that the two views meet at one size.
   Status SendFakeLog() {
     crypto::Digest root{};
     root.fill(0x66);
     std::string note = protocol::SignCheckpoint(
-        {protocol::AuditOrigin(gateway_.principal_id), 6, root, clock_.NowMillis()},
+        {protocol::AuditOrigin(gateway_.principal_id), 7, root, clock_.NowMillis()},
         *gateway_.log_signing);
     Say("sent a checkpoint of another log");
     return transport::SendToPeer(router_, agency_route_,

@@ -335,8 +335,7 @@ class Replay {
         return MakeError(ErrorCode::kNotFound, "references a directive the log never accepted");
       }
       const DirectiveRecord& was = directives_[followed->second];
-      original = protocol::FollowedDirective{was.header.action, was.signers, std::nullopt,
-                                             was.header.severity, was.header.tlp};
+      original = protocol::FollowedOf(was.header, was.signers);
     }
     // The rule of the CRL the gateway last adopted before it (docs/audit.md):
     // a directive accepted with fewer signatures is a breach of it.
