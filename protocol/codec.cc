@@ -539,24 +539,29 @@ Result<DirectiveRequest> DecodeDirectiveRequest(ByteView bytes) {
   return r;
 }
 
-Bytes EncodeStatusRequest(const StatusRequest& r) {
+Bytes EncodeOptionalReference(const std::optional<DirectiveId>& reference) {
   Writer w;
   w.Array(1);
-  if (r.reference) {
-    w.Bin(*r.reference);
+  if (reference) {
+    w.Bin(*reference);
   } else {
     w.Nil();
   }
   return w.Take();
 }
 
+Result<std::optional<DirectiveId>> DecodeOptionalReference(ByteView bytes, std::string_view what) {
+  TOCSIN_ASSIGN_OR_RETURN(msgpack::object_handle handle, StrictUnpack(bytes, kSmallLimits, what));
+  TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 1, what));
+  return ReadOptionalId(f[0], std::string(what) + ".reference");
+}
+
+Bytes EncodeStatusRequest(const StatusRequest& r) { return EncodeOptionalReference(r.reference); }
+
 Result<StatusRequest> DecodeStatusRequest(ByteView bytes) {
-  TOCSIN_ASSIGN_OR_RETURN(msgpack::object_handle handle,
-                          StrictUnpack(bytes, kSmallLimits, "status request"));
-  TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 1, "status-request"));
-  StatusRequest r;
-  TOCSIN_ASSIGN_OR_RETURN(r.reference, ReadOptionalId(f[0], "status-request.reference"));
-  return r;
+  TOCSIN_ASSIGN_OR_RETURN(std::optional<DirectiveId> reference,
+                          DecodeOptionalReference(bytes, "status-request"));
+  return StatusRequest{reference};
 }
 
 Bytes EncodeStatusReport(const std::vector<StatusRow>& rows) {

@@ -65,21 +65,29 @@ Status CheckFollowUp(const DirectiveHeader& follow_up, const std::vector<std::st
   return {};
 }
 
+Result<std::optional<FollowedDirective>> ReadStoredOriginal(
+    const std::optional<StoredDirective>& stored) {
+  if (!stored) {
+    return std::optional<FollowedDirective>();
+  }
+  Result<FollowedDirective> read = ReadFollowedDirective(stored->wire);
+  if (!read) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "the directive it follows up no longer decodes (" + read.error().ToString() +
+                         "): issue a new directive");
+  }
+  read->recipients = stored->recipients;
+  return std::optional<FollowedDirective>(std::move(*read));
+}
+
 Status CheckFollowUpOf(const DirectiveHeader& follow_up, const std::vector<std::string>& signers,
                        const std::vector<std::string>& recipients,
                        const std::optional<StoredDirective>& stored) {
-  std::optional<FollowedDirective> original;
-  if (stored) {
-    Result<FollowedDirective> read = ReadFollowedDirective(stored->wire);
-    if (!read) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "the directive it follows up no longer decodes (" +
-                           read.error().ToString() + "): issue a new directive");
-    }
-    original = std::move(*read);
-    original->recipients = stored->recipients;
+  Result<std::optional<FollowedDirective>> original = ReadStoredOriginal(stored);
+  if (!original) {
+    return tl::unexpected(original.error());
   }
-  return CheckFollowUp(follow_up, signers, recipients, original);
+  return CheckFollowUp(follow_up, signers, recipients, *original);
 }
 
 }  // namespace tocsin::protocol

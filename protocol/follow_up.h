@@ -50,6 +50,12 @@ struct StoredDirective {
   std::optional<std::vector<std::string>> recipients;  // nullopt: not known here
 };
 
+// What the checker holds of a stored original (nullopt: none held). A wire
+// that no longer decodes under the current rules (stored by an older
+// version) is kInvalidArgument, said so that the follow-up is refused.
+Result<std::optional<FollowedDirective>> ReadStoredOriginal(
+    const std::optional<StoredDirective>& stored);
+
 // CheckFollowUp against a stored directive (nullopt: none held). A stored
 // wire that no longer decodes under the current rules (stored by an older
 // version) refuses the follow-up; it is never the caller's failure.

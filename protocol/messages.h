@@ -375,6 +375,10 @@ Bytes EncodeCheckpointMessage(const CheckpointMessage& message);
 Result<CheckpointMessage> DecodeCheckpointMessage(ByteView bytes);
 Bytes EncodeAccepted(const Accepted& accepted);
 Result<Accepted> DecodeAccepted(ByteView bytes);
+// array(1) [reference bin(16) | nil]: the body of a status-request and of a
+// proposal-request (protocol/proposal.h); `what` names it in errors.
+Bytes EncodeOptionalReference(const std::optional<DirectiveId>& reference);
+Result<std::optional<DirectiveId>> DecodeOptionalReference(ByteView bytes, std::string_view what);
 Bytes EncodeStatusRequest(const StatusRequest& request);
 Result<StatusRequest> DecodeStatusRequest(ByteView bytes);
 Bytes EncodeStatusReport(const std::vector<StatusRow>& rows);

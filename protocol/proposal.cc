@@ -117,26 +117,13 @@ Result<Proposal> DecodeProposal(ByteView bytes) {
 }
 
 Bytes EncodeProposalRequest(const ProposalRequest& r) {
-  Writer w;
-  w.Array(1);
-  if (r.reference) {
-    w.Bin(*r.reference);
-  } else {
-    w.Nil();
-  }
-  return w.Take();
+  return EncodeOptionalReference(r.reference);
 }
 
 Result<ProposalRequest> DecodeProposalRequest(ByteView bytes) {
-  TOCSIN_ASSIGN_OR_RETURN(msgpack::object_handle handle,
-                          StrictUnpack(bytes, kProposalLimits, "proposal-request"));
-  TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 1, "proposal-request"));
-  ProposalRequest r;
-  if (f[0].type != msgpack::type::NIL) {
-    TOCSIN_ASSIGN_OR_RETURN(r.reference,
-                            ReadFixedBin<kDirectiveIdSize>(f[0], "proposal-request.reference"));
-  }
-  return r;
+  TOCSIN_ASSIGN_OR_RETURN(std::optional<DirectiveId> reference,
+                          DecodeOptionalReference(bytes, "proposal-request"));
+  return ProposalRequest{reference};
 }
 
 Bytes EncodeProposalReply(const ProposalReply& r) {

@@ -80,17 +80,11 @@ Status CheckSignatureRule(const SignatureRule& rule, const DirectiveHeader& head
 Status CheckSignatureRuleOf(const SignatureRule& rule, const DirectiveHeader& header,
                             std::size_t distinct_signers,
                             const std::optional<StoredDirective>& stored) {
-  std::optional<FollowedDirective> original;
-  if (stored) {
-    Result<FollowedDirective> read = ReadFollowedDirective(stored->wire);
-    if (!read) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "the directive it follows up no longer decodes (" +
-                           read.error().ToString() + "): issue a new directive");
-    }
-    original = std::move(*read);
+  Result<std::optional<FollowedDirective>> original = ReadStoredOriginal(stored);
+  if (!original) {
+    return tl::unexpected(original.error());
   }
-  return CheckSignatureRule(rule, header, distinct_signers, original);
+  return CheckSignatureRule(rule, header, distinct_signers, *original);
 }
 
 }  // namespace tocsin::protocol
