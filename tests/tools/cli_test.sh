@@ -207,6 +207,24 @@ set +e; "$tocsin" pki revoke --ca ca >/dev/null 2>err.txt; rc=$?; set -e
 import json,sys; c=json.load(sys.stdin); assert not c['long_lived'] and c['state']=='fresh', c" \
   || fail "check at line $LINENO"; ok
 
+# The CA's signature rule, signed into every CRL: shown, changed, applied offline.
+"$tocsin" pki signature-rule --ca ca --json | python3 -c "
+import json,sys; r=json.load(sys.stdin); assert r['signature_rule']['critical'] == 1, r" \
+  || fail "check at line $LINENO"; ok
+expect_fail "--set takes NAME=COUNT" "$tocsin" pki signature-rule --ca ca --set critical=9
+expect_fail "--set takes NAME=COUNT" "$tocsin" pki signature-rule --ca ca --set urgent=2
+"$tocsin" pki signature-rule --ca ca --set critical=2 --set downgrade=2 >out.txt \
+  || fail "check at line $LINENO"; ok
+grep -q "carries the signature rule: low 1, moderate 1, high 1, critical 2, cancel 1, downgrade 2" \
+  out.txt || fail "signature-rule said: $(cat out.txt)"; ok
+grep -q "^signatures = {.*critical = 2" ca/ca.toml || fail "ca.toml: $(grep signatures ca/ca.toml)"; ok
+expect_fail "a critical directive needs 2 distinct operators' signatures under the CA's signature rule; it carries 1" \
+  "$tocsin" directive open --bundle finance --directory ca/public --gateway gw --in d1.msg
+expect_fail "propose it instead (tocsin propose" "$tocsin" directive seal --bundle op \
+  --directory ca/public --gateway gw --agency finance-authority --title t --body b \
+  --severity critical --out d3.msg
+"$tocsin" pki signature-rule --ca ca --set critical=1 --set downgrade=1 >/dev/null \
+  || fail "check at line $LINENO"; ok
 "$tocsin" pki revoke --ca ca --id op.alice >/dev/null || fail "check at line $LINENO"; ok
 expect_fail "op.alice (signing) is revoked" "$tocsin" directive open --bundle finance --directory ca/public --gateway gw --in d1.msg
 # tocsin init: a deployment folder, completed (never overwritten) on a second run.
