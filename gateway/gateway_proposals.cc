@@ -6,10 +6,9 @@
 #include <algorithm>
 
 #include "common/log.h"
+#include "gateway/gateway.h"
 #include "protocol/follow_up.h"
 #include "protocol/signature_check.h"
-#include "protocol/signed_envelope.h"
-#include "gateway/gateway.h"
 
 namespace tocsin::gateway {
 namespace {

@@ -5,7 +5,6 @@
 
 #include "common/clock.h"
 #include "protocol/proposal.h"
-#include "protocol/signed_envelope.h"
 #include "tools/cli_support.h"
 #include "tools/operator_commands.h"
 #include "tools/operator_link.h"
@@ -20,17 +19,21 @@ Result<Session> Connect(DirectiveOptions& options) {
   return OpenSession(options, SystemClock().NowMillis());
 }
 
-// Sends `type` with `body` and returns the `accepted` answer.
+// Sends `type` with `body` and returns the `accepted` answer for `id`.
 Result<protocol::Accepted> Ask(Session& session, protocol::MessageType type, const Bytes& body,
-                               int timeout_ms) {
+                               const protocol::DirectiveId& id, int timeout_ms) {
   TOCSIN_ASSIGN_OR_RETURN(auto reply,
                           session.link->Request(protocol::EncodeUnsigned(type, body), timeout_ms));
   if (reply.first.type != protocol::MessageType::kAccepted) {
     return MakeError(ErrorCode::kMalformedMessage, "the gateway answered with something else");
   }
-  return protocol::DecodeAccepted(reply.first.body);
+  TOCSIN_ASSIGN_OR_RETURN(protocol::Accepted accepted, protocol::DecodeAccepted(reply.first.body));
+  if (accepted.reference != id) {
+    return MakeError(ErrorCode::kMalformedMessage,
+                     "the gateway answered for another directive, " + HexEncode(accepted.reference));
+  }
+  return accepted;
 }
-
 
 nlohmann::json RowJson(const protocol::ProposalRow& r) {
   return {{"id", HexEncode(r.id)},
@@ -76,7 +79,7 @@ int RunPropose(DirectiveOptions options, protocol::DirectiveAction action) {
   protocol::Proposal proposal{protocol::EncodeEnvelope(outcome->sealed.envelope),
                               outcome->sealed.cosigner_wraps};
   auto accepted = Ask(*session, protocol::MessageType::kProposal, protocol::EncodeProposal(proposal),
-                      options.timeout_ms);
+                      outcome->sealed.id, options.timeout_ms);
   if (!accepted) {
     return ReportError("propose", accepted.error());
   }
@@ -182,7 +185,7 @@ int RunApprove(DirectiveOptions options) {
       *id, session->bundle.signing.Sign(protocol::SignatureContext(protocol::MessageType::kDirective),
                                         verified->envelope.body)};
   auto accepted = Ask(*session, protocol::MessageType::kApproval, protocol::EncodeApproval(approval),
-                      options.timeout_ms);
+                      *id, options.timeout_ms);
   if (!accepted) {
     return ReportError("approve", accepted.error());
   }
@@ -206,7 +209,7 @@ int RunWithdraw(DirectiveOptions options) {
   }
   auto session = Connect(options);
   auto accepted = session ? Ask(*session, protocol::MessageType::kWithdrawal,
-                                protocol::EncodeWithdrawal({*id}), options.timeout_ms)
+                                protocol::EncodeWithdrawal({*id}), *id, options.timeout_ms)
                           : Result<protocol::Accepted>(tl::unexpected(session.error()));
   if (!accepted) {
     return ReportError("withdraw", accepted.error());

@@ -25,6 +25,12 @@ for template in "$build"/packaging/systemd/*.service; do
   for key in "${required[@]}"; do
     grep -q "^$key" "$work/$name" || fail "$name: no $key"
   done
+  # The gateway and the bridges install their own seccomp filter (TSYNC):
+  # the unit's filter must let the seccomp call through, or they cannot start.
+  case "$name" in tocsin-client@*) ;; *)
+    grep -q "^SystemCallFilter=@system-service seccomp$" "$work/$name" \
+      || fail "$name: its SystemCallFilter does not allow seccomp(2)" ;;
+  esac
   output=$(cd "$work" && systemd-analyze verify --man=no "./$name" 2>&1)
   status=$?
   if [ $status -ne 0 ] || [ -n "$output" ]; then
