@@ -5,10 +5,13 @@
 //   DIR/gateway.toml             the gateway's configuration, commented
 //   DIR/client-AGENCY.toml       one per agency
 //   DIR/operator-OPERATOR.toml   an operator profile (tocsin --profile)
+//   DIR/policy.toml              with --crisis-cell: an escalation policy with
+//                                the agencies' duty officers from the CSV
 //
 // It never overwrites: what exists is kept and said so, so running it again
 // with more agencies (a longer CSV) enrols only the new ones. Agencies come
-// from --agency ID:SECTOR and from a CSV file of "id,sector" lines.
+// from --agency ID:SECTOR and from a CSV file of "id,sector" lines, or
+// "id,sector,officer,phone,email" lines naming each agency's duty officer.
 #include "tools/init_command.h"
 
 #include <filesystem>
@@ -18,6 +21,7 @@
 #include <set>
 
 #include <arpa/inet.h>
+#include <unistd.h>
 
 #include "common/bytes.h"
 #include "common/config_reader.h"
@@ -25,6 +29,7 @@
 #include "common/file_util.h"
 #include "common/principal.h"
 #include "pki/authority.h"
+#include "policies/policy_file.h"
 #include "tools/cli_support.h"
 
 namespace tocsin::tools {
@@ -42,30 +47,64 @@ struct InitOptions {
   std::vector<std::string> agencies;  // ID:SECTOR
   std::string agencies_csv;
   std::vector<std::string> operators;
+  std::string crisis_cell;  // "NAME,PHONE,EMAIL": write policy.toml
   bool json = false;
+};
+
+// A person to reach: name, E.164 phone, e-mail (either may be empty).
+struct Contact {
+  std::string name;
+  std::string phone;
+  std::string email;
 };
 
 struct Agency {
   std::string id;
   std::string sector;
   std::string where;  // "--agency", "agencies.csv:3": for messages
+  std::optional<Contact> duty_officer;
 };
+
+std::string Trim(std::string s) {
+  s.erase(0, s.find_first_not_of(" \t\r"));
+  s.erase(s.find_last_not_of(" \t\r") + 1);
+  return s;
+}
+
+std::vector<std::string> SplitFields(const std::string& text, char separator) {
+  std::vector<std::string> fields;
+  std::size_t start = 0;
+  for (;;) {
+    std::size_t cut = text.find(separator, start);
+    fields.push_back(Trim(text.substr(start, cut - start)));
+    if (cut == std::string::npos) {
+      return fields;
+    }
+    start = cut + 1;
+  }
+}
 
 auto Invalid(const std::string& where, const std::string& why) {
   return MakeError(ErrorCode::kInvalidArgument, where + ": " + why);
 }
 
+// ID:SECTOR (--agency), or a CSV line: id,sector or id,sector,officer,phone,email.
 Result<Agency> ParseAgency(const std::string& text, const std::string& where, char separator) {
-  std::size_t cut = text.find(separator);
-  if (cut == std::string::npos || text.find(separator, cut + 1) != std::string::npos) {
-    return Invalid(where, "expected ID" + std::string(1, separator) + "SECTOR, got \"" + text + "\"");
+  std::vector<std::string> fields = SplitFields(text, separator);
+  bool with_contact = separator == ',' && fields.size() == 5;
+  if (fields.size() != 2 && !with_contact) {
+    std::string s(1, separator);
+    return Invalid(where, "expected ID" + s + "SECTOR" +
+                              (separator == ',' ? " or id,sector,officer,phone,email" : "") +
+                              ", got \"" + text + "\"");
   }
-  auto trim = [](std::string s) {
-    s.erase(0, s.find_first_not_of(" \t\r"));
-    s.erase(s.find_last_not_of(" \t\r") + 1);
-    return s;
-  };
-  Agency agency{trim(text.substr(0, cut)), trim(text.substr(cut + 1)), where};
+  Agency agency{fields[0], fields[1], where, std::nullopt};
+  if (with_contact) {
+    if (fields[2].empty() || (fields[3].empty() && fields[4].empty())) {
+      return Invalid(where, "a duty officer needs a name and a phone or an e-mail address");
+    }
+    agency.duty_officer = Contact{fields[2], fields[3], fields[4]};
+  }
   Status valid = ValidatePrincipalId(agency.id);
   if (!valid) {
     return Invalid(where, valid.error().context);
@@ -83,7 +122,7 @@ Result<std::vector<Agency>> ReadAgencyCsv(const std::string& path) {
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
     if (line.find_first_not_of(" \t\r") == std::string::npos || line[0] == '#' ||
-        (number == 1 && line.rfind("id,sector", 0) == 0)) {
+        (number == 1 && line.rfind("id,sector", 0) == 0)) {  // a header
       continue;
     }
     TOCSIN_ASSIGN_OR_RETURN(Agency agency,
@@ -120,7 +159,8 @@ std::string GatewayToml(const InitOptions& o) {
          "client_endpoint = \"" + BindEndpoint(o, 0) + "\"    # agencies connect here\n"
          "operator_endpoint = \"" + BindEndpoint(o, 1) + "\"  # operators' tocsin commands\n"
          "# bridge_endpoint = \"" + BindEndpoint(o, 2) + "\"  # SMS and e-mail bridges (docs/bridges.md)\n"
-         "# policy = \"policy.toml\"               # escalation (docs/policies.md)\n"
+         + std::string(o.crisis_cell.empty() ? "# " : "") +
+         "policy = \"policy.toml\"               # escalation (docs/policies.md)\n"
          "# metrics_listen = \"127.0.0.1:9464\"    # Prometheus metrics (docs/operations.md)\n"
          "# After enrolling agencies, reload it: kill -HUP PID (systemctl reload tocsin-gateway).\n";
 }
@@ -148,6 +188,64 @@ std::string OperatorToml(const InitOptions& o, const std::string& op) {
          "endpoint = \"" + Endpoint(o, 1) + "\"\n";
 }
 
+// TOML's basic string, for names people typed.
+std::string Quoted(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string ContactToml(const Contact& c) {
+  std::string out = "{ name = " + Quoted(c.name);
+  if (!c.phone.empty()) {
+    out += ", phone = " + Quoted(c.phone);
+  }
+  if (!c.email.empty()) {
+    out += ", email = " + Quoted(c.email);
+  }
+  return out + " }";
+}
+
+// A starting escalation ladder: for critical directives SMS, then e-mail to
+// both contacts, then the crisis cell; for high ones e-mail, then the cell.
+std::string PolicyToml(const Contact& cell, const std::vector<Agency>& agencies) {
+  std::string out =
+      "# policy.toml -- written by tocsin init: the escalation ladders (docs/policies.md).\n"
+      "# Check it after every change: tocsin policy check policy.toml\n"
+      "[crisis_cell]\n"
+      "name = " + Quoted(cell.name) + "\n" +
+      (cell.phone.empty() ? "" : "phone = " + Quoted(cell.phone) + "\n") +
+      (cell.email.empty() ? "" : "email = " + Quoted(cell.email) + "\n");
+  for (const Agency& a : agencies) {
+    if (a.duty_officer) {
+      out += "\n[contacts." + a.id + "]\nduty_officer = " + ContactToml(*a.duty_officer) + "\n"
+             "# deputy = { name = \"...\", phone = \"+...\", email = \"...\" }\n";
+    }
+  }
+  out +=
+      "\n[[rule]]\n"
+      "severity = \"critical\"\n"
+      "ack_within = \"30m\"\n"
+      "steps = [\n"
+      "  { after = \"10m\", unless = \"acknowledged\", do = \"sms\" },\n"
+      "  { after = \"15m\", unless = \"acknowledged\", do = \"email\", to = \"both\" },\n"
+      "  { after = \"30m\", unless = \"acknowledged\", do = \"crisis-cell\" },\n"
+      "]\n"
+      "\n[[rule]]\n"
+      "severity = \"high\"\n"
+      "ack_within = \"2h\"\n"
+      "steps = [\n"
+      "  { after = \"1h\", unless = \"acknowledged\", do = \"email\" },\n"
+      "  { after = \"2h\", unless = \"acknowledged\", do = \"crisis-cell\" },\n"
+      "]\n";
+  return out;
+}
+
 class InitRun {
  public:
   explicit InitRun(const InitOptions& o) : o_(o) {}
@@ -165,6 +263,7 @@ class InitRun {
       config = existing.config();
     }
     TOCSIN_RETURN_IF_ERROR(CheckSectors(agencies, config));  // before anything is written
+    TOCSIN_ASSIGN_OR_RETURN(std::optional<std::string> policy, NewPolicy(agencies));
     if (new_ca) {
       TOCSIN_RETURN_IF_ERROR(pki::CertificateAuthority::Initialize(ca_dir, config, clock_));
       Note("ca", "created", "the root CA: move ca/private offline once enrolment is done");
@@ -182,7 +281,7 @@ class InitRun {
       TOCSIN_RETURN_IF_ERROR(Enroll(ca, {a.id, Role::kAgency, a.sector, 0, std::nullopt}));
       TOCSIN_RETURN_IF_ERROR(WriteNew("client-" + a.id + ".toml", ClientToml(o_, a)));
     }
-    return {};
+    return policy ? WriteNew("policy.toml", *policy) : Status{};
   }
 
   const nlohmann::json& report() const { return report_; }
@@ -254,6 +353,55 @@ class InitRun {
     return {};
   }
 
+  // With --crisis-cell, the text of a new policy.toml, loaded as the gateway
+  // will load it before anything is written (nullopt: none to write). A
+  // policy.toml that exists is kept; new agencies' contacts are named.
+  Result<std::optional<std::string>> NewPolicy(const std::vector<Agency>& agencies) {
+    if (o_.crisis_cell.empty()) {
+      return std::optional<std::string>();
+    }
+    std::string path = o_.dir + "/policy.toml";
+    if (fs::exists(path)) {
+      Result<policies::Policy> kept = policies::LoadPolicy(path);
+      std::string missing;
+      for (const Agency& a : agencies) {
+        if (a.duty_officer && (!kept || kept->contacts.count(a.id) == 0)) {
+          missing += (missing.empty() ? "" : ", ") + a.id;
+        }
+      }
+      Note("policy.toml", "kept",
+           missing.empty() ? "exists; not overwritten"
+                           : "exists; not overwritten: add the contacts of " + missing + " by hand");
+      return std::optional<std::string>();
+    }
+    std::vector<std::string> cell = SplitFields(o_.crisis_cell, ',');
+    if (cell.size() != 3 || cell[0].empty() || (cell[1].empty() && cell[2].empty())) {
+      return Invalid("--crisis-cell", "expected NAME,PHONE,EMAIL (a phone or an e-mail may be "
+                                      "empty), got \"" + o_.crisis_cell + "\"");
+    }
+    std::string text = PolicyToml({cell[0], cell[1], cell[2]}, agencies);
+    std::string scratch = (fs::temp_directory_path() / "tocsin-init-policy-XXXXXX").string();
+    int fd = ::mkstemp(scratch.data());
+    if (fd < 0) {
+      return MakeError(ErrorCode::kIoError, "cannot make a scratch file to check the policy");
+    }
+    ::close(fd);
+    Status written = WriteFileDurably(scratch, AsBytes(text), 0600, Overwrite::kYes);
+    Result<policies::Policy> loaded = written ? policies::LoadPolicy(scratch)
+                                              : Result<policies::Policy>(tl::unexpected(written.error()));
+    std::error_code ignored;
+    fs::remove(scratch, ignored);
+    if (!loaded) {
+      // "SCRATCH:LINE: contacts.ID.duty_officer.phone: why": the field says
+      // which agency, the scratch file's line says nothing to the reader.
+      std::string why = loaded.error().context;
+      std::size_t field = why.rfind(scratch, 0) == 0 ? why.find(": ", scratch.size()) : std::string::npos;
+      return Invalid("the contacts given (--crisis-cell and the CSV)",
+                     field == std::string::npos ? why : why.substr(field + 2));
+    }
+    return std::optional<std::string>(std::move(text));
+  }
+
   Status WriteNew(const std::string& name, const std::string& text) {
     std::string path = o_.dir + "/" + name;
     if (fs::exists(path)) {
@@ -321,8 +469,12 @@ void AddInitCommand(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(1, 65533))
       ->capture_default_str();
   init->add_option("--agency", o->agencies, "An agency, ID:SECTOR (repeatable)");
-  init->add_option("--agencies", o->agencies_csv, "A CSV file of agencies, one \"id,sector\" per line");
+  init->add_option("--agencies", o->agencies_csv, "")->description(
+      "A CSV file of agencies: \"id,sector\" or \"id,sector,officer,phone,email\" lines");
   init->add_option("--operator", o->operators, "An operator id (repeatable; default op.duty-1)");
+  init->add_option("--crisis-cell", o->crisis_cell,
+                   "\"NAME,PHONE,EMAIL\" of the crisis cell's duty desk: writes policy.toml with "
+                   "the agencies' duty officers and a starting ladder");
   init->add_flag("--json", o->json, "Print what was created and kept as JSON");
   init->callback([o, exit_code] {
     if (o->operators.empty()) {

@@ -253,4 +253,24 @@ expect_fail 'is listed twice, or is the gateway' "$tocsin" init --dir deploy --a
 "$tocsin" init --dir named --host gw.example.org --agency finance-authority:finance >/dev/null || fail "check at line $LINENO"; ok
 grep -q '^client_endpoint = "tcp://0.0.0.0:7701"' named/gateway.toml || fail "a host name was bound: $(grep endpoint named/gateway.toml)"; ok
 grep -q '^gateway_endpoint = "tcp://gw.example.org:7701"' named/client-finance-authority.toml || fail "check at line $LINENO"; ok
+# tocsin init --crisis-cell: a policy with the CSV's duty officers, checked before anything is written.
+printf 'id,sector,officer,phone,email\nenergy-authority,energy,Ana Costa,+33611111111,ana@energy.example\nhealth-authority,health\n' > contacts.csv
+"$tocsin" init --dir laddered --agencies contacts.csv --crisis-cell "Duty desk,+33100000001,desk@centre.example" \
+  >/dev/null || fail "check at line $LINENO"; ok
+"$tocsin" policy check laddered/policy.toml | grep -q "valid; 1 agencies with contacts, 2 rules" \
+  || fail "the policy tocsin init wrote: $("$tocsin" policy check laddered/policy.toml 2>&1)"; ok
+grep -q '^duty_officer = { name = "Ana Costa", phone = "+33611111111", email = "ana@energy.example" }' \
+  laddered/policy.toml || fail "check at line $LINENO"; ok
+grep -q '^policy = "policy.toml"' laddered/gateway.toml || fail "gateway.toml names no policy"; ok
+printf 'transport-authority,transport,Tom,0612,\n' > badphone.csv
+expect_fail "contacts.transport-authority.duty_officer.phone: must be E.164" \
+  "$tocsin" init --dir notwritten --agencies badphone.csv --crisis-cell "Desk,,desk@centre.example"
+[ ! -e notwritten ] || fail "a refused init wrote notwritten/"; ok
+expect_fail "expected NAME,PHONE,EMAIL" "$tocsin" init --dir notwritten --agency a.b:finance --crisis-cell "Desk"
+printf 'transport-authority,transport,Tom,+33622222222,\n' >> contacts.csv
+"$tocsin" init --dir laddered --agencies contacts.csv --crisis-cell "Duty desk,+33100000001," --json | python3 -c "
+import json,sys; r=json.load(sys.stdin)
+d={f['path']: f for f in r['files']}
+assert d['policy.toml']['action']=='kept' and 'add the contacts of transport-authority by hand' in d['policy.toml']['detail'], d" \
+  || fail "check at line $LINENO"; ok
 echo "$passed passed, 0 failed"
