@@ -7,6 +7,8 @@
 //   DIR/operator-OPERATOR.toml   an operator profile (tocsin --profile)
 //   DIR/policy.toml              with --crisis-cell: an escalation policy with
 //                                the agencies' duty officers from the CSV
+//   DIR/bridge-email.toml        with --smtp: the e-mail bridge (and its bundle)
+//   DIR/bridge-sms.toml          with --kannel: the SMS bridge (and its bundle)
 //
 // It never overwrites: what exists is kept and said so, so running it again
 // with more agencies (a longer CSV) enrols only the new ones. Agencies come
@@ -14,6 +16,7 @@
 // "id,sector,officer,phone,email" lines naming each agency's duty officer.
 #include "tools/init_command.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -28,6 +31,7 @@
 #include "common/clock.h"
 #include "common/file_util.h"
 #include "common/principal.h"
+#include "crypto/hash.h"
 #include "pki/authority.h"
 #include "policies/policy_file.h"
 #include "tools/cli_support.h"
@@ -48,8 +52,15 @@ struct InitOptions {
   std::string agencies_csv;
   std::vector<std::string> operators;
   std::string crisis_cell;  // "NAME,PHONE,EMAIL": write policy.toml
+  std::string smtp;         // "URL,FROM": the e-mail bridge
+  std::string kannel;       // "SENDSMS_URL,USER,PASSWORD": the SMS bridge
   bool json = false;
+
+  bool bridges() const { return !smtp.empty() || !kannel.empty(); }
 };
+
+inline constexpr const char* kEmailBridgeId = "bridge.email";
+inline constexpr const char* kSmsBridgeId = "bridge.sms";
 
 // A person to reach: name, E.164 phone, e-mail (either may be empty).
 struct Contact {
@@ -158,7 +169,8 @@ std::string GatewayToml(const InitOptions& o) {
          "database = \"gateway.db\"                # SQLite ledger and audit log\n"
          "client_endpoint = \"" + BindEndpoint(o, 0) + "\"    # agencies connect here\n"
          "operator_endpoint = \"" + BindEndpoint(o, 1) + "\"  # operators' tocsin commands\n"
-         "# bridge_endpoint = \"" + BindEndpoint(o, 2) + "\"  # SMS and e-mail bridges (docs/bridges.md)\n"
+         + std::string(o.bridges() ? "" : "# ") +
+         "bridge_endpoint = \"" + BindEndpoint(o, 2) + "\"  # SMS and e-mail bridges (docs/bridges.md)\n"
          + std::string(o.crisis_cell.empty() ? "# " : "") +
          "policy = \"policy.toml\"               # escalation (docs/policies.md)\n"
          "# metrics_listen = \"127.0.0.1:9464\"    # Prometheus metrics (docs/operations.md)\n"
@@ -186,6 +198,17 @@ std::string OperatorToml(const InitOptions& o, const std::string& op) {
          "directory = \"ca/public\"\n"
          "gateway = \"" + o.gateway_id + "\"\n"
          "endpoint = \"" + Endpoint(o, 1) + "\"\n";
+}
+
+// What both bridges' configurations start with.
+std::string BridgeCommon(const InitOptions& o, const std::string& id, const std::string& channel) {
+  return "# bridge-" + channel + ".toml -- written by tocsin init; every key: docs/configuration.md,\n"
+         "# docs/bridges.md. It holds secrets: keep it 0600, owned by the bridge's user.\n"
+         "bundle = \"keys/" + id + "\"\n"
+         "directory = \"ca/public\"\n"
+         "gateway = \"" + o.gateway_id + "\"\n"
+         "gateway_endpoint = \"" + Endpoint(o, 2) + "\"\n"
+         "database = \"bridge-" + channel + ".db\"      # the durable queue\n";
 }
 
 // TOML's basic string, for names people typed.
@@ -246,6 +269,36 @@ std::string PolicyToml(const Contact& cell, const std::vector<Agency>& agencies)
   return out;
 }
 
+// --smtp URL,FROM and --kannel URL,USER,PASSWORD, split and checked.
+Result<std::vector<std::string>> BridgeFields(const std::string& text, std::size_t count,
+                                              const std::string& option, const std::string& form) {
+  std::vector<std::string> fields = SplitFields(text, ',');
+  if (fields.size() != count ||
+      std::any_of(fields.begin(), fields.end(), [](const std::string& f) { return f.empty(); })) {
+    return Invalid(option, "expected " + form + ", got \"" + text + "\"");
+  }
+  return fields;
+}
+
+std::string EmailBridgeToml(const InitOptions& o, const std::vector<std::string>& smtp) {
+  return BridgeCommon(o, kEmailBridgeId, "email") +
+         "smtp_url = " + Quoted(smtp[0]) + "     # STARTTLS is required unless allowed below\n"
+         "smtp_from = " + Quoted(smtp[1]) + "\n"
+         "# smtp_username = \"\" and smtp_password = \"\"   # if the server asks\n"
+         "# allow_plaintext_smtp = false          # true only for a server without STARTTLS\n";
+}
+
+std::string SmsBridgeToml(const InitOptions& o, const std::vector<std::string>& kannel) {
+  return BridgeCommon(o, kSmsBridgeId, "sms") +
+         "kannel_sendsms_url = " + Quoted(kannel[0]) + "\n"
+         "kannel_username = " + Quoted(kannel[1]) + "\n"
+         "kannel_password = " + Quoted(kannel[2]) + "\n"
+         "sms_from = \"TOCSIN\"\n"
+         "listen_port = 7710          # on 127.0.0.1: Kannel's delivery reports and replies\n"
+         "# Kannel's get-url for replies must carry &secret=<this> (docs/bridges.md):\n"
+         "callback_secret = \"" + HexEncode(crypto::RandomBytes(24)) + "\"\n";
+}
+
 class InitRun {
  public:
   explicit InitRun(const InitOptions& o) : o_(o) {}
@@ -264,6 +317,14 @@ class InitRun {
     }
     TOCSIN_RETURN_IF_ERROR(CheckSectors(agencies, config));  // before anything is written
     TOCSIN_ASSIGN_OR_RETURN(std::optional<std::string> policy, NewPolicy(agencies));
+    std::optional<std::vector<std::string>> smtp;
+    std::optional<std::vector<std::string>> kannel;
+    if (!o_.smtp.empty()) {
+      TOCSIN_ASSIGN_OR_RETURN(smtp, BridgeFields(o_.smtp, 2, "--smtp", "URL,FROM"));
+    }
+    if (!o_.kannel.empty()) {
+      TOCSIN_ASSIGN_OR_RETURN(kannel, BridgeFields(o_.kannel, 3, "--kannel", "SENDSMS_URL,USER,PASSWORD"));
+    }
     if (new_ca) {
       TOCSIN_RETURN_IF_ERROR(pki::CertificateAuthority::Initialize(ca_dir, config, clock_));
       Note("ca", "created", "the root CA: move ca/private offline once enrolment is done");
@@ -281,7 +342,18 @@ class InitRun {
       TOCSIN_RETURN_IF_ERROR(Enroll(ca, {a.id, Role::kAgency, a.sector, 0, std::nullopt}));
       TOCSIN_RETURN_IF_ERROR(WriteNew("client-" + a.id + ".toml", ClientToml(o_, a)));
     }
-    return policy ? WriteNew("policy.toml", *policy) : Status{};
+    if (policy) {
+      TOCSIN_RETURN_IF_ERROR(WriteNew("policy.toml", *policy));
+    }
+    if (!o_.smtp.empty()) {
+      TOCSIN_RETURN_IF_ERROR(Enroll(ca, {kEmailBridgeId, Role::kBridge, std::nullopt, 0, "email"}));
+      TOCSIN_RETURN_IF_ERROR(WriteNew("bridge-email.toml", EmailBridgeToml(o_, *smtp)));
+    }
+    if (!o_.kannel.empty()) {
+      TOCSIN_RETURN_IF_ERROR(Enroll(ca, {kSmsBridgeId, Role::kBridge, std::nullopt, 0, "sms"}));
+      TOCSIN_RETURN_IF_ERROR(WriteNew("bridge-sms.toml", SmsBridgeToml(o_, *kannel)));
+    }
+    return {};
   }
 
   const nlohmann::json& report() const { return report_; }
@@ -349,7 +421,8 @@ class InitRun {
     TOCSIN_RETURN_IF_ERROR(ca.Enroll(who, o_.dir + "/" + bundle));
     ++enrolled_;
     Note(bundle, "created", std::string(RoleName(who.role)) +
-                                (who.sector ? ", sector " + *who.sector : std::string()));
+                                (who.sector ? ", sector " + *who.sector : std::string()) +
+                                (who.channel ? ", channel " + *who.channel : std::string()));
     return {};
   }
 
@@ -475,6 +548,11 @@ void AddInitCommand(CLI::App& app, int* exit_code) {
   init->add_option("--crisis-cell", o->crisis_cell,
                    "\"NAME,PHONE,EMAIL\" of the crisis cell's duty desk: writes policy.toml with "
                    "the agencies' duty officers and a starting ladder");
+  init->add_option("--smtp", o->smtp,
+                   "\"URL,FROM\": enrol the e-mail bridge and write bridge-email.toml");
+  init->add_option("--kannel", o->kannel,
+                   "\"SENDSMS_URL,USER,PASSWORD\" of Kannel's smsbox: enrol the SMS bridge and "
+                   "write bridge-sms.toml");
   init->add_flag("--json", o->json, "Print what was created and kept as JSON");
   init->callback([o, exit_code] {
     if (o->operators.empty()) {

@@ -273,4 +273,18 @@ import json,sys; r=json.load(sys.stdin)
 d={f['path']: f for f in r['files']}
 assert d['policy.toml']['action']=='kept' and 'add the contacts of transport-authority by hand' in d['policy.toml']['detail'], d" \
   || fail "check at line $LINENO"; ok
+# tocsin init --smtp, --kannel: each bridge enrolled with its channel, its configuration
+# (0600, a fresh callback secret) passing the bridge's own --check-config.
+"$tocsin" init --dir bridged --agency finance-authority:finance \
+  --smtp "smtp://127.0.0.1:2525,tocsin@centre.example" \
+  --kannel "http://127.0.0.1:13013/cgi-bin/sendsms,tocsin,kannel-password" >/dev/null || fail "check at line $LINENO"; ok
+for channel in email sms; do
+  [ "$(stat -c %a bridged/bridge-$channel.toml)" = 600 ] || fail "bridge-$channel.toml is not 0600"; ok
+  "$(dirname "$tocsin")/tocsin-bridge-$channel" --check-config --config bridged/bridge-$channel.toml >out.txt 2>&1 \
+    || { cat out.txt; fail "tocsin-bridge-$channel --check-config refused what tocsin init wrote"; }; ok
+done
+grep -q '^bridge_endpoint = "tcp://127.0.0.1:7703"' bridged/gateway.toml || fail "gateway.toml has no bridge endpoint"; ok
+grep -q '^callback_secret = "[0-9a-f]\{48\}"$' bridged/bridge-sms.toml || fail "no callback secret"; ok
+expect_fail 'expected URL,FROM' "$tocsin" init --dir notbridged --agency a.b:finance --smtp "smtp://x"
+[ ! -e notbridged ] || fail "a refused init wrote notbridged/"; ok
 echo "$passed passed, 0 failed"
