@@ -540,8 +540,9 @@ Result<Status> AgencyClient::CheckRules(const protocol::VerifiedDirective& direc
     if (held) {
       original = protocol::StoredDirective{held->wire, std::nullopt};
     } else {
-      // Not ours to judge (it may have expired before we came online); the
-      // gateway checked it against the directive it follows up.
+      // Who may follow it up is not ours to judge (it may have expired
+      // before we came online; the gateway checked it against the directive
+      // it follows up); the signature rule is, at its strictest, below.
       spdlog::warn("directive {} follows up {}, which this agency never received",
                    HexEncode(h.id), HexEncode(*h.references));
     }

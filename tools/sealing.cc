@@ -211,7 +211,8 @@ Status CheckRuleForOperator(pki::CertificateDirectory& directory,
                    ruled.error().context + ". Every agency would refuse it: propose it instead "
                    "(tocsin propose … --cosigner ID), and have " + std::to_string(needed - 1) +
                        " co-signer(s) approve it (tocsin approve ID); docs/operations.md, \"The "
-                       "two-person rule\"");}
+                       "two-person rule\"");
+}
 
 void ShowForCosigner(const protocol::VerifiedDirective& v, const protocol::DirectiveContent& content,
                      std::uint32_t rule_needs) {
