@@ -881,16 +881,21 @@ Status Gateway::CheckSectorLabels(const protocol::VerifiedDirective& directive) 
   return {};
 }
 
+Result<std::optional<store::AcceptedDirective>> Gateway::OriginalOf(
+    const protocol::DirectiveHeader& header) {
+  if (!header.references) {
+    return std::optional<store::AcceptedDirective>();
+  }
+  return ledger_.Find(Bytes(header.references->begin(), header.references->end()));
+}
+
 Result<Status> Gateway::CheckRules(const protocol::VerifiedDirective& directive) {
   const protocol::DirectiveHeader& h = directive.header;
   std::vector<std::string> recipients;
   for (const auto& r : directive.recipients.entries) {
     recipients.push_back(r.agency);
   }
-  std::optional<store::AcceptedDirective> stored;
-  if (h.references) {
-    TOCSIN_ASSIGN_OR_RETURN(stored, ledger_.Find(Bytes(h.references->begin(), h.references->end())));
-  }
+  TOCSIN_ASSIGN_OR_RETURN(std::optional<store::AcceptedDirective> stored, OriginalOf(h));
   std::optional<protocol::StoredDirective> original;
   if (stored) {
     original = protocol::StoredDirective{stored->wire, stored->recipients};

@@ -166,6 +166,8 @@ class Gateway {
   // (protocol/signature_check.h) against the ledger; the outer Result fails
   // only when the ledger does.
   Result<Status> CheckRules(const protocol::VerifiedDirective& directive);
+  // The stored directive `header` follows up (nullopt: a new one, or unknown).
+  Result<std::optional<store::AcceptedDirective>> OriginalOf(const protocol::DirectiveHeader& header);
   // A directive labelled with sectors goes to every active agency of each
   // (docs/protocol.md 6.2): the label a recipient reads is not a claim.
   Status CheckSectorLabels(const protocol::VerifiedDirective& directive) const;

@@ -31,15 +31,13 @@ std::string Short(ByteView id) { return HexEncode(id).substr(0, 12); }
 
 Result<std::uint32_t> Gateway::RequiredSignatures(const protocol::VerifiedDirective& directive) {
   const protocol::DirectiveHeader& h = directive.header;
+  TOCSIN_ASSIGN_OR_RETURN(std::optional<store::AcceptedDirective> stored, OriginalOf(h));
   std::optional<protocol::FollowedDirective> original;
-  if (h.references) {
-    TOCSIN_ASSIGN_OR_RETURN(std::optional<store::AcceptedDirective> stored,
-                            ledger_.Find(Bytes(h.references->begin(), h.references->end())));
-    if (stored) {
-      Result<protocol::FollowedDirective> read = protocol::ReadFollowedDirective(stored->wire);
-      if (read) {
-        original = std::move(*read);
-      }
+  if (stored) {
+    // One that no longer decodes counts as not held: the strictest count.
+    Result<protocol::FollowedDirective> read = protocol::ReadFollowedDirective(stored->wire);
+    if (read) {
+      original = std::move(*read);
     }
   }
   std::uint32_t rule = protocol::RuleRequirement(registry_->directory().verifier().signature_rule(),

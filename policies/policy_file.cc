@@ -233,15 +233,36 @@ Status CheckReachable(const Policy& policy, const Reader& reader) {
 
 }  // namespace
 
+namespace {
+
+Result<Policy> ReadPolicy(const toml::table& root, const std::string& path);
+
+tl::unexpected<Error> ParseFailure(const std::string& path, const toml::parse_error& e) {
+  return MakeError(ErrorCode::kInvalidArgument, path + ":" + std::to_string(e.source().begin.line) +
+                                                    ": " + std::string(e.description()));
+}
+
+}  // namespace
+
 Result<Policy> LoadPolicy(const std::string& path) {
-  toml::table root;
   try {
-    root = toml::parse_file(path);
+    return ReadPolicy(toml::parse_file(path), path);
   } catch (const toml::parse_error& e) {
-    return MakeError(ErrorCode::kInvalidArgument, path + ":" +
-                                                      std::to_string(e.source().begin.line) +
-                                                      ": " + std::string(e.description()));
+    return ParseFailure(path, e);
   }
+}
+
+Result<Policy> ParsePolicy(std::string_view text, const std::string& origin) {
+  try {
+    return ReadPolicy(toml::parse(text, origin), origin);
+  } catch (const toml::parse_error& e) {
+    return ParseFailure(origin, e);
+  }
+}
+
+namespace {
+
+Result<Policy> ReadPolicy(const toml::table& root, const std::string& path) {
   Reader reader(path);
   TOCSIN_RETURN_IF_ERROR(
       reader.OnlyKeys(root, "", {"crisis_cell", "contacts", "rule", "sms_reply_number"}));
@@ -297,4 +318,5 @@ Result<Policy> LoadPolicy(const std::string& path) {
   return policy;
 }
 
+}  // namespace
 }  // namespace tocsin::policies

@@ -6,11 +6,16 @@
 
 #include <string>
 
+#include <string>
+#include <string_view>
+
 #include "common/result.h"
 #include "policies/policy.h"
 
 namespace tocsin::policies {
 
 Result<Policy> LoadPolicy(const std::string& path);
+// The same checks of a policy's text; `origin` names it in errors ("origin:line: ...").
+Result<Policy> ParsePolicy(std::string_view text, const std::string& origin);
 
 }  // namespace tocsin::policies

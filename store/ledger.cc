@@ -187,14 +187,8 @@ Status Ledger::Commit(Transaction& transaction) {
 
 Status Ledger::Accept(const AcceptedDirective& d) {
   TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Begin());
-  TOCSIN_ASSIGN_OR_RETURN(Statement last,
-                          db_.Prepare("SELECT last_sequence FROM issuer_sequences WHERE issuer=?"));
-  last.Bind(1, d.issuer);
-  TOCSIN_ASSIGN_OR_RETURN(bool known, last.Step());
-  if (!d.from_proposal && known && static_cast<std::uint64_t>(last.Int(0)) >= d.sequence) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "replay: sequence " + std::to_string(d.sequence) + " of " + d.issuer +
-                         " is not above " + std::to_string(last.Int(0)));
+  if (!d.from_proposal) {
+    TOCSIN_RETURN_IF_ERROR(CheckIssuerSequence(d.issuer, d.sequence));
   }
   TOCSIN_ASSIGN_OR_RETURN(Statement seen, db_.Prepare("SELECT 1 FROM directives WHERE id=?"));
   seen.Bind(1, d.id);
@@ -235,6 +229,19 @@ Status Ledger::Accept(const AcceptedDirective& d) {
   TOCSIN_ASSIGN_OR_RETURN(Statement audit, AuditLog::PrepareInsert(db_));
   TOCSIN_RETURN_IF_ERROR(audit_.Stage(audit, d.audit_entry, d.accepted_at));
   return Commit(transaction);
+}
+
+Status Ledger::CheckIssuerSequence(const std::string& issuer, std::uint64_t sequence) {
+  TOCSIN_ASSIGN_OR_RETURN(Statement last,
+                          db_.Prepare("SELECT last_sequence FROM issuer_sequences WHERE issuer=?"));
+  last.Bind(1, issuer);
+  TOCSIN_ASSIGN_OR_RETURN(bool known, last.Step());
+  if (known && static_cast<std::uint64_t>(last.Int(0)) >= sequence) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "replay: sequence " + std::to_string(sequence) + " of " + issuer +
+                         " is not above " + std::to_string(last.Int(0)));
+  }
+  return {};
 }
 
 Status Ledger::RaiseIssuerMark(const std::string& issuer, std::uint64_t sequence) {

@@ -334,6 +334,8 @@ class Ledger {
   Ledger(Database db, AuditLog audit) : db_(std::move(db)), audit_(std::move(audit)) {}
   Result<Transaction> Begin();
   Status Commit(Transaction& transaction);
+  // kInvalidArgument (a replay) unless `sequence` is above the issuer's highest.
+  Status CheckIssuerSequence(const std::string& issuer, std::uint64_t sequence);
   // The issuer's highest sequence becomes at least `sequence` (in the caller's transaction).
   Status RaiseIssuerMark(const std::string& issuer, std::uint64_t sequence);
 

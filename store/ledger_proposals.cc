@@ -1,6 +1,8 @@
 // Ledger: directives held until co-signed (protocol/proposal.h).
 #include "store/ledger.h"
 
+#include <map>
+
 namespace tocsin::store {
 namespace {
 
@@ -48,15 +50,7 @@ HeldProposal ReadProposal(const Statement& row) {
 
 Status Ledger::HoldProposal(const HeldProposal& p, std::size_t max_per_issuer) {
   TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Begin());
-  TOCSIN_ASSIGN_OR_RETURN(Statement last,
-                          db_.Prepare("SELECT last_sequence FROM issuer_sequences WHERE issuer=?"));
-  last.Bind(1, p.issuer);
-  TOCSIN_ASSIGN_OR_RETURN(bool known, last.Step());
-  if (known && static_cast<std::uint64_t>(last.Int(0)) >= p.sequence) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "replay: sequence " + std::to_string(p.sequence) + " of " + p.issuer +
-                         " is not above " + std::to_string(last.Int(0)));
-  }
+  TOCSIN_RETURN_IF_ERROR(CheckIssuerSequence(p.issuer, p.sequence));
   TOCSIN_ASSIGN_OR_RETURN(Statement seen, db_.Prepare(
       "SELECT EXISTS (SELECT 1 FROM directives WHERE id=?1) OR "
       "EXISTS (SELECT 1 FROM proposals WHERE id=?1)"));
@@ -99,17 +93,21 @@ Status Ledger::HoldProposal(const HeldProposal& p, std::size_t max_per_issuer) {
 Result<std::vector<HeldProposal>> Ledger::Proposals() {
   TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare("SELECT " + std::string(kColumns) +
                                                    " FROM proposals ORDER BY proposed_at, id"));
-  TOCSIN_ASSIGN_OR_RETURN(Statement cosigners, db_.Prepare(
-      "SELECT cosigner FROM proposal_wraps WHERE proposal_id=? ORDER BY cosigner"));
   std::vector<HeldProposal> out;
-  TOCSIN_RETURN_IF_ERROR(ForEachRow(q, [&](const Statement& row) { out.push_back(ReadProposal(row)); }));
-  for (HeldProposal& p : out) {
-    cosigners.Reset();
-    cosigners.Bind(1, p.id);
-    TOCSIN_RETURN_IF_ERROR(ForEachRow(cosigners, [&](const Statement& row) {
-      p.wraps.emplace_back(row.Text(0), Bytes{});
-    }));
-  }
+  std::map<Bytes, std::size_t> by_id;
+  TOCSIN_RETURN_IF_ERROR(ForEachRow(q, [&](const Statement& row) {
+    by_id.emplace(row.Blob(0), out.size());
+    out.push_back(ReadProposal(row));
+  }));
+  // Every held proposal's co-signers in one query, not one query each.
+  TOCSIN_ASSIGN_OR_RETURN(Statement cosigners, db_.Prepare(
+      "SELECT proposal_id, cosigner FROM proposal_wraps ORDER BY proposal_id, cosigner"));
+  TOCSIN_RETURN_IF_ERROR(ForEachRow(cosigners, [&](const Statement& row) {
+    auto found = by_id.find(row.Blob(0));
+    if (found != by_id.end()) {
+      out[found->second].wraps.emplace_back(row.Text(1), Bytes{});
+    }
+  }));
   return out;
 }
 

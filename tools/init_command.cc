@@ -24,7 +24,6 @@
 #include <set>
 
 #include <arpa/inet.h>
-#include <unistd.h>
 
 #include "common/bytes.h"
 #include "common/config_reader.h"
@@ -453,22 +452,12 @@ class InitRun {
                                       "empty), got \"" + o_.crisis_cell + "\"");
     }
     std::string text = PolicyToml({cell[0], cell[1], cell[2]}, agencies);
-    std::string scratch = (fs::temp_directory_path() / "tocsin-init-policy-XXXXXX").string();
-    int fd = ::mkstemp(scratch.data());
-    if (fd < 0) {
-      return MakeError(ErrorCode::kIoError, "cannot make a scratch file to check the policy");
-    }
-    ::close(fd);
-    Status written = WriteFileDurably(scratch, AsBytes(text), 0600, Overwrite::kYes);
-    Result<policies::Policy> loaded = written ? policies::LoadPolicy(scratch)
-                                              : Result<policies::Policy>(tl::unexpected(written.error()));
-    std::error_code ignored;
-    fs::remove(scratch, ignored);
+    Result<policies::Policy> loaded = policies::ParsePolicy(text, "policy.toml");
     if (!loaded) {
-      // "SCRATCH:LINE: contacts.ID.duty_officer.phone: why": the field says
-      // which agency, the scratch file's line says nothing to the reader.
+      // "policy.toml:LINE: contacts.ID.duty_officer.phone: why": the field
+      // says which agency; the line of a file not yet written says nothing.
       std::string why = loaded.error().context;
-      std::size_t field = why.rfind(scratch, 0) == 0 ? why.find(": ", scratch.size()) : std::string::npos;
+      std::size_t field = why.find(": ");
       return Invalid("the contacts given (--crisis-cell and the CSV)",
                      field == std::string::npos ? why : why.substr(field + 2));
     }
