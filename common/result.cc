@@ -12,6 +12,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kExpired: return "expired";
     case ErrorCode::kNotFound: return "not-found";
     case ErrorCode::kPermissionDenied: return "permission-denied";
+    case ErrorCode::kReplay: return "replay";
+    case ErrorCode::kTooLarge: return "too-large";
     case ErrorCode::kIoError: return "io-error";
     case ErrorCode::kUnavailable: return "unavailable";
     case ErrorCode::kInternal: return "internal";

@@ -25,6 +25,8 @@ enum class ErrorCode {
   kExpired,               // outside a validity window (message or certificate)
   kNotFound,
   kPermissionDenied,      // file modes, roles, recipients
+  kReplay,                // already seen, or a sequence that does not increase
+  kTooLarge,              // over a size or count limit
   kIoError,
   kUnavailable,
   kInternal,              // a library failed in a way we did not expect

@@ -14,6 +14,7 @@
 #include "protocol/directive.h"
 #include "protocol/follow_up.h"
 #include "protocol/receipts.h"
+#include "protocol/reference.h"
 #include "protocol/signature_check.h"
 #include "transport/zmq_support.h"
 
@@ -22,11 +23,13 @@ namespace {
 
 Bytes ErrorEnvelope(const Error& error, const std::optional<protocol::DirectiveId>& reference) {
   // Single-line on the wire: any text a peer put into the error is escaped.
-  std::string message(
-      TruncateUtf8(EscapeForDisplay(error.ToString()), protocol::kMaxErrorTextBytes));
-  return protocol::EncodeUnsigned(
-      protocol::MessageType::kError,
-      protocol::EncodeErrorReply({protocol::ToWireError(error.code), reference, message}));
+  // It begins with the section 9 name of its code.
+  protocol::WireError code = protocol::ToWireError(error.code);
+  std::string message(TruncateUtf8(
+      EscapeForDisplay(std::string(protocol::WireErrorName(code)) + ": " + error.context),
+      protocol::kMaxErrorTextBytes));
+  return protocol::EncodeUnsigned(protocol::MessageType::kError,
+                                  protocol::EncodeErrorReply({code, reference, message}));
 }
 
 // One receipt's answer: accepted as a receipt or as an acknowledgement.
@@ -313,8 +316,8 @@ Status Gateway::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload) {
 
 void Gateway::CountRefusal(PeerAccounting& accounting, const std::string& principal,
                            const Error& error) {
-  (error.code == ErrorCode::kMalformedMessage ? counters_.refused_malformed
-                                              : counters_.refused_invalid)++;
+  bool garbage = error.code == ErrorCode::kMalformedMessage || error.code == ErrorCode::kTooLarge;
+  (garbage ? counters_.refused_malformed : counters_.refused_invalid)++;
   if (accounting.CountRefusal(principal, ErrorCodeName(error.code))) {
     LogEvent(spdlog::level::warn, "message_refused",
              {{"principal", principal}, {"reason", ErrorCodeName(error.code)}},
@@ -328,7 +331,10 @@ void Gateway::Refuse(zmq::socket_t& socket, const transport::PeerMessage& messag
                      const Error& error, const std::optional<protocol::DirectiveId>& reference) {
   CountRefusal(&socket == &operator_socket_ ? operator_accounting_ : agency_accounting_,
                message.principal, error);
-  (void)transport::SendToPeer(socket, message.routing_id, ErrorEnvelope(error, reference));
+  // Section 9: the reply names the directive whenever the refused body did.
+  (void)transport::SendToPeer(
+      socket, message.routing_id,
+      ErrorEnvelope(error, reference ? reference : protocol::NamedDirective(message.payload)));
 }
 
 void Gateway::LogSummaries(bool force) {
@@ -517,10 +523,9 @@ bool Gateway::AnsweredFromMemory(const transport::PeerMessage& message,
   if (answer.silent) {
     return true;  // a refusal seen before: nothing to say
   }
-  if (!answer.refusal.empty()) {
+  if (answer.refusal) {
     (void)transport::SendToPeer(client_socket_, message.routing_id,
-                                ErrorEnvelope({ErrorCode::kNotFound, answer.refusal},
-                                              answer.directive_id));
+                                ErrorEnvelope(*answer.refusal, answer.directive_id));
     return true;
   }
   (void)transport::SendToPeer(client_socket_, message.routing_id,
@@ -598,10 +603,11 @@ Status Gateway::FlushReceipts(std::vector<PendingReceipt>& batch) {
     const PendingReceipt& p = batch[i];
     const protocol::Receipt& r = p.receipt;
     if (next_refused < refused.size() && refused[next_refused].index == i) {
-      Error error{ErrorCode::kNotFound, refused[next_refused++].reason};
+      const store::RefusedReceipt& why = refused[next_refused++];
+      Error error{why.code, "receipt: " + why.reason};
       CountRefusal(agency_accounting_, p.agency, error);
       RecentReceipt refusal;
-      refusal.refusal = error.context;
+      refusal.refusal = error;
       Remember(p.agency, p.wire_digest, r, std::move(refusal));
       (void)transport::SendToPeer(client_socket_, p.routing_id, ErrorEnvelope(error, r.directive_id));
       continue;
@@ -813,7 +819,7 @@ Status Gateway::AcceptSubmission(const transport::PeerMessage& message,
   }
   Status accepted = ledger_.Accept(record);
   if (!accepted) {
-    if (accepted.error().code != ErrorCode::kInvalidArgument) {
+    if (!store::IsRefusal(accepted.error())) {
       return accepted;  // the ledger failed: fatal
     }
     // The same bytes again (an operator retrying after a lost answer) get

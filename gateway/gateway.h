@@ -238,7 +238,7 @@ class Gateway {
   struct RecentReceipt {
     protocol::DirectiveId directive_id{};
     protocol::AcceptedKind kind = protocol::AcceptedKind::kReceipt;
-    std::string refusal;  // empty: recorded; otherwise why the ledger refused it
+    std::optional<Error> refusal;  // why the ledger refused it; none: recorded
     UnixMillis at = 0;    // when the entry recording it was committed
     Bytes promise;        // its signed log promise (empty for legacy rows)
     bool silent = false;  // a refusal: repeats are dropped, unanswered

@@ -98,7 +98,7 @@ Status Gateway::HoldProposal(transport::PeerMessage& message, const protocol::En
   }
   Status kept = ledger_.HoldProposal(held, kMaxProposalsPerIssuer);
   if (!kept) {
-    if (kept.error().code != ErrorCode::kInvalidArgument) {
+    if (!store::IsRefusal(kept.error())) {
       return kept;  // the ledger failed: fatal
     }
     // The same proposal again (a retry after a lost answer): the same answer.

@@ -464,7 +464,7 @@ Result<std::vector<PrincipalRecord>> CertificateAuthority::List() const {
                             LoadCertificate(entry.path().string() + "/signing.crt"));
     TOCSIN_ASSIGN_OR_RETURN(CertifiedKey key, ReadCertifiedKey(certificate.get()));
     PrincipalRecord record{key.principal_id, key.role, key.sector, key.channel, key.serial_hex,
-                           key.not_after, PrincipalRecord::State::kActive};
+                           key.not_after, PrincipalRecord::State::kActive, key.arc};
     if (CrlListsSerial(crl_.get(), key.serial_hex)) {
       record.state = PrincipalRecord::State::kRevoked;
     } else if (key.not_after < clock_->NowMillis()) {

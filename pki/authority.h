@@ -74,6 +74,7 @@ struct PrincipalRecord {
   std::string signing_serial;
   UnixMillis not_after = 0;
   enum class State { kActive, kRevoked, kExpired } state = State::kActive;
+  Arc arc = Arc::kCurrent;  // kLegacy: certificates of the first profile (docs/pki.md)
 };
 
 std::string_view StateName(PrincipalRecord::State state);

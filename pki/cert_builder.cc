@@ -162,7 +162,7 @@ namespace {
 // Issues `subject_key` under `subject` with the extensions every leaf carries.
 Result<crypto::X509Ptr> IssueLeaf(X509* root, EVP_PKEY* root_key, X509_NAME* subject,
                                   EVP_PKEY* subject_key, Purpose purpose, UnixMillis not_before,
-                                  UnixMillis not_after) {
+                                  UnixMillis not_after, Arc arc = Arc::kCurrent) {
   TOCSIN_ASSIGN_OR_RETURN(crypto::X509Ptr leaf,
                           NewCertificate(subject, X509_get_subject_name(root), subject_key,
                                          not_before, not_after));
@@ -170,7 +170,8 @@ Result<crypto::X509Ptr> IssueLeaf(X509* root, EVP_PKEY* root_key, X509_NAME* sub
   const char* usage = SignsWith(purpose) ? "critical,digitalSignature" : "critical,keyAgreement";
   TOCSIN_RETURN_IF_ERROR(AddExtension(cert, root, NID_basic_constraints, "critical,CA:FALSE"));
   TOCSIN_RETURN_IF_ERROR(AddExtension(cert, root, NID_key_usage, usage));
-  TOCSIN_RETURN_IF_ERROR(AddExtension(cert, root, NID_ext_key_usage, PurposeOid(purpose)));
+  TOCSIN_RETURN_IF_ERROR(
+      AddExtension(cert, root, NID_ext_key_usage, PurposeOid(purpose, arc).c_str()));
   TOCSIN_RETURN_IF_ERROR(AddExtension(cert, root, NID_subject_key_identifier, "hash"));
   TOCSIN_RETURN_IF_ERROR(AddExtension(cert, root, NID_authority_key_identifier, "keyid:always"));
   TOCSIN_RETURN_IF_ERROR(SignCertificate(cert, root_key));
@@ -196,7 +197,7 @@ Result<crypto::X509Ptr> BuildLeafCertificate(X509* root, EVP_PKEY* root_key,
                           RawPublicKey(spec.purpose, spec.public_key));
   TOCSIN_ASSIGN_OR_RETURN(crypto::X509NamePtr subject, LeafName(spec));
   return IssueLeaf(root, root_key, subject.get(), subject_key.get(), spec.purpose,
-                   spec.not_before, spec.not_after);
+                   spec.not_before, spec.not_after, spec.arc);
 }
 
 Result<crypto::X509Ptr> BuildFreshnessSignerCertificate(X509* root, EVP_PKEY* root_key,

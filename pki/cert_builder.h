@@ -29,6 +29,9 @@ struct LeafSpec {
   UnixMillis not_before = 0;
   UnixMillis not_after = 0;
   std::optional<std::string> channel;  // bridges
+  // The CA writes the current arc; kLegacy only makes the first profile's
+  // certificates for tests of the migration (docs/pki.md).
+  Arc arc = Arc::kCurrent;
 };
 
 struct RevokedSerial {

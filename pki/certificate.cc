@@ -1,6 +1,9 @@
 #include "pki/certificate.h"
 
 #include <ctime>
+#include <span>
+#include <tuple>
+#include <utility>
 
 #include <openssl/pem.h>
 
@@ -33,24 +36,40 @@ std::optional<std::string> SingleEntry(X509_NAME* name, int nid) {
   return value;
 }
 
-Result<Purpose> ReadPurpose(X509* certificate) {
+// The Tocsin purpose `oid` names, under either arc (docs/pki.md).
+std::optional<std::pair<Purpose, Arc>> PurposeOfOid(std::string_view oid,
+                                                    std::span<const Purpose> purposes) {
+  for (Arc arc : {Arc::kCurrent, Arc::kLegacy}) {
+    for (Purpose purpose : purposes) {
+      if (oid == PurposeOid(purpose, arc)) {
+        return std::make_pair(purpose, arc);
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+std::string OidText(const ASN1_OBJECT* object) {
+  char oid[128] = {};
+  return OBJ_obj2txt(oid, sizeof(oid), object, 1) > 0 ? std::string(oid) : std::string();
+}
+
+Result<std::pair<Purpose, Arc>> ReadPurpose(X509* certificate) {
   crypto::ExtendedKeyUsagePtr usages(static_cast<EXTENDED_KEY_USAGE*>(
       X509_get_ext_d2i(certificate, NID_ext_key_usage, nullptr, nullptr)));
   if (!usages) {
     return Untrusted("certificate has no extended key usage");
   }
-  std::optional<Purpose> found;
+  std::optional<std::pair<Purpose, Arc>> found;
   for (int i = 0; i < sk_ASN1_OBJECT_num(usages.get()); ++i) {
-    char oid[128];
-    OBJ_obj2txt(oid, sizeof(oid), sk_ASN1_OBJECT_value(usages.get(), i), 1);
-    for (Purpose purpose : kKnownPurposes) {
-      if (std::string_view(oid) == PurposeOid(purpose)) {
-        if (found) {
-          return Untrusted("certificate names more than one Tocsin purpose");
-        }
-        found = purpose;
-      }
+    auto named = PurposeOfOid(OidText(sk_ASN1_OBJECT_value(usages.get(), i)), kKnownPurposes);
+    if (!named) {
+      continue;
     }
+    if (found) {  // two purposes, or one under both arcs
+      return Untrusted("certificate names more than one Tocsin purpose");
+    }
+    found = named;
   }
   if (!found) {
     return Untrusted("certificate names no Tocsin key purpose");
@@ -203,7 +222,8 @@ Result<crypto::X509CrlPtr> ParseCrlDer(ByteView der, const std::string& origin) 
 Result<CertifiedKey> ReadCertifiedKey(X509* certificate) {
   CertifiedKey out;
   TOCSIN_RETURN_IF_ERROR(ReadSubject(certificate, out));
-  TOCSIN_ASSIGN_OR_RETURN(out.purpose, ReadPurpose(certificate));
+  TOCSIN_ASSIGN_OR_RETURN(auto purpose, ReadPurpose(certificate));
+  std::tie(out.purpose, out.arc) = purpose;
   TOCSIN_ASSIGN_OR_RETURN(out.public_key, ReadPublicKey(certificate, out.purpose));
   out.serial_hex = SerialHex(X509_get0_serialNumber(certificate));
   TOCSIN_ASSIGN_OR_RETURN(out.not_before, Asn1TimeToMillis(X509_get0_notBefore(certificate)));
@@ -219,10 +239,9 @@ Result<FreshnessSigner> ReadFreshnessSigner(X509* certificate) {
   }
   crypto::ExtendedKeyUsagePtr usages(static_cast<EXTENDED_KEY_USAGE*>(
       X509_get_ext_d2i(certificate, NID_ext_key_usage, nullptr, nullptr)));
-  char oid[128] = {};
+  constexpr Purpose kFreshnessOnly[] = {Purpose::kCrlFreshness};
   if (!usages || sk_ASN1_OBJECT_num(usages.get()) != 1 ||
-      OBJ_obj2txt(oid, sizeof(oid), sk_ASN1_OBJECT_value(usages.get(), 0), 1) <= 0 ||
-      std::string_view(oid) != PurposeOid(Purpose::kCrlFreshness)) {
+      !PurposeOfOid(OidText(sk_ASN1_OBJECT_value(usages.get(), 0)), kFreshnessOnly)) {
     return Untrusted("a CRL freshness signer certificate names exactly one extended key "
                      "usage, the crl-freshness purpose");
   }

@@ -17,8 +17,8 @@ tl::unexpected<Error> BadRule(const std::string& why) {
   return MakeError(ErrorCode::kInvalidArgument, "CRL signature rule extension: " + why);
 }
 
-Result<crypto::Asn1ObjectPtr> RuleObject() {
-  crypto::Asn1ObjectPtr object(OBJ_txt2obj(kSignatureRuleOid, 1));
+Result<crypto::Asn1ObjectPtr> RuleObject(Arc arc) {
+  crypto::Asn1ObjectPtr object(OBJ_txt2obj(TocsinOid(kSignatureRuleLeaf, arc).c_str(), 1));
   if (!object) {
     return MakeError(ErrorCode::kInternal,
                      "cannot make the signature rule OID: " + crypto::TakeOpenSslErrors());
@@ -64,7 +64,7 @@ Result<SignatureRule> DecodeSignatureRule(ByteView der) {
 
 Status AddSignatureRule(X509_CRL* crl, const SignatureRule& rule) {
   TOCSIN_RETURN_IF_ERROR(ValidateSignatureRule(rule));
-  TOCSIN_ASSIGN_OR_RETURN(crypto::Asn1ObjectPtr object, RuleObject());
+  TOCSIN_ASSIGN_OR_RETURN(crypto::Asn1ObjectPtr object, RuleObject(Arc::kCurrent));
   Bytes der = EncodeSignatureRule(rule);
   std::unique_ptr<ASN1_OCTET_STRING, CFree<&ASN1_OCTET_STRING_free>> value(ASN1_OCTET_STRING_new());
   if (!value || ASN1_OCTET_STRING_set(value.get(), der.data(), static_cast<int>(der.size())) != 1) {
@@ -80,13 +80,20 @@ Status AddSignatureRule(X509_CRL* crl, const SignatureRule& rule) {
 }
 
 Result<SignatureRule> ReadSignatureRule(X509_CRL* crl) {
-  TOCSIN_ASSIGN_OR_RETURN(crypto::Asn1ObjectPtr object, RuleObject());
-  int at = X509_CRL_get_ext_by_OBJ(crl, object.get(), -1);
+  int at = -1;
+  for (Arc arc : {Arc::kCurrent, Arc::kLegacy}) {
+    TOCSIN_ASSIGN_OR_RETURN(crypto::Asn1ObjectPtr object, RuleObject(arc));
+    int found = X509_CRL_get_ext_by_OBJ(crl, object.get(), -1);
+    if (found < 0) {
+      continue;
+    }
+    if (at >= 0 || X509_CRL_get_ext_by_OBJ(crl, object.get(), found) >= 0) {
+      return BadRule("present twice");
+    }
+    at = found;
+  }
   if (at < 0) {
     return SignatureRule{};
-  }
-  if (X509_CRL_get_ext_by_OBJ(crl, object.get(), at) >= 0) {
-    return BadRule("present twice");
   }
   X509_EXTENSION* extension = X509_CRL_get_ext(crl, at);
   if (X509_EXTENSION_get_critical(extension) != 0) {

@@ -1,7 +1,7 @@
 // pki/crl_signature_rule.h -- the deployment's signature rule
 // (common/signature_rule.h), carried by every CRL the CA issues.
 //
-// A non-critical CRL extension, OID kSignatureRuleOid, whose value is the
+// A non-critical CRL extension, OID TocsinOid(kSignatureRuleLeaf), whose value is the
 // DER of
 //   SignatureRule ::= SEQUENCE {
 //     version  INTEGER (1),
@@ -18,10 +18,13 @@
 #include "common/bytes.h"
 #include "common/result.h"
 #include "common/signature_rule.h"
+#include "pki/identity.h"
 
 namespace tocsin::pki {
 
-inline constexpr const char* kSignatureRuleOid = "2.25.310680463794825212268379717065694515009.6";
+// TocsinOid(6) (pki/identity.h); the CA writes it under the current arc and
+// every reader takes either arc.
+inline constexpr int kSignatureRuleLeaf = 6;
 
 // The extension's value (the DER above), and reading it back strictly:
 // any other shape, version or count is kInvalidArgument.
@@ -32,7 +35,8 @@ Result<SignatureRule> DecodeSignatureRule(ByteView der);
 Status AddSignatureRule(X509_CRL* crl, const SignatureRule& rule);
 
 // The rule `crl` carries: the default when it has no such extension;
-// kInvalidArgument when it has two, a critical one or an unreadable one.
+// kInvalidArgument when it has two (under one arc or both), a critical one or
+// an unreadable one.
 Result<SignatureRule> ReadSignatureRule(X509_CRL* crl);
 
 }  // namespace tocsin::pki

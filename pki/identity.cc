@@ -13,18 +13,18 @@ std::string_view PurposeName(Purpose purpose) {
   return "unknown";
 }
 
-const char* PurposeOid(Purpose purpose) {
+std::string TocsinOid(int leaf, Arc arc) {
+  return std::string(arc == Arc::kCurrent ? kTocsinArc : kLegacyTocsinArc) + "." +
+         std::to_string(leaf);
+}
+
+std::string PurposeOid(Purpose purpose, Arc arc) {
   switch (purpose) {
-    case Purpose::kSigning:
-      return "2.25.310680463794825212268379717065694515009.1";
-    case Purpose::kEncryption:
-      return "2.25.310680463794825212268379717065694515009.2";
-    case Purpose::kTransport:
-      return "2.25.310680463794825212268379717065694515009.3";
-    case Purpose::kLog:
-      return "2.25.310680463794825212268379717065694515009.4";
-    case Purpose::kCrlFreshness:
-      return "2.25.310680463794825212268379717065694515009.5";
+    case Purpose::kSigning: return TocsinOid(1, arc);
+    case Purpose::kEncryption: return TocsinOid(2, arc);
+    case Purpose::kTransport: return TocsinOid(3, arc);
+    case Purpose::kLog: return TocsinOid(4, arc);
+    case Purpose::kCrlFreshness: return TocsinOid(5, arc);
   }
   return "";
 }

@@ -49,9 +49,26 @@ std::vector<Purpose> PurposesFor(Role role);
 // certificate and key file stems.
 std::string_view PurposeName(Purpose purpose);
 
-// The dotted OID of the extended key usage that marks `purpose`, under the
-// UUID arc 2.25.310680463794825212268379717065694515009 (X.667).
-const char* PurposeOid(Purpose purpose);
+// Tocsin's OID arc (docs/pki.md): the UUID e9bae17e-756e-418b-ae4f-13e592100f41
+// under Microsoft's arc for UUID-made identifiers, 1.2.840.113556.1.8000.2554,
+// its hex groups read as numbers: every arc under 2^24, so that the X.509
+// libraries of Python, Go, Java and Rust parse it. Usages end .1 to .5,
+// the CRL's signature rule .6.
+inline constexpr const char* kTocsinArc =
+    "1.2.840.113556.1.8000.2554.59834.57726.30062.16779.44623.1303954.1052481";
+// The first profile's arc, the same UUID as one 128-bit number under 2.25
+// (X.667), which those libraries refuse. Read, never written, until no
+// deployment holds a certificate or CRL that uses it.
+inline constexpr const char* kLegacyTocsinArc = "2.25.310680463794825212268379717065694515009";
+
+enum class Arc { kCurrent, kLegacy };
+
+// "ARC.leaf" under kTocsinArc or kLegacyTocsinArc.
+std::string TocsinOid(int leaf, Arc arc = Arc::kCurrent);
+
+// The dotted OID of the extended key usage that marks `purpose` (the
+// current arc unless asked).
+std::string PurposeOid(Purpose purpose, Arc arc = Arc::kCurrent);
 
 struct CertifiedKey {
   std::string principal_id;
@@ -59,6 +76,7 @@ struct CertifiedKey {
   std::optional<std::string> sector;   // agencies only
   std::optional<std::string> channel;  // bridges only: "sms" or "email"
   Purpose purpose = Purpose::kSigning;
+  Arc arc = Arc::kCurrent;  // under which its extended key usage sits
   crypto::PublicKey public_key{};
   std::string serial_hex;  // upper-case hex, as `openssl x509 -serial` prints
   UnixMillis not_before = 0;

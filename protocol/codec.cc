@@ -122,7 +122,8 @@ Bytes EncodeEnvelope(const Envelope& e) {
 
 Result<Envelope> DecodeEnvelope(ByteView wire) {
   if (wire.size() > kMaxEnvelopeBytes) {
-    return Invalid("envelope", "larger than " + std::to_string(kMaxEnvelopeBytes) + " bytes");
+    return MakeError(ErrorCode::kTooLarge,
+                     "envelope: larger than " + std::to_string(kMaxEnvelopeBytes) + " bytes");
   }
   TOCSIN_ASSIGN_OR_RETURN(msgpack::object_handle handle,
                           StrictUnpack(wire, kEnvelopeLimits, "envelope"));
@@ -419,8 +420,10 @@ Result<ErrorReply> DecodeErrorReply(ByteView bytes) {
   TOCSIN_ASSIGN_OR_RETURN(msgpack::object_handle handle, StrictUnpack(bytes, kSmallLimits, "error"));
   TOCSIN_ASSIGN_OR_RETURN(const object* f, ReadArray(handle.get(), 3, "error"));
   ErrorReply e;
-  TOCSIN_ASSIGN_OR_RETURN(e.code, ReadEnum(f[0], WireError::kMalformed, WireError::kInternal,
-                                           "error.code"));
+  // Codes after 9 are a later version's: read as internal (section 9).
+  TOCSIN_ASSIGN_OR_RETURN(std::uint64_t code, ReadUint(f[0], 1, 255, "error.code"));
+  e.code = code > static_cast<std::uint64_t>(WireError::kInternal) ? WireError::kInternal
+                                                                   : static_cast<WireError>(code);
   TOCSIN_ASSIGN_OR_RETURN(std::optional<Bytes> reference,
                           ReadOptionalBin(f[1], kDirectiveIdSize, kDirectiveIdSize,
                                           "error.reference"));

@@ -128,19 +128,51 @@ std::optional<Tlp> ParseTlp(std::string_view name) {
 
 WireError ToWireError(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kMalformedMessage: return WireError::kMalformed;
+    case ErrorCode::kMalformedMessage:
+    case ErrorCode::kInvalidArgument: return WireError::kMalformed;  // a rule of the message
     case ErrorCode::kBadSignature: return WireError::kBadSignature;
     case ErrorCode::kUntrustedCertificate:
     case ErrorCode::kRevoked:
     case ErrorCode::kPermissionDenied: return WireError::kUnauthorized;
     case ErrorCode::kExpired: return WireError::kExpired;
-    case ErrorCode::kNotFound: return WireError::kUnknownRecipient;
+    case ErrorCode::kReplay: return WireError::kReplay;
+    case ErrorCode::kTooLarge: return WireError::kTooLarge;
+    case ErrorCode::kNotFound: return WireError::kNotFound;
     case ErrorCode::kUnavailable: return WireError::kUnavailable;
-    case ErrorCode::kInvalidArgument:
     case ErrorCode::kIoError:
     case ErrorCode::kInternal: return WireError::kInternal;
   }
   return WireError::kInternal;
+}
+
+ErrorCode FromWireError(WireError code) {
+  switch (code) {
+    case WireError::kMalformed: return ErrorCode::kMalformedMessage;
+    case WireError::kBadSignature: return ErrorCode::kBadSignature;
+    case WireError::kUnauthorized: return ErrorCode::kPermissionDenied;
+    case WireError::kExpired: return ErrorCode::kExpired;
+    case WireError::kReplay: return ErrorCode::kReplay;
+    case WireError::kTooLarge: return ErrorCode::kTooLarge;
+    case WireError::kNotFound: return ErrorCode::kNotFound;
+    case WireError::kUnavailable: return ErrorCode::kUnavailable;
+    case WireError::kInternal: return ErrorCode::kInternal;
+  }
+  return ErrorCode::kInternal;
+}
+
+std::string_view WireErrorName(WireError code) {
+  switch (code) {
+    case WireError::kMalformed: return "malformed";
+    case WireError::kBadSignature: return "bad-signature";
+    case WireError::kUnauthorized: return "unauthorized";
+    case WireError::kExpired: return "expired";
+    case WireError::kReplay: return "replay";
+    case WireError::kTooLarge: return "too-large";
+    case WireError::kNotFound: return "not-found";
+    case WireError::kUnavailable: return "unavailable";
+    case WireError::kInternal: return "internal";
+  }
+  return "internal";
 }
 
 }  // namespace tocsin::protocol

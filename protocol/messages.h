@@ -251,7 +251,7 @@ enum class WireError : std::uint8_t {
   kExpired = 4,
   kReplay = 5,
   kTooLarge = 6,
-  kUnknownRecipient = 7,
+  kNotFound = 7,
   kUnavailable = 8,
   kInternal = 9,
 };
@@ -263,7 +263,14 @@ struct ErrorReply {
   std::string message;
 };
 
+// The code a refusal for `code` carries (docs/protocol.md section 9), and
+// back: what a peer's refusal means to us.
 WireError ToWireError(ErrorCode code);
+ErrorCode FromWireError(WireError code);
+
+// The section 9 name of `code`: "malformed", "bad-signature", ... Every error
+// reply's message begins with it and a colon.
+std::string_view WireErrorName(WireError code);
 
 struct Hello {
   std::string agency;         // must equal the connection's authenticated principal

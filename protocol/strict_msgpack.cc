@@ -13,6 +13,17 @@ tl::unexpected<Error> Malformed(std::string_view what, const std::string& why) {
   return MakeError(ErrorCode::kMalformedMessage, std::string(what) + ": " + why);
 }
 
+// A length or count outside min..max: over a limit of section 3 when it
+// exceeds a range's top (kTooLarge), malformed when short or of the wrong
+// fixed size.
+tl::unexpected<Error> OutOfRange(std::string_view field, std::string_view what, std::size_t size,
+                                 std::size_t min, std::size_t max) {
+  ErrorCode code = size > max && min < max ? ErrorCode::kTooLarge : ErrorCode::kMalformedMessage;
+  return MakeError(code, std::string(field) + ": " + std::string(what) + " " +
+                             std::to_string(size) + " is outside " + std::to_string(min) + ".." +
+                             std::to_string(max));
+}
+
 std::string TypeName(msgpack::type::object_type type) {
   switch (type) {
     case msgpack::type::NIL: return "nil";
@@ -108,13 +119,14 @@ Result<msgpack::object_handle> UnpackOnce(ByteView bytes, const UnpackLimits& li
   } catch (const msgpack::insufficient_bytes&) {
     return Malformed(what, "truncated");
   } catch (const msgpack::size_overflow& e) {
-    return Malformed(what, std::string("exceeds a size limit (") + e.what() + ")");
+    return MakeError(ErrorCode::kTooLarge,
+                     std::string(what) + ": exceeds a size limit (" + e.what() + ")");
   } catch (const msgpack::unpack_error& e) {
     return Malformed(what, std::string("not msgpack (") + e.what() + ")");
   } catch (const msgpack::type_error& e) {
     return Malformed(what, std::string("bad type (") + e.what() + ")");
   } catch (const std::bad_alloc&) {
-    return Malformed(what, "too large to decode");
+    return MakeError(ErrorCode::kTooLarge, std::string(what) + ": too large to decode");
   }
 }
 
@@ -169,9 +181,7 @@ Result<std::size_t> ReadArraySize(const msgpack::object& object, std::size_t min
   }
   std::size_t size = object.via.array.size;
   if (size < min || size > max) {
-    return Malformed(field, "expected " + std::to_string(min) + " to " +
-                                std::to_string(max) + " elements, found " +
-                                std::to_string(size));
+    return OutOfRange(field, "element count", size, min, max);
   }
   return size;
 }
@@ -196,8 +206,7 @@ Result<std::string> ReadText(const msgpack::object& object, std::size_t min,
   }
   std::string value(object.via.str.ptr, object.via.str.size);
   if (value.size() < min || value.size() > max) {
-    return Malformed(field, "length " + std::to_string(value.size()) + " is outside " +
-                                std::to_string(min) + ".." + std::to_string(max));
+    return OutOfRange(field, "length", value.size(), min, max);
   }
   if (!IsValidText(value)) {
     return Malformed(field, "not well-formed UTF-8 text");
@@ -251,8 +260,7 @@ Result<Bytes> ReadBin(const msgpack::object& object, std::size_t min, std::size_
   }
   std::size_t size = object.via.bin.size;
   if (size < min || size > max) {
-    return Malformed(field, "length " + std::to_string(size) + " is outside " +
-                                std::to_string(min) + ".." + std::to_string(max));
+    return OutOfRange(field, "length", size, min, max);
   }
   const auto* data = reinterpret_cast<const std::uint8_t*>(object.via.bin.ptr);
   return Bytes(data, data + size);

@@ -194,15 +194,15 @@ Status Ledger::Accept(const AcceptedDirective& d) {
   seen.Bind(1, d.id);
   TOCSIN_ASSIGN_OR_RETURN(bool duplicate, seen.Step());
   if (duplicate) {
-    return MakeError(ErrorCode::kInvalidArgument, "replay: directive id already accepted");
+    return MakeError(ErrorCode::kReplay, "directive id already accepted");
   }
   if (!d.from_proposal) {  // a held proposal's id is taken: no one else may use it
     TOCSIN_ASSIGN_OR_RETURN(Statement held, db_.Prepare("SELECT 1 FROM proposals WHERE id=?"));
     held.Bind(1, d.id);
     TOCSIN_ASSIGN_OR_RETURN(bool taken, held.Step());
     if (taken) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "replay: directive id is held as a proposal waiting for approval");
+      return MakeError(ErrorCode::kReplay,
+                       "directive id is held as a proposal waiting for approval");
     }
   }
   TOCSIN_ASSIGN_OR_RETURN(Statement insert, db_.Prepare(
@@ -237,8 +237,8 @@ Status Ledger::CheckIssuerSequence(const std::string& issuer, std::uint64_t sequ
   last.Bind(1, issuer);
   TOCSIN_ASSIGN_OR_RETURN(bool known, last.Step());
   if (known && static_cast<std::uint64_t>(last.Int(0)) >= sequence) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "replay: sequence " + std::to_string(sequence) + " of " + issuer +
+    return MakeError(ErrorCode::kReplay,
+                     "sequence " + std::to_string(sequence) + " of " + issuer +
                          " is not above " + std::to_string(last.Int(0)));
   }
   return {};
@@ -392,16 +392,19 @@ Result<int> Ledger::RecordReceipts(const std::vector<ReceiptRecord>& receipts,
     find.Reset();
     find.Bind(1, r.directive_id).Bind(2, r.agency);
     TOCSIN_ASSIGN_OR_RETURN(bool known, find.Step());
-    const char* refusal = !known                   ? "no such delivery"
-                          : !r.refusal && find.Blob(0) != r.digest
-                              ? "digest does not match the accepted directive"
-                          : r.at < find.Int(2) - max_skew
-                              ? "signed before the gateway accepted the directive"
-                          : r.at > r.recorded_at + max_skew ? "signed in the future"
-                                                            : nullptr;
-    if (refusal != nullptr) {
+    std::optional<RefusedReceipt> refusal;
+    if (!known) {
+      refusal = {i, ErrorCode::kPermissionDenied, "not a recipient of such a directive"};
+    } else if (!r.refusal && find.Blob(0) != r.digest) {
+      refusal = {i, ErrorCode::kBadSignature, "the digest it signs is not the accepted directive's"};
+    } else if (r.at < find.Int(2) - max_skew) {
+      refusal = {i, ErrorCode::kExpired, "signed before the gateway accepted the directive"};
+    } else if (r.at > r.recorded_at + max_skew) {
+      refusal = {i, ErrorCode::kExpired, "signed in the future"};
+    }
+    if (refusal) {
       if (out_refused != nullptr) {
-        out_refused->push_back({i, refusal});
+        out_refused->push_back(std::move(*refusal));
       }
       continue;
     }

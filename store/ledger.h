@@ -165,11 +165,22 @@ struct IndexedConfirmation {
   std::uint64_t index = 0;
 };
 
-// A receipt RecordReceipts did not record: its index in the batch, and why.
+// A receipt RecordReceipts did not record: its index in the batch, and why
+// (kPermissionDenied: no such delivery; kBadSignature: it signs another
+// digest; kExpired: dated outside the tolerance).
 struct RefusedReceipt {
   std::size_t index = 0;
+  ErrorCode code = ErrorCode::kPermissionDenied;
   std::string reason;
 };
+
+// Whether `error`, from a ledger write, refuses the request (a replay, a
+// limit reached, a rule broken: the caller answers its sender) rather than
+// reporting a store failure, which is fatal.
+inline bool IsRefusal(const Error& error) {
+  return error.code == ErrorCode::kReplay || error.code == ErrorCode::kUnavailable ||
+         error.code == ErrorCode::kInvalidArgument;
+}
 
 // What the metrics endpoint shows of the ledger: the directives not expired
 // at the time asked for, their deliveries, and every escalation step and
@@ -196,8 +207,8 @@ class Ledger {
   static Result<Ledger> Open(const std::string& path, Integrity integrity = Integrity::kQuick);
 
   // Stores a directive and a pending delivery per recipient, atomically.
-  // kInvalidArgument when the id is known or the issuer's sequence does not
-  // increase (a replay).
+  // kReplay when the id is known (accepted or held as a proposal) or the
+  // issuer's sequence does not increase.
   Status Accept(const AcceptedDirective& directive);
 
   Result<std::optional<AcceptedDirective>> Find(ByteView id);
@@ -276,9 +287,9 @@ class Ledger {
 
   // Proposals (store/ledger_proposals.cc). HoldProposal reserves the
   // issuer's sequence as Accept would, so that the directives the issuer
-  // sends meanwhile go on; kInvalidArgument on a replay (sequence not above
-  // the issuer's, or an id already held or accepted) and also kInvalidArgument
-  // past `max_per_issuer` held for its issuer or kMaxHeldProposals in all.
+  // sends meanwhile go on; kReplay when the sequence is not above the
+  // issuer's or the id is already held or accepted, kUnavailable past
+  // `max_per_issuer` held for its issuer or kMaxHeldProposals in all.
   Status HoldProposal(const HeldProposal& proposal, std::size_t max_per_issuer);
   // Every held proposal, by the time it was held, without envelopes or wraps
   // (their co-signers named): what a listing costs is its rows.

@@ -57,7 +57,7 @@ Status Ledger::HoldProposal(const HeldProposal& p, std::size_t max_per_issuer) {
   seen.Bind(1, p.id);
   TOCSIN_ASSIGN_OR_RETURN(bool row, seen.Step());
   if (row && seen.Int(0) != 0) {
-    return MakeError(ErrorCode::kInvalidArgument, "replay: directive id already held or accepted");
+    return MakeError(ErrorCode::kReplay, "directive id already held or accepted");
   }
   TOCSIN_ASSIGN_OR_RETURN(Statement count, db_.Prepare(
       "SELECT COUNT(*), COALESCE(SUM(issuer=?), 0) FROM proposals"));
@@ -65,7 +65,7 @@ Status Ledger::HoldProposal(const HeldProposal& p, std::size_t max_per_issuer) {
   TOCSIN_ASSIGN_OR_RETURN(bool counted, count.Step());
   if (counted && (static_cast<std::size_t>(count.Int(0)) >= kMaxHeldProposals ||
                   static_cast<std::size_t>(count.Int(1)) >= max_per_issuer)) {
-    return MakeError(ErrorCode::kInvalidArgument,
+    return MakeError(ErrorCode::kUnavailable,
                      "too many proposals held (" + std::to_string(count.Int(1)) + " of " + p.issuer +
                          ", " + std::to_string(count.Int(0)) +
                          " in all): withdraw one or let one be approved first");

@@ -54,7 +54,7 @@ Result<std::pair<protocol::Envelope, Bytes>> OperatorLink::Receive(int timeout_m
   TOCSIN_ASSIGN_OR_RETURN(protocol::Envelope envelope, protocol::DecodeEnvelope(*reply));
   if (envelope.type == protocol::MessageType::kError) {
     TOCSIN_ASSIGN_OR_RETURN(protocol::ErrorReply error, protocol::DecodeErrorReply(envelope.body));
-    return MakeError(ErrorCode::kPermissionDenied, "the gateway refused: " + error.message);
+    return MakeError(protocol::FromWireError(error.code), "the gateway refused: " + error.message);
   }
   return std::make_pair(std::move(envelope), std::move(*reply));
 }

@@ -385,20 +385,30 @@ int RunList(const PkiOptions& options) {
                       {"channel", r.channel ? nlohmann::json(*r.channel) : nlohmann::json()},
                       {"state", pki::StateName(r.state)},
                       {"not_after", FormatUtc(r.not_after)},
-                      {"serial", r.signing_serial}});
+                      {"serial", r.signing_serial},
+                      {"profile", r.arc == pki::Arc::kCurrent ? "current" : "uuid-arc"}});
     }
     PrintJson(rows);
     return kExitOk;
+  }
+  std::size_t legacy = 0;
+  for (const pki::PrincipalRecord& r : *records) {
+    legacy += r.arc == pki::Arc::kLegacy && r.state == pki::PrincipalRecord::State::kActive ? 1 : 0;
+  }
+  if (legacy > 0) {
+    std::cerr << "tocsin pki list: warning: " << legacy
+              << " active principal(s) hold certificates of the first profile (the 2.25 arc, "
+                 "marked 'old' below): re-issue them (docs/pki.md, moving to this profile)\n";
   }
   std::printf("%s\n\n", pki::DescribeCrlExpiry(expiry, ca->paths().Crl()).c_str());
   std::printf("%-32s %-9s %-24s %-8s %s\n", "ID", "ROLE", "SECTOR/CHANNEL", "STATE",
               "VALID UNTIL");
   for (const pki::PrincipalRecord& r : *records) {
-    std::printf("%-32s %-9s %-24s %-8s %s\n", r.principal_id.c_str(),
+    std::printf("%-32s %-9s %-24s %-8s %s%s\n", r.principal_id.c_str(),
                 std::string(RoleName(r.role)).c_str(),
                 r.sector ? r.sector->c_str() : r.channel ? r.channel->c_str() : "-",
                 std::string(pki::StateName(r.state)).c_str(),
-                FormatUtc(r.not_after).c_str());
+                FormatUtc(r.not_after).c_str(), r.arc == pki::Arc::kLegacy ? " (old)" : "");
   }
   return kExitOk;
 }

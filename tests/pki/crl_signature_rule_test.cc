@@ -41,8 +41,8 @@ struct RootSigner {
   crypto::X509Ptr Root() const { return crypto::X509Ptr(X509_dup(root.get())); }
 };
 
-void AddRawExtension(X509_CRL* crl, ByteView der, int critical) {
-  crypto::Asn1ObjectPtr object(OBJ_txt2obj(kSignatureRuleOid, 1));
+void AddRawExtension(X509_CRL* crl, ByteView der, int critical, Arc arc = Arc::kCurrent) {
+  crypto::Asn1ObjectPtr object(OBJ_txt2obj(TocsinOid(kSignatureRuleLeaf, arc).c_str(), 1));
   std::unique_ptr<ASN1_OCTET_STRING, CFree<&ASN1_OCTET_STRING_free>> value(ASN1_OCTET_STRING_new());
   REQUIRE(ASN1_OCTET_STRING_set(value.get(), der.data(), static_cast<int>(der.size())) == 1);
   crypto::X509ExtensionPtr extension(
@@ -108,11 +108,23 @@ TEST_CASE("A CRL without the extension carries the default rule", "[pki][signatu
   PkiFixture f;
   RootSigner signer(f);
   crypto::X509CrlPtr crl = signer.Crl(Rule({2, 2, 2, 2}, 2, 2));
-  crypto::Asn1ObjectPtr object(OBJ_txt2obj(kSignatureRuleOid, 1));
+  crypto::Asn1ObjectPtr object(OBJ_txt2obj(TocsinOid(kSignatureRuleLeaf).c_str(), 1));
   X509_EXTENSION_free(X509_CRL_delete_ext(crl.get(), X509_CRL_get_ext_by_OBJ(crl.get(), object.get(), -1)));
   signer.Sign(crl.get());
   CHECK(ReadSignatureRule(crl.get()).value().IsDefault());
   CHECK(CertificateVerifier::Create(signer.Root(), std::move(crl))->signature_rule().IsDefault());
+}
+
+TEST_CASE("A CRL of the first profile carries its rule under the old arc",
+          "[pki][signature-rule][migration]") {
+  PkiFixture f;
+  RootSigner signer(f);
+  crypto::X509CrlPtr crl = signer.Crl({});
+  crypto::Asn1ObjectPtr current(OBJ_txt2obj(TocsinOid(kSignatureRuleLeaf).c_str(), 1));
+  X509_EXTENSION_free(X509_CRL_delete_ext(crl.get(), X509_CRL_get_ext_by_OBJ(crl.get(), current.get(), -1)));
+  AddRawExtension(crl.get(), EncodeSignatureRule(Rule({1, 1, 2, 2}, 2, 1)), 0, Arc::kLegacy);
+  signer.Sign(crl.get());
+  CHECK(ReadSignatureRule(crl.get()).value() == Rule({1, 1, 2, 2}, 2, 1));
 }
 
 TEST_CASE("A CRL whose rule is twice, critical or unreadable is unusable",
@@ -128,16 +140,19 @@ TEST_CASE("A CRL whose rule is twice, critical or unreadable is unusable",
   const Case cases[] = {
       {"twice", [&](X509_CRL* crl) { AddRawExtension(crl, EncodeSignatureRule({}), 0); },
        "present twice"},
+      {"under both arcs",
+       [&](X509_CRL* crl) { AddRawExtension(crl, EncodeSignatureRule({}), 0, Arc::kLegacy); },
+       "present twice"},
       {"critical",
        [&](X509_CRL* crl) {
-         crypto::Asn1ObjectPtr object(OBJ_txt2obj(kSignatureRuleOid, 1));
+         crypto::Asn1ObjectPtr object(OBJ_txt2obj(TocsinOid(kSignatureRuleLeaf).c_str(), 1));
          X509_EXTENSION_free(X509_CRL_delete_ext(crl, X509_CRL_get_ext_by_OBJ(crl, object.get(), -1)));
          AddRawExtension(crl, two, 1);
        },
        "marked critical"},
       {"unreadable",
        [&](X509_CRL* crl) {
-         crypto::Asn1ObjectPtr object(OBJ_txt2obj(kSignatureRuleOid, 1));
+         crypto::Asn1ObjectPtr object(OBJ_txt2obj(TocsinOid(kSignatureRuleLeaf).c_str(), 1));
          X509_EXTENSION_free(X509_CRL_delete_ext(crl, X509_CRL_get_ext_by_OBJ(crl, object.get(), -1)));
          AddRawExtension(crl, Bytes{0x30, 0x00}, 0);
        },

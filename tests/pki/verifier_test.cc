@@ -61,6 +61,23 @@ TEST_CASE("Verify refuses a certificate used for another purpose", "[pki][verify
   CHECK_FALSE(verifier.Verify(Cert(bundle, Purpose::kSigning).get(), Purpose::kEncryption, kStart));
 }
 
+TEST_CASE("Certificates of the first profile, under the old arc, still verify",
+          "[pki][verify][migration]") {
+  PkiFixture f;
+  crypto::X25519KeyPair key = crypto::X25519KeyPair::Generate().value();
+  LeafSpec spec{"Tocsin Test Centre", "energy-authority", Role::kAgency, "energy",
+                Purpose::kEncryption, key.public_key(), kStart - 1000, kStart + kDay / 2, std::nullopt};
+  Result<CertifiedKey> current = VerifierFor(f).Verify(IssueRaw(f, spec).get(), Purpose::kEncryption, kStart);
+  REQUIRE(current);
+  CHECK(current->arc == Arc::kCurrent);
+  spec.arc = Arc::kLegacy;
+  crypto::X509Ptr legacy = IssueRaw(f, spec);
+  Result<CertifiedKey> old = VerifierFor(f).Verify(legacy.get(), Purpose::kEncryption, kStart);
+  REQUIRE(old);
+  CHECK(old->arc == Arc::kLegacy);
+  CHECK_FALSE(VerifierFor(f).Verify(legacy.get(), Purpose::kTransport, kStart));  // still one purpose
+}
+
 TEST_CASE("Verify reports revoked certificates as revoked", "[pki][verify][negative]") {
   PkiFixture f;
   std::string bundle = f.Enroll("op.alice", Role::kOperator);

@@ -250,10 +250,11 @@ TEST_CASE("DecodeRecipientSet enforces order, sizes and limits", "[protocol][cod
 }
 
 TEST_CASE("DecodeDirectiveHeader enforces the header rules", "[protocol][codec][negative]") {
-  auto refused = [](DirectiveHeader h, std::string_view why) {
+  auto refused = [](DirectiveHeader h, std::string_view why,
+                    ErrorCode code = ErrorCode::kMalformedMessage) {
     Result<DirectiveHeader> r = DecodeDirectiveHeader(EncodeDirectiveHeader(h));
     REQUIRE_FALSE(r);
-    CHECK(r.error().code == ErrorCode::kMalformedMessage);
+    CHECK(r.error().code == code);
     CHECK_THAT(r.error().context, Catch::Contains(std::string(why)));
   };
   DirectiveHeader h = SampleHeader();
@@ -288,7 +289,7 @@ TEST_CASE("DecodeDirectiveHeader enforces the header rules", "[protocol][codec][
   refused(h, "header.severity");
   h = SampleHeader();
   h.summary = std::string(kMaxSummaryBytes + 1, 'x');
-  refused(h, "size limit");
+  refused(h, "size limit", ErrorCode::kTooLarge);  // over a limit of section 3
 }
 
 TEST_CASE("Enumeration names round-trip", "[protocol][codec]") {

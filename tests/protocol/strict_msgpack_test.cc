@@ -12,10 +12,16 @@ Bytes Hex(const char* hex) { return HexDecode(hex).value(); }
 UnpackLimits Limits() { return UnpackLimits{.max_array = 16, .max_map = 4, .max_str = 64,
                                             .max_bin = 64, .max_depth = 3}; }
 
-std::string Why(const Result<msgpack::object_handle>& r) {
+std::string Why(const Result<msgpack::object_handle>& r,
+                ErrorCode code = ErrorCode::kMalformedMessage) {
   REQUIRE_FALSE(r);
-  CHECK(r.error().code == ErrorCode::kMalformedMessage);
+  CHECK(r.error().code == code);
   return r.error().context;
+}
+
+// Over a limit of section 3 (a size, a count, the nesting depth): too-large.
+std::string WhyTooLarge(const Result<msgpack::object_handle>& r) {
+  return Why(r, ErrorCode::kTooLarge);
 }
 
 TEST_CASE("StrictUnpack accepts canonical msgpack", "[protocol][msgpack]") {
@@ -54,21 +60,21 @@ TEST_CASE("StrictUnpack rejects non-minimal encodings", "[protocol][msgpack][neg
 TEST_CASE("StrictUnpack refuses huge declared sizes without allocating",
           "[protocol][msgpack][negative]") {
   // SECURITY.md 13: dd ff ff ff ff declares a 4-billion-element array.
-  CHECK_THAT(Why(StrictUnpack(Hex("ddffffffff"), Limits(), "t")), Catch::Contains("size limit"));
-  CHECK_THAT(Why(StrictUnpack(Hex("dfffffffff"), Limits(), "t")), Catch::Contains("size limit"));
+  CHECK_THAT(WhyTooLarge(StrictUnpack(Hex("ddffffffff"), Limits(), "t")), Catch::Contains("size limit"));
+  CHECK_THAT(WhyTooLarge(StrictUnpack(Hex("dfffffffff"), Limits(), "t")), Catch::Contains("size limit"));
   // Strings and binaries reference the input: a declared size beyond it is
   // simply truncated, and one within it but over the limit is refused.
   CHECK_THAT(Why(StrictUnpack(Hex("dbffffffff"), Limits(), "t")), Catch::Contains("truncated"));
   CHECK_THAT(Why(StrictUnpack(Hex("c6ffffffff"), Limits(), "t")), Catch::Contains("truncated"));
   Writer long_text;
   long_text.Text(std::string(65, 'x'));
-  CHECK_THAT(Why(StrictUnpack(long_text.Take(), Limits(), "t")), Catch::Contains("size limit"));
+  CHECK_THAT(WhyTooLarge(StrictUnpack(long_text.Take(), Limits(), "t")), Catch::Contains("size limit"));
 }
 
 TEST_CASE("StrictUnpack enforces nesting depth and rejects extensions",
           "[protocol][msgpack][negative]") {
   CHECK(StrictUnpack(Hex("919191c0"), Limits(), "t"));
-  CHECK_THAT(Why(StrictUnpack(Hex("91919191c0"), Limits(), "t")), Catch::Contains("size limit"));
+  CHECK_THAT(WhyTooLarge(StrictUnpack(Hex("91919191c0"), Limits(), "t")), Catch::Contains("size limit"));
   CHECK_FALSE(StrictUnpack(Hex("d40100"), Limits(), "t"));  // fixext1
 }
 
