@@ -118,6 +118,11 @@ Result<msgpack::object_handle> UnpackOnce(ByteView bytes, const UnpackLimits& li
                            limit);
   } catch (const msgpack::insufficient_bytes&) {
     return Malformed(what, "truncated");
+  } catch (const msgpack::map_size_overflow&) {
+    if (limits.max_map == 0) {  // a type, not a size: the message has no map
+      return Malformed(what, "holds a map, which this message does not use");
+    }
+    return MakeError(ErrorCode::kTooLarge, std::string(what) + ": a map over its size limit");
   } catch (const msgpack::size_overflow& e) {
     return MakeError(ErrorCode::kTooLarge,
                      std::string(what) + ": exceeds a size limit (" + e.what() + ")");

@@ -1,0 +1,432 @@
+// Writes the conformance vectors of docs/conformance.md: for each wire type,
+// valid and invalid cases with the verdict and the section 9 code a
+// conforming receiver reaches. Each case is built by spoiling one thing of a
+// valid message, and says what it expects because of how it was built: the
+// replay test (conformance_test) then holds our code to it.
+// Usage: make_vectors OUTPUT_DIR   (then commit testdata/conformance)
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "crypto/hash.h"
+#include "pki/cert_builder.h"
+#include "pki/certificate.h"
+#include "protocol/directive.h"
+#include "protocol/fanout.h"
+#include "protocol/receipts.h"
+#include "protocol/signed_envelope.h"
+#include "tests/conformance/conformance_keys.h"
+
+namespace tocsin::conformance {
+namespace {
+
+using Json = nlohmann::ordered_json;
+using protocol::MessageType;
+using protocol::WireError;
+
+class VectorFile {
+ public:
+  VectorFile(std::string kind, std::string verifier, std::string notes) {
+    file_["format"] = "tocsin-conformance/1";
+    file_["kind"] = std::move(kind);
+    file_["verifier"] = std::move(verifier);
+    file_["notes"] = std::move(notes);
+    file_["principals"] = Principals();
+    file_["tests"] = Json::array();
+  }
+  Json& Valid(const std::string& comment, ByteView wire) { return Add(comment, wire, "valid"); }
+  Json& Invalid(const std::string& comment, ByteView wire, WireError code) {
+    Json& test = Add(comment, wire, "invalid");
+    test["code"] = static_cast<int>(code);
+    test["error"] = std::string(protocol::WireErrorName(code));
+    return test;
+  }
+  Json& Raw(const std::string& comment, const std::string& result) {
+    Json test;
+    test["tcId"] = next_++;
+    test["comment"] = comment;
+    test["result"] = result;
+    file_["tests"].push_back(std::move(test));
+    return file_["tests"].back();
+  }
+  void Write(const std::string& path) {
+    file_["numberOfTests"] = next_ - 1;
+    std::ofstream out(path);
+    out << file_.dump(2) << "\n";
+    std::printf("%s: %d cases\n", path.c_str(), next_ - 1);
+  }
+
+ private:
+  Json& Add(const std::string& comment, ByteView wire, const char* result) {
+    Json& test = Raw(comment, result);
+    test["wire"] = HexEncode(wire);
+    return test;
+  }
+  static Json Principals() {
+    Json out = Json::array();
+    for (const Principal& p : kPrincipals) {
+      Json entry = {{"id", p.id}, {"role", RoleName(p.role)},
+                    {"ed25519_public", HexEncode(SigningKeyOf(p.id).public_key())}};
+      if (p.role == Role::kAgency) {
+        entry["x25519_public"] = HexEncode(EncryptionKeyOf(p.id).public_key());
+      }
+      out.push_back(std::move(entry));
+    }
+    return out;
+  }
+
+  Json file_;
+  int next_ = 1;
+};
+
+Bytes Wire(const protocol::Envelope& envelope) { return protocol::EncodeEnvelope(envelope); }
+
+Bytes Flip(Bytes bytes, std::size_t at) {
+  bytes.at(at) ^= 0x01;
+  return bytes;
+}
+
+// ---- envelopes (section 4) -------------------------------------------------
+
+void Envelopes(const std::string& dir) {
+  VectorFile v("envelope", "any receiver",
+               "DecodeEnvelope only: section 2's canonical msgpack and section 4's shape. "
+               "Signatures are not checked here.");
+  protocol::Receipt receipt = SampleReceipt(protocol::ReceiptKind::kDelivered);
+  Bytes good = protocol::SignReceipt(receipt, SigningKeyOf(kAgency));
+  v.Valid("a receipt envelope", good)["type"] = 2;
+  Bytes trailing = good;
+  trailing.push_back(0x00);
+  v.Invalid("one trailing byte after the envelope", trailing, WireError::kMalformed);
+  Bytes version = good;
+  version[1] = 0x02;
+  v.Invalid("version 2", version, WireError::kMalformed);
+  Bytes type = good;
+  type[2] = 0x63;
+  v.Invalid("type 99", type, WireError::kMalformed);
+  v.Invalid("not an array: a map", HexDecode("81a161a162").value(), WireError::kMalformed);
+  v.Invalid("an array of 4", HexDecode("9403020000").value(), WireError::kMalformed);
+  v.Invalid("version as uint8, not fixint (not canonical)",
+            HexDecode("95cc0302c401009090c0").value(), WireError::kMalformed);
+  v.Invalid("a declared 4-billion-element array", HexDecode("ddffffffff").value(),
+            WireError::kTooLarge);
+  v.Invalid("empty", Bytes{}, WireError::kMalformed);
+  protocol::Envelope unsigned_with_signature{MessageType::kHello, Bytes{0x92, 0xa1, 0x61, 0x00},
+                                             {{kAgency, crypto::Signature{}}}, std::nullopt};
+  v.Invalid("a hello (unsigned type) carrying a signature", Wire(unsigned_with_signature),
+            WireError::kMalformed);
+  v.Write(dir + "/envelopes.json");
+}
+
+// ---- receipts, acknowledgements, refusals (section 7) ----------------------
+
+void Receipts(const std::string& dir) {
+  VectorFile v("receipt", "gateway",
+               "VerifyReceipt as the gateway runs it: `now_ms`, the gateway's id `gateway`, "
+               "and `connection`, the agency whose authenticated connection carried it "
+               "(section 7: a receipt must be its own). Expected fields are those of the "
+               "decoded body.");
+  auto valid = [&](const std::string& comment, const protocol::Receipt& r) {
+    Json& test = v.Valid(comment, protocol::SignReceipt(r, SigningKeyOf(r.agency)));
+    test["expected"] = {{"directive_id", HexEncode(r.directive_id)},
+                        {"directive_digest", HexEncode(r.directive_digest)},
+                        {"agency", r.agency}, {"at_ms", r.at}, {"log_size", r.log_size}};
+    return &test;
+  };
+  auto invalid = [&](const std::string& comment, ByteView wire, WireError code) {
+    return &v.Invalid(comment, wire, code);
+  };
+  auto context = [&](Json* test, const std::string& connection = kAgency) {
+    (*test)["now_ms"] = kNow;
+    (*test)["gateway"] = kGateway;
+    (*test)["connection"] = connection;
+  };
+  protocol::Receipt receipt = SampleReceipt(protocol::ReceiptKind::kDelivered);
+  protocol::Receipt ack = SampleReceipt(protocol::ReceiptKind::kAcknowledged);
+  protocol::Receipt refusal = SampleReceipt(protocol::ReceiptKind::kRefused);
+  context(valid("a delivery receipt (type 2)", receipt));
+  Json* acked = valid("an acknowledgement (type 3) with an officer and a note", ack);
+  (*acked)["expected"]["officer"] = ack.officer;
+  (*acked)["expected"]["note"] = *ack.note;
+  context(acked);
+  Json* refused = valid("a signed refusal (type 18), reason 5 undecryptable", refusal);
+  (*refused)["expected"]["reason"] = 5;
+  context(refused);
+  Bytes good = protocol::SignReceipt(receipt, SigningKeyOf(kAgency));
+  context(invalid("the signature's last byte flipped", Flip(good, good.size() - 2),
+                  WireError::kBadSignature));
+  context(invalid("one byte of the body flipped (the directive digest)", Flip(good, 30),
+                  WireError::kBadSignature));
+  context(invalid("signed by energy-authority's key under finance-authority's name",
+                  Wire([&] {
+                    protocol::Envelope e = protocol::SignBody(
+                        MessageType::kReceipt, protocol::EncodeReceipt(receipt),
+                        kOtherAgency, SigningKeyOf(kOtherAgency));
+                    e.signatures[0].signer = kAgency;
+                    return e;
+                  }()),
+                  WireError::kBadSignature));
+  context(invalid("signed by energy-authority, naming finance-authority in the body",
+                  Wire(protocol::SignBody(MessageType::kReceipt, protocol::EncodeReceipt(receipt),
+                                          kOtherAgency, SigningKeyOf(kOtherAgency))),
+                  WireError::kUnauthorized),
+          kOtherAgency);
+  context(invalid("signed with the acknowledgement context but sent as a receipt",
+                  Wire([&] {
+                    protocol::Envelope e = protocol::SignBody(
+                        MessageType::kAcknowledgement, protocol::EncodeReceipt(receipt), kAgency,
+                        SigningKeyOf(kAgency));
+                    e.type = MessageType::kReceipt;
+                    return e;
+                  }()),
+                  WireError::kBadSignature));
+  protocol::Receipt elsewhere = receipt;
+  elsewhere.gateway = "gw.other";
+  context(invalid("names another gateway",
+                  protocol::SignReceipt(elsewhere, SigningKeyOf(kAgency)),
+                  WireError::kUnauthorized));
+  protocol::Receipt by_operator = receipt;
+  by_operator.agency = kOperator;
+  context(invalid("signed by an operator, not an agency",
+                  protocol::SignReceipt(by_operator, SigningKeyOf(kOperator)),
+                  WireError::kUnauthorized), kOperator);
+  context(invalid("a genuine receipt of finance-authority carried on energy-authority's connection",
+                  good, WireError::kUnauthorized), kOtherAgency);
+  context(invalid("two signatures", Wire([&] {
+                    protocol::Envelope e = protocol::SignBody(
+                        MessageType::kReceipt, protocol::EncodeReceipt(receipt), kAgency,
+                        SigningKeyOf(kAgency));
+                    e.signatures.push_back(e.signatures[0]);
+                    return e;
+                  }()),
+                  WireError::kMalformed));
+  protocol::Receipt rootless = receipt;
+  rootless.log_size = 0;
+  context(invalid("log_size 0 with a log_root", Wire(protocol::SignBody(
+                      MessageType::kReceipt, protocol::EncodeReceipt(rootless), kAgency,
+                      SigningKeyOf(kAgency))),
+                  WireError::kMalformed));
+  protocol::Receipt long_officer = ack;
+  long_officer.officer = std::string(129, 'o');
+  context(invalid("an officer of 129 bytes (section 3: 1 to 128)",
+                  protocol::SignReceipt(long_officer, SigningKeyOf(kAgency)),
+                  WireError::kTooLarge));
+  v.Write(dir + "/receipts.json");
+}
+
+// ---- heartbeats (section 10) -----------------------------------------------
+
+void Heartbeats(const std::string& dir) {
+  VectorFile v("heartbeat", "agency client",
+               "VerifyHeartbeat as an agency runs it at `now_ms` for its gateway `gateway`. "
+               "Sequences are the receiver's to order and are not part of these cases.");
+  auto add = [&](Json& test) {
+    test["now_ms"] = kNow;
+    test["gateway"] = kGateway;
+  };
+  protocol::Heartbeat beat{kGateway, 41, kNow - 1000, kNow + 4000};
+  Bytes good = protocol::SignHeartbeat(beat, SigningKeyOf(kGateway));
+  Json& valid = v.Valid("a heartbeat valid for 5 s", good);
+  valid["expected"] = {{"sequence", beat.sequence}, {"sent_at_ms", beat.sent_at},
+                       {"valid_until_ms", beat.valid_until}};
+  add(valid);
+  add(v.Invalid("signature flipped", Flip(good, good.size() - 2), WireError::kBadSignature));
+  protocol::Heartbeat old = beat;
+  old.sent_at = kNow - 20 * 60 * 1000;
+  old.valid_until = kNow - 6 * 60 * 1000;
+  add(v.Invalid("expired six minutes ago (beyond the 5-minute tolerance)",
+                protocol::SignHeartbeat(old, SigningKeyOf(kGateway)), WireError::kExpired));
+  protocol::Heartbeat long_lived = beat;
+  long_lived.valid_until = beat.sent_at + 11 * 60 * 1000;
+  add(v.Invalid("valid for 11 minutes (at most 10)",
+                protocol::SignHeartbeat(long_lived, SigningKeyOf(kGateway)), WireError::kExpired));
+  protocol::Heartbeat by_agency = beat;
+  by_agency.gateway = kAgency;
+  add(v.Invalid("signed by an agency naming itself",
+                protocol::SignHeartbeat(by_agency, SigningKeyOf(kAgency)),
+                WireError::kUnauthorized));
+  protocol::Heartbeat other = beat;
+  other.gateway = kOtherGateway;
+  add(v.Invalid("from another enrolled gateway",
+                protocol::SignHeartbeat(other, SigningKeyOf(kOtherGateway)),
+                WireError::kUnauthorized));
+  protocol::Heartbeat backwards = beat;
+  backwards.valid_until = beat.sent_at;
+  add(v.Invalid("valid_until not after sent_at", Wire(protocol::SignBody(
+                    MessageType::kHeartbeat, protocol::EncodeHeartbeat(backwards), kGateway,
+                    SigningKeyOf(kGateway))),
+                WireError::kMalformed));
+  v.Write(dir + "/heartbeats.json");
+}
+
+// ---- directives: an agency opens its copy (section 6) ----------------------
+
+void Directives(const std::string& dir) {
+  VectorFile v("directive", "agency client",
+               "OpenDirective as `self` runs it on its copy: `now_ms`, its gateway `gateway`, "
+               "`min_signatures`, and its X25519 secret key `self_x25519_secret` (the matching "
+               "public key is in `principals`). `reason` is the refusal reason (section 7.1) "
+               "the agency signs when it refuses the copy.");
+  protocol::DirectiveDraft draft = SampleDraft();
+  auto sealed = protocol::SealDirective(
+      draft, {{kAgency, EncryptionKeyOf(kAgency).public_key()},
+              {kOtherAgency, EncryptionKeyOf(kOtherAgency).public_key()}},
+      SigningKeyOf(kOperator));
+  auto fanout = protocol::DirectiveFanout::FromEnvelope(sealed.value().envelope).value();
+  Bytes copy = fanout.CopyFor(kAgency).value();
+  auto add = [&](Json& test, const std::string& self = kAgency, std::size_t min = 1,
+                 UnixMillis now = kNow, const std::string& gateway = kGateway) -> Json& {
+    test["self"] = self;
+    test["self_x25519_secret"] = HexEncode(EncryptionKeyOf(self).secret());
+    test["now_ms"] = now;
+    test["gateway"] = gateway;
+    test["min_signatures"] = min;
+    return test;
+  };
+  auto refused = [&](const std::string& comment, ByteView wire, WireError code,
+                     protocol::RefusalReason reason) -> Json& {
+    Json& test = v.Invalid(comment, wire, code);
+    test["reason"] = static_cast<int>(reason);
+    return test;
+  };
+  Json& valid = add(v.Valid("finance-authority's copy, with its proof", copy));
+  valid["expected"] = {{"id", HexEncode(sealed->id)},
+                       {"digest", HexEncode(sealed->digest)},
+                       {"issuer", draft.header.issuer},
+                       {"severity", std::string(protocol::SeverityName(draft.header.severity))},
+                       {"title", draft.content.title},
+                       {"body", draft.content.body}};
+  protocol::Envelope copy_envelope = protocol::DecodeEnvelope(copy).value();
+  protocol::Envelope spoiled = copy_envelope;
+  spoiled.signatures[0].signature[0] ^= 1;
+  add(refused("the issuer's signature flipped", Wire(spoiled), WireError::kBadSignature,
+              protocol::RefusalReason::kSignature));
+  add(refused("energy-authority's copy opened by finance-authority",
+              fanout.CopyFor(kOtherAgency).value(), WireError::kUnauthorized,
+              protocol::RefusalReason::kRecipientProof));
+  add(refused("for another gateway", copy, WireError::kUnauthorized,
+              protocol::RefusalReason::kSignature),
+      kAgency, 1, kNow, kOtherGateway);
+  add(refused("opened after it expired", copy, WireError::kExpired,
+              protocol::RefusalReason::kExpired),
+      kAgency, 1, draft.header.expires_at + 1);
+  add(refused("one signature where two are required", copy, WireError::kUnauthorized,
+              protocol::RefusalReason::kSignature),
+      kAgency, 2);
+  protocol::Envelope by_agency = protocol::SignBody(MessageType::kDirective, copy_envelope.body,
+                                                    kOtherAgency, SigningKeyOf(kOtherAgency));
+  by_agency.recipients = copy_envelope.recipients;
+  add(refused("re-signed by an agency instead of an operator", Wire(by_agency),
+              WireError::kUnauthorized, protocol::RefusalReason::kSignature));
+  // The recipient set is not signed; its entries are proven by the root.
+  Bytes recipients = *copy_envelope.recipients;
+  protocol::Envelope wrap_spoiled = copy_envelope;
+  (*wrap_spoiled.recipients)[recipients.size() - 40] ^= 1;
+  add(refused("one byte of its key wrap flipped: the signed root no longer verifies",
+              Wire(wrap_spoiled), WireError::kBadSignature, protocol::RefusalReason::kSignature));
+  v.Write(dir + "/directives.json");
+}
+
+// ---- certificates and CRLs (docs/pki.md) -----------------------------------
+
+void Certificates(const std::string& dir) {
+  VectorFile v("certificate", "any verifier",
+               "docs/pki.md, Verification: `leaf` verified for `purpose` at `at_ms` under "
+               "`root` and `crl` (PEM), with `crl_floor` the highest CRL number the verifier "
+               "accepted before. Invalid cases give the class (`revoked`, `expired`, "
+               "`untrusted-certificate`) in `error`.");
+  Ca ca = MakeCa("Tocsin Conformance Centre");
+  Ca other = MakeCa("Another Centre");
+  auto leaf = [&](const Ca& issuer, const std::string& id, Role role, pki::Purpose purpose,
+                  UnixMillis not_after, const std::string& organization = "Tocsin Conformance Centre",
+                  pki::Arc arc = pki::Arc::kCurrent) {
+    crypto::PublicKey key = pki::SignsWith(purpose) ? SigningKeyOf(id).public_key()
+                                                    : EncryptionKeyOf(id).public_key();
+    std::optional<std::string> sector;
+    if (role == Role::kAgency) {
+      sector = "finance";
+    }
+    pki::LeafSpec spec{organization, id, role, sector, purpose, key, kNow - kDay, not_after,
+                       std::nullopt, arc};
+    return pki::CertificateToPem(pki::BuildLeafCertificate(issuer.root.get(), issuer.key.get(),
+                                                           spec).value().get()).value();
+  };
+  std::string good = leaf(ca, kAgency, Role::kAgency, pki::Purpose::kEncryption, kNow + 30 * kDay);
+  std::string revoked = leaf(ca, "transport-authority", Role::kAgency, pki::Purpose::kSigning,
+                             kNow + 30 * kDay);
+  std::string revoked_serial = SerialOfPem(revoked);
+  std::string crl = CrlPem(ca, {{revoked_serial, kNow - 3600 * 1000}}, 7);
+  std::string older_crl = CrlPem(ca, {}, 6);
+  std::string root = pki::CertificateToPem(ca.root.get()).value();
+  auto add = [&](const std::string& comment, const std::string& pem, const char* purpose,
+                 const char* result, UnixMillis at = kNow, const std::string& with_crl = "",
+                 std::uint64_t floor = 0, const std::string& with_root = "") -> Json& {
+    Json& test = v.Raw(comment, result);
+    test["root"] = with_root.empty() ? root : with_root;
+    test["crl"] = with_crl.empty() ? crl : with_crl;
+    test["crl_floor"] = floor;
+    test["leaf"] = pem;
+    test["purpose"] = purpose;
+    test["at_ms"] = at;
+    return test;
+  };
+  auto error = [](Json& test, const char* name) { test["error"] = name; };
+  add("an agency's encryption certificate", good, "encryption", "valid")["expected"] = {
+      {"id", kAgency}, {"role", "agency"}, {"sector", "finance"}};
+  add("an operator's signing certificate",
+      leaf(ca, kOperator, Role::kOperator, pki::Purpose::kSigning, kNow + 30 * kDay), "signing",
+      "valid")["expected"] = {{"id", kOperator}, {"role", "operator"}, {"sector", nullptr}};
+  add("the first profile's arc (2.25), still read during the migration",
+      leaf(ca, kAgency, Role::kAgency, pki::Purpose::kEncryption, kNow + 30 * kDay,
+           "Tocsin Conformance Centre", pki::Arc::kLegacy),
+      "encryption", "valid")["expected"] = {{"id", kAgency}, {"role", "agency"}, {"sector", "finance"}};
+  error(add("an encryption certificate asked for as a signing one", good, "signing", "invalid"),
+        "untrusted-certificate");
+  error(add("a revoked signing certificate", revoked, "signing", "invalid"), "revoked");
+  error(add("verified after its notAfter", good, "encryption", "invalid", kNow + 31 * kDay,
+            CrlPem(ca, {}, 8, kNow + 31 * kDay - 3600 * 1000)),
+        "expired");
+  error(add("verified before its notBefore", good, "encryption", "invalid", kNow - 2 * kDay,
+            CrlPem(ca, {}, 8, kNow - 2 * kDay - 3600 * 1000)),
+        "expired");
+  error(add("the CRL has passed its next update", good, "encryption", "invalid",
+            kNow + 2 * kDay),
+        "expired");
+  error(add("issued by another CA", leaf(other, kAgency, Role::kAgency, pki::Purpose::kEncryption,
+                                         kNow + 30 * kDay, "Another Centre"),
+            "encryption", "invalid"),
+        "untrusted-certificate");
+  error(add("outside the root's name constraint (another organization)",
+            leaf(ca, kAgency, Role::kAgency, pki::Purpose::kEncryption, kNow + 30 * kDay,
+                 "Rogue Organization"),
+            "encryption", "invalid"),
+        "untrusted-certificate");
+  error(add("a CRL numbered 6 after number 7 was accepted", good, "encryption", "invalid", kNow,
+            older_crl, 7),
+        "revoked");
+  error(add("a CRL signed by another CA", good, "encryption", "invalid", kNow,
+            CrlPem(other, {}, 9)),
+        "untrusted-certificate");
+  v.Write(dir + "/certificates.json");
+}
+
+}  // namespace
+}  // namespace tocsin::conformance
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: make_vectors OUTPUT_DIR\n");
+    return 2;
+  }
+  std::string dir = argv[1];
+  std::filesystem::create_directories(dir);
+  tocsin::conformance::Envelopes(dir);
+  tocsin::conformance::Receipts(dir);
+  tocsin::conformance::Heartbeats(dir);
+  tocsin::conformance::Directives(dir);
+  tocsin::conformance::Certificates(dir);
+  return 0;
+}
