@@ -44,6 +44,10 @@ inline crypto::SigningKey SigningKeyOf(const std::string& id) {
 inline crypto::X25519KeyPair EncryptionKeyOf(const std::string& id) {
   return crypto::X25519KeyPair::FromSecret(Derived(id, "encryption")).value();
 }
+// A gateway's audit-log key (its log.crt, docs/audit.md).
+inline crypto::SigningKey LogKeyOf(const std::string& id) {
+  return crypto::SigningKey::FromSeed(Derived(id, "log")).value();
+}
 
 inline protocol::Receipt SampleReceipt(protocol::ReceiptKind kind) {
   protocol::Receipt r;

@@ -10,10 +10,12 @@
 
 #include <catch2/catch.hpp>
 
+#include "client/log_watch.h"
 #include "crypto/key_agreement.h"
 #include "pki/certificate.h"
 #include "pki/crl_floor.h"
 #include "pki/verifier.h"
+#include "protocol/audit.h"
 #include "protocol/directive.h"
 #include "protocol/receipts.h"
 #include "tests/testing/fake_resolver.h"
@@ -152,6 +154,54 @@ TEST_CASE("Directive vectors open or are refused with their reason", "[conforman
           expected["severity"].get<std::string>());
     CHECK(opened->content.title == expected["title"].get<std::string>());
     CHECK(opened->content.body == expected["body"].get<std::string>());
+  }
+}
+
+std::string_view VerdictName(client::LogVerdict verdict) {
+  switch (verdict) {
+    case client::LogVerdict::kRefused: return "refused";
+    case client::LogVerdict::kFirst: return "first";
+    case client::LogVerdict::kExtended: return "extended";
+    case client::LogVerdict::kUnchanged: return "unchanged";
+    case client::LogVerdict::kStale: return "stale";
+    case client::LogVerdict::kInconsistent: return "inconsistent";
+  }
+  return "?";
+}
+
+template <std::size_t N>
+std::array<std::uint8_t, N> Fixed(const Json& value) {
+  Bytes raw = Hex(value);
+  REQUIRE(raw.size() == N);
+  std::array<std::uint8_t, N> out{};
+  std::copy(raw.begin(), raw.end(), out.begin());
+  return out;
+}
+
+TEST_CASE("Checkpoint vectors reach the verdict they name", "[conformance][checkpoint]") {
+  Json file = Load("checkpoints.json");
+  for (const Json& test : file["tests"]) {
+    INFO(Describe(test));
+    crypto::PublicKey log_key{};
+    for (const Json& p : file["principals"]) {
+      if (p["id"] == test["gateway"]) {
+        log_key = Fixed<32>(p["log_public"]);
+      }
+    }
+    protocol::Envelope envelope = protocol::DecodeEnvelope(Hex(test["wire"])).value();
+    REQUIRE(envelope.type == protocol::MessageType::kCheckpoint);
+    protocol::CheckpointMessage message = protocol::DecodeCheckpointMessage(envelope.body).value();
+    std::optional<client::HeldCheckpoint> held;
+    if (!test["held"].is_null()) {
+      held = client::HeldCheckpoint{test["held"]["size"].get<std::uint64_t>(),
+                                    Fixed<32>(test["held"]["root"]), "",
+                                    test["held"]["time_ms"].get<UnixMillis>()};
+    }
+    client::LogCheck check = client::CheckLogCheckpoint(
+        message, held, protocol::AuditOrigin(test["gateway"].get<std::string>()), log_key,
+        test["now_ms"].get<UnixMillis>());
+    INFO(check.why);
+    CHECK(VerdictName(check.verdict) == test["result"].get<std::string>());
   }
 }
 

@@ -12,6 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "crypto/hash.h"
+#include "crypto/merkle.h"
+#include "protocol/audit.h"
 #include "pki/cert_builder.h"
 #include "pki/certificate.h"
 #include "protocol/directive.h"
@@ -72,6 +74,9 @@ class VectorFile {
                     {"ed25519_public", HexEncode(SigningKeyOf(p.id).public_key())}};
       if (p.role == Role::kAgency) {
         entry["x25519_public"] = HexEncode(EncryptionKeyOf(p.id).public_key());
+      }
+      if (p.role == Role::kGateway) {
+        entry["log_public"] = HexEncode(LogKeyOf(p.id).public_key());
       }
       out.push_back(std::move(entry));
     }
@@ -330,6 +335,78 @@ void Directives(const std::string& dir) {
   v.Write(dir + "/directives.json");
 }
 
+// ---- checkpoints with consistency proofs (section 10, docs/audit.md) ------
+
+void Checkpoints(const std::string& dir) {
+  VectorFile v("checkpoint", "agency client",
+               "An agency holding `held` (null: nothing yet; else the size, root and signed "
+               "time of the checkpoint it keeps) receives the checkpoint message `wire` "
+               "(type 10) at `now_ms`; its gateway's log key is the `log_public` of `gateway` "
+               "in `principals`, the note's origin `<gateway>/audit`. `result` is the verdict "
+               "of docs/audit.md section 3: first, extended, unchanged, stale (a proof from a "
+               "size it does not hold: ignored), inconsistent (an alarm: keep the evidence), "
+               "refused (not a valid checkpoint of this log).");
+  crypto::MerkleTree tree;
+  for (int i = 0; i < 12; ++i) {
+    tree.Append(crypto::MerkleLeafHash(AsBytes("audit entry " + std::to_string(i))));
+  }
+  std::string origin = protocol::AuditOrigin(kGateway);
+  auto note = [&](std::uint64_t size, UnixMillis time, const crypto::SigningKey& key,
+                  const std::string& named = "") {
+    protocol::Checkpoint checkpoint{named.empty() ? origin : named, size, tree.RootAt(size), time};
+    return protocol::SignCheckpoint(checkpoint, key);
+  };
+  auto wire = [&](const std::string& text, std::uint64_t from, std::vector<crypto::Digest> proof) {
+    return protocol::EncodeUnsigned(MessageType::kCheckpoint,
+                                    protocol::EncodeCheckpointMessage({text, from, std::move(proof)}));
+  };
+  const crypto::SigningKey log_key = LogKeyOf(kGateway);
+  const UnixMillis held_time = kNow - 60000;
+  Json held = {{"size", 5}, {"root", HexEncode(tree.RootAt(5))}, {"time_ms", held_time}};
+  auto add = [&](const std::string& comment, ByteView bytes, const char* verdict,
+                 const Json& holding) {
+    Json& test = v.Raw(comment, verdict);
+    test["wire"] = HexEncode(bytes);
+    test["held"] = holding;
+    test["now_ms"] = kNow;
+    test["gateway"] = kGateway;
+  };
+  Bytes nine = wire(note(9, kNow - 1000, log_key), 5, tree.ConsistencyProof(5, 9));
+  add("the first checkpoint an agency sees", wire(note(9, kNow - 1000, log_key), 0, {}), "first",
+      nullptr);
+  add("size 5 -> 9 with its consistency proof", nine, "extended", held);
+  add("the same tree again", wire(note(5, kNow - 1000, log_key), 5, {}), "unchanged", held);
+  Json forked = held;
+  forked["root"] = HexEncode(tree.RootAt(4));
+  add("size 5 with another root than the one held", wire(note(5, kNow - 1000, log_key), 5, {}),
+      "inconsistent", forked);
+  Json larger = {{"size", 9}, {"root", HexEncode(tree.RootAt(9))}, {"time_ms", held_time}};
+  add("a log of 5 after one of 9 (it shrank)", wire(note(5, kNow - 1000, log_key), 9, {}),
+      "inconsistent", larger);
+  std::vector<crypto::Digest> spoiled = tree.ConsistencyProof(5, 9);
+  spoiled[0][0] ^= 1;
+  add("size 5 -> 9, one proof hash flipped", wire(note(9, kNow - 1000, log_key), 5, spoiled),
+      "inconsistent", held);
+  add("a proof from size 7, while the agency holds 5",
+      wire(note(9, kNow - 1000, log_key), 7, tree.ConsistencyProof(7, 9)), "stale", held);
+  add("size 9 dated before the held checkpoint of size 5",
+      wire(note(9, held_time - 1, log_key), 5, tree.ConsistencyProof(5, 9)), "inconsistent", held);
+  add("signed with the gateway's signing key, not its log key",
+      wire(note(9, kNow - 1000, SigningKeyOf(kGateway)), 5, tree.ConsistencyProof(5, 9)),
+      "refused", held);
+  add("signed by another gateway's log key under this log's origin",
+      wire(note(9, kNow - 1000, LogKeyOf(kOtherGateway)), 5, tree.ConsistencyProof(5, 9)),
+      "refused", held);
+  add("dated six minutes in the future",
+      wire(note(9, kNow + 6 * 60 * 1000, log_key), 5, tree.ConsistencyProof(5, 9)), "refused",
+      held);
+  add("a checkpoint of another log (origin gw.other/audit)",
+      wire(note(9, kNow - 1000, log_key, protocol::AuditOrigin(kOtherGateway)), 5,
+           tree.ConsistencyProof(5, 9)),
+      "refused", held);
+  v.Write(dir + "/checkpoints.json");
+}
+
 // ---- certificates and CRLs (docs/pki.md) -----------------------------------
 
 void Certificates(const std::string& dir) {
@@ -427,6 +504,7 @@ int main(int argc, char** argv) {
   tocsin::conformance::Receipts(dir);
   tocsin::conformance::Heartbeats(dir);
   tocsin::conformance::Directives(dir);
+  tocsin::conformance::Checkpoints(dir);
   tocsin::conformance::Certificates(dir);
   return 0;
 }
