@@ -1,11 +1,9 @@
 #include "bridges/sms_sender.h"
 
 #include <curl/curl.h>
-#include <httplib.h>
 
 #include <mutex>
 
-#include "transport/listener_guard.h"
 #include "common/log.h"
 #include "common/token_bucket.h"
 #include "crypto/hash.h"
@@ -15,11 +13,14 @@ namespace tocsin::bridges {
 namespace {
 
 constexpr std::string_view kDlrTokenContext{"tocsin/dlr/v1\0", 14};
-constexpr std::size_t kMaxCallbackThreads = 256;
-constexpr SteadyMillis kRequestDeadlineMs = 5000;  // from accept to answer, whatever the pace
+// Kannel's callbacks and whatever else a local user sends share these.
+constexpr std::size_t kMaxConnections = 32;
+constexpr SteadyMillis kRequestDeadlineMs = 1000;  // from accept to a whole request
+
+}  // namespace
 
 // Refused callbacks: all counted, a few lines a minute logged.
-class RefusalLog {
+class KannelListener::RefusalLog {
  public:
   void Refused(const std::string& what) {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -34,6 +35,10 @@ class RefusalLog {
   TokenBucket lines_{RateLimit{0.1, 5}};  // guarded by mutex_
   std::uint64_t refused_ = 0;             // guarded by mutex_
 };
+
+KannelListener::KannelListener() : refusals_(std::make_unique<RefusalLog>()) {}
+
+namespace {
 
 bool SameSecret(const std::string& given, const std::string& expected) {
   return given.size() == expected.size() &&
@@ -120,88 +125,84 @@ Result<std::unique_ptr<KannelListener>> KannelListener::Start(const BridgeConfig
   std::unique_ptr<KannelListener> listener(new KannelListener());
   TOCSIN_ASSIGN_OR_RETURN(store::BridgeQueue queue, store::BridgeQueue::Open(config.database));
   listener->queue_ = std::make_unique<store::BridgeQueue>(std::move(queue));
-  listener->server_ = std::make_unique<httplib::Server>();
-  listener->deadline_ = std::make_unique<transport::ConnectionDeadline>(
-      "Kannel listener", config.listen_port, kRequestDeadlineMs);
-  transport::ConnectionDeadline* deadline = listener->deadline_.get();
-  listener->server_->new_task_queue = [deadline] {
-    return new transport::ConnectionThreads(kMaxCallbackThreads, *deadline);
-  };
-  listener->server_->set_read_timeout(1, 0);   // a second of silence ends a connection
-  listener->server_->set_write_timeout(1, 0);
-  listener->server_->set_keep_alive_max_count(1);
-  listener->server_->set_payload_max_length(4096);
-  store::BridgeQueue* q = listener->queue_.get();
-  const Clock* c = &clock;
-  auto refusals = std::make_shared<RefusalLog>();
-  std::string secret = config.callback_secret;
-  // Loopback is not authentication (SECURITY.md 41): a delivery report must
-  // carry its task's token, a reply the callback secret of Kannel's get-url.
-  listener->server_->Get("/dlr", [q, secret, refusals](const httplib::Request& request,
-                                                       httplib::Response& response) {
-    std::uint64_t task = std::strtoull(request.get_param_value("task").c_str(), nullptr, 10);
-    if (task == 0 || !SameSecret(request.get_param_value("token"), DlrToken(secret, task))) {
-      refusals->Refused("a delivery report without its task's token");
-      response.status = 403;
-      return;
-    }
-    int status = std::atoi(request.get_param_value("status").c_str());
-    int outcome = OutcomeOfDlr(status);
-    if (task != 0 && outcome != 0) {
-      Result<bool> stored =
-          q->RecordDeliveryReport(task, outcome, "Kannel DLR " + std::to_string(status));
-      if (!stored) {
-        spdlog::error("SMS task {}: delivery report {} not stored: {}", task, status,
-                      stored.error().ToString());
-        response.status = 500;  // Kannel retries
-        return;
-      }
-      if (*stored) {
-        spdlog::info("SMS task {}: delivery report {}", task, status);
-      } else {
-        spdlog::warn("delivery report {} for SMS task {} ignored: unknown, or already final",
-                     status, task);
-      }
-    }
-    response.set_content("ok", "text/plain");
-  });
-  listener->server_->Get("/mo", [q, c, secret, refusals](const httplib::Request& request,
-                                                        httplib::Response& response) {
-    if (!SameSecret(request.get_param_value("secret"), secret)) {
-      refusals->Refused("an SMS reply without the callback secret");
-      response.status = 403;
-      return;
-    }
-    std::string from = request.get_param_value("from");
-    std::string text = request.get_param_value("text");
-    if (from.empty() || from.size() > 32 || text.size() > 1024) {
-      response.status = 400;
-      return;
-    }
-    Result<std::uint64_t> stored = q->AddInbound(from, text, c->NowMillis());
-    if (!stored) {
-      response.status = 500;
-      return;
-    }
-    spdlog::info("SMS reply {} from {}", *stored, from);
-    response.set_content("", "text/plain");  // no automatic answer SMS
-  });
-  if (!listener->server_->bind_to_port("127.0.0.1", config.listen_port)) {
-    return MakeError(ErrorCode::kUnavailable,
-                     "cannot listen on 127.0.0.1:" + std::to_string(config.listen_port));
-  }
-  httplib::Server* server = listener->server_.get();
-  listener->thread_ = std::thread([server] { server->listen_after_bind(); });
+  listener->clock_ = &clock;
+  listener->secret_ = config.callback_secret;
+  KannelListener* self = listener.get();
+  TOCSIN_ASSIGN_OR_RETURN(
+      listener->http_,
+      transport::LoopbackHttpServer::Start(
+          "127.0.0.1", config.listen_port, {kMaxConnections, kRequestDeadlineMs},
+          [self](const transport::HttpRequest& request, SteadyMillis) {
+            return transport::HttpReply{self->Handle(request), nullptr, 0};
+          },
+          "the Kannel listener"));
   return listener;
 }
 
-KannelListener::~KannelListener() {
-  if (server_) {
-    server_->stop();
+KannelListener::~KannelListener() { http_.reset(); }  // its thread calls Handle: stop it first
+
+transport::HttpAnswer KannelListener::Handle(const transport::HttpRequest& request) {
+  if (request.path == "/dlr") {
+    return DeliveryReport(request);
   }
-  if (thread_.joinable()) {
-    thread_.join();
+  if (request.path == "/mo") {
+    return Reply(request);
   }
+  refusals_->Refused("a request for " + EscapeForDisplay(request.path.substr(0, 64)));
+  return {404, "text/plain", ""};
+}
+
+// Loopback is not authentication (SECURITY.md 41): a delivery report must
+// carry its task's token, a reply the callback secret of Kannel's get-url.
+transport::HttpAnswer KannelListener::DeliveryReport(const transport::HttpRequest& request) {
+  std::optional<std::string> task_text = transport::QueryParameter(request.query, "task");
+  std::optional<std::string> token = transport::QueryParameter(request.query, "token");
+  std::uint64_t task = task_text ? std::strtoull(task_text->c_str(), nullptr, 10) : 0;
+  if (task == 0 || !token || !SameSecret(*token, DlrToken(secret_, task))) {
+    refusals_->Refused("a delivery report without its task's token");
+    return {403, "text/plain", ""};
+  }
+  std::optional<std::string> status_text = transport::QueryParameter(request.query, "status");
+  int status = status_text ? std::atoi(status_text->c_str()) : 0;
+  int outcome = OutcomeOfDlr(status);
+  if (outcome != 0) {
+    Result<bool> stored =
+        queue_->RecordDeliveryReport(task, outcome, "Kannel DLR " + std::to_string(status));
+    if (!stored) {
+      spdlog::error("SMS task {}: delivery report {} not stored: {}", task, status,
+                    stored.error().ToString());
+      return {500, "text/plain", ""};  // Kannel retries
+    }
+    if (*stored) {
+      spdlog::info("SMS task {}: delivery report {}", task, status);
+    } else {
+      spdlog::warn("delivery report {} for SMS task {} ignored: unknown, or already final",
+                   status, task);
+    }
+  }
+  return {200, "text/plain", "ok"};
+}
+
+transport::HttpAnswer KannelListener::Reply(const transport::HttpRequest& request) {
+  std::optional<std::string> secret = transport::QueryParameter(request.query, "secret");
+  if (!secret || !SameSecret(*secret, secret_)) {
+    refusals_->Refused("an SMS reply without the callback secret");
+    return {403, "text/plain", ""};
+  }
+  std::optional<std::string> from = transport::QueryParameter(request.query, "from");
+  std::optional<std::string> text = transport::QueryParameter(request.query, "text");
+  if (!from || !text || from->empty() || from->size() > 32 || text->size() > 1024) {
+    refusals_->Refused("an SMS reply without a sender and text of at most 1,024 bytes");
+    return {400, "text/plain", ""};
+  }
+  Result<std::uint64_t> stored = queue_->AddInbound(*from, *text, clock_->NowMillis());
+  if (!stored) {
+    spdlog::error("SMS reply from {} not stored: {}", EscapeForDisplay(*from),
+                  stored.error().ToString());
+    return {500, "text/plain", ""};  // Kannel retries
+  }
+  spdlog::info("SMS reply {} from {}", *stored, EscapeForDisplay(*from));
+  return {200, "text/plain", ""};  // no automatic answer SMS
 }
 
 }  // namespace tocsin::bridges

@@ -7,9 +7,10 @@
 // sms-service forwards (/mo?from=P&text=T&secret=S, S the callback secret),
 // refuses any other caller (403), and stores both in the bridge's queue: the
 // bridge loop reports them to the gateway, which decides what a reply means.
-// Each connection has its own thread (up to 256), a one-second read timeout
-// and five seconds from accept to answer (transport/listener_guard.h), so slow
-// local clients cannot starve Kannel's callbacks.
+// It is a transport::LoopbackHttpServer: one thread, at most 32 connections,
+// each cut a second after its accept unless it sent a whole request of at
+// most 2 KiB, so a local client holds bounded memory and cannot keep
+// Kannel's callbacks out for long.
 #pragma once
 
 #include <memory>
@@ -17,13 +18,7 @@
 
 #include "bridges/bridge_runner.h"
 
-namespace httplib {
-class Server;
-}
-
-namespace tocsin::transport {
-class ConnectionDeadline;  // transport/listener_guard.h
-}  // namespace tocsin::transport
+#include "transport/loopback_http.h"
 
 namespace tocsin::bridges {
 
@@ -54,11 +49,18 @@ class KannelListener {
   ~KannelListener();
 
  private:
-  KannelListener() = default;
-  std::unique_ptr<transport::ConnectionDeadline> deadline_;  // outlives server_'s task queue
-  std::unique_ptr<httplib::Server> server_;
-  std::unique_ptr<store::BridgeQueue> queue_;  // its own connection
-  std::thread thread_;
+  class RefusalLog;
+  KannelListener();
+  // On the HTTP thread, one at a time.
+  transport::HttpAnswer Handle(const transport::HttpRequest& request);
+  transport::HttpAnswer DeliveryReport(const transport::HttpRequest& request);
+  transport::HttpAnswer Reply(const transport::HttpRequest& request);
+
+  std::unique_ptr<store::BridgeQueue> queue_;  // its own connection, used by the HTTP thread
+  const Clock* clock_ = nullptr;
+  std::string secret_;
+  std::unique_ptr<RefusalLog> refusals_;
+  std::unique_ptr<transport::LoopbackHttpServer> http_;  // last: stopped first
 };
 
 }  // namespace tocsin::bridges

@@ -14,7 +14,6 @@ find_package(SQLite3 REQUIRED)                                         # libsqli
 find_package(tomlplusplus REQUIRED)                                    # libtomlplusplus-dev
 find_package(nlohmann_json 3 REQUIRED)                                 # nlohmann-json3-dev
 find_package(CURL REQUIRED)                                            # libcurl4-openssl-dev (bridges)
-pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)        # libcpp-httplib-dev (SMS bridge, metrics)
 pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)         # libsystemd-dev (sd_notify, watchdog)
 pkg_check_modules(SECCOMP REQUIRED IMPORTED_TARGET libseccomp)       # libseccomp-dev (system-call allow-list)
 if(TOCSIN_TESTS)

@@ -35,7 +35,7 @@ constexpr bool kSanitized = false;
 #endif
 
 // What a serving gateway or bridge calls once started (glibc, libstdc++,
-// libzmq, SQLite, OpenSSL, libsodium, spdlog, cpp-httplib, libcurl and its
+// libzmq, SQLite, OpenSSL, libsodium, spdlog, libcurl and its
 // resolver), as strace showed over the integration suites; the rest by
 // argument below.
 constexpr const char* kServing[] = {
@@ -60,7 +60,7 @@ constexpr const char* kServing[] = {
     "getrlimit", "prlimit64", "getrandom", "getpriority",
     // signals, to itself only (kill and tgkill are checked below)
     "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigtimedwait", "sigaltstack",
-    // polling and events (libzmq, httplib)
+    // polling and events (libzmq, the loopback HTTP server)
     "poll", "ppoll", "select", "pselect6", "epoll_create", "epoll_create1", "epoll_ctl",
     "epoll_wait", "epoll_pwait", "epoll_pwait2", "eventfd2", "timerfd_create",
     "timerfd_settime",

@@ -7,12 +7,10 @@
 // newest text it has. So an unscraped daemon renders nothing, and a local
 // client scraping in a loop makes it render at most once per `kFreshMs`.
 //
-// What a local client can make it hold is bounded (SECURITY.md 37): at most
-// kMaxConnections at once (the rest wait in the kernel's backlog of 16), a
-// request of at most kMaxRequestBytes read within kRequestDeadlineMs of its
-// accept, an answer written within kWriteDeadlineMs; one answer per
-// connection, then it is closed. It reads a request line and headers only
-// (no body) and answers GET /metrics; anything else gets 404, 405 or 431.
+// It serves through a LoopbackHttpServer (transport/loopback_http.h, which
+// bounds what a local client can make it hold) with kMaxConnections
+// connections and kRequestDeadlineMs to ask: GET /metrics; any other path
+// gets 404.
 #pragma once
 
 #include <atomic>
@@ -20,12 +18,11 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
-#include <vector>
 
 #include "common/clock.h"
 #include "common/metrics.h"
 #include "common/result.h"
+#include "transport/loopback_http.h"
 
 namespace tocsin::transport {
 
@@ -52,9 +49,7 @@ class MetricsServer {
   static constexpr SteadyMillis kFreshMs = 1000;
   static constexpr SteadyMillis kWaitMs = 2000;
   static constexpr std::size_t kMaxConnections = 4;
-  static constexpr std::size_t kMaxRequestBytes = 2048;
   static constexpr SteadyMillis kRequestDeadlineMs = 2000;
-  static constexpr SteadyMillis kWriteDeadlineMs = 5000;
 
   static Result<std::unique_ptr<MetricsServer>> Start(const std::string& listen);
   ~MetricsServer();
@@ -66,31 +61,25 @@ class MetricsServer {
   // The text scrapes answer with from now on.
   void Publish(std::string text);
 
-  int port() const { return port_; }
+  int port() const { return http_->port(); }
   std::uint64_t scrapes() const { return scrapes_.load(); }
-  std::uint64_t refused() const { return refused_.load(); }  // 404, 405, 431, cut
+  // 404, 405, 431, 400, cut for slowness.
+  std::uint64_t refused() const { return not_found_.load() + http_->refused(); }
   // Its own two counters, for the owner's text: scrapes and refused requests.
   void Render(MetricsText& out) const;
 
  private:
-  struct Connection;
   MetricsServer() = default;
-  void Serve();  // the server thread
-  void Accept(std::vector<Connection>& connections);
-  // Reads what `c` sent; false when it is to be closed.
-  bool Read(Connection& c, SteadyMillis now);
-  void Answer(Connection& c, SteadyMillis now);
-  void Respond(Connection& c, int status, const std::string& body, SteadyMillis now);
-  bool Write(Connection& c);
+  // On the HTTP thread: GET /metrics, answered now or once the owner publishes.
+  HttpReply Scrape(const HttpRequest& request, SteadyMillis now);
+  // Once the owner published after `seen`, or (`last`) with what there is.
+  std::optional<HttpAnswer> Answer(std::uint64_t seen, bool last);
+  HttpAnswer CurrentLocked() const;  // mutex_ held
 
-  int listen_fd_ = -1;
-  int wake_fd_ = -1;  // eventfd: Publish and the destructor wake the thread
-  std::thread thread_;
-  int port_ = 0;
-  std::atomic<bool> stopping_{false};
+  std::unique_ptr<LoopbackHttpServer> http_;
   std::atomic<bool> wanted_{false};
   std::atomic<std::uint64_t> scrapes_{0};
-  std::atomic<std::uint64_t> refused_{0};
+  std::atomic<std::uint64_t> not_found_{0};
   std::mutex mutex_;
   std::string text_;               // guarded by mutex_
   std::uint64_t generation_ = 0;   // guarded by mutex_

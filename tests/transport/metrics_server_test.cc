@@ -3,10 +3,14 @@
 #include <thread>
 
 #include <catch2/catch.hpp>
-#include <httplib.h>
+
+#include "tests/testing/http_get.h"
 
 namespace tocsin::transport {
 namespace {
+
+using tocsin::testing::HttpGet;
+using tocsin::testing::HttpResult;
 
 TEST_CASE("metrics_listen takes loopback addresses only", "[transport][metrics]") {
   CHECK(ParseMetricsAddress("127.0.0.1:9464").value().port == 9464);
@@ -30,29 +34,24 @@ TEST_CASE("A scrape asks the owner for fresh text and gets it", "[transport][met
     }
     server->Publish("tocsin_up 1\n");
   });
-  httplib::Client client("127.0.0.1", server->port());
-  auto answer = client.Get("/metrics");
+  HttpResult answer = HttpGet(server->port(), "/metrics");
   owner.join();
-  REQUIRE(answer);
-  CHECK(answer->status == 200);
-  CHECK(answer->body == "tocsin_up 1\n");
-  CHECK(answer->get_header_value("Content-Type").rfind("text/plain; version=0.0.4", 0) == 0);
+  CHECK(answer.status == 200);
+  CHECK(answer.body == "tocsin_up 1\n");
+  CHECK(answer.headers["content-type"].rfind("text/plain; version=0.0.4", 0) == 0);
   // Fresh text is served as it is, without asking again.
-  auto again = client.Get("/metrics");
-  REQUIRE(again);
-  CHECK(again->body == "tocsin_up 1\n");
+  HttpResult again = HttpGet(server->port(), "/metrics");
+  CHECK(again.body == "tocsin_up 1\n");
   CHECK_FALSE(server->Wanted());
   CHECK(server->scrapes() == 2);
-  CHECK(client.Get("/")->status == 404);
+  CHECK(HttpGet(server->port(), "/").status == 404);
+  CHECK(server->refused() == 1);
 }
 
 TEST_CASE("A scrape nobody renders for is answered 503 after the wait", "[transport][metrics]") {
   auto server = MetricsServer::Start("127.0.0.1:0").value();
-  httplib::Client client("127.0.0.1", server->port());
-  client.set_read_timeout(5, 0);
-  auto answer = client.Get("/metrics");
-  REQUIRE(answer);
-  CHECK(answer->status == 503);
+  HttpResult answer = HttpGet(server->port(), "/metrics");
+  CHECK(answer.status == 503);
   CHECK(server->Wanted());  // still asking
 }
 
