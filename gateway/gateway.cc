@@ -21,6 +21,10 @@
 namespace tocsin::gateway {
 namespace {
 
+// The largest agency message whose directive a refusal names: receipts and
+// acknowledgements are a few hundred bytes.
+constexpr std::size_t kMaxNamedAgencyBytes = 4096;
+
 Bytes ErrorEnvelope(const Error& error, const std::optional<protocol::DirectiveId>& reference) {
   // Single-line on the wire: any text a peer put into the error is escaped.
   // It begins with the section 9 name of its code.
@@ -332,9 +336,14 @@ void Gateway::Refuse(zmq::socket_t& socket, const transport::PeerMessage& messag
   CountRefusal(&socket == &operator_socket_ ? operator_accounting_ : agency_accounting_,
                message.principal, error);
   // Section 9: the reply names the directive whenever the refused body did.
-  (void)transport::SendToPeer(
-      socket, message.routing_id,
-      ErrorEnvelope(error, reference ? reference : protocol::NamedDirective(message.payload)));
+  // Read again only for what an endpoint takes: an agency sends small
+  // receipts, so a large envelope there (a proposal's 2 MiB) is not decoded
+  // twice on the refusal path.
+  std::optional<protocol::DirectiveId> named = reference;
+  if (!named && (&socket == &operator_socket_ || message.payload.size() <= kMaxNamedAgencyBytes)) {
+    named = protocol::NamedDirective(message.payload);
+  }
+  (void)transport::SendToPeer(socket, message.routing_id, ErrorEnvelope(error, named));
 }
 
 void Gateway::LogSummaries(bool force) {

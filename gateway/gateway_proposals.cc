@@ -221,13 +221,13 @@ Status Gateway::Approve(transport::PeerMessage& message, const protocol::Envelop
     TOCSIN_RETURN_IF_ERROR(ledger_.DropProposal(held->id));
     spdlog::error("proposal {} no longer decodes ({}): dropped", HexEncode(id),
                   decoded.error().ToString());
-    return refuse(ErrorCode::kInvalidArgument,
+    return refuse(ErrorCode::kInternal,
                   "its stored envelope no longer decodes; it was dropped: propose it again");
   }
   protocol::Envelope signed_so_far = std::move(*decoded);
   for (const protocol::SignatureEntry& entry : signed_so_far.signatures) {
     if (entry.signer == message.principal) {
-      return refuse(ErrorCode::kInvalidArgument, message.principal + " has signed it already");
+      return refuse(ErrorCode::kReplay, message.principal + " has signed it already");
     }
   }
   signed_so_far.signatures.push_back({message.principal, approval->signature});

@@ -159,7 +159,8 @@ Status CertificateAuthority::Initialize(const std::string& dir,
   TOCSIN_ASSIGN_OR_RETURN(
       crypto::X509CrlPtr crl,
       BuildCrl(root.get(), key.get(), {}, 1, now,
-               now + config.crl_validity_hours * 3600LL * 1000, config.signatures));
+               now + config.crl_validity_hours * 3600LL * 1000, config.signatures,
+               config.legacy_rule_arc));
   TOCSIN_ASSIGN_OR_RETURN(std::string crl_pem, CrlToPem(crl.get()));
   TOCSIN_RETURN_IF_ERROR(WriteText(paths.CrlRecord(), crl_pem, 0600, Overwrite::kNo));
   TOCSIN_RETURN_IF_ERROR(WriteText(paths.Crl(), crl_pem, 0644, Overwrite::kNo));
@@ -434,7 +435,7 @@ Status CertificateAuthority::WriteCrl(const std::vector<std::string>& new_serial
   TOCSIN_ASSIGN_OR_RETURN(
       crypto::X509CrlPtr crl,
       BuildCrl(root_.get(), key_.get(), revoked, next_number, now, now + CrlLifetime(revoked),
-               config_.signatures));
+               config_.signatures, config_.legacy_rule_arc));
   TOCSIN_ASSIGN_OR_RETURN(std::string pem, CrlToPem(crl.get()));
   TOCSIN_RETURN_IF_ERROR(WriteText(paths_.CrlRecord(), pem, 0600, Overwrite::kYes));
   TOCSIN_RETURN_IF_ERROR(WriteText(paths_.Crl(), pem, 0644, Overwrite::kYes));

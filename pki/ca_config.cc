@@ -84,6 +84,18 @@ Result<int> ReadBoundedInt(const std::string& path, const toml::table& table,
   return static_cast<int>(*value);
 }
 
+Result<bool> ReadBool(const std::string& path, const toml::table& table, const char* field,
+                      bool fallback) {
+  const toml::node* node = table.get(field);
+  if (node == nullptr) {
+    return fallback;
+  }
+  if (!node->is_boolean()) {
+    return FieldError(path, node, field, "must be true or false");
+  }
+  return node->value<bool>().value_or(fallback);
+}
+
 Result<SignatureRule> ReadSignatureRuleTable(const std::string& path, const toml::table& table) {
   SignatureRule rule;
   const toml::node* node = table.get("signatures");
@@ -128,7 +140,8 @@ Result<CaConfig> LoadCaConfig(const std::string& path) {
     std::string_view name = key.str();
     if (name != "organization" && name != "sectors" &&
         name != "leaf_validity_days" && name != "crl_validity_hours" &&
-        name != "freshness_crl_validity_days" && name != "signatures") {
+        name != "freshness_crl_validity_days" && name != "signatures" &&
+        name != "legacy_rule_arc") {
       return FieldError(path, &node, std::string(name), "unknown setting");
     }
   }
@@ -157,6 +170,7 @@ Result<CaConfig> LoadCaConfig(const std::string& path) {
     }
   }
   TOCSIN_ASSIGN_OR_RETURN(config.signatures, ReadSignatureRuleTable(path, table));
+  TOCSIN_ASSIGN_OR_RETURN(config.legacy_rule_arc, ReadBool(path, table, "legacy_rule_arc", true));
   return config;
 }
 
@@ -194,7 +208,8 @@ std::string RenderCaConfig(const CaConfig& config) {
   toml::table table{{"organization", config.organization},
                     {"sectors", std::move(sectors)},
                     {"leaf_validity_days", config.leaf_validity_days},
-                    {"crl_validity_hours", config.crl_validity_hours}};
+                    {"crl_validity_hours", config.crl_validity_hours},
+                    {"legacy_rule_arc", config.legacy_rule_arc}};
   if (config.freshness_crl_validity_days > 0) {
     table.insert("freshness_crl_validity_days", config.freshness_crl_validity_days);
   }
@@ -213,6 +228,9 @@ std::string RenderCaConfig(const CaConfig& config) {
          "# operators must sign a directive of each severity, a cancel, and an update\n"
          "# that lowers severity, TLP or status (1 to 4 each). Every agency enforces it,\n"
          "# whatever the gateway says. Change it with tocsin pki signature-rule.\n"
+         "# legacy_rule_arc: also write that rule under the OID arc releases before\n"
+         "# the current certificate profile read (docs/pki.md); false once every\n"
+         "# program of the deployment is upgraded.\n"
       << table << "\n"
       << toml::table{{"signatures", std::move(signatures)}} << "\n";
   return out.str();

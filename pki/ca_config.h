@@ -35,6 +35,10 @@ struct CaConfig {
   int freshness_crl_validity_days = 0;
   // Signed into every CRL (pki/crl_signature_rule.h); 1 wherever unset.
   SignatureRule signatures;
+  // The rule written under the first profile's OID arc too, where releases
+  // before it read it (docs/pki.md, moving to this profile). A new CA
+  // writes false; a ca.toml without the key (an older CA) reads true.
+  bool legacy_rule_arc = false;
 
   bool HasSector(std::string_view sector) const;
 };

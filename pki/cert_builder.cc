@@ -218,7 +218,8 @@ Result<crypto::X509Ptr> BuildFreshnessSignerCertificate(X509* root, EVP_PKEY* ro
 Result<crypto::X509CrlPtr> BuildCrl(X509* root, EVP_PKEY* root_key,
                                     const std::vector<RevokedSerial>& revoked,
                                     long number, UnixMillis this_update,
-                                    UnixMillis next_update, const SignatureRule& rule) {
+                                    UnixMillis next_update, const SignatureRule& rule,
+                                    bool legacy_rule_arc) {
   crypto::X509CrlPtr crl(X509_CRL_new());
   crypto::Asn1TimePtr last(ASN1_TIME_set(nullptr, static_cast<time_t>(this_update / 1000)));
   crypto::Asn1TimePtr next(ASN1_TIME_set(nullptr, static_cast<time_t>(next_update / 1000)));
@@ -255,7 +256,10 @@ Result<crypto::X509CrlPtr> BuildCrl(X509* root, EVP_PKEY* root_key,
       X509_CRL_add1_ext_i2d(crl.get(), NID_crl_number, crl_number.get(), 0, 0) != 1) {
     return OpenSslFailure("cannot finish the CRL");
   }
-  TOCSIN_RETURN_IF_ERROR(AddSignatureRule(crl.get(), rule));
+  TOCSIN_RETURN_IF_ERROR(AddSignatureRule(crl.get(), rule, Arc::kCurrent));
+  if (legacy_rule_arc) {
+    TOCSIN_RETURN_IF_ERROR(AddSignatureRule(crl.get(), rule, Arc::kLegacy));
+  }
   if (X509_CRL_sort(crl.get()) != 1 || X509_CRL_sign(crl.get(), root_key, nullptr) <= 0) {
     return OpenSslFailure("cannot finish the CRL");
   }

@@ -60,10 +60,12 @@ Result<crypto::X509Ptr> BuildFreshnessSignerCertificate(X509* root, EVP_PKEY* ro
                                                         UnixMillis not_after);
 
 // A CRL carrying the deployment's signature rule (pki/crl_signature_rule.h).
+// With `legacy_rule_arc`, the rule is written under both arcs (identical).
 Result<crypto::X509CrlPtr> BuildCrl(X509* root, EVP_PKEY* root_key,
                                     const std::vector<RevokedSerial>& revoked,
                                     long number, UnixMillis this_update,
-                                    UnixMillis next_update, const SignatureRule& rule);
+                                    UnixMillis next_update, const SignatureRule& rule,
+                                    bool legacy_rule_arc = false);
 
 // The entries and the CRL number of an existing CRL.
 std::vector<RevokedSerial> ReadRevokedSerials(X509_CRL* crl);

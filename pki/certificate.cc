@@ -62,7 +62,11 @@ Result<std::pair<Purpose, Arc>> ReadPurpose(X509* certificate) {
   }
   std::optional<std::pair<Purpose, Arc>> found;
   for (int i = 0; i < sk_ASN1_OBJECT_num(usages.get()); ++i) {
-    auto named = PurposeOfOid(OidText(sk_ASN1_OBJECT_value(usages.get(), i)), kKnownPurposes);
+    // Every Tocsin usage counts, the freshness signer's too: a principal's
+    // certificate naming it beside its own is refused, not read as its own.
+    constexpr Purpose kEveryUsage[] = {Purpose::kSigning, Purpose::kEncryption, Purpose::kTransport,
+                                       Purpose::kLog, Purpose::kCrlFreshness};
+    auto named = PurposeOfOid(OidText(sk_ASN1_OBJECT_value(usages.get(), i)), kEveryUsage);
     if (!named) {
       continue;
     }

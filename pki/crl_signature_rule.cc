@@ -62,9 +62,9 @@ Result<SignatureRule> DecodeSignatureRule(ByteView der) {
   return rule;
 }
 
-Status AddSignatureRule(X509_CRL* crl, const SignatureRule& rule) {
+Status AddSignatureRule(X509_CRL* crl, const SignatureRule& rule, Arc arc) {
   TOCSIN_RETURN_IF_ERROR(ValidateSignatureRule(rule));
-  TOCSIN_ASSIGN_OR_RETURN(crypto::Asn1ObjectPtr object, RuleObject(Arc::kCurrent));
+  TOCSIN_ASSIGN_OR_RETURN(crypto::Asn1ObjectPtr object, RuleObject(arc));
   Bytes der = EncodeSignatureRule(rule);
   std::unique_ptr<ASN1_OCTET_STRING, CFree<&ASN1_OCTET_STRING_free>> value(ASN1_OCTET_STRING_new());
   if (!value || ASN1_OCTET_STRING_set(value.get(), der.data(), static_cast<int>(der.size())) != 1) {
@@ -80,28 +80,32 @@ Status AddSignatureRule(X509_CRL* crl, const SignatureRule& rule) {
 }
 
 Result<SignatureRule> ReadSignatureRule(X509_CRL* crl) {
-  int at = -1;
+  std::optional<Bytes> value;  // the extension's bytes, under whichever arc
   for (Arc arc : {Arc::kCurrent, Arc::kLegacy}) {
     TOCSIN_ASSIGN_OR_RETURN(crypto::Asn1ObjectPtr object, RuleObject(arc));
-    int found = X509_CRL_get_ext_by_OBJ(crl, object.get(), -1);
-    if (found < 0) {
+    int at = X509_CRL_get_ext_by_OBJ(crl, object.get(), -1);
+    if (at < 0) {
       continue;
     }
-    if (at >= 0 || X509_CRL_get_ext_by_OBJ(crl, object.get(), found) >= 0) {
+    if (X509_CRL_get_ext_by_OBJ(crl, object.get(), at) >= 0) {
       return BadRule("present twice");
     }
-    at = found;
+    X509_EXTENSION* extension = X509_CRL_get_ext(crl, at);
+    if (X509_EXTENSION_get_critical(extension) != 0) {
+      return BadRule("marked critical (it must not be)");
+    }
+    const ASN1_OCTET_STRING* data = X509_EXTENSION_get_data(extension);
+    Bytes bytes(ASN1_STRING_get0_data(data),
+                ASN1_STRING_get0_data(data) + ASN1_STRING_length(data));
+    if (value && *value != bytes) {
+      return BadRule("present twice, under the two arcs, with different values");
+    }
+    value = std::move(bytes);
   }
-  if (at < 0) {
+  if (!value) {
     return SignatureRule{};
   }
-  X509_EXTENSION* extension = X509_CRL_get_ext(crl, at);
-  if (X509_EXTENSION_get_critical(extension) != 0) {
-    return BadRule("marked critical (it must not be)");
-  }
-  const ASN1_OCTET_STRING* value = X509_EXTENSION_get_data(extension);
-  return DecodeSignatureRule(
-      ByteView(ASN1_STRING_get0_data(value), static_cast<std::size_t>(ASN1_STRING_length(value))));
+  return DecodeSignatureRule(*value);
 }
 
 }  // namespace tocsin::pki

@@ -31,12 +31,14 @@ inline constexpr int kSignatureRuleLeaf = 6;
 Bytes EncodeSignatureRule(const SignatureRule& rule);
 Result<SignatureRule> DecodeSignatureRule(ByteView der);
 
-// Adds the extension to `crl` (before it is signed).
-Status AddSignatureRule(X509_CRL* crl, const SignatureRule& rule);
+// Adds the extension under `arc` to `crl` (before it is signed).
+Status AddSignatureRule(X509_CRL* crl, const SignatureRule& rule, Arc arc = Arc::kCurrent);
 
 // The rule `crl` carries: the default when it has no such extension;
-// kInvalidArgument when it has two (under one arc or both), a critical one or
-// an unreadable one.
+// kInvalidArgument when it has two under one arc, two different ones under
+// the two arcs, a critical one or an unreadable one. The same bytes under
+// both arcs are one rule: what a CA writes while releases that read only the
+// old arc may still verify its CRLs (ca.toml legacy_rule_arc).
 Result<SignatureRule> ReadSignatureRule(X509_CRL* crl);
 
 }  // namespace tocsin::pki

@@ -80,7 +80,10 @@ Status CheckHeaderRules(const DirectiveHeader& h) {
   return {};
 }
 
-constexpr UnpackLimits kEnvelopeLimits{.max_array = 5, .max_map = 0, .max_str = 64,
+// max_array is at least 16 everywhere: above every fixed arity, so that a
+// structure of the wrong arity reaches ReadArray (malformed) and only a
+// count over a limit of section 3 is too-large.
+constexpr UnpackLimits kEnvelopeLimits{.max_array = 16, .max_map = 0, .max_str = 64,
                                        .max_bin = kMaxProposalBodyBytes, .max_depth = 3};
 constexpr UnpackLimits kRecipientSetLimits{.max_array = kMaxRecipients, .max_map = 0,
                                            .max_str = 64, .max_bin = crypto::kWrappedKeySize,
@@ -88,9 +91,9 @@ constexpr UnpackLimits kRecipientSetLimits{.max_array = kMaxRecipients, .max_map
 constexpr UnpackLimits kHeaderLimits{.max_array = kMaxSectors + 1, .max_map = 0,
                                      .max_str = kMaxSummaryBytes, .max_bin = 64,
                                      .max_depth = 2};
-constexpr UnpackLimits kBodyLimits{.max_array = 2, .max_map = 0, .max_str = 0,
+constexpr UnpackLimits kBodyLimits{.max_array = 16, .max_map = 0, .max_str = 0,
                                    .max_bin = kMaxBodyWireBytes, .max_depth = 1};
-constexpr UnpackLimits kContentLimits{.max_array = 2, .max_map = 0,
+constexpr UnpackLimits kContentLimits{.max_array = 16, .max_map = 0,
                                       .max_str = kMaxBodyBytes, .max_bin = 0,
                                       .max_depth = 1, .zero_copy = true};
 constexpr UnpackLimits kReportLimits{.max_array = kMaxStatusRows, .max_map = 0,
@@ -103,7 +106,7 @@ constexpr std::size_t kMaxNoteTextBytes = 4096;
 constexpr UnpackLimits kCheckpointLimits{.max_array = kMaxProofHashes, .max_map = 0,
                                          .max_str = kMaxNoteTextBytes,
                                          .max_bin = crypto::kDigestSize, .max_depth = 2};
-constexpr UnpackLimits kSmallLimits{.max_array = 9, .max_map = 0,
+constexpr UnpackLimits kSmallLimits{.max_array = 16, .max_map = 0,
                                     .max_str = kMaxNoteBytes, .max_bin = 64,
                                     .max_depth = 1};
 
@@ -125,9 +128,16 @@ Result<Envelope> DecodeEnvelope(ByteView wire) {
     return MakeError(ErrorCode::kTooLarge,
                      "envelope: larger than " + std::to_string(kMaxEnvelopeBytes) + " bytes");
   }
+  // The version comes first so that a peer of another version gets a clear
+  // answer, whatever the rest (section 4): [fixarray, fixint version, ...].
+  if (wire.size() >= 2 && (wire[0] & 0xf0) == 0x90 && wire[0] != 0x90 && wire[1] <= 0x7f &&
+      wire[1] != kProtocolVersion) {
+    return Invalid("envelope.version", "unsupported version " + std::to_string(wire[1]) +
+                                           " (this build speaks " +
+                                           std::to_string(kProtocolVersion) + ")");
+  }
   TOCSIN_ASSIGN_OR_RETURN(msgpack::object_handle handle,
                           StrictUnpack(wire, kEnvelopeLimits, "envelope"));
-  // The version comes first so that an old peer gets a clear answer.
   if (handle.get().type == msgpack::type::ARRAY && handle.get().via.array.size > 0) {
     TOCSIN_ASSIGN_OR_RETURN(std::uint64_t version,
                             ReadUint(handle.get().via.array.ptr[0], 0, UINT64_MAX,
@@ -268,7 +278,11 @@ Result<DirectiveHeader> DecodeDirectiveHeader(ByteView bytes) {
   TOCSIN_ASSIGN_OR_RETURN(h.ephemeral_key,
                           ReadFixedBin<crypto::kPublicKeySize>(f[13], "header.ephemeral_key"));
   TOCSIN_ASSIGN_OR_RETURN(std::uint64_t count,
-                          ReadUint(f[14], 1, kMaxRecipients, "header.recipient_count"));
+                          ReadUint(f[14], 1, UINT64_MAX, "header.recipient_count"));
+  if (count > kMaxRecipients) {  // a count of section 3
+    return MakeError(ErrorCode::kTooLarge, "header.recipient_count: " + std::to_string(count) +
+                                               " is over " + std::to_string(kMaxRecipients));
+  }
   h.recipient_count = static_cast<std::uint32_t>(count);
   TOCSIN_ASSIGN_OR_RETURN(h.recipients_root,
                           ReadFixedBin<crypto::kDigestSize>(f[15], "header.recipients_root"));

@@ -72,7 +72,7 @@ Result<std::optional<FollowedDirective>> ReadStoredOriginal(
   }
   Result<FollowedDirective> read = ReadFollowedDirective(stored->wire);
   if (!read) {
-    return MakeError(ErrorCode::kInvalidArgument,
+    return MakeError(ErrorCode::kInternal,  // what the gateway holds, not what was sent
                      "the directive it follows up no longer decodes (" + read.error().ToString() +
                          "): issue a new directive");
   }

@@ -118,6 +118,8 @@ Result<msgpack::object_handle> UnpackOnce(ByteView bytes, const UnpackLimits& li
                            limit);
   } catch (const msgpack::insufficient_bytes&) {
     return Malformed(what, "truncated");
+  } catch (const msgpack::ext_size_overflow&) {
+    return Malformed(what, "holds an extension type, which no Tocsin message uses");
   } catch (const msgpack::map_size_overflow&) {
     if (limits.max_map == 0) {  // a type, not a size: the message has no map
       return Malformed(what, "holds a map, which this message does not use");

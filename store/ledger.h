@@ -174,12 +174,11 @@ struct RefusedReceipt {
   std::string reason;
 };
 
-// Whether `error`, from a ledger write, refuses the request (a replay, a
-// limit reached, a rule broken: the caller answers its sender) rather than
+// Whether `error`, from Accept or HoldProposal, refuses the request (a
+// replay, a limit reached: the caller answers its sender) rather than
 // reporting a store failure, which is fatal.
 inline bool IsRefusal(const Error& error) {
-  return error.code == ErrorCode::kReplay || error.code == ErrorCode::kUnavailable ||
-         error.code == ErrorCode::kInvalidArgument;
+  return error.code == ErrorCode::kReplay || error.code == ErrorCode::kUnavailable;
 }
 
 // What the metrics endpoint shows of the ledger: the directives not expired
@@ -345,7 +344,7 @@ class Ledger {
   Ledger(Database db, AuditLog audit) : db_(std::move(db)), audit_(std::move(audit)) {}
   Result<Transaction> Begin();
   Status Commit(Transaction& transaction);
-  // kInvalidArgument (a replay) unless `sequence` is above the issuer's highest.
+  // kReplay unless `sequence` is above the issuer's highest.
   Status CheckIssuerSequence(const std::string& issuer, std::uint64_t sequence);
   // The issuer's highest sequence becomes at least `sequence` (in the caller's transaction).
   Status RaiseIssuerMark(const std::string& issuer, std::uint64_t sequence);

@@ -386,7 +386,7 @@ int RunList(const PkiOptions& options) {
                       {"state", pki::StateName(r.state)},
                       {"not_after", FormatUtc(r.not_after)},
                       {"serial", r.signing_serial},
-                      {"profile", r.arc == pki::Arc::kCurrent ? "current" : "uuid-arc"}});
+                      {"profile", r.arc == pki::Arc::kCurrent ? "current" : "2.25-arc"}});
     }
     PrintJson(rows);
     return kExitOk;

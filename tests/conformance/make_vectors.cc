@@ -98,8 +98,9 @@ Bytes Flip(Bytes bytes, std::size_t at) {
 
 void Envelopes(const std::string& dir) {
   VectorFile v("envelope", "any receiver",
-               "DecodeEnvelope only: section 2's canonical msgpack and section 4's shape. "
-               "Signatures are not checked here.");
+               "DecodeEnvelope only: section 1's canonical msgpack, section 3's limits and "
+               "section 4's shape. Signatures are not checked here. `says`, when present, is "
+               "text the refusal should contain.");
   protocol::Receipt receipt = SampleReceipt(protocol::ReceiptKind::kDelivered);
   Bytes good = protocol::SignReceipt(receipt, SigningKeyOf(kAgency));
   v.Valid("a receipt envelope", good)["type"] = 2;
@@ -113,9 +114,27 @@ void Envelopes(const std::string& dir) {
   type[2] = 0x63;
   v.Invalid("type 99", type, WireError::kMalformed);
   v.Invalid("not an array: a map", HexDecode("81a161a162").value(), WireError::kMalformed);
-  v.Invalid("an array of 4", HexDecode("9403020000").value(), WireError::kMalformed);
-  v.Invalid("version as uint8, not fixint (not canonical)",
-            HexDecode("95cc0302c401009090c0").value(), WireError::kMalformed);
+  v.Invalid("an array of 4: [3, 2, bin, []]", HexDecode("940302c4010090").value(),
+            WireError::kMalformed);
+  Bytes six(good);
+  six[0] = 0x96;
+  six.push_back(0xc0);
+  v.Invalid("an array of 6: the receipt with one more element", six, WireError::kMalformed);
+  Bytes six_v4 = six;
+  six_v4[1] = 0x04;
+  v.Invalid("version 4 in an array of 6: the version is read first (section 4)", six_v4,
+            WireError::kMalformed)["says"] = "unsupported version 4";
+  Bytes loose(good);
+  loose.insert(loose.begin() + 1, 0xcc);  // 95 cc 03 ...: version as uint8
+  v.Invalid("the version 3 as uint8 (cc 03), not a fixint: not canonical", loose,
+            WireError::kMalformed);
+  protocol::Envelope five = protocol::DecodeEnvelope(good).value();
+  while (five.signatures.size() < 5) {
+    five.signatures.push_back(five.signatures[0]);
+  }
+  v.Invalid("five signatures (section 3: 1 to 4)", Wire(five), WireError::kTooLarge);
+  v.Invalid("an extension type (fixext1)", HexDecode("d40100").value(), WireError::kMalformed);
+  v.Invalid("a boolean", HexDecode("c3").value(), WireError::kMalformed);
   v.Invalid("a declared 4-billion-element array", HexDecode("ddffffffff").value(),
             WireError::kTooLarge);
   v.Invalid("empty", Bytes{}, WireError::kMalformed);
@@ -219,13 +238,30 @@ void Receipts(const std::string& dir) {
   context(invalid("an officer of 129 bytes (section 3: 1 to 128)",
                   protocol::SignReceipt(long_officer, SigningKeyOf(kAgency)),
                   WireError::kTooLarge));
+  protocol::Receipt unnamed = ack;
+  unnamed.officer = "";
+  context(invalid("an acknowledgement with an empty officer (section 3: 1 to 128)",
+                  protocol::SignReceipt(unnamed, SigningKeyOf(kAgency)), WireError::kMalformed));
+  protocol::Receipt long_note = ack;
+  long_note.note = std::string(1025, 'n');
+  context(invalid("a note of 1,025 bytes (section 3: at most 1,024)",
+                  protocol::SignReceipt(long_note, SigningKeyOf(kAgency)), WireError::kTooLarge));
+  protocol::Receipt unknown_reason = refusal;
+  unknown_reason.reason = static_cast<protocol::RefusalReason>(10);
+  context(invalid("a refusal with reason 10 (section 7.1: 1 to 9)",
+                  protocol::SignReceipt(unknown_reason, SigningKeyOf(kAgency)),
+                  WireError::kMalformed));
+  protocol::Receipt no_root = receipt;
+  no_root.log_root.reset();
+  context(invalid("log_size 12 without a log_root", protocol::SignReceipt(no_root, SigningKeyOf(kAgency)),
+                  WireError::kMalformed));
   v.Write(dir + "/receipts.json");
 }
 
 // ---- heartbeats (section 10) -----------------------------------------------
 
 void Heartbeats(const std::string& dir) {
-  VectorFile v("heartbeat", "agency client",
+  VectorFile v("heartbeat", "agency client (section 8)",
                "VerifyHeartbeat as an agency runs it at `now_ms` for its gateway `gateway`. "
                "Sequences are the receiver's to order and are not part of these cases.");
   auto add = [&](Json& test) {
@@ -240,7 +276,7 @@ void Heartbeats(const std::string& dir) {
   add(valid);
   add(v.Invalid("signature flipped", Flip(good, good.size() - 2), WireError::kBadSignature));
   protocol::Heartbeat old = beat;
-  old.sent_at = kNow - 20 * 60 * 1000;
+  old.sent_at = kNow - 12 * 60 * 1000;  // valid for 6 minutes: within the 10 allowed
   old.valid_until = kNow - 6 * 60 * 1000;
   add(v.Invalid("expired six minutes ago (beyond the 5-minute tolerance)",
                 protocol::SignHeartbeat(old, SigningKeyOf(kGateway)), WireError::kExpired));
@@ -248,11 +284,11 @@ void Heartbeats(const std::string& dir) {
   long_lived.valid_until = beat.sent_at + 11 * 60 * 1000;
   add(v.Invalid("valid for 11 minutes (at most 10)",
                 protocol::SignHeartbeat(long_lived, SigningKeyOf(kGateway)), WireError::kExpired));
-  protocol::Heartbeat by_agency = beat;
-  by_agency.gateway = kAgency;
-  add(v.Invalid("signed by an agency naming itself",
-                protocol::SignHeartbeat(by_agency, SigningKeyOf(kAgency)),
-                WireError::kUnauthorized));
+  protocol::Heartbeat ahead = beat;
+  ahead.sent_at = kNow + 6 * 60 * 1000;
+  ahead.valid_until = ahead.sent_at + 5000;
+  add(v.Invalid("sent six minutes in the future (beyond the 5-minute tolerance)",
+                protocol::SignHeartbeat(ahead, SigningKeyOf(kGateway)), WireError::kExpired));
   protocol::Heartbeat other = beat;
   other.gateway = kOtherGateway;
   add(v.Invalid("from another enrolled gateway",
@@ -274,7 +310,9 @@ void Directives(const std::string& dir) {
                "OpenDirective as `self` runs it on its copy: `now_ms`, its gateway `gateway`, "
                "`min_signatures`, and its X25519 secret key `self_x25519_secret` (the matching "
                "public key is in `principals`). `reason` is the refusal reason (section 7.1) "
-               "the agency signs when it refuses the copy.");
+               "the agency signs when it refuses the copy. The CA's signature rule (6.9) is "
+               "the default, one signature everywhere; `min_signatures` stands for a stricter "
+               "count.");
   protocol::DirectiveDraft draft = SampleDraft();
   auto sealed = protocol::SealDirective(
       draft, {{kAgency, EncryptionKeyOf(kAgency).public_key()},
@@ -321,11 +359,24 @@ void Directives(const std::string& dir) {
   add(refused("one signature where two are required", copy, WireError::kUnauthorized,
               protocol::RefusalReason::kSignature),
       kAgency, 2);
-  protocol::Envelope by_agency = protocol::SignBody(MessageType::kDirective, copy_envelope.body,
-                                                    kOtherAgency, SigningKeyOf(kOtherAgency));
-  by_agency.recipients = copy_envelope.recipients;
-  add(refused("re-signed by an agency instead of an operator", Wire(by_agency),
-              WireError::kUnauthorized, protocol::RefusalReason::kSignature));
+  protocol::Envelope cosigned_by_agency = copy_envelope;
+  cosigned_by_agency.signatures.push_back(
+      protocol::SignBody(MessageType::kDirective, copy_envelope.body, kOtherAgency,
+                         SigningKeyOf(kOtherAgency))
+          .signatures[0]);
+  add(refused("a second, valid signature by an agency, not an operator",
+              Wire(cosigned_by_agency), WireError::kUnauthorized,
+              protocol::RefusalReason::kSignature));
+  protocol::DirectiveDraft ahead = draft;
+  ahead.header.issued_at = kNow + 6 * 60 * 1000;
+  auto early = protocol::SealDirective(ahead, {{kAgency, EncryptionKeyOf(kAgency).public_key()}},
+                                       SigningKeyOf(kOperator));
+  add(refused("issued six minutes in the future (beyond the 5-minute tolerance)",
+              protocol::DirectiveFanout::FromEnvelope(early.value().envelope)
+                  .value()
+                  .CopyFor(kAgency)
+                  .value(),
+              WireError::kExpired, protocol::RefusalReason::kExpired));
   // The recipient set is not signed; its entries are proven by the root.
   Bytes recipients = *copy_envelope.recipients;
   protocol::Envelope wrap_spoiled = copy_envelope;
@@ -486,6 +537,16 @@ void Certificates(const std::string& dir) {
         "revoked");
   error(add("a CRL signed by another CA", good, "encryption", "invalid", kNow,
             CrlPem(other, {}, 9)),
+        "untrusted-certificate");
+  error(add("the root itself offered as a principal's certificate", root, "signing", "invalid"),
+        "untrusted-certificate");
+  error(add("a log certificate held by an agency (only gateways hold one)",
+            leaf(ca, kAgency, Role::kAgency, pki::Purpose::kLog, kNow + 30 * kDay), "log",
+            "invalid"),
+        "untrusted-certificate");
+  error(add("a principal's certificate naming the freshness signer's usage (.5)",
+            leaf(ca, kOperator, Role::kOperator, pki::Purpose::kCrlFreshness, kNow + 30 * kDay),
+            "signing", "invalid"),
         "untrusted-certificate");
   v.Write(dir + "/certificates.json");
 }

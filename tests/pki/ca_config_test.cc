@@ -23,8 +23,21 @@ TEST_CASE("RenderCaConfig output loads back unchanged", "[pki][config]") {
   CHECK(loaded.leaf_validity_days == 14);
   CHECK(loaded.crl_validity_hours == 12);
   CHECK(loaded.signatures == config.signatures);
+  CHECK_FALSE(loaded.legacy_rule_arc);  // what a new CA writes
   CHECK(loaded.HasSector("public-services"));
   CHECK_FALSE(loaded.HasSector("space"));
+}
+
+TEST_CASE("A ca.toml from before the profile change keeps writing the old arc too",
+          "[pki][config][migration]") {
+  tocsin::testing::TempDir dir;
+  CHECK(LoadCaConfig(Write(dir, "organization = \"X\"\nsectors = [\"a\"]\n")).value().legacy_rule_arc);
+  CHECK_FALSE(LoadCaConfig(Write(dir, "organization = \"X\"\nsectors = [\"a\"]\nlegacy_rule_arc = false\n"))
+                  .value()
+                  .legacy_rule_arc);
+  Result<CaConfig> bad = LoadCaConfig(Write(dir, "organization = \"X\"\nsectors = [\"a\"]\nlegacy_rule_arc = 1\n"));
+  REQUIRE_FALSE(bad);
+  CHECK_THAT(bad.error().context, Catch::Contains("legacy_rule_arc: must be true or false"));
 }
 
 TEST_CASE("A ca.toml without [signatures] asks one signature everywhere", "[pki][config]") {

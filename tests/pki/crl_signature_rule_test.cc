@@ -127,6 +127,22 @@ TEST_CASE("A CRL of the first profile carries its rule under the old arc",
   CHECK(ReadSignatureRule(crl.get()).value() == Rule({1, 1, 2, 2}, 2, 1));
 }
 
+TEST_CASE("During the migration the rule is written under both arcs, and read once",
+          "[pki][signature-rule][migration]") {
+  PkiFixture f;
+  RootSigner signer(f);
+  SignatureRule rule = Rule({1, 1, 2, 2}, 2, 1);
+  crypto::X509CrlPtr crl =
+      BuildCrl(signer.root.get(), signer.key.get(), {}, 9, kStart, kStart + 3600000, rule, true)
+          .value();
+  for (Arc arc : {Arc::kCurrent, Arc::kLegacy}) {
+    crypto::Asn1ObjectPtr object(OBJ_txt2obj(TocsinOid(kSignatureRuleLeaf, arc).c_str(), 1));
+    CHECK(X509_CRL_get_ext_by_OBJ(crl.get(), object.get(), -1) >= 0);  // where each release reads
+  }
+  CHECK(ReadSignatureRule(crl.get()).value() == rule);
+  CHECK(CertificateVerifier::Create(signer.Root(), std::move(crl))->signature_rule() == rule);
+}
+
 TEST_CASE("A CRL whose rule is twice, critical or unreadable is unusable",
           "[pki][signature-rule][negative]") {
   PkiFixture f;

@@ -274,7 +274,7 @@ TEST_CASE("DecodeDirectiveHeader enforces the header rules", "[protocol][codec][
   refused(h, "header.recipient_count");
   h = SampleHeader();
   h.recipient_count = kMaxRecipients + 1;
-  refused(h, "header.recipient_count");
+  refused(h, "header.recipient_count", ErrorCode::kTooLarge);
   h = SampleHeader();
   h.sectors = {"finance", "energy"};
   refused(h, "header.sectors");

@@ -69,7 +69,7 @@ TEST_CASE("A stored directive that no longer decodes refuses its follow-up",
   Status refused = CheckFollowUpOf(update, {"op.alice"}, {"finance"},
                                    StoredDirective{garbage, std::nullopt});
   REQUIRE_FALSE(refused);
-  CHECK(refused.error().code == ErrorCode::kInvalidArgument);
+  CHECK(refused.error().code == ErrorCode::kInternal);  // the holder's, not the sender's
   CHECK_THAT(refused.error().context, Catch::Contains("no longer decodes"));
   CHECK(CheckFollowUpOf(update, {"op.alice"}, {}, std::nullopt).error().code ==
         ErrorCode::kNotFound);

@@ -42,6 +42,8 @@ def ca_keys(source):
             r'ReadBoundedInt\(path, table, "(\w+)", (\d+), (\d+)\)', source):
         # 0: absent by default, the lower bound checked apart (2 for the freshness CRL).
         keys[key] = ("absent", f"..{high}") if default == "0" else (default, f"1..{high}")
+    for key, default in re.findall(r'ReadBool\(path, table, "(\w+)", (true|false)\)', source):
+        keys[key] = (default, "")
     for key in re.findall(r'const toml::node\* node = table.get\("(\w+)"\);\n  if \(node == nullptr\) \{\n    return rule;', source):
         keys[key] = ("absent", "")  # a table of its own, checked by its reader
     return keys
