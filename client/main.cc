@@ -23,6 +23,7 @@
 #include "client/config.h"
 #include "client/inbox_view.h"
 #include "common/file_util.h"
+#include "common/json_values.h"
 #include "common/log.h"
 #include "common/signals.h"
 #include "crypto/base64.h"
@@ -49,7 +50,7 @@ nlohmann::json EntryJson(const tocsin::store::InboxEntry& e, bool with_body) {
                       {"tlp", e.tlp},
                       {"status", e.status},
                       {"title", e.title},
-                      {"summary", e.summary},
+                      {"summary", tocsin::TextOrNull(e.summary)},
                       {"issued_at", FormatUtc(e.issued_at)},
                       {"received_at", FormatUtc(e.received_at)},
                       {"ack_deadline", FormatUtc(e.ack_deadline)},
@@ -57,12 +58,12 @@ nlohmann::json EntryJson(const tocsin::store::InboxEntry& e, bool with_body) {
                       {"receipt_confirmed", e.receipt_confirmed},
                       {"acknowledged_at", e.acknowledged_at ? nlohmann::json(FormatUtc(*e.acknowledged_at))
                                                             : nlohmann::json()},
-                      {"acknowledged_by", e.officer},
+                      {"acknowledged_by", tocsin::TextOrNull(e.officer)},
                       {"acknowledgement_confirmed", e.acknowledgement_confirmed},
                       {"out_of_order", e.out_of_order}};
   if (with_body) {
     j["body"] = e.body;
-    j["note"] = e.note;
+    j["note"] = tocsin::TextOrNull(e.note);
   }
   return j;
 }

@@ -29,6 +29,7 @@
 #include "common/config_reader.h"
 #include "common/clock.h"
 #include "common/file_util.h"
+#include "common/json_values.h"
 #include "common/principal.h"
 #include "crypto/hash.h"
 #include "pki/authority.h"
@@ -476,7 +477,7 @@ class InitRun {
   }
 
   void Note(const std::string& path, const std::string& what, const std::string& detail) {
-    report_.push_back({{"path", path}, {"action", what}, {"detail", detail}});
+    report_.push_back({{"path", path}, {"action", what}, {"detail", TextOrNull(detail)}});
     if (!o_.json) {
       std::cout << "  " << what << " " << path << (detail.empty() ? "" : " (" + detail + ")") << "\n";
     }

@@ -150,6 +150,8 @@ int RunApprove(DirectiveOptions options) {
     return ReportError("approve", {ErrorCode::kPermissionDenied,
                                    "the gateway returned another directive, or not every recipient"});
   }
+  // What the co-signer reads goes to stderr when stdout carries --json.
+  std::ostream& shown = options.json ? std::cerr : std::cout;
   // A follow-up: what it acts on, as its own signers signed it.
   std::optional<protocol::FollowedDirective> original;
   if (verified->header.references) {
@@ -158,7 +160,7 @@ int RunApprove(DirectiveOptions options) {
       return ReportError("approve", followed.error());
     }
     original = protocol::FollowedOf(followed->header, followed->signers);
-    std::cout << "it " << protocol::ActionName(verified->header.action) << "s directive "
+    shown << "it " << protocol::ActionName(verified->header.action) << "s directive "
               << HexEncode(followed->header.id) << " from " << followed->header.issuer << ", "
               << protocol::SeverityName(followed->header.severity)
               << ", TLP:" << protocol::TlpName(followed->header.tlp) << ", signed by "
@@ -171,10 +173,10 @@ int RunApprove(DirectiveOptions options) {
   if (!rule_needs) {
     return ReportError("approve", rule_needs.error());
   }
-  ShowForCosigner(*verified, *content, *rule_needs);
+  ShowForCosigner(*verified, *content, *rule_needs, shown);
   if (!options.yes) {
-    std::cout << "Approve this directive as " << session->bundle.principal_id
-              << "? Type yes: " << std::flush;
+    shown << "Approve this directive as " << session->bundle.principal_id
+          << "? Type yes: " << std::flush;
     std::string answer;
     if (!std::getline(std::cin, answer) || answer != "yes") {
       return ReportError("approve", {ErrorCode::kInvalidArgument,

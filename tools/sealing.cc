@@ -215,7 +215,7 @@ Status CheckRuleForOperator(pki::CertificateDirectory& directory,
 }
 
 void ShowForCosigner(const protocol::VerifiedDirective& v, const protocol::DirectiveContent& content,
-                     std::uint32_t rule_needs) {
+                     std::uint32_t rule_needs, std::ostream& out) {
   const protocol::DirectiveHeader& h = v.header;
   std::string recipients;
   for (const protocol::RecipientWrap& r : v.recipients.entries) {
@@ -225,7 +225,7 @@ void ShowForCosigner(const protocol::VerifiedDirective& v, const protocol::Direc
   for (const std::string& s : v.signers) {
     signers += (signers.empty() ? "" : ", ") + s;
   }
-  std::cout << "directive " << HexEncode(h.id) << " from " << h.issuer << ", "
+  out << "directive " << HexEncode(h.id) << " from " << h.issuer << ", "
             << protocol::ActionName(h.action) << ", " << protocol::SeverityName(h.severity)
             << ", TLP:" << protocol::TlpName(h.tlp) << ", " << protocol::StatusName(h.status) << "\n"
             << "  signed so far by: " << signers << " (" << h.required_signatures

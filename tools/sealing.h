@@ -2,6 +2,7 @@
 // recipients an operator may encrypt to, the draft, the issuer's sequence.
 #pragma once
 
+#include <iostream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -84,8 +85,9 @@ Status CheckRuleForOperator(pki::CertificateDirectory& directory,
 // What a co-signer is shown before signing: everything every recipient will
 // read, as the header and the committed content key make it, and how many
 // signatures the CA's rule asks (`rule_needs`).
+// Written to `out` (stderr when stdout carries --json).
 void ShowForCosigner(const protocol::VerifiedDirective& v, const protocol::DirectiveContent& content,
-                     std::uint32_t rule_needs);
+                     std::uint32_t rule_needs, std::ostream& out = std::cout);
 
 // What a co-signer checks before reading on: the header asks at least what
 // the CA's signature rule asks for it (else every agency would refuse it,

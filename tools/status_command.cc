@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "common/json_values.h"
 #include "tools/cli_support.h"
 #include "tools/operator_link.h"
 #include "tools/operator_profile.h"
@@ -108,7 +109,7 @@ nlohmann::json MatrixJson(const std::vector<protocol::StatusRow>& rows, const Ch
                    {"sent_at", time(r.sent_at)}, {"delivered_at", time(r.delivered_at)},
                    {"acknowledged_at", time(r.acknowledged_at)},
                    {"acknowledgement_recorded_at", time(r.acknowledgement_recorded_at)},
-                   {"acknowledged_by", r.officer}});
+                   {"acknowledged_by", TextOrNull(r.officer)}});
   }
   return out;
 }

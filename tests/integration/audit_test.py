@@ -89,7 +89,8 @@ def test_export_verify_prove_and_report(make):
     assert rows["energy-authority"].endswith(",not yet due,"), rows  # deadline in 1 h
     # The delay is a number a spreadsheet sums (negative: early), never a guarded text.
     assert re.search(r",signed,,-\d+\.\d{3},no,", rows["finance-authority"]), rows
-    assert csv[0].split(",")[15:18] == ["acknowledged_by", "note", "ack_seconds_after_deadline"]
+    assert csv[0].split(",")[14:18] == ["acknowledged_by", "acknowledged_via", "note",
+                                        "ack_seconds_after_deadline"]
     report = json.loads(w.tocsin("audit", "report", "bundle", "--root", "ca/public/root.crt",
                                  "--format", "json").stdout)
     states = {r["agency"]: r["state"] for r in report["directives"][0]["deliveries"]}

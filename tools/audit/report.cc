@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "common/json_values.h"
+
 namespace tocsin::tools::audit {
 namespace {
 
@@ -52,7 +54,9 @@ std::string EscalationsText(const DeliveryRecord& r) {
 }
 
 // "signed" (the agency's own signature), "sms-code" (the gateway's word), or "".
-std::string AcknowledgedBy(const DeliveryRecord& r) {
+// How the acknowledgement came: the agency's signature, or an SMS code (the
+// gateway's word).
+std::string AcknowledgedVia(const DeliveryRecord& r) {
   return r.acknowledged_by_code ? "sms-code" : r.acknowledged_at ? "signed" : "";
 }
 
@@ -68,11 +72,11 @@ json DeliveryJson(const DirectiveRecord& d, const DeliveryRecord& r, UnixMillis 
           {"delivered_at", Time(r.delivered_at)},
           {"acknowledged_at", Time(r.acknowledged_at)},
           {"acknowledgement_signed_at", Time(r.ack_signed_at)},
-          {"officer", r.officer.empty() ? json() : json(r.officer)},
-          {"note", r.note ? json(*r.note) : json()},
+          {"acknowledged_by", TextOrNull(r.officer)},  // the officer, as in status and inbox
+          {"acknowledged_via", TextOrNull(AcknowledgedVia(r))},
+          {"note", OptionalTextOrNull(r.note)},
           {"ack_seconds_after_deadline", delay ? json(*delay) : json()},
           {"late", late ? json(*late) : json()},
-          {"acknowledged_by", AcknowledgedBy(r).empty() ? json() : json(AcknowledgedBy(r))},
           {"escalations", Escalations(r)}};
 }
 
@@ -241,7 +245,7 @@ std::string CsvNumber(double value) {
 std::string ReportCsv(const VerifiedLog& log) {
   std::ostringstream out;
   out << "directive_id,action,severity,tlp,status,issuer,accepted_at,ack_deadline,agency,state,"
-         "sent_at,delivered_at,acknowledged_at,acknowledgement_signed_at,officer,acknowledged_by,"
+         "sent_at,delivered_at,acknowledged_at,acknowledgement_signed_at,acknowledged_by,acknowledged_via,"
          "note,ack_seconds_after_deadline,late,escalations\r\n";
   constexpr std::size_t kDelayColumn = 17;  // the one number: written as is
   for (const DirectiveRecord& d : log.directives) {
@@ -255,7 +259,7 @@ std::string ReportCsv(const VerifiedLog& log) {
           std::string(protocol::StatusName(h.status)), h.issuer, FormatUtc(d.accepted_at),
           FormatUtc(h.ack_deadline), agency, std::string(DeliveryStateName(r)), time(r.sent_at),
           time(r.delivered_at), time(r.acknowledged_at), time(r.ack_signed_at), r.officer,
-          AcknowledgedBy(r), r.note.value_or(""), delay ? CsvNumber(*delay) : "",
+          AcknowledgedVia(r), r.note.value_or(""), delay ? CsvNumber(*delay) : "",
           LateCell(Late(d, r, AsOf(log))), EscalationsText(r)};
       for (std::size_t i = 0; i < cells.size(); ++i) {
         out << (i ? "," : "") << (i == kDelayColumn ? cells[i] : CsvCell(cells[i]));
