@@ -1,3 +1,4 @@
+#include "tools/issued_titles.h"
 #include "tools/sealing.h"
 
 #include <charconv>
@@ -190,6 +191,8 @@ Result<SealOutcome> SealFromOptions(const DirectiveOptions& options,
   TOCSIN_ASSIGN_OR_RETURN(protocol::SealedDirective sealed,
                           protocol::SealDirectiveForCosigners(draft, recipients.keys, cosigners,
                                                               issuer.signing));
+  // The title stays readable to this operator only (tools/issued_titles.h).
+  TOCSIN_RETURN_IF_ERROR(RememberIssuedTitle(options.bundle, sealed.id, draft.content.title, now));
   SealOutcome outcome{std::move(sealed), {}, std::move(recipients.skipped), sequence};
   for (const auto& key : recipients.keys) {
     outcome.recipients.push_back(key.agency);

@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "common/json_values.h"
 #include "tools/cli_support.h"
+#include "tools/issued_titles.h"
 #include "tools/operator_link.h"
 #include "tools/operator_profile.h"
 #include "tools/status_evidence.h"
@@ -20,6 +21,13 @@ namespace tocsin::tools {
 namespace {
 
 using Checks = std::map<protocol::DirectiveId, DirectiveCheck>;
+using Titles = std::map<protocol::DirectiveId, std::string>;
+
+// The title this operator sealed, or nullopt (another operator's directive).
+std::optional<std::string> TitleOf(const Titles& titles, const protocol::DirectiveId& id) {
+  auto found = titles.find(id);
+  return found == titles.end() ? std::nullopt : std::optional<std::string>(found->second);
+}
 
 const char* StateName(std::uint8_t state) {
   static const char* kNames[] = {"pending", "sent", "delivered", "ACKNOWLEDGED", "REFUSED"};
@@ -50,15 +58,18 @@ const char* EvidenceColumn(Backing backing) {
   return "UNVERIFIED";
 }
 
-void PrintMatrix(const std::vector<protocol::StatusRow>& rows, const Checks& checks) {
+void PrintMatrix(const std::vector<protocol::StatusRow>& rows, const Checks& checks,
+                 const Titles& titles) {
   std::string current;
   for (const auto& row : rows) {
     std::string id = HexEncode(row.directive_id);
     if (id != current) {
       current = id;
+      std::optional<std::string> title = TitleOf(titles, row.directive_id);
+      std::string named = title ? "  \"" + EscapeForDisplay(*title) + "\"" : "";
       // ACKNOWLEDGED is the time the agency signed; RECORDED the gateway's.
-      std::printf("\ndirective %s\n  %-30s %-13s %-11s %-13s %-13s %-13s %-13s %s\n", id.c_str(),
-                  "AGENCY", "STATE", "EVIDENCE", "SENT", "DELIVERED", "ACKNOWLEDGED", "RECORDED",
+      std::printf("\ndirective %s%s\n  %-30s %-13s %-11s %-13s %-13s %-13s %-13s %s\n",
+                  id.c_str(), named.c_str(), "AGENCY", "STATE", "EVIDENCE", "SENT", "DELIVERED", "ACKNOWLEDGED", "RECORDED",
                   "BY");
       auto check = checks.find(row.directive_id);
       if (check != checks.end()) {
@@ -84,32 +95,46 @@ void PrintMatrix(const std::vector<protocol::StatusRow>& rows, const Checks& che
   }
 }
 
-nlohmann::json MatrixJson(const std::vector<protocol::StatusRow>& rows, const Checks& checks) {
+// One row of docs/json/status.schema.json: every key, null where nothing applies.
+nlohmann::json RowJson(const protocol::DirectiveId& id, const std::string& agency,
+                       const std::optional<std::string>& title) {
+  return {{"directive", HexEncode(id)}, {"title", OptionalTextOrNull(title)}, {"agency", agency},
+          {"state", nullptr}, {"refusal", nullptr}, {"evidence", nullptr},
+          {"evidence_problem", nullptr}, {"sent_at", nullptr}, {"delivered_at", nullptr},
+          {"acknowledged_at", nullptr}, {"acknowledgement_recorded_at", nullptr},
+          {"acknowledged_by", nullptr}};
+}
+
+nlohmann::json MatrixJson(const std::vector<protocol::StatusRow>& rows, const Checks& checks,
+                          const Titles& titles) {
   auto time = [](const std::optional<UnixMillis>& t) {
     return t ? nlohmann::json(FormatUtc(*t)) : nlohmann::json();
   };
   nlohmann::json out = nlohmann::json::array();
   for (const auto& [id, check] : checks) {
     for (const std::string& agency : check.missing) {
-      out.push_back({{"directive", HexEncode(id)}, {"agency", agency}, {"state", "missing"},
-                     {"evidence", "unverified"},
-                     {"evidence_problem", "a signed recipient the gateway's report leaves out"}});
+      nlohmann::json row = RowJson(id, agency, TitleOf(titles, id));
+      row["state"] = "missing";
+      row["evidence"] = "unverified";
+      row["evidence_problem"] = "a signed recipient the gateway's report leaves out";
+      out.push_back(std::move(row));
     }
   }
   for (const auto& r : rows) {
     const RowCheck& check = CheckOf(checks, r);
-    out.push_back({{"directive", HexEncode(r.directive_id)}, {"agency", r.agency},
-                   {"state", r.state == 3                        ? "acknowledged"
-                             : r.state == protocol::kStateRefused ? "refused"
-                                                                  : StateName(r.state)},
-                   {"refusal", check.refusal ? nlohmann::json(*check.refusal) : nlohmann::json()},
-                   {"evidence", BackingName(check.backing)},
-                   {"evidence_problem", check.problem.empty() ? nlohmann::json()
-                                                              : nlohmann::json(check.problem)},
-                   {"sent_at", time(r.sent_at)}, {"delivered_at", time(r.delivered_at)},
-                   {"acknowledged_at", time(r.acknowledged_at)},
-                   {"acknowledgement_recorded_at", time(r.acknowledgement_recorded_at)},
-                   {"acknowledged_by", TextOrNull(r.officer)}});
+    nlohmann::json row = RowJson(r.directive_id, r.agency, TitleOf(titles, r.directive_id));
+    row["state"] = r.state == 3                        ? "acknowledged"
+                   : r.state == protocol::kStateRefused ? "refused"
+                                                        : StateName(r.state);
+    row["refusal"] = OptionalTextOrNull(check.refusal);
+    row["evidence"] = BackingName(check.backing);
+    row["evidence_problem"] = TextOrNull(check.problem);
+    row["sent_at"] = time(r.sent_at);
+    row["delivered_at"] = time(r.delivered_at);
+    row["acknowledged_at"] = time(r.acknowledged_at);
+    row["acknowledgement_recorded_at"] = time(r.acknowledgement_recorded_at);
+    row["acknowledged_by"] = TextOrNull(r.officer);
+    out.push_back(std::move(row));
   }
   return out;
 }
@@ -167,6 +192,12 @@ int Status(DirectiveOptions options) {
       [&](const protocol::DirectiveId& d, const std::string& after) {
         return FetchEvidencePage(link, d, after, options.timeout_ms);
       });
+  Result<Titles> remembered = IssuedTitles(options.bundle);
+  if (!remembered) {
+    std::cerr << "tocsin status: warning: no titles shown: " << remembered.error().ToString()
+              << "\n";
+  }
+  const Titles titles = remembered ? std::move(*remembered) : Titles{};
   bool tty = ::isatty(STDOUT_FILENO) != 0;
   for (;;) {
     auto rows = QueryStatus(link, id, options.timeout_ms);
@@ -182,13 +213,13 @@ int Status(DirectiveOptions options) {
       return ReportError("status", checks.error());
     }
     if (options.json) {
-      PrintJson(MatrixJson(*rows, *checks));
+      PrintJson(MatrixJson(*rows, *checks, titles));
     } else {
       if (options.watch && tty) {
         std::printf("\033[H\033[2J");
       }
       std::printf("%s: %zu deliveries\n", FormatUtc(clock.NowMillis()).c_str(), rows->size());
-      PrintMatrix(*rows, *checks);
+      PrintMatrix(*rows, *checks, titles);
       if (!id) {
         PrintProposals(link, options.timeout_ms);
       }
