@@ -3,9 +3,8 @@
 #include <cstdio>
 
 namespace tocsin {
-namespace {
 
-int HexValue(char c) {
+int HexDigitValue(char c) {
   if (c >= '0' && c <= '9') {
     return c - '0';
   }
@@ -17,6 +16,8 @@ int HexValue(char c) {
   }
   return -1;
 }
+
+namespace {
 
 // Returns the length of the UTF-8 sequence starting at text[i], or 0 when it
 // is not well formed.
@@ -86,8 +87,8 @@ Result<Bytes> HexDecode(std::string_view hex) {
   }
   Bytes out(hex.size() / 2);
   for (std::size_t i = 0; i < out.size(); ++i) {
-    int high = HexValue(hex[2 * i]);
-    int low = HexValue(hex[2 * i + 1]);
+    int high = HexDigitValue(hex[2 * i]);
+    int low = HexDigitValue(hex[2 * i + 1]);
     if (high < 0 || low < 0) {
       return MakeError(ErrorCode::kInvalidArgument,
                        "not a hex digit at offset " +

@@ -38,6 +38,9 @@ std::string HexEncode(ByteView bytes);
 // kInvalidArgument on an odd length or a non-hex character, naming where.
 Result<Bytes> HexDecode(std::string_view hex);
 
+// The value of one hex digit (either case), or -1.
+int HexDigitValue(char c);
+
 // Returns true iff `text` is well-formed UTF-8 (RFC 3629: no overlong forms,
 // no surrogates, nothing above U+10FFFF) and holds no NUL or other C0 control
 // character but tab, LF and CR.

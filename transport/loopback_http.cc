@@ -12,23 +12,11 @@
 #include <cstring>
 #include <vector>
 
+#include "common/bytes.h"
 #include "common/log.h"
 
 namespace tocsin::transport {
 namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
 
 std::optional<std::string> UrlDecode(std::string_view text) {
   std::string out;
@@ -39,8 +27,8 @@ std::optional<std::string> UrlDecode(std::string_view text) {
     } else if (text[i] != '%') {
       out.push_back(text[i]);
     } else {
-      int high = i + 2 < text.size() ? HexValue(text[i + 1]) : -1;
-      int low = i + 2 < text.size() ? HexValue(text[i + 2]) : -1;
+      int high = i + 2 < text.size() ? HexDigitValue(text[i + 1]) : -1;
+      int low = i + 2 < text.size() ? HexDigitValue(text[i + 2]) : -1;
       if (high < 0 || low < 0) {
         return std::nullopt;
       }

@@ -12,7 +12,6 @@ import hashlib
 import os
 import re
 import secrets
-import subprocess
 import sys
 import time
 
@@ -21,8 +20,8 @@ import zmq.utils.z85
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import run_tests  # noqa: E402
-from security_test import (enrolled_peer, hello, mp_bin, mp_str, mp_uint, public_of,  # noqa: E402
-                           raw_x25519_key, signed_refusal)
+from security_test import (hello, mp_bin, mp_str, mp_uint, public_of,  # noqa: E402
+                           raw_x25519_key, signed_by, signed_refusal)
 
 DOCS = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "protocol.md")
 
@@ -154,15 +153,7 @@ def receipt(world, agency, directive, digest, at_ms):
     """A receipt (type 2) signed with `agency`'s key, section 7, by hand."""
     body = (bytes([0x97]) + mp_bin(directive) + mp_bin(digest) + mp_str(agency) +
             mp_str(world.gateway_id) + mp_uint(at_ms) + mp_uint(0) + b"\xc0")
-    path = os.path.join(world.dir, "receipt.signed")
-    with open(path, "wb") as f:
-        f.write(b"tocsin/receipt/v3\x00" + body)
-    signature = subprocess.run(["openssl", "pkeyutl", "-sign", "-rawin", "-inkey",
-                                f"keys/{agency}/signing.key", "-in", path], cwd=world.dir,
-                               capture_output=True, check=True).stdout
-    assert len(signature) == 64, signature
-    return (bytes([0x95, 0x03, 0x02]) + mp_bin(body) + bytes([0x91, 0x92]) + mp_str(agency) +
-            mp_bin(signature) + b"\xc0")
+    return signed_by(world, agency, 2, b"tocsin/receipt/v3", body)
 
 
 def test_every_error_code_is_the_one_the_page_gives(make):

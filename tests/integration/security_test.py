@@ -226,21 +226,27 @@ def mp_bin(data):
     return bytes([0xc4, len(data)]) + data
 
 
-def signed_refusal(world, agency, directive_id, digest, reason):
-    """A refusal (type 18) signed with `agency`'s key by openssl, built by hand
-    from docs/protocol.md 7.1 as another implementation would."""
-    body = (bytes([0x98]) + mp_bin(directive_id) + mp_bin(digest) + mp_str(agency) +
-            mp_str(world.gateway_id) + mp_uint(int(time.time() * 1000)) + mp_uint(0) +
-            bytes([0xc0]) + mp_uint(reason))
-    message = os.path.join(world.dir, "refusal.signed")
+def signed_by(world, agency, kind, context, body):
+    """An envelope of `kind` over `body`, signed with `agency`'s key by openssl
+    under `context` (docs/protocol.md section 5), built by hand as another
+    implementation would."""
+    message = os.path.join(world.dir, "to-sign")
     with open(message, "wb") as f:
-        f.write(b"tocsin/refusal/v1\x00" + body)
+        f.write(context + b"\x00" + body)
     signature = subprocess.run(["openssl", "pkeyutl", "-sign", "-rawin", "-inkey",
                                 f"keys/{agency}/signing.key", "-in", message], cwd=world.dir,
                                capture_output=True, check=True).stdout
     assert len(signature) == 64, signature
-    return (bytes([0x95, 0x03, 18]) + mp_bin(body) + bytes([0x91, 0x92]) + mp_str(agency) +
+    return (bytes([0x95, 0x03, kind]) + mp_bin(body) + bytes([0x91, 0x92]) + mp_str(agency) +
             mp_bin(signature) + bytes([0xc0]))
+
+
+def signed_refusal(world, agency, directive_id, digest, reason):
+    """A refusal (type 18), docs/protocol.md 7.1."""
+    body = (bytes([0x98]) + mp_bin(directive_id) + mp_bin(digest) + mp_str(agency) +
+            mp_str(world.gateway_id) + mp_uint(int(time.time() * 1000)) + mp_uint(0) +
+            bytes([0xc0]) + mp_uint(reason))
+    return signed_by(world, agency, 18, b"tocsin/refusal/v1", body)
 
 
 def test_an_agency_refuses_only_the_copy_it_was_sent(make):
