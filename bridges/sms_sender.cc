@@ -16,6 +16,8 @@ constexpr std::string_view kDlrTokenContext{"tocsin/dlr/v1\0", 14};
 // Kannel's callbacks and whatever else a local user sends share these.
 constexpr std::size_t kMaxConnections = 32;
 constexpr SteadyMillis kRequestDeadlineMs = 1000;  // from accept to a whole request
+// A reply's text (up to 1,024 bytes) percent-encoded, with its sender and secret.
+constexpr std::size_t kMaxRequestBytes = 8192;
 
 }  // namespace
 
@@ -131,7 +133,8 @@ Result<std::unique_ptr<KannelListener>> KannelListener::Start(const BridgeConfig
   TOCSIN_ASSIGN_OR_RETURN(
       listener->http_,
       transport::LoopbackHttpServer::Start(
-          "127.0.0.1", config.listen_port, {kMaxConnections, kRequestDeadlineMs},
+          "127.0.0.1", config.listen_port,
+          {kMaxConnections, kRequestDeadlineMs, kMaxRequestBytes},
           [self](const transport::HttpRequest& request, SteadyMillis) {
             return transport::HttpReply{self->Handle(request), nullptr, 0};
           },

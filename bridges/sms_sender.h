@@ -9,8 +9,9 @@
 // bridge loop reports them to the gateway, which decides what a reply means.
 // It is a transport::LoopbackHttpServer: one thread, at most 32 connections,
 // each cut a second after its accept unless it sent a whole request of at
-// most 2 KiB, so a local client holds bounded memory and cannot keep
-// Kannel's callbacks out for long.
+// most 8 KiB, the oldest idle one cut whenever another arrives, so a local
+// client holds bounded memory and idle sockets cannot keep Kannel's
+// callbacks out.
 #pragma once
 
 #include <memory>

@@ -1,6 +1,7 @@
 #include "tools/issued_titles.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -24,9 +25,16 @@ Status RememberIssuedTitle(const std::string& bundle_dir, const protocol::Direct
       nlohmann::json{{"id", HexEncode(id)}, {"title", title}, {"sealed_at", FormatUtc(sealed_at)}}
           .dump() +
       "\n";
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  // O_NONBLOCK: a FIFO put there cannot hang the command; then a regular file only.
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+                  0600);
   if (fd < 0) {
     return MakeError(ErrorCode::kIoError, "cannot open " + path + ": " + std::strerror(errno));
+  }
+  struct stat info {};
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    ::close(fd);
+    return MakeError(ErrorCode::kIoError, path + " is not a regular file");
   }
   bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
                  ::fsync(fd) == 0;

@@ -5,7 +5,8 @@
 //
 // BUNDLE/issued-titles.jsonl: one line {"id", "title", "sealed_at"} per
 // directive or proposal sealed with this bundle, appended (mode 0600, in
-// the bundle's 0700 folder beside its keys). Read up to kMaxIssuedTitlesBytes;
+// the bundle's 0700 folder beside its keys). Sealing goes on, with a
+// warning, when it cannot be written. Read up to kMaxIssuedTitlesBytes;
 // past that, status shows no titles and says why (move the file aside).
 #pragma once
 

@@ -192,7 +192,12 @@ Result<SealOutcome> SealFromOptions(const DirectiveOptions& options,
                           protocol::SealDirectiveForCosigners(draft, recipients.keys, cosigners,
                                                               issuer.signing));
   // The title stays readable to this operator only (tools/issued_titles.h).
-  TOCSIN_RETURN_IF_ERROR(RememberIssuedTitle(options.bundle, sealed.id, draft.content.title, now));
+  // A convenience: failing to keep it never stops a directive in a crisis.
+  Status kept = RememberIssuedTitle(options.bundle, sealed.id, draft.content.title, now);
+  if (!kept) {
+    std::cerr << "tocsin: warning: the title of " << HexEncode(sealed.id)
+              << " is not kept for tocsin status: " << kept.error().ToString() << "\n";
+  }
   SealOutcome outcome{std::move(sealed), {}, std::move(recipients.skipped), sequence};
   for (const auto& key : recipients.keys) {
     outcome.recipients.push_back(key.agency);

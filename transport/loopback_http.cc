@@ -116,7 +116,7 @@ Result<std::unique_ptr<LoopbackHttpServer>> LoopbackHttpServer::Start(const std:
   if (::bind(server->listen_fd_, reinterpret_cast<sockaddr*>(&storage), length) != 0) {
     return failed("bind");
   }
-  if (::listen(server->listen_fd_, 16) != 0) {
+  if (::listen(server->listen_fd_, SOMAXCONN) != 0) {
     return failed("listen");
   }
   if (::getsockname(server->listen_fd_, reinterpret_cast<sockaddr*>(&storage), &length) != 0) {
@@ -160,7 +160,7 @@ void LoopbackHttpServer::Serve() {
     SteadyMillis now = SteadyNowMillis();
     std::vector<pollfd> fds;
     fds.push_back({wake_fd_, POLLIN, 0});
-    fds.push_back({connections.size() < limits_.max_connections ? listen_fd_ : -1, POLLIN, 0});
+    fds.push_back({listen_fd_, POLLIN, 0});
     SteadyMillis next = now + 1000;
     for (const Connection& c : connections) {
       short events = !c.out.empty() ? POLLOUT : c.later ? 0 : POLLIN;
@@ -181,7 +181,9 @@ void LoopbackHttpServer::Serve() {
       if (!c.out.empty()) {
         keep = (revents & (POLLERR | POLLHUP)) == 0 && Write(c);
       } else if (c.later) {
-        if (woken || now >= c.until) {
+        if ((revents & (POLLERR | POLLHUP | POLLNVAL)) != 0) {
+          keep = false;  // gone while its answer was deferred: nobody to answer
+        } else if (woken || now >= c.until) {
           Continue(c, now);
         }
       } else if (revents != 0) {
@@ -198,7 +200,7 @@ void LoopbackHttpServer::Serve() {
     }
     std::erase_if(connections, [](const Connection& c) { return c.fd < 0; });
     if (fds[1].revents & POLLIN) {
-      Accept(connections);
+      Accept(connections, now);
     }
   }
   for (Connection& c : connections) {
@@ -206,22 +208,45 @@ void LoopbackHttpServer::Serve() {
   }
 }
 
-void LoopbackHttpServer::Accept(std::vector<Connection>& connections) {
-  while (connections.size() < limits_.max_connections) {
+void LoopbackHttpServer::Accept(std::vector<Connection>& connections, SteadyMillis now) {
+  for (std::size_t accepted = 0; accepted < kMaxAcceptsPerTurn; ++accepted) {
     int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd < 0) {
       return;  // EAGAIN, or a transient error (EMFILE...): the next turn tries again
     }
+    if (connections.size() >= limits_.max_connections && !Evict(connections, now)) {
+      ::close(fd);  // every slot is answering: the caller retries
+      Cut(now);
+      continue;
+    }
     Connection c;
     c.fd = fd;
-    c.deadline = SteadyNowMillis() + limits_.request_deadline_ms;
+    c.deadline = now + limits_.request_deadline_ms;
     connections.push_back(std::move(c));
+    // A genuine caller sends its request with the connection: read it now,
+    // before anyone can evict it.
+    if (!Read(connections.back(), now)) {
+      ::close(connections.back().fd);
+      connections.pop_back();
+    }
   }
+}
+
+bool LoopbackHttpServer::Evict(std::vector<Connection>& connections, SteadyMillis now) {
+  auto reading = [](const Connection& c) { return c.out.empty() && !c.later; };
+  auto oldest = std::find_if(connections.begin(), connections.end(), reading);
+  if (oldest == connections.end()) {
+    return false;
+  }
+  ::close(oldest->fd);
+  connections.erase(oldest);
+  Cut(now);
+  return true;
 }
 
 bool LoopbackHttpServer::Read(Connection& c, SteadyMillis now) {
   char buffer[512];
-  std::size_t room = std::min(sizeof buffer, kMaxRequestBytes - c.in.size());
+  std::size_t room = std::min(sizeof buffer, limits_.max_request_bytes - c.in.size());
   ssize_t got = ::recv(c.fd, buffer, room, MSG_DONTWAIT);
   if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) {
     return false;
@@ -230,7 +255,7 @@ bool LoopbackHttpServer::Read(Connection& c, SteadyMillis now) {
     c.in.append(buffer, static_cast<std::size_t>(got));
   }
   if (c.in.find("\r\n\r\n") == std::string::npos && c.in.find("\n\n") == std::string::npos) {
-    if (c.in.size() >= kMaxRequestBytes) {
+    if (c.in.size() >= limits_.max_request_bytes) {
       Refuse(c, 431, "request too large\n", now);
     }
     return true;

@@ -3,11 +3,13 @@
 // served by one thread of its own with one poll loop.
 //
 // What a local client can make it hold is bounded (SECURITY.md 37): at most
-// `max_connections` connections at once (the rest wait in the kernel's
-// backlog of 16); a request line and headers of at most kMaxRequestBytes,
-// read within `request_deadline_ms` of the accept; an answer written within
-// kWriteDeadlineMs; one answer per connection, then it is closed. It reads
-// no body. Anything but GET is answered 405, an oversized request 431, a
+// `max_connections` connections at once; a request line and headers of at
+// most `max_request_bytes`, read within `request_deadline_ms` of the accept;
+// an answer written within kWriteDeadlineMs; one answer per connection, then
+// it is closed. It reads no body. It never stops accepting: a connection
+// over the cap evicts the oldest one that has not yet sent a whole request,
+// and each is read at once, so idle sockets held by a local user cannot keep
+// a genuine caller (which sends its request with the connection) out. Anything but GET is answered 405, an oversized request 431, a
 // request line it cannot read 400; the handler answers the rest. Refusals
 // and cuts are counted, and said in a warning line at most every 10 s.
 #pragma once
@@ -53,12 +55,13 @@ struct HttpReply {
 
 class LoopbackHttpServer {
  public:
-  static constexpr std::size_t kMaxRequestBytes = 2048;
   static constexpr SteadyMillis kWriteDeadlineMs = 5000;
+  static constexpr std::size_t kMaxAcceptsPerTurn = 256;
 
   struct Limits {
     std::size_t max_connections = 4;
     SteadyMillis request_deadline_ms = 2000;
+    std::size_t max_request_bytes = 2048;
   };
   // Called on the server's thread, one request at a time.
   using Handler = std::function<HttpReply(const HttpRequest& request, SteadyMillis now)>;
@@ -83,7 +86,10 @@ class LoopbackHttpServer {
   LoopbackHttpServer(Limits limits, Handler handler, std::string name)
       : limits_(limits), handler_(std::move(handler)), name_(std::move(name)) {}
   void Serve();
-  void Accept(std::vector<Connection>& connections);
+  void Accept(std::vector<Connection>& connections, SteadyMillis now);
+  // Room for one more: the oldest connection still reading is cut. False
+  // when every one is already answering.
+  bool Evict(std::vector<Connection>& connections, SteadyMillis now);
   bool Read(Connection& c, SteadyMillis now);  // false: close it
   void Dispatch(Connection& c, SteadyMillis now);
   void Continue(Connection& c, SteadyMillis now);

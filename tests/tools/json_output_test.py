@@ -66,6 +66,12 @@ def run_scenario(bin_dir):
         tocsin("directive-open", "directive", "open", "--bundle", "keys/finance-authority",
                "--directory", "ca/public", "--gateway", w.gateway_id, "--in", "sealed.tocsin",
                "--json")
+        # The schema holds a co-signed seal too (a key file per co-signer).
+        tocsin("directive-seal", "directive", "seal", "--bundle", "keys/op.alice", "--directory",
+               "ca/public", "--gateway", w.gateway_id, "--agency", "finance-authority",
+               "--title", "S2", "--body", "B", "--signatures", "2", "--cosigner", "op.bob",
+               "--out", "cosigned.tocsin", "--json")
+        assert list(out["directive-seal"]["cosigner_keys"]) == ["op.bob"], out["directive-seal"]
         w.stop("gateway")
         tocsin("audit-export", "audit", "export", "--database", "gateway.db", "--directory",
                "ca/public", "--out", "bundle", "--json")

@@ -68,7 +68,7 @@ TEST_CASE("The server answers GET through its handler, and refuses the rest",
 TEST_CASE("Endless header lines hold 2 KiB, not the process's memory",
           "[transport][http][negative]") {
   // cpp-httplib read header lines without a limit: 4 such clients took a
-  // bridge to 1.85 GB. Here a request is cut at kMaxRequestBytes.
+  // bridge to 1.85 GB. Here a request is cut at max_request_bytes (2 KiB).
   auto server = Echo();
   int fd = Connect(server->port());
   std::string endless = "GET / HTTP/1.1\r\nX-Long: " + std::string(1 << 20, 'a');
@@ -91,6 +91,23 @@ TEST_CASE("A client that never finishes its request is cut at its deadline, and 
   CHECK(::recv(idle, &byte, 1, 0) == 0);  // closed by the server after 300 ms
   ::close(idle);
   CHECK(server->refused() == 1);
+}
+
+TEST_CASE("Idle connections over the cap cannot keep a genuine caller out",
+          "[transport][http][negative]") {
+  // A local user holding more idle sockets than the cap: each new connection
+  // evicts the oldest idle one, and a caller that sends its request with
+  // the connection is read at once.
+  auto server = Echo({.max_connections = 2, .request_deadline_ms = 60000});
+  std::vector<int> idle;
+  for (int i = 0; i < 20; ++i) {
+    idle.push_back(Connect(server->port()));
+  }
+  CHECK(HttpGet(server->port(), "/genuine", 5000).body == "/genuine|-");
+  CHECK(server->refused() >= 18);  // the idle ones evicted
+  for (int fd : idle) {
+    ::close(fd);
+  }
 }
 
 TEST_CASE("A deferred answer comes when woken, or at its deadline", "[transport][http]") {
