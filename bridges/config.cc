@@ -1,5 +1,8 @@
 #include "bridges/config.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "common/config_reader.h"
 #include "common/file_util.h"
 #include "transport/metrics_server.h"
@@ -48,10 +51,16 @@ Result<BridgeConfig> LoadBridgeConfig(const std::string& path, const std::string
     }
     c.listen_port = static_cast<int>(port);
     TOCSIN_ASSIGN_OR_RETURN(c.callback_secret, reader.String("callback_secret"));
-    if (c.callback_secret.size() < kMinCallbackSecretLength || !IsSingleLineText(c.callback_secret)) {
+    // It travels in Kannel's get-url as it is: only characters a URL keeps.
+    bool url_safe = std::all_of(c.callback_secret.begin(), c.callback_secret.end(), [](char ch) {
+      return std::isalnum(static_cast<unsigned char>(ch)) != 0 || ch == '-' || ch == '.' ||
+             ch == '_' || ch == '~';
+    });
+    if (c.callback_secret.size() < kMinCallbackSecretLength || !url_safe) {
       return MakeError(ErrorCode::kInvalidArgument,
-                       path + ": callback_secret: at least 32 characters on one line (e.g. the "
-                              "output of: openssl rand -hex 32)");
+                       path + ": callback_secret: at least 32 of A-Z a-z 0-9 - . _ ~ (it goes "
+                              "into Kannel's get-url as it is; e.g. the output of: openssl rand "
+                              "-hex 32)");
     }
   }
   TOCSIN_RETURN_IF_ERROR(reader.RejectUnknown());

@@ -26,7 +26,7 @@ Status RememberIssuedTitle(const std::string& bundle_dir, const protocol::Direct
           .dump() +
       "\n";
   // O_NONBLOCK: a FIFO put there cannot hang the command; then a regular file only.
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+  int fd = ::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
                   0600);
   if (fd < 0) {
     return MakeError(ErrorCode::kIoError, "cannot open " + path + ": " + std::strerror(errno));
@@ -35,6 +35,10 @@ Status RememberIssuedTitle(const std::string& bundle_dir, const protocol::Direct
   if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
     ::close(fd);
     return MakeError(ErrorCode::kIoError, path + " is not a regular file");
+  }
+  char last = '\n';  // a torn last line (a crash mid-append) must not swallow this one
+  if (info.st_size > 0 && ::pread(fd, &last, 1, info.st_size - 1) == 1 && last != '\n') {
+    line.insert(line.begin(), '\n');
   }
   bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
                  ::fsync(fd) == 0;

@@ -46,9 +46,12 @@ expect_fail "run chmod 600" "$tocsin" directive seal --bundle op --directory ca/
   --gateway gw --sector finance --title t --body b --out d0.msg
 chmod 600 op/signing.key
 
+printf '{"id":"aa' > op/issued-titles.jsonl  # a line torn by a crash must not swallow the next
 "$tocsin" directive seal --bundle op --directory ca/public --gateway gw --sector finance \
   --sector energy --severity critical --tlp RED --title "Ransomware" --body "Isolate B" \
   --out d1.msg --json > seal.json || fail "check at line $LINENO"; ok
+grep -q '^{"id":"[0-9a-f]\{32\}","sealed_at":"[^"]*","title":"Ransomware"}$' op/issued-titles.jsonl \
+  || { cat op/issued-titles.jsonl; fail "the sealed title is not kept on a line of its own"; }; ok
 python3 - <<'PY' || fail "check at line $LINENO"; ok
 import json
 d = json.load(open("seal.json"))
@@ -285,6 +288,11 @@ for channel in email sms; do
 done
 grep -q '^bridge_endpoint = "tcp://127.0.0.1:7703"' bridged/gateway.toml || fail "gateway.toml has no bridge endpoint"; ok
 grep -q '^callback_secret = "[0-9a-f]\{48\}"$' bridged/bridge-sms.toml || fail "no callback secret"; ok
+# A secret Kannel's get-url would mangle (a '+' reads back as a space) is refused.
+sed 's/^callback_secret = .*/callback_secret = "abc+def0123456789012345678901234567"/' \
+  bridged/bridge-sms.toml > bridged/bad-secret.toml && chmod 600 bridged/bad-secret.toml
+expect_fail "callback_secret: at least 32 of A-Z a-z 0-9" \
+  "$(dirname "$tocsin")/tocsin-bridge-sms" --check-config --config bridged/bad-secret.toml
 expect_fail 'expected URL,FROM' "$tocsin" init --dir notbridged --agency a.b:finance --smtp "smtp://x"
 [ ! -e notbridged ] || fail "a refused init wrote notbridged/"; ok
 echo "$passed passed, 0 failed"
