@@ -61,13 +61,13 @@ Status BridgeRunner::Connect() {
   // The gateway's transport key, pinned from its verified certificate.
   transport::ClientConfig socket_config{config_.gateway_endpoint, trust_->pinned_key(), {}, 100,
                                         3000};
-  TOCSIN_ASSIGN_OR_RETURN(socket_, transport::MakeCurveClient(context_, socket_config,
-                                                              bundle_.transport.public_key(),
-                                                              bundle_.transport.secret()));
-  TOCSIN_ASSIGN_OR_RETURN(transport::HandshakeMonitor monitor,
-                          transport::HandshakeMonitor::Watch(
-                              context_, socket_, "bridge-monitor-" + std::to_string(++connections_)));
-  monitor_.emplace(std::move(monitor));
+  TOCSIN_ASSIGN_OR_RETURN(transport::WatchedClient watched,
+                          transport::MakeWatchedCurveClient(
+                              context_, socket_config, bundle_.transport.public_key(),
+                              bundle_.transport.secret(),
+                              "bridge-monitor-" + std::to_string(++connections_)));
+  socket_ = std::move(watched.socket);
+  monitor_.emplace(std::move(watched.monitor));
   linked_ = false;
   unlinked_since_ = SteadyNowMillis();
   spdlog::info("{} bridge {} connecting to gateway {} at {}", channel_, bundle_.principal_id,

@@ -89,16 +89,16 @@ Status AgencyClient::Connect() {
   limits.high_water_mark = 100;
   transport::ClientConfig socket_config{config_.gateway_endpoint, trust_->pinned_key(), limits,
                                         100, 3000};
-  TOCSIN_ASSIGN_OR_RETURN(socket_, transport::MakeCurveClient(context_, socket_config,
-                                                              bundle_.transport.public_key(),
-                                                              bundle_.transport.secret()));
-  // Watch handshakes so that a new connection (a restarted gateway, say)
-  // gets its hello at once instead of after heartbeats have gone stale.
-  TOCSIN_ASSIGN_OR_RETURN(transport::HandshakeMonitor monitor,
-                          transport::HandshakeMonitor::Watch(context_, socket_,
-                                                             "tocsin-client-monitor-" +
-                                                                 std::to_string(++connections_)));
-  monitor_.emplace(std::move(monitor));
+  // Watched from before it dials, so that a new connection (a restarted
+  // gateway, say) gets its hello at once instead of after heartbeats have
+  // gone stale, and the first one is never missed.
+  TOCSIN_ASSIGN_OR_RETURN(transport::WatchedClient watched,
+                          transport::MakeWatchedCurveClient(
+                              context_, socket_config, bundle_.transport.public_key(),
+                              bundle_.transport.secret(),
+                              "tocsin-client-monitor-" + std::to_string(++connections_)));
+  socket_ = std::move(watched.socket);
+  monitor_.emplace(std::move(watched.monitor));
   spdlog::info("{} connecting to gateway {} at {}", bundle_.principal_id, config_.gateway,
                config_.gateway_endpoint);
   return {};

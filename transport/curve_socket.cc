@@ -62,8 +62,8 @@ Result<zmq::socket_t> MakeCurveServer(zmq::context_t& context, const ServerConfi
   }
 }
 
-Result<zmq::socket_t> MakeCurveClient(zmq::context_t& context, const ClientConfig& config,
-                                      ByteView public_key, ByteView secret_key) {
+Result<zmq::socket_t> ConfigureCurveClient(zmq::context_t& context, const ClientConfig& config,
+                                           ByteView public_key, ByteView secret_key) {
   TOCSIN_RETURN_IF_ERROR(ValidateEndpoint(config.endpoint, /*for_bind=*/false));
   if (public_key.size() != 32 || secret_key.size() != 32 ||
       config.server_public_key.size() != 32) {
@@ -78,12 +78,23 @@ Result<zmq::socket_t> MakeCurveClient(zmq::context_t& context, const ClientConfi
     socket.set(zmq::sockopt::curve_secretkey, zmq::const_buffer(secret_key.data(), 32));
     socket.set(zmq::sockopt::reconnect_ivl, config.reconnect_ms);
     socket.set(zmq::sockopt::reconnect_ivl_max, config.reconnect_max_ms);
-    TOCSIN_RETURN_IF_ERROR(Connect(socket, config.endpoint));
     return socket;
   } catch (const zmq::error_t& e) {
     return MakeError(ErrorCode::kUnavailable,
                      "cannot configure CURVE client " + config.endpoint + ": " + e.what());
   }
+}
+
+Status ConnectCurveClient(zmq::socket_t& socket, const ClientConfig& config) {
+  return Connect(socket, config.endpoint);
+}
+
+Result<zmq::socket_t> MakeCurveClient(zmq::context_t& context, const ClientConfig& config,
+                                      ByteView public_key, ByteView secret_key) {
+  TOCSIN_ASSIGN_OR_RETURN(zmq::socket_t socket,
+                          ConfigureCurveClient(context, config, public_key, secret_key));
+  TOCSIN_RETURN_IF_ERROR(ConnectCurveClient(socket, config));
+  return socket;
 }
 
 Result<std::optional<PeerMessage>> ReceiveFromPeer(zmq::socket_t& router) {

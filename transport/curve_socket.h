@@ -52,7 +52,14 @@ struct ClientConfig {
   int reconnect_max_ms = 3000;
 };
 
-// Creates and connects a CURVE DEALER with the client's key pair.
+// Creates a CURVE DEALER with the client's key pair, not yet connected.
+// Whatever must watch the socket from its first handshake (a
+// HandshakeMonitor) is attached before ConnectCurveClient dials.
+Result<zmq::socket_t> ConfigureCurveClient(zmq::context_t& context, const ClientConfig& config,
+                                           ByteView public_key, ByteView secret_key);
+Status ConnectCurveClient(zmq::socket_t& socket, const ClientConfig& config);
+
+// ConfigureCurveClient then ConnectCurveClient.
 Result<zmq::socket_t> MakeCurveClient(zmq::context_t& context, const ClientConfig& config,
                                       ByteView public_key, ByteView secret_key);
 

@@ -103,4 +103,15 @@ HandshakeMonitor::Events HandshakeMonitor::Take() {
   }
 }
 
+Result<WatchedClient> MakeWatchedCurveClient(zmq::context_t& context, const ClientConfig& config,
+                                             ByteView public_key, ByteView secret_key,
+                                             const std::string& monitor_name) {
+  TOCSIN_ASSIGN_OR_RETURN(zmq::socket_t socket,
+                          ConfigureCurveClient(context, config, public_key, secret_key));
+  TOCSIN_ASSIGN_OR_RETURN(HandshakeMonitor monitor,
+                          HandshakeMonitor::Watch(context, socket, monitor_name));
+  TOCSIN_RETURN_IF_ERROR(ConnectCurveClient(socket, config));
+  return WatchedClient{std::move(socket), std::move(monitor)};
+}
+
 }  // namespace tocsin::transport

@@ -9,7 +9,9 @@
 
 #include <zmq.hpp>
 
+#include "common/bytes.h"
 #include "common/result.h"
+#include "transport/curve_socket.h"
 
 namespace tocsin::transport {
 
@@ -36,5 +38,16 @@ class HandshakeMonitor {
   zmq::socket_t events_;
   bool established_ = false;  // a handshake succeeded since the last disconnect
 };
+
+// A CURVE client socket and the monitor that has watched it since before it
+// dialled: a monitor attached after connect can miss the first handshake
+// (libzmq drops events while no monitor, or no reader, is attached).
+struct WatchedClient {
+  zmq::socket_t socket;
+  HandshakeMonitor monitor;
+};
+Result<WatchedClient> MakeWatchedCurveClient(zmq::context_t& context, const ClientConfig& config,
+                                             ByteView public_key, ByteView secret_key,
+                                             const std::string& monitor_name);
 
 }  // namespace tocsin::transport

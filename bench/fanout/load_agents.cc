@@ -97,20 +97,16 @@ int main(int argc, char** argv) {
   for (Agent& agent : agents) {
     transport::ClientConfig config{endpoint, Bytes(server->public_key.begin(), server->public_key.end()),
                                    {}, 100 + static_cast<int>(agents.size() / 10), 5000};
-    auto socket = transport::MakeCurveClient(context, config, agent.bundle.transport.public_key(),
-                                             agent.bundle.transport.secret());
-    if (!socket) {
-      std::fprintf(stderr, "%s\n", socket.error().ToString().c_str());
+    auto watched = transport::MakeWatchedCurveClient(context, config,
+                                                     agent.bundle.transport.public_key(),
+                                                     agent.bundle.transport.secret(),
+                                                     "monitor-" + agent.bundle.principal_id);
+    if (!watched) {
+      std::fprintf(stderr, "%s\n", watched.error().ToString().c_str());
       return 1;
     }
-    agent.socket = std::move(*socket);
-    auto monitor = transport::HandshakeMonitor::Watch(context, agent.socket,
-                                                      "monitor-" + agent.bundle.principal_id);
-    if (!monitor) {
-      std::fprintf(stderr, "%s\n", monitor.error().ToString().c_str());
-      return 1;
-    }
-    agent.monitor.emplace(std::move(*monitor));
+    agent.socket = std::move(watched->socket);
+    agent.monitor.emplace(std::move(watched->monitor));
   }
   std::printf("{\"event\":\"started\",\"count\":%d}\n", count);
   std::fflush(stdout);

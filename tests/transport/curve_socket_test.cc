@@ -11,6 +11,7 @@
 #include <zmq_addon.hpp>
 
 #include "transport/connection_events.h"
+#include "transport/handshake_monitor.h"
 #include "transport/zap_handler.h"
 #include "transport/zmq_support.h"
 
@@ -203,6 +204,33 @@ TEST_CASE("Z85 keys round-trip and bad ones are refused", "[transport]") {
   CHECK(Z85Decode(text).value() == keys.public_key);
   CHECK_FALSE(Z85Decode("short"));
   CHECK_FALSE(Z85Encode(Bytes(31)));
+}
+
+TEST_CASE("A watched client's monitor never misses its first handshake", "[transport][curve]") {
+  // The handshake is over once the server holds a message; the monitor,
+  // attached before the client dialled, must have seen it succeed. (One
+  // attached after connect would often miss it: libzmq drops events while
+  // nobody watches.) Repeated because the window it closes is short.
+  Server server;
+  KeyPair agency;
+  server.table.principals[agency.public_key] = "finance-authority";
+  for (int round = 0; round < 20; ++round) {
+    WatchedClient watched =
+        MakeWatchedCurveClient(server.context, {server.endpoint, server.keys.public_key, {}, 100, 1000},
+                               agency.public_key, agency.secret_key,
+                               "watched-" + std::to_string(round))
+            .value();
+    REQUIRE(SendToServer(watched.socket, ToBytes("hello")));
+    REQUIRE(Await(server.router, 3000));
+    bool seen = false;
+    for (int waited = 0; !seen && waited < 2000; waited += 10) {
+      seen = watched.monitor.Take().handshake_succeeded;
+      if (!seen) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    }
+    CHECK(seen);
+  }
 }
 
 }  // namespace
