@@ -16,6 +16,7 @@ find_package(nlohmann_json 3 REQUIRED)                                 # nlohman
 find_package(CURL REQUIRED)                                            # libcurl4-openssl-dev (bridges)
 pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)         # libsystemd-dev (sd_notify, watchdog)
 pkg_check_modules(SECCOMP REQUIRED IMPORTED_TARGET libseccomp)       # libseccomp-dev (system-call allow-list)
+pkg_check_modules(NCURSESW REQUIRED IMPORTED_TARGET ncursesw)         # libncurses-dev (the live status view)
 if(TOCSIN_TESTS)
   find_package(Catch2 2.13 REQUIRED)                                   # catch2
 endif()

@@ -58,7 +58,14 @@ Result<const protocol::DirectiveHeader*> Escalator::HeaderOf(const Bytes& id) {
   return &headers_.emplace(id, std::move(header)).first->second;
 }
 
+std::optional<Escalator::Ladder> Escalator::LadderOf(const Bytes& directive_id,
+                                                    const std::string& agency) const {
+  auto found = ladders_.find({directive_id, agency});
+  return found == ladders_.end() ? std::nullopt : std::optional<Ladder>(found->second);
+}
+
 Status Escalator::Tick(const Resend& resend) {
+  ladders_.clear();
   if (!policy_) {
     return {};
   }
@@ -77,10 +84,18 @@ Status Escalator::Tick(const Resend& resend) {
     }
     policies::DeliveryFacts facts{d.accepted_at, d.expires_at,
                                   d.state >= store::DeliveryState::kDelivered, false};
-    for (const policies::DueStep& due :
-         policies::DueSteps(*rule, facts, fired[{d.directive_id, d.agency}], now)) {
+    std::set<std::pair<int, int>>& done = fired[{d.directive_id, d.agency}];
+    for (const policies::DueStep& due : policies::DueSteps(*rule, facts, done, now)) {
       TOCSIN_RETURN_IF_ERROR(Fire(d, *rule, due.step, due.repeat, resend));
+      done.insert({due.step, due.repeat});
     }
+    Ladder ladder{done.size(), std::nullopt, std::nullopt};
+    if (std::optional<policies::DueStep> next = policies::NextStep(*rule, facts, done)) {
+      ladder.next_action = std::string(
+          policies::ActionName(rule->steps[static_cast<std::size_t>(next->step)].action));
+      ladder.next_due = next->due_at;
+    }
+    ladders_[{d.directive_id, d.agency}] = std::move(ladder);
   }
   return {};
 }

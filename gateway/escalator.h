@@ -40,6 +40,16 @@ class Escalator {
   // Fires every step that is due now.
   Status Tick(const Resend& resend);
 
+  // Where one delivery's ladder stood at the last Tick: the steps fired so
+  // far and the next one to come, if any. Only open deliveries a rule of the
+  // policy applies to have one.
+  struct Ladder {
+    std::uint64_t fired = 0;
+    std::optional<std::string> next_action;  // policies::ActionName
+    std::optional<UnixMillis> next_due;
+  };
+  std::optional<Ladder> LadderOf(const Bytes& directive_id, const std::string& agency) const;
+
   // The policy in force (null without one); valid until the next Load.
   std::shared_ptr<const policies::Policy> policy() const { return policy_; }
 
@@ -58,6 +68,8 @@ class Escalator {
   std::shared_ptr<const policies::Policy> policy_;
   Bytes policy_digest_;
   std::map<Bytes, protocol::DirectiveHeader> headers_;  // decoded once per directive
+  // Rebuilt by every Tick: one entry per open delivery, as the ledger's.
+  std::map<std::pair<Bytes, std::string>, Ladder> ladders_;
 };
 
 }  // namespace tocsin::gateway

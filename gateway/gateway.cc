@@ -1013,6 +1013,11 @@ Status Gateway::Report(transport::PeerMessage& message, const protocol::Envelope
     out.acknowledgement_recorded_at = row.acknowledgement_recorded_at;
     // Single-line on the wire, whatever an older version stored.
     out.officer = std::string(TruncateUtf8(EscapeForDisplay(row.officer), protocol::kMaxOfficerBytes));
+    if (escalator_ && out.state < 3) {
+      if (std::optional<Escalator::Ladder> ladder = escalator_->LadderOf(row.directive_id, row.agency)) {
+        out.ladder = protocol::StatusRow::Ladder{ladder->fired, ladder->next_action, ladder->next_due};
+      }
+    }
     report.push_back(std::move(out));
   }
   (void)transport::SendToPeer(operator_socket_, message.routing_id,

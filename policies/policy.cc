@@ -56,6 +56,12 @@ std::vector<DueStep> DueSteps(const Rule& rule, const DeliveryFacts& facts,
   return due;
 }
 
+std::optional<DueStep> NextStep(const Rule& rule, const DeliveryFacts& facts,
+                                const std::set<std::pair<int, int>>& fired) {
+  std::vector<DueStep> due = DueSteps(rule, facts, fired, facts.expires_at - 1);
+  return due.empty() ? std::nullopt : std::optional<DueStep>(due.front());
+}
+
 std::vector<Contact> StepContacts(const Policy& policy, const Step& step,
                                   const std::string& agency) {
   if (step.action == Action::kCrisisCell) {

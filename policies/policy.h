@@ -88,6 +88,12 @@ struct DueStep {
 std::vector<DueStep> DueSteps(const Rule& rule, const DeliveryFacts& facts,
                               const std::set<std::pair<int, int>>& fired, UnixMillis now);
 
+// The first step still to come (`fired` holds (step, repeat) pairs), due
+// now or later, before the directive expires; nullopt when the ladder is
+// done or closed (acknowledged, or expired).
+std::optional<DueStep> NextStep(const Rule& rule, const DeliveryFacts& facts,
+                                const std::set<std::pair<int, int>>& fired);
+
 // The contacts a step addresses (crisis-cell: the centre's duty desk).
 std::vector<Contact> StepContacts(const Policy& policy, const Step& step,
                                   const std::string& agency);

@@ -585,12 +585,16 @@ Bytes EncodeStatusReport(const std::vector<StatusRow>& rows) {
   Writer w;
   w.Array(rows.size());
   for (const StatusRow& r : rows) {
-    w.Array(8).Bin(r.directive_id).Text(r.agency).Uint(r.state);
+    w.Array(r.ladder ? 11 : 8).Bin(r.directive_id).Text(r.agency).Uint(r.state);
     OptionalTime(w, r.sent_at);
     OptionalTime(w, r.delivered_at);
     OptionalTime(w, r.acknowledged_at);
     w.Text(r.officer);
     OptionalTime(w, r.acknowledgement_recorded_at);
+    if (r.ladder) {
+      w.Uint(r.ladder->fired).OptionalText(r.ladder->next_action);
+      OptionalTime(w, r.ladder->next_due);
+    }
   }
   return w.Take();
 }
@@ -602,8 +606,13 @@ Result<std::vector<StatusRow>> DecodeStatusReport(ByteView bytes) {
                           ReadArraySize(handle.get(), 0, kMaxStatusRows, "status-report"));
   std::vector<StatusRow> rows(count);
   for (std::size_t i = 0; i < count; ++i) {
-    TOCSIN_ASSIGN_OR_RETURN(const object* f,
-                            ReadArray(handle.get().via.array.ptr[i], 8, "status-report[]"));
+    const object& entry = handle.get().via.array.ptr[i];
+    TOCSIN_ASSIGN_OR_RETURN(std::size_t fields, ReadArraySize(entry, 8, 11, "status-report[]"));
+    if (fields != 8 && fields != 11) {
+      return MakeError(ErrorCode::kMalformedMessage,
+                       "status-report[]: " + std::to_string(fields) + " elements, not 8 or 11");
+    }
+    const object* f = entry.via.array.ptr;
     StatusRow& r = rows[i];
     TOCSIN_ASSIGN_OR_RETURN(r.directive_id, ReadId(f[0], "status.directive_id"));
     TOCSIN_ASSIGN_OR_RETURN(r.agency, ReadPrincipalId(f[1], "status.agency"));
@@ -615,6 +624,18 @@ Result<std::vector<StatusRow>> DecodeStatusReport(ByteView bytes) {
     TOCSIN_ASSIGN_OR_RETURN(r.officer, ReadLine(f[6], 0, kMaxOfficerBytes, "status.officer"));
     TOCSIN_ASSIGN_OR_RETURN(r.acknowledgement_recorded_at,
                             ReadOptionalTime(f[7], "status.acknowledgement_recorded_at"));
+    if (fields == 11) {
+      StatusRow::Ladder ladder;
+      TOCSIN_ASSIGN_OR_RETURN(ladder.fired, ReadUint(f[8], 0, kMaxLadderSteps, "status.fired"));
+      TOCSIN_ASSIGN_OR_RETURN(ladder.next_action,
+                              ReadOptionalLine(f[9], kMaxLadderActionBytes, "status.next_action"));
+      TOCSIN_ASSIGN_OR_RETURN(ladder.next_due, ReadOptionalTime(f[10], "status.next_due"));
+      if (ladder.next_action.has_value() != ladder.next_due.has_value()) {
+        return MakeError(ErrorCode::kMalformedMessage,
+                         "status.next_action and status.next_due come together");
+      }
+      r.ladder = std::move(ladder);
+    }
   }
   return rows;
 }

@@ -355,7 +355,18 @@ struct StatusRow {
   std::optional<UnixMillis> acknowledged_at;  // the agency's signed time
   std::string officer;
   std::optional<UnixMillis> acknowledgement_recorded_at;  // the gateway's
+  // Where the escalation ladder stands (elements 9 to 11, all or none):
+  // only for an open delivery that a rule of the gateway's policy applies to.
+  struct Ladder {
+    std::uint64_t fired = 0;                 // steps fired so far
+    std::optional<std::string> next_action;  // "resend", "sms", "email", "crisis-cell"
+    std::optional<UnixMillis> next_due;      // with next_action
+    bool operator==(const Ladder&) const = default;
+  };
+  std::optional<Ladder> ladder;
 };
+inline constexpr std::size_t kMaxLadderActionBytes = 16;
+inline constexpr std::uint64_t kMaxLadderSteps = 65535;  // steps fired, whatever the policy
 
 Bytes EncodeEnvelope(const Envelope& envelope);
 Result<Envelope> DecodeEnvelope(ByteView wire);

@@ -16,12 +16,16 @@
 #include "tools/operator_link.h"
 #include "tools/operator_profile.h"
 #include "tools/status_evidence.h"
+#include "tools/wall_screen.h"
+#include "tools/wall_view.h"
 
 namespace tocsin::tools {
 namespace {
 
 using Checks = std::map<protocol::DirectiveId, DirectiveCheck>;
 using Titles = std::map<protocol::DirectiveId, std::string>;
+
+constexpr int kWatchTimeoutMs = 3000;  // a live view waits at most this for an answer
 
 // The title this operator sealed, or nullopt (another operator's directive).
 std::optional<std::string> TitleOf(const Titles& titles, const protocol::DirectiveId& id) {
@@ -34,7 +38,7 @@ const char* StateName(std::uint8_t state) {
   return state <= protocol::kStateRefused ? kNames[state] : "?";
 }
 
-std::string Clock(const std::optional<UnixMillis>& t) {
+std::string TimeOfDay(const std::optional<UnixMillis>& t) {
   return t ? FormatUtc(*t).substr(11, 12) : "-";
 }
 
@@ -81,9 +85,9 @@ void PrintMatrix(const std::vector<protocol::StatusRow>& rows, const Checks& che
     }
     const RowCheck& check = CheckOf(checks, row);
     std::printf("  %-30s %-13s %-11s %-13s %-13s %-13s %-13s %s\n", row.agency.c_str(),
-                StateName(row.state), EvidenceColumn(check.backing), Clock(row.sent_at).c_str(),
-                Clock(row.delivered_at).c_str(), Clock(row.acknowledged_at).c_str(),
-                Clock(row.acknowledgement_recorded_at).c_str(),
+                StateName(row.state), EvidenceColumn(check.backing), TimeOfDay(row.sent_at).c_str(),
+                TimeOfDay(row.delivered_at).c_str(), TimeOfDay(row.acknowledged_at).c_str(),
+                TimeOfDay(row.acknowledgement_recorded_at).c_str(),
                 EscapeForDisplay(row.officer).c_str());
     if (check.backing == Backing::kUnverified) {
       std::printf("  %-30s   ^ %s\n", "", EscapeForDisplay(check.problem).c_str());
@@ -152,17 +156,216 @@ std::size_t CountUnverified(const Checks& checks) {
 }
 
 // What waits for a second operator's signature, below the deliveries.
-void PrintProposals(OperatorLink& link, int timeout_ms) {
-  auto proposals = FetchProposals(link, std::nullopt, timeout_ms);
-  if (!proposals) {
-    std::printf("proposals: not known (%s)\n", proposals.error().ToString().c_str());
+void PrintProposals(const std::optional<std::vector<protocol::ProposalRow>>& waiting) {
+  if (!waiting || waiting->empty()) {
     return;
   }
-  if (!proposals->rows.empty()) {
-    std::printf("%zu waiting for approval:\n", proposals->rows.size());
-  }
-  for (const protocol::ProposalRow& row : proposals->rows) {
+  std::printf("%zu waiting for approval:\n", waiting->size());
+  for (const protocol::ProposalRow& row : *waiting) {
     std::printf("  %s\n", EscapeForDisplay(DescribeProposal(row)).c_str());
+  }
+}
+
+// What one refresh fetched: the report, checked, and what waits for approval.
+struct Snapshot {
+  std::vector<protocol::StatusRow> rows;
+  Checks checks;
+  std::optional<std::vector<protocol::ProposalRow>> proposals;
+};
+
+// The gateway, as `status` asks it: one link, re-opened after a failure so
+// that a late answer to a request that timed out is never read as the
+// answer to the next one.
+class StatusSource {
+ public:
+  static Result<std::unique_ptr<StatusSource>> Open(const DirectiveOptions& options,
+                                                    const Clock& clock) {
+    TOCSIN_ASSIGN_OR_RETURN(Session session, OpenSession(options, clock.NowMillis()));
+    std::unique_ptr<StatusSource> source(new StatusSource(options, clock, std::move(session)));
+    TOCSIN_ASSIGN_OR_RETURN(pki::CertificateDirectory as_of,
+                            OpenAsOfDirectory(options, source->session_.bundle));
+    source->as_of_ = std::make_unique<pki::CertificateDirectory>(std::move(as_of));
+    StatusSource* self = source.get();
+    source->verifier_ = std::make_unique<StatusVerifier>(
+        options.gateway, *source->as_of_,
+        [self](const protocol::DirectiveId& d) {
+          return FetchStoredDirective(*self->session_.link, d, self->timeout_ms_);
+        },
+        [self](const protocol::DirectiveId& d, const std::string& after) {
+          return FetchEvidencePage(*self->session_.link, d, after, self->timeout_ms_);
+        });
+    return source;
+  }
+
+  // A gateway that stops answering must not freeze a live view for long.
+  void set_timeout_ms(int timeout_ms) { timeout_ms_ = timeout_ms; }
+
+  Result<Snapshot> Fetch(const std::optional<protocol::DirectiveId>& id, bool with_proposals) {
+    if (broken_) {
+      TOCSIN_ASSIGN_OR_RETURN(session_.link, OperatorLink::Open(session_.bundle,
+                                                                *session_.directory, options_,
+                                                                clock_.NowMillis()));
+      broken_ = false;
+    }
+    Result<Snapshot> got = FetchOnce(id, with_proposals);
+    broken_ = !got;
+    return got;
+  }
+
+  const StatusVerifier& verifier() const { return *verifier_; }
+
+ private:
+  StatusSource(const DirectiveOptions& options, const Clock& clock, Session session)
+      : options_(options), clock_(clock), timeout_ms_(options.timeout_ms),
+        session_(std::move(session)) {}
+
+  Result<Snapshot> FetchOnce(const std::optional<protocol::DirectiveId>& id, bool with_proposals) {
+    Snapshot snapshot;
+    TOCSIN_ASSIGN_OR_RETURN(snapshot.rows, QueryStatus(*session_.link, id, timeout_ms_));
+    TOCSIN_ASSIGN_OR_RETURN(snapshot.checks, verifier_->Check(snapshot.rows));
+    if (with_proposals) {
+      Result<protocol::ProposalReply> proposals =
+          FetchProposals(*session_.link, std::nullopt, timeout_ms_);
+      TOCSIN_RETURN_IF_ERROR(proposals.transform([](auto&&) {}));
+      snapshot.proposals = std::move(proposals->rows);
+    }
+    return snapshot;
+  }
+
+  const DirectiveOptions& options_;
+  const Clock& clock_;
+  int timeout_ms_;
+  Session session_;
+  std::unique_ptr<pki::CertificateDirectory> as_of_;
+  std::unique_ptr<StatusVerifier> verifier_;
+  bool broken_ = false;
+};
+
+bool AllAcknowledged(const std::vector<protocol::StatusRow>& rows) {
+  return std::all_of(rows.begin(), rows.end(),
+                     [](const protocol::StatusRow& r) { return r.state == 3; });
+}
+
+// The exit of a `status` that has shown `snapshot`: split views and states
+// the signatures do not back are errors.
+int Verdict(const StatusVerifier& verifier, const Snapshot& snapshot) {
+  for (const std::string& split : verifier.split_views()) {
+    std::cerr << "tocsin status: SPLIT VIEW: " << split
+              << ": the gateway showed them different audit logs; keep this output as evidence\n";
+  }
+  if (!verifier.split_views().empty()) {
+    return ReportError("status", {ErrorCode::kBadSignature,
+                                  std::to_string(verifier.split_views().size()) +
+                                      " split view(s) proven by the agencies' signatures"});
+  }
+  std::size_t unverified = CountUnverified(snapshot.checks);
+  if (unverified > 0) {
+    return ReportError("status", {ErrorCode::kPermissionDenied,
+                                  std::to_string(unverified) +
+                                      " state(s) the gateway reports are not backed by the "
+                                      "agencies' signatures (EVIDENCE column): do not rely "
+                                      "on them"});
+  }
+  return kExitOk;
+}
+
+// A watch refreshes once a second; a failed refresh keeps the last report
+// on screen, marked stale, and tries again.
+class LiveWall {
+ public:
+  LiveWall(StatusSource& source, const DirectiveOptions& options, const Titles& titles,
+           const Clock& clock, std::optional<protocol::DirectiveId> id)
+      : source_(source), options_(options), titles_(titles), clock_(clock), id_(id) {}
+
+  WallModel Refresh() {
+    Result<Snapshot> got = source_.Fetch(id_, !id_);
+    UnixMillis now = clock_.NowMillis();
+    if (got) {
+      last_ = BuildWall(options_.gateway, got->rows, got->checks, titles_, now);
+      last_.proposals = got->proposals ? got->proposals->size() : 0;
+      snapshot_ = std::move(*got);
+    } else {
+      if (last_.updated_at == 0) {
+        last_.gateway = options_.gateway;
+        last_.updated_at = now;
+      }
+      last_.stale = got.error().ToString();
+    }
+    last_.now = now;
+    return last_;
+  }
+
+  const std::optional<Snapshot>& snapshot() const { return snapshot_; }
+
+ private:
+  StatusSource& source_;
+  const DirectiveOptions& options_;
+  const Titles& titles_;
+  const Clock& clock_;
+  std::optional<protocol::DirectiveId> id_;
+  WallModel last_;
+  std::optional<Snapshot> snapshot_;
+};
+
+// Plain text, for a pipe or a log: a frame whenever something but the clock
+// changed, until every agency has acknowledged.
+int WatchInPlainText(LiveWall& wall, const StatusSource& source) {
+  std::vector<std::string> shown;
+  for (;;) {
+    WallModel model = wall.Refresh();
+    std::vector<WallLine> lines =
+        LayoutWall(model, 132, static_cast<int>(model.rows.size() + model.directives.size() + 8), 0,
+                   false);
+    std::vector<std::string> text;
+    for (std::size_t i = 1; i < lines.size(); ++i) {
+      text.push_back(lines[i].text);
+    }
+    if (text != shown || !model.stale.empty()) {
+      for (const WallLine& line : lines) {
+        std::string_view t = line.text;
+        std::printf("%.*s\n", static_cast<int>(t.find_last_not_of(' ') + 1), t.data());
+      }
+      std::printf("\n");
+      std::fflush(stdout);
+      shown = std::move(text);
+    }
+    if (model.stale.empty() && wall.snapshot() && AllAcknowledged(wall.snapshot()->rows)) {
+      return Verdict(source.verifier(), *wall.snapshot());
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+}
+
+// The matrix (or its JSON) once, or `--watch --json`: once a second until
+// every agency has acknowledged; a failure ends it.
+int ShowMatrix(StatusSource& source, const DirectiveOptions& options, const Titles& titles,
+               const Clock& clock, const std::optional<protocol::DirectiveId>& id) {
+  for (;;) {
+    Result<Snapshot> got = source.Fetch(id, !id && !options.json);
+    if (!got) {
+      return ReportError("status", got.error());
+    }
+    if (id && got->rows.empty()) {
+      return ReportError("status", {ErrorCode::kNotFound,
+                                    "the gateway holds no directive " + options.reference});
+    }
+    if (got->rows.size() >= protocol::kMaxStatusRows) {
+      std::cerr << "tocsin status: warning: the gateway's report stops at "
+                << protocol::kMaxStatusRows << " rows, the latest directives' first: ask for "
+                << "one directive (tocsin status ID)\n";
+    }
+    if (options.json) {
+      PrintJson(MatrixJson(got->rows, got->checks, titles));
+    } else {
+      std::printf("%s: %zu deliveries\n", FormatUtc(clock.NowMillis()).c_str(), got->rows.size());
+      PrintMatrix(got->rows, got->checks, titles);
+      PrintProposals(got->proposals);
+    }
+    std::fflush(stdout);
+    if (!options.watch || AllAcknowledged(got->rows)) {
+      return Verdict(source.verifier(), *got);
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(1));
   }
 }
 
@@ -179,76 +382,26 @@ int Status(DirectiveOptions options) {
     }
     id = *parsed;
   }
-  auto session = OpenSession(options, clock.NowMillis());
-  auto as_of = session ? OpenAsOfDirectory(options, session->bundle)
-                       : Result<pki::CertificateDirectory>(tl::unexpected(session.error()));
-  if (!as_of) {
-    return ReportError("status", as_of.error());
+  Result<std::unique_ptr<StatusSource>> source = StatusSource::Open(options, clock);
+  if (!source) {
+    return ReportError("status", source.error());
   }
-  OperatorLink& link = *session->link;
-  StatusVerifier verifier(
-      options.gateway, *as_of,
-      [&](const protocol::DirectiveId& d) { return FetchStoredDirective(link, d, options.timeout_ms); },
-      [&](const protocol::DirectiveId& d, const std::string& after) {
-        return FetchEvidencePage(link, d, after, options.timeout_ms);
-      });
   Result<Titles> remembered = IssuedTitles(options.bundle);
   if (!remembered) {
     std::cerr << "tocsin status: warning: no titles shown: " << remembered.error().ToString()
               << "\n";
   }
   const Titles titles = remembered ? std::move(*remembered) : Titles{};
-  bool tty = ::isatty(STDOUT_FILENO) != 0;
-  for (;;) {
-    auto rows = QueryStatus(link, id, options.timeout_ms);
-    if (!rows) {
-      return ReportError("status", rows.error());
-    }
-    if (id && rows->empty()) {
-      return ReportError("status", {ErrorCode::kNotFound,
-                                    "the gateway holds no directive " + options.reference});
-    }
-    auto checks = verifier.Check(*rows);
-    if (!checks) {
-      return ReportError("status", checks.error());
-    }
-    if (options.json) {
-      PrintJson(MatrixJson(*rows, *checks, titles));
-    } else {
-      if (options.watch && tty) {
-        std::printf("\033[H\033[2J");
-      }
-      std::printf("%s: %zu deliveries\n", FormatUtc(clock.NowMillis()).c_str(), rows->size());
-      PrintMatrix(*rows, *checks, titles);
-      if (!id) {
-        PrintProposals(link, options.timeout_ms);
-      }
-    }
-    std::fflush(stdout);
-    bool done = std::all_of(rows->begin(), rows->end(),
-                            [](const protocol::StatusRow& r) { return r.state == 3; });
-    for (const std::string& split : verifier.split_views()) {
-      std::cerr << "tocsin status: SPLIT VIEW: " << split
-                << ": the gateway showed them different audit logs; keep this output as evidence\n";
-    }
-    if (!options.watch || done) {
-      if (!verifier.split_views().empty()) {
-        return ReportError("status", {ErrorCode::kBadSignature,
-                                      std::to_string(verifier.split_views().size()) +
-                                          " split view(s) proven by the agencies' signatures"});
-      }
-      std::size_t unverified = CountUnverified(*checks);
-      if (unverified > 0) {
-        return ReportError("status", {ErrorCode::kPermissionDenied,
-                                      std::to_string(unverified) +
-                                          " state(s) the gateway reports are not backed by the "
-                                          "agencies' signatures (EVIDENCE column): do not rely "
-                                          "on them"});
-      }
-      return kExitOk;
-    }
-    std::this_thread::sleep_for(std::chrono::seconds(1));
+  if (!options.watch || options.json) {
+    return ShowMatrix(**source, options, titles, clock, id);
   }
+  (*source)->set_timeout_ms(std::min(options.timeout_ms, kWatchTimeoutMs));
+  LiveWall wall(**source, options, titles, clock, id);
+  if (::isatty(STDOUT_FILENO) != 0 && ::isatty(STDIN_FILENO) != 0 &&
+      RunTerminalWall([&] { return wall.Refresh(); })) {
+    return wall.snapshot() ? Verdict((*source)->verifier(), *wall.snapshot()) : kExitOk;
+  }
+  return WatchInPlainText(wall, **source);
 }
 
 }  // namespace
@@ -259,7 +412,9 @@ void AddStatusCommand(CLI::App& app, int* exit_code) {
       "status", "Per-agency delivery matrix, each state checked against the agencies' signatures");
   status->add_option("id", o->reference, "Directive id (32 hex digits); all when omitted");
   AddGatewayOptions(status, *o);
-  status->add_flag("--watch", o->watch, "Refresh every second until all have acknowledged");
+  status->add_flag("--watch", o->watch,
+                   "Live view, refreshed every second (on a terminal: until q; otherwise, and "
+                   "with --json: until all have acknowledged)");
   status->callback([=] { *exit_code = Status(*o); });
 }
 

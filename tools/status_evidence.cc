@@ -71,6 +71,7 @@ Result<const StatusVerifier::Original*> StatusVerifier::OriginalOf(const protoco
     original.problem = "the gateway returned another directive, or not every recipient";
   } else {
     original.digest = verified->digest;
+    original.header = verified->header;
     for (const protocol::RecipientWrap& r : verified->recipients.entries) {
       original.recipients.push_back(r.agency);
     }
@@ -207,6 +208,7 @@ Result<std::map<protocol::DirectiveId, DirectiveCheck>> StatusVerifier::Check(
       }
       continue;
     }
+    check.header = original->header;
     auto already_backed = [&](const protocol::StatusRow* r) {
       auto found = backed_.find({id, r->agency});
       return found != backed_.end() && found->second.state == r->state &&

@@ -43,6 +43,8 @@ struct DirectiveCheck {
   std::map<std::string, RowCheck> rows;       // by agency
   std::vector<std::string> missing;            // signed recipients the report leaves out
   std::string problem;  // non-empty: the directive itself could not be checked
+  // The header as the issuer signed it (deadline, labels); absent with `problem`.
+  std::optional<protocol::DirectiveHeader> header;
 };
 
 class StatusVerifier {
@@ -73,6 +75,7 @@ class StatusVerifier {
   struct Original {
     crypto::Digest digest{};
     std::vector<std::string> recipients;  // sorted
+    std::optional<protocol::DirectiveHeader> header;
     std::string problem;
   };
   Result<const Original*> OriginalOf(const protocol::DirectiveId& id);

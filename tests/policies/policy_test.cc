@@ -88,6 +88,35 @@ TEST_CASE("The ladder fires each step once, in order, on a fake clock", "[polici
   CHECK(due_at(16 * kMinute).empty());
 }
 
+TEST_CASE("The next step is the earliest still to come, none once closed", "[policies][decide]") {
+  testing::TempDir dir;
+  Policy policy = LoadPolicy(Write(dir, kMinimal)).value();
+  const Rule& rule = *policy.RuleFor(4, "finance");
+  DeliveryFacts facts{1000, 1000 + 24 * 60 * kMinute, false, false};
+  std::set<std::pair<int, int>> fired;
+  std::optional<DueStep> next = NextStep(rule, facts, fired);
+  REQUIRE(next);
+  CHECK((next->step == 0 && next->repeat == 0 && next->due_at == 1000 + kMinute));
+  fired = {{0, 0}, {0, 1}};
+  next = NextStep(rule, facts, fired);
+  REQUIRE(next);
+  CHECK((next->step == 0 && next->repeat == 2 && next->due_at == 1000 + 3 * kMinute));
+  facts.delivered = true;  // resends are over: the SMS comes next
+  next = NextStep(rule, facts, fired);
+  REQUIRE(next);
+  CHECK((next->step == 1 && next->due_at == 1000 + 3 * kMinute));
+  fired.insert({1, 0});
+  CHECK(NextStep(rule, facts, fired)->step == 2);
+  fired.insert({2, 0});
+  CHECK_FALSE(NextStep(rule, facts, fired));  // the ladder is done
+  fired.erase({2, 0});
+  facts.expires_at = 1000 + 10 * kMinute;  // the crisis-cell step would come after expiry
+  CHECK_FALSE(NextStep(rule, facts, fired));
+  facts.expires_at = 1000 + 24 * 60 * kMinute;
+  facts.acknowledged = true;
+  CHECK_FALSE(NextStep(rule, facts, fired));
+}
+
 TEST_CASE("Steps address the right contacts", "[policies]") {
   Policy policy = LoadPolicy(Example()).value();
   const Rule& rule = *policy.RuleFor(4, "finance");

@@ -96,10 +96,23 @@ TEST_CASE("Control messages round-trip", "[protocol][codec]") {
   CHECK(EncodeAccepted(DecodeAccepted(EncodeAccepted(accepted)).value()) == EncodeAccepted(accepted));
   CHECK(DecodeStatusRequest(EncodeStatusRequest({id})).value().reference == id);
   CHECK_FALSE(DecodeStatusRequest(EncodeStatusRequest({})).value().reference);
-  std::vector<StatusRow> rows = {{id, "energy-authority", 3, kNow, kNow + 1, kNow + 2, "Ana", kNow + 3},
-                                 {id, "finance-authority", 0, {}, {}, {}, "", {}}};
+  std::vector<StatusRow> rows = {
+      {id, "energy-authority", 3, kNow, kNow + 1, kNow + 2, "Ana", kNow + 3, {}},
+      {id, "finance-authority", 0, {}, {}, {}, "", {}, StatusRow::Ladder{2, "sms", kNow + 60000}},
+      {id, "health-authority", 1, kNow, {}, {}, "", {}, StatusRow::Ladder{5, {}, {}}}};
   Bytes report = EncodeStatusReport(rows);
   CHECK(EncodeStatusReport(DecodeStatusReport(report).value()) == report);
+  std::vector<StatusRow> read = DecodeStatusReport(report).value();
+  CHECK_FALSE(read[0].ladder);
+  CHECK(read[1].ladder == rows[1].ladder);
+  CHECK(read[2].ladder == rows[2].ladder);
+  Writer nine;  // 8 or 11 elements, never in between
+  nine.Array(1).Array(9).Bin(id).Text("a").Uint(1).Nil().Nil().Nil().Text("").Nil().Uint(0);
+  CHECK_THAT(DecodeStatusReport(nine.Take()).error().context, Catch::Contains("not 8 or 11"));
+  Writer half;  // an action without its time
+  half.Array(1).Array(11).Bin(id).Text("a").Uint(1).Nil().Nil().Nil().Text("").Nil().Uint(0)
+      .Text("sms").Nil();
+  CHECK_THAT(DecodeStatusReport(half.Take()).error().context, Catch::Contains("come together"));
   Writer bad_state;
   bad_state.Array(1).Array(8).Bin(id).Text("a").Uint(5).Nil().Nil().Nil().Text("").Nil();
   CHECK_THAT(DecodeStatusReport(bad_state.Take()).error().context, Catch::Contains("status.state"));

@@ -146,8 +146,8 @@ class HostileGateway {
         // an acknowledgement nobody signed.
         UnixMillis now = clock_.NowMillis();
         std::vector<protocol::StatusRow> rows;
-        rows.push_back({header.id, "energy-authority", 2, now, now, {}, "", {}});
-        rows.push_back({header.id, "finance-authority", 3, now, now, now, "Claire Martin", now});
+        rows.push_back({header.id, "energy-authority", 2, now, now, {}, "", {}, {}});
+        rows.push_back({header.id, "finance-authority", 3, now, now, now, "Claire Martin", now, {}});
         Say("answered a status request with an extra agency and an unsigned acknowledgement");
         return transport::SendToPeer(
             operators_, message.routing_id,

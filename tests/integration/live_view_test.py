@@ -1,0 +1,128 @@
+"""`tocsin status --watch` under a real terminal (tmux, 80x24): counts
+first, the overdue agency first with the ladder's next step, the stale
+marker while the gateway is down and LIVE again once it is back, a resize
+honoured at once, q to quit.
+
+Usage: live_view_test.py BIN_DIR"""
+
+import os
+import re
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import Failure, run_tests  # noqa: E402
+
+# One slow step, so that the view has a next step to show.
+POLICY = """
+[crisis_cell]
+name = "Crisis desk"
+phone = "+33100000001"
+email = "desk@centre.example"
+
+[contacts.energy-authority]
+duty_officer = { name = "Ines Moreau", phone = "+33611111111", email = "ines@energy.example" }
+
+[[rule]]
+severity = "critical"
+ack_within = "2s"
+steps = [{ after = "10m", do = "sms" }]
+"""
+
+
+class Terminal:
+    """A tmux server of its own, one window of a fixed size."""
+
+    def __init__(self, w, command, width=80, height=24):
+        self.socket = os.path.join(w.dir, "tmux.sock")
+        self.w = w
+        self._tmux("-f", "/dev/null", "new-session", "-d", "-s", "wall", "-x", str(width),
+                   "-y", str(height), "-c", w.dir, "env", "TERM=screen", *command)
+
+    def _tmux(self, *args, check=True):
+        return subprocess.run(["tmux", "-S", self.socket, *args], capture_output=True, text=True,
+                              check=check, timeout=10)
+
+    def screen(self):
+        return self._tmux("capture-pane", "-p", "-t", "wall").stdout.rstrip("\n").split("\n")
+
+    def wait_for(self, predicate, timeout, what):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            lines = self.screen()
+            if predicate(lines):
+                return lines
+            time.sleep(0.2)
+        raise Failure(f"timed out waiting for {what}; the screen:\n" + "\n".join(self.screen()))
+
+    def keys(self, *keys):
+        self._tmux("send-keys", "-t", "wall", *keys)
+
+    def resize(self, width, height):
+        self._tmux("resize-window", "-t", "wall", "-x", str(width), "-y", str(height))
+
+    def alive(self):
+        return self._tmux("has-session", "-t", "wall", check=False).returncode == 0
+
+    def close(self):
+        self._tmux("kill-server", check=False)
+
+
+def row_of(lines, agency):
+    return next(i for i, line in enumerate(lines) if agency in line)
+
+
+def test_the_live_view_on_a_real_terminal(make):
+    w = make()
+    w._write("policy.toml", POLICY)
+    with open(os.path.join(w.dir, "gateway.toml"), "a") as f:
+        f.write('policy = "policy.toml"\n')
+    w.start_gateway()
+    w.start_client("finance-authority")
+    issued = w.tocsin("issue", *w._gateway_args("op.alice"), "--title", "Wall screen", "--body",
+                      "b", "--severity", "critical", "--ack-within", "2s", "--json",
+                      "--agency", "finance-authority", "--agency", "energy-authority")
+    directive = __import__("json").loads(issued.stdout)["id"]
+    w.wait_for(lambda: w.states(directive)["finance-authority"] == "delivered", 10, "delivery")
+    w.ack("finance-authority", directive, "Claire Martin")
+    tocsin = os.path.join(w.bin, "tocsin")
+    term = Terminal(w, [tocsin, "status", "--watch", *w._gateway_args("op.alice")])
+    try:
+        lines = term.wait_for(lambda s: any("OVERDUE 1" in l for l in s[:2])
+                              and any("ok finance-authority" in l for l in s), 20,
+                              "the counts and both agencies")
+        assert len(lines) <= 24 and all(len(l) <= 80 for l in lines), lines
+        assert lines[0].startswith("TOCSIN " + w.gateway_id) and "LIVE" in lines[0], lines
+        assert lines[1].startswith("2 deliveries:  sent 1  delivered 1  acked 1"), lines
+        assert any(l.startswith(directive[:8] + " CRITICAL TLP:AMBER") and '"Wall' in l
+                   and "ack 1/2" in l for l in lines[2:4]), lines
+        energy, finance = row_of(lines, "energy-authority"), row_of(lines, "finance-authority")
+        assert energy < finance, lines  # the overdue one first
+        assert lines[energy].startswith("!  energy-authority") and "pending" in lines[energy], lines
+        assert re.search(r"sms in (9|10)m", lines[energy]), lines[energy]
+        assert "rows 1-2 of 2" in lines[-1] and "q quit" in lines[-1], lines
+
+        w.stop("gateway")
+        term.wait_for(lambda s: "STALE" in s[0] and "no answer from the gateway" in s[0], 15,
+                      "the stale marker while the gateway is down")
+        assert any("ok finance-authority" in l for l in term.screen()), "the last report stays"
+        w.start_gateway()
+        term.wait_for(lambda s: "LIVE" in s[0], 20, "LIVE again once the gateway is back")
+
+        term.resize(140, 40)
+        lines = term.wait_for(lambda s: any("NOTE" in l for l in s), 5, "the wide layout")
+        assert any("ok finance-authority" in l and "by Claire Martin" in l for l in lines), lines
+
+        term.keys("q")
+        deadline = time.monotonic() + 5
+        while term.alive() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not term.alive(), "q did not end the view"
+    finally:
+        term.close()
+
+
+if __name__ == "__main__":
+    sys.exit(run_tests([v for k, v in list(globals().items()) if k.startswith("test_")],
+                       sys.argv[1]))
