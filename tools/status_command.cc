@@ -106,14 +106,31 @@ nlohmann::json RowJson(const protocol::DirectiveId& id, const std::string& agenc
           {"state", nullptr}, {"refusal", nullptr}, {"evidence", nullptr},
           {"evidence_problem", nullptr}, {"sent_at", nullptr}, {"delivered_at", nullptr},
           {"acknowledged_at", nullptr}, {"acknowledgement_recorded_at", nullptr},
-          {"acknowledged_by", nullptr}};
+          {"acknowledged_by", nullptr}, {"deadline", nullptr}, {"escalation", nullptr}};
+}
+
+nlohmann::json TimeOrNull(const std::optional<UnixMillis>& t) {
+  return t ? nlohmann::json(FormatUtc(*t)) : nlohmann::json();
+}
+
+nlohmann::json DeadlineOf(const Checks& checks, const protocol::DirectiveId& id) {
+  auto check = checks.find(id);
+  return check != checks.end() && check->second.header
+             ? nlohmann::json(FormatUtc(check->second.header->ack_deadline))
+             : nlohmann::json();
+}
+
+nlohmann::json LadderJson(const std::optional<protocol::StatusRow::Ladder>& ladder) {
+  if (!ladder) {
+    return nullptr;
+  }
+  return {{"steps_fired", ladder->fired}, {"next_action", OptionalTextOrNull(ladder->next_action)},
+          {"next_due", TimeOrNull(ladder->next_due)}};
 }
 
 nlohmann::json MatrixJson(const std::vector<protocol::StatusRow>& rows, const Checks& checks,
                           const Titles& titles) {
-  auto time = [](const std::optional<UnixMillis>& t) {
-    return t ? nlohmann::json(FormatUtc(*t)) : nlohmann::json();
-  };
+  auto time = TimeOrNull;
   nlohmann::json out = nlohmann::json::array();
   for (const auto& [id, check] : checks) {
     for (const std::string& agency : check.missing) {
@@ -121,6 +138,7 @@ nlohmann::json MatrixJson(const std::vector<protocol::StatusRow>& rows, const Ch
       row["state"] = "missing";
       row["evidence"] = "unverified";
       row["evidence_problem"] = "a signed recipient the gateway's report leaves out";
+      row["deadline"] = DeadlineOf(checks, id);
       out.push_back(std::move(row));
     }
   }
@@ -138,6 +156,8 @@ nlohmann::json MatrixJson(const std::vector<protocol::StatusRow>& rows, const Ch
     row["acknowledged_at"] = time(r.acknowledged_at);
     row["acknowledgement_recorded_at"] = time(r.acknowledgement_recorded_at);
     row["acknowledged_by"] = TextOrNull(r.officer);
+    row["deadline"] = DeadlineOf(checks, r.directive_id);
+    row["escalation"] = LadderJson(r.ladder);
     out.push_back(std::move(row));
   }
   return out;

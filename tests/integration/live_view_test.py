@@ -86,6 +86,15 @@ def test_the_live_view_on_a_real_terminal(make):
     directive = __import__("json").loads(issued.stdout)["id"]
     w.wait_for(lambda: w.states(directive)["finance-authority"] == "delivered", 10, "delivery")
     w.ack("finance-authority", directive, "Claire Martin")
+    w.wait_for(lambda: w.states(directive)["finance-authority"] == "acknowledged", 10,
+               "the acknowledgement")
+    w.wait_for(lambda: {r["agency"]: r for r in w.status(directive)}["energy-authority"]
+               ["escalation"] is not None, 5, "the ladder in the report")
+    rows = {r["agency"]: r for r in w.status(directive)}
+    ladder = rows["energy-authority"]["escalation"]
+    assert ladder["steps_fired"] == 0 and ladder["next_action"] == "sms", ladder
+    assert ladder["next_due"] > rows["energy-authority"]["deadline"], rows
+    assert rows["finance-authority"]["escalation"] is None, rows  # acknowledged: closed
     tocsin = os.path.join(w.bin, "tocsin")
     term = Terminal(w, [tocsin, "status", "--watch", *w._gateway_args("op.alice")])
     try:
