@@ -8,6 +8,7 @@
 #include "tools/audit/bundle.h"
 #include "tools/audit/proof.h"
 #include "tools/audit/report.h"
+#include "tools/audit/summary.h"
 #include "tools/audit/verifier.h"
 #include "tools/audit/witness.h"
 #include "tools/cli_support.h"
@@ -193,6 +194,21 @@ int RunReport(const AuditOptions& o) {
   return Emit("audit report", audit::ReportHtml(*log), o.out);
 }
 
+int RunSummary(const AuditOptions& o) {
+  Result<audit::VerifiedLog> log = Verified(o);
+  if (!log) {
+    return ReportError("audit summary", log.error());
+  }
+  Result<const audit::DirectiveRecord*> directive = audit::FindDirective(*log, o.directive);
+  if (!directive) {
+    return ReportError("audit summary", directive.error());
+  }
+  if (o.format == "json") {
+    return Emit("audit summary", audit::SummaryJson(*log, **directive).dump(2) + "\n", o.out);
+  }
+  return Emit("audit summary", audit::SummaryHtml(*log, **directive), o.out);
+}
+
 }  // namespace
 
 void AddAuditCommands(CLI::App& app, int* exit_code) {
@@ -250,6 +266,15 @@ void AddAuditCommands(CLI::App& app, int* exit_code) {
       ->check(CLI::IsMember({"html", "csv", "json"}));
   report->add_option("--out", o->out, "Write the report here instead of stdout");
   report->callback([=] { *exit_code = RunReport(*o); });
+
+  CLI::App* summary = audit->add_subcommand(
+      "summary", "One directive on one printable page: on time, late, never, per sector");
+  add_bundle(summary);
+  summary->add_option("directive", o->directive, "Directive id (or a unique prefix)")->required();
+  summary->add_option("--format", o->format, "html (default) or json")
+      ->check(CLI::IsMember({"html", "json"}));
+  summary->add_option("--out", o->out, "Write the page here instead of stdout");
+  summary->callback([=] { *exit_code = RunSummary(*o); });
 }
 
 }  // namespace tocsin::tools

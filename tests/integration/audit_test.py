@@ -6,6 +6,7 @@ flipped byte (SECURITY.md 25, 27, 28).
 
 Usage: audit_test.py BIN_DIR"""
 
+import datetime
 import json
 import os
 import re
@@ -13,6 +14,8 @@ import random
 import shutil
 import signal
 import sqlite3
+import struct
+import subprocess
 import sys
 import time
 
@@ -360,6 +363,105 @@ def test_a_damaged_stored_directive_is_held_back_loudly_and_others_served(make):
                "the others still served")
 
 
+def chromium(w, *args):
+    """Headless Chromium (Debian's chromium, installed by scripts/setup)."""
+    binary = shutil.which("chromium")
+    if binary is None:
+        raise Failure("chromium is not installed: run scripts/setup")
+    result = subprocess.run([binary, "--headless=new", "--no-sandbox", "--disable-gpu",
+                             "--no-first-run", "--user-data-dir=" + os.path.join(w.dir, "chrome"),
+                             *args], capture_output=True, text=True, timeout=90, cwd=w.dir)
+    if result.returncode != 0:
+        raise Failure(f"chromium {args} exited {result.returncode}: {result.stderr[-2000:]}")
+    return result.stdout
+
+
+def png_size(path):
+    with open(path, "rb") as f:
+        head = f.read(24)
+    assert head[:8] == b"\x89PNG\r\n\x1a\n", path
+    return struct.unpack(">II", head[16:24])
+
+
+def test_the_printable_summary_renders_in_chromium(make):
+    """On time, late, never and a follow-up, on one page: the JSON counts
+    them, and headless Chromium renders the page at 800 and 1400 px with
+    nothing wider than the window, and prints it on one A4 page."""
+    w = make()
+    w.start_gateway()
+    for agency in ("finance-authority", "health-authority"):
+        w.start_client(agency)
+    issued = w.tocsin("issue", *w._gateway_args("op.alice"), "--title", "Summarised", "--body",
+                      "b", "--severity", "critical", "--ack-within", "6s", "--json",
+                      "--agency", "finance-authority", "--agency", "health-authority",
+                      "--agency", "energy-authority")
+    d = json.loads(issued.stdout)["id"]
+    w.wait_for(lambda: w.states(d)["health-authority"] == "delivered"
+               and w.states(d)["finance-authority"] == "delivered", 10, "receipts")
+    w.ack("finance-authority", d, "Claire Martin")  # on time
+    w.wait_for(lambda: w.states(d)["finance-authority"] == "acknowledged", 10, "the first ack")
+    deadline = datetime.datetime.fromisoformat(w.status(d)[0]["deadline"].replace("Z", "+00:00"))
+    now = datetime.datetime.now(datetime.timezone.utc)
+    assert now < deadline, "the on-time acknowledgement came too late for this test"
+    time.sleep((deadline - now).total_seconds() + 0.3)  # health will be late, energy never
+    w.ack("health-authority", d, "Dr Late")
+    w.wait_for(lambda: w.states(d)["health-authority"] == "acknowledged", 10, "the late ack")
+    update = w.tocsin("update", d, *w._gateway_args("op.alice"), "--title", "Follow-up",
+                      "--body", "b", "--json")
+    follow_up = json.loads(update.stdout)["id"]
+    w.stop("gateway")  # a last checkpoint, after the deadline
+    export(w)
+    summary = json.loads(w.tocsin("audit", "summary", "bundle", d[:12], "--root",
+                                  "ca/public/root.crt", "--format", "json").stdout)
+    assert summary["total"] == {"recipients": 3, "delivered": 2, "on_time": 1, "late": 1,
+                                "never": 1, "open": 0, "refused": 0}, summary["total"]
+    assert summary["sectors"]["energy"]["never"] == 1, summary["sectors"]
+    assert summary["sectors"]["health"]["late"] == 1, summary["sectors"]
+    assert [f["id"] for f in summary["follow_ups"]] == [follow_up], summary["follow_ups"]
+    assert [(r["agency"], r["outcome"]) for r in summary["not_on_time"]] == [
+        ("energy-authority", "never"), ("health-authority", "late")], summary["not_on_time"]
+    assert summary["signers"] == ["op.alice"], summary
+    back = json.loads(w.tocsin("audit", "summary", "bundle", follow_up, "--root",
+                               "ca/public/root.crt", "--format", "json").stdout)
+    assert back["references"] == d, back
+    missing = w.tocsin("audit", "summary", "bundle", "ffff", "--root", "ca/public/root.crt",
+                       check=False)
+    assert missing.returncode != 0 and "no directive ffff" in missing.stderr, missing.stderr
+
+    w.tocsin("audit", "summary", "bundle", d, "--root", "ca/public/root.crt", "--out",
+             "summary.html")
+    with open(os.path.join(w.dir, "summary.html")) as f:
+        html = f.read()
+    assert "<script" not in html and "http" not in html.split("<body>")[1], "self-contained"
+    assert "never acknowledged (not delivered)" in html and "Dr Late" in html, html
+    assert follow_up in html and "updated by" in html, html
+    # Nothing wider than the window: a copy with a probe script reports the
+    # document's width as Chromium laid it out.
+    probe = html.replace("</body>", "<script>document.body.insertAdjacentHTML('beforeend',"
+                         "'<p id=probe>'+document.documentElement.scrollWidth+'</p>')</script>"
+                         "</body>")
+    with open(os.path.join(w.dir, "probe.html"), "w") as f:
+        f.write(probe)
+    for width in (800, 1400):
+        dom = chromium(w, f"--window-size={width},1200", "--dump-dom",
+                       "file://" + os.path.join(w.dir, "probe.html"))
+        laid_out = int(re.search(r'<p id="probe">(\d+)</p>', dom).group(1))
+        assert laid_out <= width, f"at {width} px the page is {laid_out} px wide"
+        shot = os.path.join(w.dir, f"summary-{width}.png")
+        chromium(w, f"--window-size={width},1200", "--screenshot=" + shot,
+                 "file://" + os.path.join(w.dir, "summary.html"))
+        assert png_size(shot) == (width, 1200), png_size(shot)
+        assert os.path.getsize(shot) > 20000, "a blank screenshot"
+    pdf = os.path.join(w.dir, "summary.pdf")
+    chromium(w, "--no-pdf-header-footer", "--print-to-pdf=" + pdf,
+             "file://" + os.path.join(w.dir, "summary.html"))
+    with open(pdf, "rb") as f:
+        data = f.read()
+    assert data.startswith(b"%PDF-"), data[:16]
+    pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", data))
+    assert pages == 1, f"the summary prints on {pages} pages, not one"
+
+
 if __name__ == "__main__":
     sys.exit(run_tests([
         test_the_auditor_holds_each_directive_to_the_rule_adopted_before_it,
@@ -373,4 +475,5 @@ if __name__ == "__main__":
         test_export_verify_prove_and_report,
         test_flipping_any_byte_of_the_bundle_is_detected_and_located,
         test_a_rewritten_log_raises_the_agency_alarm,
+        test_the_printable_summary_renders_in_chromium,
     ], sys.argv[1]))

@@ -86,6 +86,8 @@ def run_scenario(bin_dir):
                "ca/public/root.crt", "--json")
         tocsin("audit-report", "audit", "report", "bundle", "--root", "ca/public/root.crt",
                "--format", "json")
+        tocsin("audit-summary", "audit", "summary", "bundle", d["id"], "--root",
+               "ca/public/root.crt", "--format", "json")
         tocsin("pki-list", "pki", "list", "--ca", "ca", "--json")
         tocsin("pki-crl-status", "pki", "crl-status", "--ca", "ca", "--json")
         tocsin("pki-signature-rule", "pki", "signature-rule", "--ca", "ca", "--set", "critical=2",

@@ -52,18 +52,7 @@ Result<std::string> Field(const json& proof, const char* name) {
 Result<json> ProveEvidence(const VerifiedLog& log, const std::string& bundle_dir,
                            std::string_view directive, std::string_view agency,
                            bool acknowledgement) {
-  const DirectiveRecord* found = nullptr;
-  for (const DirectiveRecord& d : log.directives) {
-    if (HexEncode(d.header.id).starts_with(directive) && !directive.empty()) {
-      if (found != nullptr) {
-        return MakeError(ErrorCode::kInvalidArgument, "directive prefix is ambiguous");
-      }
-      found = &d;
-    }
-  }
-  if (found == nullptr) {
-    return MakeError(ErrorCode::kNotFound, "no directive " + std::string(directive) + " in the log");
-  }
+  TOCSIN_ASSIGN_OR_RETURN(const DirectiveRecord* found, FindDirective(log, directive));
   auto delivery = found->deliveries.find(std::string(agency));
   std::optional<std::uint64_t> index;
   if (delivery != found->deliveries.end()) {

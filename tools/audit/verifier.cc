@@ -529,7 +529,35 @@ Result<VerifiedLog> VerifyBundle(const std::string& bundle, const std::string& t
   log.directives = replay.TakeDirectives();
   log.principals = replay.TakePrincipals();
   log.policies = replay.TakePolicies();
+  for (const DirectiveRecord& d : log.directives) {
+    for (const auto& [agency, delivery] : d.deliveries) {
+      if (!log.sectors.contains(agency)) {
+        Result<pki::CertifiedKey> key = directory.Resolve(agency, pki::Purpose::kSigning,
+                                                          d.accepted_at);
+        log.sectors[agency] = key && key->sector ? *key->sector : "";
+      }
+    }
+  }
   return log;
+}
+
+Result<const DirectiveRecord*> FindDirective(const VerifiedLog& log, std::string_view reference) {
+  const DirectiveRecord* found = nullptr;
+  for (const DirectiveRecord& d : log.directives) {
+    if (!reference.empty() && HexEncode(d.header.id).starts_with(reference)) {
+      if (found != nullptr) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "directive prefix " + std::string(reference) +
+                             " is ambiguous: give more hex digits");
+      }
+      found = &d;
+    }
+  }
+  if (found == nullptr) {
+    return MakeError(ErrorCode::kNotFound,
+                     "no directive " + std::string(reference) + " in the log");
+  }
+  return found;
 }
 
 }  // namespace tocsin::tools::audit

@@ -78,7 +78,13 @@ struct VerifiedLog {
   std::vector<DirectiveRecord> directives;  // in acceptance order
   std::vector<PrincipalEvent> principals;
   std::vector<PolicyEvent> policies;
+  // Each recipient's sector, as its certificate said when the directive
+  // naming it was accepted ("" when that certificate did not resolve).
+  std::map<std::string, std::string> sectors;
 };
+
+// The directive `reference` names: its id, or a unique prefix of its hex.
+Result<const DirectiveRecord*> FindDirective(const VerifiedLog& log, std::string_view reference);
 
 // `trusted_root` is the path of the root certificate the auditor trusts,
 // obtained independently of the bundle.
