@@ -89,7 +89,8 @@ def test_export_verify_prove_and_report(make):
     assert "acknowledged" in rows["finance-authority"], rows
     assert "Claire Martin" in rows["finance-authority"], rows
     assert ",delivered," in rows["energy-authority"], rows
-    assert rows["energy-authority"].endswith(",not yet due,"), rows  # deadline in 1 h
+    assert rows["energy-authority"].endswith(",not yet due,,0"), rows  # deadline in 1 h
+    assert csv[0].split(",")[-2:] == ["escalations", "escalation_steps"], csv[0]
     # The delay is a number a spreadsheet sums (negative: early), never a guarded text.
     assert re.search(r",signed,,-\d+\.\d{3},no,", rows["finance-authority"]), rows
     assert csv[0].split(",")[14:18] == ["acknowledged_by", "acknowledged_via", "note",
@@ -452,6 +453,18 @@ def test_the_printable_summary_renders_in_chromium(make):
                  "file://" + os.path.join(w.dir, "summary.html"))
         assert png_size(shot) == (width, 1200), png_size(shot)
         assert os.path.getsize(shot) > 20000, "a blank screenshot"
+    # The full report too: nothing clipped at 800 px, notes and signing times shown.
+    w.tocsin("audit", "report", "bundle", "--root", "ca/public/root.crt", "--out", "report.html")
+    with open(os.path.join(w.dir, "report.html")) as f:
+        report = f.read()
+    assert "Dr Late" in report and "Updated</a>" not in report, "sanity"
+    assert f'Updated by <a href="#d{follow_up}">' in report, "the update is linked"
+    with open(os.path.join(w.dir, "report-probe.html"), "w") as f:
+        f.write(report.replace("</body>", probe[probe.index("<script>"):]))
+    dom = chromium(w, "--window-size=800,1200", "--dump-dom",
+                   "file://" + os.path.join(w.dir, "report-probe.html"))
+    laid_out = int(re.search(r'<p id="probe">(\d+)</p>', dom).group(1))
+    assert laid_out <= 800, f"at 800 px the report is {laid_out} px wide"
     pdf = os.path.join(w.dir, "summary.pdf")
     chromium(w, "--no-pdf-header-footer", "--print-to-pdf=" + pdf,
              "file://" + os.path.join(w.dir, "summary.html"))

@@ -82,6 +82,14 @@ json DeliveryJson(const DirectiveRecord& d, const DeliveryRecord& r, UnixMillis 
 
 std::string Hex(const protocol::DirectiveId& id) { return HexEncode(id); }
 
+std::string Joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& name : names) {
+    out += (out.empty() ? "" : ", ") + name;
+  }
+  return out;
+}
+
 std::string LateCell(const std::optional<bool>& late) {
   return late ? (*late ? "yes" : "no") : "not yet due";
 }
@@ -150,6 +158,7 @@ std::string Timeline(const DirectiveRecord& d) {
   };
   std::ostringstream svg;
   svg << "<svg class=\"timeline\" width=\"" << kLeft + kWidth + 20 << "\" height=\"" << height
+      << "\" viewBox=\"0 0 " << kLeft + kWidth + 20 << " " << height
       << "\" role=\"img\" aria-label=\"delivery timeline\">";
   int deadline = x(d.header.ack_deadline);
   svg << "<line x1=\"" << deadline << "\" y1=\"0\" x2=\"" << deadline << "\" y2=\"" << height - 18
@@ -246,8 +255,9 @@ std::string ReportCsv(const VerifiedLog& log) {
   std::ostringstream out;
   out << "directive_id,action,severity,tlp,status,issuer,accepted_at,ack_deadline,agency,state,"
          "sent_at,delivered_at,acknowledged_at,acknowledgement_signed_at,acknowledged_by,acknowledged_via,"
-         "note,ack_seconds_after_deadline,late,escalations\r\n";
-  constexpr std::size_t kDelayColumn = 17;  // the one number: written as is
+         "note,ack_seconds_after_deadline,late,escalations,escalation_steps\r\n";
+  constexpr std::size_t kDelayColumn = 17;  // numbers: written as they are
+  constexpr std::size_t kStepsColumn = 20;
   for (const DirectiveRecord& d : log.directives) {
     const protocol::DirectiveHeader& h = d.header;
     for (const auto& [agency, r] : d.deliveries) {
@@ -260,9 +270,11 @@ std::string ReportCsv(const VerifiedLog& log) {
           FormatUtc(h.ack_deadline), agency, std::string(DeliveryStateName(r)), time(r.sent_at),
           time(r.delivered_at), time(r.acknowledged_at), time(r.ack_signed_at), r.officer,
           AcknowledgedVia(r), r.note.value_or(""), delay ? CsvNumber(*delay) : "",
-          LateCell(Late(d, r, AsOf(log))), EscalationsText(r)};
+          LateCell(Late(d, r, AsOf(log))), EscalationsText(r),
+          std::to_string(r.escalations.size())};
       for (std::size_t i = 0; i < cells.size(); ++i) {
-        out << (i ? "," : "") << (i == kDelayColumn ? cells[i] : CsvCell(cells[i]));
+        bool number = i == kDelayColumn || i == kStepsColumn;
+        out << (i ? "," : "") << (number ? cells[i] : CsvCell(cells[i]));
       }
       out << "\r\n";
     }
@@ -283,8 +295,14 @@ std::string ReportHtml(const VerifiedLog& log) {
           ".ok{color:#1b5e20}.timeline text{font-size:11px}.axis{fill:#666}"
           ".track{stroke:#ddd}.deadline{stroke:#b00020;stroke-dasharray:4 3}"
           ".sent{fill:#9e9e9e}.delivered{fill:#1565c0}.acked{fill:#2e7d32}.coded{fill:#ef6c00}"
-          "td{vertical-align:top}td.t{white-space:nowrap;font-variant-numeric:tabular-nums}"
-          "code{font-size:12px}</style></head><body>";
+          "td,th{vertical-align:top;overflow-wrap:anywhere}"
+          "td.t{font-variant-numeric:tabular-nums}"
+          "table{width:100%;table-layout:fixed}.timeline{max-width:100%;height:auto}"
+          "body{max-width:1200px}code{font-size:12px;overflow-wrap:anywhere}"
+          "@page{size:A4 landscape;margin:10mm}"
+          "@media print{body{margin:0;font-size:10px}h2{break-before:page}"
+          "h2:first-of-type{break-before:auto}tr{break-inside:avoid}}"
+          "</style></head><body>";
   html << "<h1>Delivery report</h1><p>Gateway <b>" << Escape(log.gateway) << "</b>: "
        << log.entries.size() << " log entries, " << log.checkpoints.size()
        << " signed checkpoints, all verified offline";
@@ -301,7 +319,7 @@ std::string ReportHtml(const VerifiedLog& log) {
           "<span style=\"color:#b00020\">┆</span> acknowledgement deadline</p>";
   for (const DirectiveRecord& d : log.directives) {
     const protocol::DirectiveHeader& h = d.header;
-    html << "<h2>Directive <code>" << Hex(h.id) << "</code></h2><p>"
+    html << "<h2 id=\"d" << Hex(h.id) << "\">Directive <code>" << Hex(h.id) << "</code></h2><p>"
          << Escape(protocol::ActionName(h.action)) << ", "
          << Escape(protocol::SeverityName(h.severity)) << ", TLP:"
          << Escape(protocol::TlpName(h.tlp))
@@ -311,9 +329,28 @@ std::string ReportHtml(const VerifiedLog& log) {
     if (h.summary) {
       html << " Summary: <i>" << Escape(*h.summary) << "</i>";
     }
-    html << "</p>" << Timeline(d);
+    html << " Signed by " << Escape(Joined(d.signers)) << ".";
+    for (const DirectiveRecord& other : log.directives) {
+      if (h.references && other.header.id == *h.references) {
+        html << " " << (h.action == protocol::DirectiveAction::kCancel ? "Cancels" : "Updates")
+             << " <a href=\"#d" << Hex(other.header.id) << "\"><code>"
+             << Hex(other.header.id).substr(0, 8) << "</code></a>.";
+      }
+      if (other.header.references && *other.header.references == h.id) {
+        html << " " << (other.header.action == protocol::DirectiveAction::kCancel ? "Cancelled"
+                                                                                 : "Updated")
+             << " by <a href=\"#d" << Hex(other.header.id) << "\"><code>"
+             << Hex(other.header.id).substr(0, 8) << "</code></a> ("
+             << Escape(FormatUtc(other.accepted_at)) << ").";
+      }
+    }
+    html << " Times are UTC, on " << Escape(FormatUtc(d.accepted_at).substr(0, 10))
+         << " unless a date is shown; <code>tocsin audit summary</code> prints this directive "
+            "on one page.</p>"
+         << Timeline(d);
     html << "<table><tr><th>agency</th><th>state</th><th>sent</th><th>delivered</th>"
-            "<th>acknowledged</th><th>by</th><th>against deadline</th><th>escalations</th></tr>";
+            "<th>acknowledged</th><th>signed at</th><th>by, note</th><th>against deadline</th>"
+            "<th>escalations</th></tr>";
     for (const auto& [agency, r] : d.deliveries) {
       std::optional<double> delay = AckDelay(d, r);
       std::optional<bool> late_or_not = Late(d, r, AsOf(log));
@@ -331,8 +368,9 @@ std::string ReportHtml(const VerifiedLog& log) {
            << "</td><td class=\"t\">"
            << Escape(Cell(r.sent_at, d.accepted_at)) << "</td><td class=\"t\">"
            << Escape(Cell(r.delivered_at, d.accepted_at)) << "</td><td class=\"t\">"
-           << Escape(Cell(r.acknowledged_at, d.accepted_at)) << "</td><td>"
-           << Escape(r.officer)
+           << Escape(Cell(r.acknowledged_at, d.accepted_at)) << "</td><td class=\"t\">"
+           << Escape(Cell(r.ack_signed_at, d.accepted_at)) << "</td><td>"
+           << Escape(r.officer) << (r.note ? " (" + Escape(*r.note) + ")" : "")
            << (r.acknowledged_by_code ? " <small>(SMS code: the gateway's word)</small>" : "")
            << "</td><td class=\"" << verdict_class << "\">"
            << Escape(verdict) << "</td><td>";
