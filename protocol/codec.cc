@@ -630,6 +630,13 @@ Result<std::vector<StatusRow>> DecodeStatusReport(ByteView bytes) {
       TOCSIN_ASSIGN_OR_RETURN(ladder.next_action,
                               ReadOptionalLine(f[9], kMaxLadderActionBytes, "status.next_action"));
       TOCSIN_ASSIGN_OR_RETURN(ladder.next_due, ReadOptionalTime(f[10], "status.next_due"));
+      static constexpr std::string_view kActions[] = {"resend", "sms", "email", "crisis-cell"};
+      if (ladder.next_action &&
+          std::find(std::begin(kActions), std::end(kActions), *ladder.next_action) ==
+              std::end(kActions)) {
+        return MakeError(ErrorCode::kMalformedMessage,
+                         "status.next_action: not resend, sms, email or crisis-cell");
+      }
       if (ladder.next_action.has_value() != ladder.next_due.has_value()) {
         return MakeError(ErrorCode::kMalformedMessage,
                          "status.next_action and status.next_due come together");

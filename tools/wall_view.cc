@@ -310,7 +310,8 @@ std::vector<WallLine> LayoutWall(const WallModel& m, int width_in, int height_in
   std::string top = "TOCSIN " + m.gateway + "  " + Clock(m.now) + " UTC";
   std::string state = m.stale.empty()
                           ? "LIVE"
-                          : "STALE " + ShortDuration(m.now - m.updated_at) + ": " + m.stale;
+                          : "STALE " + ShortDuration(m.now - m.updated_at) + ": " +
+                                EscapeForDisplay(m.stale);  // may quote the gateway
   add(top + "  " + state, m.stale.empty() ? WallLine::Style::kHeading : WallLine::Style::kStale);
   bool alarm = m.counts.overdue > 0 || m.counts.unverified > 0 || m.counts.refused > 0;
   for (const std::string& line : Wrap(CountWords(m), width)) {

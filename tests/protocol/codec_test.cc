@@ -113,6 +113,11 @@ TEST_CASE("Control messages round-trip", "[protocol][codec]") {
   half.Array(1).Array(11).Bin(id).Text("a").Uint(1).Nil().Nil().Nil().Text("").Nil().Uint(0)
       .Text("sms").Nil();
   CHECK_THAT(DecodeStatusReport(half.Take()).error().context, Catch::Contains("come together"));
+  Writer unknown;  // an action no policy has
+  unknown.Array(1).Array(11).Bin(id).Text("a").Uint(1).Nil().Nil().Nil().Text("").Nil().Uint(0)
+      .Text("\x1b[2Jpwned").Uint(1);
+  CHECK_THAT(DecodeStatusReport(unknown.Take()).error().context,
+             Catch::Contains("status.next_action"));
   Writer bad_state;
   bad_state.Array(1).Array(8).Bin(id).Text("a").Uint(5).Nil().Nil().Nil().Text("").Nil();
   CHECK_THAT(DecodeStatusReport(bad_state.Take()).error().context, Catch::Contains("status.state"));
