@@ -6,6 +6,7 @@
 // Usage: make_vectors OUTPUT_DIR   (then commit testdata/conformance)
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <string>
 
@@ -383,6 +384,36 @@ void Directives(const std::string& dir) {
   (*wrap_spoiled.recipients)[recipients.size() - 40] ^= 1;
   add(refused("one byte of its key wrap flipped: the signed root no longer verifies",
               Wire(wrap_spoiled), WireError::kBadSignature, protocol::RefusalReason::kSignature));
+  // Signed by the issuer and yet not openable: an issuer's key can sign
+  // anything, so the agency still checks what the signature cannot.
+  auto resigned = [&](const std::function<void(protocol::DirectiveBody&)>& spoil) {
+    protocol::DirectiveBody body = protocol::DecodeDirectiveBody(copy_envelope.body).value();
+    spoil(body);
+    protocol::Envelope e = protocol::SignBody(MessageType::kDirective,
+                                              protocol::EncodeDirectiveBody(body),
+                                              draft.header.issuer, SigningKeyOf(kOperator));
+    e.recipients = copy_envelope.recipients;
+    return Wire(e);
+  };
+  add(refused("signed, but its header commits to another content key than the one wrapped",
+              resigned([](protocol::DirectiveBody& body) {
+                protocol::DirectiveHeader h = protocol::DecodeDirectiveHeader(body.header).value();
+                h.key_commitment[0] ^= 1;
+                body.header = protocol::EncodeDirectiveHeader(h);
+              }),
+              WireError::kBadSignature, protocol::RefusalReason::kKeyCommitment));
+  add(refused("signed, but one byte of its ciphertext flipped: the content does not decrypt",
+              resigned([](protocol::DirectiveBody& body) { body.ciphertext[3] ^= 1; }),
+              WireError::kBadSignature, protocol::RefusalReason::kUndecryptable));
+  auto superseded = protocol::SealDirective(
+      draft, {{kAgency, EncryptionKeyOf(kAgency + "/previous").public_key()}},
+      SigningKeyOf(kOperator));
+  add(refused("wrapped to finance-authority's previous encryption key (another key id)",
+              protocol::DirectiveFanout::FromEnvelope(superseded.value().envelope)
+                  .value()
+                  .CopyFor(kAgency)
+                  .value(),
+              WireError::kUnauthorized, protocol::RefusalReason::kSupersededKey));
   v.Write(dir + "/directives.json");
 }
 
