@@ -17,6 +17,7 @@
 #include "pki/verifier.h"
 #include "protocol/audit.h"
 #include "protocol/directive.h"
+#include "protocol/promise.h"
 #include "protocol/receipts.h"
 #include "tests/testing/fake_resolver.h"
 #include "tests/testing/temp_dir.h"
@@ -205,6 +206,69 @@ TEST_CASE("Checkpoint vectors reach the verdict they name", "[conformance][check
         test["now_ms"].get<UnixMillis>());
     INFO(check.why);
     CHECK(VerdictName(check.verdict) == test["result"].get<std::string>());
+  }
+}
+
+crypto::PublicKey LogKeyIn(const Json& file, const Json& gateway) {
+  for (const Json& p : file["principals"]) {
+    if (p["id"] == gateway) {
+      return Fixed<32>(p["log_public"]);
+    }
+  }
+  FAIL("no log key for " << gateway);
+  return {};
+}
+
+// A promise case as an agency runs it: the promise for what it sent, then
+// the checkpoint (and the inclusion proof, if any) it holds.
+Result<std::string> JudgePromiseCase(const Json& file, const Json& test) {
+  std::string gateway = test["gateway"].get<std::string>();
+  crypto::PublicKey log_key = LogKeyIn(file, test["gateway"]);
+  TOCSIN_ASSIGN_OR_RETURN(protocol::Promise promise,
+                          protocol::VerifyPromise(Hex(test["wire"]), gateway, log_key));
+  Bytes sent = Hex(test["sent"]);
+  protocol::Envelope envelope = protocol::DecodeEnvelope(sent).value();
+  protocol::Receipt receipt = protocol::DecodeReceipt(envelope.body, protocol::ReceiptKind::kDelivered).value();
+  TOCSIN_RETURN_IF_ERROR(protocol::CheckPromiseFor(promise, protocol::AuditKind::kReceipt,
+                                                   receipt.directive_id, receipt.agency, sent));
+  TOCSIN_RETURN_IF_ERROR(protocol::CheckPromiseTime(promise, test["now_ms"].get<UnixMillis>(),
+                                                    test["held_size"].get<std::uint64_t>()));
+  TOCSIN_ASSIGN_OR_RETURN(protocol::Checkpoint checkpoint,
+                          protocol::VerifyCheckpoint(test["checkpoint"].get<std::string>(),
+                                                     protocol::AuditOrigin(gateway), log_key));
+  std::optional<protocol::InclusionProofMessage> proof;
+  if (!test["proof"].is_null()) {
+    protocol::Envelope message = protocol::DecodeEnvelope(Hex(test["proof"])).value();
+    REQUIRE(message.type == protocol::MessageType::kInclusionProof);
+    proof = protocol::DecodeInclusionProof(message.body).value();
+  }
+  protocol::PromiseJudgement judged =
+      protocol::JudgePromise(promise, checkpoint, proof ? &*proof : nullptr);
+  INFO(judged.why);
+  switch (judged.verdict) {
+    case protocol::PromiseVerdict::kKept: return std::string("kept");
+    case protocol::PromiseVerdict::kOpen: return std::string("open");
+    case protocol::PromiseVerdict::kBroken: return std::string("broken");
+  }
+  return std::string("?");
+}
+
+TEST_CASE("Promise vectors are refused, kept, open or broken as they say",
+          "[conformance][promise]") {
+  Json file = Load("promises.json");
+  for (const Json& test : file["tests"]) {
+    INFO(Describe(test));
+    Result<std::string> verdict = JudgePromiseCase(file, test);
+    if (test["result"] == "refused") {
+      REQUIRE_FALSE(verdict);
+      INFO(verdict.error().ToString());
+      CHECK(static_cast<int>(protocol::ToWireError(verdict.error().code)) ==
+            test["code"].get<int>());
+      continue;
+    }
+    INFO((verdict ? std::string() : verdict.error().ToString()));
+    REQUIRE(verdict);
+    CHECK(*verdict == test["result"].get<std::string>());
   }
 }
 

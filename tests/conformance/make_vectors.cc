@@ -19,6 +19,7 @@
 #include "pki/certificate.h"
 #include "protocol/directive.h"
 #include "protocol/fanout.h"
+#include "protocol/promise.h"
 #include "protocol/receipts.h"
 #include "protocol/signed_envelope.h"
 #include "tests/conformance/conformance_keys.h"
@@ -489,6 +490,106 @@ void Checkpoints(const std::string& dir) {
   v.Write(dir + "/checkpoints.json");
 }
 
+// ---- promises and inclusion proofs (section 10, docs/audit.md 3.1) ---------
+
+void Promises(const std::string& dir) {
+  VectorFile v("promise", "agency client",
+               "finance-authority sent the receipt `sent` (type 2) and got the promise `wire` "
+               "(type 12), holding a checkpoint of size `held_size` at `now_ms`. A promise "
+               "that does not verify under the `log_public` of `gateway`, is not for exactly "
+               "`sent` (kind 3, its directive, its agency, the leaf rebuilt from `sent` and "
+               "the promise's `at`), or names a new entry dated beyond the clock tolerance is "
+               "`refused` with `code`. Otherwise `checkpoint` (a signed note of origin "
+               "<gateway>/audit) and `proof` (an inclusion-proof, type 14, or null) give "
+               "docs/audit.md 3.1's verdict: `kept`, `open` (nothing decided) or `broken`.");
+  protocol::Receipt receipt = SampleReceipt(protocol::ReceiptKind::kDelivered);
+  Bytes sent = protocol::SignReceipt(receipt, SigningKeyOf(kAgency));
+  const UnixMillis at = kNow - 1500;
+  constexpr std::uint64_t kIndex = 7;
+  protocol::Promise promise{kGateway, protocol::AuditKind::kReceipt, receipt.directive_id, kAgency,
+                            kIndex, at,
+                            protocol::PromisedLeaf(protocol::AuditKind::kReceipt,
+                                                   receipt.directive_id, kAgency, at, sent)};
+  auto tree_with = [&](const crypto::Digest& leaf) {
+    crypto::MerkleTree tree;
+    for (std::uint64_t i = 0; i < 12; ++i) {
+      tree.Append(i == kIndex ? leaf : crypto::MerkleLeafHash(AsBytes("entry " + std::to_string(i))));
+    }
+    return tree;
+  };
+  crypto::MerkleTree tree = tree_with(promise.leaf_hash);
+  crypto::MerkleTree forked = tree_with(crypto::MerkleLeafHash(AsBytes("another receipt")));
+  const crypto::SigningKey log_key = LogKeyOf(kGateway);
+  auto note = [&](const crypto::MerkleTree& t, std::uint64_t size, UnixMillis time) {
+    return protocol::SignCheckpoint({protocol::AuditOrigin(kGateway), size, t.RootAt(size), time},
+                                    log_key);
+  };
+  auto proof = [&](const crypto::MerkleTree& t, std::uint64_t index, std::uint64_t size) {
+    return protocol::EncodeUnsigned(
+        MessageType::kInclusionProof,
+        protocol::EncodeInclusionProof(
+            {index, size, t.leaf(index), t.InclusionProof(index, size)}));
+  };
+  Bytes good = protocol::SignPromise(promise, log_key);
+  auto add = [&](const std::string& comment, ByteView wire, const char* verdict,
+                 const std::string& checkpoint, const std::optional<Bytes>& inclusion,
+                 std::uint64_t held_size = 5) -> Json& {
+    Json& test = v.Raw(comment, verdict);
+    test["wire"] = HexEncode(wire);
+    test["sent"] = HexEncode(sent);
+    test["now_ms"] = kNow;
+    test["gateway"] = kGateway;
+    test["held_size"] = held_size;
+    test["checkpoint"] = checkpoint;
+    test["proof"] = inclusion ? Json(HexEncode(*inclusion)) : Json();
+    return test;
+  };
+  auto refused = [&](const std::string& comment, ByteView wire, WireError code) {
+    Json& test = add(comment, wire, "refused", note(tree, 12, kNow - 500), proof(tree, kIndex, 12));
+    test["code"] = static_cast<int>(code);
+    test["error"] = std::string(protocol::WireErrorName(code));
+  };
+  add("kept: a checkpoint of 12 and the proof of leaf 7 in it", good, "kept",
+      note(tree, 12, kNow - 500), proof(tree, kIndex, 12));
+  add("open: the checkpoint covers leaf 7, no proof yet", good, "open",
+      note(tree, 12, kNow - 500), std::nullopt);
+  add("open: a checkpoint of 5, dated before the promised entry", good, "open",
+      note(tree, 5, at - 1000), std::nullopt);
+  add("open: a proof with one hash flipped decides nothing", good, "open",
+      note(tree, 12, kNow - 500), [&] {
+        protocol::InclusionProofMessage m{kIndex, 12, tree.leaf(kIndex),
+                                          tree.InclusionProof(kIndex, 12)};
+        m.proof[0][0] ^= 1;
+        return protocol::EncodeUnsigned(MessageType::kInclusionProof,
+                                        protocol::EncodeInclusionProof(m));
+      }());
+  add("open: a proof of another index decides nothing", good, "open",
+      note(tree, 12, kNow - 500), proof(tree, 6, 12));
+  add("broken: a checkpoint of 5 dated after the promised entry (the log never shrinks "
+      "back in time)", good, "broken", note(tree, 5, kNow - 500), std::nullopt);
+  add("broken: the checkpoint's tree proves another leaf at index 7", good, "broken",
+      note(forked, 12, kNow - 500), proof(forked, kIndex, 12));
+  refused("the promise's signature flipped", Flip(good, good.size() - 2),
+          WireError::kBadSignature);
+  refused("signed with the gateway's signing key, not its log key",
+          protocol::SignPromise(promise, SigningKeyOf(kGateway)), WireError::kBadSignature);
+  protocol::Promise other_leaf = promise;
+  other_leaf.leaf_hash[0] ^= 1;
+  refused("a leaf hash that is not the entry rebuilt from the receipt sent",
+          protocol::SignPromise(other_leaf, log_key), WireError::kMalformed);
+  protocol::Promise acknowledgement = promise;
+  acknowledgement.kind = protocol::AuditKind::kAcknowledgement;
+  refused("promises an acknowledgement for a receipt",
+          protocol::SignPromise(acknowledgement, log_key), WireError::kMalformed);
+  protocol::Promise ahead = promise;
+  ahead.at = kNow + 6 * 60 * 1000;
+  ahead.leaf_hash = protocol::PromisedLeaf(protocol::AuditKind::kReceipt, receipt.directive_id,
+                                           kAgency, ahead.at, sent);
+  refused("a new entry dated six minutes ahead", protocol::SignPromise(ahead, log_key),
+          WireError::kExpired);
+  v.Write(dir + "/promises.json");
+}
+
 // ---- certificates and CRLs (docs/pki.md) -----------------------------------
 
 void Certificates(const std::string& dir) {
@@ -597,6 +698,7 @@ int main(int argc, char** argv) {
   tocsin::conformance::Heartbeats(dir);
   tocsin::conformance::Directives(dir);
   tocsin::conformance::Checkpoints(dir);
+  tocsin::conformance::Promises(dir);
   tocsin::conformance::Certificates(dir);
   return 0;
 }
