@@ -75,7 +75,7 @@ Status Escalator::Tick(const Resend& resend) {
     return {};
   }
   TOCSIN_ASSIGN_OR_RETURN(auto fired, ledger_.FiredSteps(now));
-  for (const store::OpenDelivery& d : open) {
+  for (store::OpenDelivery& d : open) {
     std::optional<Principal> agency = registry_.Active(d.agency, Role::kAgency);
     const policies::Rule* rule =
         policy_->RuleFor(d.severity, agency && agency->sector ? *agency->sector : "");
@@ -95,7 +95,8 @@ Status Escalator::Tick(const Resend& resend) {
           policies::ActionName(rule->steps[static_cast<std::size_t>(next->step)].action));
       ladder.next_due = next->due_at;
     }
-    ladders_[{d.directive_id, d.agency}] = std::move(ladder);
+    // `d` is done with: its id and agency move into the key.
+    ladders_.insert_or_assign({std::move(d.directive_id), std::move(d.agency)}, std::move(ladder));
   }
   return {};
 }

@@ -1,6 +1,7 @@
 // Strict encoders and decoders for protocol/messages.h. Field order is wire
 // order; docs/protocol.md documents each array.
 #include <algorithm>
+#include <set>
 
 #include "crypto/key_agreement.h"
 #include "protocol/messages.h"
@@ -605,6 +606,7 @@ Result<std::vector<StatusRow>> DecodeStatusReport(ByteView bytes) {
   TOCSIN_ASSIGN_OR_RETURN(std::size_t count,
                           ReadArraySize(handle.get(), 0, kMaxStatusRows, "status-report"));
   std::vector<StatusRow> rows(count);
+  std::set<std::pair<DirectiveId, std::string>> seen;
   for (std::size_t i = 0; i < count; ++i) {
     const object& entry = handle.get().via.array.ptr[i];
     TOCSIN_ASSIGN_OR_RETURN(std::size_t fields, ReadArraySize(entry, 8, 11, "status-report[]"));
@@ -624,7 +626,16 @@ Result<std::vector<StatusRow>> DecodeStatusReport(ByteView bytes) {
     TOCSIN_ASSIGN_OR_RETURN(r.officer, ReadLine(f[6], 0, kMaxOfficerBytes, "status.officer"));
     TOCSIN_ASSIGN_OR_RETURN(r.acknowledgement_recorded_at,
                             ReadOptionalTime(f[7], "status.acknowledgement_recorded_at"));
+    if (!seen.emplace(r.directive_id, r.agency).second) {
+      return MakeError(ErrorCode::kMalformedMessage,
+                       "status-report: two rows for " + r.agency + " of one directive");
+    }
     if (fields == 11) {
+      if (r.state >= 3) {
+        return MakeError(ErrorCode::kMalformedMessage,
+                         "status-report: a ladder on a closed delivery (state " +
+                             std::to_string(r.state) + ")");
+      }
       StatusRow::Ladder ladder;
       TOCSIN_ASSIGN_OR_RETURN(ladder.fired, ReadUint(f[8], 0, kMaxLadderSteps, "status.fired"));
       TOCSIN_ASSIGN_OR_RETURN(ladder.next_action,

@@ -42,16 +42,6 @@ std::string TimeOfDay(const std::optional<UnixMillis>& t) {
   return t ? FormatUtc(*t).substr(11, 12) : "-";
 }
 
-const RowCheck& CheckOf(const Checks& checks, const protocol::StatusRow& row) {
-  static const RowCheck kNone;
-  auto directive = checks.find(row.directive_id);
-  if (directive == checks.end()) {
-    return kNone;
-  }
-  auto found = directive->second.rows.find(row.agency);
-  return found == directive->second.rows.end() ? kNone : found->second;
-}
-
 const char* EvidenceColumn(Backing backing) {
   switch (backing) {
     case Backing::kNothingClaimed: return "-";
@@ -290,32 +280,36 @@ int Verdict(const StatusVerifier& verifier, const Snapshot& snapshot) {
 }
 
 // A watch refreshes once a second; a failed refresh keeps the last report
-// on screen, marked stale, and tries again.
+// on screen, judged again at the current time (a deadline can pass while
+// the gateway is silent) and marked stale, and tries again.
 class LiveWall {
  public:
+  // `first`: a report already fetched, so that a watch starts only on one.
   LiveWall(StatusSource& source, const DirectiveOptions& options, const Titles& titles,
-           const Clock& clock, std::optional<protocol::DirectiveId> id)
-      : source_(source), options_(options), titles_(titles), clock_(clock), id_(id) {}
+           const Clock& clock, std::optional<protocol::DirectiveId> id, Snapshot first)
+      : source_(source), options_(options), titles_(titles), clock_(clock), id_(id),
+        snapshot_(std::move(first)), updated_at_(clock.NowMillis()) {}
 
   WallModel Refresh() {
     Result<Snapshot> got = source_.Fetch(id_, !id_);
     UnixMillis now = clock_.NowMillis();
     if (got) {
-      last_ = BuildWall(options_.gateway, got->rows, got->checks, titles_, now);
-      last_.proposals = got->proposals ? got->proposals->size() : 0;
       snapshot_ = std::move(*got);
+      updated_at_ = now;
+      problem_.clear();
     } else {
-      if (last_.updated_at == 0) {
-        last_.gateway = options_.gateway;
-        last_.updated_at = now;
-      }
-      last_.stale = got.error().ToString();
+      problem_ = got.error().ToString();
     }
-    last_.now = now;
-    return last_;
+    WallModel model = BuildWall(options_.gateway, snapshot_.rows, snapshot_.checks, titles_, now);
+    model.proposals = snapshot_.proposals ? snapshot_.proposals->size() : 0;
+    model.updated_at = updated_at_;
+    model.stale = problem_;
+    return model;
   }
 
-  const std::optional<Snapshot>& snapshot() const { return snapshot_; }
+  const Snapshot& snapshot() const { return snapshot_; }
+  // Why the last refresh failed; empty when it succeeded.
+  const std::string& problem() const { return problem_; }
 
  private:
   StatusSource& source_;
@@ -323,14 +317,27 @@ class LiveWall {
   const Titles& titles_;
   const Clock& clock_;
   std::optional<protocol::DirectiveId> id_;
-  WallModel last_;
-  std::optional<Snapshot> snapshot_;
+  Snapshot snapshot_;
+  UnixMillis updated_at_;
+  std::string problem_;
 };
 
+// How a watch ends: as `status` would on the last report, or an error when
+// the last refresh failed (what was on screen was stale).
+int WatchVerdict(const LiveWall& wall, const StatusSource& source) {
+  if (!wall.problem().empty()) {
+    return ReportError("status", {ErrorCode::kUnavailable,
+                                  "the last refresh failed, the view was stale: " + wall.problem()});
+  }
+  return Verdict(source.verifier(), wall.snapshot());
+}
+
 // Plain text, for a pipe or a log: a frame whenever something but the clock
-// changed, until every agency has acknowledged.
+// changed (the gateway going silent or answering again included), until
+// every agency has acknowledged.
 int WatchInPlainText(LiveWall& wall, const StatusSource& source) {
   std::vector<std::string> shown;
+  bool was_stale = false;
   for (;;) {
     WallModel model = wall.Refresh();
     std::vector<WallLine> lines =
@@ -340,7 +347,8 @@ int WatchInPlainText(LiveWall& wall, const StatusSource& source) {
     for (std::size_t i = 1; i < lines.size(); ++i) {
       text.push_back(lines[i].text);
     }
-    if (text != shown || !model.stale.empty()) {
+    bool stale = !model.stale.empty();
+    if (text != shown || stale != was_stale) {
       for (const WallLine& line : lines) {
         std::string_view t = line.text;
         std::printf("%.*s\n", static_cast<int>(t.find_last_not_of(' ') + 1), t.data());
@@ -348,9 +356,10 @@ int WatchInPlainText(LiveWall& wall, const StatusSource& source) {
       std::printf("\n");
       std::fflush(stdout);
       shown = std::move(text);
+      was_stale = stale;
     }
-    if (model.stale.empty() && wall.snapshot() && AllAcknowledged(wall.snapshot()->rows)) {
-      return Verdict(source.verifier(), *wall.snapshot());
+    if (!stale && AllAcknowledged(wall.snapshot().rows)) {
+      return WatchVerdict(wall, source);
     }
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }
@@ -415,11 +424,21 @@ int Status(DirectiveOptions options) {
   if (!options.watch || options.json) {
     return ShowMatrix(**source, options, titles, clock, id);
   }
+  // The first report as `status` would fetch it: a watch starts on an
+  // answering gateway and a directive it holds.
+  Result<Snapshot> first = (*source)->Fetch(id, !id);
+  if (!first) {
+    return ReportError("status", first.error());
+  }
+  if (id && first->rows.empty()) {
+    return ReportError("status", {ErrorCode::kNotFound,
+                                  "the gateway holds no directive " + options.reference});
+  }
   (*source)->set_timeout_ms(std::min(options.timeout_ms, kWatchTimeoutMs));
-  LiveWall wall(**source, options, titles, clock, id);
+  LiveWall wall(**source, options, titles, clock, id, std::move(*first));
   if (::isatty(STDOUT_FILENO) != 0 && ::isatty(STDIN_FILENO) != 0 &&
       RunTerminalWall([&] { return wall.Refresh(); })) {
-    return wall.snapshot() ? Verdict((*source)->verifier(), *wall.snapshot()) : kExitOk;
+    return WatchVerdict(wall, **source);
   }
   return WatchInPlainText(wall, **source);
 }

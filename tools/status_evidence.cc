@@ -53,6 +53,17 @@ const char* BackingName(Backing backing) {
   return "unverified";
 }
 
+const RowCheck& CheckOf(const std::map<protocol::DirectiveId, DirectiveCheck>& checks,
+                        const protocol::StatusRow& row) {
+  static const RowCheck kNone;
+  auto directive = checks.find(row.directive_id);
+  if (directive == checks.end()) {
+    return kNone;
+  }
+  auto found = directive->second.rows.find(row.agency);
+  return found == directive->second.rows.end() ? kNone : found->second;
+}
+
 Result<const StatusVerifier::Original*> StatusVerifier::OriginalOf(const protocol::DirectiveId& id) {
   auto known = originals_.find(id);
   if (known != originals_.end()) {

@@ -47,6 +47,10 @@ struct DirectiveCheck {
   std::optional<protocol::DirectiveHeader> header;
 };
 
+// The check of `row` in `checks` (a default, nothing claimed, when absent).
+const RowCheck& CheckOf(const std::map<protocol::DirectiveId, DirectiveCheck>& checks,
+                        const protocol::StatusRow& row);
+
 class StatusVerifier {
  public:
   // Both fetch from the gateway: the directive's stored envelope, and one

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <clocale>
+#include <optional>
 
 namespace tocsin::tools {
 namespace {
@@ -35,28 +36,30 @@ attr_t AttributeOf(WallLine::Style style, bool colour) {
   return A_NORMAL;
 }
 
-void Draw(const WallModel& model, std::size_t first_row, bool colour) {
+// Draws `model` from `first_row`; returns the page it showed.
+WallPage Draw(const WallModel& model, std::size_t first_row, bool colour) {
   erase();
   int y = 0;
-  for (const WallLine& line : LayoutWall(model, COLS, LINES, first_row, true)) {
+  WallPage page;
+  for (const WallLine& line : LayoutWall(model, COLS, LINES, first_row, true, &page)) {
     attr_t attribute = AttributeOf(line.style, colour);
     attron(attribute);
     mvaddnstr(y++, 0, line.text.c_str(), static_cast<int>(line.text.size()));
     attroff(attribute);
   }
   refresh();
+  return page;
 }
 
-// Scroll position after `key`; `page` rows per page.
-std::size_t Scrolled(int key, std::size_t first, std::size_t rows, std::size_t page) {
+std::optional<Scroll> ScrollOf(int key) {
   switch (key) {
-    case KEY_UP: return first > 0 ? first - 1 : 0;
-    case KEY_DOWN: return first + 1 < rows ? first + 1 : first;
-    case KEY_PPAGE: return first > page ? first - page : 0;
-    case KEY_NPAGE: return first + page < rows ? first + page : first;
-    case KEY_HOME: return 0;
-    case KEY_END: return rows;  // LayoutWall clamps to the last full page
-    default: return first;
+    case KEY_UP: return Scroll::kUp;
+    case KEY_DOWN: return Scroll::kDown;
+    case KEY_PPAGE: return Scroll::kPageUp;
+    case KEY_NPAGE: return Scroll::kPageDown;
+    case KEY_HOME: return Scroll::kHome;
+    case KEY_END: return Scroll::kEnd;
+    default: return std::nullopt;
   }
 }
 
@@ -64,9 +67,13 @@ std::size_t Scrolled(int key, std::size_t first, std::size_t rows, std::size_t p
 
 bool RunTerminalWall(const std::function<WallModel()>& refresh) {
   std::setlocale(LC_ALL, "");  // UTF-8 titles
-  if (initscr() == nullptr) {
+  // newterm, not initscr: initscr exits the process on an unknown TERM.
+  SCREEN* screen = newterm(nullptr, stdout, stdin);
+  if (screen == nullptr) {
     return false;
   }
+  set_term(screen);
+  g_quit = 0;
   CatchQuitSignals();
   cbreak();
   noecho();
@@ -84,8 +91,8 @@ bool RunTerminalWall(const std::function<WallModel()>& refresh) {
   std::size_t first_row = 0;
   while (g_quit == 0) {
     WallModel model = refresh();
-    first_row = std::min(first_row, model.rows.size());
-    Draw(model, first_row, colour);
+    WallPage page = Draw(model, first_row, colour);
+    first_row = page.first;
     auto next = std::chrono::steady_clock::now() + std::chrono::seconds(1);
     while (g_quit == 0 && std::chrono::steady_clock::now() < next) {
       int key = getch();
@@ -96,12 +103,15 @@ bool RunTerminalWall(const std::function<WallModel()>& refresh) {
         g_quit = 1;
         break;
       }
-      std::size_t page = LINES > 8 ? static_cast<std::size_t>(LINES) / 2 : 1;
-      first_row = Scrolled(key, first_row, model.rows.size(), page);
-      Draw(model, first_row, colour);  // a key or KEY_RESIZE: at once
+      if (std::optional<Scroll> scroll = ScrollOf(key)) {
+        first_row = Scrolled(*scroll, page, model.rows.size());
+      }
+      page = Draw(model, first_row, colour);  // a key or KEY_RESIZE: at once
+      first_row = page.first;
     }
   }
   endwin();
+  delscreen(screen);
   return true;
 }
 

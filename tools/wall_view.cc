@@ -26,6 +26,12 @@ std::string Fit(std::string_view text, std::size_t width) {
   return out + std::string(width - columns, ' ');
 }
 
+// As Fit, marking a cut with '~', so that a cut id is not taken for a whole one.
+std::string FitMarked(std::string_view text, std::size_t width) {
+  return text.size() > width && width > 1 ? Fit(text.substr(0, width - 1), width - 1) + "~"
+                                          : Fit(text, width);
+}
+
 std::string Clock(UnixMillis t) { return FormatUtc(t).substr(11, 8); }
 
 // "in 12m", "3m ago", "now".
@@ -73,29 +79,21 @@ const char* Mark(Urgency urgency) {
   return "  ";
 }
 
-const RowCheck& CheckOf(const std::map<protocol::DirectiveId, DirectiveCheck>& checks,
-                        const protocol::StatusRow& row) {
-  static const RowCheck kNone;
-  auto directive = checks.find(row.directive_id);
-  if (directive == checks.end()) {
-    return kNone;
-  }
-  auto found = directive->second.rows.find(row.agency);
-  return found == directive->second.rows.end() ? kNone : found->second;
-}
-
 WallRow RowOf(const protocol::StatusRow& r, const RowCheck& check,
               std::optional<UnixMillis> deadline, UnixMillis now) {
   WallRow row;
   row.directive = HexEncode(r.directive_id).substr(0, 8);
   row.agency = r.agency;
   row.urgency = UrgencyOf(r, check, deadline, now);
-  row.state = StateName(r.state);
+  row.state = row.urgency == Urgency::kUnverified      ? "UNVERIFIED"
+              : check.backing == Backing::kGatewayWord ? "ack by SMS"
+                                                       : StateName(r.state);
   row.since = r.acknowledged_at ? r.acknowledged_at : r.delivered_at ? r.delivered_at : r.sent_at;
   row.deadline = deadline;
   row.ladder = r.ladder;
   if (row.urgency == Urgency::kUnverified) {
-    row.note = "UNVERIFIED: " + check.problem;
+    row.note = "UNVERIFIED (the gateway says " + std::string(StateName(r.state)) +
+               "): " + check.problem;
   } else if (check.refusal) {
     row.note = "refused its copy: " + *check.refusal;
   } else if (r.state == 3) {
@@ -113,7 +111,7 @@ void Count(WallCounts& counts, const protocol::StatusRow& r, const WallRow& row)
   auto one = [](bool yes) -> std::size_t { return yes ? 1 : 0; };
   counts.sent += one(r.state >= 1);
   counts.delivered += one(r.state == 2 || r.state == 3);
-  counts.acknowledged += one(r.state == 3);
+  counts.acknowledged += one(r.state == 3 && row.urgency != Urgency::kUnverified);
   counts.refused += one(r.state == protocol::kStateRefused);
   counts.overdue += one(row.urgency == Urgency::kOverdue);
   counts.unverified += one(row.urgency == Urgency::kUnverified);
@@ -127,10 +125,16 @@ bool MoreUrgent(const WallRow& a, const WallRow& b) {
            : r.urgency == Urgency::kSilent ? r.since.value_or(0)
                                            : 0;
   };
+  // Among the overdue, those that do not even hold it come first.
+  auto undelivered = [](const WallRow& r) {
+    return r.urgency == Urgency::kOverdue && (r.state == "pending" || r.state == "sent") ? 0 : 1;
+  };
   UnixMillis when_a = when(a);
   UnixMillis when_b = when(b);
-  return std::tie(a.urgency, when_a, a.agency, a.directive) <
-         std::tie(b.urgency, when_b, b.agency, b.directive);
+  int held_a = undelivered(a);
+  int held_b = undelivered(b);
+  return std::tie(a.urgency, when_a, held_a, a.agency, a.directive) <
+         std::tie(b.urgency, when_b, held_b, b.agency, b.directive);
 }
 
 std::string NextStep(const WallRow& row, UnixMillis now) {
@@ -209,7 +213,7 @@ struct Columns {
 };
 
 std::string RowLine(const WallRow& row, const Columns& c, UnixMillis now) {
-  std::string line = std::string(Mark(row.urgency)) + " " + Fit(row.agency, c.agency) + " " +
+  std::string line = std::string(Mark(row.urgency)) + " " + FitMarked(row.agency, c.agency) + " " +
                      Fit(row.state, c.state) + " " + Fit(Since(row, now), c.since) + " " +
                      Fit(NextStep(row, now), c.next) + " " + Fit(row.directive, c.directive);
   if (c.note > 0 && !row.note.empty()) {
@@ -273,7 +277,7 @@ WallModel BuildWall(const std::string& gateway, const std::vector<protocol::Stat
     WallRow row = RowOf(r, CheckOf(checks, r), d.deadline, now);
     Count(m.counts, r, row);
     ++d.recipients;
-    d.acknowledged += r.state == 3 ? 1u : 0u;
+    d.acknowledged += r.state == 3 && row.urgency != Urgency::kUnverified ? 1u : 0u;
     d.overdue += row.urgency == Urgency::kOverdue ? 1u : 0u;
     m.rows.push_back(std::move(row));
   }
@@ -297,8 +301,23 @@ WallModel BuildWall(const std::string& gateway, const std::vector<protocol::Stat
   return m;
 }
 
+std::size_t Scrolled(Scroll scroll, const WallPage& shown, std::size_t rows) {
+  std::size_t page = std::max<std::size_t>(shown.visible, 1);
+  std::size_t last = rows > shown.visible ? rows - shown.visible : 0;
+  std::size_t first = std::min(shown.first, last);
+  switch (scroll) {
+    case Scroll::kUp: return first > 0 ? first - 1 : 0;
+    case Scroll::kDown: return std::min(first + 1, last);
+    case Scroll::kPageUp: return first > page ? first - page : 0;
+    case Scroll::kPageDown: return std::min(first + page, last);
+    case Scroll::kHome: return 0;
+    case Scroll::kEnd: return last;
+  }
+  return first;
+}
+
 std::vector<WallLine> LayoutWall(const WallModel& m, int width_in, int height_in,
-                                 std::size_t first_row, bool interactive) {
+                                 std::size_t first_row, bool interactive, WallPage* page) {
   std::size_t width = static_cast<std::size_t>(std::max(width_in, 20));
   std::size_t height = static_cast<std::size_t>(std::max(height_in, 2));
   std::vector<WallLine> out;
@@ -349,7 +368,11 @@ std::vector<WallLine> LayoutWall(const WallModel& m, int width_in, int height_in
   for (std::size_t i = first; i < end; ++i) {
     add(RowLine(m.rows[i], columns, m.now), RowStyle(m.rows[i].urgency));
   }
+  if (page != nullptr) {
+    *page = {first, visible};
+  }
   std::string footer = m.rows.empty() ? "no deliveries"
+                       : end == first ? std::to_string(m.rows.size()) + " rows: a taller screen shows them"
                                       : "rows " + std::to_string(first + 1) + "-" +
                                             std::to_string(end) + " of " +
                                             std::to_string(m.rows.size()) + ", most urgent first";

@@ -76,12 +76,23 @@ struct WallLine {
   Style style = Style::kNormal;
 };
 
+// Which agency rows a layout shows: from `first`, `visible` of them.
+struct WallPage {
+  std::size_t first = 0;
+  std::size_t visible = 0;
+};
+
 // At most `height` lines of at most `width` columns, the rows from
-// `first_row` on (clamped so that the last page is full). `interactive`
-// adds the keys to the last line. A height below 6 shows what fits, counts
-// first.
+// `first_row` on (clamped so that the last page is full; `page`, when
+// given, receives what was shown). `interactive` adds the keys to the last
+// line. A small height shows what fits, counts first.
 std::vector<WallLine> LayoutWall(const WallModel& model, int width, int height,
-                                 std::size_t first_row, bool interactive);
+                                 std::size_t first_row, bool interactive,
+                                 WallPage* page = nullptr);
+
+enum class Scroll { kUp, kDown, kPageUp, kPageDown, kHome, kEnd };
+// The first row to show after `scroll`, from the page last shown.
+std::size_t Scrolled(Scroll scroll, const WallPage& shown, std::size_t rows);
 
 // "45s", "12m", "3h05m", "2d04h": a duration for a narrow column.
 std::string ShortDuration(UnixMillis millis);

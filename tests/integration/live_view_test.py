@@ -95,6 +95,8 @@ def test_the_live_view_on_a_real_terminal(make):
     assert ladder["steps_fired"] == 0 and ladder["next_action"] == "sms", ladder
     assert ladder["next_due"] > rows["energy-authority"]["deadline"], rows
     assert rows["finance-authority"]["escalation"] is None, rows  # acknowledged: closed
+    unknown = w.tocsin("status", "--watch", *w._gateway_args("op.alice"), "ab" * 16, check=False)
+    assert unknown.returncode != 0 and "holds no directive" in unknown.stderr, unknown.stderr
     tocsin = os.path.join(w.bin, "tocsin")
     term = Terminal(w, [tocsin, "status", "--watch", *w._gateway_args("op.alice")])
     try:

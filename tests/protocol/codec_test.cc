@@ -113,6 +113,14 @@ TEST_CASE("Control messages round-trip", "[protocol][codec]") {
   half.Array(1).Array(11).Bin(id).Text("a").Uint(1).Nil().Nil().Nil().Text("").Nil().Uint(0)
       .Text("sms").Nil();
   CHECK_THAT(DecodeStatusReport(half.Take()).error().context, Catch::Contains("come together"));
+  std::vector<StatusRow> twice = {rows[1], rows[1]};
+  twice[1].ladder.reset();  // a later row must not hide an earlier claim
+  CHECK_THAT(DecodeStatusReport(EncodeStatusReport(twice)).error().context,
+             Catch::Contains("two rows for finance-authority"));
+  std::vector<StatusRow> closed = {rows[1]};
+  closed[0].state = 3;
+  CHECK_THAT(DecodeStatusReport(EncodeStatusReport(closed)).error().context,
+             Catch::Contains("closed delivery"));
   Writer unknown;  // an action no policy has
   unknown.Array(1).Array(11).Bin(id).Text("a").Uint(1).Nil().Nil().Nil().Text("").Nil().Uint(0)
       .Text("\x1b[2Jpwned").Uint(1);

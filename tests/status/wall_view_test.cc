@@ -94,6 +94,10 @@ TEST_CASE("5,000 agencies fit 80x24, counts first, the overdue first", "[status]
   CHECK(lines[5].text.rfind("!  agency-00000", 0) == 0);
   CHECK(lines[5].text.find("sms in 2m") != std::string::npos);
   CHECK(lines[5].style == WallLine::Style::kAlarm);
+  // Among the overdue, the 500 that do not even hold it come first.
+  CHECK(lines[6].text.rfind("!  agency-00010", 0) == 0);
+  CHECK(model.rows[499].state == "sent");
+  CHECK(model.rows[500].state == "delivered");
   CHECK(lines[23].text.find("rows 1-18 of 5000") == 0);
   CHECK(lines[23].text.find("q quits") != std::string::npos);
 }
@@ -132,7 +136,8 @@ TEST_CASE("Unverified and missing rows come before everything", "[status][wall]"
   std::vector<WallLine> wide = LayoutWall(model, 160, 40, 0, false);
   INFO(Text(wide));
   CHECK(wide[4].text.rfind("!! agency-00005", 0) == 0);
-  CHECK(wide[4].text.find("UNVERIFIED: no signed receipt") != std::string::npos);
+  CHECK(wide[4].text.find("UNVERIFIED (the gateway says delivered): no signed receipt") !=
+        std::string::npos);
   CHECK(wide[5].text.find("MISSING") != std::string::npos);
 }
 
@@ -150,6 +155,52 @@ TEST_CASE("Before the deadline nothing is overdue; a late acknowledgement says h
                             [](const WallRow& r) { return r.urgency == Urgency::kAcknowledged; });
   REQUIRE(acked != model.rows.end());
   CHECK(acked->note == "by Ana, 1m late");
+}
+
+TEST_CASE("A claim the signatures do not back is not counted as acknowledged",
+          "[status][wall]") {
+  Fixture f(8);
+  protocol::DirectiveId id = Id(0xab);
+  f.checks[id].rows["agency-00004"] = {Backing::kUnverified, "no signed acknowledgement", {}, {}};
+  f.checks[id].rows["agency-00008"] = {Backing::kGatewayWord, "", {}, {}};
+  f.rows.push_back(f.rows[4]);
+  f.rows.back().agency = "agency-00008";
+  WallModel model = BuildWall("gw.test", f.rows, f.checks, f.titles, kNow);
+  CHECK(model.counts.acknowledged == 1);  // agency-00008, by SMS; agency-00004 unverified
+  CHECK(model.directives[0].acknowledged == 1);
+  CHECK(model.rows[0].agency == "agency-00004");
+  CHECK(model.rows[0].state == "UNVERIFIED");  // at any width, not only in the note
+  CHECK(model.rows[0].note.find("the gateway says acknowledged") != std::string::npos);
+  auto sms = std::find_if(model.rows.begin(), model.rows.end(),
+                          [](const WallRow& r) { return r.agency == "agency-00008"; });
+  CHECK(sms->state == "ack by SMS");
+}
+
+TEST_CASE("Scrolling moves within the rows a page shows", "[status][wall]") {
+  WallPage page{0, 18};
+  CHECK(Scrolled(Scroll::kEnd, page, 100) == 82);
+  CHECK(Scrolled(Scroll::kUp, {82, 18}, 100) == 81);  // at once, not after a hidden gap
+  CHECK(Scrolled(Scroll::kDown, {82, 18}, 100) == 82);
+  CHECK(Scrolled(Scroll::kPageUp, {82, 18}, 100) == 64);
+  CHECK(Scrolled(Scroll::kPageDown, {70, 18}, 100) == 82);
+  CHECK(Scrolled(Scroll::kHome, {70, 18}, 100) == 0);
+  CHECK(Scrolled(Scroll::kDown, {0, 18}, 10) == 0);  // all on one page
+  Fixture f(5000);
+  WallModel model = BuildWall("gw.test", f.rows, f.checks, f.titles, kNow);
+  WallPage shown;
+  LayoutWall(model, 80, 24, 1'000'000, true, &shown);
+  CHECK((shown.first == 4982 && shown.visible == 18));
+}
+
+TEST_CASE("A long agency id is cut with a mark", "[status][wall]") {
+  Fixture f(1);
+  f.rows[0].agency = "ministry-of-the-interior-cyber-defence-directorate-a";
+  f.rows.push_back(f.rows[0]);
+  f.rows.back().agency = "ministry-of-the-interior-cyber-defence-directorate-b";
+  WallModel model = BuildWall("gw.test", f.rows, f.checks, f.titles, kNow);
+  std::vector<WallLine> lines = LayoutWall(model, 80, 24, 0, false);
+  INFO(Text(lines));
+  CHECK(lines[4].text.rfind("!  ministry-of-the-interi~ ", 0) == 0);
 }
 
 TEST_CASE("Durations fit a narrow column", "[status][wall]") {

@@ -33,10 +33,6 @@ std::optional<bool> Late(const DirectiveRecord& d, const DeliveryRecord& r, Unix
   return std::nullopt;
 }
 
-UnixMillis AsOf(const VerifiedLog& log) {
-  return log.checkpoints.empty() ? 0 : log.checkpoints.back().time;
-}
-
 json Escalations(const DeliveryRecord& r) {
   json out = json::array();
   for (const EscalationEvent& e : r.escalations) {
@@ -110,21 +106,6 @@ std::string CsvCell(std::string value) {
   return out + "\"";
 }
 
-std::string Escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 // A time in a table cell: the time of day when it falls on `day`'s date (the
 // directive's acceptance, printed above the table), the full UTC time otherwise.
 std::string Cell(const std::optional<UnixMillis>& t, UnixMillis day) {
@@ -163,20 +144,20 @@ std::string Timeline(const DirectiveRecord& d) {
   int deadline = x(d.header.ack_deadline);
   svg << "<line x1=\"" << deadline << "\" y1=\"0\" x2=\"" << deadline << "\" y2=\"" << height - 18
       << "\" class=\"deadline\"/><text x=\"" << deadline - 3 << "\" y=\"" << height - 4
-      << "\" class=\"axis\" text-anchor=\"end\">deadline " << Escape(FormatUtc(d.header.ack_deadline))
+      << "\" class=\"axis\" text-anchor=\"end\">deadline " << HtmlEscape(FormatUtc(d.header.ack_deadline))
       << "</text>";
   svg << "<text x=\"" << kLeft << "\" y=\"" << height - 4 << "\" class=\"axis\">accepted "
-      << Escape(FormatUtc(start)) << "</text>";
+      << HtmlEscape(FormatUtc(start)) << "</text>";
   int row = 0;
   for (const auto& [agency, r] : d.deliveries) {
     int y = row++ * kRow + 12;
-    svg << "<text x=\"4\" y=\"" << y + 4 << "\">" << Escape(agency) << "</text>"
+    svg << "<text x=\"4\" y=\"" << y + 4 << "\">" << HtmlEscape(agency) << "</text>"
         << "<line x1=\"" << kLeft << "\" y1=\"" << y << "\" x2=\"" << kLeft + kWidth << "\" y2=\""
         << y << "\" class=\"track\"/>";
     auto mark = [&](const std::optional<UnixMillis>& t, const char* css, const char* what) {
       if (t) {
         svg << "<circle cx=\"" << x(*t) << "\" cy=\"" << y << "\" r=\"5\" class=\"" << css
-            << "\"><title>" << what << " " << Escape(FormatUtc(*t)) << "</title></circle>";
+            << "\"><title>" << what << " " << HtmlEscape(FormatUtc(*t)) << "</title></circle>";
       }
     };
     mark(r.sent_at, "sent", "sent");
@@ -189,6 +170,25 @@ std::string Timeline(const DirectiveRecord& d) {
 }
 
 }  // namespace
+
+std::string HtmlEscape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+UnixMillis AsOf(const VerifiedLog& log) {
+  return log.checkpoints.empty() ? 0 : log.checkpoints.back().time;
+}
 
 std::string_view DeliveryStateName(const DeliveryRecord& r) {
   if (r.acknowledged_at) return "acknowledged";
@@ -286,7 +286,7 @@ std::string ReportHtml(const VerifiedLog& log) {
   std::ostringstream html;
   html << "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
           "<title>Tocsin delivery report: "
-       << Escape(log.gateway)
+       << HtmlEscape(log.gateway)
        << "</title><style>"
           "body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}"
           "table{border-collapse:collapse;margin:.5em 0 1.5em}"
@@ -303,12 +303,12 @@ std::string ReportHtml(const VerifiedLog& log) {
           "@media print{body{margin:0;font-size:10px}h2{break-before:page}"
           "h2:first-of-type{break-before:auto}tr{break-inside:avoid}}"
           "</style></head><body>";
-  html << "<h1>Delivery report</h1><p>Gateway <b>" << Escape(log.gateway) << "</b>: "
+  html << "<h1>Delivery report</h1><p>Gateway <b>" << HtmlEscape(log.gateway) << "</b>: "
        << log.entries.size() << " log entries, " << log.checkpoints.size()
        << " signed checkpoints, all verified offline";
   if (!log.checkpoints.empty()) {
     const protocol::Checkpoint& last = log.checkpoints.back();
-    html << "; last checkpoint " << Escape(FormatUtc(last.time)) << ", root <code>"
+    html << "; last checkpoint " << HtmlEscape(FormatUtc(last.time)) << ", root <code>"
          << HexEncode(last.root) << "</code>";
   }
   html << ".</p>";
@@ -320,16 +320,16 @@ std::string ReportHtml(const VerifiedLog& log) {
   for (const DirectiveRecord& d : log.directives) {
     const protocol::DirectiveHeader& h = d.header;
     html << "<h2 id=\"d" << Hex(h.id) << "\">Directive <code>" << Hex(h.id) << "</code></h2><p>"
-         << Escape(protocol::ActionName(h.action)) << ", "
-         << Escape(protocol::SeverityName(h.severity)) << ", TLP:"
-         << Escape(protocol::TlpName(h.tlp))
+         << HtmlEscape(protocol::ActionName(h.action)) << ", "
+         << HtmlEscape(protocol::SeverityName(h.severity)) << ", TLP:"
+         << HtmlEscape(protocol::TlpName(h.tlp))
          << (h.status == protocol::DirectiveStatus::kExercise ? ", <b>EXERCISE</b>" : "")
-         << ", issued by " << Escape(h.issuer) << ", accepted " << Escape(FormatUtc(d.accepted_at))
-         << ", acknowledge by " << Escape(FormatUtc(h.ack_deadline)) << ".";
+         << ", issued by " << HtmlEscape(h.issuer) << ", accepted " << HtmlEscape(FormatUtc(d.accepted_at))
+         << ", acknowledge by " << HtmlEscape(FormatUtc(h.ack_deadline)) << ".";
     if (h.summary) {
-      html << " Summary: <i>" << Escape(*h.summary) << "</i>";
+      html << " Summary: <i>" << HtmlEscape(*h.summary) << "</i>";
     }
-    html << " Signed by " << Escape(Joined(d.signers)) << ".";
+    html << " Signed by " << HtmlEscape(Joined(d.signers)) << ".";
     for (const DirectiveRecord& other : log.directives) {
       if (h.references && other.header.id == *h.references) {
         html << " " << (h.action == protocol::DirectiveAction::kCancel ? "Cancels" : "Updates")
@@ -341,10 +341,10 @@ std::string ReportHtml(const VerifiedLog& log) {
                                                                                  : "Updated")
              << " by <a href=\"#d" << Hex(other.header.id) << "\"><code>"
              << Hex(other.header.id).substr(0, 8) << "</code></a> ("
-             << Escape(FormatUtc(other.accepted_at)) << ").";
+             << HtmlEscape(FormatUtc(other.accepted_at)) << ").";
       }
     }
-    html << " Times are UTC, on " << Escape(FormatUtc(d.accepted_at).substr(0, 10))
+    html << " Times are UTC, on " << HtmlEscape(FormatUtc(d.accepted_at).substr(0, 10))
          << " unless a date is shown; <code>tocsin audit summary</code> prints this directive "
             "on one page.</p>"
          << Timeline(d);
@@ -364,18 +364,18 @@ std::string ReportHtml(const VerifiedLog& log) {
       const char* verdict_class = late_or_not.value_or(false) ? "late"
                                   : delay                     ? "ok"
                                                               : "open";
-      html << "<tr><td>" << Escape(agency) << "</td><td>" << DeliveryStateName(r)
+      html << "<tr><td>" << HtmlEscape(agency) << "</td><td>" << DeliveryStateName(r)
            << "</td><td class=\"t\">"
-           << Escape(Cell(r.sent_at, d.accepted_at)) << "</td><td class=\"t\">"
-           << Escape(Cell(r.delivered_at, d.accepted_at)) << "</td><td class=\"t\">"
-           << Escape(Cell(r.acknowledged_at, d.accepted_at)) << "</td><td class=\"t\">"
-           << Escape(Cell(r.ack_signed_at, d.accepted_at)) << "</td><td>"
-           << Escape(r.officer) << (r.note ? " (" + Escape(*r.note) + ")" : "")
+           << HtmlEscape(Cell(r.sent_at, d.accepted_at)) << "</td><td class=\"t\">"
+           << HtmlEscape(Cell(r.delivered_at, d.accepted_at)) << "</td><td class=\"t\">"
+           << HtmlEscape(Cell(r.acknowledged_at, d.accepted_at)) << "</td><td class=\"t\">"
+           << HtmlEscape(Cell(r.ack_signed_at, d.accepted_at)) << "</td><td>"
+           << HtmlEscape(r.officer) << (r.note ? " (" + HtmlEscape(*r.note) + ")" : "")
            << (r.acknowledged_by_code ? " <small>(SMS code: the gateway's word)</small>" : "")
            << "</td><td class=\"" << verdict_class << "\">"
-           << Escape(verdict) << "</td><td>";
+           << HtmlEscape(verdict) << "</td><td>";
       for (const EscalationEvent& e : r.escalations) {
-        html << Escape(FormatUtc(e.at).substr(11, 8)) << " " << Escape(e.what) << "<br>";
+        html << HtmlEscape(FormatUtc(e.at).substr(11, 8)) << " " << HtmlEscape(e.what) << "<br>";
       }
       html << "</td></tr>";
     }

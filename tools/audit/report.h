@@ -17,6 +17,12 @@ nlohmann::json ReportJson(const VerifiedLog& log);
 std::string ReportCsv(const VerifiedLog& log);
 std::string ReportHtml(const VerifiedLog& log);
 
+// `text` with & < > " ' as HTML entities: safe in text and attribute values.
+std::string HtmlEscape(std::string_view text);
+
+// The time of the log's last checkpoint (0 with none): what "as of" means.
+UnixMillis AsOf(const VerifiedLog& log);
+
 // "acknowledged", "delivered", "refused", "sent" or "pending".
 std::string_view DeliveryStateName(const DeliveryRecord& delivery);
 

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "common/json_values.h"
+#include "tools/audit/report.h"
 
 namespace tocsin::tools::audit {
 namespace {
@@ -11,31 +12,13 @@ namespace {
 using nlohmann::json;
 
 // At most this many agencies are named on the page; `audit report` lists all.
-constexpr std::size_t kNamedAgencies = 30;
+constexpr std::size_t kNamedAgencies = 20;
 
-UnixMillis AsOf(const VerifiedLog& log) {
-  return log.checkpoints.empty() ? 0 : log.checkpoints.back().time;
-}
+std::string SectorOf(const DeliveryRecord& r) { return r.sector.empty() ? "unknown" : r.sector; }
 
-std::string Escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
-std::string SectorOf(const VerifiedLog& log, const std::string& agency) {
-  auto found = log.sectors.find(agency);
-  return found == log.sectors.end() || found->second.empty() ? "unknown" : found->second;
-}
+// Agency-supplied text in a cell: isolated, so that bidirectional controls in
+// it cannot reorder what follows.
+std::string Isolated(std::string_view text) { return "<bdi>" + HtmlEscape(text) + "</bdi>"; }
 
 struct Summary {
   Tally total;
@@ -66,7 +49,7 @@ Summary Summarise(const VerifiedLog& log, const DirectiveRecord& d) {
     Outcome outcome = OutcomeOf(d, r, as_of);
     bool delivered = r.delivered_at.has_value();
     s.total.Add(outcome, delivered);
-    s.by_sector[SectorOf(log, agency)].Add(outcome, delivered);
+    s.by_sector[SectorOf(r)].Add(outcome, delivered);
     if (outcome != Outcome::kOnTime) {
       s.exceptions.emplace_back(outcome, &r);
     }
@@ -165,7 +148,7 @@ void SectorTable(std::ostringstream& html, const Summary& s) {
           "<th class=\"n\">on time</th><th class=\"n\">late</th><th class=\"n\">never</th>"
           "<th class=\"n\">refused</th><th class=\"n\">open</th></tr>";
   for (const auto& [sector, t] : s.by_sector) {
-    html << "<tr><td>" << Escape(sector) << "</td><td class=\"n\">" << t.recipients
+    html << "<tr><td>" << HtmlEscape(sector) << "</td><td class=\"n\">" << t.recipients
          << "</td><td class=\"n\">" << t.on_time << "</td><td class=\"n\">" << t.late
          << "</td><td class=\"n\">" << t.never << "</td><td class=\"n\">" << t.refused
          << "</td><td class=\"n\">" << t.open << "</td></tr>";
@@ -173,16 +156,17 @@ void SectorTable(std::ostringstream& html, const Summary& s) {
   html << "</table>";
 }
 
-void ExceptionTable(std::ostringstream& html, const VerifiedLog& log, const DirectiveRecord& d,
+void ExceptionTable(std::ostringstream& html, const DirectiveRecord& d,
                     const Summary& s) {
   html << "<h2>Agencies not acknowledged on time</h2>";
   if (s.exceptions.empty()) {
     html << "<p>None: every recipient acknowledged on time.</p>";
     return;
   }
-  html << "<p>Times UTC, on the day of acceptance unless a date is shown.</p>"
-          "<table><tr><th style=\"width:22%\">agency</th><th>sector</th><th>outcome</th>"
-          "<th>delivered</th><th>acknowledged (signed)</th><th>by, note</th>"
+  html << "<p>Times UTC, on the day of acceptance unless a date is shown. Late or on time "
+          "is judged by when the gateway recorded the acknowledgement.</p>"
+          "<table><tr><th style=\"width:20%\">agency</th><th>sector</th><th>outcome</th>"
+          "<th>delivered</th><th>acknowledged: recorded, signed</th><th>by, note</th>"
           "<th class=\"n\">escalation steps</th></tr>";
   std::size_t shown = std::min(s.exceptions.size(), kNamedAgencies);
   for (std::size_t i = 0; i < shown; ++i) {
@@ -196,12 +180,15 @@ void ExceptionTable(std::ostringstream& html, const VerifiedLog& log, const Dire
       return full.substr(0, 10) == FormatUtc(d.accepted_at).substr(0, 10) ? full.substr(11, 12)
                                                                            : full;
     };
-    std::string by = r->officer + (r->note ? " (" + *r->note + ")" : "") +
+    std::string by = Isolated(r->officer) + (r->note ? " (" + Isolated(*r->note) + ")" : "") +
                      (r->acknowledged_by_code ? " [SMS code: the gateway's word]" : "");
-    html << "<tr class=\"" << OutcomeName(outcome) << "\"><td>" << Escape(r->agency) << "</td><td>"
-         << Escape(SectorOf(log, r->agency)) << "</td><td>" << Escape(Verdict(outcome, d, *r))
-         << "</td><td>" << Escape(time(r->delivered_at)) << "</td><td>"
-         << Escape(time(r->ack_signed_at)) << "</td><td>" << Escape(by) << "</td><td class=\"n\">"
+    std::string acknowledged = r->acknowledged_at
+                                   ? time(r->acknowledged_at) + ", signed " + time(r->ack_signed_at)
+                                   : "-";
+    html << "<tr class=\"" << OutcomeName(outcome) << "\"><td>" << HtmlEscape(r->agency) << "</td><td>"
+         << HtmlEscape(SectorOf(*r)) << "</td><td>" << HtmlEscape(Verdict(outcome, d, *r))
+         << "</td><td>" << HtmlEscape(time(r->delivered_at)) << "</td><td>"
+         << HtmlEscape(acknowledged) << "</td><td>" << by << "</td><td class=\"n\">"
          << r->escalations.size() << "</td></tr>";
   }
   html << "</table>";
@@ -217,31 +204,31 @@ void Facts(std::ostringstream& html, const DirectiveRecord& d, const Summary& s)
     html << "<dt>" << term << "</dt><dd>" << value << "</dd>";
   };
   html << "<dl>";
-  row("labels", Escape(Labels(h)));
+  row("labels", HtmlEscape(Labels(h)));
   std::string signers;
   for (const std::string& signer : d.signers) {
     signers += (signers.empty() ? "" : ", ") + signer;
   }
-  row("signed by", Escape(signers) + " (" + std::to_string(d.signers.size()) +
+  row("signed by", HtmlEscape(signers) + " (" + std::to_string(d.signers.size()) +
                        " distinct operator(s); " + std::to_string(h.required_signatures) +
                        " required by the signed header)");
-  row("issuer signed at", Escape(FormatUtc(h.issued_at)));
-  row("accepted", Escape(FormatUtc(d.accepted_at)) + ", log entry " + std::to_string(d.index));
-  row("acknowledge by", Escape(FormatUtc(h.ack_deadline)));
-  row("expires", Escape(FormatUtc(h.expires_at)));
+  row("issuer signed at", HtmlEscape(FormatUtc(h.issued_at)));
+  row("accepted", HtmlEscape(FormatUtc(d.accepted_at)) + ", log entry " + std::to_string(d.index));
+  row("acknowledge by", HtmlEscape(FormatUtc(h.ack_deadline)));
+  row("expires", HtmlEscape(FormatUtc(h.expires_at)));
   if (h.summary) {
-    row("clear summary", Escape(*h.summary));
+    row("clear summary", HtmlEscape(*h.summary));
   }
   if (s.original) {
     row(h.action == protocol::DirectiveAction::kCancel ? "cancels" : "updates",
         "<code>" + HexEncode(s.original->header.id) + "</code> (" +
-            Escape(Labels(s.original->header)) + ", accepted " +
-            Escape(FormatUtc(s.original->accepted_at)) + ")");
+            HtmlEscape(Labels(s.original->header)) + ", accepted " +
+            HtmlEscape(FormatUtc(s.original->accepted_at)) + ")");
   }
   for (const DirectiveRecord* f : s.follow_ups) {
     row(f->header.action == protocol::DirectiveAction::kCancel ? "cancelled by" : "updated by",
-        "<code>" + HexEncode(f->header.id) + "</code> (" + Escape(Labels(f->header)) +
-            ", accepted " + Escape(FormatUtc(f->accepted_at)) + ")");
+        "<code>" + HexEncode(f->header.id) + "</code> (" + HtmlEscape(Labels(f->header)) +
+            ", accepted " + HtmlEscape(FormatUtc(f->accepted_at)) + ")");
   }
   row("digest", "<code>" + HexEncode(d.digest) + "</code>");
   html << "</dl>";
@@ -253,12 +240,12 @@ void WhileItRan(std::ostringstream& html, const Summary& s) {
     html << "No revocation and no escalation-policy change.";
   }
   for (const PrincipalEvent* p : s.revocations) {
-    html << Escape(FormatUtc(p->at)) << ": <b>" << Escape(p->principal)
+    html << HtmlEscape(FormatUtc(p->at)) << ": <b>" << HtmlEscape(p->principal)
          << "</b> revoked or no longer admitted (log entry " << p->index << ").<br>";
   }
   for (const PolicyEvent* p : s.policy_changes) {
-    html << Escape(FormatUtc(p->at)) << ": escalation policy changed to sha256 <code>"
-         << Escape(p->digest_hex) << "</code> (log entry " << p->index << ").<br>";
+    html << HtmlEscape(FormatUtc(p->at)) << ": escalation policy changed to sha256 <code>"
+         << HtmlEscape(p->digest_hex) << "</code> (log entry " << p->index << ").<br>";
   }
   html << "</p>";
 }
@@ -308,9 +295,11 @@ json SummaryJson(const VerifiedLog& log, const DirectiveRecord& d) {
   json exceptions = json::array();
   for (const auto& [outcome, r] : s.exceptions) {
     exceptions.push_back({{"agency", r->agency},
-                          {"sector", SectorOf(log, r->agency)},
+                          {"sector", SectorOf(*r)},
                           {"outcome", OutcomeName(outcome)},
                           {"delivered_at", r->delivered_at ? json(FormatUtc(*r->delivered_at)) : json()},
+                          {"acknowledgement_recorded_at",
+                           r->acknowledged_at ? json(FormatUtc(*r->acknowledged_at)) : json()},
                           {"acknowledgement_signed_at",
                            r->ack_signed_at ? json(FormatUtc(*r->ack_signed_at)) : json()},
                           {"acknowledged_by", TextOrNull(r->officer)},
@@ -370,12 +359,12 @@ std::string SummaryHtml(const VerifiedLog& log, const DirectiveRecord& d) {
   html << "<h2>Outcome</h2>";
   Tiles(html, s.total);
   SectorTable(html, s);
-  ExceptionTable(html, log, d, s);
+  ExceptionTable(html, d, s);
   WhileItRan(html, s);
   html << "<footer>Verified offline by <code>tocsin audit summary</code> from the audit log of "
-       << Escape(log.gateway) << ": " << log.entries.size() << " entries";
+       << HtmlEscape(log.gateway) << ": " << log.entries.size() << " entries";
   if (!log.checkpoints.empty()) {
-    html << ", as of its signed checkpoint of " << Escape(FormatUtc(AsOf(log))) << " (root <code>"
+    html << ", as of its signed checkpoint of " << HtmlEscape(FormatUtc(AsOf(log))) << " (root <code>"
          << HexEncode(log.checkpoints.back().root) << "</code>)";
   }
   html << ". Acknowledgement times are as the agencies signed them; an SMS code is the "

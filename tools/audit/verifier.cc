@@ -529,13 +529,11 @@ Result<VerifiedLog> VerifyBundle(const std::string& bundle, const std::string& t
   log.directives = replay.TakeDirectives();
   log.principals = replay.TakePrincipals();
   log.policies = replay.TakePolicies();
-  for (const DirectiveRecord& d : log.directives) {
-    for (const auto& [agency, delivery] : d.deliveries) {
-      if (!log.sectors.contains(agency)) {
-        Result<pki::CertifiedKey> key = directory.Resolve(agency, pki::Purpose::kSigning,
-                                                          d.accepted_at);
-        log.sectors[agency] = key && key->sector ? *key->sector : "";
-      }
+  for (DirectiveRecord& d : log.directives) {
+    for (auto& [agency, delivery] : d.deliveries) {
+      Result<pki::CertifiedKey> key = directory.Resolve(agency, pki::Purpose::kSigning,
+                                                        d.accepted_at);
+      delivery.sector = key && key->sector ? *key->sector : "";
     }
   }
   return log;

@@ -45,6 +45,9 @@ struct DeliveryRecord {
   std::string refusal_reason;            // protocol::RefusalReasonName
   std::optional<std::uint64_t> refusal_index;
   std::vector<EscalationEvent> escalations;
+  // The sector its certificate named when the directive was accepted (""
+  // when that certificate did not resolve then).
+  std::string sector;
 };
 
 struct DirectiveRecord {
@@ -78,9 +81,6 @@ struct VerifiedLog {
   std::vector<DirectiveRecord> directives;  // in acceptance order
   std::vector<PrincipalEvent> principals;
   std::vector<PolicyEvent> policies;
-  // Each recipient's sector, as its certificate said when the directive
-  // naming it was accepted ("" when that certificate did not resolve).
-  std::map<std::string, std::string> sectors;
 };
 
 // The directive `reference` names: its id, or a unique prefix of its hex.
