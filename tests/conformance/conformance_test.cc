@@ -16,6 +16,7 @@
 #include "pki/crl_floor.h"
 #include "pki/verifier.h"
 #include "protocol/audit.h"
+#include "protocol/bridge_messages.h"
 #include "protocol/directive.h"
 #include "protocol/promise.h"
 #include "protocol/receipts.h"
@@ -269,6 +270,56 @@ TEST_CASE("Promise vectors are refused, kept, open or broken as they say",
     INFO((verdict ? std::string() : verdict.error().ToString()));
     REQUIRE(verdict);
     CHECK(*verdict == test["result"].get<std::string>());
+  }
+}
+
+// Decodes a control message's body by its type; what it read, as JSON.
+Result<Json> DecodeControl(const protocol::Envelope& envelope) {
+  switch (envelope.type) {
+    case protocol::MessageType::kStatusRequest: {
+      TOCSIN_ASSIGN_OR_RETURN(protocol::StatusRequest r, protocol::DecodeStatusRequest(envelope.body));
+      return Json{{"reference", r.reference ? Json(HexEncode(*r.reference)) : Json()}};
+    }
+    case protocol::MessageType::kStatusReport: {
+      TOCSIN_ASSIGN_OR_RETURN(std::vector<protocol::StatusRow> rows,
+                              protocol::DecodeStatusReport(envelope.body));
+      auto ladders = std::count_if(rows.begin(), rows.end(),
+                                   [](const protocol::StatusRow& r) { return r.ladder.has_value(); });
+      return Json{{"rows", rows.size()}, {"ladders", ladders}};
+    }
+    case protocol::MessageType::kEvidenceRequest: {
+      TOCSIN_ASSIGN_OR_RETURN(protocol::EvidenceRequest r, protocol::DecodeEvidenceRequest(envelope.body));
+      return Json{{"after", r.after}};
+    }
+    case protocol::MessageType::kProofRequest: {
+      TOCSIN_ASSIGN_OR_RETURN(protocol::ProofRequest r, protocol::DecodeProofRequest(envelope.body));
+      return Json{{"index", r.index}, {"tree_size", r.tree_size}};
+    }
+    case protocol::MessageType::kInclusionProof: {
+      TOCSIN_ASSIGN_OR_RETURN(protocol::InclusionProofMessage m,
+                              protocol::DecodeInclusionProof(envelope.body));
+      return Json{{"index", m.index}, {"tree_size", m.tree_size}, {"proof_hashes", m.proof.size()}};
+    }
+    case protocol::MessageType::kBridge: {
+      TOCSIN_ASSIGN_OR_RETURN(protocol::BridgeMessage m, protocol::DecodeBridgeMessage(envelope.body));
+      return Json{{"kind", static_cast<int>(m.kind)}};
+    }
+    default:
+      return MakeError(ErrorCode::kMalformedMessage, "not a control message");
+  }
+}
+
+TEST_CASE("Control-message vectors decode or are refused as they say", "[conformance][control]") {
+  Json file = Load("controls.json");
+  for (const Json& test : file["tests"]) {
+    INFO(Describe(test));
+    Result<protocol::Envelope> envelope = protocol::DecodeEnvelope(Hex(test["wire"]));
+    REQUIRE(envelope);
+    CHECK(static_cast<int>(envelope->type) == test["type"].get<int>());
+    Result<Json> read = DecodeControl(*envelope);
+    if (Judged(test, read) && test.contains("expected")) {
+      CHECK(*read == test["expected"]);
+    }
   }
 }
 

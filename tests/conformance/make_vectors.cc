@@ -15,6 +15,8 @@
 #include "crypto/hash.h"
 #include "crypto/merkle.h"
 #include "protocol/audit.h"
+#include "protocol/bridge_messages.h"
+#include "protocol/strict_msgpack.h"
 #include "pki/cert_builder.h"
 #include "pki/certificate.h"
 #include "protocol/directive.h"
@@ -590,6 +592,114 @@ void Promises(const std::string& dir) {
   v.Write(dir + "/promises.json");
 }
 
+// ---- unsigned control messages: operators, bridges, proofs (section 10) ----
+
+void Controls(const std::string& dir) {
+  VectorFile v("control", "its receiver",
+               "The unsigned messages of section 10 that carry no signature of their own (the "
+               "CURVE connection says who sent them): status-request (8), status-report (9), "
+               "bridge (11), proof-request (13), inclusion-proof (14), evidence-request (16). "
+               "A receiver decodes the envelope, then the body by `type`; `expected`, when "
+               "present, gives what it reads.");
+  auto unsigned_wire = [](MessageType type, Bytes body) {
+    return protocol::EncodeUnsigned(type, std::move(body));
+  };
+  auto valid = [&](const std::string& comment, MessageType type, Bytes body) -> Json& {
+    Json& test = v.Valid(comment, unsigned_wire(type, std::move(body)));
+    test["type"] = static_cast<int>(type);
+    return test;
+  };
+  auto invalid = [&](const std::string& comment, MessageType type, Bytes body, WireError code) {
+    v.Invalid(comment, unsigned_wire(type, std::move(body)), code)["type"] = static_cast<int>(type);
+  };
+  protocol::DirectiveId id = SampleReceipt(protocol::ReceiptKind::kDelivered).directive_id;
+  valid("status-request for one directive", MessageType::kStatusRequest,
+        protocol::EncodeStatusRequest({id}))["expected"] = {{"reference", HexEncode(id)}};
+  valid("status-request for every directive", MessageType::kStatusRequest,
+        protocol::EncodeStatusRequest({}))["expected"] = {{"reference", nullptr}};
+  protocol::Writer short_id;
+  short_id.Array(1).Bin(Bytes(15, 0x3f));
+  invalid("status-request naming a 15-byte id", MessageType::kStatusRequest, short_id.Take(),
+          WireError::kMalformed);
+  protocol::StatusRow open_row{id, kAgency, 1, kNow - 5000, {}, {}, "", {},
+                               protocol::StatusRow::Ladder{1, "sms", kNow + 60000}};
+  protocol::StatusRow acked{id, kOtherAgency, 3, kNow - 5000, kNow - 4000, kNow - 3000,
+                            "M. Duty Officer", kNow - 2900, {}};
+  valid("status-report: one open row with its ladder (11 elements), one acknowledged (8)",
+        MessageType::kStatusReport, protocol::EncodeStatusReport({open_row, acked}))["expected"] =
+      {{"rows", 2}, {"ladders", 1}};
+  valid("status-report with no rows", MessageType::kStatusReport,
+        protocol::EncodeStatusReport({}))["expected"] = {{"rows", 0}, {"ladders", 0}};
+  invalid("status-report repeating a (directive, agency)", MessageType::kStatusReport,
+          protocol::EncodeStatusReport({acked, acked}), WireError::kMalformed);
+  protocol::StatusRow closed = open_row;
+  closed.state = 3;
+  invalid("status-report: a ladder on an acknowledged row", MessageType::kStatusReport,
+          protocol::EncodeStatusReport({closed}), WireError::kMalformed);
+  protocol::StatusRow fax = open_row;
+  fax.ladder->next_action = "fax";
+  invalid("status-report: next_action \"fax\"", MessageType::kStatusReport,
+          protocol::EncodeStatusReport({fax}), WireError::kMalformed);
+  protocol::StatusRow state5 = acked;
+  state5.state = 5;
+  invalid("status-report: state 5", MessageType::kStatusReport,
+          protocol::EncodeStatusReport({state5}), WireError::kMalformed);
+  protocol::Writer nine;
+  nine.Array(1).Array(9).Bin(id).Text(kAgency).Uint(1).Nil().Nil().Nil().Text("").Nil().Uint(0);
+  invalid("status-report: a row of 9 elements (8 or 11)", MessageType::kStatusReport, nine.Take(),
+          WireError::kMalformed);
+  valid("evidence-request, first page", MessageType::kEvidenceRequest,
+        protocol::EncodeEvidenceRequest({id, ""}))["expected"] = {{"after", ""}};
+  invalid("evidence-request after an id that is not one", MessageType::kEvidenceRequest,
+          protocol::EncodeEvidenceRequest({id, "Not An Id"}), WireError::kMalformed);
+  valid("proof-request for leaf 7 of 12", MessageType::kProofRequest,
+        protocol::EncodeProofRequest({7, 12}))["expected"] = {{"index", 7}, {"tree_size", 12}};
+  invalid("proof-request for leaf 12 of 12", MessageType::kProofRequest,
+          protocol::EncodeProofRequest({12, 12}), WireError::kMalformed);
+  crypto::MerkleTree tree;
+  for (int i = 0; i < 12; ++i) {
+    tree.Append(crypto::MerkleLeafHash(AsBytes("entry " + std::to_string(i))));
+  }
+  valid("inclusion-proof of leaf 7 of 12", MessageType::kInclusionProof,
+        protocol::EncodeInclusionProof({7, 12, tree.leaf(7), tree.InclusionProof(7, 12)}))
+      ["expected"] = {{"index", 7}, {"tree_size", 12}, {"proof_hashes", 4}};
+  invalid("inclusion-proof with 65 hashes (at most 64)", MessageType::kInclusionProof,
+          protocol::EncodeInclusionProof(
+              {7, 12, tree.leaf(7), std::vector<crypto::Digest>(65, tree.leaf(0))}),
+          WireError::kTooLarge);
+  protocol::BridgeMessage hello;
+  hello.kind = protocol::BridgeKind::kHello;
+  hello.channel = "sms";
+  valid("bridge hello of the SMS bridge", MessageType::kBridge,
+        protocol::EncodeBridgeMessage(hello))["expected"] = {{"kind", 1}};
+  protocol::BridgeMessage task;
+  task.kind = protocol::BridgeKind::kTask;
+  task.task = 41;
+  task.channel = "email";
+  task.contact = "Claire Martin";
+  task.address = "claire@finance.example";
+  task.subject = "[TOCSIN] CRITICAL directive 3f1c2a77: acknowledgement required";
+  task.text = "TOCSIN: CRITICAL directive 3f1c2a77 for finance-authority awaits acknowledgement.";
+  valid("bridge task: an e-mail to send", MessageType::kBridge,
+        protocol::EncodeBridgeMessage(task))["expected"] = {{"kind", 2}};
+  protocol::Writer fax_hello;
+  fax_hello.Array(2).Uint(1).Text("fax");
+  invalid("bridge hello of a \"fax\" bridge", MessageType::kBridge, fax_hello.Take(),
+          WireError::kMalformed);
+  protocol::Writer outcome5;
+  outcome5.Array(4).Uint(3).Uint(41).Uint(5).Text("");
+  invalid("bridge result with outcome 5 (0 to 4)", MessageType::kBridge, outcome5.Take(),
+          WireError::kMalformed);
+  protocol::Writer kind9;
+  kind9.Array(2).Uint(9).Uint(41);
+  invalid("bridge message of kind 9", MessageType::kBridge, kind9.Take(), WireError::kMalformed);
+  protocol::BridgeMessage long_text = task;
+  long_text.text = std::string(2049, 't');
+  invalid("bridge task with 2,049 bytes of text (at most 2,048)", MessageType::kBridge,
+          protocol::EncodeBridgeMessage(long_text), WireError::kTooLarge);
+  v.Write(dir + "/controls.json");
+}
+
 // ---- certificates and CRLs (docs/pki.md) -----------------------------------
 
 void Certificates(const std::string& dir) {
@@ -699,6 +809,7 @@ int main(int argc, char** argv) {
   tocsin::conformance::Directives(dir);
   tocsin::conformance::Checkpoints(dir);
   tocsin::conformance::Promises(dir);
+  tocsin::conformance::Controls(dir);
   tocsin::conformance::Certificates(dir);
   return 0;
 }
