@@ -327,6 +327,30 @@ TEST_CASE("The largest copy an agency can be sent stays under kMaxAgencyCopyByte
   CHECK(copy.size() > kMaxAgencyCopyBytes / 2);  // the bound is not slack by an order
 }
 
+TEST_CASE("Wraps made on several threads open for every recipient, each its own",
+          "[protocol][directive][fanout]") {
+  ProtocolFixture f;
+  std::vector<RecipientKey> recipients;
+  for (int i = 0; i < 700; ++i) {  // past the one-thread slice: several threads wrap
+    std::string id = "agency-" + std::to_string(1000 + i);
+    f.Add(id, Role::kAgency);
+    recipients.push_back({id, f[id].encryption.public_key()});
+  }
+  SealedDirective sealed =
+      SealDirective(f.Draft(), std::move(recipients), f["op.alice"].signing).value();
+  DirectiveFanout fanout = DirectiveFanout::FromEnvelope(sealed.envelope).value();
+  for (const char* id : {"agency-1000", "agency-1349", "agency-1350", "agency-1699"}) {
+    INFO(id);
+    Result<OpenedDirective> opened = f.Open(fanout.CopyFor(id).value(), id);
+    REQUIRE(opened);
+    CHECK(opened->content.title == "Ransomware on payment systems");
+  }
+  // Each entry is wrapped to its own recipient: another's key opens nothing.
+  Bytes copy = fanout.CopyFor("agency-1350").value();
+  CHECK_FALSE(OpenDirective(copy, f.resolver, {"gw", kNow, 1}, "agency-1350",
+                            f["agency-1349"].encryption));
+}
+
 TEST_CASE("A copy with a moved index, a changed proof or another's entry is refused",
           "[protocol][directive][fanout][negative]") {
   ProtocolFixture f;
