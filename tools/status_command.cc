@@ -181,6 +181,7 @@ struct Snapshot {
   std::vector<protocol::StatusRow> rows;
   Checks checks;
   std::optional<std::vector<protocol::ProposalRow>> proposals;
+  std::string proposals_problem;  // why they are not known, when asked for
 };
 
 // The gateway, as `status` asks it: one link, re-opened after a failure so
@@ -233,11 +234,14 @@ class StatusSource {
     Snapshot snapshot;
     TOCSIN_ASSIGN_OR_RETURN(snapshot.rows, QueryStatus(*session_.link, id, timeout_ms_));
     TOCSIN_ASSIGN_OR_RETURN(snapshot.checks, verifier_->Check(snapshot.rows));
-    if (with_proposals) {
+    if (with_proposals) {  // not knowing them does not hide the deliveries
       Result<protocol::ProposalReply> proposals =
           FetchProposals(*session_.link, std::nullopt, timeout_ms_);
-      TOCSIN_RETURN_IF_ERROR(proposals.transform([](auto&&) {}));
-      snapshot.proposals = std::move(proposals->rows);
+      if (proposals) {
+        snapshot.proposals = std::move(proposals->rows);
+      } else {
+        snapshot.proposals_problem = proposals.error().ToString();
+      }
     }
     return snapshot;
   }
@@ -389,6 +393,9 @@ int ShowMatrix(StatusSource& source, const DirectiveOptions& options, const Titl
       std::printf("%s: %zu deliveries\n", FormatUtc(clock.NowMillis()).c_str(), got->rows.size());
       PrintMatrix(got->rows, got->checks, titles);
       PrintProposals(got->proposals);
+      if (!got->proposals_problem.empty()) {
+        std::printf("proposals: not known (%s)\n", got->proposals_problem.c_str());
+      }
     }
     std::fflush(stdout);
     if (!options.watch || AllAcknowledged(got->rows)) {
