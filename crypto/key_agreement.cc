@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <array>
+
 #include "crypto/aead.h"
 
 namespace tocsin::crypto {
@@ -57,21 +59,37 @@ Result<SecretBytes> X25519(ByteView scalar, ByteView point) {
   return shared;
 }
 
+// The two crypto_kx session keys of one wrap: they live for microseconds, on
+// the stack, and are wiped on every path (as libsodium's crypto_box_seal
+// keeps its own). sodium_malloc here cost two mmap and mprotect rounds per
+// recipient, more than the X25519 itself, and serialised sealing threads on
+// the address-space lock (bench/README.md).
+struct SessionKeys {
+  std::array<std::uint8_t, crypto_kx_SESSIONKEYBYTES> receive{};
+  std::array<std::uint8_t, crypto_kx_SESSIONKEYBYTES> transmit{};
+  SessionKeys() = default;
+  SessionKeys(const SessionKeys&) = delete;
+  SessionKeys& operator=(const SessionKeys&) = delete;
+  ~SessionKeys() {
+    sodium_memzero(receive.data(), receive.size());
+    sodium_memzero(transmit.data(), transmit.size());
+  }
+};
+
 Result<Bytes> WrapKey(const X25519KeyPair& ephemeral, const PublicKey& recipient,
                       ByteView content_key, ByteView associated_data) {
   if (content_key.size() != kSymmetricKeySize) {
     return MakeError(ErrorCode::kInvalidArgument, "content key must be 32 bytes");
   }
-  TOCSIN_ASSIGN_OR_RETURN(SecretBytes receive, SecretBytes::Allocate(crypto_kx_SESSIONKEYBYTES));
-  TOCSIN_ASSIGN_OR_RETURN(SecretBytes transmit, SecretBytes::Allocate(crypto_kx_SESSIONKEYBYTES));
-  if (crypto_kx_client_session_keys(receive.data(), transmit.data(),
+  SessionKeys keys;
+  if (crypto_kx_client_session_keys(keys.receive.data(), keys.transmit.data(),
                                     ephemeral.public_key().data(),
                                     ephemeral.secret().data(),
                                     recipient.data()) != 0) {
     return LowOrderKey();
   }
   AeadNonce nonce = WrapNonce(associated_data);
-  return AeadSeal(transmit.bytes(), nonce, content_key, associated_data);
+  return AeadSeal(keys.transmit, nonce, content_key, associated_data);
 }
 
 Result<SecretBytes> UnwrapKey(const X25519KeyPair& recipient,
@@ -82,17 +100,15 @@ Result<SecretBytes> UnwrapKey(const X25519KeyPair& recipient,
                      "a wrapped key is 48 bytes, got " +
                          std::to_string(wrapped.size()));
   }
-  TOCSIN_ASSIGN_OR_RETURN(SecretBytes receive, SecretBytes::Allocate(crypto_kx_SESSIONKEYBYTES));
-  TOCSIN_ASSIGN_OR_RETURN(SecretBytes transmit, SecretBytes::Allocate(crypto_kx_SESSIONKEYBYTES));
-  if (crypto_kx_server_session_keys(receive.data(), transmit.data(),
+  SessionKeys keys;
+  if (crypto_kx_server_session_keys(keys.receive.data(), keys.transmit.data(),
                                     recipient.public_key().data(),
                                     recipient.secret().data(),
                                     ephemeral_public.data()) != 0) {
     return LowOrderKey();
   }
   AeadNonce nonce = WrapNonce(associated_data);
-  TOCSIN_ASSIGN_OR_RETURN(Bytes key, AeadOpen(receive.bytes(), nonce, wrapped,
-                                              associated_data));
+  TOCSIN_ASSIGN_OR_RETURN(Bytes key, AeadOpen(keys.receive, nonce, wrapped, associated_data));
   Result<SecretBytes> secret = SecretBytes::CopyFrom(key);
   Wipe(key);
   return secret;
