@@ -1,6 +1,7 @@
 #include "tools/wall_view.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <tuple>
 
@@ -110,8 +111,10 @@ void Count(WallCounts& counts, const protocol::StatusRow& r, const WallRow& row)
   ++counts.recipients;
   auto one = [](bool yes) -> std::size_t { return yes ? 1 : 0; };
   counts.sent += one(r.state >= 1);
-  counts.delivered += one(r.state == 2 || r.state == 3);
-  counts.acknowledged += one(r.state == 3 && row.urgency != Urgency::kUnverified);
+  // Delivered and acknowledged count what the agencies' signatures back.
+  bool backed = row.urgency != Urgency::kUnverified;
+  counts.delivered += one((r.state == 2 || r.state == 3) && backed);
+  counts.acknowledged += one(r.state == 3 && backed);
   counts.refused += one(r.state == protocol::kStateRefused);
   counts.overdue += one(row.urgency == Urgency::kOverdue);
   counts.unverified += one(row.urgency == Urgency::kUnverified);

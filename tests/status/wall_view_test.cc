@@ -167,6 +167,7 @@ TEST_CASE("A claim the signatures do not back is not counted as acknowledged",
   f.rows.back().agency = "agency-00008";
   WallModel model = BuildWall("gw.test", f.rows, f.checks, f.titles, kNow);
   CHECK(model.counts.acknowledged == 1);  // agency-00008, by SMS; agency-00004 unverified
+  CHECK(model.counts.delivered == 7);     // 1-3, 5-7 and 8; not 0 (sent) nor 4 (unverified)
   CHECK(model.directives[0].acknowledged == 1);
   CHECK(model.rows[0].agency == "agency-00004");
   CHECK(model.rows[0].state == "UNVERIFIED");  // at any width, not only in the note
