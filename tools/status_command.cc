@@ -120,7 +120,6 @@ nlohmann::json LadderJson(const std::optional<protocol::StatusRow::Ladder>& ladd
 
 nlohmann::json MatrixJson(const std::vector<protocol::StatusRow>& rows, const Checks& checks,
                           const Titles& titles) {
-  auto time = TimeOrNull;
   nlohmann::json out = nlohmann::json::array();
   for (const auto& [id, check] : checks) {
     for (const std::string& agency : check.missing) {
@@ -141,10 +140,10 @@ nlohmann::json MatrixJson(const std::vector<protocol::StatusRow>& rows, const Ch
     row["refusal"] = OptionalTextOrNull(check.refusal);
     row["evidence"] = BackingName(check.backing);
     row["evidence_problem"] = TextOrNull(check.problem);
-    row["sent_at"] = time(r.sent_at);
-    row["delivered_at"] = time(r.delivered_at);
-    row["acknowledged_at"] = time(r.acknowledged_at);
-    row["acknowledgement_recorded_at"] = time(r.acknowledgement_recorded_at);
+    row["sent_at"] = TimeOrNull(r.sent_at);
+    row["delivered_at"] = TimeOrNull(r.delivered_at);
+    row["acknowledged_at"] = TimeOrNull(r.acknowledged_at);
+    row["acknowledgement_recorded_at"] = TimeOrNull(r.acknowledgement_recorded_at);
     row["acknowledged_by"] = TextOrNull(r.officer);
     row["deadline"] = DeadlineOf(checks, r.directive_id);
     row["escalation"] = LadderJson(r.ladder);

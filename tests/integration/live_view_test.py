@@ -9,21 +9,13 @@ import os
 import re
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Failure, run_tests  # noqa: E402
+from escalation_test import POLICY as ESCALATION_POLICY, with_policy  # noqa: E402
+from harness import run_tests  # noqa: E402
 
 # One slow step, so that the view has a next step to show.
-POLICY = """
-[crisis_cell]
-name = "Crisis desk"
-phone = "+33100000001"
-email = "desk@centre.example"
-
-[contacts.energy-authority]
-duty_officer = { name = "Ines Moreau", phone = "+33611111111", email = "ines@energy.example" }
-
+POLICY = ESCALATION_POLICY.split("[[rule]]")[0] + """
 [[rule]]
 severity = "critical"
 ack_within = "2s"
@@ -48,13 +40,9 @@ class Terminal:
         return self._tmux("capture-pane", "-p", "-t", "wall").stdout.rstrip("\n").split("\n")
 
     def wait_for(self, predicate, timeout, what):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            lines = self.screen()
-            if predicate(lines):
-                return lines
-            time.sleep(0.2)
-        raise Failure(f"timed out waiting for {what}; the screen:\n" + "\n".join(self.screen()))
+        """The screen once `predicate` holds for it (the harness's own wait)."""
+        self.w.wait_for(lambda: predicate(self.screen()), timeout, what)
+        return self.screen()
 
     def keys(self, *keys):
         self._tmux("send-keys", "-t", "wall", *keys)
@@ -75,9 +63,7 @@ def row_of(lines, agency):
 
 def test_the_live_view_on_a_real_terminal(make):
     w = make()
-    w._write("policy.toml", POLICY)
-    with open(os.path.join(w.dir, "gateway.toml"), "a") as f:
-        f.write('policy = "policy.toml"\n')
+    with_policy(w, POLICY)
     w.start_gateway()
     w.start_client("finance-authority")
     issued = w.tocsin("issue", *w._gateway_args("op.alice"), "--title", "Wall screen", "--body",
@@ -127,10 +113,7 @@ def test_the_live_view_on_a_real_terminal(make):
         assert any('"Wall screen"' in l for l in lines[2:4]), lines  # the title, whole
 
         term.keys("q")
-        deadline = time.monotonic() + 5
-        while term.alive() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not term.alive(), "q did not end the view"
+        w.wait_for(lambda: not term.alive(), 5, "q ending the view")
     finally:
         term.close()
 
