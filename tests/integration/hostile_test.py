@@ -142,6 +142,7 @@ def test_a_receipt_replay_flood_does_not_stall_the_others(make):
         attacker.close()
     flooder = multiprocessing.get_context("fork").Process(target=flood)
     flooder.start()
+    flood_started = time.monotonic()
     try:
         w.wait_for(lambda: "throttling energy-authority" in w.log("gateway"), 10,
                    "the flood reaching the gateway")
@@ -151,6 +152,7 @@ def test_a_receipt_replay_flood_does_not_stall_the_others(make):
                    "delivery to another agency during the flood")
     finally:
         flooding.clear()
+        flood_seconds = time.monotonic() - flood_started
         flooder.join(10)
     rss_after = gateway_rss_kib(w)
     operator.close()
@@ -174,8 +176,13 @@ def test_a_receipt_replay_flood_does_not_stall_the_others(make):
     line = stop_line(w)
     throttled = int(re.search(r"(\d+) throttled", line).group(1))
     repeats = int(re.search(r"\((\d+) repeats answered from memory\)", line).group(1))
-    # Nearly all of it was dropped unread; the budget's worth answered from memory.
-    assert throttled > 20 * repeats and repeats >= 1, line
+    # The budget's worth answered from memory (a burst of 1,000, then 200 a
+    # second: gateway/peer_accounting.h), everything beyond it dropped unread.
+    # How much the gateway reads and drops depends on its build's speed, so
+    # the bound is on what it answered, not on a ratio.
+    budget = 1000 + 200 * flood_seconds + 50
+    assert 1 <= repeats <= budget, f"{repeats} answered in {flood_seconds:.1f} s: {line}"
+    assert throttled > repeats, line
 
 
 def test_connections_that_never_say_hello_cannot_exhaust_descriptors(make):
