@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "common/file_util.h"
+#include "common/parallel.h"
 #include "pki/certificate.h"
 #include "pki/crl_floor.h"
 
@@ -39,35 +40,92 @@ Result<CertificateDirectory> CertificateDirectory::Open(const std::string& publi
 
 Result<CertifiedKey> CertificateDirectory::Resolve(std::string_view principal_id,
                                                    Purpose purpose, UnixMillis at) {
-  TOCSIN_RETURN_IF_ERROR(ValidatePrincipalId(principal_id));
-  auto key = std::make_pair(std::string(principal_id), purpose);
-  auto cached = verified_.find(key);
-  if (mode_ == Verification::kCurrent && cached != verified_.end() &&
-      at >= cached->second.not_before && at <= cached->second.not_after &&
-      at <= currency_.current_until) {
-    return cached->second;
+  Lookup lookup = LookUp(principal_id, purpose, at);
+  Remember(lookup, principal_id, purpose);
+  return std::move(lookup.key);
+}
+
+std::vector<Result<CertifiedKey>> CertificateDirectory::ResolveEach(
+    const std::vector<std::string>& ids, Purpose purpose, UnixMillis at) {
+  std::vector<Lookup> lookups(ids.size(), Lookup{MakeError(ErrorCode::kInternal, "not run"), {}});
+  // OpenSSL's store and CRL are safe to verify against from several threads.
+  ParallelFor(ids.size(), 128, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      lookups[i] = LookUp(ids[i], purpose, at);
+    }
+  });
+  std::vector<Result<CertifiedKey>> out;
+  out.reserve(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    Remember(lookups[i], ids[i], purpose);
+    out.push_back(std::move(lookups[i].key));
   }
-  if (mode_ == Verification::kCurrent && at > currency_.current_until) {
-    return MakeError(ErrorCode::kExpired, DescribeStaleCrl(dir_, currency_));
+  return out;
+}
+
+crypto::Digest CertificateDirectory::TrustDigest() const {
+  return pki::TrustDigest(verifier_.root(), verifier_.crl());
+}
+
+CertificateDirectory::Lookup CertificateDirectory::LookUp(std::string_view principal_id,
+                                                          Purpose purpose, UnixMillis at) const {
+  if (Status valid = ValidatePrincipalId(principal_id); !valid) {
+    return {tl::unexpected(valid.error()), std::nullopt};
+  }
+  bool current = mode_ == Verification::kCurrent;
+  auto in_time = [&](const CertifiedKey& key) {
+    return at >= key.not_before && at <= key.not_after;
+  };
+  auto cached = verified_.find(std::make_pair(std::string(principal_id), purpose));
+  if (current && cached != verified_.end() && in_time(cached->second) &&
+      at <= currency_.current_until) {
+    return {cached->second, std::nullopt};
+  }
+  if (current && at > currency_.current_until) {
+    return {MakeError(ErrorCode::kExpired, DescribeStaleCrl(dir_, currency_)), std::nullopt};
   }
   std::string path = dir_ + "/principals/" + std::string(principal_id) + "/" +
                      std::string(PurposeName(purpose)) + ".crt";
-  Result<crypto::X509Ptr> certificate = LoadCertificate(path);
+  Result<Bytes> pem = ReadFile(path, kMaxPemFileSize);
+  if (!pem) {
+    return {MakeError(ErrorCode::kNotFound, "no " + std::string(PurposeName(purpose)) +
+                                                " certificate for principal '" +
+                                                std::string(principal_id) + "'"),
+            std::nullopt};
+  }
+  std::optional<crypto::Digest> digest;
+  if (current && record_ != nullptr) {
+    digest = crypto::Sha256(*pem);
+    const CertifiedKey* known = record_->Find(*digest, purpose);
+    // The record holds only what verified under this very root and CRL; a
+    // key outside its validity is verified again, for the error it gives.
+    if (known != nullptr && known->principal_id == principal_id && in_time(*known)) {
+      return {*known, std::nullopt};
+    }
+  }
+  Result<crypto::X509Ptr> certificate = ParseCertificatePem(*pem, path);
   if (!certificate) {
-    return MakeError(ErrorCode::kNotFound,
-                     "no " + std::string(PurposeName(purpose)) +
-                         " certificate for principal '" + std::string(principal_id) + "'");
+    return {tl::unexpected(certificate.error()), std::nullopt};
   }
-  TOCSIN_ASSIGN_OR_RETURN(CertifiedKey verified,
-                          mode_ == Verification::kCurrent
-                              ? verifier_.Verify(certificate->get(), purpose, at)
-                              : verifier_.VerifyAsOf(certificate->get(), purpose, at));
-  if (verified.principal_id != principal_id) {
-    return MakeError(ErrorCode::kUntrustedCertificate,
-                     path + " is issued to '" + verified.principal_id + "'");
+  Result<CertifiedKey> verified = current ? verifier_.Verify(certificate->get(), purpose, at)
+                                          : verifier_.VerifyAsOf(certificate->get(), purpose, at);
+  if (verified && verified->principal_id != principal_id) {
+    return {MakeError(ErrorCode::kUntrustedCertificate,
+                      path + " is issued to '" + verified->principal_id + "'"),
+            std::nullopt};
   }
-  verified_[key] = verified;
-  return verified;
+  return {std::move(verified), verified ? digest : std::nullopt};
+}
+
+void CertificateDirectory::Remember(const Lookup& lookup, std::string_view principal_id,
+                                    Purpose purpose) {
+  if (!lookup.key) {
+    return;
+  }
+  verified_[std::make_pair(std::string(principal_id), purpose)] = *lookup.key;
+  if (lookup.new_to_record && record_ != nullptr) {
+    record_->Add(*lookup.new_to_record, *lookup.key);
+  }
 }
 
 Result<crypto::ResolvedSigner> CertificateDirectory::ResolveSigner(

@@ -24,6 +24,7 @@
 #include "crypto/key_resolver.h"
 #include "pki/crl_freshness.h"
 #include "pki/identity.h"
+#include "pki/verified_record.h"
 #include "pki/verifier.h"
 
 namespace tocsin::pki {
@@ -47,6 +48,19 @@ class CertificateDirectory final : public crypto::KeyResolver {
   Result<CertifiedKey> Resolve(std::string_view principal_id, Purpose purpose,
                                UnixMillis at);
 
+  // Resolve for each of `ids`, in their order; the certificates not known
+  // yet are verified on every core.
+  std::vector<Result<CertifiedKey>> ResolveEach(const std::vector<std::string>& ids,
+                                                Purpose purpose, UnixMillis at);
+
+  // From now on (kCurrent only), looks in `record` before verifying a
+  // certificate and adds to it what it verifies; nullptr stops. `record`
+  // must be of TrustDigest() (VerifiedRecord::Open) and outlive its use.
+  void UseRecord(VerifiedRecord* record) { record_ = record; }
+
+  // The trust state this directory verifies under: its root and its CRL.
+  crypto::Digest TrustDigest() const;
+
   Result<crypto::ResolvedSigner> ResolveSigner(std::string_view principal_id,
                                                UnixMillis at) override;
 
@@ -66,11 +80,22 @@ class CertificateDirectory final : public crypto::KeyResolver {
       : dir_(std::move(dir)), verifier_(std::move(verifier)), mode_(mode),
         currency_(std::move(currency)) {}
 
+  // A certificate looked up or verified, and the digest of its file when it
+  // is new to the record. Thread-safe: reads verified_ and record_ only.
+  struct Lookup {
+    Result<CertifiedKey> key;
+    std::optional<crypto::Digest> new_to_record;
+  };
+  Lookup LookUp(std::string_view principal_id, Purpose purpose, UnixMillis at) const;
+  // Keeps a successful lookup in verified_ and the record.
+  void Remember(const Lookup& lookup, std::string_view principal_id, Purpose purpose);
+
   std::string dir_;
   CertificateVerifier verifier_;
   Verification mode_;
   CrlCurrency currency_;
   std::map<std::pair<std::string, Purpose>, CertifiedKey> verified_;
+  VerifiedRecord* record_ = nullptr;  // not owned
 };
 
 // The CURVE key to pin for gateway `gateway_id`: the public key of its

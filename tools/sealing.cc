@@ -63,9 +63,13 @@ Result<Resolved> ResolveRecipients(pki::CertificateDirectory& directory,
   }
   std::set<std::string> sectors(options.sectors.begin(), options.sectors.end());
   std::set<std::string> known;  // sectors of the agencies that verify
-  for (const std::string& id : sectors.empty() ? std::vector<std::string>{}
-                                               : directory.PrincipalIds()) {
-    Result<pki::CertifiedKey> key = directory.Resolve(id, pki::Purpose::kEncryption, now);
+  std::vector<std::string> ids =
+      sectors.empty() ? std::vector<std::string>{} : directory.PrincipalIds();
+  std::vector<Result<pki::CertifiedKey>> keys =
+      directory.ResolveEach(ids, pki::Purpose::kEncryption, now);
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const std::string& id = ids[i];
+    const Result<pki::CertifiedKey>& key = keys[i];
     if (!key) {
       out.skipped.push_back(id + ": " + key.error().ToString());
     } else if (key->role == Role::kAgency && key->sector) {
@@ -122,6 +126,31 @@ Result<std::vector<protocol::RecipientKey>> ResolveCosigners(pki::CertificateDir
                          " --cosigner: they must read what they sign");
   }
   return out;
+}
+
+// ResolveRecipients, looking first in the issuer's record of certificates
+// it verified before (pki/verified_record.h), kept in its bundle. The
+// record is a convenience: failing to keep it never stops a directive.
+Result<Resolved> ResolveWithRecord(pki::CertificateDirectory& directory,
+                                   const DirectiveOptions& options,
+                                   const pki::PrincipalBundle& issuer, UnixMillis now) {
+  std::string discarded;
+  pki::VerifiedRecord record =
+      pki::VerifiedRecord::Open(options.bundle + "/" + std::string(kVerifiedRecordFile),
+                                issuer.signing, directory.TrustDigest(), &discarded);
+  if (!discarded.empty()) {
+    std::cerr << "tocsin: warning: verifying every certificate again, the record of those "
+                 "verified before is unusable: "
+              << discarded << "\n";
+  }
+  directory.UseRecord(&record);
+  Result<Resolved> resolved = ResolveRecipients(directory, options, now);
+  directory.UseRecord(nullptr);
+  if (Status kept = record.Save(); !kept) {
+    std::cerr << "tocsin: warning: the certificates verified are not kept for next time: "
+              << kept.error().ToString() << "\n";
+  }
+  return resolved;
 }
 
 Result<protocol::DirectiveDraft> BuildDraft(const DirectiveOptions& options,
@@ -183,7 +212,7 @@ Result<SealOutcome> SealFromOptions(const DirectiveOptions& options,
   draft.header.required_signatures = options.required_signatures;
   TOCSIN_RETURN_IF_ERROR(
       CheckRuleForOperator(directory, draft.header, options.required_signatures, original));
-  TOCSIN_ASSIGN_OR_RETURN(Resolved recipients, ResolveRecipients(directory, options, now));
+  TOCSIN_ASSIGN_OR_RETURN(Resolved recipients, ResolveWithRecord(directory, options, issuer, now));
   TOCSIN_ASSIGN_OR_RETURN(std::uint64_t sequence, NextSequence(options.bundle));
   draft.header.sequence = sequence;
   TOCSIN_ASSIGN_OR_RETURN(std::vector<protocol::RecipientKey> cosigners,

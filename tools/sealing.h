@@ -17,6 +17,10 @@
 
 namespace tocsin::tools {
 
+// Where in an operator's bundle the record of certificates it verified is
+// kept (pki/verified_record.h).
+inline constexpr std::string_view kVerifiedRecordFile = "verified-certificates";
+
 struct DirectiveOptions {
   std::string bundle;
   std::string directory;

@@ -111,6 +111,14 @@ expect_fail "is revoked" "$tocsin" directive seal --bundle op --directory ca/pub
 "$tocsin" directive seal --bundle op --directory ca/public --gateway gw --sector finance \
   --title t --body b --out d3.msg 2>warn.txt >/dev/null || fail "check at line $LINENO"; ok
 grep -q "skipped energy-authority" warn.txt || fail "no warning for a skipped revoked agency"; ok
+# The record of certificates verified before (kept since d1, emptied by the
+# new CRL above): a damaged one is said, dropped, and rewritten.
+grep -q "^trust " op/verified-certificates || fail "no record of verified certificates"; ok
+printf 'x' >> op/verified-certificates
+"$tocsin" directive seal --bundle op --directory ca/public --gateway gw --sector finance \
+  --title t --body b --out d3b.msg 2>warn.txt >/dev/null || fail "check at line $LINENO"; ok
+grep -q "the record of those verified before is unusable" warn.txt || fail "$(cat warn.txt)"; ok
+tail -c 1 op/verified-certificates | od -c | grep -q '\\n' || fail "the record was not rewritten"; ok
 # A sector nobody active is in (unknown, or every member revoked) is an error.
 expect_fail "no active agency in sector 'energy' (sectors with one: finance)" "$tocsin" directive seal \
   --bundle op --directory ca/public --gateway gw --sector finance --sector energy --title t --body b --out d4.msg

@@ -1,0 +1,75 @@
+// pki/verified_record.h -- the certificates a principal has already
+// verified, kept across runs, so that issuing to a whole country does not
+// redo 5,000 chain and CRL checks every time.
+//
+// A record belongs to one trust state: the pinned root and the CRL, named by
+// TrustDigest (SHA-256 over both DERs). It maps the SHA-256 of a
+// certificate file's bytes, and a purpose, to the key that verifying it
+// gave. It is signed by its owner's signing key under
+// "tocsin/verified-certificates/v1\0" and read back only when that
+// signature verifies and the trust state is the same one:
+// - a new CRL (a revocation, a new signature rule) or another root empties it;
+// - a certificate file that changes has another digest: verified afresh;
+// - validity in time is the caller's to check on every use (the record keeps
+//   not_before and not_after), as is the CRL's currency (pki/directory.h).
+//
+// Thread safety: Find may run on several threads at once; Add and Save may
+// not run beside anything else.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "common/bytes.h"
+#include "common/result.h"
+#include "crypto/hash.h"
+#include "crypto/openssl_util.h"
+#include "crypto/signing.h"
+#include "pki/identity.h"
+
+namespace tocsin::pki {
+
+inline constexpr std::string_view kVerifiedRecordContext{"tocsin/verified-certificates/v1\0",
+                                                         32};
+inline constexpr std::size_t kMaxRecordEntries = 200000;
+
+// SHA-256(len(root DER) || root DER || CRL DER): one trust state.
+crypto::Digest TrustDigest(X509* root, X509_CRL* crl);
+
+class VerifiedRecord {
+ public:
+  // Reads `path` (absent: empty). A record of another trust state is
+  // dropped quietly (that is what a new CRL means); one that is damaged or
+  // not signed by `owner` is dropped and said in `*discarded`.
+  // `owner` must outlive the record.
+  static VerifiedRecord Open(std::string path, const crypto::SigningKey& owner,
+                             const crypto::Digest& trust, std::string* discarded);
+
+  // The key verified for the certificate whose file hashes to `certificate`.
+  const CertifiedKey* Find(const crypto::Digest& certificate, Purpose purpose) const;
+  void Add(const crypto::Digest& certificate, const CertifiedKey& key);
+
+  std::size_t size() const { return entries_.size(); }
+  bool changed() const { return changed_; }
+  const std::string& path() const { return path_; }
+
+  // Replaces the file (0600) with the signed record, if anything was added.
+  Status Save();
+
+ private:
+  VerifiedRecord(std::string path, const crypto::SigningKey& owner, const crypto::Digest& trust)
+      : path_(std::move(path)), owner_(&owner), trust_(trust) {}
+
+  std::string Serialize() const;
+  Status Parse(std::string_view text);
+
+  std::string path_;
+  const crypto::SigningKey* owner_;  // not owned
+  crypto::Digest trust_;
+  std::map<std::pair<crypto::Digest, Purpose>, CertifiedKey> entries_;
+  bool changed_ = false;
+};
+
+}  // namespace tocsin::pki
