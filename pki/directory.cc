@@ -38,6 +38,16 @@ Result<CertificateDirectory> CertificateDirectory::Open(const std::string& publi
   return CertificateDirectory(public_dir, std::move(verifier), mode, std::move(currency));
 }
 
+CertificateDirectory::CertificateDirectory(std::string dir, CertificateVerifier verifier,
+                                           Verification mode, CrlCurrency currency)
+    : dir_(std::move(dir)), verifier_(std::move(verifier)), mode_(mode),
+      currency_(std::move(currency)) {
+  STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(verifier_.crl());
+  for (int i = 0; i < sk_X509_REVOKED_num(revoked); ++i) {
+    revoked_serials_.insert(SerialHex(X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(revoked, i))));
+  }
+}
+
 Result<CertifiedKey> CertificateDirectory::Resolve(std::string_view principal_id,
                                                    Purpose purpose, UnixMillis at) {
   Lookup lookup = LookUp(principal_id, purpose, at);
@@ -64,7 +74,7 @@ std::vector<Result<CertifiedKey>> CertificateDirectory::ResolveEach(
 }
 
 crypto::Digest CertificateDirectory::TrustDigest() const {
-  return pki::TrustDigest(verifier_.root(), verifier_.crl());
+  return pki::TrustDigest(verifier_.root());
 }
 
 CertificateDirectory::Lookup CertificateDirectory::LookUp(std::string_view principal_id,
@@ -97,9 +107,11 @@ CertificateDirectory::Lookup CertificateDirectory::LookUp(std::string_view princ
   if (current && record_ != nullptr) {
     digest = crypto::Sha256(*pem);
     const CertifiedKey* known = record_->Find(*digest, purpose);
-    // The record holds only what verified under this very root and CRL; a
-    // key outside its validity is verified again, for the error it gives.
-    if (known != nullptr && known->principal_id == principal_id && in_time(*known)) {
+    // The record holds what verified under this root, under some CRL: the
+    // serial is checked against this one. A key revoked or outside its
+    // validity is verified again, for the error it gives.
+    if (known != nullptr && known->principal_id == principal_id && in_time(*known) &&
+        !revoked_serials_.count(known->serial_hex)) {
       return {*known, std::nullopt};
     }
   }

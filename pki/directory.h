@@ -16,6 +16,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -58,7 +59,7 @@ class CertificateDirectory final : public crypto::KeyResolver {
   // must be of TrustDigest() (VerifiedRecord::Open) and outlive its use.
   void UseRecord(VerifiedRecord* record) { record_ = record; }
 
-  // The trust state this directory verifies under: its root and its CRL.
+  // The trust anchor this directory verifies under: its pinned root.
   crypto::Digest TrustDigest() const;
 
   Result<crypto::ResolvedSigner> ResolveSigner(std::string_view principal_id,
@@ -76,9 +77,7 @@ class CertificateDirectory final : public crypto::KeyResolver {
 
  private:
   CertificateDirectory(std::string dir, CertificateVerifier verifier, Verification mode,
-                       CrlCurrency currency)
-      : dir_(std::move(dir)), verifier_(std::move(verifier)), mode_(mode),
-        currency_(std::move(currency)) {}
+                       CrlCurrency currency);
 
   // A certificate looked up or verified, and the digest of its file when it
   // is new to the record. Thread-safe: reads verified_ and record_ only.
@@ -95,7 +94,8 @@ class CertificateDirectory final : public crypto::KeyResolver {
   Verification mode_;
   CrlCurrency currency_;
   std::map<std::pair<std::string, Purpose>, CertifiedKey> verified_;
-  VerifiedRecord* record_ = nullptr;  // not owned
+  std::set<std::string> revoked_serials_;  // of the CRL, as CertifiedKey::serial_hex
+  VerifiedRecord* record_ = nullptr;       // not owned
 };
 
 // The CURVE key to pin for gateway `gateway_id`: the public key of its

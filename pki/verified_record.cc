@@ -58,16 +58,10 @@ bool Plain(std::string_view field) {
 
 }  // namespace
 
-crypto::Digest TrustDigest(X509* root, X509_CRL* crl) {
-  Result<Bytes> root_der = CertificateToDer(root);
-  Result<Bytes> crl_der = CrlToDer(crl);
-  TOCSIN_CHECK(root_der && crl_der);  // both were parsed from DER or PEM already
-  Bytes both;
-  std::string length = std::to_string(root_der->size()) + ":";
-  both.insert(both.end(), length.begin(), length.end());
-  both.insert(both.end(), root_der->begin(), root_der->end());
-  both.insert(both.end(), crl_der->begin(), crl_der->end());
-  return crypto::Sha256(both);
+crypto::Digest TrustDigest(X509* root) {
+  Result<Bytes> der = CertificateToDer(root);
+  TOCSIN_CHECK(der);  // it was parsed from DER or PEM already
+  return crypto::Sha256(*der);
 }
 
 VerifiedRecord VerifiedRecord::Open(std::string path, const crypto::SigningKey& owner,
@@ -114,7 +108,7 @@ Status VerifiedRecord::Parse(std::string_view text) {
     return MakeError(ErrorCode::kInvalidArgument, "no trust state");
   }
   if (trust != trust_) {
-    return MakeError(ErrorCode::kNotFound, "another CRL or root");  // dropped quietly
+    return MakeError(ErrorCode::kNotFound, "another root");  // dropped quietly
   }
   if (lines.size() - 1 > kMaxRecordEntries) {
     return MakeError(ErrorCode::kInvalidArgument, "too many entries");

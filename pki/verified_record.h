@@ -2,16 +2,19 @@
 // verified, kept across runs, so that issuing to a whole country does not
 // redo 5,000 chain and CRL checks every time.
 //
-// A record belongs to one trust state: the pinned root and the CRL, named by
-// TrustDigest (SHA-256 over both DERs). It maps the SHA-256 of a
-// certificate file's bytes, and a purpose, to the key that verifying it
-// gave. It is signed by its owner's signing key under
-// "tocsin/verified-certificates/v1\0" and read back only when that
-// signature verifies and the trust state is the same one:
-// - a new CRL (a revocation, a new signature rule) or another root empties it;
-// - a certificate file that changes has another digest: verified afresh;
-// - validity in time is the caller's to check on every use (the record keeps
-//   not_before and not_after), as is the CRL's currency (pki/directory.h).
+// A record belongs to one trust anchor: the pinned root, named by
+// TrustDigest (SHA-256 of its DER); another root and the whole record is
+// dropped. It maps the SHA-256 of a certificate file's bytes, and a
+// purpose, to the key that verifying it gave. It is signed by its owner's
+// signing key under "tocsin/verified-certificates/v1\0" and read back only
+// when that signature verifies. What stays the caller's to check on every
+// use (pki/directory.h does):
+// - revocation: the serial against the CRL in force, so a new CRL keeps
+//   the record (a daily re-issue does not make the next issue slow) and
+//   never hides a revocation;
+// - validity in time (the record keeps not_before and not_after), and the
+//   CRL's currency;
+// - that the certificate file still hashes to the digest looked up.
 //
 // Thread safety: Find may run on several threads at once; Add and Save may
 // not run beside anything else.
@@ -35,14 +38,14 @@ inline constexpr std::string_view kVerifiedRecordContext{"tocsin/verified-certif
                                                          32};
 inline constexpr std::size_t kMaxRecordEntries = 200000;
 
-// SHA-256(len(root DER) || root DER || CRL DER): one trust state.
-crypto::Digest TrustDigest(X509* root, X509_CRL* crl);
+// SHA-256 of the root's DER: the trust anchor a record belongs to.
+crypto::Digest TrustDigest(X509* root);
 
 class VerifiedRecord {
  public:
-  // Reads `path` (absent: empty). A record of another trust state is
-  // dropped quietly (that is what a new CRL means); one that is damaged or
-  // not signed by `owner` is dropped and said in `*discarded`.
+  // Reads `path` (absent: empty). A record of another root is dropped
+  // quietly (a new CA); one that is damaged or not signed by `owner` is
+  // dropped and said in `*discarded`.
   // `owner` must outlive the record.
   static VerifiedRecord Open(std::string path, const crypto::SigningKey& owner,
                              const crypto::Digest& trust, std::string* discarded);

@@ -70,7 +70,7 @@ TEST_CASE("A kept record gives back the keys that verified, by certificate diges
   CHECK(record.Find(digest, Purpose::kSigning) == nullptr);
 }
 
-TEST_CASE("A new CRL empties the record: a revocation is never hidden by it",
+TEST_CASE("A new CRL keeps the record, and a revocation in it is never hidden by it",
           "[pki][record][negative]") {
   RecordFixture f;
   f.KeepRecord();
@@ -78,12 +78,28 @@ TEST_CASE("A new CRL empties the record: a revocation is never hidden by it",
   CertificateDirectory directory = f.Directory();
   std::string discarded;
   VerifiedRecord record = f.Record(directory, &discarded);
-  CHECK(record.size() == 0);
-  CHECK(discarded.empty());  // another trust state is not damage
+  CHECK(record.size() == 2);  // a re-issued CRL does not make the next issue slow
+  CHECK(discarded.empty());
   directory.UseRecord(&record);
   CHECK(directory.Resolve("energy-authority", Purpose::kEncryption, kStart).error().code ==
         ErrorCode::kRevoked);
   CHECK(directory.Resolve("finance-authority", Purpose::kEncryption, kStart));
+  CHECK_FALSE(record.changed());  // finance came from the record, nothing was added
+}
+
+TEST_CASE("A record of another root is dropped", "[pki][record][negative]") {
+  RecordFixture f;
+  f.KeepRecord();
+  PkiFixture other;
+  other.Enroll("finance-authority", Role::kAgency, "finance");
+  CertificateDirectory directory =
+      CertificateDirectory::Open(CaPaths(other.Ca()).Public(),
+                                 LoadCertificate(CaPaths(other.Ca()).RootCertificate()).value(),
+                                 Verification::kCurrent, nullptr, kStart)
+          .value();
+  std::string discarded;
+  CHECK(f.Record(directory, &discarded).size() == 0);
+  CHECK(discarded.empty());
 }
 
 TEST_CASE("A record altered, or signed by another key, is discarded and said",

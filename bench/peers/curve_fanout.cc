@@ -1,9 +1,9 @@
-// bench/fanout/floor.cc -- the floor: the same fan-out over bare ZeroMQ
+// bench/peers/curve_fanout.cc -- the floor: the same fan-out over bare ZeroMQ
 // CURVE + ZAP (allow-listed keys), with no Tocsin protocol. One ROUTER sends
 // 4 KiB to each of N DEALERs, each answers 200 bytes; time from the first
 // send to the N-th answer. Same process, same 2 cores, as the Tocsin run.
 //
-// Usage: floor N
+// Usage: peer_curve N
 #include <sodium.h>
 #include <sys/resource.h>
 
