@@ -1,12 +1,23 @@
 #!/usr/bin/python3
 """Fan-out benchmark: one directive with a 4 KiB body to N real
-CURVE-authenticated agency connections, against the real tocsin-gateway.
+CURVE-authenticated agency connections, against the real tocsin-gateway,
+and the same fan-out through the two peers of bench/peers/ in the same run.
 
-Measures, in one run: issue-to-last-durable-receipt time and receipts/s;
-reconnect-and-catch-up time for all N after a gateway restart; gateway memory
-per connected agency; and the same fan-out over bare ZeroMQ CURVE (the floor).
+Measures, in one run, for each N:
+- the operator's side: the first seal (every certificate verified, the
+  record of pki/verified_record.h empty) and `tocsin issue` after it (Enter
+  to the gateway's acceptance);
+- accepted -> last durable receipt, and Enter -> last durable receipt;
+- gateway CPU per recipient over the fan-out, and the simulated agencies'
+  CPU apart (they share the two cores);
+- restart -> all N caught up; gateway memory per connected agency; gateway
+  CPU at rest with N connected;
+- peer_curve: the same fan-out over bare ZeroMQ CURVE (the floor), and the
+  time to connect all N;
+- peer_mqtt: through a mosquitto broker, MQTT over mutual TLS, QoS 1 both
+  ways; the broker's CPU per recipient.
 
-Usage: bench/fanout/run.py BUILD_BIN N [N ...]      (e.g. build/bin 100 1000 5000)
+Usage: bench/fanout/run.py BUILD_BIN N [N ...]      (e.g. build/bin 1000 5000)
 BENCH_PERF=FILE records a system-wide `perf` profile of the fan-out alone.
 PKI files go to /dev/shm (enrolment is set-up, not measured); the gateway's
 ledger is on disk, with synchronous=FULL, as in production."""
@@ -14,6 +25,8 @@ ledger is on disk, with synchronous=FULL, as in production."""
 import concurrent.futures
 import json
 import os
+import resource
+import socket
 import signal
 import sqlite3
 import subprocess
@@ -112,6 +125,14 @@ def bench(n):
         wait_for(lambda: serving_count() > before, 30, "gateway")
         return p
 
+    def seal_cold():
+        """The first seal for the sector: every certificate verified."""
+        started = time.time()
+        sh(tocsin, "directive", "seal", "--bundle", "keys/op.bench", "--directory", "ca/public",
+           "--gateway", "gw.bench", "--sector", "finance", "--title", "warm-up",
+           "--body", "x" * 4096, "--out", "warm-up.msg", cwd=work)
+        return time.time() - started
+
     def issue(title):
         args = [tocsin, "issue", "--bundle", "keys/op.bench", "--directory", "ca/public",
                 "--gateway", "gw.bench", "--endpoint", f"tcp://127.0.0.1:{operator_port}",
@@ -144,6 +165,7 @@ def bench(n):
     time.sleep(3)
     idle_cpu_per_s = (cpu_ms(gateway.pid) - idle_before) / 3
 
+    seal_cold_s = seal_cold()
     cpu_before = cpu_ms(gateway.pid), sum(cpu_ms(a.pid) for a in agents)
     profiler = None
     if os.environ.get("BENCH_PERF"):  # e.g. BENCH_PERF=/tmp/fanout.perf: profile the fan-out
@@ -176,27 +198,99 @@ def bench(n):
         a.wait()
     result = {
         "n": n,
+        "seal_cold_s": round(seal_cold_s, 3),
         "issue_command_s": round(t_accepted - t0, 3),
         "accepted_to_last_receipt_ms": round((t_done - t_accepted) * 1000, 1),
-        "issue_to_last_receipt_ms": round((t_done - t0) * 1000, 1),
+        "enter_to_last_receipt_ms": round((t_done - t0) * 1000, 1),
         "receipts_per_s": round(n / (t_done - t_accepted)),
         "first_connect_s": round(connect_s, 2),
         "restart_catch_up_s": round(catch_up_s, 2),
         "gateway_kib_per_agency": round((rss_after - rss_before) / n, 1),
         "gateway_cpu_ms": gateway_cpu,
+        "gateway_cpu_us_per_recipient": round(gateway_cpu * 1000 / n),
         "gateway_idle_cpu_ms_per_s": round(idle_cpu_per_s),
         "agents_cpu_ms": agents_cpu,
     }
     print(json.dumps(result), flush=True)
-    floor = json.loads(sh(os.path.join(BIN, "fanout_floor"), str(n), cwd=work,
+    print(f"  peer_curve: {n} bare CURVE connections", file=sys.stderr)
+    curve = json.loads(sh(os.path.join(BIN, "peer_curve"), str(n), cwd=work,
                           timeout=600).stdout)
+    print(f"  peer_mqtt: {n} MQTT connections over mutual TLS", file=sys.stderr)
+    mqtt = mqtt_peer(n, work)
     sh("rm", "-rf", work, disk, cwd="/")
     result.update({
-        "floor_fanout_ms": floor["fanout_ms"],
-        "floor_connect_s": floor["connect_s"],
-        "ratio_to_floor": round(result["accepted_to_last_receipt_ms"] / floor["fanout_ms"], 1),
+        "curve_fanout_ms": curve["fanout_ms"],
+        "curve_connect_s": curve["connect_s"],
+        "ratio_fanout_to_curve": round(result["accepted_to_last_receipt_ms"] / curve["fanout_ms"], 1),
+        "ratio_restart_to_curve_connect": round(catch_up_s / curve["connect_s"], 1),
+        "mqtt_fanout_ms": mqtt["fanout_ms"],
+        "mqtt_connect_s": mqtt["connect_s"],
+        "mqtt_broker_cpu_us_per_recipient": round(mqtt["broker_cpu_ms"] * 1000 / n),
+        "mqtt_clients_cpu_ms": mqtt["clients_cpu_ms"],
+        "ratio_cpu_to_mqtt": round(gateway_cpu / max(mqtt["broker_cpu_ms"], 1), 1),
     })
     print(json.dumps(result), flush=True)
+
+
+def openssl(*args, cwd):
+    sh("openssl", *args, cwd=cwd)
+
+
+def mqtt_peer(n, work):
+    """The same fan-out through mosquitto: a CA, a server and a client
+    certificate (P-256), the broker requiring the client's; QoS 1, no queue
+    limits (the broker's defaults would drop the collector's receipts past
+    1,000), TCP_NODELAY, no persistence (mosquitto has no per-message
+    durable mode: Tocsin's synchronous=FULL commits are not matched)."""
+    d = os.path.join(work, "mqtt")
+    os.makedirs(d)
+    key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    openssl("req", "-x509", *key, "-keyout", "ca.key", "-out", "ca.crt", "-days", "2",
+            "-subj", "/CN=bench-ca", cwd=d)
+    for name, cn in (("server", "127.0.0.1"), ("client", "bench-agency")):
+        openssl("req", *key, "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj",
+                f"/CN={cn}", cwd=d)
+        with open(os.path.join(d, "san.ext"), "w") as f:
+            f.write("subjectAltName=IP:127.0.0.1\n")
+        openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+                "-CAcreateserial", "-out", f"{name}.crt", "-days", "2",
+                *(["-extfile", "san.ext"] if name == "server" else []), cwd=d)
+    port = free_port()
+    with open(os.path.join(d, "mosquitto.conf"), "w") as f:
+        f.write(f"""per_listener_settings false
+persistence false
+log_dest stderr
+log_type error
+allow_anonymous false
+max_queued_messages 0
+max_inflight_messages 0
+set_tcp_nodelay true
+{"user root" if os.getuid() == 0 else ""}
+listener {port} 127.0.0.1
+cafile {d}/ca.crt
+certfile {d}/server.crt
+keyfile {d}/server.key
+require_certificate true
+use_identity_as_username true
+""")
+
+    def more_files():
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    broker = subprocess.Popen(["mosquitto", "-c", "mosquitto.conf"], cwd=d,
+                              stderr=open(os.path.join(d, "broker.log"), "w"),
+                              preexec_fn=more_files)
+    try:
+        def listening():
+            with socket.socket() as s:
+                return s.connect_ex(("127.0.0.1", port)) == 0
+        wait_for(listening, 10, "mosquitto")
+        out = sh(os.path.join(BIN, "peer_mqtt"), str(n), str(port), "ca.crt", "client.crt",
+                 "client.key", str(broker.pid), cwd=d, timeout=600).stdout
+        return json.loads(out)
+    finally:
+        broker.terminate()
+        broker.wait()
 
 
 if __name__ == "__main__":
