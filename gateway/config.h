@@ -6,7 +6,7 @@
 //   database = "gateway.db"                # SQLite ledger
 //   client_endpoint = "tcp://127.0.0.1:7701"
 //   operator_endpoint = "tcp://127.0.0.1:7702"
-//   heartbeat_interval_ms = 1000           # signed heartbeats to agencies
+//   heartbeat_interval_ms = 2000           # signed heartbeats to agencies
 //   heartbeat_validity_ms = 5000
 //   min_signatures = 1                     # distinct operator keys per directive
 //   checkpoint_interval_ms = 10000         # audit-log checkpoints (and at stop), 100..60000
@@ -33,7 +33,7 @@ struct GatewayConfig {
   std::string database;
   std::string client_endpoint;
   std::string operator_endpoint;
-  int heartbeat_interval_ms = 1000;
+  int heartbeat_interval_ms = 2000;
   int heartbeat_validity_ms = 5000;
   int min_signatures = 1;
   int checkpoint_interval_ms = 10000;

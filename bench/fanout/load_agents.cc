@@ -64,6 +64,8 @@ int main(int argc, char** argv) {
   app.add_option("--bundles", bundles)->required();
   app.add_option("--first", first)->required();
   app.add_option("--count", count)->required();
+  int ping_ms = 0;  // as tocsin-client: liveness is the gateway's signed heartbeats
+  app.add_option("--ping-ms", ping_ms, "ZMTP PING interval (default 0: none, as tocsin-client)");
   CLI11_PARSE(app, argc, argv);
   RaiseFileLimit();
   SystemClock clock;
@@ -97,6 +99,7 @@ int main(int argc, char** argv) {
   for (Agent& agent : agents) {
     transport::ClientConfig config{endpoint, Bytes(server->public_key.begin(), server->public_key.end()),
                                    {}, 100 + static_cast<int>(agents.size() / 10), 5000};
+    config.limits.heartbeat_interval_ms = ping_ms;
     auto watched = transport::MakeWatchedCurveClient(context, config,
                                                      agent.bundle.transport.public_key(),
                                                      agent.bundle.transport.secret(),

@@ -28,7 +28,7 @@ TEST_CASE("A valid gateway.toml loads with defaults and resolved paths", "[daemo
   auto config = gateway::LoadGatewayConfig(Write(dir, "gateway.toml", kGateway)).value();
   CHECK(config.id == "gw.national");
   CHECK(config.bundle == dir / "keys/gw");
-  CHECK(config.heartbeat_interval_ms == 1000);
+  CHECK(config.heartbeat_interval_ms == 2000);
   CHECK(config.min_signatures == 1);
   CHECK(config.log_format == LogFormat::kText);
 }
