@@ -118,7 +118,8 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(const GatewayConfig& config, co
   }
   TOCSIN_ASSIGN_OR_RETURN(std::unique_ptr<Registry> registry,
                           Registry::Load(config.directory, config.bundle + "/root.crt", clock,
-                                                         config.database + ".crl-floor"));
+                                         config.database + ".crl-floor", &bundle.signing,
+                                         config.database + ".verified-certificates"));
   TOCSIN_RETURN_IF_ERROR(RaiseDescriptorLimit(DescriptorsNeeded(registry->Snapshot())));
   TOCSIN_ASSIGN_OR_RETURN(
       store::Ledger ledger,

@@ -1,5 +1,7 @@
 #include "gateway/registry.h"
 
+#include <spdlog/spdlog.h>
+
 #include "pki/certificate.h"
 
 namespace tocsin::gateway {
@@ -7,8 +9,19 @@ namespace tocsin::gateway {
 Result<std::unique_ptr<Registry>> Registry::Load(const std::string& public_dir,
                                                  const std::string& root_path,
                                                  const Clock& clock,
-                                                 const std::string& crl_floor_path) {
+                                                 const std::string& crl_floor_path,
+                                                 const crypto::SigningKey* record_owner,
+                                                 const std::string& record_path) {
   std::unique_ptr<Registry> registry(new Registry(public_dir, root_path, clock, crl_floor_path));
+  if (record_owner != nullptr) {
+    TOCSIN_ASSIGN_OR_RETURN(crypto::X509Ptr root, pki::LoadCertificate(root_path));
+    std::string discarded;
+    registry->record_.emplace(pki::VerifiedRecord::Open(
+        record_path, *record_owner, pki::TrustDigest(root.get()), &discarded));
+    if (!discarded.empty()) {
+      spdlog::warn("verifying every certificate again: {}", discarded);
+    }
+  }
   TOCSIN_RETURN_IF_ERROR(registry->Reload());
   return registry;
 }
@@ -22,9 +35,27 @@ Result<std::size_t> Registry::Reload() {
                                                           now));
   std::map<Bytes, Principal> by_key;
   std::map<std::string, Principal, std::less<>> by_id;
-  for (const std::string& id : directory.PrincipalIds()) {
-    Result<pki::CertifiedKey> transport = directory.Resolve(id, pki::Purpose::kTransport, now);
-    Result<pki::CertifiedKey> signing = directory.Resolve(id, pki::Purpose::kSigning, now);
+  if (record_) {
+    record_->Retrust(directory.TrustDigest());
+    directory.UseRecord(&*record_);
+  }
+  std::vector<std::string> ids = directory.PrincipalIds();
+  std::vector<Result<pki::CertifiedKey>> transports =
+      directory.ResolveEach(ids, pki::Purpose::kTransport, now);
+  std::vector<Result<pki::CertifiedKey>> signings =
+      directory.ResolveEach(ids, pki::Purpose::kSigning, now);
+  directory.UseRecord(nullptr);
+  if (record_) {
+    // A convenience: without it every reload verifies everything again.
+    if (Status kept = record_->Save(); !kept) {
+      spdlog::warn("the certificates verified are not kept for the next reload: {}",
+                   kept.error().ToString());
+    }
+  }
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const std::string& id = ids[i];
+    const Result<pki::CertifiedKey>& transport = transports[i];
+    const Result<pki::CertifiedKey>& signing = signings[i];
     if (!transport || !signing) {
       continue;  // revoked, expired or broken: not admitted
     }

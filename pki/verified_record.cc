@@ -66,7 +66,9 @@ crypto::Digest TrustDigest(X509* root) {
 
 VerifiedRecord VerifiedRecord::Open(std::string path, const crypto::SigningKey& owner,
                                     const crypto::Digest& trust, std::string* discarded) {
-  VerifiedRecord record(std::move(path), owner, trust);
+  Result<crypto::SigningKey> copy = crypto::SigningKey::FromSeed(owner.seed());
+  TOCSIN_CHECK(copy);  // the seed of a valid key
+  VerifiedRecord record(std::move(path), std::move(*copy), trust);
   Result<Bytes> stored = ReadFile(record.path_, kMaxRecordBytes);
   if (!stored) {
     if (stored.error().code != ErrorCode::kNotFound && discarded != nullptr) {
@@ -96,7 +98,7 @@ Status VerifiedRecord::Parse(std::string_view text) {
   if (!DecodeInto(text.substr(tail + kSignatureTag.size(),
                               text.size() - tail - kSignatureTag.size() - 1),
                   signature) ||
-      !crypto::VerifySignature(owner_->public_key(), kVerifiedRecordContext, AsBytes(body),
+      !crypto::VerifySignature(owner_.public_key(), kVerifiedRecordContext, AsBytes(body),
                                signature)) {
     return MakeError(ErrorCode::kBadSignature, "not signed by this bundle's signing key");
   }
@@ -152,6 +154,14 @@ void VerifiedRecord::Add(const crypto::Digest& certificate, const CertifiedKey& 
   changed_ = true;
 }
 
+void VerifiedRecord::Retrust(const crypto::Digest& trust) {
+  if (trust != trust_) {
+    trust_ = trust;
+    entries_.clear();
+    changed_ = true;
+  }
+}
+
 std::string VerifiedRecord::Serialize() const {
   std::string out(kHeader);
   out += "trust " + HexEncode(trust_) + "\n";
@@ -171,7 +181,7 @@ Status VerifiedRecord::Save() {
     return {};
   }
   std::string body = Serialize();
-  crypto::Signature signature = owner_->Sign(kVerifiedRecordContext, AsBytes(body));
+  crypto::Signature signature = owner_.Sign(kVerifiedRecordContext, AsBytes(body));
   body += std::string(kSignatureTag) + HexEncode(signature) + "\n";
   TOCSIN_RETURN_IF_ERROR(WriteFileDurably(path_, AsBytes(body), 0600, Overwrite::kYes));
   changed_ = false;

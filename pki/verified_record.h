@@ -45,8 +45,8 @@ class VerifiedRecord {
  public:
   // Reads `path` (absent: empty). A record of another root is dropped
   // quietly (a new CA); one that is damaged or not signed by `owner` is
-  // dropped and said in `*discarded`.
-  // `owner` must outlive the record.
+  // dropped and said in `*discarded`. The record keeps its own copy of
+  // `owner`, to sign what it saves.
   static VerifiedRecord Open(std::string path, const crypto::SigningKey& owner,
                              const crypto::Digest& trust, std::string* discarded);
 
@@ -55,21 +55,25 @@ class VerifiedRecord {
   void Add(const crypto::Digest& certificate, const CertifiedKey& key);
 
   std::size_t size() const { return entries_.size(); }
+  const crypto::Digest& trust() const { return trust_; }
   bool changed() const { return changed_; }
   const std::string& path() const { return path_; }
+
+  // Empties the record unless `trust` is its own (another root).
+  void Retrust(const crypto::Digest& trust);
 
   // Replaces the file (0600) with the signed record, if anything was added.
   Status Save();
 
  private:
-  VerifiedRecord(std::string path, const crypto::SigningKey& owner, const crypto::Digest& trust)
-      : path_(std::move(path)), owner_(&owner), trust_(trust) {}
+  VerifiedRecord(std::string path, crypto::SigningKey owner, const crypto::Digest& trust)
+      : path_(std::move(path)), owner_(std::move(owner)), trust_(trust) {}
 
   std::string Serialize() const;
   Status Parse(std::string_view text);
 
   std::string path_;
-  const crypto::SigningKey* owner_;  // not owned
+  crypto::SigningKey owner_;
   crypto::Digest trust_;
   std::map<std::pair<crypto::Digest, Purpose>, CertifiedKey> entries_;
   bool changed_ = false;

@@ -27,6 +27,7 @@ import json
 import os
 import resource
 import socket
+import threading
 import signal
 import sqlite3
 import subprocess
@@ -158,6 +159,14 @@ def bench(n):
             if json.loads(line)["event"] == "connected":
                 break
     connect_s = time.time() - connect_start
+    connected_at = [[] for _ in agents]  # when each process says all its agencies are fresh
+
+    def follow(k):
+        for line in agents[k].stdout:
+            if json.loads(line)["event"] == "connected":
+                connected_at[k].append(time.time())
+    for k in range(len(agents)):
+        threading.Thread(target=follow, args=(k,), daemon=True).start()
     time.sleep(1.5)  # let heartbeats settle
     rss_after = rss_kib(gateway.pid)
     # Keeping N agencies connected, nothing to deliver: PINGs, signed heartbeats.
@@ -187,9 +196,12 @@ def bench(n):
     gateway.wait()
     t_restart = time.time()
     gateway = start_gateway()
+    serving_s = time.time() - t_restart
     directive2 = issue("after restart")
     wait_for(lambda: delivered(db, directive2) == n, 300, "catch-up after restart")
     catch_up_s = time.time() - t_restart
+    wait_for(lambda: all(at and at[-1] > t_restart for at in connected_at), 60, "heartbeats again")
+    reconnected_s = max(at[-1] for at in connected_at) - t_restart
 
     gateway.send_signal(signal.SIGTERM)
     gateway.wait()
@@ -205,6 +217,8 @@ def bench(n):
         "receipts_per_s": round(n / (t_done - t_accepted)),
         "first_connect_s": round(connect_s, 2),
         "restart_catch_up_s": round(catch_up_s, 2),
+        "restart_serving_s": round(serving_s, 2),
+        "restart_heartbeats_s": round(reconnected_s, 2),
         "gateway_kib_per_agency": round((rss_after - rss_before) / n, 1),
         "gateway_cpu_ms": gateway_cpu,
         "gateway_cpu_us_per_recipient": round(gateway_cpu * 1000 / n),

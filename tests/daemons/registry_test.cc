@@ -2,6 +2,7 @@
 #include "gateway/registry.h"
 
 #include <filesystem>
+#include <optional>
 
 #include <catch2/catch.hpp>
 
@@ -19,10 +20,11 @@ Bytes TransportKey(const std::string& bundle_dir) {
   return Bytes(bundle.transport.public_key().begin(), bundle.transport.public_key().end());
 }
 
-std::unique_ptr<Registry> Load(PkiFixture& f) {
+std::unique_ptr<Registry> Load(PkiFixture& f, const pki::PrincipalBundle* keeper = nullptr) {
   pki::CaPaths paths(f.Ca());
   return Registry::Load(paths.Public(), paths.RootCertificate(), f.clock,
-                        f.dir / "gateway.db.crl-floor")
+                        f.dir / "gateway.db.crl-floor", keeper ? &keeper->signing : nullptr,
+                        f.dir / "gateway.db.verified-certificates")
       .value();
 }
 
@@ -44,12 +46,24 @@ TEST_CASE("Registry admits a key only on the endpoint of its role", "[daemons][r
 TEST_CASE("A reload after revocation drops the principal at once", "[daemons][registry]") {
   PkiFixture f;
   Bytes agency = TransportKey(f.Enroll("finance-authority", Role::kAgency, "finance"));
-  auto registry = Load(f);
+  std::optional<pki::PrincipalBundle> gateway;
+  SECTION("verifying every certificate") {}
+  SECTION("with the record of certificates verified before") {
+    gateway = pki::LoadBundle(f.Enroll("gw.test", Role::kGateway)).value();
+  }
+  auto registry = Load(f, gateway ? &*gateway : nullptr);
   REQUIRE(registry->Authenticate(kAgencyDomain, agency));
+  CHECK(std::filesystem::exists(f.dir / "gateway.db.verified-certificates") == gateway.has_value());
   f.Open().Revoke("finance-authority").value();
-  CHECK(registry->Reload().value() == 0);
+  Bytes newcomer = TransportKey(f.Enroll("energy-authority", Role::kAgency, "energy"));
+  CHECK(registry->Reload().value() == (gateway ? 2 : 1));  // energy (and gw.test) only
   CHECK_FALSE(registry->Authenticate(kAgencyDomain, agency));
   CHECK_FALSE(registry->Active("finance-authority", Role::kAgency));
+  CHECK(registry->Authenticate(kAgencyDomain, newcomer) == "energy-authority");
+  // A restart reads the record again: the revocation still stands.
+  auto restarted = Load(f, gateway ? &*gateway : nullptr);
+  CHECK_FALSE(restarted->Authenticate(kAgencyDomain, agency));
+  CHECK(restarted->Authenticate(kAgencyDomain, newcomer) == "energy-authority");
 }
 
 TEST_CASE("A failed reload keeps the previous registry", "[daemons][registry][negative]") {
