@@ -4,6 +4,8 @@
 #include <cctype>
 #include <cstdio>
 #include <tuple>
+#include <utility>
+#include <wchar.h>
 
 #include "common/bytes.h"
 
@@ -12,20 +14,27 @@ namespace {
 
 constexpr UnixMillis kSecond = 1000;
 
-std::string Fit(std::string_view text, std::size_t width) {
-  // Titles may be UTF-8: cut on a character boundary, counting characters.
-  std::size_t columns = 0;
-  std::size_t end = 0;
-  while (end < text.size() && columns < width) {
-    ++end;
-    while (end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) {
-      ++end;
-    }
-    ++columns;
+// The code point at the start of `text` (UTF-8) and its length in bytes;
+// a byte that starts no valid sequence is one character of its own.
+std::pair<char32_t, std::size_t> NextCharacter(std::string_view text) {
+  auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  unsigned char lead = byte(0);
+  std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3
+                                       : (lead >> 3) == 0x1E ? 4 : 0;
+  if (length == 0 || length > text.size()) {
+    return {U'\uFFFD', 1};
   }
-  std::string out(text.substr(0, end));
-  return out + std::string(width - columns, ' ');
+  char32_t point = length == 1 ? lead : lead & (0x7F >> length);
+  for (std::size_t i = 1; i < length; ++i) {
+    if ((byte(i) & 0xC0) != 0x80) {
+      return {U'\uFFFD', 1};
+    }
+    point = (point << 6) | (byte(i) & 0x3F);
+  }
+  return {point, length};
 }
+
+std::string Fit(std::string_view text, std::size_t width) { return FitColumns(text, width); }
 
 // As Fit, marking a cut with '~', so that a cut id is not taken for a whole one.
 std::string FitMarked(std::string_view text, std::size_t width) {
@@ -230,6 +239,22 @@ WallLine::Style RowStyle(Urgency urgency) {
 }
 
 }  // namespace
+
+std::string FitColumns(std::string_view text, std::size_t width) {
+  std::size_t columns = 0;
+  std::size_t end = 0;
+  while (end < text.size()) {
+    auto [point, length] = NextCharacter(text.substr(end));
+    int wide = wcwidth(static_cast<wchar_t>(point));
+    std::size_t takes = wide < 0 ? 1 : static_cast<std::size_t>(wide);  // unknown: one
+    if (columns + takes > width) {
+      break;
+    }
+    columns += takes;
+    end += length;
+  }
+  return std::string(text.substr(0, end)) + std::string(width - columns, ' ');
+}
 
 std::string ShortDuration(UnixMillis millis) {
   long long s = static_cast<long long>(std::max<UnixMillis>(millis, 0) / 1000);

@@ -97,4 +97,10 @@ std::size_t Scrolled(Scroll scroll, const WallPage& shown, std::size_t rows);
 // "45s", "12m", "3h05m", "2d04h": a duration for a narrow column.
 std::string ShortDuration(UnixMillis millis);
 
+// `text` (UTF-8) cut on a character boundary to at most `width` terminal
+// columns and padded with spaces to exactly `width`. Columns are wcwidth(3)'s
+// under the current locale (a CJK character takes two, a combining accent
+// none); a character it does not know takes one.
+std::string FitColumns(std::string_view text, std::size_t width);
+
 }  // namespace tocsin::tools

@@ -1,5 +1,6 @@
 #include "tools/wall_view.h"
 
+#include <clocale>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -210,6 +211,23 @@ TEST_CASE("Durations fit a narrow column", "[status][wall]") {
   CHECK(ShortDuration(185 * kMinute) == "3h05");
   CHECK(ShortDuration(52 * 60 * kMinute) == "2d04h");
   CHECK(ShortDuration(-5) == "0s");
+}
+
+}  // namespace
+}  // namespace tocsin::tools
+
+namespace tocsin::tools {
+namespace {
+
+TEST_CASE("Titles are fitted to terminal columns, not bytes or characters", "[status][wall]") {
+  REQUIRE(std::setlocale(LC_CTYPE, "C.UTF-8") != nullptr);
+  CHECK(FitColumns("Grid", 6) == "Grid  ");
+  CHECK(FitColumns("Réseau", 6) == "Réseau");           // é: two bytes, one column
+  CHECK(FitColumns("電力網の障害", 7) == "電力網 ");    // three wide characters and a space
+  CHECK(FitColumns("e\u0301t\u00e9", 4) == "e\u0301t\u00e9 ");  // a combining accent takes none
+  CHECK(FitColumns("\xff\xfe", 3) == "\xff\xfe ");      // not UTF-8: a column a byte, never split
+  CHECK(FitColumns("abc", 0).empty());
+  std::setlocale(LC_CTYPE, "C");
 }
 
 }  // namespace
