@@ -11,8 +11,6 @@
 namespace tocsin::gateway {
 namespace {
 
-constexpr std::array<std::string_view, 5> kDeliveryStates = {"pending", "sent", "delivered",
-                                                             "acknowledged", "refused"};
 
 double Seconds(UnixMillis ms) { return static_cast<double>(ms) / 1000.0; }
 
@@ -28,15 +26,15 @@ void RenderLedger(MetricsText& out, const store::LedgerTallies& tallies) {
   out.Family("tocsin_deliveries", "gauge",
              "Deliveries of the directives not expired, by state (refused: the agency signed a "
              "refusal of its copy and holds nothing).");
-  for (std::size_t i = 0; i < kDeliveryStates.size(); ++i) {
+  for (std::size_t i = 0; i < tallies.deliveries.size(); ++i) {
     out.Sample("tocsin_deliveries", static_cast<double>(tallies.deliveries[i]),
-               {{"state", kDeliveryStates[i]}});
+               {{"state", DeliveryStateName(kDeliveryStates[i])}});
   }
   out.Family("tocsin_directives", "gauge",
              "Directives by the state of their least advanced delivery; expired ones apart.");
   for (std::size_t i = 0; i < tallies.directives.size(); ++i) {
     out.Sample("tocsin_directives", static_cast<double>(tallies.directives[i]),
-               {{"state", kDeliveryStates[i]}});
+               {{"state", DeliveryStateName(kDeliveryStates[i])}});
   }
   out.Sample("tocsin_directives", static_cast<double>(tallies.expired_directives),
              {{"state", "expired"}});

@@ -16,6 +16,7 @@
 
 #include "common/bytes.h"
 #include "common/clock.h"
+#include "common/delivery_state.h"
 #include "common/result.h"
 #include "common/token_bucket.h"
 #include "crypto/sodium.h"
@@ -342,14 +343,16 @@ struct EvidencePage {
   bool more = false;  // ask again with `after` = the last row's agency
 };
 
-inline constexpr std::uint8_t kStateRefused = 4;
+inline constexpr std::uint8_t kStateRefused = static_cast<std::uint8_t>(DeliveryState::kRefused);
 
 struct StatusRow {
   DirectiveId directive_id{};
   std::string agency;
-  // 0 pending, 1 sent, 2 delivered, 3 acknowledged, 4 refused (the agency
-  // signed a refusal of its copy and holds nothing: kStateRefused)
+  // A DeliveryState (common/delivery_state.h) as its wire number: 0 pending,
+  // 1 sent, 2 delivered, 3 acknowledged, 4 refused (the agency signed a
+  // refusal of its copy and holds nothing: kStateRefused)
   std::uint8_t state = 0;
+  DeliveryState delivery_state() const { return static_cast<DeliveryState>(state); }
   std::optional<UnixMillis> sent_at;
   std::optional<UnixMillis> delivered_at;
   std::optional<UnixMillis> acknowledged_at;  // the agency's signed time

@@ -152,16 +152,6 @@ std::optional<UnixMillis> OptionalTime(const Statement& row, int column) {
 
 }  // namespace
 
-std::string_view DeliveryStateName(DeliveryState state) {
-  switch (state) {
-    case DeliveryState::kPending: return "pending";
-    case DeliveryState::kSent: return "sent";
-    case DeliveryState::kDelivered: return "delivered";
-    case DeliveryState::kAcknowledged: return "acknowledged";
-  }
-  return "unknown";
-}
-
 Result<Ledger> Ledger::Open(const std::string& path, Integrity integrity) {
   TOCSIN_ASSIGN_OR_RETURN(Database db, Database::Open(path, {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4,
                                                                     kSchemaV5, kSchemaV6},

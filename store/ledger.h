@@ -21,14 +21,24 @@
 
 #include "common/bytes.h"
 #include "common/clock.h"
+#include "common/delivery_state.h"
 #include "common/result.h"
 #include "store/audit_log.h"
 #include "store/sqlite.h"
 
 namespace tocsin::store {
 
-enum class DeliveryState { kPending = 0, kSent = 1, kDelivered = 2, kAcknowledged = 3 };
-std::string_view DeliveryStateName(DeliveryState state);
+// The ledger stores kPending to kAcknowledged; never kRefused (a refusal is
+// its own column, and the delivery stays undelivered).
+using tocsin::DeliveryState;
+
+// The ledger's SQL spells the states as numbers (`state < 2`: not
+// delivered): checked here against their one definition.
+static_assert(static_cast<int>(DeliveryState::kPending) == 0 &&
+                  static_cast<int>(DeliveryState::kSent) == 1 &&
+                  static_cast<int>(DeliveryState::kDelivered) == 2 &&
+                  static_cast<int>(DeliveryState::kAcknowledged) == 3,
+              "store/ledger*.cc write the delivery states as 0..3 in SQL");
 
 struct AcceptedDirective {
   Bytes id;
@@ -187,7 +197,7 @@ inline bool IsRefusal(const Error& error) {
 struct LedgerTallies {
   // Deliveries by state: 0 pending, 1 sent, 2 delivered, 3 acknowledged,
   // 4 refused (a signed refusal, not delivered since).
-  std::array<std::uint64_t, 5> deliveries{};
+  std::array<std::uint64_t, std::size(kDeliveryStates)> deliveries{};
   // Directives by their least advanced delivery (0 to 3, as above).
   std::array<std::uint64_t, 4> directives{};
   std::uint64_t expired_directives = 0;

@@ -33,9 +33,18 @@ std::optional<std::string> TitleOf(const Titles& titles, const protocol::Directi
   return found == titles.end() ? std::nullopt : std::optional<std::string>(found->second);
 }
 
-const char* StateName(std::uint8_t state) {
-  static const char* kNames[] = {"pending", "sent", "delivered", "ACKNOWLEDGED", "REFUSED"};
-  return state <= protocol::kStateRefused ? kNames[state] : "?";
+// The state's name; the two that end a delivery in capitals.
+std::string StateName(std::uint8_t number) {
+  std::optional<DeliveryState> state = DeliveryStateFromNumber(number);
+  if (!state) {
+    return "?";
+  }
+  std::string name(DeliveryStateName(*state));
+  if (*state == DeliveryState::kAcknowledged || *state == DeliveryState::kRefused) {
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  }
+  return name;
 }
 
 std::string TimeOfDay(const std::optional<UnixMillis>& t) {
@@ -75,7 +84,7 @@ void PrintMatrix(const std::vector<protocol::StatusRow>& rows, const Checks& che
     }
     const RowCheck& check = CheckOf(checks, row);
     std::printf("  %-30s %-13s %-11s %-13s %-13s %-13s %-13s %s\n", row.agency.c_str(),
-                StateName(row.state), EvidenceColumn(check.backing), TimeOfDay(row.sent_at).c_str(),
+                StateName(row.state).c_str(), EvidenceColumn(check.backing), TimeOfDay(row.sent_at).c_str(),
                 TimeOfDay(row.delivered_at).c_str(), TimeOfDay(row.acknowledged_at).c_str(),
                 TimeOfDay(row.acknowledgement_recorded_at).c_str(),
                 EscapeForDisplay(row.officer).c_str());
@@ -134,9 +143,8 @@ nlohmann::json MatrixJson(const std::vector<protocol::StatusRow>& rows, const Ch
   for (const auto& r : rows) {
     const RowCheck& check = CheckOf(checks, r);
     nlohmann::json row = RowJson(r.directive_id, r.agency, TitleOf(titles, r.directive_id));
-    row["state"] = r.state == 3                        ? "acknowledged"
-                   : r.state == protocol::kStateRefused ? "refused"
-                                                        : StateName(r.state);
+    std::optional<DeliveryState> state = DeliveryStateFromNumber(r.state);
+    row["state"] = state ? DeliveryStateName(*state) : "?";
     row["refusal"] = OptionalTextOrNull(check.refusal);
     row["evidence"] = BackingName(check.backing);
     row["evidence_problem"] = TextOrNull(check.problem);

@@ -55,9 +55,13 @@ std::string Relative(UnixMillis at, UnixMillis now) {
   return "now";
 }
 
-const char* StateName(std::uint8_t state) {
-  static const char* kNames[] = {"pending", "sent", "delivered", "acknowledged", "REFUSED"};
-  return state <= protocol::kStateRefused ? kNames[state] : "?";
+// The state's name; a refusal in capitals.
+std::string StateName(std::uint8_t number) {
+  std::optional<DeliveryState> state = DeliveryStateFromNumber(number);
+  if (!state) {
+    return "?";
+  }
+  return *state == DeliveryState::kRefused ? "REFUSED" : std::string(DeliveryStateName(*state));
 }
 
 Urgency UrgencyOf(const protocol::StatusRow& row, const RowCheck& check,
