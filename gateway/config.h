@@ -6,7 +6,7 @@
 //   database = "gateway.db"                # SQLite ledger
 //   client_endpoint = "tcp://127.0.0.1:7701"
 //   operator_endpoint = "tcp://127.0.0.1:7702"
-//   heartbeat_interval_ms = 2000           # signed heartbeats to agencies
+//   heartbeat_interval_ms = 2000           # signed heartbeats to agencies (100..2500)
 //   heartbeat_validity_ms = 5000
 //   min_signatures = 1                     # distinct operator keys per directive
 //   checkpoint_interval_ms = 10000         # audit-log checkpoints (and at stop), 100..60000
@@ -19,12 +19,19 @@
 // Relative paths are relative to the file's folder.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "common/log.h"
 #include "common/result.h"
 
 namespace tocsin::gateway {
+
+// An agency client rebuilds a link that brought no signed heartbeat for 5 s
+// (and its freeze alarm is at 5 s by default): a longer interval would have
+// every agency redial all the time. 2,500 ms leaves a stall of the gateway
+// 2.5 s before anyone notices.
+inline constexpr std::int64_t kMaxHeartbeatIntervalMs = 2500;
 
 struct GatewayConfig {
   std::string id;

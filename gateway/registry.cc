@@ -44,6 +44,7 @@ Result<std::size_t> Registry::Reload() {
       directory.ResolveEach(ids, pki::Purpose::kTransport, now);
   std::vector<Result<pki::CertifiedKey>> signings =
       directory.ResolveEach(ids, pki::Purpose::kSigning, now);
+  directory.PruneRecord(now);
   directory.UseRecord(nullptr);
   if (record_) {
     // A convenience: without it every reload verifies everything again.

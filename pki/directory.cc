@@ -2,13 +2,38 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 
 #include "common/file_util.h"
 #include "common/parallel.h"
+#include "crypto/base64.h"
 #include "pki/certificate.h"
 #include "pki/crl_floor.h"
 
 namespace tocsin::pki {
+namespace {
+
+constexpr UnixMillis kNever = std::numeric_limits<UnixMillis>::max();
+
+// Whether the DER inside `pem` (one PEM certificate) holds `key`'s raw bytes.
+bool CertificateCarriesKey(ByteView pem, const crypto::PublicKey& key) {
+  std::string_view text = AsStringView(pem);
+  constexpr std::string_view kBegin = "-----BEGIN CERTIFICATE-----";
+  constexpr std::string_view kEnd = "-----END CERTIFICATE-----";
+  std::size_t begin = text.find(kBegin);
+  std::size_t end = text.find(kEnd);
+  if (begin == std::string_view::npos || end == std::string_view::npos || end < begin) {
+    return false;
+  }
+  std::string base64;
+  for (char c : text.substr(begin + kBegin.size(), end - begin - kBegin.size())) {
+    if (c != '\n' && c != '\r') base64.push_back(c);
+  }
+  std::optional<Bytes> der = crypto::Base64Decode(base64);
+  return der && std::search(der->begin(), der->end(), key.begin(), key.end()) != der->end();
+}
+
+}  // namespace
 
 Result<CertificateDirectory> CertificateDirectory::Open(const std::string& public_dir,
                                                         crypto::X509Ptr trusted_root,
@@ -42,10 +67,34 @@ CertificateDirectory::CertificateDirectory(std::string dir, CertificateVerifier 
                                            Verification mode, CrlCurrency currency)
     : dir_(std::move(dir)), verifier_(std::move(verifier)), mode_(mode),
       currency_(std::move(currency)) {
+  auto millis = [](const ASN1_TIME* t, UnixMillis fallback) {
+    Result<UnixMillis> m = Asn1TimeToMillis(t);
+    return m ? *m : fallback;
+  };
+  // Where a record hit may count: the root valid and the CRL issued (a
+  // failed conversion leaves an empty window: every hit verified in full).
+  trust_window_ = {
+      std::max(millis(X509_get0_notBefore(verifier_.root()), kNever),
+               millis(X509_CRL_get0_lastUpdate(verifier_.crl()), kNever)),
+      millis(X509_get0_notAfter(verifier_.root()), 0)};
   STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(verifier_.crl());
   for (int i = 0; i < sk_X509_REVOKED_num(revoked); ++i) {
     revoked_serials_.insert(SerialHex(X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(revoked, i))));
   }
+}
+
+bool CertificateDirectory::RecordHitHolds(const CertifiedKey& known, ByteView pem,
+                                          UnixMillis at) const {
+  // What X509_verify_cert would judge again at `at`: the serial against
+  // this CRL, the CRL's and the root's own validity.
+  if (revoked_serials_.count(known.serial_hex) || at < trust_window_.first ||
+      at >= trust_window_.second) {
+    return false;
+  }
+  // The record never supplies a key: the one it names must be the one this
+  // very certificate file carries (raw, in its DER), so a record forged by
+  // whoever holds the owner's key still admits no key of theirs.
+  return CertificateCarriesKey(pem, known.public_key);
 }
 
 Result<CertifiedKey> CertificateDirectory::Resolve(std::string_view principal_id,
@@ -73,6 +122,14 @@ std::vector<Result<CertifiedKey>> CertificateDirectory::ResolveEach(
   return out;
 }
 
+void CertificateDirectory::PruneRecord(UnixMillis now) {
+  if (record_ != nullptr) {
+    record_->Prune([&](const CertifiedKey& key) {
+      return key.not_after <= now || revoked_serials_.count(key.serial_hex) > 0;
+    });
+  }
+}
+
 crypto::Digest CertificateDirectory::TrustDigest() const {
   return pki::TrustDigest(verifier_.root());
 }
@@ -84,7 +141,8 @@ CertificateDirectory::Lookup CertificateDirectory::LookUp(std::string_view princ
   }
   bool current = mode_ == Verification::kCurrent;
   auto in_time = [&](const CertifiedKey& key) {
-    return at >= key.not_before && at <= key.not_after;
+    // As OpenSSL: valid from notBefore, expired at notAfter (whole seconds).
+    return at >= key.not_before && at < key.not_after;
   };
   auto cached = verified_.find(std::make_pair(std::string(principal_id), purpose));
   if (current && cached != verified_.end() && in_time(cached->second) &&
@@ -111,7 +169,7 @@ CertificateDirectory::Lookup CertificateDirectory::LookUp(std::string_view princ
     // serial is checked against this one. A key revoked or outside its
     // validity is verified again, for the error it gives.
     if (known != nullptr && known->principal_id == principal_id && in_time(*known) &&
-        !revoked_serials_.count(known->serial_hex)) {
+        RecordHitHolds(*known, *pem, at)) {
       return {*known, std::nullopt};
     }
   }

@@ -59,6 +59,10 @@ class CertificateDirectory final : public crypto::KeyResolver {
   // must be of TrustDigest() (VerifiedRecord::Open) and outlive its use.
   void UseRecord(VerifiedRecord* record) { record_ = record; }
 
+  // Drops from the record in use what can no longer verify at `now`
+  // (expired, or revoked by this CRL).
+  void PruneRecord(UnixMillis now);
+
   // The trust anchor this directory verifies under: its pinned root.
   crypto::Digest TrustDigest() const;
 
@@ -86,6 +90,8 @@ class CertificateDirectory final : public crypto::KeyResolver {
     std::optional<crypto::Digest> new_to_record;
   };
   Lookup LookUp(std::string_view principal_id, Purpose purpose, UnixMillis at) const;
+  // A record entry may stand for a full verification of `pem` at `at`.
+  bool RecordHitHolds(const CertifiedKey& known, ByteView pem, UnixMillis at) const;
   // Keeps a successful lookup in verified_ and the record.
   void Remember(const Lookup& lookup, std::string_view principal_id, Purpose purpose);
 
@@ -95,6 +101,7 @@ class CertificateDirectory final : public crypto::KeyResolver {
   CrlCurrency currency_;
   std::map<std::pair<std::string, Purpose>, CertifiedKey> verified_;
   std::set<std::string> revoked_serials_;  // of the CRL, as CertifiedKey::serial_hex
+  std::pair<UnixMillis, UnixMillis> trust_window_{0, 0};  // [root and CRL valid from, root until)
   VerifiedRecord* record_ = nullptr;       // not owned
 };
 

@@ -12,7 +12,7 @@ namespace {
 
 constexpr std::string_view kHeader = "tocsin verified-certificates v1\n";
 constexpr std::string_view kSignatureTag = "signature ";
-constexpr std::size_t kMaxRecordBytes = kMaxRecordEntries * 512;
+constexpr std::size_t kMaxRecordBytes = kMaxRecordEntries * 320;  // an entry is about 250
 constexpr std::size_t kFields = 11;
 
 std::vector<std::string_view> Split(std::string_view line, char separator) {
@@ -152,6 +152,12 @@ void VerifiedRecord::Add(const crypto::Digest& certificate, const CertifiedKey& 
   }
   entries_[{certificate, key.purpose}] = key;
   changed_ = true;
+}
+
+std::size_t VerifiedRecord::Prune(const std::function<bool(const CertifiedKey&)>& outdated) {
+  std::size_t dropped = std::erase_if(entries_, [&](const auto& entry) { return outdated(entry.second); });
+  changed_ = changed_ || dropped > 0;
+  return dropped;
 }
 
 void VerifiedRecord::Retrust(const crypto::Digest& trust) {

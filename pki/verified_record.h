@@ -20,6 +20,7 @@
 // not run beside anything else.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -36,7 +37,7 @@ namespace tocsin::pki {
 
 inline constexpr std::string_view kVerifiedRecordContext{"tocsin/verified-certificates/v1\0",
                                                          32};
-inline constexpr std::size_t kMaxRecordEntries = 200000;
+inline constexpr std::size_t kMaxRecordEntries = 100000;
 
 // SHA-256 of the root's DER: the trust anchor a record belongs to.
 crypto::Digest TrustDigest(X509* root);
@@ -58,6 +59,11 @@ class VerifiedRecord {
   const crypto::Digest& trust() const { return trust_; }
   bool changed() const { return changed_; }
   const std::string& path() const { return path_; }
+
+  // Drops the entries `outdated` says are (expired, revoked): a record
+  // stays the size of the principals in force, renewals and all.
+  // Returns how many were dropped.
+  std::size_t Prune(const std::function<bool(const CertifiedKey&)>& outdated);
 
   // Empties the record unless `trust` is its own (another root).
   void Retrust(const crypto::Digest& trust);

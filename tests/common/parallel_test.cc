@@ -3,6 +3,7 @@
 #include <atomic>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -36,6 +37,24 @@ TEST_CASE("ParallelFor covers every index once, in slices of at least the minimu
       CHECK(threads.size() > 1);
       CHECK(shortest >= 256 / 2);  // the last slice may be shorter, never tiny
     }
+  }
+}
+
+TEST_CASE("A slice that throws is rethrown after every slice is done", "[common][parallel]") {
+  std::vector<std::atomic<int>> seen(4096);
+  auto run = [&] {
+    ParallelFor(seen.size(), 256, [&](std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin; i < end; ++i) {
+        ++seen[i];
+      }
+      if (begin == 0) {
+        throw std::runtime_error("slice 0 failed");
+      }
+    });
+  };
+  CHECK_THROWS_WITH(run(), "slice 0 failed");
+  for (const auto& s : seen) {
+    CHECK(s == 1);  // the other slices ran to their end, and were joined
   }
 }
 

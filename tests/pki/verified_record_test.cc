@@ -85,6 +85,11 @@ TEST_CASE("A new CRL keeps the record, and a revocation in it is never hidden by
         ErrorCode::kRevoked);
   CHECK(directory.Resolve("finance-authority", Purpose::kEncryption, kStart));
   CHECK_FALSE(record.changed());  // finance came from the record, nothing was added
+  directory.PruneRecord(kStart);
+  CHECK(record.size() == 1);  // the revoked one is dropped when the record is kept
+  CertifiedKey finance = directory.Resolve("finance-authority", Purpose::kEncryption, kStart).value();
+  directory.PruneRecord(finance.not_after);
+  CHECK(record.size() == 0);  // and so is one past its validity
 }
 
 TEST_CASE("A record of another root is dropped", "[pki][record][negative]") {
@@ -126,6 +131,27 @@ TEST_CASE("A record altered, or signed by another key, is discarded and said",
   CHECK(record.size() == 0);
   CHECK(discarded.find(f.path) != std::string::npos);
   CHECK(record.changed());  // rewritten whole on the next save
+}
+
+TEST_CASE("A record never supplies a key: one its certificate does not carry is not used",
+          "[pki][record][negative]") {
+  RecordFixture f;
+  f.KeepRecord();
+  CertificateDirectory directory = f.Directory();
+  crypto::Digest digest = crypto::Sha256(ReadFile(f.Certificate("energy-authority"), 4096).value());
+  CertifiedKey real = directory.Resolve("energy-authority", Purpose::kEncryption, kStart).value();
+  // Whoever holds the owner's key re-signs the record with a key of theirs.
+  VerifiedRecord forged = f.Record(directory);
+  CertifiedKey theirs = real;
+  theirs.public_key.fill(0x42);
+  forged.Add(digest, theirs);
+  REQUIRE(forged.Save());
+  CertificateDirectory fresh = f.Directory();
+  VerifiedRecord record = f.Record(fresh);
+  REQUIRE(record.Find(digest, Purpose::kEncryption)->public_key == theirs.public_key);
+  fresh.UseRecord(&record);
+  CHECK(fresh.Resolve("energy-authority", Purpose::kEncryption, kStart).value().public_key ==
+        real.public_key);  // verified in full instead
 }
 
 TEST_CASE("A certificate file that changes is verified afresh, not read from the record",
