@@ -16,7 +16,10 @@ Result<GatewayConfig> LoadGatewayConfig(const std::string& path) {
   TOCSIN_ASSIGN_OR_RETURN(c.database, reader.Path("database"));
   TOCSIN_ASSIGN_OR_RETURN(c.client_endpoint, reader.String("client_endpoint"));
   TOCSIN_ASSIGN_OR_RETURN(c.operator_endpoint, reader.String("operator_endpoint"));
-  TOCSIN_ASSIGN_OR_RETURN(std::int64_t interval, reader.IntOr("heartbeat_interval_ms", 2000, 100, kMaxHeartbeatIntervalMs));
+  // At most 2.5 s: an agency client rebuilds a link that brought no signed
+  // heartbeat for 5 s (its freeze alarm is at 5 s by default), so a longer
+  // interval would have every agency redial all the time.
+  TOCSIN_ASSIGN_OR_RETURN(std::int64_t interval, reader.IntOr("heartbeat_interval_ms", 2000, 100, 2500));
   TOCSIN_ASSIGN_OR_RETURN(std::int64_t validity, reader.IntOr("heartbeat_validity_ms", 5000, 200, 600000));
   TOCSIN_ASSIGN_OR_RETURN(std::int64_t min_signatures, reader.IntOr("min_signatures", 1, 1, 4));
   TOCSIN_ASSIGN_OR_RETURN(std::int64_t checkpoints,

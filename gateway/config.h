@@ -27,12 +27,6 @@
 
 namespace tocsin::gateway {
 
-// An agency client rebuilds a link that brought no signed heartbeat for 5 s
-// (and its freeze alarm is at 5 s by default): a longer interval would have
-// every agency redial all the time. 2,500 ms leaves a stall of the gateway
-// 2.5 s before anyone notices.
-inline constexpr std::int64_t kMaxHeartbeatIntervalMs = 2500;
-
 struct GatewayConfig {
   std::string id;
   std::string bundle;
