@@ -24,12 +24,12 @@ std::pair<char32_t, std::size_t> NextCharacter(std::string_view text) {
   if (length == 0 || length > text.size()) {
     return {U'\uFFFD', 1};
   }
-  char32_t point = length == 1 ? lead : lead & (0x7F >> length);
+  char32_t point = static_cast<char32_t>(length == 1 ? lead : lead & (0x7F >> length));
   for (std::size_t i = 1; i < length; ++i) {
     if ((byte(i) & 0xC0) != 0x80) {
       return {U'\uFFFD', 1};
     }
-    point = (point << 6) | (byte(i) & 0x3F);
+    point = (point << 6) | static_cast<char32_t>(byte(i) & 0x3F);
   }
   return {point, length};
 }
