@@ -208,6 +208,9 @@ def test_refused_handshakes_and_messages_are_counted(make):
     stranger.send(hello("finance-authority"))
     w.wait_for(lambda: scraper.value("tocsin_handshakes_refused_total", reason="key") >= 1, 10,
                "the stranger's handshake counted")
+    # The ZAP thread counts the refusal, then writes its line: wait for both.
+    w.wait_for(lambda: any(e["event"] == "handshakes_refused" for e in events(w, "gateway")), 10,
+               "the refusal's log line")
     refused = [e for e in events(w, "gateway") if e["event"] == "handshakes_refused"]
     assert refused and refused[0]["domain"] == "tocsin-agency" and refused[0]["count"] >= 1 \
         and refused[0]["reason"], refused
