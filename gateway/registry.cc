@@ -44,14 +44,10 @@ Result<std::size_t> Registry::Reload() {
       directory.ResolveEach(ids, pki::Purpose::kTransport, now);
   std::vector<Result<pki::CertifiedKey>> signings =
       directory.ResolveEach(ids, pki::Purpose::kSigning, now);
-  directory.PruneRecord(now);
-  directory.UseRecord(nullptr);
-  if (record_) {
-    // A convenience: without it every reload verifies everything again.
-    if (Status kept = record_->Save(); !kept) {
-      spdlog::warn("the certificates verified are not kept for the next reload: {}",
-                   kept.error().ToString());
-    }
+  // A convenience: without it every reload verifies everything again.
+  if (Status kept = directory.FinishRecord(now); !kept) {
+    spdlog::warn("the certificates verified are not kept for the next reload: {}",
+                 kept.error().ToString());
   }
   for (std::size_t i = 0; i < ids.size(); ++i) {
     const std::string& id = ids[i];

@@ -130,6 +130,16 @@ void CertificateDirectory::PruneRecord(UnixMillis now) {
   }
 }
 
+Status CertificateDirectory::FinishRecord(UnixMillis now) {
+  VerifiedRecord* record = record_;
+  if (record == nullptr) {
+    return {};
+  }
+  PruneRecord(now);
+  record_ = nullptr;
+  return record->Save();
+}
+
 crypto::Digest CertificateDirectory::TrustDigest() const {
   return pki::TrustDigest(verifier_.root());
 }

@@ -63,6 +63,10 @@ class CertificateDirectory final : public crypto::KeyResolver {
   // (expired, or revoked by this CRL).
   void PruneRecord(UnixMillis now);
 
+  // Ends UseRecord: prunes the record, stops using it and saves it
+  // (VerifiedRecord::Save). OK when no record is in use.
+  Status FinishRecord(UnixMillis now);
+
   // The trust anchor this directory verifies under: its pinned root.
   crypto::Digest TrustDigest() const;
 

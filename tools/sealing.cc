@@ -145,9 +145,7 @@ Result<Resolved> ResolveWithRecord(pki::CertificateDirectory& directory,
   }
   directory.UseRecord(&record);
   Result<Resolved> resolved = ResolveRecipients(directory, options, now);
-  directory.PruneRecord(now);
-  directory.UseRecord(nullptr);
-  if (Status kept = record.Save(); !kept) {
+  if (Status kept = directory.FinishRecord(now); !kept) {
     std::cerr << "tocsin: warning: the certificates verified are not kept for next time: "
               << kept.error().ToString() << "\n";
   }
