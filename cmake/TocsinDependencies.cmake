@@ -11,6 +11,7 @@ find_package(fmt REQUIRED)                                             # libfmt-
 find_package(spdlog REQUIRED)                                         # libspdlog-dev
 find_package(cppzmq REQUIRED)                                          # cppzmq-dev (libzmq 4.3.4)
 find_package(SQLite3 REQUIRED)                                         # libsqlite3-dev
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)                # libpq-dev (the ledger on PostgreSQL)
 find_package(tomlplusplus REQUIRED)                                    # libtomlplusplus-dev
 find_package(nlohmann_json 3 REQUIRED)                                 # nlohmann-json3-dev
 find_package(CURL REQUIRED)                                            # libcurl4-openssl-dev (bridges)

@@ -2,7 +2,7 @@
 
 namespace tocsin::store {
 
-Result<AuditLog> AuditLog::Load(Database& db) {
+Result<AuditLog> AuditLog::Load(Connection& db) {
   AuditLog log;
   TOCSIN_ASSIGN_OR_RETURN(Statement q, db.Prepare(
       "SELECT idx, leaf_hash, at FROM audit_entries ORDER BY idx"));
@@ -30,7 +30,7 @@ Result<AuditLog> AuditLog::Load(Database& db) {
   return log;
 }
 
-Result<Statement> AuditLog::PrepareInsert(Database& db) {
+Result<Statement> AuditLog::PrepareInsert(Connection& db) {
   return db.Prepare("INSERT INTO audit_entries (idx, at, leaf_hash, entry) VALUES (?, ?, ?, ?)");
 }
 

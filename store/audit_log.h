@@ -1,5 +1,5 @@
 // store/audit_log.h -- the audit log's storage: entries as rows of the
-// gateway's SQLite file and leaves of an in-memory RFC 6962 tree, and the
+// gateway's ledger (store/sql.h) and leaves of an in-memory RFC 6962 tree, and the
 // signed checkpoints over it.
 //
 // Entries are opaque bytes here (protocol/audit.h gives them meaning). They
@@ -16,7 +16,7 @@
 #include "common/clock.h"
 #include "common/result.h"
 #include "crypto/merkle.h"
-#include "store/sqlite.h"
+#include "store/sql.h"
 
 namespace tocsin::store {
 
@@ -35,10 +35,10 @@ struct LogPosition {
 class AuditLog {
  public:
   // Reads every leaf hash (the tables are the ledger's, already migrated).
-  static Result<AuditLog> Load(Database& db);
+  static Result<AuditLog> Load(Connection& db);
 
   // A statement that Stage() runs; prepare it once per transaction.
-  static Result<Statement> PrepareInsert(Database& db);
+  static Result<Statement> PrepareInsert(Connection& db);
 
   // Inside an open transaction: writes the row and stages the leaf.
   Status Stage(Statement& insert, ByteView entry, UnixMillis at);

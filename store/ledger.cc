@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "store/postgresql.h"
+
 namespace tocsin::store {
 namespace {
 
@@ -146,6 +148,126 @@ CREATE TABLE proposal_wraps (
 );
 )sql";
 
+// The same tables on PostgreSQL, as SQLite's six versions left them: one
+// version, since no PostgreSQL ledger predates it. Integers are BIGINT (times
+// in milliseconds), bytes BYTEA; the column order is SQLite's, since some
+// inserts name no columns.
+constexpr std::string_view kPostgresqlSchemaV1 = R"sql(
+CREATE TABLE directives (
+  seq          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,  -- acceptance order
+  id           BYTEA NOT NULL UNIQUE,
+  issuer       TEXT NOT NULL,
+  sequence     BIGINT NOT NULL,
+  severity     BIGINT NOT NULL,
+  issued_at    BIGINT NOT NULL,
+  expires_at   BIGINT NOT NULL,
+  ack_deadline BIGINT NOT NULL,
+  accepted_at  BIGINT NOT NULL,
+  digest       BYTEA NOT NULL,
+  wire         BYTEA NOT NULL,
+  audit_idx    BIGINT
+);
+CREATE INDEX directives_by_expiry ON directives(expires_at);
+CREATE TABLE deliveries (
+  directive_id    BYTEA NOT NULL REFERENCES directives(id),
+  agency          TEXT NOT NULL,
+  state           BIGINT NOT NULL DEFAULT 0,
+  sent_at         BIGINT,
+  delivered_at    BIGINT,
+  acknowledged_at BIGINT,
+  officer         TEXT,
+  PRIMARY KEY (directive_id, agency)
+);
+CREATE INDEX deliveries_by_agency ON deliveries(agency, state);
+CREATE TABLE receipts (
+  directive_id BYTEA NOT NULL,
+  agency       TEXT NOT NULL,
+  kind         BIGINT NOT NULL,
+  signed_at    BIGINT NOT NULL,
+  recorded_at  BIGINT NOT NULL,
+  wire         BYTEA NOT NULL,
+  audit_idx    BIGINT,
+  PRIMARY KEY (directive_id, agency, kind)
+);
+CREATE TABLE issuer_sequences (
+  issuer        TEXT PRIMARY KEY,
+  last_sequence BIGINT NOT NULL
+);
+CREATE TABLE audit_entries (
+  idx       BIGINT PRIMARY KEY,
+  at        BIGINT NOT NULL,
+  leaf_hash BYTEA NOT NULL,
+  entry     BYTEA NOT NULL
+);
+CREATE TABLE audit_checkpoints (
+  size      BIGINT PRIMARY KEY,
+  signed_at BIGINT NOT NULL,
+  note      TEXT NOT NULL
+);
+CREATE TABLE audit_principals (
+  principal   TEXT PRIMARY KEY,
+  signing_key BYTEA NOT NULL,
+  active      BIGINT NOT NULL
+);
+CREATE TABLE escalations (
+  directive_id BYTEA NOT NULL,
+  agency       TEXT NOT NULL,
+  step         BIGINT NOT NULL,
+  repeat       BIGINT NOT NULL,
+  action       TEXT NOT NULL,
+  fired_at     BIGINT NOT NULL,
+  outcome      TEXT NOT NULL,
+  PRIMARY KEY (directive_id, agency, step, repeat)
+);
+CREATE TABLE bridge_tasks (
+  id           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  channel      TEXT NOT NULL,
+  directive_id BYTEA NOT NULL,
+  agency       TEXT NOT NULL,
+  contact      TEXT NOT NULL,
+  address      TEXT NOT NULL,
+  subject      TEXT NOT NULL,
+  text         TEXT NOT NULL,
+  created_at   BIGINT NOT NULL,
+  handed_at    BIGINT,
+  outcome      BIGINT,
+  detail       TEXT NOT NULL DEFAULT '',
+  updated_at   BIGINT
+);
+CREATE INDEX bridge_tasks_pending ON bridge_tasks(channel, outcome);
+CREATE TABLE ack_codes (
+  directive_id BYTEA NOT NULL,
+  agency       TEXT NOT NULL,
+  code         TEXT NOT NULL,
+  expires_at   BIGINT NOT NULL,
+  PRIMARY KEY (directive_id, agency)
+);
+CREATE TABLE code_attempts (
+  phone TEXT NOT NULL,
+  at    BIGINT NOT NULL
+);
+CREATE INDEX code_attempts_by_phone ON code_attempts(phone, at);
+CREATE TABLE proposals (
+  id              BYTEA PRIMARY KEY,
+  issuer          TEXT NOT NULL,
+  sequence        BIGINT NOT NULL,
+  wire            BYTEA NOT NULL,
+  proposed_at     BIGINT NOT NULL,
+  expires_at      BIGINT NOT NULL,
+  severity        BIGINT NOT NULL,
+  action          BIGINT NOT NULL,
+  required        BIGINT NOT NULL,
+  signers         TEXT NOT NULL,
+  recipient_count BIGINT NOT NULL
+);
+CREATE TABLE proposal_wraps (
+  proposal_id BYTEA NOT NULL REFERENCES proposals(id) ON DELETE CASCADE,
+  cosigner    TEXT NOT NULL,
+  wrap        BYTEA NOT NULL,
+  PRIMARY KEY (proposal_id, cosigner)
+);
+)sql";
+
 std::optional<UnixMillis> OptionalTime(const Statement& row, int column) {
   return row.IsNull(column) ? std::nullopt : std::optional<UnixMillis>(row.Int(column));
 }
@@ -156,13 +278,23 @@ Result<Ledger> Ledger::Open(const std::string& path, Integrity integrity) {
   TOCSIN_ASSIGN_OR_RETURN(Database db, Database::Open(path, {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4,
                                                                     kSchemaV5, kSchemaV6},
                                                       integrity));
-  TOCSIN_ASSIGN_OR_RETURN(AuditLog audit, AuditLog::Load(db));
+  return Over(std::make_unique<Database>(std::move(db)));
+}
+
+Result<Ledger> Ledger::OpenPostgresql(const std::string& conninfo) {
+  TOCSIN_ASSIGN_OR_RETURN(PostgresqlConnection db,
+                          PostgresqlConnection::Open(conninfo, {kPostgresqlSchemaV1}));
+  return Over(std::make_unique<PostgresqlConnection>(std::move(db)));
+}
+
+Result<Ledger> Ledger::Over(std::unique_ptr<Connection> db) {
+  TOCSIN_ASSIGN_OR_RETURN(AuditLog audit, AuditLog::Load(*db));
   return Ledger(std::move(db), std::move(audit));
 }
 
 Result<Transaction> Ledger::Begin() {
   audit_.Discard();  // leaves staged by a transaction that failed half-way
-  return Transaction::Begin(db_);
+  return Transaction::Begin(*db_);
 }
 
 Status Ledger::Commit(Transaction& transaction) {
@@ -180,14 +312,14 @@ Status Ledger::Accept(const AcceptedDirective& d) {
   if (!d.from_proposal) {
     TOCSIN_RETURN_IF_ERROR(CheckIssuerSequence(d.issuer, d.sequence));
   }
-  TOCSIN_ASSIGN_OR_RETURN(Statement seen, db_.Prepare("SELECT 1 FROM directives WHERE id=?"));
+  TOCSIN_ASSIGN_OR_RETURN(Statement seen, db_->Prepare("SELECT 1 FROM directives WHERE id=?"));
   seen.Bind(1, d.id);
   TOCSIN_ASSIGN_OR_RETURN(bool duplicate, seen.Step());
   if (duplicate) {
     return MakeError(ErrorCode::kReplay, "directive id already accepted");
   }
   if (!d.from_proposal) {  // a held proposal's id is taken: no one else may use it
-    TOCSIN_ASSIGN_OR_RETURN(Statement held, db_.Prepare("SELECT 1 FROM proposals WHERE id=?"));
+    TOCSIN_ASSIGN_OR_RETURN(Statement held, db_->Prepare("SELECT 1 FROM proposals WHERE id=?"));
     held.Bind(1, d.id);
     TOCSIN_ASSIGN_OR_RETURN(bool taken, held.Step());
     if (taken) {
@@ -195,7 +327,7 @@ Status Ledger::Accept(const AcceptedDirective& d) {
                        "directive id is held as a proposal waiting for approval");
     }
   }
-  TOCSIN_ASSIGN_OR_RETURN(Statement insert, db_.Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(Statement insert, db_->Prepare(
       "INSERT INTO directives (id, issuer, sequence, severity, issued_at, expires_at, "
       "ack_deadline, accepted_at, digest, wire, audit_idx) VALUES (?,?,?,?,?,?,?,?,?,?,?)"));
   insert.Bind(1, d.id).Bind(2, d.issuer).Bind(3, static_cast<std::int64_t>(d.sequence))
@@ -203,7 +335,7 @@ Status Ledger::Accept(const AcceptedDirective& d) {
       .Bind(7, d.ack_deadline).Bind(8, d.accepted_at).Bind(9, d.digest).Bind(10, d.wire)
       .Bind(11, static_cast<std::int64_t>(audit_.next_index()));  // its entry, staged below
   TOCSIN_RETURN_IF_ERROR(insert.Run());
-  TOCSIN_ASSIGN_OR_RETURN(Statement delivery, db_.Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(Statement delivery, db_->Prepare(
       "INSERT INTO deliveries (directive_id, agency) VALUES (?, ?)"));
   for (const std::string& agency : d.recipients) {
     delivery.Reset();
@@ -212,18 +344,18 @@ Status Ledger::Accept(const AcceptedDirective& d) {
   }
   TOCSIN_RETURN_IF_ERROR(RaiseIssuerMark(d.issuer, d.sequence));
   if (d.from_proposal) {
-    TOCSIN_ASSIGN_OR_RETURN(Statement drop, db_.Prepare("DELETE FROM proposals WHERE id=?"));
+    TOCSIN_ASSIGN_OR_RETURN(Statement drop, db_->Prepare("DELETE FROM proposals WHERE id=?"));
     drop.Bind(1, d.id);
     TOCSIN_RETURN_IF_ERROR(drop.Run());
   }
-  TOCSIN_ASSIGN_OR_RETURN(Statement audit, AuditLog::PrepareInsert(db_));
+  TOCSIN_ASSIGN_OR_RETURN(Statement audit, AuditLog::PrepareInsert(*db_));
   TOCSIN_RETURN_IF_ERROR(audit_.Stage(audit, d.audit_entry, d.accepted_at));
   return Commit(transaction);
 }
 
 Status Ledger::CheckIssuerSequence(const std::string& issuer, std::uint64_t sequence) {
   TOCSIN_ASSIGN_OR_RETURN(Statement last,
-                          db_.Prepare("SELECT last_sequence FROM issuer_sequences WHERE issuer=?"));
+                          db_->Prepare("SELECT last_sequence FROM issuer_sequences WHERE issuer=?"));
   last.Bind(1, issuer);
   TOCSIN_ASSIGN_OR_RETURN(bool known, last.Step());
   if (known && static_cast<std::uint64_t>(last.Int(0)) >= sequence) {
@@ -235,15 +367,17 @@ Status Ledger::CheckIssuerSequence(const std::string& issuer, std::uint64_t sequ
 }
 
 Status Ledger::RaiseIssuerMark(const std::string& issuer, std::uint64_t sequence) {
-  TOCSIN_ASSIGN_OR_RETURN(Statement mark, db_.Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(Statement mark, db_->Prepare(
       "INSERT INTO issuer_sequences VALUES (?, ?) "
-      "ON CONFLICT(issuer) DO UPDATE SET last_sequence=MAX(last_sequence, excluded.last_sequence)"));
+      "ON CONFLICT(issuer) DO UPDATE SET last_sequence=CASE WHEN excluded.last_sequence > "
+      "issuer_sequences.last_sequence THEN excluded.last_sequence ELSE "
+      "issuer_sequences.last_sequence END"));
   mark.Bind(1, issuer).Bind(2, static_cast<std::int64_t>(sequence));
   return mark.Run();
 }
 
 Result<std::optional<LogPosition>> Ledger::DirectivePosition(ByteView id) {
-  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
       "SELECT audit_idx, accepted_at FROM directives WHERE id=? AND audit_idx >= 0"));
   q.Bind(1, id);
   TOCSIN_ASSIGN_OR_RETURN(bool found, q.Step());
@@ -254,7 +388,7 @@ Result<std::optional<LogPosition>> Ledger::DirectivePosition(ByteView id) {
 }
 
 Result<bool> Ledger::HasUnindexedConfirmations() {
-  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
       "SELECT EXISTS (SELECT 1 FROM directives WHERE audit_idx IS NULL) OR "
       "EXISTS (SELECT 1 FROM receipts WHERE audit_idx IS NULL)"));
   TOCSIN_ASSIGN_OR_RETURN(bool row, q.Step());
@@ -263,9 +397,9 @@ Result<bool> Ledger::HasUnindexedConfirmations() {
 
 Status Ledger::IndexConfirmations(const std::vector<IndexedConfirmation>& found) {
   TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Begin());
-  TOCSIN_ASSIGN_OR_RETURN(Statement directive, db_.Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(Statement directive, db_->Prepare(
       "UPDATE directives SET audit_idx=? WHERE id=? AND audit_idx IS NULL"));
-  TOCSIN_ASSIGN_OR_RETURN(Statement receipt, db_.Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(Statement receipt, db_->Prepare(
       "UPDATE receipts SET audit_idx=? WHERE directive_id=? AND agency=? AND kind=? "
       "AND audit_idx IS NULL"));
   for (const IndexedConfirmation& c : found) {
@@ -280,14 +414,14 @@ Status Ledger::IndexConfirmations(const std::vector<IndexedConfirmation>& found)
   }
   // Rows the log has no entry for (stored before the audit log existed) are
   // marked -1, so this runs once: they are confirmed without a promise.
-  TOCSIN_RETURN_IF_ERROR(db_.Execute(
+  TOCSIN_RETURN_IF_ERROR(db_->Execute(
       "UPDATE directives SET audit_idx = -1 WHERE audit_idx IS NULL; "
       "UPDATE receipts SET audit_idx = -1 WHERE audit_idx IS NULL"));
   return Commit(transaction);
 }
 
 Result<std::optional<AcceptedDirective>> Ledger::Find(ByteView id) {
-  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
       "SELECT issuer, sequence, severity, issued_at, expires_at, ack_deadline, accepted_at, "
       "digest, wire FROM directives WHERE id=?"));
   q.Bind(1, id);
@@ -298,7 +432,7 @@ Result<std::optional<AcceptedDirective>> Ledger::Find(ByteView id) {
   AcceptedDirective d{Bytes(id.begin(), id.end()), q.Text(0),
                       static_cast<std::uint64_t>(q.Int(1)), static_cast<int>(q.Int(2)),
                       q.Int(3), q.Int(4), q.Int(5), q.Int(6), q.Blob(7), q.Blob(8), {}, {}};
-  TOCSIN_ASSIGN_OR_RETURN(Statement r, db_.Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(Statement r, db_->Prepare(
       "SELECT agency FROM deliveries WHERE directive_id=? ORDER BY agency"));
   r.Bind(1, id);
   for (;;) {
@@ -312,7 +446,7 @@ Result<std::optional<AcceptedDirective>> Ledger::Find(ByteView id) {
 }
 
 Result<std::vector<Bytes>> Ledger::Undelivered(std::string_view agency, UnixMillis now) {
-  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
       "SELECT d.id FROM deliveries v JOIN directives d ON d.id = v.directive_id "
       "WHERE v.agency=? AND v.state < 2 AND d.expires_at > ? ORDER BY d.seq"));
   q.Bind(1, agency).Bind(2, now);
@@ -320,7 +454,7 @@ Result<std::vector<Bytes>> Ledger::Undelivered(std::string_view agency, UnixMill
 }
 
 Result<Bytes> Ledger::Wire(ByteView id) {
-  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare("SELECT wire FROM directives WHERE id=?"));
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_->Prepare("SELECT wire FROM directives WHERE id=?"));
   q.Bind(1, id);
   TOCSIN_ASSIGN_OR_RETURN(bool row, q.Step());
   if (!row) {
@@ -334,9 +468,9 @@ Status Ledger::MarkSent(const std::vector<SentRecord>& sent, UnixMillis at) {
     return {};
   }
   TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Begin());
-  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
       "UPDATE deliveries SET state=1, sent_at=? WHERE directive_id=? AND agency=? AND state=0"));
-  TOCSIN_ASSIGN_OR_RETURN(Statement audit, AuditLog::PrepareInsert(db_));
+  TOCSIN_ASSIGN_OR_RETURN(Statement audit, AuditLog::PrepareInsert(*db_));
   for (const SentRecord& s : sent) {
     q.Reset();
     q.Bind(1, at).Bind(2, s.directive_id).Bind(3, s.agency);
@@ -353,15 +487,15 @@ Result<int> Ledger::RecordReceipts(const std::vector<ReceiptRecord>& receipts,
                                    std::vector<std::optional<LogPosition>>* out_logged,
                                    std::vector<std::optional<UnixMillis>>* out_first_seen) {
   TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Begin());
-  TOCSIN_ASSIGN_OR_RETURN(Statement audit, AuditLog::PrepareInsert(db_));
-  TOCSIN_ASSIGN_OR_RETURN(Statement find, db_.Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(Statement audit, AuditLog::PrepareInsert(*db_));
+  TOCSIN_ASSIGN_OR_RETURN(Statement find, db_->Prepare(
       "SELECT d.digest, v.state, d.accepted_at FROM deliveries v "
       "JOIN directives d ON d.id = v.directive_id "
       "WHERE v.directive_id=? AND v.agency=?"));
-  TOCSIN_ASSIGN_OR_RETURN(Statement keep, db_.Prepare(
-      "INSERT OR IGNORE INTO receipts (directive_id, agency, kind, signed_at, recorded_at, wire, "
-      "audit_idx) VALUES (?, ?, ?, ?, ?, ?, ?)"));
-  TOCSIN_ASSIGN_OR_RETURN(Statement logged, db_.Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(Statement keep, db_->Prepare(
+      "INSERT INTO receipts (directive_id, agency, kind, signed_at, recorded_at, wire, "
+      "audit_idx) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"));
+  TOCSIN_ASSIGN_OR_RETURN(Statement logged, db_->Prepare(
       "SELECT audit_idx, recorded_at FROM receipts WHERE directive_id=? AND agency=? AND kind=? "
       "AND audit_idx >= 0"));
   if (out_logged != nullptr) {
@@ -370,10 +504,10 @@ Result<int> Ledger::RecordReceipts(const std::vector<ReceiptRecord>& receipts,
   if (out_first_seen != nullptr) {
     out_first_seen->assign(receipts.size(), std::nullopt);
   }
-  TOCSIN_ASSIGN_OR_RETURN(Statement delivered, db_.Prepare(
-      "UPDATE deliveries SET state=MAX(state, 2), delivered_at=COALESCE(delivered_at, ?) "
+  TOCSIN_ASSIGN_OR_RETURN(Statement delivered, db_->Prepare(
+      "UPDATE deliveries SET state=CASE WHEN state < 2 THEN 2 ELSE state END, delivered_at=COALESCE(delivered_at, ?) "
       "WHERE directive_id=? AND agency=?"));
-  TOCSIN_ASSIGN_OR_RETURN(Statement acknowledged, db_.Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(Statement acknowledged, db_->Prepare(
       "UPDATE deliveries SET state=3, acknowledged_at=?, officer=?, "
       "delivered_at=COALESCE(delivered_at, ?) WHERE directive_id=? AND agency=? AND state < 3"));
   int changed = 0;
@@ -450,7 +584,7 @@ Result<std::vector<DeliveryRow>> Ledger::Deliveries(ByteView id) {
       "LEFT JOIN receipts x ON x.directive_id = v.directive_id AND x.agency = v.agency "
       "AND x.kind = 2 ";
   sql += id.empty() ? "ORDER BY d.seq DESC, v.agency" : "WHERE v.directive_id=? ORDER BY v.agency";
-  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(sql));
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_->Prepare(sql));
   if (!id.empty()) {
     q.Bind(1, id);
   }
@@ -470,7 +604,7 @@ Result<std::vector<Ledger::Evidence>> Ledger::EvidenceFor(ByteView id,
                                                           const std::string& after_agency,
                                                           std::size_t limit, std::size_t max_bytes,
                                                           bool* more) {
-  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
       "SELECT v.agency, r.wire, a.wire, x.wire FROM deliveries v "
       "LEFT JOIN receipts r ON r.directive_id = v.directive_id AND r.agency = v.agency "
       "AND r.kind = 0 "
@@ -511,7 +645,7 @@ Result<std::vector<Ledger::Evidence>> Ledger::EvidenceFor(ByteView id,
 }
 
 Result<std::map<std::string, AuditedPrincipal>> Ledger::AuditedPrincipals() {
-  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
       "SELECT principal, signing_key, active FROM audit_principals"));
   std::map<std::string, AuditedPrincipal> out;
   for (;;) {
@@ -529,9 +663,11 @@ Status Ledger::RecordPrincipalChanges(const std::vector<PrincipalChange>& change
     return {};
   }
   TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Begin());
-  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
-      "INSERT OR REPLACE INTO audit_principals (principal, signing_key, active) VALUES (?,?,?)"));
-  TOCSIN_ASSIGN_OR_RETURN(Statement audit, AuditLog::PrepareInsert(db_));
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
+      "INSERT INTO audit_principals (principal, signing_key, active) VALUES (?,?,?) "
+      "ON CONFLICT(principal) DO UPDATE SET signing_key=excluded.signing_key, "
+      "active=excluded.active"));
+  TOCSIN_ASSIGN_OR_RETURN(Statement audit, AuditLog::PrepareInsert(*db_));
   for (const PrincipalChange& c : changes) {
     q.Reset();
     q.Bind(1, c.principal).Bind(2, c.signing_key).Bind(3, std::int64_t{c.active});
@@ -542,7 +678,7 @@ Status Ledger::RecordPrincipalChanges(const std::vector<PrincipalChange>& change
 }
 
 Result<std::vector<Bytes>> Ledger::AuditEntries(std::uint64_t from, std::uint64_t to) {
-  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
       "SELECT entry FROM audit_entries WHERE idx >= ? AND idx < ? ORDER BY idx"));
   q.Bind(1, static_cast<std::int64_t>(from)).Bind(2, static_cast<std::int64_t>(to));
   std::vector<Bytes> out;
@@ -556,8 +692,9 @@ Result<std::vector<Bytes>> Ledger::AuditEntries(std::uint64_t from, std::uint64_
 }
 
 Status Ledger::StoreCheckpoint(const StoredCheckpoint& c) {
-  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
-      "INSERT OR IGNORE INTO audit_checkpoints (size, signed_at, note) VALUES (?, ?, ?)"));
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
+      "INSERT INTO audit_checkpoints (size, signed_at, note) VALUES (?, ?, ?) "
+      "ON CONFLICT DO NOTHING"));
   q.Bind(1, static_cast<std::int64_t>(c.size)).Bind(2, c.signed_at).Bind(3, c.note);
   TOCSIN_RETURN_IF_ERROR(q.Run());  // autocommit: durable with synchronous=FULL
   audit_.NoteCheckpoint(c.signed_at);
@@ -565,7 +702,7 @@ Status Ledger::StoreCheckpoint(const StoredCheckpoint& c) {
 }
 
 Result<std::vector<StoredCheckpoint>> Ledger::Checkpoints() {
-  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
       "SELECT size, signed_at, note FROM audit_checkpoints ORDER BY size"));
   std::vector<StoredCheckpoint> out;
   for (;;) {
@@ -578,7 +715,7 @@ Result<std::vector<StoredCheckpoint>> Ledger::Checkpoints() {
 }
 
 Result<std::optional<StoredCheckpoint>> Ledger::LatestCheckpoint() {
-  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
       "SELECT size, signed_at, note FROM audit_checkpoints ORDER BY size DESC LIMIT 1"));
   TOCSIN_ASSIGN_OR_RETURN(bool row, q.Step());
   if (!row) {

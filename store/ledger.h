@@ -14,6 +14,7 @@
 #include <array>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -211,9 +212,15 @@ struct LedgerTallies {
 
 class Ledger {
  public:
-  // Opens (creating or migrating) the ledger and checks it (Database::Open):
-  // a damaged file is refused (kIoError) with what the check found.
+  // Opens (creating or migrating) the embedded ledger and checks it
+  // (Database::Open): a damaged file is refused (kIoError) with what the
+  // check found.
   static Result<Ledger> Open(const std::string& path, Integrity integrity = Integrity::kQuick);
+  // Connects to the shared ledger on PostgreSQL, creating or migrating its
+  // schema (store/postgresql.h).
+  static Result<Ledger> OpenPostgresql(const std::string& conninfo);
+
+  Dialect dialect() const { return db_->dialect(); }
 
   // Stores a directive and a pending delivery per recipient, atomically.
   // kReplay when the id is known (accepted or held as a proposal) or the
@@ -351,7 +358,9 @@ class Ledger {
   Result<std::vector<StoredCheckpoint>> Checkpoints();
 
  private:
-  Ledger(Database db, AuditLog audit) : db_(std::move(db)), audit_(std::move(audit)) {}
+  Ledger(std::unique_ptr<Connection> db, AuditLog audit)
+      : db_(std::move(db)), audit_(std::move(audit)) {}
+  static Result<Ledger> Over(std::unique_ptr<Connection> db);
   Result<Transaction> Begin();
   Status Commit(Transaction& transaction);
   // kReplay unless `sequence` is above the issuer's highest.
@@ -359,7 +368,7 @@ class Ledger {
   // The issuer's highest sequence becomes at least `sequence` (in the caller's transaction).
   Status RaiseIssuerMark(const std::string& issuer, std::uint64_t sequence);
 
-  Database db_;
+  std::unique_ptr<Connection> db_;  // never null
   AuditLog audit_;
 };
 

@@ -51,7 +51,7 @@ HeldProposal ReadProposal(const Statement& row) {
 Status Ledger::HoldProposal(const HeldProposal& p, std::size_t max_per_issuer) {
   TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Begin());
   TOCSIN_RETURN_IF_ERROR(CheckIssuerSequence(p.issuer, p.sequence));
-  TOCSIN_ASSIGN_OR_RETURN(Statement seen, db_.Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(Statement seen, db_->Prepare(
       "SELECT EXISTS (SELECT 1 FROM directives WHERE id=?1) OR "
       "EXISTS (SELECT 1 FROM proposals WHERE id=?1)"));
   seen.Bind(1, p.id);
@@ -59,8 +59,8 @@ Status Ledger::HoldProposal(const HeldProposal& p, std::size_t max_per_issuer) {
   if (row && seen.Int(0) != 0) {
     return MakeError(ErrorCode::kReplay, "directive id already held or accepted");
   }
-  TOCSIN_ASSIGN_OR_RETURN(Statement count, db_.Prepare(
-      "SELECT COUNT(*), COALESCE(SUM(issuer=?), 0) FROM proposals"));
+  TOCSIN_ASSIGN_OR_RETURN(Statement count, db_->Prepare(
+      "SELECT COUNT(*), COALESCE(SUM(CASE WHEN issuer=? THEN 1 ELSE 0 END), 0) FROM proposals"));
   count.Bind(1, p.issuer);
   TOCSIN_ASSIGN_OR_RETURN(bool counted, count.Step());
   if (counted && (static_cast<std::size_t>(count.Int(0)) >= kMaxHeldProposals ||
@@ -70,7 +70,7 @@ Status Ledger::HoldProposal(const HeldProposal& p, std::size_t max_per_issuer) {
                          ", " + std::to_string(count.Int(0)) +
                          " in all): withdraw one or let one be approved first");
   }
-  TOCSIN_ASSIGN_OR_RETURN(Statement insert, db_.Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(Statement insert, db_->Prepare(
       "INSERT INTO proposals (id, issuer, sequence, wire, proposed_at, expires_at, severity, "
       "action, required, signers, recipient_count) VALUES (?,?,?,?,?,?,?,?,?,?,?)"));
   insert.Bind(1, p.id).Bind(2, p.issuer).Bind(3, static_cast<std::int64_t>(p.sequence))
@@ -79,7 +79,7 @@ Status Ledger::HoldProposal(const HeldProposal& p, std::size_t max_per_issuer) {
       .Bind(9, std::int64_t{p.required}).Bind(10, JoinIds(p.signers))
       .Bind(11, std::int64_t{p.recipient_count});
   TOCSIN_RETURN_IF_ERROR(insert.Run());
-  TOCSIN_ASSIGN_OR_RETURN(Statement wrap, db_.Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(Statement wrap, db_->Prepare(
       "INSERT INTO proposal_wraps (proposal_id, cosigner, wrap) VALUES (?,?,?)"));
   for (const auto& [cosigner, bytes] : p.wraps) {
     wrap.Reset();
@@ -91,7 +91,7 @@ Status Ledger::HoldProposal(const HeldProposal& p, std::size_t max_per_issuer) {
 }
 
 Result<std::vector<HeldProposal>> Ledger::Proposals() {
-  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare("SELECT " + std::string(kColumns) +
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_->Prepare("SELECT " + std::string(kColumns) +
                                                    " FROM proposals ORDER BY proposed_at, id"));
   std::vector<HeldProposal> out;
   std::map<Bytes, std::size_t> by_id;
@@ -100,7 +100,7 @@ Result<std::vector<HeldProposal>> Ledger::Proposals() {
     out.push_back(ReadProposal(row));
   }));
   // Every held proposal's co-signers in one query, not one query each.
-  TOCSIN_ASSIGN_OR_RETURN(Statement cosigners, db_.Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(Statement cosigners, db_->Prepare(
       "SELECT proposal_id, cosigner FROM proposal_wraps ORDER BY proposal_id, cosigner"));
   TOCSIN_RETURN_IF_ERROR(ForEachRow(cosigners, [&](const Statement& row) {
     auto found = by_id.find(row.Blob(0));
@@ -112,7 +112,7 @@ Result<std::vector<HeldProposal>> Ledger::Proposals() {
 }
 
 Result<std::optional<HeldProposal>> Ledger::FindProposal(ByteView id) {
-  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare("SELECT " + std::string(kColumns) +
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_->Prepare("SELECT " + std::string(kColumns) +
                                                    ", wire FROM proposals WHERE id=?"));
   q.Bind(1, id);
   TOCSIN_ASSIGN_OR_RETURN(bool found, q.Step());
@@ -121,7 +121,7 @@ Result<std::optional<HeldProposal>> Ledger::FindProposal(ByteView id) {
   }
   HeldProposal p = ReadProposal(q);
   p.wire = q.Blob(10);
-  TOCSIN_ASSIGN_OR_RETURN(Statement wraps, db_.Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(Statement wraps, db_->Prepare(
       "SELECT cosigner, wrap FROM proposal_wraps WHERE proposal_id=? ORDER BY cosigner"));
   wraps.Bind(1, id);
   TOCSIN_RETURN_IF_ERROR(ForEachRow(wraps, [&](const Statement& row) {
@@ -133,7 +133,7 @@ Result<std::optional<HeldProposal>> Ledger::FindProposal(ByteView id) {
 Status Ledger::ReplaceProposalWire(ByteView id, ByteView wire,
                                    const std::vector<std::string>& signers) {
   TOCSIN_ASSIGN_OR_RETURN(Statement q,
-                          db_.Prepare("UPDATE proposals SET wire=?, signers=? WHERE id=?"));
+                          db_->Prepare("UPDATE proposals SET wire=?, signers=? WHERE id=?"));
   q.Bind(1, wire).Bind(2, JoinIds(signers)).Bind(3, id);
   TOCSIN_RETURN_IF_ERROR(q.Run());
   if (q.Changes() != 1) {
@@ -143,14 +143,14 @@ Status Ledger::ReplaceProposalWire(ByteView id, ByteView wire,
 }
 
 Status Ledger::DropProposal(ByteView id) {
-  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_.Prepare("DELETE FROM proposals WHERE id=?"));
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_->Prepare("DELETE FROM proposals WHERE id=?"));
   q.Bind(1, id);
   return q.Run();
 }
 
 Result<std::vector<Bytes>> Ledger::DropExpiredProposals(UnixMillis now) {
   TOCSIN_ASSIGN_OR_RETURN(Statement q,
-                          db_.Prepare("DELETE FROM proposals WHERE expires_at <= ? RETURNING id"));
+                          db_->Prepare("DELETE FROM proposals WHERE expires_at <= ? RETURNING id"));
   q.Bind(1, now);
   std::vector<Bytes> dropped;
   TOCSIN_RETURN_IF_ERROR(ForEachRow(q, [&](const Statement& row) { dropped.push_back(row.Blob(0)); }));

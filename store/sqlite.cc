@@ -43,6 +43,80 @@ int CheckpointAfterCommit(void* state, sqlite3* db, const char* schema, int page
   return rc;
 }
 
+// A statement of one connection; `db` and `wal` outlive it (the Database
+// owns both, and a statement is not used after its connection closes).
+class SqliteStatement final : public StatementImpl {
+ public:
+  SqliteStatement(sqlite3* db, WalState* wal, StatementPtr statement)
+      : db_(db), wal_(wal), statement_(std::move(statement)) {}
+
+  void Bind(int index, std::int64_t value) override {
+    Note(sqlite3_bind_int64(statement_.get(), index, value));
+  }
+  void Bind(int index, std::string_view text) override {
+    Note(sqlite3_bind_text(statement_.get(), index, text.data(), static_cast<int>(text.size()),
+                           SQLITE_TRANSIENT));
+  }
+  void Bind(int index, ByteView blob) override {
+    Note(sqlite3_bind_blob(statement_.get(), index, blob.data(), static_cast<int>(blob.size()),
+                           SQLITE_TRANSIENT));
+  }
+  void BindNull(int index) override { Note(sqlite3_bind_null(statement_.get(), index)); }
+
+  Result<bool> Step() override {
+    if (bind_error_ != SQLITE_OK) {
+      return MakeError(ErrorCode::kInternal, std::string("bind: ") + sqlite3_errstr(bind_error_));
+    }
+    int rc = sqlite3_step(statement_.get());
+    if (rc == SQLITE_ROW) {
+      return true;
+    }
+    if (rc == SQLITE_DONE) {
+      changes_ = sqlite3_changes(db_);
+      return false;
+    }
+    return SqliteError(db_, "step", wal_);
+  }
+
+  void Reset() override {
+    sqlite3_reset(statement_.get());
+    sqlite3_clear_bindings(statement_.get());
+    bind_error_ = SQLITE_OK;
+    changes_ = 0;
+  }
+
+  int Changes() const override { return changes_; }
+
+  std::int64_t Int(int column) const override {
+    return sqlite3_column_int64(statement_.get(), column);
+  }
+  std::string Text(int column) const override {
+    const unsigned char* text = sqlite3_column_text(statement_.get(), column);
+    int size = sqlite3_column_bytes(statement_.get(), column);
+    return text != nullptr
+               ? std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(size))
+               : std::string();
+  }
+  Bytes Blob(int column) const override {
+    const auto* data =
+        static_cast<const std::uint8_t*>(sqlite3_column_blob(statement_.get(), column));
+    int size = sqlite3_column_bytes(statement_.get(), column);
+    return data != nullptr ? Bytes(data, data + size) : Bytes();
+  }
+  bool IsNull(int column) const override {
+    return sqlite3_column_type(statement_.get(), column) == SQLITE_NULL;
+  }
+
+ private:
+  void Note(int rc) { bind_error_ = bind_error_ != SQLITE_OK ? bind_error_ : rc; }
+
+  sqlite3* db_;
+  WalState* wal_;
+  StatementPtr statement_;
+  int bind_error_ = SQLITE_OK;
+  int changes_ = 0;  // of the last run to completion
+};
+
 }  // namespace
 
 Result<Database> Database::Open(const std::string& path,
@@ -147,118 +221,11 @@ Result<Statement> Database::Prepare(std::string_view sql) {
       SQLITE_OK) {
     return Failure("prepare");
   }
-  return Statement(db_.get(), wal_.get(), StatementPtr(raw));
+  return Statement(std::make_unique<SqliteStatement>(db_.get(), wal_.get(), StatementPtr(raw)));
 }
 
 Status Database::Begin() { return Execute("BEGIN IMMEDIATE"); }
 Status Database::Commit() { return Execute("COMMIT"); }
 void Database::Rollback() { (void)Execute("ROLLBACK"); }
-
-Statement& Statement::Bind(int index, std::int64_t value) {
-  int rc = sqlite3_bind_int64(statement_.get(), index, value);
-  bind_error_ = bind_error_ != SQLITE_OK ? bind_error_ : rc;
-  return *this;
-}
-
-Statement& Statement::Bind(int index, std::string_view text) {
-  int rc = sqlite3_bind_text(statement_.get(), index, text.data(), static_cast<int>(text.size()),
-                             SQLITE_TRANSIENT);
-  bind_error_ = bind_error_ != SQLITE_OK ? bind_error_ : rc;
-  return *this;
-}
-
-Statement& Statement::Bind(int index, ByteView blob) {
-  int rc = sqlite3_bind_blob(statement_.get(), index, blob.data(), static_cast<int>(blob.size()),
-                             SQLITE_TRANSIENT);
-  bind_error_ = bind_error_ != SQLITE_OK ? bind_error_ : rc;
-  return *this;
-}
-
-Statement& Statement::BindNull(int index) {
-  int rc = sqlite3_bind_null(statement_.get(), index);
-  bind_error_ = bind_error_ != SQLITE_OK ? bind_error_ : rc;
-  return *this;
-}
-
-Result<bool> Statement::Step() {
-  if (bind_error_ != SQLITE_OK) {
-    return MakeError(ErrorCode::kInternal, std::string("bind: ") + sqlite3_errstr(bind_error_));
-  }
-  int rc = sqlite3_step(statement_.get());
-  if (rc == SQLITE_ROW) {
-    return true;
-  }
-  if (rc == SQLITE_DONE) {
-    return false;
-  }
-  return SqliteError(db_, "step", wal_);
-}
-
-Result<std::vector<Bytes>> Statement::Blobs(int column) {
-  std::vector<Bytes> out;
-  for (;;) {
-    TOCSIN_ASSIGN_OR_RETURN(bool row, Step());
-    if (!row) {
-      return out;
-    }
-    out.push_back(Blob(column));
-  }
-}
-
-Status Statement::Run() {
-  for (;;) {
-    TOCSIN_ASSIGN_OR_RETURN(bool row, Step());
-    if (!row) {
-      return {};
-    }
-  }
-}
-
-void Statement::Reset() {
-  sqlite3_reset(statement_.get());
-  sqlite3_clear_bindings(statement_.get());
-  bind_error_ = SQLITE_OK;
-}
-
-std::int64_t Statement::Int(int column) const {
-  return sqlite3_column_int64(statement_.get(), column);
-}
-
-std::string Statement::Text(int column) const {
-  const unsigned char* text = sqlite3_column_text(statement_.get(), column);
-  int size = sqlite3_column_bytes(statement_.get(), column);
-  return text != nullptr ? std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(size))
-                         : std::string();
-}
-
-Bytes Statement::Blob(int column) const {
-  const auto* data = static_cast<const std::uint8_t*>(sqlite3_column_blob(statement_.get(), column));
-  int size = sqlite3_column_bytes(statement_.get(), column);
-  return data != nullptr ? Bytes(data, data + size) : Bytes();
-}
-
-bool Statement::IsNull(int column) const {
-  return sqlite3_column_type(statement_.get(), column) == SQLITE_NULL;
-}
-
-Result<Transaction> Transaction::Begin(Database& db) {
-  TOCSIN_RETURN_IF_ERROR(db.Begin());
-  return Transaction(db);
-}
-
-Transaction::~Transaction() {
-  if (!done_) {
-    db_->Rollback();
-  }
-}
-
-Status Transaction::Commit() {
-  done_ = true;
-  Status committed = db_->Commit();
-  if (!committed) {
-    db_->Rollback();
-  }
-  return committed;
-}
 
 }  // namespace tocsin::store

@@ -1,4 +1,5 @@
-// store/sqlite.h -- a small, strict wrapper over SQLite.
+// store/sqlite.h -- a small, strict wrapper over SQLite: the agency client's
+// inbox, a bridge's queue, and the gateway's embedded ledger (store/sql.h).
 //
 // Every database Tocsin opens runs in WAL mode with synchronous=FULL: a
 // transaction that has committed survives power loss (SECURITY.md, item 29).
@@ -24,13 +25,12 @@
 #include "common/bytes.h"
 #include "common/c_free.h"
 #include "common/result.h"
+#include "store/sql.h"
 
 namespace tocsin::store {
 
 using DatabasePtr = std::unique_ptr<sqlite3, CFree<&sqlite3_close_v2>>;
 using StatementPtr = std::unique_ptr<sqlite3_stmt, CFree<&sqlite3_finalize>>;
-
-class Statement;
 
 // How thoroughly Open checks the file: PRAGMA quick_check (every page and
 // record, O(size)), or integrity_check, which also matches every index to
@@ -46,7 +46,7 @@ struct WalState {
 };
 using WalStatePtr = std::unique_ptr<WalState>;
 
-class Database {
+class Database final : public Connection {
  public:
   // Opens (creating if needed, mode 0600), applies `migrations` in order
   // (migrations[i] moves the schema from version i to i + 1, PRAGMA
@@ -56,13 +56,18 @@ class Database {
                                const std::vector<std::string_view>& migrations,
                                Integrity integrity = Integrity::kQuick);
 
-  Status Execute(std::string_view sql);
-  Status CheckIntegrity(Integrity integrity);
-  Result<Statement> Prepare(std::string_view sql);
-  Status Begin();    // BEGIN IMMEDIATE
-  Status Commit();   // durable when it returns OK
-  void Rollback();   // best effort
+  Database(Database&&) noexcept = default;
+  Database& operator=(Database&&) noexcept = default;
 
+  Dialect dialect() const override { return Dialect::kSqlite; }
+  const std::string& description() const override { return path_; }
+  Status Execute(std::string_view sql) override;
+  Result<Statement> Prepare(std::string_view sql) override;
+  Status Begin() override;   // BEGIN IMMEDIATE
+  Status Commit() override;  // durable when it returns OK
+  void Rollback() override;  // best effort
+
+  Status CheckIntegrity(Integrity integrity);
   sqlite3* handle() { return db_.get(); }
   const std::string& path() const { return path_; }
   const WalState& wal() const { return *wal_; }
@@ -75,64 +80,5 @@ class Database {
   std::string path_;
   WalStatePtr wal_;
 };
-
-// A prepared statement. Bind* indexes start at 1, as in SQLite.
-class Statement {
- public:
-  Statement& Bind(int index, std::int64_t value);
-  Statement& Bind(int index, std::string_view text);
-  Statement& Bind(int index, ByteView blob);
-  Statement& BindNull(int index);
-  // Steps once: true when a row is available, false when done.
-  Result<bool> Step();
-  // Steps to completion (for writes).
-  Status Run();
-  // Steps to completion, collecting one blob column of every row.
-  Result<std::vector<Bytes>> Blobs(int column);
-  void Reset();
-  // Rows changed by the last write on this connection (sqlite3_changes).
-  int Changes() const { return sqlite3_changes(db_); }
-
-  std::int64_t Int(int column) const;
-  std::string Text(int column) const;
-  Bytes Blob(int column) const;
-  bool IsNull(int column) const;
-
- private:
-  friend class Database;
-  Statement(sqlite3* db, WalState* wal, StatementPtr statement)
-      : db_(db), wal_(wal), statement_(std::move(statement)) {}
-  sqlite3* db_;
-  WalState* wal_;
-  StatementPtr statement_;
-  int bind_error_ = SQLITE_OK;
-};
-
-// Rolls back unless Commit() was called.
-class Transaction {
- public:
-  static Result<Transaction> Begin(Database& db);
-  Transaction(Transaction&& other) noexcept : db_(other.db_), done_(other.done_) { other.done_ = true; }
-  Transaction(const Transaction&) = delete;
-  ~Transaction();
-  Status Commit();
-
- private:
-  explicit Transaction(Database& db) : db_(&db) {}
-  Database* db_;
-  bool done_ = false;
-};
-
-// Calls `f` with `query` positioned on each row in turn.
-template <typename F>
-Status ForEachRow(Statement& query, F&& f) {
-  while (true) {
-    TOCSIN_ASSIGN_OR_RETURN(bool row, query.Step());
-    if (!row) {
-      return {};
-    }
-    f(query);
-  }
-}
 
 }  // namespace tocsin::store

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/store/test_ledger.h"
 #include "tests/testing/temp_dir.h"
 
 namespace tocsin::store {
@@ -32,7 +33,7 @@ ReceiptRecord Receipt(std::uint8_t id_byte, const std::string& agency, bool ack 
 
 TEST_CASE("Ledger stores a directive with a pending delivery per recipient", "[store][ledger]") {
   testing::TempDir dir;
-  Ledger ledger = Ledger::Open(dir / "gw.db").value();
+  Ledger ledger = FreshLedger(dir);
   REQUIRE(ledger.Accept(Sample(1, 1)));
   auto found = ledger.Find(Bytes(16, 1)).value();
   REQUIRE(found);
@@ -46,7 +47,7 @@ TEST_CASE("Ledger stores a directive with a pending delivery per recipient", "[s
 TEST_CASE("A refused copy is kept once as evidence and marks the delivery",
           "[store][ledger][refusal]") {
   testing::TempDir dir;
-  Ledger ledger = Ledger::Open(dir / "gw.db").value();
+  Ledger ledger = FreshLedger(dir);
   REQUIRE(ledger.Accept(Sample(1, 1)));
   REQUIRE(ledger.MarkSent({{Bytes(16, 1), "energy", ToBytes("sent")}}, 1500));
   ReceiptRecord refusal = Receipt(1, "energy", false, 0x77);  // the copy's digest, not checked
@@ -80,7 +81,7 @@ TEST_CASE("A refused copy is kept once as evidence and marks the delivery",
 TEST_CASE("Ledger refuses replays: a known id or a sequence that does not increase",
           "[store][ledger][negative]") {
   testing::TempDir dir;
-  Ledger ledger = Ledger::Open(dir / "gw.db").value();
+  Ledger ledger = FreshLedger(dir);
   REQUIRE(ledger.Accept(Sample(1, 5)));
   CHECK_THAT(ledger.Accept(Sample(2, 5)).error().context, Catch::Contains("sequence 5"));
   CHECK(ledger.Accept(Sample(2, 5)).error().code == ErrorCode::kReplay);
@@ -94,7 +95,7 @@ TEST_CASE("Ledger refuses replays: a known id or a sequence that does not increa
 TEST_CASE("Delivery moves pending, sent, delivered, acknowledged, never back",
           "[store][ledger]") {
   testing::TempDir dir;
-  Ledger ledger = Ledger::Open(dir / "gw.db").value();
+  Ledger ledger = FreshLedger(dir);
   REQUIRE(ledger.Accept(Sample(1, 1)));
   REQUIRE(ledger.MarkSent({{Bytes(16, 1), "finance", ToBytes("sent")}}, 1500));
   std::vector<RefusedReceipt> refused;
@@ -112,7 +113,7 @@ TEST_CASE("Delivery moves pending, sent, delivered, acknowledged, never back",
 TEST_CASE("Receipts for unknown pairs or with a wrong digest are refused, others kept",
           "[store][ledger][negative]") {
   testing::TempDir dir;
-  Ledger ledger = Ledger::Open(dir / "gw.db").value();
+  Ledger ledger = FreshLedger(dir);
   REQUIRE(ledger.Accept(Sample(1, 1)));
   std::vector<RefusedReceipt> refused;
   int changed = ledger
@@ -133,7 +134,7 @@ TEST_CASE("Receipts for unknown pairs or with a wrong digest are refused, others
 TEST_CASE("Receipts signed before acceptance or in the future are refused",
           "[store][ledger][negative]") {
   testing::TempDir dir;
-  Ledger ledger = Ledger::Open(dir / "gw.db").value();
+  Ledger ledger = FreshLedger(dir);
   REQUIRE(ledger.Accept(Sample(1, 1)));  // accepted at 1001
   ReceiptRecord early = Receipt(1, "energy", true);
   early.at = 1001 - kSkew - 1;
@@ -153,7 +154,7 @@ TEST_CASE("Receipts signed before acceptance or in the future are refused",
 TEST_CASE("Undelivered lists unexpired, unreceipted directives in acceptance order",
           "[store][ledger]") {
   testing::TempDir dir;
-  Ledger ledger = Ledger::Open(dir / "gw.db").value();
+  Ledger ledger = FreshLedger(dir);
   REQUIRE(ledger.Accept(Sample(3, 1)));
   REQUIRE(ledger.Accept(Sample(1, 2)));
   AcceptedDirective expired = Sample(2, 3);
@@ -174,10 +175,10 @@ TEST_CASE("Undelivered lists unexpired, unreceipted directives in acceptance ord
 TEST_CASE("Ledger state survives reopening the file", "[store][ledger]") {
   testing::TempDir dir;
   {
-    Ledger ledger = Ledger::Open(dir / "gw.db").value();
+    Ledger ledger = FreshLedger(dir);
     REQUIRE(ledger.Accept(Sample(1, 1)));
   }
-  Ledger reopened = Ledger::Open(dir / "gw.db").value();
+  Ledger reopened = ReopenLedger(dir);
   CHECK(reopened.Find(Bytes(16, 1)).value());
   CHECK_FALSE(reopened.Accept(Sample(1, 2)));
 }
@@ -187,7 +188,7 @@ TEST_CASE("Each effective change appends its audit entry, and only then", "[stor
   testing::TempDir dir;
   crypto::Hash root;
   {
-    Ledger ledger = Ledger::Open(dir / "gw.db").value();
+    Ledger ledger = FreshLedger(dir);
     REQUIRE(ledger.Accept(Sample(1, 1)));                       // 1 entry
     CHECK_FALSE(ledger.Accept(Sample(1, 1)));                   // replay: none
     REQUIRE(ledger.MarkSent({{Bytes(16, 1), "finance", ToBytes("sent")}}, 1500));  // 1
@@ -212,7 +213,7 @@ TEST_CASE("Each effective change appends its audit entry, and only then", "[stor
     REQUIRE(ledger.RecordPrincipalChanges(
         {{"finance", Bytes(32, 7), true, ToBytes("enrolled finance")}}, 2600));
   }
-  Ledger reopened = Ledger::Open(dir / "gw.db").value();
+  Ledger reopened = ReopenLedger(dir);
   CHECK(reopened.audit().size() == 4);
   CHECK(reopened.audit().tree().RootAt(3) == root);  // rebuilt from the stored leaves
   CHECK(reopened.LatestCheckpoint().value()->note == "note at 3");
@@ -226,7 +227,7 @@ TEST_CASE("Each effective change appends its audit entry, and only then", "[stor
 TEST_CASE("Each confirmation knows the entry that records it, first time and after",
           "[store][ledger][audit][promise]") {
   testing::TempDir dir;
-  Ledger ledger = Ledger::Open(dir / "gw.db").value();
+  Ledger ledger = FreshLedger(dir);
   REQUIRE(ledger.Accept(Sample(1, 1)));  // entry 0, at 1001
   auto directive = ledger.DirectivePosition(Bytes(16, 1)).value();
   REQUIRE(directive);
@@ -259,12 +260,12 @@ TEST_CASE("The log's clock never goes back, past entries or past checkpoints",
           "[store][ledger][audit][clock]") {
   testing::TempDir dir;
   {
-    Ledger ledger = Ledger::Open(dir / "gw.db").value();
+    Ledger ledger = FreshLedger(dir);
     REQUIRE(ledger.Accept(Sample(1, 1)));  // at 1001
     REQUIRE(ledger.StoreCheckpoint({1, "note at 1", 50000}));  // a clock ahead, then stepped back
     CHECK(ledger.audit().last_time() == 50000);
   }
-  Ledger reopened = Ledger::Open(dir / "gw.db").value();
+  Ledger reopened = ReopenLedger(dir);
   CHECK(reopened.audit().last_time() == 50000);  // from the stored checkpoint
 }
 
@@ -277,7 +278,7 @@ namespace {
 TEST_CASE("Tallies count open deliveries by state, directives by their least advanced delivery",
           "[store][ledger][metrics]") {
   testing::TempDir dir;
-  Ledger ledger = Ledger::Open(dir / "gw.db").value();
+  Ledger ledger = FreshLedger(dir);
   REQUIRE(ledger.Accept(Sample(1, 1, {"energy", "finance", "health"})));
   REQUIRE(ledger.Accept(Sample(2, 2, {"energy"})));
   REQUIRE(ledger.MarkSent({{Bytes(16, 1), "energy", ToBytes("sent")},
@@ -328,7 +329,7 @@ HeldProposal Held(std::uint8_t id_byte, std::uint64_t sequence, UnixMillis expir
 TEST_CASE("A held proposal reserves its sequence; completing it skips the check once",
           "[store][ledger][proposal]") {
   testing::TempDir dir;
-  Ledger ledger = Ledger::Open(dir / "gw.db").value();
+  Ledger ledger = FreshLedger(dir);
   REQUIRE(ledger.HoldProposal(Held(1, 5), 16));
   CHECK_FALSE(ledger.HoldProposal(Held(2, 5), 16));  // its sequence is taken
   CHECK_FALSE(ledger.HoldProposal(Held(1, 6), 16));  // and its id
@@ -365,7 +366,7 @@ TEST_CASE("A held proposal reserves its sequence; completing it skips the check 
 
 TEST_CASE("Proposals are bounded per issuer, dropped, and lapse", "[store][ledger][proposal]") {
   testing::TempDir dir;
-  Ledger ledger = Ledger::Open(dir / "gw.db").value();
+  Ledger ledger = FreshLedger(dir);
   REQUIRE(ledger.HoldProposal(Held(1, 1, 2000), 2));
   REQUIRE(ledger.HoldProposal(Held(2, 2, 9000), 2));
   Status third = ledger.HoldProposal(Held(3, 3), 2);
