@@ -1,8 +1,9 @@
 #include "store/ledger.h"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
-#include "store/postgresql.h"
 
 namespace tocsin::store {
 namespace {
@@ -285,6 +286,35 @@ Result<Ledger> Ledger::OpenPostgresql(const std::string& conninfo) {
   TOCSIN_ASSIGN_OR_RETURN(PostgresqlConnection db,
                           PostgresqlConnection::Open(conninfo, {kPostgresqlSchemaV1}));
   return Over(std::make_unique<PostgresqlConnection>(std::move(db)));
+}
+
+Result<Ledger> Ledger::OpenPostgresqlWriter(
+    const std::string& conninfo, const WriterClaim& claim, std::int64_t retry_ms,
+    const std::function<bool(const WriterLease&)>& standing_by) {
+  TOCSIN_ASSIGN_OR_RETURN(PostgresqlConnection db,
+                          PostgresqlConnection::Open(conninfo, {kPostgresqlSchemaV1}));
+  for (;;) {
+    TOCSIN_ASSIGN_OR_RETURN(bool writer, db.TryBecomeWriter(claim));
+    if (writer) {
+      break;
+    }
+    TOCSIN_ASSIGN_OR_RETURN(WriterLease lease, db.Lease());
+    if (!standing_by(lease)) {
+      return MakeError(ErrorCode::kUnavailable, "stopped while standing by");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(retry_ms));
+  }
+  return Over(std::make_unique<PostgresqlConnection>(std::move(db)));
+}
+
+std::int64_t Ledger::epoch() const {
+  const auto* postgresql = dynamic_cast<const PostgresqlConnection*>(db_.get());
+  return postgresql != nullptr ? postgresql->epoch() : 0;
+}
+
+Status Ledger::RenewLease() {
+  auto* postgresql = dynamic_cast<PostgresqlConnection*>(db_.get());
+  return postgresql != nullptr ? postgresql->RenewLease() : Status();
 }
 
 Result<Ledger> Ledger::Over(std::unique_ptr<Connection> db) {
@@ -692,11 +722,13 @@ Result<std::vector<Bytes>> Ledger::AuditEntries(std::uint64_t from, std::uint64_
 }
 
 Status Ledger::StoreCheckpoint(const StoredCheckpoint& c) {
+  TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Begin());  // fenced, as every write
   TOCSIN_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
       "INSERT INTO audit_checkpoints (size, signed_at, note) VALUES (?, ?, ?) "
       "ON CONFLICT DO NOTHING"));
   q.Bind(1, static_cast<std::int64_t>(c.size)).Bind(2, c.signed_at).Bind(3, c.note);
-  TOCSIN_RETURN_IF_ERROR(q.Run());  // autocommit: durable with synchronous=FULL
+  TOCSIN_RETURN_IF_ERROR(q.Run());
+  TOCSIN_RETURN_IF_ERROR(Commit(transaction));
   audit_.NoteCheckpoint(c.signed_at);
   return {};
 }

@@ -25,6 +25,7 @@
 #include "common/delivery_state.h"
 #include "common/result.h"
 #include "store/audit_log.h"
+#include "store/postgresql.h"
 #include "store/sqlite.h"
 
 namespace tocsin::store {
@@ -217,10 +218,25 @@ class Ledger {
   // check found.
   static Result<Ledger> Open(const std::string& path, Integrity integrity = Integrity::kQuick);
   // Connects to the shared ledger on PostgreSQL, creating or migrating its
-  // schema (store/postgresql.h).
+  // schema (store/postgresql.h), and reads it without claiming the writer's
+  // lease: only what no write needs (tests, an operator's read).
   static Result<Ledger> OpenPostgresql(const std::string& conninfo);
+  // The same as the deployment's writer: waits until `claim` takes the lease,
+  // calling `standing_by` with the lease another holds after each attempt
+  // (about every `retry_ms`; false gives up, kUnavailable), then reads the
+  // audit log as the previous writer left it. Every write is fenced by the
+  // epoch taken (WriterClaim).
+  static Result<Ledger> OpenPostgresqlWriter(
+      const std::string& conninfo, const WriterClaim& claim, std::int64_t retry_ms,
+      const std::function<bool(const WriterLease&)>& standing_by);
 
   Dialect dialect() const { return db_->dialect(); }
+  // The writer's epoch on PostgreSQL (0 if not the writer); 0 on SQLite,
+  // where the one gateway holds the file.
+  std::int64_t epoch() const;
+  // Renews the writer's lease (nothing on SQLite): kIoError once another
+  // gateway has taken over, and the caller must step down.
+  Status RenewLease();
 
   // Stores a directive and a pending delivery per recipient, atomically.
   // kReplay when the id is known (accepted or held as a proposal) or the

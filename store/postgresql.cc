@@ -17,6 +17,17 @@ constexpr Oid kBytea = 17;
 // "tocsin" in ASCII).
 constexpr std::string_view kMigrationLock = "SELECT pg_advisory_xact_lock(127970534681449)";
 
+// The writer's lease (WriterClaim): one row, created with the schema.
+constexpr std::string_view kWriterTable = R"sql(
+CREATE TABLE IF NOT EXISTS tocsin_writer (
+  id         INTEGER PRIMARY KEY CHECK (id = 1),
+  epoch      BIGINT NOT NULL,
+  holder     TEXT NOT NULL,
+  renewed_at TIMESTAMPTZ NOT NULL
+);
+INSERT INTO tocsin_writer VALUES (1, 0, '', '-infinity') ON CONFLICT DO NOTHING;
+)sql";
+
 std::string Trimmed(const char* message) {
   std::string text = message != nullptr ? message : "no message";
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
@@ -282,6 +293,7 @@ Status PostgresqlConnection::Migrate(const std::vector<std::string_view>& migrat
   TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(*this));
   TOCSIN_RETURN_IF_ERROR(Execute(kMigrationLock));
   TOCSIN_RETURN_IF_ERROR(Execute("CREATE TABLE IF NOT EXISTS tocsin_schema (version BIGINT NOT NULL)"));
+  TOCSIN_RETURN_IF_ERROR(Execute(kWriterTable));
   TOCSIN_ASSIGN_OR_RETURN(std::size_t current, SchemaVersion());
   if (current > migrations.size()) {
     return MakeError(ErrorCode::kInvalidArgument,
@@ -320,7 +332,95 @@ Result<Statement> PostgresqlConnection::Prepare(std::string_view sql) {
                                                          parameters));
 }
 
-Status PostgresqlConnection::Begin() { return Execute("BEGIN"); }
+Status PostgresqlConnection::Begin() {
+  if (fenced_) {
+    return FencedError();
+  }
+  TOCSIN_RETURN_IF_ERROR(Execute("BEGIN"));
+  if (epoch_ == 0) {
+    return {};
+  }
+  Status fenced = Fence();
+  if (!fenced) {
+    Rollback();
+  }
+  return fenced;
+}
+
+Status PostgresqlConnection::Fence() {
+  TOCSIN_ASSIGN_OR_RETURN(Statement renew, Prepare(
+      "UPDATE tocsin_writer SET renewed_at = clock_timestamp() "
+      "WHERE id = 1 AND epoch = ? AND holder = ?"));
+  renew.Bind(1, epoch_).Bind(2, holder_);
+  TOCSIN_RETURN_IF_ERROR(renew.Run());
+  if (renew.Changes() == 1) {
+    return {};
+  }
+  fenced_ = true;  // for good: no later transaction of this connection writes
+  return FencedError();
+}
+
+tl::unexpected<Error> PostgresqlConnection::FencedError() const {
+  return MakeError(ErrorCode::kIoError,
+                   description_ + ": fenced: the writer's epoch is no longer " +
+                       std::to_string(epoch_) + " (another gateway has taken over); this "
+                       "gateway must not write and steps down");
+}
+
+Result<bool> PostgresqlConnection::TryBecomeWriter(const WriterClaim& claim) {
+  if (fenced_ || epoch_ != 0) {
+    return MakeError(ErrorCode::kInternal, description_ + ": a connection claims the lease once");
+  }
+  // A writer's open transaction holds the row: wait for it only briefly,
+  // then report "not yet" and let the caller try again.
+  TOCSIN_RETURN_IF_ERROR(Execute("SET lock_timeout = '1s'"));
+  TOCSIN_ASSIGN_OR_RETURN(Statement take, Prepare(
+      "UPDATE tocsin_writer SET epoch = epoch + 1, holder = ?, renewed_at = clock_timestamp() "
+      "WHERE id = 1 AND (holder = ? OR renewed_at < clock_timestamp() - ? * interval '1 ms') "
+      "RETURNING epoch"));
+  take.Bind(1, claim.holder).Bind(2, claim.holder).Bind(3, claim.lease_ms);
+  Result<bool> taken = take.Step();
+  if (!taken) {
+    if (taken.error().context.find("SQLSTATE 55P03") != std::string::npos) {
+      return false;  // lock_not_available: a writer is in a transaction
+    }
+    return tl::unexpected(taken.error());
+  }
+  if (!*taken) {
+    return false;
+  }
+  epoch_ = take.Int(0);
+  holder_ = claim.holder;
+  // A writer paused inside a transaction holds the row; the server ends its
+  // session after this long idle in it, which releases the row and rolls
+  // the transaction back.
+  TOCSIN_RETURN_IF_ERROR(Execute("SET idle_in_transaction_session_timeout = " +
+                                 std::to_string(claim.lease_ms)));
+  return true;
+}
+
+Result<WriterLease> PostgresqlConnection::Lease() {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, Prepare(
+      "SELECT epoch, holder, CASE WHEN renewed_at = '-infinity' THEN 0 ELSE "
+      "(extract(epoch FROM clock_timestamp() - renewed_at) * 1000)::bigint END "
+      "FROM tocsin_writer WHERE id = 1"));
+  TOCSIN_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) {
+    return MakeError(ErrorCode::kIoError, description_ + ": the table tocsin_writer has no row");
+  }
+  return WriterLease{q.Int(0), q.Text(1), q.Int(2)};
+}
+
+Status PostgresqlConnection::RenewLease() {
+  if (fenced_) {
+    return FencedError();
+  }
+  if (epoch_ == 0) {
+    return MakeError(ErrorCode::kIoError, description_ + ": not the writer: no lease to renew");
+  }
+  TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(*this));
+  return transaction.Commit();
+}
 
 Status PostgresqlConnection::Commit() {
   // COMMIT of a transaction that failed earlier answers ROLLBACK, not an

@@ -25,6 +25,27 @@ namespace tocsin::store {
 
 using PgConnPtr = std::unique_ptr<PGconn, CFree<&PQfinish>>;
 
+// Several gateways share one database; exactly one writes. The writer holds
+// a lease, the one row of table tocsin_writer: an epoch, its holder, and
+// when the lease was last renewed by the database's clock. A claimant takes
+// the lease only once it has gone `lease_ms` without renewal, and raises the
+// epoch when it does. Every write transaction of the writer then begins by
+// renewing the lease under its own epoch, which locks the row until the
+// transaction ends: a paused writer that wakes up after another took over
+// finds its epoch gone and cannot commit (a fencing token checked inside the
+// very transaction it guards, not a lock held beside it).
+struct WriterClaim {
+  std::string holder;  // the gateway's principal id: unique in a deployment
+  std::int64_t lease_ms = 5000;
+};
+
+// The lease as the database holds it.
+struct WriterLease {
+  std::int64_t epoch = 0;  // 0: no writer ever
+  std::string holder;
+  std::int64_t silent_ms = 0;  // since its last renewal, by the database's clock
+};
+
 class PostgresqlConnection final : public Connection {
  public:
   // Connects with a libpq connection string (keywords or a postgresql://
@@ -52,14 +73,34 @@ class PostgresqlConnection final : public Connection {
   // The schema version recorded (0 before the first migration).
   Result<std::size_t> SchemaVersion();
 
+  // Takes the lease if it has lapsed (or is already `claim.holder`'s) and
+  // from then on fences every transaction with the new epoch: true if this
+  // connection is now the writer. Waits for at most about a second on a
+  // writer's open transaction.
+  Result<bool> TryBecomeWriter(const WriterClaim& claim);
+  // The lease now (for a standby's progress and the operator's status).
+  Result<WriterLease> Lease();
+  // Renews the lease in a transaction of its own: an error (kIoError) once
+  // another gateway has taken over, which the writer must obey by stepping
+  // down.
+  Status RenewLease();
+  // The epoch this connection writes under, or 0 if it is not the writer
+  // (never was, or was fenced: then none of its transactions can begin).
+  std::int64_t epoch() const { return fenced_ ? 0 : epoch_; }
+
  private:
   PostgresqlConnection(PgConnPtr conn, std::string description)
       : conn_(std::move(conn)), description_(std::move(description)) {}
   Status Migrate(const std::vector<std::string_view>& migrations);
   Status RequireDurableCommits();
+  Status Fence();  // inside a transaction: renews the lease under epoch_, or fails
+  tl::unexpected<Error> FencedError() const;
 
   PgConnPtr conn_;
   std::string description_;  // host:port/database, no secret
+  std::int64_t epoch_ = 0;
+  std::string holder_;
+  bool fenced_ = false;
 };
 
 // `sql` with each `?` placeholder numbered as PostgreSQL writes them ($1,

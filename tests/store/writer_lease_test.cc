@@ -1,0 +1,113 @@
+// The writer's lease and its fencing on a real PostgreSQL server
+// (TOCSIN_TEST_POSTGRESQL; ctest: store:ledger_on_postgresql).
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+#include "store/ledger.h"
+#include "store/postgresql.h"
+#include "tests/store/test_ledger.h"
+
+namespace tocsin::store {
+namespace {
+
+std::string Conninfo() {
+  const char* conninfo = std::getenv("TOCSIN_TEST_POSTGRESQL");
+  REQUIRE(conninfo != nullptr);
+  return conninfo;
+}
+
+// A connection to an emptied database, its schema (and lease) made.
+PostgresqlConnection Fresh() {
+  PostgresqlConnection admin = PostgresqlConnection::Connect(Conninfo()).value();
+  REQUIRE(admin.Execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public"));
+  return PostgresqlConnection::Open(Conninfo(), {}).value();
+}
+
+PostgresqlConnection Another() { return PostgresqlConnection::Open(Conninfo(), {}).value(); }
+
+void Sleep(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+
+TEST_CASE("One writer at a time: the lease is taken only once it lapses", "[.needs-postgresql]") {
+  PostgresqlConnection a = Fresh();
+  PostgresqlConnection b = Another();
+  CHECK(a.Lease().value().epoch == 0);
+  REQUIRE(a.TryBecomeWriter({"gw-a", 400}).value());
+  CHECK(a.epoch() == 1);
+  CHECK_FALSE(b.TryBecomeWriter({"gw-b", 400}).value());
+  CHECK(b.epoch() == 0);
+  WriterLease lease = b.Lease().value();
+  CHECK(lease.holder == "gw-a");
+  CHECK(lease.epoch == 1);
+  for (int i = 0; i < 4; ++i) {  // renewed: never lapses
+    Sleep(150);
+    REQUIRE(a.RenewLease());
+    CHECK_FALSE(b.TryBecomeWriter({"gw-b", 400}).value());
+  }
+  Sleep(500);  // a stops renewing
+  REQUIRE(b.TryBecomeWriter({"gw-b", 400}).value());
+  CHECK(b.epoch() == 2);
+  Status renewed = a.RenewLease();  // a wakes up: fenced
+  REQUIRE_FALSE(renewed);
+  CHECK(renewed.error().context.find("fenced") != std::string::npos);
+  CHECK(a.epoch() == 0);  // and knows it is no longer the writer
+  CHECK(b.RenewLease());
+}
+
+TEST_CASE("A fenced writer commits nothing", "[.needs-postgresql]") {
+  testing::TempDir dir;
+  FreshLedger(dir);  // the schema
+  Ledger old = Ledger::OpenPostgresqlWriter(Conninfo(), {"gw-a", 300}, 50,
+                                            [](const WriterLease&) { return true; })
+                   .value();
+  CHECK(old.epoch() == 1);
+  Sleep(400);
+  int waited = 0;
+  Ledger next = Ledger::OpenPostgresqlWriter(Conninfo(), {"gw-b", 300}, 50,
+                                             [&](const WriterLease&) { return ++waited < 100; })
+                    .value();
+  CHECK(next.epoch() == 2);
+  AcceptedDirective d{Bytes(16, 7), "op.alice", 1, 4, 1000, 100000, 5000, 1001, Bytes(32, 7),
+                      Bytes{0x94, 7}, {"energy"}, ToBytes("accepted 7")};
+  Status accepted = old.Accept(d);
+  REQUIRE_FALSE(accepted);
+  CHECK(accepted.error().context.find("fenced") != std::string::npos);
+  CHECK_FALSE(next.Find(d.id).value());
+  CHECK(next.audit().size() == 0);
+  CHECK_FALSE(old.StoreCheckpoint({0, "note", 1}));
+  REQUIRE(next.Accept(d));
+  CHECK(next.audit().size() == 1);
+}
+
+TEST_CASE("A writer that stops inside a transaction loses the lease, not the deployment",
+          "[.needs-postgresql]") {
+  PostgresqlConnection a = Fresh();
+  PostgresqlConnection b = Another();
+  REQUIRE(a.TryBecomeWriter({"gw-a", 600}).value());
+  REQUIRE(a.Begin());  // holds the lease's row, then "freezes"
+  auto started = std::chrono::steady_clock::now();
+  CHECK_FALSE(b.TryBecomeWriter({"gw-b", 600}).value());  // waits about a second, not forever
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
+  bool taken = false;
+  for (int i = 0; i < 50 && !taken; ++i) {  // the server ends a's idle session
+    Sleep(100);
+    taken = b.TryBecomeWriter({"gw-b", 600}).value();
+  }
+  REQUIRE(taken);
+  CHECK_FALSE(a.Commit());
+}
+
+TEST_CASE("The same holder restarting takes over at once, fencing its old self",
+          "[.needs-postgresql]") {
+  PostgresqlConnection old = Fresh();
+  REQUIRE(old.TryBecomeWriter({"gw-a", 60000}).value());
+  PostgresqlConnection restarted = Another();
+  REQUIRE(restarted.TryBecomeWriter({"gw-a", 60000}).value());
+  CHECK(restarted.epoch() == 2);
+  CHECK_FALSE(old.RenewLease());
+}
+
+}  // namespace
+}  // namespace tocsin::store
