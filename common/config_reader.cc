@@ -1,6 +1,8 @@
 #include "common/config_reader.h"
 
 #include <filesystem>
+#include <optional>
+#include <set>
 
 #include <toml++/toml.h>
 
@@ -28,14 +30,14 @@ Result<ConfigReader> ConfigReader::Open(const std::string& path) {
 
 tl::unexpected<Error> ConfigReader::FieldError(const std::string& field,
                                                const std::string& why) const {
-  const toml::node* node = table_->value.get(field);
+  const toml::node* node = table_->value.at_path(field).node();
   std::string line = node ? std::to_string(node->source().begin.line) : "?";
   return MakeError(ErrorCode::kInvalidArgument, path_ + ":" + line + ": " + field + ": " + why);
 }
 
 Result<std::string> ConfigReader::StringOr(const std::string& field, const std::string& fallback) {
   asked_.insert(field);
-  const toml::node* node = table_->value.get(field);
+  const toml::node* node = table_->value.at_path(field).node();
   if (node == nullptr) {
     return fallback;
   }
@@ -77,7 +79,7 @@ Result<std::string> ConfigReader::Path(const std::string& field) {
 Result<std::int64_t> ConfigReader::IntOr(const std::string& field, std::int64_t fallback,
                                          std::int64_t min, std::int64_t max) {
   asked_.insert(field);
-  const toml::node* node = table_->value.get(field);
+  const toml::node* node = table_->value.at_path(field).node();
   if (node == nullptr) {
     return fallback;
   }
@@ -91,7 +93,7 @@ Result<std::int64_t> ConfigReader::IntOr(const std::string& field, std::int64_t 
 
 Result<bool> ConfigReader::BoolOr(const std::string& field, bool fallback) {
   asked_.insert(field);
-  const toml::node* node = table_->value.get(field);
+  const toml::node* node = table_->value.at_path(field).node();
   if (node == nullptr) {
     return fallback;
   }
@@ -102,11 +104,33 @@ Result<bool> ConfigReader::BoolOr(const std::string& field, bool fallback) {
   return *value;
 }
 
-Status ConfigReader::RejectUnknown() {
-  for (auto&& [key, node] : table_->value) {
-    if (asked_.count(std::string(key.str())) == 0) {
-      return FieldError(std::string(key.str()), "unknown setting");
+namespace {
+
+// The first key under `table` (named `prefix`) that no getter asked for; a
+// table is looked into unless it was asked for whole.
+std::optional<std::string> FirstUnasked(const toml::table& table, const std::string& prefix,
+                                        const std::set<std::string>& asked) {
+  for (auto&& [key, node] : table) {
+    std::string name = prefix + std::string(key.str());
+    if (asked.count(name) != 0) {
+      continue;
     }
+    if (const toml::table* inner = node.as_table(); inner != nullptr) {
+      if (std::optional<std::string> found = FirstUnasked(*inner, name + ".", asked)) {
+        return found;
+      }
+      continue;
+    }
+    return name;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Status ConfigReader::RejectUnknown() {
+  if (std::optional<std::string> unknown = FirstUnasked(table_->value, "", asked_)) {
+    return FieldError(*unknown, "unknown setting");
   }
   return {};
 }

@@ -22,8 +22,9 @@ class ConfigReader {
   ConfigReader(ConfigReader&&) noexcept;
   ~ConfigReader();
 
-  // Required and optional values. Paths are resolved against the config
-  // file's folder when relative.
+  // Required and optional values; a field inside a table is named by its
+  // path ("store.backend"). Paths are resolved against the config file's
+  // folder when relative.
   Result<std::string> String(const std::string& field);
   Result<std::string> StringOr(const std::string& field, const std::string& fallback);
   Result<std::string> PathOr(const std::string& field, const std::string& fallback);

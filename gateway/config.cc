@@ -30,7 +30,27 @@ Result<GatewayConfig> LoadGatewayConfig(const std::string& path) {
   TOCSIN_ASSIGN_OR_RETURN(c.bridge_endpoint, reader.StringOr("bridge_endpoint", ""));
   TOCSIN_ASSIGN_OR_RETURN(std::string format, reader.StringOr("log_format", "text"));
   TOCSIN_ASSIGN_OR_RETURN(c.metrics_listen, reader.StringOr("metrics_listen", ""));
+  TOCSIN_ASSIGN_OR_RETURN(std::string backend, reader.StringOr("store.backend", "sqlite"));
+  TOCSIN_ASSIGN_OR_RETURN(c.postgresql, reader.StringOr("store.postgresql", ""));
+  TOCSIN_ASSIGN_OR_RETURN(std::int64_t lease, reader.IntOr("store.writer_lease_ms", 5000, 1000, 60000));
   TOCSIN_RETURN_IF_ERROR(reader.RejectUnknown());
+  c.writer_lease_ms = static_cast<int>(lease);
+  if (backend == "postgresql") {
+    c.backend = StoreBackend::kPostgresql;
+    if (c.postgresql.empty()) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       path + ": store.postgresql: required with backend = \"postgresql\" (a "
+                       "libpq connection string, e.g. \"host=db port=5432 dbname=tocsin\")");
+    }
+  } else if (backend != "sqlite") {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     path + ": store.backend: must be \"sqlite\" or \"postgresql\", not \"" +
+                         backend + "\"");
+  } else if (!c.postgresql.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     path + ": store.postgresql is set but store.backend is \"sqlite\": say "
+                     "backend = \"postgresql\", or remove the connection string");
+  }
   c.heartbeat_interval_ms = static_cast<int>(interval);
   c.heartbeat_validity_ms = static_cast<int>(validity);
   c.min_signatures = static_cast<int>(min_signatures);

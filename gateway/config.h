@@ -3,7 +3,7 @@
 //   id = "gw.national"                     # this gateway's principal id
 //   bundle = "keys/gw.national"            # its key bundle (role gateway)
 //   directory = "ca/public"                # the CA's published folder
-//   database = "gateway.db"                # SQLite ledger
+//   database = "gateway.db"                # SQLite ledger (and prefix of this gateway's own files)
 //   client_endpoint = "tcp://127.0.0.1:7701"
 //   operator_endpoint = "tcp://127.0.0.1:7702"
 //   heartbeat_interval_ms = 2000           # signed heartbeats to agencies (100..2500)
@@ -16,6 +16,11 @@
 //   log_format = "text"                    # or "json"
 //   metrics_listen = "127.0.0.1:9464"      # Prometheus metrics, loopback only (optional)
 //
+//   [store]                                # optional: the embedded SQLite ledger by default
+//   backend = "postgresql"                 # or "sqlite"
+//   postgresql = "host=db.a port=5432 dbname=tocsin user=gw_a sslmode=verify-full"
+//   writer_lease_ms = 5000                 # a silent writer is replaced after this (1000..60000)
+//
 // Relative paths are relative to the file's folder.
 #pragma once
 
@@ -26,6 +31,8 @@
 #include "common/result.h"
 
 namespace tocsin::gateway {
+
+enum class StoreBackend { kSqlite, kPostgresql };
 
 struct GatewayConfig {
   std::string id;
@@ -43,6 +50,11 @@ struct GatewayConfig {
   std::string bridge_endpoint;  // empty: no bridges
   LogFormat log_format = LogFormat::kText;
   std::string metrics_listen;   // empty: no metrics endpoint
+  StoreBackend backend = StoreBackend::kSqlite;
+  // backend = postgresql: a libpq connection string (docs/ha.md), and how
+  // long the writer may stay silent before a standby gateway takes over.
+  std::string postgresql;
+  int writer_lease_ms = 5000;
   // Not a file key: `tocsin-gateway --integrity-check` asks for SQLite's full
   // integrity_check of the ledger at start instead of the quick one.
   bool full_integrity_check = false;

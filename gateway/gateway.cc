@@ -104,7 +104,65 @@ Gateway::Gateway(const GatewayConfig& config, GatewayLimits limits, const Clock&
       operator_accounting_("operator endpoint", limits.operator_budget),
       crl_watch_(config.directory) {}
 
+namespace {
+
+// What a standby says while another gateway writes: at once, whenever the
+// writer changes, and once a minute otherwise.
+class StandbyReport {
+ public:
+  explicit StandbyReport(std::string self) : self_(std::move(self)) {}
+  void operator()(const store::WriterLease& lease) {
+    SteadyMillis now = SteadyNowMillis();
+    if (lease.epoch == last_epoch_ && now < next_line_) {
+      return;
+    }
+    last_epoch_ = lease.epoch;
+    next_line_ = now + 60000;
+    std::string line = fmt::format(
+        "standing by: {} holds the writer's lease (epoch {}, renewed {} ms ago); {} takes over "
+        "once it stays silent",
+        lease.holder.empty() ? "no gateway" : lease.holder, lease.epoch, lease.silent_ms, self_);
+    spdlog::info("{}", line);
+    service::Status(line);
+  }
+
+ private:
+  std::string self_;
+  std::int64_t last_epoch_ = -1;
+  SteadyMillis next_line_ = 0;
+};
+
+Result<store::Ledger> OpenLedger(const GatewayConfig& config, const std::atomic<bool>& stop) {
+  if (config.backend == StoreBackend::kSqlite) {
+    TOCSIN_ASSIGN_OR_RETURN(
+        store::Ledger ledger,
+        store::Ledger::Open(config.database, config.full_integrity_check
+                                                 ? store::Integrity::kFull
+                                                 : store::Integrity::kQuick));
+    if (config.full_integrity_check) {
+      spdlog::info("{} passes SQLite's integrity_check", config.database);
+    }
+    return ledger;
+  }
+  StandbyReport report(config.id);
+  TOCSIN_ASSIGN_OR_RETURN(
+      store::Ledger ledger,
+      store::Ledger::OpenPostgresqlWriter(
+          config.postgresql, {config.id, config.writer_lease_ms},
+          std::max(100, config.writer_lease_ms / 10), [&](const store::WriterLease& lease) {
+            service::Alive();
+            report(lease);
+            return !stop.load();
+          }));
+  spdlog::info("writer of the shared ledger (epoch {}): {} audit entries as the previous "
+               "writer left them", ledger.epoch(), ledger.audit().size());
+  return ledger;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Gateway>> Gateway::Create(const GatewayConfig& config, const Clock& clock,
+                                                 const std::atomic<bool>& stop,
                                                  GatewayLimits limits) {
   TOCSIN_RETURN_IF_ERROR(transport::CheckZmqCapabilities());
   TOCSIN_ASSIGN_OR_RETURN(pki::PrincipalBundle bundle, pki::LoadBundle(config.bundle));
@@ -121,13 +179,7 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(const GatewayConfig& config, co
                                          config.database + ".crl-floor", &bundle.signing,
                                          config.database + ".verified-certificates"));
   TOCSIN_RETURN_IF_ERROR(RaiseDescriptorLimit(DescriptorsNeeded(registry->Snapshot())));
-  TOCSIN_ASSIGN_OR_RETURN(
-      store::Ledger ledger,
-      store::Ledger::Open(config.database, config.full_integrity_check ? store::Integrity::kFull
-                                                                       : store::Integrity::kQuick));
-  if (config.full_integrity_check) {
-    spdlog::info("{} passes SQLite's integrity_check", config.database);
-  }
+  TOCSIN_ASSIGN_OR_RETURN(store::Ledger ledger, OpenLedger(config, stop));
   std::unique_ptr<Gateway> gateway(new Gateway(config, limits, clock, std::move(bundle),
                                                std::move(registry), std::move(ledger)));
   TOCSIN_RETURN_IF_ERROR(gateway->Start());
@@ -275,6 +327,10 @@ Status Gateway::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload) {
     if (now >= next_heartbeat_) {
       SendHeartbeats();
       next_heartbeat_ = now + config_.heartbeat_interval_ms;
+    }
+    if (now >= next_lease_renewal_) {
+      TOCSIN_RETURN_IF_ERROR(ledger_.RenewLease());  // fenced: this gateway steps down
+      next_lease_renewal_ = now + config_.writer_lease_ms / 5;
     }
     if (now >= next_checkpoint_) {
       TOCSIN_RETURN_IF_ERROR(PublishCheckpoint());

@@ -96,7 +96,11 @@ Bytes AcceptedEnvelope(const protocol::DirectiveId& id, protocol::AcceptedKind k
 
 class Gateway {
  public:
+  // With backend = postgresql, first stands by until this gateway holds the
+  // writer's lease (binding no socket meanwhile) or `stop` is set
+  // (kUnavailable).
   static Result<std::unique_ptr<Gateway>> Create(const GatewayConfig& config, const Clock& clock,
+                                                 const std::atomic<bool>& stop,
                                                  GatewayLimits limits = {});
 
   // Serves until `stop` is set. `reload` asks for a registry reload (SIGHUP).
@@ -260,6 +264,7 @@ class Gateway {
   SteadyMillis next_checkpoint_ = 0;
   SteadyMillis next_heartbeat_ = 0;
   SteadyMillis next_guard_check_ = 0;
+  SteadyMillis next_lease_renewal_ = 0;  // PostgreSQL: the writer's lease, a fifth of its span
   pki::CrlExpiryWarner crl_warner_{config_.directory};
   std::map<std::string, SteadyMillis> next_split_view_log_;  // per agency: one line a minute
   std::set<Bytes> damaged_reported_;

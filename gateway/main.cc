@@ -61,7 +61,9 @@ int main(int argc, char** argv) {
   tocsin::InitLogging("tocsin-gateway", config->log_format);
   tocsin::SystemClock wall;
   tocsin::PacedClock clock(wall);  // every time the gateway signs or decides by, steps not followed
-  auto gateway = tocsin::gateway::Gateway::Create(*config, clock);
+  // The flags first: a standby gateway waits in Create, and stops on SIGTERM.
+  tocsin::DaemonSignals& signals = tocsin::InstallDaemonSignals();
+  auto gateway = tocsin::gateway::Gateway::Create(*config, clock, signals.stop);
   if (!gateway) {
     spdlog::critical("cannot start: {}", gateway.error().ToString());
     return 1;
@@ -75,7 +77,6 @@ int main(int argc, char** argv) {
     spdlog::critical("cannot start: {}", locked.error().ToString());
     return 1;
   }
-  tocsin::DaemonSignals& signals = tocsin::InstallDaemonSignals();
   spdlog::info("gateway {} serving agencies on {} and operators on {}", config->id,
                (*gateway)->client_endpoint(), (*gateway)->operator_endpoint());
   tocsin::Status served = (*gateway)->Run(signals.stop, signals.reload);

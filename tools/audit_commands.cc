@@ -18,6 +18,7 @@ namespace {
 
 struct AuditOptions {
   std::string database;
+  std::string postgresql;
   std::string directory;
   std::string out;
   std::string bundle;
@@ -58,7 +59,13 @@ Result<audit::VerifiedLog> Verified(const AuditOptions& o) {
 }
 
 int RunExport(const AuditOptions& o) {
-  auto summary = audit::ExportBundle(o.database, o.directory, o.out, o.json ? nullptr : ShowProgress);
+  if (o.database.empty() && o.postgresql.empty()) {
+    return ReportError("audit export",
+                       Error{ErrorCode::kInvalidArgument,
+                             "say where the ledger is: --database FILE (SQLite) or "
+                             "--postgresql CONNINFO"});
+  }
+  auto summary = audit::ExportBundle({o.database, o.postgresql}, o.directory, o.out, o.json ? nullptr : ShowProgress);
   if (!summary) {
     return ReportError("audit export", summary.error());
   }
@@ -226,7 +233,12 @@ void AddAuditCommands(CLI::App& app, int* exit_code) {
 
   CLI::App* exporter = audit->add_subcommand(
       "export", "Write a self-contained bundle from the gateway's database");
-  exporter->add_option("--database", o->database, "The gateway's SQLite file")->required();
+  CLI::Option* sqlite =
+      exporter->add_option("--database", o->database, "The gateway's SQLite file");
+  CLI::Option* postgresql = exporter->add_option(
+      "--postgresql", o->postgresql,
+      "The deployment's PostgreSQL ledger: a libpq connection string (docs/ha.md)");
+  sqlite->excludes(postgresql);
   exporter->add_option("--directory", o->directory, "The CA's published folder")->required();
   exporter->add_option("--out", o->out, "New folder for the bundle")->required();
   exporter->add_flag("--json", o->json, "Print the result as JSON");

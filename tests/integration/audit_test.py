@@ -36,7 +36,7 @@ def run_directive_to_completion(w):
 
 
 def export(w, name="bundle"):
-    out = w.tocsin("audit", "export", "--database", "gateway.db", "--directory", "ca/public",
+    out = w.tocsin("audit", "export", *w.ledger_args(), "--directory", "ca/public",
                    "--out", name, "--json")
     return json.loads(out.stdout)
 

@@ -130,7 +130,7 @@ def test_escalation_emails_go_out_over_starttls_and_come_back_with_their_message
                10, "the bridge's full integrity check")
     w.stop("bridge-email")
     w.stop("gateway")
-    w.tocsin("audit", "export", "--database", "gateway.db", "--directory", "ca/public", "--out", "b")
+    w.tocsin("audit", "export", *w.ledger_args(), "--directory", "ca/public", "--out", "b")
     report = json.loads(w.tocsin("audit", "report", "b", "--root", "ca/public/root.crt",
                                  "--format", "json").stdout)
     whats = [e["what"] for e in report["directives"][0]["deliveries"][0]["escalations"]]

@@ -72,7 +72,7 @@ def test_a_gateway_clock_step_either_way_is_not_followed(make):
     latest = sqlite3.connect(os.path.join(w.dir, "gateway.db")).execute(
         "SELECT MAX(at) FROM audit_entries").fetchone()[0]
     assert latest <= time.time() * 1000 + 60000, f"an entry dated {latest - time.time() * 1000} ms ahead"
-    w.tocsin("audit", "export", "--database", "gateway.db", "--directory", "ca/public",
+    w.tocsin("audit", "export", *w.ledger_args(), "--directory", "ca/public",
              "--out", "bundle")
     verified = json.loads(w.tocsin("audit", "verify", "bundle", "--root", "ca/public/root.crt",
                                    "--json").stdout)

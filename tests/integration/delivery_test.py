@@ -302,7 +302,7 @@ def test_the_cas_signature_rule_binds_operators_and_the_gateway(make):
                "delivery of the co-signed directive")
     assert sorted(e["title"] for e in w.inbox("finance-authority")) == ["High is one", "Two of us"]
     w.stop("gateway")
-    w.tocsin("audit", "export", "--database", "gateway.db", "--directory", "ca/public",
+    w.tocsin("audit", "export", *w.ledger_args(), "--directory", "ca/public",
              "--out", "audit.bundle")
     verified = w.tocsin("audit", "verify", "audit.bundle", "--root", "ca/public/root.crt",
                         check=False)

@@ -137,7 +137,7 @@ def test_the_auditor_replays_every_step(make):
     d = w.issue("Audited escalation", agencies=["energy-authority"])
     w.wait_for(lambda: len(steps_fired(w, "energy-authority")) == 5, 15, "the ladder")
     w.stop("gateway")
-    w.tocsin("audit", "export", "--database", "gateway.db", "--directory", "ca/public", "--out", "b")
+    w.tocsin("audit", "export", *w.ledger_args(), "--directory", "ca/public", "--out", "b")
     report = json.loads(w.tocsin("audit", "report", "b", "--root", "ca/public/root.crt",
                                  "--format", "json").stdout)
     assert report["policy_changes"] == 1, report

@@ -2,7 +2,12 @@
 clients and operators, all real processes started from the build tree.
 
 Tests call World methods and assert on what the real binaries print (JSON).
-Everything lives in a temporary folder removed at the end."""
+Everything lives in a temporary folder removed at the end.
+
+When TOCSIN_TEST_POSTGRESQL names a PostgreSQL server (postgresql.py sets
+it), every world's gateway keeps its ledger there instead, in a database of
+its own; tests that read the SQLite file directly are marked sqlite_only and
+skipped."""
 
 import json
 import os
@@ -18,6 +23,25 @@ import time
 
 class Failure(Exception):
     pass
+
+
+class Skipped(Exception):
+    pass
+
+
+def postgresql_server():
+    """The PostgreSQL connection string the tests run against, or None."""
+    return os.environ.get("TOCSIN_TEST_POSTGRESQL") or None
+
+
+def sqlite_only(test):
+    """Marks a test that reads or damages the gateway's SQLite file itself."""
+    def run(make):
+        if postgresql_server():
+            raise Skipped("reads the SQLite ledger file")
+        return test(make)
+    run.__name__ = test.__name__
+    return run
 
 
 def free_port():
@@ -50,6 +74,7 @@ class World:
         self.heartbeat_ms = heartbeat_ms
         self.alarm_ms = alarm_ms
         self.checkpoint_ms = checkpoint_ms
+        self.postgresql = self._make_database() if postgresql_server() else None
         self._make_pki()
         self._write_configs()
 
@@ -63,6 +88,21 @@ class World:
 
     def tocsin(self, *args, **kw):
         return self.run(os.path.join(self.bin, "tocsin"), *args, **kw)
+
+    def _make_database(self):
+        """A database of this world's own on the test server; its conninfo."""
+        name = "world_" + os.path.basename(self.dir).replace("-", "_").lower()
+        server = postgresql_server()
+        subprocess.run(["/usr/lib/postgresql/15/bin/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c",
+                        f"CREATE DATABASE {name}", server], check=True, capture_output=True)
+        return " ".join(part for part in server.split() if not part.startswith("dbname=")) + \
+            f" dbname={name}"
+
+    def ledger_args(self):
+        """Where `tocsin audit export` reads this world's ledger."""
+        if self.postgresql:
+            return ["--postgresql", self.postgresql]
+        return ["--database", "gateway.db"]
 
     def _make_pki(self):
         self.tocsin("pki", "init", "--ca", "ca")
@@ -98,7 +138,12 @@ heartbeat_interval_ms = {self.heartbeat_ms}
 heartbeat_validity_ms = {self.heartbeat_ms * 5}
 checkpoint_interval_ms = {self.checkpoint_ms}
 log_format = "json"
-""")
+""" + (f"""
+[store]
+backend = "postgresql"
+postgresql = "{self.postgresql}"
+writer_lease_ms = 2000
+""" if self.postgresql else ""))
         for agency in self.agencies:
             self._write_client_config(agency)
 
@@ -234,7 +279,7 @@ log_format = "json"
 
 def run_tests(tests, bin_dir):
     """Runs each test(world_factory); prints the closing 'N passed, N failed' line."""
-    passed = failed = 0
+    passed = failed = skipped = 0
     only = os.environ.get("TOCSIN_ONLY")  # a part of a test's name: run just those
     for test in (t for t in tests if not only or only in t.__name__):
         worlds = []
@@ -248,6 +293,9 @@ def run_tests(tests, bin_dir):
             test(make)
             passed += 1
             print(f"PASS {test.__name__} ({time.time() - started:.1f}s)", flush=True)
+        except Skipped as why:
+            skipped += 1
+            print(f"SKIP {test.__name__}: {why}", flush=True)
         except Exception as e:  # noqa: BLE001 -- report any failure, keep going
             failed += 1
             print(f"FAIL {test.__name__}: {type(e).__name__}: {e}", flush=True)
@@ -259,7 +307,7 @@ def run_tests(tests, bin_dir):
         finally:
             for world in worlds:
                 world.close()
-    print(f"{passed} passed, {failed} failed")
+    print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
     return 0 if failed == 0 else 1
 
 

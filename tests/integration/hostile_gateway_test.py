@@ -147,7 +147,7 @@ def test_a_log_shown_to_one_agency_only_is_proven_by_its_receipts(make):
             "for the log at size 7") in status.stderr, status.stderr
     w.stop("gateway")
     assert re.search(r"[1-9]\d* split views", w.log("gateway")), w.log("gateway")[-300:]
-    w.tocsin("audit", "export", "--database", "gateway.db", "--directory", "ca/public",
+    w.tocsin("audit", "export", *w.ledger_args(), "--directory", "ca/public",
              "--out", "bundle")
     verified = w.tocsin("audit", "verify", "bundle", "--root", "ca/public/root.crt", check=False)
     assert verified.returncode == 1, verified.stdout

@@ -45,7 +45,7 @@ def export_witness(w, agency, out):
 
 
 def export_and_verify(w, bundle, *witnesses, check=True):
-    w.tocsin("audit", "export", "--database", "gateway.db", "--directory", "ca/public",
+    w.tocsin("audit", "export", *w.ledger_args(), "--directory", "ca/public",
              "--out", bundle)
     args = ["audit", "verify", bundle, "--root", "ca/public/root.crt", "--json"]
     for witness in witnesses:

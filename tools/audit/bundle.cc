@@ -34,17 +34,20 @@ Status WriteLines(const std::string& path, const std::vector<std::string>& lines
 
 }  // namespace
 
-Result<ExportSummary> ExportBundle(const std::string& database, const std::string& public_dir,
+Result<ExportSummary> ExportBundle(const LedgerSource& database, const std::string& public_dir,
                                    const std::string& out_dir,
                                    void (*progress)(std::uint64_t, std::uint64_t)) {
-  if (!fs::exists(database)) {
-    return MakeError(ErrorCode::kNotFound, "no gateway database at " + database);
+  if (database.postgresql.empty() && !fs::exists(database.sqlite_path)) {
+    return MakeError(ErrorCode::kNotFound, "no gateway database at " + database.sqlite_path);
   }
   std::error_code error;
   if (fs::exists(out_dir) && !fs::is_empty(out_dir, error)) {
     return MakeError(ErrorCode::kInvalidArgument, out_dir + " exists and is not empty");
   }
-  TOCSIN_ASSIGN_OR_RETURN(store::Ledger ledger, store::Ledger::Open(database));
+  TOCSIN_ASSIGN_OR_RETURN(store::Ledger ledger,
+                          database.postgresql.empty()
+                              ? store::Ledger::Open(database.sqlite_path)
+                              : store::Ledger::OpenPostgresql(database.postgresql));
   TOCSIN_ASSIGN_OR_RETURN(std::vector<store::StoredCheckpoint> checkpoints, ledger.Checkpoints());
   if (checkpoints.empty()) {
     return MakeError(ErrorCode::kNotFound,

@@ -29,10 +29,18 @@ struct ExportSummary {
   std::uint64_t unexported = 0;  // entries after the last checkpoint
 };
 
-// Writes a bundle from the gateway's database and the CA's published folder
+// Where the gateway's ledger is: its SQLite file, or (postgresql non-empty)
+// the deployment's shared PostgreSQL database, read without the writer's
+// lease.
+struct LedgerSource {
+  std::string sqlite_path;
+  std::string postgresql;  // a libpq connection string
+};
+
+// Writes a bundle from the gateway's ledger and the CA's published folder
 // into `out_dir`, which must not exist or be empty. `progress` is told the
 // number of entries written so far, now and then.
-Result<ExportSummary> ExportBundle(const std::string& database, const std::string& public_dir,
+Result<ExportSummary> ExportBundle(const LedgerSource& database, const std::string& public_dir,
                                    const std::string& out_dir,
                                    void (*progress)(std::uint64_t done, std::uint64_t total));
 
