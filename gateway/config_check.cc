@@ -2,6 +2,7 @@
 
 #include "pki/setup_check.h"
 #include "policies/policy_file.h"
+#include "store/ledger.h"
 
 namespace tocsin::gateway {
 
@@ -17,7 +18,13 @@ Result<std::vector<std::string>> CheckGatewayConfig(const GatewayConfig& config,
                     " rule(s)");
   }
   TOCSIN_RETURN_IF_ERROR(pki::CheckWritableFolderOf(config.database));
-  facts.push_back("database " + config.database + ": its folder is writable");
+  if (config.backend == StoreBackend::kPostgresql) {
+    TOCSIN_ASSIGN_OR_RETURN(std::string found, store::Ledger::CheckPostgresql(config.postgresql));
+    facts.push_back("ledger " + found);
+    facts.push_back("this gateway's own files " + config.database + ".*: their folder is writable");
+  } else {
+    facts.push_back("database " + config.database + ": its folder is writable");
+  }
   facts.push_back("endpoints: agencies " + config.client_endpoint + ", operators " +
                   config.operator_endpoint +
                   (config.bridge_endpoint.empty() ? std::string()

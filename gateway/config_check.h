@@ -1,5 +1,6 @@
 // gateway/config_check.h -- `tocsin-gateway --check-config`: everything the
-// gateway needs, checked without binding a socket or opening the ledger.
+// gateway needs, checked without binding a socket or opening the ledger (on
+// PostgreSQL it connects, and reads only).
 #pragma once
 
 #include <string>
@@ -12,7 +13,8 @@
 namespace tocsin::gateway {
 
 // Its bundle, CA folder and certificates (pki::CheckSetup), the escalation
-// policy when one is set, and that the database's folder is writable.
+// policy when one is set, that the database's folder is writable, and on
+// PostgreSQL the connection, the schema version and the writer's lease.
 Result<std::vector<std::string>> CheckGatewayConfig(const GatewayConfig& config, UnixMillis now);
 
 }  // namespace tocsin::gateway

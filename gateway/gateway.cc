@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -132,6 +133,16 @@ class StandbyReport {
   SteadyMillis next_line_ = 0;
 };
 
+// Who holds the writer's lease, for the people who read it: the gateway,
+// its machine and its process.
+std::string Holder(const std::string& id) {
+  char host[256] = {};
+  if (::gethostname(host, sizeof(host) - 1) != 0) {
+    std::strcpy(host, "?");
+  }
+  return fmt::format("{} on {} (pid {})", id, host, ::getpid());
+}
+
 Result<store::Ledger> OpenLedger(const GatewayConfig& config, const std::atomic<bool>& stop) {
   if (config.backend == StoreBackend::kSqlite) {
     TOCSIN_ASSIGN_OR_RETURN(
@@ -148,14 +159,14 @@ Result<store::Ledger> OpenLedger(const GatewayConfig& config, const std::atomic<
   TOCSIN_ASSIGN_OR_RETURN(
       store::Ledger ledger,
       store::Ledger::OpenPostgresqlWriter(
-          config.postgresql, {config.id, config.writer_lease_ms},
+          config.postgresql, {Holder(config.id), config.writer_lease_ms},
           std::max(100, config.writer_lease_ms / 10), [&](const store::WriterLease& lease) {
             service::Alive();
             report(lease);
             return !stop.load();
           }));
-  spdlog::info("writer of the shared ledger (epoch {}): {} audit entries as the previous "
-               "writer left them", ledger.epoch(), ledger.audit().size());
+  spdlog::info("writer of the shared ledger (epoch {}) as {}: {} audit entries as the previous "
+               "writer left them", ledger.epoch(), Holder(config.id), ledger.audit().size());
   return ledger;
 }
 

@@ -307,6 +307,33 @@ Result<Ledger> Ledger::OpenPostgresqlWriter(
   return Over(std::make_unique<PostgresqlConnection>(std::move(db)));
 }
 
+Result<std::string> Ledger::CheckPostgresql(const std::string& conninfo) {
+  constexpr std::size_t kKnown = 1;  // the versions OpenPostgresql applies
+  TOCSIN_ASSIGN_OR_RETURN(PostgresqlConnection db, PostgresqlConnection::Connect(conninfo));
+  TOCSIN_ASSIGN_OR_RETURN(Statement made, db.Prepare(
+      "SELECT to_regclass('tocsin_schema') IS NOT NULL AND to_regclass('tocsin_writer') IS NOT NULL"));
+  TOCSIN_ASSIGN_OR_RETURN(bool row, made.Step());
+  if (!row || made.Int(0) == 0) {
+    return db.description() + ": reachable; no Tocsin schema yet (the first gateway to start "
+                              "creates it)";
+  }
+  TOCSIN_ASSIGN_OR_RETURN(std::size_t version, db.SchemaVersion());
+  if (version > kKnown) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     db.description() + " has schema version " + std::to_string(version) +
+                         ", newer than this build knows (" + std::to_string(kKnown) + ")");
+  }
+  TOCSIN_ASSIGN_OR_RETURN(WriterLease lease, db.Lease());
+  std::string writer = lease.epoch == 0
+                           ? "no writer yet"
+                           : "writer " + lease.holder + " (epoch " + std::to_string(lease.epoch) +
+                                 ", lease renewed " + std::to_string(lease.silent_ms) +
+                                 " ms ago)";
+  return db.description() + ": schema version " + std::to_string(version) + " of " +
+         std::to_string(kKnown) + (version < kKnown ? " (migrated at start)" : "") + "; " +
+         writer;
+}
+
 std::int64_t Ledger::epoch() const {
   const auto* postgresql = dynamic_cast<const PostgresqlConnection*>(db_.get());
   return postgresql != nullptr ? postgresql->epoch() : 0;

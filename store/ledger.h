@@ -230,6 +230,12 @@ class Ledger {
       const std::string& conninfo, const WriterClaim& claim, std::int64_t retry_ms,
       const std::function<bool(const WriterLease&)>& standing_by);
 
+  // `tocsin-gateway --check-config` on PostgreSQL: connects, changes
+  // nothing, and says what it found (schema version, the writer's lease);
+  // an error if the database cannot be reached or its schema is newer than
+  // this build's.
+  static Result<std::string> CheckPostgresql(const std::string& conninfo);
+
   Dialect dialect() const { return db_->dialect(); }
   // The writer's epoch on PostgreSQL (0 if not the writer); 0 on SQLite,
   // where the one gateway holds the file.

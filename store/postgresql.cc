@@ -376,9 +376,9 @@ Result<bool> PostgresqlConnection::TryBecomeWriter(const WriterClaim& claim) {
   TOCSIN_RETURN_IF_ERROR(Execute("SET lock_timeout = '1s'"));
   TOCSIN_ASSIGN_OR_RETURN(Statement take, Prepare(
       "UPDATE tocsin_writer SET epoch = epoch + 1, holder = ?, renewed_at = clock_timestamp() "
-      "WHERE id = 1 AND (holder = ? OR renewed_at < clock_timestamp() - ? * interval '1 ms') "
+      "WHERE id = 1 AND renewed_at < clock_timestamp() - ? * interval '1 ms' "
       "RETURNING epoch"));
-  take.Bind(1, claim.holder).Bind(2, claim.holder).Bind(3, claim.lease_ms);
+  take.Bind(1, claim.holder).Bind(2, claim.lease_ms);
   Result<bool> taken = take.Step();
   if (!taken) {
     if (taken.error().context.find("SQLSTATE 55P03") != std::string::npos) {

@@ -29,13 +29,14 @@ using PgConnPtr = std::unique_ptr<PGconn, CFree<&PQfinish>>;
 // a lease, the one row of table tocsin_writer: an epoch, its holder, and
 // when the lease was last renewed by the database's clock. A claimant takes
 // the lease only once it has gone `lease_ms` without renewal, and raises the
-// epoch when it does. Every write transaction of the writer then begins by
+// epoch when it does; a holder's own restart waits the same, since nothing
+// tells a restart from a second process that names the same holder. Every write transaction of the writer then begins by
 // renewing the lease under its own epoch, which locks the row until the
 // transaction ends: a paused writer that wakes up after another took over
 // finds its epoch gone and cannot commit (a fencing token checked inside the
 // very transaction it guards, not a lock held beside it).
 struct WriterClaim {
-  std::string holder;  // the gateway's principal id: unique in a deployment
+  std::string holder;  // who, for people: "gw.a on host-a (pid 412)"
   std::int64_t lease_ms = 5000;
 };
 
@@ -73,7 +74,7 @@ class PostgresqlConnection final : public Connection {
   // The schema version recorded (0 before the first migration).
   Result<std::size_t> SchemaVersion();
 
-  // Takes the lease if it has lapsed (or is already `claim.holder`'s) and
+  // Takes the lease if it has lapsed and
   // from then on fences every transaction with the new epoch: true if this
   // connection is now the writer. Waits for at most about a second on a
   // writer's open transaction.

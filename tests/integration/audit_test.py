@@ -20,7 +20,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Failure, run_tests  # noqa: E402
+from harness import Failure, run_tests, sqlite_only  # noqa: E402
 
 
 def run_directive_to_completion(w):
@@ -220,6 +220,7 @@ def test_flipping_any_byte_of_the_bundle_is_detected_and_located(make):
     print(f"  {checked} single-bit flips over {len(files)} files: all detected and located")
 
 
+@sqlite_only
 def test_a_rewritten_log_raises_the_agency_alarm(make):
     w = make()
     w.start_gateway()
@@ -241,6 +242,7 @@ def test_a_rewritten_log_raises_the_agency_alarm(make):
     assert '1 audit-log alarms' in w.log("finance-authority"), w.log("finance-authority")[-400:]
 
 
+@sqlite_only
 def test_a_database_that_lost_signed_history_is_refused_at_start(make):
     w = make()
     d = run_directive_to_completion(w)
@@ -281,6 +283,7 @@ def alter_index_key(w, index, key, database="gateway.db"):
     return path
 
 
+@sqlite_only
 def test_a_damaged_database_is_refused_at_start(make):
     w = make()
     run_directive_to_completion(w)
@@ -295,6 +298,7 @@ def test_a_damaged_database_is_refused_at_start(make):
     assert "fails SQLite's quick_check" in w.log("gateway"), w.log("gateway")[-500:]
 
 
+@sqlite_only
 def test_an_index_that_no_longer_matches_its_table_is_found_on_request(make):
     w = make()
     run_directive_to_completion(w)
@@ -340,6 +344,7 @@ def test_an_agency_inbox_whose_index_went_wrong_is_found_on_request(make):
                "the repaired client connecting")
 
 
+@sqlite_only
 def test_a_damaged_stored_directive_is_held_back_loudly_and_others_served(make):
     w = make()
     w.start_gateway()

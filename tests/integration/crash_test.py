@@ -40,9 +40,10 @@ def test_sigkill_at_random_points_loses_no_accepted_directive(make):
         w.stop("gateway", signal.SIGKILL)
         stop.set()
         issuer.join()
-        db = sqlite3.connect(os.path.join(w.dir, "gateway.db"))
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        db.close()
+        if not w.postgresql:  # on PostgreSQL, the server's own recovery
+            db = sqlite3.connect(os.path.join(w.dir, "gateway.db"))
+            assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            db.close()
     assert accepted, "no directive was accepted at all"
     w.start_gateway()
     known = {row["directive"] for row in w.status()}

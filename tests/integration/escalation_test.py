@@ -8,7 +8,6 @@ Usage: escalation_test.py BIN_DIR"""
 import json
 import os
 import signal
-import sqlite3
 import sys
 import time
 
@@ -47,11 +46,7 @@ def with_policy(w, policy=POLICY):
 
 
 def rows(w, sql, *args):
-    con = sqlite3.connect(f"file:{os.path.join(w.dir, 'gateway.db')}?mode=ro", uri=True, timeout=5)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
+    return w.ledger_rows(sql, *args)
 
 
 def steps_fired(w, agency):

@@ -98,6 +98,26 @@ class World:
         return " ".join(part for part in server.split() if not part.startswith("dbname=")) + \
             f" dbname={name}"
 
+    def ledger_rows(self, sql, *args):
+        """Rows of a query on the gateway's ledger, read-only, whichever the
+        backend (`?` placeholders)."""
+        if self.postgresql:
+            import psycopg2  # python3-psycopg2, only where PostgreSQL is tested
+            con = psycopg2.connect(self.postgresql)
+            try:
+                with con.cursor() as cur:
+                    cur.execute(sql.replace("?", "%s"), args)
+                    return [tuple(bytes(v) if isinstance(v, memoryview) else v for v in row)
+                            for row in cur.fetchall()]
+            finally:
+                con.close()
+        con = sqlite3.connect(f"file:{os.path.join(self.dir, 'gateway.db')}?mode=ro", uri=True,
+                              timeout=5)
+        try:
+            return con.execute(sql, args).fetchall()
+        finally:
+            con.close()
+
     def ledger_args(self):
         """Where `tocsin audit export` reads this world's ledger."""
         if self.postgresql:
@@ -138,11 +158,9 @@ heartbeat_interval_ms = {self.heartbeat_ms}
 heartbeat_validity_ms = {self.heartbeat_ms * 5}
 checkpoint_interval_ms = {self.checkpoint_ms}
 log_format = "json"
-""" + (f"""
-[store]
-backend = "postgresql"
-postgresql = "{self.postgresql}"
-writer_lease_ms = 2000
+""" + (f"""store.backend = "postgresql"
+store.postgresql = "{self.postgresql}"
+store.writer_lease_ms = 2000
 """ if self.postgresql else ""))
         for agency in self.agencies:
             self._write_client_config(agency)
@@ -167,13 +185,27 @@ log_format = "json"
                                             env=None if env is None else {**os.environ, **env})
         return self.procs[name]
 
-    def start_gateway(self, wait=True, preexec_fn=None, env=None, flags=()):
-        self._start("gateway", os.path.join(self.bin, "tocsin-gateway"), "--config", "gateway.toml",
+    def start_gateway(self, wait=True, preexec_fn=None, env=None, flags=(), name="gateway"):
+        """Starts the gateway process `name` (its configuration NAME.toml)."""
+        before = self.log(name).count("serving agencies")
+        self._start(name, os.path.join(self.bin, "tocsin-gateway"), "--config", name + ".toml",
                     *flags, preexec_fn=preexec_fn, env=env)
         if wait:
-            before = self.log("gateway").count("serving agencies")
-            self.wait_for(lambda: self.log("gateway").count("serving agencies") > before, 10,
-                          "gateway start")
+            self.wait_for(lambda: self.log(name).count("serving agencies") > before, 10,
+                          f"{name} start")
+
+    def write_gateway_copy(self, name, client_port=None, operator_port=None, postgresql=None):
+        """NAME.toml: another process of the same gateway (same identity and
+        ledger), with its own local files, and its own ports or ours."""
+        with open(os.path.join(self.dir, "gateway.toml")) as f:
+            text = f.read()
+        text = text.replace('database = "gateway.db"', f'database = "{name}.db"')
+        text = text.replace(f":{self.client_port}\"", f":{client_port or self.client_port}\"")
+        text = text.replace(f":{self.operator_port}\"", f":{operator_port or self.operator_port}\"")
+        if postgresql:
+            text = text.replace(f'store.postgresql = "{self.postgresql}"',
+                                f'store.postgresql = "{postgresql}"')
+        self._write(name + ".toml", text)
 
     def start_client(self, agency, env=None):
         self._start(agency, os.path.join(self.bin, "tocsin-client"), "run", "--config",

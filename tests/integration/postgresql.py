@@ -131,7 +131,7 @@ class Cluster:
         server = Server(self, f"standby{len(self.servers)}")
         self.run([os.path.join(BIN, "pg_basebackup"), "-h", "127.0.0.1", "-p",
                   str(primary.port), "-U", ROLE, "-D", server.data, "-X", "stream", "-R",
-                  "--no-sync"])
+                  "--checkpoint=fast", "--no-sync"])
         self._configure(server, primary=False)
         with open(os.path.join(server.data, "postgresql.auto.conf"), "a") as f:
             f.write(f"primary_conninfo = 'host=127.0.0.1 port={primary.port} user={ROLE} "

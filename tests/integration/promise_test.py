@@ -13,7 +13,7 @@ import sqlite3
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Failure, run_tests  # noqa: E402
+from harness import Failure, run_tests, sqlite_only  # noqa: E402
 
 ACK_KIND = 4  # audit entry kind of an acknowledgement (docs/audit.md 1)
 
@@ -81,6 +81,7 @@ def test_every_confirmation_is_a_promise_that_is_kept(make):
     assert "AUDIT LOG ALARM" not in w.log("finance-authority")
 
 
+@sqlite_only
 def test_an_erased_acknowledgement_breaks_a_promise(make):
     # Checkpoints a minute apart (the most allowed): the gateway signs one at
     # start and no other before it is killed, the widest window there is.
@@ -122,6 +123,7 @@ def test_an_erased_acknowledgement_breaks_a_promise(make):
     assert "1 broken" in w.log("finance-authority"), w.log("finance-authority")[-300:]
 
 
+@sqlite_only
 def test_a_rewritten_history_fails_against_a_witness(make):
     w = make()
     w.start_gateway()

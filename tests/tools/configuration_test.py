@@ -21,16 +21,16 @@ def read(root, path):
 def code_keys(source):
     """{key: (default, range)} as the loader reads them."""
     keys = {}
-    for kind, key in re.findall(r'reader\.(String|Path)\("(\w+)"\)', source):
+    for kind, key in re.findall(r'reader\.(String|Path)\("([\w.]+)"\)', source):
         keys[key] = ("required", "")
-    for key, default in re.findall(r'reader\.(?:StringOr|PathOr)\("(\w+)",\s*"([^"]*)"\)', source):
+    for key, default in re.findall(r'reader\.(?:StringOr|PathOr)\("([\w.]+)",\s*"([^"]*)"\)', source):
         keys[key] = (f'"{default}"', "")
     for key, default, low, high in re.findall(
-            r'reader\.IntOr\("(\w+)",\s*(-?\d+),\s*(-?\d+),\s*(-?\d+)\)', source):
+            r'reader\.IntOr\("([\w.]+)",\s*(-?\d+),\s*(-?\d+),\s*(-?\d+)\)', source):
         # A fallback outside the range means the key is required (refused when absent).
         required = int(default) < int(low)
         keys[key] = ("required" if required else default, f"{low}..{high}")
-    for key, default in re.findall(r'reader\.BoolOr\("(\w+)",\s*(true|false)\)', source):
+    for key, default in re.findall(r'reader\.BoolOr\("([\w.]+)",\s*(true|false)\)', source):
         keys[key] = (default, "")
     return keys
 
@@ -60,7 +60,7 @@ def doc_sections(text):
             if current is not None:
                 out.setdefault(current, {})
             continue
-        row = re.match(r"\| `(\w+)` \|([^|]*)\|([^|]*)\|", line)
+        row = re.match(r"\| `([\w.]+)` \|([^|]*)\|([^|]*)\|", line)
         if current is not None and row:
             key, default, span = row.group(1), row.group(2).strip(), row.group(3).strip()
             out[current][key] = (default.strip("`"), span)
