@@ -137,6 +137,25 @@ def test_a_frozen_writer_is_fenced_and_steps_down(make):
     verify_audit_log(w)
 
 
+def test_the_ledger_over_tls_with_the_server_verified(make):
+    w = make()
+    tls = w.postgresql + f" sslmode=verify-full sslrootcert={CLUSTER.ca}"
+    w.write_gateway_copy("gateway", postgresql=tls)
+    w.postgresql = tls
+    w.start_gateway()  # under its system-call filter, as always
+    sessions = CLUSTER.servers[0].sql(
+        "SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) "
+        "WHERE s.ssl AND a.application_name = 'tocsin-gateway'")
+    assert int(sessions) >= 1, sessions
+    w.start_client("finance-authority")
+    d = w.issue("Over TLS", sectors=["finance"])
+    w.wait_for(lambda: w.states(d["id"])["finance-authority"] == "delivered", 10, "delivery")
+    wrong = w.postgresql.replace(f"sslrootcert={CLUSTER.ca}", "sslrootcert=/etc/ssl/certs/ca-certificates.crt")
+    w.write_gateway_copy("untrusting", postgresql=wrong)
+    refused = check_config(w, "untrusting")
+    assert refused.returncode != 0 and "certificate" in refused.stderr, refused.stderr
+
+
 def test_the_database_fails_over_to_its_synchronous_standby(make):
     primary, standby = CLUSTER.servers[0], CLUSTER.servers[1]
     w = make()
@@ -178,6 +197,7 @@ def main():
         return run_tests([test_check_config_reads_the_database_and_changes_nothing,
                           test_a_standby_binds_nothing_and_takes_over_when_the_writer_is_killed,
                           test_a_frozen_writer_is_fenced_and_steps_down,
+                          test_the_ledger_over_tls_with_the_server_verified,
                           test_the_database_fails_over_to_its_synchronous_standby],
                          sys.argv[1])
     finally:

@@ -104,6 +104,7 @@ class Cluster:
         if self.user is not None:
             os.chown(self.root, self.user.pw_uid, self.user.pw_gid)
         self.servers = []
+        self.ca = None  # the servers' certificate, once the primary is made
 
     def run(self, argv, check=True, capture=False):
         """Runs a PostgreSQL program as the server user, in the cluster's folder."""
@@ -173,6 +174,9 @@ class Cluster:
             for key, value in settings.items():
                 f.write(f"{key} = {value}\n")
         if primary:
+            self._make_certificate(server)
+            with open(conf, "a") as f:
+                f.write("ssl = on\n")
             with open(os.path.join(server.data, "pg_hba.conf"), "w") as f:
                 f.write("local all all trust\n"
                         "host all all 127.0.0.1/32 trust\n"
@@ -182,6 +186,21 @@ class Cluster:
                 os.chown(folder, self.user.pw_uid, self.user.pw_gid)
                 for name in files:
                     os.chown(os.path.join(folder, name), self.user.pw_uid, self.user.pw_gid)
+
+    def _make_certificate(self, server):
+        """server.crt and server.key in the data folder (a standby copies
+        them): a self-signed certificate for 127.0.0.1, which is also the CA
+        a client names as sslrootcert (Cluster.ca)."""
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj",
+                        "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", os.path.join(server.data, "server.key"),
+                        "-out", os.path.join(server.data, "server.crt")],
+                       check=True, capture_output=True)
+        os.chmod(os.path.join(server.data, "server.key"), 0o600)
+        self.ca = os.path.join(self.root, "server-ca.crt")
+        shutil.copy(os.path.join(server.data, "server.crt"), self.ca)
+        os.chmod(self.ca, 0o644)
 
     def close(self):
         for server in reversed(self.servers):
