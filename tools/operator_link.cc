@@ -36,6 +36,14 @@ Result<std::pair<protocol::Envelope, Bytes>> OperatorLink::Request(ByteView wire
   while (!pace_.Take(SteadyNowMillis())) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+  // With several endpoints listed, nothing is queued before one of them
+  // (the serving gateway) has completed its handshake: wait for it.
+  zmq::pollitem_t writable{socket_.handle(), 0, ZMQ_POLLOUT, 0};
+  if (zmq::poll(&writable, 1, std::chrono::milliseconds(timeout_ms)) == 0) {
+    return MakeError(ErrorCode::kUnavailable,
+                     "no gateway answered the handshake within " + std::to_string(timeout_ms) +
+                         " ms (is one running and serving, not standing by?)");
+  }
   TOCSIN_RETURN_IF_ERROR(transport::SendToServer(socket_, wire));
   return Receive(timeout_ms);
 }
@@ -175,7 +183,8 @@ void AddGatewayOptions(CLI::App* command, DirectiveOptions& o) {
                       "Published CA folder, public/ (or `directory` in the profile)");
   command->add_option("--gateway", o.gateway, "Gateway principal id (or `gateway` in the profile)");
   command->add_option("--endpoint", o.endpoint,
-                      "Gateway operator endpoint, tcp://HOST:PORT (or `endpoint` in the profile)");
+                      "Gateway operator endpoint, tcp://HOST:PORT, or several processes of the gateway "
+                      "separated by commas (or `endpoint` in the profile)");
   command->add_option_function<int>(
       "--timeout-ms",
       [&o](const int& value) {

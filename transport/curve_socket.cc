@@ -78,6 +78,11 @@ Result<zmq::socket_t> ConfigureCurveClient(zmq::context_t& context, const Client
     socket.set(zmq::sockopt::curve_secretkey, zmq::const_buffer(secret_key.data(), 32));
     socket.set(zmq::sockopt::reconnect_ivl, config.reconnect_ms);
     socket.set(zmq::sockopt::reconnect_ivl_max, config.reconnect_max_ms);
+    if (SplitEndpoints(config.endpoint).size() > 1) {
+      // Queue only to a process that completed its handshake: the one that
+      // serves, not a standby's (or a dead writer's) address.
+      socket.set(zmq::sockopt::immediate, 1);
+    }
     return socket;
   } catch (const zmq::error_t& e) {
     return MakeError(ErrorCode::kUnavailable,
@@ -86,7 +91,10 @@ Result<zmq::socket_t> ConfigureCurveClient(zmq::context_t& context, const Client
 }
 
 Status ConnectCurveClient(zmq::socket_t& socket, const ClientConfig& config) {
-  return Connect(socket, config.endpoint);
+  for (const std::string& endpoint : SplitEndpoints(config.endpoint)) {
+    TOCSIN_RETURN_IF_ERROR(Connect(socket, endpoint));
+  }
+  return {};
 }
 
 Result<zmq::socket_t> MakeCurveClient(zmq::context_t& context, const ClientConfig& config,

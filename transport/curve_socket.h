@@ -45,7 +45,7 @@ Result<zmq::socket_t> MakeCurveServer(zmq::context_t& context, const ServerConfi
                                       ByteView secret_key);
 
 struct ClientConfig {
-  std::string endpoint;
+  std::string endpoint;  // or a list of one gateway's processes (ValidateEndpoint)
   Bytes server_public_key;  // pinned, 32 bytes
   SocketLimits limits;
   int reconnect_ms = 100;

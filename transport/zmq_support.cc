@@ -2,6 +2,8 @@
 
 #include <zmq.h>
 
+#include <algorithm>
+
 namespace tocsin::transport {
 
 Status CheckZmqCapabilities() {
@@ -43,7 +45,41 @@ Result<Bytes> Z85Decode(std::string_view text) {
   return key;
 }
 
+std::vector<std::string> SplitEndpoints(const std::string& list) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  for (;;) {
+    std::size_t comma = list.find(',', start);
+    out.push_back(list.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (comma == std::string::npos) {
+      return out;
+    }
+    start = comma + 1;
+  }
+}
+
 Status ValidateEndpoint(const std::string& endpoint, bool for_bind) {
+  if (endpoint.find(',') != std::string::npos) {
+    if (for_bind) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "endpoint '" + endpoint + "': a gateway binds one address per endpoint");
+    }
+    std::vector<std::string> parts = SplitEndpoints(endpoint);
+    if (parts.size() > kMaxGatewayEndpoints) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "endpoint list '" + endpoint + "': at most " +
+                           std::to_string(kMaxGatewayEndpoints) + " endpoints");
+    }
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      TOCSIN_RETURN_IF_ERROR(ValidateEndpoint(parts[i], false));
+      if (std::find(parts.begin(), parts.begin() + static_cast<long>(i), parts[i]) !=
+          parts.begin() + static_cast<long>(i)) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "endpoint list '" + endpoint + "': " + parts[i] + " twice");
+      }
+    }
+    return {};
+  }
   const std::string prefix = "tcp://";
   auto invalid = [&](const std::string& why) {
     return MakeError(ErrorCode::kInvalidArgument, "endpoint '" + endpoint + "': " + why);

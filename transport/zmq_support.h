@@ -2,7 +2,9 @@
 // one function per cppzmq call that turns its exceptions into Results.
 #pragma once
 
+#include <cstddef>
 #include <string>
+#include <vector>
 
 #include <zmq.hpp>
 
@@ -20,7 +22,17 @@ Result<Bytes> Z85Decode(std::string_view text);
 
 // Accepts only "tcp://HOST:PORT" with an explicit IPv4/IPv6 address or host
 // name (no wildcard, no interface name), as SECURITY.md item 1 asks.
+//
+// A client's endpoint may list the processes of one gateway, separated by
+// commas ("tcp://a:7701,tcp://b:7701", at most kMaxGatewayEndpoints): the
+// client dials them all and talks to whichever completed its handshake, the
+// one that serves (a standby binds nothing: docs/ha.md).
 Status ValidateEndpoint(const std::string& endpoint, bool for_bind);
+
+inline constexpr std::size_t kMaxGatewayEndpoints = 8;
+
+// The endpoints of a list, in order (one for a single endpoint).
+std::vector<std::string> SplitEndpoints(const std::string& list);
 
 Status Bind(zmq::socket_t& socket, const std::string& endpoint);
 Status Connect(zmq::socket_t& socket, const std::string& endpoint);

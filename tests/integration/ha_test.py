@@ -113,6 +113,33 @@ def test_a_standby_binds_nothing_and_takes_over_when_the_writer_is_killed(make):
     verify_audit_log(w)
 
 
+def test_agencies_and_operators_follow_the_writer_to_another_address(make):
+    w = make()
+    w.start_gateway()
+    b_client, b_operator = free_port(), free_port()
+    w.write_gateway_copy("gateway2", client_port=b_client, operator_port=b_operator)
+    w.start_gateway(name="gateway2", wait=False)
+    w.client_endpoint = f"tcp://127.0.0.1:{w.client_port},tcp://127.0.0.1:{b_client}"
+    w.operator_endpoint = f"tcp://127.0.0.1:{w.operator_port},tcp://127.0.0.1:{b_operator}"
+    for agency in ("finance-authority", "energy-authority"):
+        w._write_client_config(agency)
+        w.start_client(agency)
+    first = w.issue("Before", sectors=["finance", "energy"])["id"]
+    w.wait_for(lambda: all_delivered_once(w, [first]), 10, "the first directive delivered")
+    w.stop("gateway", signal.SIGKILL)
+    killed = time.monotonic()
+    w.wait_for(lambda: "serving agencies" in w.log("gateway2"), 20, "the takeover")
+    serving = time.monotonic() - killed
+    second = w.issue("After", sectors=["finance", "energy"], timeout_ms=10000)["id"]
+    accepted = time.monotonic() - killed
+    w.wait_for(lambda: all_delivered_once(w, [first, second]), 30,
+               "both directives in both inboxes once, receipted by the new writer")
+    delivered = time.monotonic() - killed
+    print(f"  after kill -9: serving {serving:.1f} s, next directive accepted {accepted:.1f} s, "
+          f"delivered to every agency {delivered:.1f} s", flush=True)
+    verify_audit_log(w)
+
+
 def test_a_frozen_writer_is_fenced_and_steps_down(make):
     w = make()
     w.start_gateway()
@@ -196,6 +223,7 @@ def main():
         # The database failover test ends the primary: it runs last.
         return run_tests([test_check_config_reads_the_database_and_changes_nothing,
                           test_a_standby_binds_nothing_and_takes_over_when_the_writer_is_killed,
+                          test_agencies_and_operators_follow_the_writer_to_another_address,
                           test_a_frozen_writer_is_fenced_and_steps_down,
                           test_the_ledger_over_tls_with_the_server_verified,
                           test_the_database_fails_over_to_its_synchronous_standby],

@@ -70,6 +70,9 @@ class World:
         self.procs = {}
         self.client_port = free_port()
         self.operator_port = free_port()
+        # Lists of several gateway processes, when a test sets them.
+        self.client_endpoint = None
+        self.operator_endpoint = None
         self.gateway_id = "gw.test"
         self.heartbeat_ms = heartbeat_ms
         self.alarm_ms = alarm_ms
@@ -170,7 +173,7 @@ store.writer_lease_ms = 2000
 bundle = "keys/{agency}"
 directory = "ca/public"
 gateway = "{self.gateway_id}"
-gateway_endpoint = "tcp://127.0.0.1:{self.client_port}"
+gateway_endpoint = "{self.client_endpoint or f'tcp://127.0.0.1:{self.client_port}'}"
 database = "{agency}.db"
 notify = "echo \\"$TOCSIN_ID $TOCSIN_SEVERITY\\" >> notify-{agency}.log"
 heartbeat_alarm_ms = {self.alarm_ms}
@@ -246,7 +249,8 @@ log_format = "json"
     # -- operator and agency commands -----------------------------------
     def _gateway_args(self, operator):
         return ["--bundle", "keys/" + operator, "--directory", "ca/public", "--gateway",
-                self.gateway_id, "--endpoint", f"tcp://127.0.0.1:{self.operator_port}"]
+                self.gateway_id, "--endpoint",
+                self.operator_endpoint or f"tcp://127.0.0.1:{self.operator_port}"]
 
     def issue(self, title="Directive", operator="op.alice", sectors=(), agencies=(),
               severity="critical", check=True, timeout_ms=5000):

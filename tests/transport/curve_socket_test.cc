@@ -197,6 +197,44 @@ TEST_CASE("Endpoints must be tcp with an explicit bind address", "[transport][ne
   }
 }
 
+TEST_CASE("A client endpoint may list one gateway's processes", "[transport]") {
+  CHECK(ValidateEndpoint("tcp://a.example:7701,tcp://b.example:7701", false));
+  CHECK(SplitEndpoints("tcp://a:1,tcp://b:2") == std::vector<std::string>{"tcp://a:1", "tcp://b:2"});
+  CHECK(SplitEndpoints("tcp://a:1") == std::vector<std::string>{"tcp://a:1"});
+  for (const char* bad : {"tcp://a:1,tcp://a:1", "tcp://a:1,", ",tcp://a:1", "tcp://a:1,ipc:///x",
+                          "tcp://a:1,tcp://b:1,tcp://c:1,tcp://d:1,tcp://e:1,tcp://f:1,tcp://g:1,"
+                          "tcp://h:1,tcp://i:1"}) {
+    INFO(bad);
+    CHECK_FALSE(ValidateEndpoint(bad, false));
+  }
+  CHECK_FALSE(ValidateEndpoint("tcp://127.0.0.1:1,tcp://127.0.0.1:2", true));
+}
+
+TEST_CASE("Messages go only to the listed process that answers", "[transport][curve]") {
+  Server server;
+  KeyPair agency;
+  server.table.principals[agency.public_key] = "finance-authority";
+  // Port 1 refuses: a standby (it binds nothing) or a dead writer.
+  zmq::socket_t client = MakeCurveClient(server.context,
+                                         {"tcp://127.0.0.1:1," + server.endpoint,
+                                          server.keys.public_key, {}, 100, 1000},
+                                         agency.public_key, agency.secret_key)
+                             .value();
+  std::set<std::string> through;
+  for (int i = 0; i < 6; ++i) {
+    std::string text = "message " + std::to_string(i);
+    for (int tries = 0; tries < 100 && !SendToServer(client, ToBytes(text)); ++tries) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // no handshake done yet
+    }
+  }
+  for (int waited = 0; waited < 3000 && through.size() < 6; waited += 100) {
+    while (std::optional<PeerMessage> got = Await(server.router, 100)) {
+      through.insert(std::string(AsStringView(got->payload)));
+    }
+  }
+  CHECK(through.size() == 6);
+}
+
 TEST_CASE("Z85 keys round-trip and bad ones are refused", "[transport]") {
   KeyPair keys;
   std::string text = Z85Encode(keys.public_key).value();
