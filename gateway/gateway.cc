@@ -368,6 +368,7 @@ Status Gateway::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload) {
   }
   service::Stopping();
   TOCSIN_RETURN_IF_ERROR(PublishCheckpoint());  // the log as it stands at shutdown
+  TOCSIN_RETURN_IF_ERROR(ledger_.ReleaseLease());  // a standby takes over at once
   LogSummaries(/*force=*/true);
   spdlog::info("stopping: {} directives accepted, {} receipts recorded ({} repeats answered from "
                "memory), {} inclusion proofs served, {} damaged directives held back, refused {} unauthorized, {} malformed, {} invalid, {} throttled, "

@@ -344,6 +344,11 @@ Status Ledger::RenewLease() {
   return postgresql != nullptr ? postgresql->RenewLease() : Status();
 }
 
+Status Ledger::ReleaseLease() {
+  auto* postgresql = dynamic_cast<PostgresqlConnection*>(db_.get());
+  return postgresql != nullptr ? postgresql->ReleaseLease() : Status();
+}
+
 Result<Ledger> Ledger::Over(std::unique_ptr<Connection> db) {
   TOCSIN_ASSIGN_OR_RETURN(AuditLog audit, AuditLog::Load(*db));
   return Ledger(std::move(db), std::move(audit));

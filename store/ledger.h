@@ -243,6 +243,9 @@ class Ledger {
   // Renews the writer's lease (nothing on SQLite): kIoError once another
   // gateway has taken over, and the caller must step down.
   Status RenewLease();
+  // At a clean stop: hands the writer's lease back (nothing on SQLite); no
+  // write succeeds afterwards.
+  Status ReleaseLease();
 
   // Stores a directive and a pending delivery per recipient, atomically.
   // kReplay when the id is known (accepted or held as a proposal) or the

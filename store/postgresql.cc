@@ -411,6 +411,17 @@ Result<WriterLease> PostgresqlConnection::Lease() {
   return WriterLease{q.Int(0), q.Text(1), q.Int(2)};
 }
 
+Status PostgresqlConnection::ReleaseLease() {
+  if (fenced_ || epoch_ == 0) {
+    return {};
+  }
+  TOCSIN_ASSIGN_OR_RETURN(Statement release, Prepare(
+      "UPDATE tocsin_writer SET renewed_at = '-infinity' WHERE id = 1 AND epoch = ? AND holder = ?"));
+  release.Bind(1, epoch_).Bind(2, holder_);
+  fenced_ = true;  // whatever the answer: this connection is done writing
+  return release.Run();
+}
+
 Status PostgresqlConnection::RenewLease() {
   if (fenced_) {
     return FencedError();

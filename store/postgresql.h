@@ -85,6 +85,10 @@ class PostgresqlConnection final : public Connection {
   // another gateway has taken over, which the writer must obey by stepping
   // down.
   Status RenewLease();
+  // A writer that stops cleanly hands the lease back (marks it lapsed under
+  // its own epoch), so that a standby, or this gateway restarted, takes over
+  // at once; the connection writes nothing afterwards.
+  Status ReleaseLease();
   // The epoch this connection writes under, or 0 if it is not the writer
   // (never was, or was fenced: then none of its transactions can begin).
   std::int64_t epoch() const { return fenced_ ? 0 : epoch_; }

@@ -19,6 +19,10 @@ Measures, in one run, for each N:
 
 Usage: bench/fanout/run.py BUILD_BIN N [N ...]      (e.g. build/bin 1000 5000)
 BENCH_PERF=FILE records a system-wide `perf` profile of the fan-out alone.
+BENCH_BACKENDS=sqlite,postgresql measures the gateway with each ledger in
+turn, in the same run (default: sqlite); on PostgreSQL the script starts a
+primary with a synchronous streaming standby (tests/integration/postgresql.py)
+and the peers are not run again.
 PKI files go to /dev/shm (enrolment is set-up, not measured); the gateway's
 ledger is on disk, with synchronous=FULL, as in production."""
 
@@ -35,7 +39,10 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "tests", "integration"))
 BIN = os.path.abspath(sys.argv[1])
+BACKENDS = os.environ.get("BENCH_BACKENDS", "sqlite").split(",")
 SIZES = [int(n) for n in sys.argv[2:]] or [100]
 PROCESSES = 2
 
@@ -87,6 +94,16 @@ def enroll(ca, n):
 
 
 def delivered(db, directive):
+    if db.startswith("host="):  # a PostgreSQL connection string
+        import psycopg2
+        con = psycopg2.connect(db)
+        try:
+            with con.cursor() as cur:
+                cur.execute("SELECT COUNT(*) FROM deliveries WHERE directive_id=%s AND state>=2",
+                            (bytes.fromhex(directive),))
+                return cur.fetchone()[0]
+        finally:
+            con.close()
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
     try:
         return con.execute("SELECT COUNT(*) FROM deliveries WHERE directive_id=? AND state>=2",
@@ -95,7 +112,7 @@ def delivered(db, directive):
         con.close()
 
 
-def bench(n):
+def bench(n, backend="sqlite", conninfo=None):
     work = tempfile.mkdtemp(prefix="tocsin-bench-", dir="/dev/shm")
     disk = tempfile.mkdtemp(prefix="tocsin-bench-db-")
     tocsin = os.path.join(BIN, "tocsin")
@@ -112,6 +129,9 @@ def bench(n):
         f.write(f'id = "gw.bench"\nbundle = "keys/gw.bench"\ndirectory = "ca/public"\n'
                 f'database = "{db}"\nclient_endpoint = "tcp://127.0.0.1:{client_port}"\n'
                 f'operator_endpoint = "tcp://127.0.0.1:{operator_port}"\n')
+        if backend == "postgresql":
+            f.write(f'store.backend = "postgresql"\nstore.postgresql = "{conninfo}"\n')
+            db = conninfo
     procs = []
 
     def serving_count():
@@ -211,6 +231,7 @@ def bench(n):
         a.wait()
     result = {
         "n": n,
+        "backend": backend,
         "seal_cold_s": round(seal_cold_s, 3),
         "issue_command_s": round(t_accepted - t0, 3),
         "accepted_to_last_receipt_ms": round((t_done - t_accepted) * 1000, 1),
@@ -227,6 +248,9 @@ def bench(n):
         "agents_cpu_ms": agents_cpu,
     }
     print(json.dumps(result), flush=True)
+    if backend != "sqlite":
+        sh("rm", "-rf", work, disk, cwd="/")
+        return
     print(f"  peer_curve: {n} bare CURVE connections", file=sys.stderr)
     curve = json.loads(sh(os.path.join(BIN, "peer_curve"), str(n), cwd=work,
                           timeout=600).stdout)
@@ -308,6 +332,23 @@ use_identity_as_username true
         broker.wait()
 
 
+def bench_postgresql(sizes):
+    import postgresql
+    cluster = postgresql.Cluster()
+    try:
+        primary = cluster.start_primary()
+        cluster.start_standby(primary)  # every commit waits for the standby's disk
+        for i, size in enumerate(sizes):
+            name = f"bench{i}"
+            primary.sql(f"CREATE DATABASE {name}", database="postgres")
+            bench(size, "postgresql", primary.conninfo(name))
+    finally:
+        cluster.close()
+
+
 if __name__ == "__main__":
     for size in SIZES:
-        bench(size)
+        if "sqlite" in BACKENDS:
+            bench(size)
+        if "postgresql" in BACKENDS:
+            bench_postgresql([size])

@@ -99,6 +99,17 @@ TEST_CASE("A writer that stops inside a transaction loses the lease, not the dep
   CHECK_FALSE(a.Commit());
 }
 
+TEST_CASE("A writer that stops cleanly hands the lease over at once", "[.needs-postgresql]") {
+  PostgresqlConnection a = Fresh();
+  PostgresqlConnection b = Another();
+  REQUIRE(a.TryBecomeWriter({"gw-a", 60000}).value());
+  CHECK_FALSE(b.TryBecomeWriter({"gw-b", 60000}).value());
+  REQUIRE(a.ReleaseLease());
+  CHECK_FALSE(a.Begin());  // a writes nothing more
+  REQUIRE(b.TryBecomeWriter({"gw-b", 60000}).value());
+  CHECK(b.epoch() == 2);
+}
+
 TEST_CASE("A holder's name is no key: the same name waits for the lease to lapse",
           "[.needs-postgresql]") {
   PostgresqlConnection old = Fresh();
