@@ -221,8 +221,16 @@ def bench(n, backend="sqlite", conninfo=None):
     directive2 = issue("after restart")
     wait_for(lambda: delivered(db, directive2) == n, 300, "catch-up after restart")
     catch_up_s = time.time() - t_restart
-    wait_for(lambda: all(at and at[-1] > t_restart for at in connected_at), 60, "heartbeats again")
-    reconnected_s = max(at[-1] for at in connected_at) - t_restart
+    # Each agent process says "connected" once all its agencies have fresh
+    # heartbeats again after some went stale; a restart quicker than the
+    # staleness (a PostgreSQL writer hands its lease back at a clean stop)
+    # leaves none stale, and that is reported as null.
+    try:
+        wait_for(lambda: all(at and at[-1] > t_restart for at in connected_at), 20,
+                 "heartbeats again")
+        reconnected_s = round(max(at[-1] for at in connected_at) - t_restart, 2)
+    except RuntimeError:
+        reconnected_s = None
 
     gateway.send_signal(signal.SIGTERM)
     gateway.wait()
@@ -240,7 +248,7 @@ def bench(n, backend="sqlite", conninfo=None):
         "first_connect_s": round(connect_s, 2),
         "restart_catch_up_s": round(catch_up_s, 2),
         "restart_serving_s": round(serving_s, 2),
-        "restart_heartbeats_s": round(reconnected_s, 2),
+        "restart_heartbeats_s": reconnected_s,
         "gateway_kib_per_agency": round((rss_after - rss_before) / n, 1),
         "gateway_cpu_ms": gateway_cpu,
         "gateway_cpu_us_per_recipient": round(gateway_cpu * 1000 / n),
