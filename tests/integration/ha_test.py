@@ -61,6 +61,18 @@ def all_delivered_once(w, ids):
     return all(state == "delivered" for i in ids for state in w.states(i).values())
 
 
+def writer_and_standby(make):
+    """A world whose gateway writes, and a second process of it, on ports of
+    its own, standing by; the second one's (client, operator) ports."""
+    w = make()
+    w.start_gateway()
+    client, operator = free_port(), free_port()
+    w.write_gateway_copy("gateway2", client_port=client, operator_port=operator)
+    w.start_gateway(name="gateway2", wait=False)
+    w.wait_for(lambda: "standing by" in w.log("gateway2"), 10, "the standby")
+    return w, client, operator
+
+
 def verify_audit_log(w):
     w.tocsin("audit", "export", *w.ledger_args(), "--directory", "ca/public", "--out", "b")
     w.tocsin("audit", "verify", "b", "--root", "ca/public/root.crt")
@@ -114,11 +126,7 @@ def test_a_standby_binds_nothing_and_takes_over_when_the_writer_is_killed(make):
 
 
 def test_agencies_and_operators_follow_the_writer_to_another_address(make):
-    w = make()
-    w.start_gateway()
-    b_client, b_operator = free_port(), free_port()
-    w.write_gateway_copy("gateway2", client_port=b_client, operator_port=b_operator)
-    w.start_gateway(name="gateway2", wait=False)
+    w, b_client, b_operator = writer_and_standby(make)
     w.client_endpoint = f"tcp://127.0.0.1:{w.client_port},tcp://127.0.0.1:{b_client}"
     w.operator_endpoint = f"tcp://127.0.0.1:{w.operator_port},tcp://127.0.0.1:{b_operator}"
     for agency in ("finance-authority", "energy-authority"):
@@ -141,12 +149,7 @@ def test_agencies_and_operators_follow_the_writer_to_another_address(make):
 
 
 def test_a_frozen_writer_is_fenced_and_steps_down(make):
-    w = make()
-    w.start_gateway()
-    other_client, other_operator = free_port(), free_port()
-    w.write_gateway_copy("gateway2", client_port=other_client, operator_port=other_operator)
-    w.start_gateway(name="gateway2", wait=False)
-    w.wait_for(lambda: "standing by" in w.log("gateway2"), 10, "the standby")
+    w, _, other_operator = writer_and_standby(make)
     first = w.issue("Before the freeze", sectors=["finance"])
     w.signal("gateway", signal.SIGSTOP)
     try:

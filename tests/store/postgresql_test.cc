@@ -5,17 +5,14 @@
 
 #include <catch2/catch.hpp>
 
-#include <cstdlib>
 #include <limits>
+
+#include "tests/store/test_ledger.h"
 
 namespace tocsin::store {
 namespace {
 
-std::string Conninfo() {
-  const char* conninfo = std::getenv("TOCSIN_TEST_POSTGRESQL");
-  REQUIRE(conninfo != nullptr);
-  return conninfo;
-}
+std::string Conninfo() { return TestPostgresqlConninfo(); }
 
 PostgresqlConnection Connect(const std::vector<std::string_view>& migrations = {}) {
   Result<PostgresqlConnection> db = migrations.empty() ? PostgresqlConnection::Connect(Conninfo())

@@ -21,6 +21,13 @@ Ledger Opened(Result<Ledger> ledger) {
 
 bool TestingPostgresql() { return Conninfo() != nullptr && *Conninfo() != '\0'; }
 
+std::string TestPostgresqlConninfo() {
+  if (!TestingPostgresql()) {
+    throw std::runtime_error("TOCSIN_TEST_POSTGRESQL names no PostgreSQL server");
+  }
+  return Conninfo();
+}
+
 Ledger FreshLedger(const testing::TempDir& dir) {
   if (!TestingPostgresql()) {
     return Opened(Ledger::Open(dir / "gw.db"));

@@ -13,6 +13,10 @@ namespace tocsin::store {
 // True when the tests run against PostgreSQL.
 bool TestingPostgresql();
 
+// The server's connection string (TOCSIN_TEST_POSTGRESQL); the calling test
+// fails if there is none.
+std::string TestPostgresqlConninfo();
+
 // An empty ledger (on PostgreSQL: every table of the database dropped first).
 Ledger FreshLedger(const testing::TempDir& dir);
 

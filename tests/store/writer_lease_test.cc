@@ -3,7 +3,6 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
-#include <cstdlib>
 #include <thread>
 
 #include "store/ledger.h"
@@ -13,11 +12,7 @@
 namespace tocsin::store {
 namespace {
 
-std::string Conninfo() {
-  const char* conninfo = std::getenv("TOCSIN_TEST_POSTGRESQL");
-  REQUIRE(conninfo != nullptr);
-  return conninfo;
-}
+std::string Conninfo() { return TestPostgresqlConninfo(); }
 
 // A connection to an emptied database, its schema (and lease) made.
 PostgresqlConnection Fresh() {
