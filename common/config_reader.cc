@@ -112,6 +112,9 @@ std::optional<std::string> FirstUnasked(const toml::table& table, const std::str
                                         const std::set<std::string>& asked) {
   for (auto&& [key, node] : table) {
     std::string name = prefix + std::string(key.str());
+    if (key.str().find('.') != std::string_view::npos) {
+      return name;  // a quoted key with a dot: never what a getter's path names
+    }
     if (asked.count(name) != 0) {
       continue;
     }

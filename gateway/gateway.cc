@@ -191,6 +191,17 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(const GatewayConfig& config, co
                                          config.database + ".verified-certificates"));
   TOCSIN_RETURN_IF_ERROR(RaiseDescriptorLimit(DescriptorsNeeded(registry->Snapshot())));
   TOCSIN_ASSIGN_OR_RETURN(store::Ledger ledger, OpenLedger(config, stop));
+  if (config.backend == StoreBackend::kPostgresql) {
+    // A standby may have waited for hours: the CA folder as it is now (a
+    // CRL published meanwhile), not as it was at start; then the lease
+    // renewed before anything else takes time.
+    TOCSIN_ASSIGN_OR_RETURN(registry,
+                            Registry::Load(config.directory, config.bundle + "/root.crt", clock,
+                                           config.database + ".crl-floor", &bundle.signing,
+                                           config.database + ".verified-certificates"));
+    TOCSIN_RETURN_IF_ERROR(RaiseDescriptorLimit(DescriptorsNeeded(registry->Snapshot())));
+    TOCSIN_RETURN_IF_ERROR(ledger.RenewLease());
+  }
   std::unique_ptr<Gateway> gateway(new Gateway(config, limits, clock, std::move(bundle),
                                                std::move(registry), std::move(ledger)));
   TOCSIN_RETURN_IF_ERROR(gateway->Start());
@@ -236,6 +247,10 @@ Status Gateway::Start() {
   TOCSIN_RETURN_IF_ERROR(audit_->CheckSeal());
   TOCSIN_RETURN_IF_ERROR(audit_->IndexLegacyConfirmations());
   TOCSIN_RETURN_IF_ERROR(ObservePrincipals());
+  TOCSIN_RETURN_IF_ERROR(ledger_.RenewLease());  // PostgreSQL: before the first loop turn
+  // Heartbeat sequences rise across writers: a woken old writer's cannot
+  // pass for the new one's (an agency checks they increase on a link).
+  heartbeat_sequence_ = static_cast<std::uint64_t>(ledger_.epoch()) << 32;
   if (!config_.policy.empty()) {
     escalator_ = std::make_unique<Escalator>(config_.policy, ledger_, *registry_, *audit_, clock_);
     TOCSIN_RETURN_IF_ERROR(escalator_->Load(/*initial=*/true));
@@ -311,6 +326,10 @@ Status Gateway::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload) {
   while (!stop) {
     service::Alive();
     SteadyMillis now = SteadyNowMillis();
+    if (now >= next_lease_renewal_) {  // first in a turn: fenced, it steps down before serving
+      TOCSIN_RETURN_IF_ERROR(ledger_.RenewLease());
+      next_lease_renewal_ = now + config_.writer_lease_ms / 5;
+    }
     long wait = std::clamp<long>(static_cast<long>(next_heartbeat_ - now), 0, 200);
     zmq::pollitem_t items[] = {
         {client_socket_.handle(), 0, ZMQ_POLLIN, 0},
@@ -338,10 +357,6 @@ Status Gateway::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload) {
     if (now >= next_heartbeat_) {
       SendHeartbeats();
       next_heartbeat_ = now + config_.heartbeat_interval_ms;
-    }
-    if (now >= next_lease_renewal_) {
-      TOCSIN_RETURN_IF_ERROR(ledger_.RenewLease());  // fenced: this gateway steps down
-      next_lease_renewal_ = now + config_.writer_lease_ms / 5;
     }
     if (now >= next_checkpoint_) {
       TOCSIN_RETURN_IF_ERROR(PublishCheckpoint());

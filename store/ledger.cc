@@ -149,15 +149,18 @@ CREATE TABLE proposal_wraps (
 );
 )sql";
 
+constexpr std::size_t kPostgresqlSchemaVersion = 1;  // the versions below
+
 // The same tables on PostgreSQL, as SQLite's six versions left them: one
 // version, since no PostgreSQL ledger predates it. Integers are BIGINT (times
-// in milliseconds), bytes BYTEA; the column order is SQLite's, since some
-// inserts name no columns.
+// in milliseconds), bytes BYTEA, text compared byte by byte as SQLite does
+// (COLLATE "C": no index depends on the servers' C library agreeing); the
+// column order is SQLite's, since some inserts name no columns.
 constexpr std::string_view kPostgresqlSchemaV1 = R"sql(
 CREATE TABLE directives (
   seq          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,  -- acceptance order
   id           BYTEA NOT NULL UNIQUE,
-  issuer       TEXT NOT NULL,
+  issuer       TEXT COLLATE "C" NOT NULL,
   sequence     BIGINT NOT NULL,
   severity     BIGINT NOT NULL,
   issued_at    BIGINT NOT NULL,
@@ -171,18 +174,18 @@ CREATE TABLE directives (
 CREATE INDEX directives_by_expiry ON directives(expires_at);
 CREATE TABLE deliveries (
   directive_id    BYTEA NOT NULL REFERENCES directives(id),
-  agency          TEXT NOT NULL,
+  agency          TEXT COLLATE "C" NOT NULL,
   state           BIGINT NOT NULL DEFAULT 0,
   sent_at         BIGINT,
   delivered_at    BIGINT,
   acknowledged_at BIGINT,
-  officer         TEXT,
+  officer         TEXT COLLATE "C",
   PRIMARY KEY (directive_id, agency)
 );
 CREATE INDEX deliveries_by_agency ON deliveries(agency, state);
 CREATE TABLE receipts (
   directive_id BYTEA NOT NULL,
-  agency       TEXT NOT NULL,
+  agency       TEXT COLLATE "C" NOT NULL,
   kind         BIGINT NOT NULL,
   signed_at    BIGINT NOT NULL,
   recorded_at  BIGINT NOT NULL,
@@ -191,7 +194,7 @@ CREATE TABLE receipts (
   PRIMARY KEY (directive_id, agency, kind)
 );
 CREATE TABLE issuer_sequences (
-  issuer        TEXT PRIMARY KEY,
+  issuer        TEXT COLLATE "C" PRIMARY KEY,
   last_sequence BIGINT NOT NULL
 );
 CREATE TABLE audit_entries (
@@ -203,54 +206,54 @@ CREATE TABLE audit_entries (
 CREATE TABLE audit_checkpoints (
   size      BIGINT PRIMARY KEY,
   signed_at BIGINT NOT NULL,
-  note      TEXT NOT NULL
+  note      TEXT COLLATE "C" NOT NULL
 );
 CREATE TABLE audit_principals (
-  principal   TEXT PRIMARY KEY,
+  principal   TEXT COLLATE "C" PRIMARY KEY,
   signing_key BYTEA NOT NULL,
   active      BIGINT NOT NULL
 );
 CREATE TABLE escalations (
   directive_id BYTEA NOT NULL,
-  agency       TEXT NOT NULL,
+  agency       TEXT COLLATE "C" NOT NULL,
   step         BIGINT NOT NULL,
   repeat       BIGINT NOT NULL,
-  action       TEXT NOT NULL,
+  action       TEXT COLLATE "C" NOT NULL,
   fired_at     BIGINT NOT NULL,
-  outcome      TEXT NOT NULL,
+  outcome      TEXT COLLATE "C" NOT NULL,
   PRIMARY KEY (directive_id, agency, step, repeat)
 );
 CREATE TABLE bridge_tasks (
   id           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  channel      TEXT NOT NULL,
+  channel      TEXT COLLATE "C" NOT NULL,
   directive_id BYTEA NOT NULL,
-  agency       TEXT NOT NULL,
-  contact      TEXT NOT NULL,
-  address      TEXT NOT NULL,
-  subject      TEXT NOT NULL,
-  text         TEXT NOT NULL,
+  agency       TEXT COLLATE "C" NOT NULL,
+  contact      TEXT COLLATE "C" NOT NULL,
+  address      TEXT COLLATE "C" NOT NULL,
+  subject      TEXT COLLATE "C" NOT NULL,
+  text         TEXT COLLATE "C" NOT NULL,
   created_at   BIGINT NOT NULL,
   handed_at    BIGINT,
   outcome      BIGINT,
-  detail       TEXT NOT NULL DEFAULT '',
+  detail       TEXT COLLATE "C" NOT NULL DEFAULT '',
   updated_at   BIGINT
 );
 CREATE INDEX bridge_tasks_pending ON bridge_tasks(channel, outcome);
 CREATE TABLE ack_codes (
   directive_id BYTEA NOT NULL,
-  agency       TEXT NOT NULL,
-  code         TEXT NOT NULL,
+  agency       TEXT COLLATE "C" NOT NULL,
+  code         TEXT COLLATE "C" NOT NULL,
   expires_at   BIGINT NOT NULL,
   PRIMARY KEY (directive_id, agency)
 );
 CREATE TABLE code_attempts (
-  phone TEXT NOT NULL,
+  phone TEXT COLLATE "C" NOT NULL,
   at    BIGINT NOT NULL
 );
 CREATE INDEX code_attempts_by_phone ON code_attempts(phone, at);
 CREATE TABLE proposals (
   id              BYTEA PRIMARY KEY,
-  issuer          TEXT NOT NULL,
+  issuer          TEXT COLLATE "C" NOT NULL,
   sequence        BIGINT NOT NULL,
   wire            BYTEA NOT NULL,
   proposed_at     BIGINT NOT NULL,
@@ -258,12 +261,12 @@ CREATE TABLE proposals (
   severity        BIGINT NOT NULL,
   action          BIGINT NOT NULL,
   required        BIGINT NOT NULL,
-  signers         TEXT NOT NULL,
+  signers         TEXT COLLATE "C" NOT NULL,
   recipient_count BIGINT NOT NULL
 );
 CREATE TABLE proposal_wraps (
   proposal_id BYTEA NOT NULL REFERENCES proposals(id) ON DELETE CASCADE,
-  cosigner    TEXT NOT NULL,
+  cosigner    TEXT COLLATE "C" NOT NULL,
   wrap        BYTEA NOT NULL,
   PRIMARY KEY (proposal_id, cosigner)
 );
@@ -282,9 +285,25 @@ Result<Ledger> Ledger::Open(const std::string& path, Integrity integrity) {
   return Over(std::make_unique<Database>(std::move(db)));
 }
 
-Result<Ledger> Ledger::OpenPostgresql(const std::string& conninfo) {
-  TOCSIN_ASSIGN_OR_RETURN(PostgresqlConnection db,
-                          PostgresqlConnection::Open(conninfo, {kPostgresqlSchemaV1}));
+Result<Ledger> Ledger::OpenPostgresql(const std::string& conninfo, SchemaChange change) {
+  if (change == SchemaChange::kMigrate) {
+    TOCSIN_ASSIGN_OR_RETURN(PostgresqlConnection db,
+                            PostgresqlConnection::Open(conninfo, {kPostgresqlSchemaV1}));
+    return Over(std::make_unique<PostgresqlConnection>(std::move(db)));
+  }
+  TOCSIN_ASSIGN_OR_RETURN(PostgresqlConnection db, PostgresqlConnection::Connect(conninfo));
+  TOCSIN_ASSIGN_OR_RETURN(bool made, db.SchemaMade());
+  std::size_t version = 0;
+  if (made) {
+    TOCSIN_ASSIGN_OR_RETURN(version, db.SchemaVersion());
+  }
+  if (version != kPostgresqlSchemaVersion) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     db.description() + " holds no Tocsin ledger of schema version " +
+                         std::to_string(kPostgresqlSchemaVersion) + " (found " +
+                         (made ? "version " + std::to_string(version) : "none") +
+                         "): read it with the build its gateways run");
+  }
   return Over(std::make_unique<PostgresqlConnection>(std::move(db)));
 }
 
@@ -308,12 +327,10 @@ Result<Ledger> Ledger::OpenPostgresqlWriter(
 }
 
 Result<std::string> Ledger::CheckPostgresql(const std::string& conninfo) {
-  constexpr std::size_t kKnown = 1;  // the versions OpenPostgresql applies
+  constexpr std::size_t kKnown = kPostgresqlSchemaVersion;
   TOCSIN_ASSIGN_OR_RETURN(PostgresqlConnection db, PostgresqlConnection::Connect(conninfo));
-  TOCSIN_ASSIGN_OR_RETURN(Statement made, db.Prepare(
-      "SELECT to_regclass('tocsin_schema') IS NOT NULL AND to_regclass('tocsin_writer') IS NOT NULL"));
-  TOCSIN_ASSIGN_OR_RETURN(bool row, made.Step());
-  if (!row || made.Int(0) == 0) {
+  TOCSIN_ASSIGN_OR_RETURN(bool made, db.SchemaMade());
+  if (!made) {
     return db.description() + ": reachable; no Tocsin schema yet (the first gateway to start "
                               "creates it)";
   }

@@ -217,10 +217,13 @@ class Ledger {
   // (Database::Open): a damaged file is refused (kIoError) with what the
   // check found.
   static Result<Ledger> Open(const std::string& path, Integrity integrity = Integrity::kQuick);
-  // Connects to the shared ledger on PostgreSQL, creating or migrating its
-  // schema (store/postgresql.h), and reads it without claiming the writer's
-  // lease: only what no write needs (tests, an operator's read).
-  static Result<Ledger> OpenPostgresql(const std::string& conninfo);
+  // Connects to the shared ledger on PostgreSQL without claiming the
+  // writer's lease: an auditor's read (kRead: the schema must be this
+  // build's, and nothing is changed), or a test's (kMigrate: created or
+  // migrated first).
+  enum class SchemaChange { kRead, kMigrate };
+  static Result<Ledger> OpenPostgresql(const std::string& conninfo,
+                                       SchemaChange change = SchemaChange::kRead);
   // The same as the deployment's writer: waits until `claim` takes the lease,
   // calling `standing_by` with the lease another holds after each attempt
   // (about every `retry_ms`; false gives up, kUnavailable), then reads the

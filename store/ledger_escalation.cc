@@ -145,6 +145,7 @@ Status Ledger::RecordTaskOutcome(std::int64_t id, const std::string& channel,
 Result<std::string> Ledger::AckCode(ByteView directive_id, const std::string& agency,
                                     UnixMillis expires_at,
                                     const std::function<std::string()>& make_code) {
+  TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Begin());  // fenced, as every write
   TOCSIN_ASSIGN_OR_RETURN(Statement find, db_->Prepare(
       "SELECT code FROM ack_codes WHERE directive_id = ? AND agency = ?"));
   find.Bind(1, directive_id).Bind(2, agency);
@@ -157,6 +158,7 @@ Result<std::string> Ledger::AckCode(ByteView directive_id, const std::string& ag
       "INSERT INTO ack_codes VALUES (?, ?, ?, ?)"));
   insert.Bind(1, directive_id).Bind(2, agency).Bind(3, code).Bind(4, expires_at);
   TOCSIN_RETURN_IF_ERROR(insert.Run());
+  TOCSIN_RETURN_IF_ERROR(Commit(transaction));
   return code;
 }
 
@@ -176,6 +178,7 @@ Result<std::vector<std::pair<Bytes, std::string>>> Ledger::AckCodes(const std::s
 }
 
 Result<int> Ledger::CountCodeAttempt(const std::string& phone, UnixMillis at, UnixMillis since) {
+  TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Begin());
   TOCSIN_ASSIGN_OR_RETURN(Statement insert, db_->Prepare("INSERT INTO code_attempts VALUES (?, ?)"));
   insert.Bind(1, phone).Bind(2, at);
   TOCSIN_RETURN_IF_ERROR(insert.Run());
@@ -183,7 +186,9 @@ Result<int> Ledger::CountCodeAttempt(const std::string& phone, UnixMillis at, Un
       "SELECT COUNT(*) FROM code_attempts WHERE phone = ? AND at >= ?"));
   count.Bind(1, phone).Bind(2, since);
   TOCSIN_ASSIGN_OR_RETURN(bool row, count.Step());
-  return row ? static_cast<int>(count.Int(0)) : 0;
+  int attempts = row ? static_cast<int>(count.Int(0)) : 0;
+  TOCSIN_RETURN_IF_ERROR(Commit(transaction));
+  return attempts;
 }
 
 Status Ledger::RecordCodeAcknowledgement(ByteView directive_id, const std::string& agency,

@@ -132,6 +132,7 @@ Result<std::optional<HeldProposal>> Ledger::FindProposal(ByteView id) {
 
 Status Ledger::ReplaceProposalWire(ByteView id, ByteView wire,
                                    const std::vector<std::string>& signers) {
+  TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Begin());  // fenced, as every write
   TOCSIN_ASSIGN_OR_RETURN(Statement q,
                           db_->Prepare("UPDATE proposals SET wire=?, signers=? WHERE id=?"));
   q.Bind(1, wire).Bind(2, JoinIds(signers)).Bind(3, id);
@@ -139,21 +140,25 @@ Status Ledger::ReplaceProposalWire(ByteView id, ByteView wire,
   if (q.Changes() != 1) {
     return MakeError(ErrorCode::kNotFound, "no such proposal");
   }
-  return {};
+  return Commit(transaction);
 }
 
 Status Ledger::DropProposal(ByteView id) {
+  TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Begin());
   TOCSIN_ASSIGN_OR_RETURN(Statement q, db_->Prepare("DELETE FROM proposals WHERE id=?"));
   q.Bind(1, id);
-  return q.Run();
+  TOCSIN_RETURN_IF_ERROR(q.Run());
+  return Commit(transaction);
 }
 
 Result<std::vector<Bytes>> Ledger::DropExpiredProposals(UnixMillis now) {
+  TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Begin());
   TOCSIN_ASSIGN_OR_RETURN(Statement q,
                           db_->Prepare("DELETE FROM proposals WHERE expires_at <= ? RETURNING id"));
   q.Bind(1, now);
   std::vector<Bytes> dropped;
   TOCSIN_RETURN_IF_ERROR(ForEachRow(q, [&](const Statement& row) { dropped.push_back(row.Blob(0)); }));
+  TOCSIN_RETURN_IF_ERROR(Commit(transaction));
   return dropped;
 }
 

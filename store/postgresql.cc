@@ -275,8 +275,23 @@ Result<PostgresqlConnection> PostgresqlConnection::Connect(const std::string& co
   PQsetNoticeProcessor(conn.get(), &IgnoreNotice, nullptr);
   std::string description = Describe(conn.get());
   PostgresqlConnection connection(std::move(conn), std::move(description));
+  TOCSIN_RETURN_IF_ERROR(connection.RequireSessionSettings());
   TOCSIN_RETURN_IF_ERROR(connection.RequireDurableCommits());
   return connection;
+}
+
+Status PostgresqlConnection::RequireSessionSettings() {
+  // Text travels in binary format, so the database must store UTF-8 as is.
+  const char* encoding = PQparameterStatus(conn_.get(), "server_encoding");
+  if (encoding == nullptr || std::string_view(encoding) != "UTF8") {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     description_ + ": the database's encoding is " +
+                         (encoding != nullptr ? encoding : "unknown") +
+                         ", not UTF8: create it with ENCODING 'UTF8'");
+  }
+  // Bytes come back as \x and hex whatever the role's default; and nothing
+  // is written outside an explicit (fenced) BEGIN READ WRITE.
+  return Execute("SET bytea_output = hex; SET default_transaction_read_only = on");
 }
 
 Status PostgresqlConnection::RequireDurableCommits() {
@@ -292,9 +307,17 @@ Status PostgresqlConnection::RequireDurableCommits() {
 Status PostgresqlConnection::Migrate(const std::vector<std::string_view>& migrations) {
   TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(*this));
   TOCSIN_RETURN_IF_ERROR(Execute(kMigrationLock));
-  TOCSIN_RETURN_IF_ERROR(Execute("CREATE TABLE IF NOT EXISTS tocsin_schema (version BIGINT NOT NULL)"));
-  TOCSIN_RETURN_IF_ERROR(Execute(kWriterTable));
+  // DDL only when the tables are missing: afterwards the role needs no
+  // CREATE right (IF NOT EXISTS would still ask for it).
+  TOCSIN_ASSIGN_OR_RETURN(bool made, SchemaMade());
+  if (!made) {
+    TOCSIN_RETURN_IF_ERROR(Execute("CREATE TABLE IF NOT EXISTS tocsin_schema (version BIGINT NOT NULL)"));
+    TOCSIN_RETURN_IF_ERROR(Execute(kWriterTable));
+  }
   TOCSIN_ASSIGN_OR_RETURN(std::size_t current, SchemaVersion());
+  if (current == migrations.size()) {
+    return transaction.Commit();
+  }
   if (current > migrations.size()) {
     return MakeError(ErrorCode::kInvalidArgument,
                      description_ + " has schema version " + std::to_string(current) +
@@ -308,6 +331,13 @@ Status PostgresqlConnection::Migrate(const std::vector<std::string_view>& migrat
   TOCSIN_RETURN_IF_ERROR(
       Execute("INSERT INTO tocsin_schema VALUES (" + std::to_string(current) + ")"));
   return transaction.Commit();
+}
+
+Result<bool> PostgresqlConnection::SchemaMade() {
+  TOCSIN_ASSIGN_OR_RETURN(Statement made, Prepare(
+      "SELECT to_regclass('tocsin_schema') IS NOT NULL AND to_regclass('tocsin_writer') IS NOT NULL"));
+  TOCSIN_ASSIGN_OR_RETURN(bool row, made.Step());
+  return row && made.Int(0) != 0;
 }
 
 Result<std::size_t> PostgresqlConnection::SchemaVersion() {
@@ -336,7 +366,7 @@ Status PostgresqlConnection::Begin() {
   if (fenced_) {
     return FencedError();
   }
-  TOCSIN_RETURN_IF_ERROR(Execute("BEGIN"));
+  TOCSIN_RETURN_IF_ERROR(Execute("BEGIN READ WRITE"));
   if (epoch_ == 0) {
     return {};
   }
@@ -379,6 +409,7 @@ Result<bool> PostgresqlConnection::TryBecomeWriter(const WriterClaim& claim) {
       "WHERE id = 1 AND renewed_at < clock_timestamp() - ? * interval '1 ms' "
       "RETURNING epoch"));
   take.Bind(1, claim.holder).Bind(2, claim.lease_ms);
+  TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(*this));
   Result<bool> taken = take.Step();
   if (!taken) {
     if (taken.error().context.find("SQLSTATE 55P03") != std::string::npos) {
@@ -389,13 +420,15 @@ Result<bool> PostgresqlConnection::TryBecomeWriter(const WriterClaim& claim) {
   if (!*taken) {
     return false;
   }
-  epoch_ = take.Int(0);
+  std::int64_t epoch = take.Int(0);
+  TOCSIN_RETURN_IF_ERROR(transaction.Commit());
+  epoch_ = epoch;
   holder_ = claim.holder;
   // A writer paused inside a transaction holds the row; the server ends its
   // session after this long idle in it, which releases the row and rolls
   // the transaction back.
   TOCSIN_RETURN_IF_ERROR(Execute("SET idle_in_transaction_session_timeout = " +
-                                 std::to_string(claim.lease_ms)));
+                                 std::to_string(claim.lease_ms) + "; SET lock_timeout = 0"));
   return true;
 }
 
@@ -415,11 +448,16 @@ Status PostgresqlConnection::ReleaseLease() {
   if (fenced_ || epoch_ == 0) {
     return {};
   }
+  TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(*this));  // fenced
   TOCSIN_ASSIGN_OR_RETURN(Statement release, Prepare(
       "UPDATE tocsin_writer SET renewed_at = '-infinity' WHERE id = 1 AND epoch = ? AND holder = ?"));
   release.Bind(1, epoch_).Bind(2, holder_);
+  Status released = release.Run();
+  if (released) {
+    released = transaction.Commit();
+  }
   fenced_ = true;  // whatever the answer: this connection is done writing
-  return release.Run();
+  return released;
 }
 
 Status PostgresqlConnection::RenewLease() {

@@ -1,6 +1,10 @@
 // store/postgresql.h -- the ledger's connection to PostgreSQL (libpq), for
 // several gateways on one replicated cluster (docs/ha.md).
 //
+// Every write goes through Begin() (BEGIN READ WRITE, fenced once this is
+// the writer); the session's default is read-only, so that a write outside
+// one fails loudly instead of escaping the fence.
+//
 // A commit returns OK once PostgreSQL has made it durable as the cluster is
 // configured: this connection never runs with synchronous_commit weaker than
 // `on`, so that with synchronous_standby_names set a commit is on the
@@ -71,6 +75,8 @@ class PostgresqlConnection final : public Connection {
   Status Commit() override;
   void Rollback() override;
 
+  // Whether Tocsin's own tables (tocsin_schema, tocsin_writer) exist.
+  Result<bool> SchemaMade();
   // The schema version recorded (0 before the first migration).
   Result<std::size_t> SchemaVersion();
 
@@ -97,6 +103,7 @@ class PostgresqlConnection final : public Connection {
   PostgresqlConnection(PgConnPtr conn, std::string description)
       : conn_(std::move(conn)), description_(std::move(description)) {}
   Status Migrate(const std::vector<std::string_view>& migrations);
+  Status RequireSessionSettings();
   Status RequireDurableCommits();
   Status Fence();  // inside a transaction: renews the lease under epoch_, or fails
   tl::unexpected<Error> FencedError() const;

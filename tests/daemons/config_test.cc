@@ -43,6 +43,12 @@ TEST_CASE("gateway.toml errors name file, line and field", "[daemons][config][ne
       {"colour = 1\n", "gateway.toml:7: colour: unknown setting"},
       {"min_signatures = 9\n", "gateway.toml:7: min_signatures: must be an integer from 1 to 4"},
       {"log_format = \"xml\"\n", "log format must be text or json"},
+      {"\"store.backend\" = \"postgresql\"\n", "store.backend: unknown setting"},  // quoted: not the table's
+      {"[store]\nbackend = \"postgresql\"\n", "store.postgresql: required"},
+      {"[store]\nbackend = \"mysql\"\n", "store.backend: must be \"sqlite\" or \"postgresql\""},
+      {"[store]\npostgresql = \"host=db\"\n", "store.backend is \"sqlite\""},
+      {"[store]\nwriter_lease_ms = 10\n", "store.writer_lease_ms: must be an integer from 1000"},
+      {"[store]\ncolour = 1\n", "store.colour: unknown setting"},
   };
   for (const Case& c : cases) {
     INFO(c.extra);

@@ -23,7 +23,7 @@ PostgresqlConnection Connect(const std::vector<std::string_view>& migrations = {
 
 PostgresqlConnection Empty() {
   PostgresqlConnection db = Connect();
-  REQUIRE(db.Execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public"));
+  REQUIRE(db.Execute("BEGIN READ WRITE; DROP SCHEMA public CASCADE; CREATE SCHEMA public; COMMIT"));
   return Connect();
 }
 
@@ -54,12 +54,13 @@ TEST_CASE("An unreachable database is an error that names it, in bounded time",
 TEST_CASE("Values go and come back exactly: bytes, UTF-8, 64-bit integers, NULL",
           "[.needs-postgresql]") {
   PostgresqlConnection db = Empty();
-  REQUIRE(db.Execute("CREATE TABLE t (b BYTEA, s TEXT, i BIGINT)"));
+  REQUIRE(db.Execute("BEGIN READ WRITE; CREATE TABLE t (b BYTEA, s TEXT, i BIGINT); COMMIT"));
   Bytes every(256);
   for (std::size_t i = 0; i < every.size(); ++i) {
     every[i] = static_cast<std::uint8_t>(i);
   }
   std::int64_t low = std::numeric_limits<std::int64_t>::min();
+  Transaction transaction = Transaction::Begin(db).value();
   Statement insert = db.Prepare("INSERT INTO t VALUES (?, ?, ?)").value();
   insert.Bind(1, ByteView(every)).Bind(2, "Énergie ⚡ 能源").Bind(3, low);
   REQUIRE(insert.Run());
@@ -67,6 +68,7 @@ TEST_CASE("Values go and come back exactly: bytes, UTF-8, 64-bit integers, NULL"
   insert.Reset();
   insert.BindNull(1).BindNull(2).Bind(3, std::numeric_limits<std::int64_t>::max());
   REQUIRE(insert.Run());
+  REQUIRE(transaction.Commit());
   Statement q = db.Prepare("SELECT b, s, i, i > 0 FROM t ORDER BY i").value();
   REQUIRE(q.Step().value());
   CHECK(q.Blob(0) == every);
@@ -83,18 +85,32 @@ TEST_CASE("Values go and come back exactly: bytes, UTF-8, 64-bit integers, NULL"
 
 TEST_CASE("Text with a NUL byte is refused, not cut short", "[.needs-postgresql]") {
   PostgresqlConnection db = Empty();
-  REQUIRE(db.Execute("CREATE TABLE t (s TEXT)"));
+  REQUIRE(db.Execute("BEGIN READ WRITE; CREATE TABLE t (s TEXT); COMMIT"));
+  Transaction transaction = Transaction::Begin(db).value();
   Statement insert = db.Prepare("INSERT INTO t VALUES (?)").value();
   insert.Bind(1, std::string_view("a\0b", 3));
   Status ran = insert.Run();
   REQUIRE_FALSE(ran);
   CHECK(ran.error().code == ErrorCode::kIoError);
+  CHECK(ran.error().context.find("0x00") != std::string::npos);
+}
+
+TEST_CASE("A write outside a transaction fails: nothing escapes the fence",
+          "[.needs-postgresql]") {
+  PostgresqlConnection db = Empty();
+  REQUIRE(db.Execute("BEGIN READ WRITE; CREATE TABLE t (s TEXT); COMMIT"));
+  Status bare = db.Execute("INSERT INTO t VALUES ('x')");
+  REQUIRE_FALSE(bare);
+  CHECK(bare.error().context.find("read-only transaction") != std::string::npos);
+  Statement q = db.Prepare("SHOW bytea_output").value();
+  REQUIRE(q.Step().value());
+  CHECK(q.Text(0) == "hex");
 }
 
 TEST_CASE("A transaction that failed half-way does not commit, and says why",
           "[.needs-postgresql]") {
   PostgresqlConnection db = Empty();
-  REQUIRE(db.Execute("CREATE TABLE t (k BIGINT PRIMARY KEY)"));
+  REQUIRE(db.Execute("BEGIN READ WRITE; CREATE TABLE t (k BIGINT PRIMARY KEY); COMMIT"));
   {
     Transaction transaction = Transaction::Begin(db).value();
     REQUIRE(db.Execute("INSERT INTO t VALUES (1)"));
@@ -112,14 +128,14 @@ TEST_CASE("A transaction that failed half-way does not commit, and says why",
 
 TEST_CASE("Commits are never weaker than synchronous_commit = on", "[.needs-postgresql]") {
   PostgresqlConnection db = Empty();
-  REQUIRE(db.Execute("DO $$ BEGIN EXECUTE format('ALTER ROLE %I SET synchronous_commit = off', "
-                     "current_user); END $$"));
+  REQUIRE(db.Execute("BEGIN READ WRITE; DO $$ BEGIN EXECUTE format('ALTER ROLE %I SET "
+                     "synchronous_commit = off', current_user); END $$; COMMIT"));
   PostgresqlConnection weak = Connect();
   Statement level = weak.Prepare("SHOW synchronous_commit").value();
   REQUIRE(level.Step().value());
   CHECK(level.Text(0) == "on");
-  REQUIRE(db.Execute("DO $$ BEGIN EXECUTE format('ALTER ROLE %I RESET synchronous_commit', "
-                     "current_user); END $$"));
+  REQUIRE(db.Execute("BEGIN READ WRITE; DO $$ BEGIN EXECUTE format('ALTER ROLE %I RESET "
+                     "synchronous_commit', current_user); END $$; COMMIT"));
 }
 
 TEST_CASE("Migrations run once, in order; a newer schema is refused", "[.needs-postgresql]") {

@@ -33,7 +33,7 @@ Ledger FreshLedger(const testing::TempDir& dir) {
     return Opened(Ledger::Open(dir / "gw.db"));
   }
   Result<PostgresqlConnection> admin = PostgresqlConnection::Connect(Conninfo());
-  Status emptied = admin ? admin->Execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+  Status emptied = admin ? admin->Execute("BEGIN READ WRITE; DROP SCHEMA public CASCADE; CREATE SCHEMA public; COMMIT")
                          : Status(tl::unexpected(admin.error()));
   if (!emptied) {
     throw std::runtime_error("empty the test database: " + emptied.error().ToString());
@@ -42,7 +42,7 @@ Ledger FreshLedger(const testing::TempDir& dir) {
 }
 
 Ledger ReopenLedger(const testing::TempDir& dir) {
-  return Opened(TestingPostgresql() ? Ledger::OpenPostgresql(Conninfo())
+  return Opened(TestingPostgresql() ? Ledger::OpenPostgresql(Conninfo(), Ledger::SchemaChange::kMigrate)
                                     : Ledger::Open(dir / "gw.db"));
 }
 

@@ -17,7 +17,7 @@ std::string Conninfo() { return TestPostgresqlConninfo(); }
 // A connection to an emptied database, its schema (and lease) made.
 PostgresqlConnection Fresh() {
   PostgresqlConnection admin = PostgresqlConnection::Connect(Conninfo()).value();
-  REQUIRE(admin.Execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public"));
+  REQUIRE(admin.Execute("BEGIN READ WRITE; DROP SCHEMA public CASCADE; CREATE SCHEMA public; COMMIT"));
   return PostgresqlConnection::Open(Conninfo(), {}).value();
 }
 

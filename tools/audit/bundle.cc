@@ -56,7 +56,9 @@ Result<ExportSummary> ExportBundle(const LedgerSource& database, const std::stri
   ExportSummary summary;
   summary.entries = checkpoints.back().size;
   summary.checkpoints = checkpoints.size();
-  summary.unexported = ledger.audit().size() - summary.entries;
+  // The log as read at open; a checkpoint signed since may be past it.
+  summary.unexported =
+      ledger.audit().size() > summary.entries ? ledger.audit().size() - summary.entries : 0;
   TOCSIN_RETURN_IF_ERROR(MakeDirectory(out_dir, 0755));
 
   std::vector<std::string> lines;
