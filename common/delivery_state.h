@@ -53,6 +53,11 @@ constexpr bool HoldsDirective(DeliveryState state) {
   return state == DeliveryState::kDelivered || state == DeliveryState::kAcknowledged;
 }
 
+// No agency signature stands behind it yet: neither held nor refused.
+constexpr bool Unconfirmed(DeliveryState state) {
+  return state == DeliveryState::kPending || state == DeliveryState::kSent;
+}
+
 // Not yet delivered: what a hello's catch-up sends again.
 constexpr bool Undelivered(DeliveryState state) {
   return state == DeliveryState::kPending || state == DeliveryState::kSent ||
@@ -62,6 +67,15 @@ constexpr bool Undelivered(DeliveryState state) {
 // Still waiting for an acknowledgement: what escalation watches.
 constexpr bool AwaitsAcknowledgement(DeliveryState state) {
   return state != DeliveryState::kAcknowledged;
+}
+
+// The states the gateway's ledger stores (every one but kRefused).
+constexpr bool Stored(DeliveryState state) { return state != DeliveryState::kRefused; }
+
+// Whether a stored delivery in `from` moves on to `to`: states only move
+// forward, and never to kRefused.
+constexpr bool MovesOn(DeliveryState from, DeliveryState to) {
+  return Stored(from) && Stored(to) && static_cast<int>(from) < static_cast<int>(to);
 }
 
 }  // namespace tocsin

@@ -83,7 +83,7 @@ Result<Bytes> AuditKeeper::InclusionProof(const protocol::ProofRequest& request)
 }
 
 Status AuditKeeper::IndexLegacyConfirmations() {
-  TOCSIN_ASSIGN_OR_RETURN(bool needed, ledger_.HasUnindexedConfirmations());
+  TOCSIN_ASSIGN_OR_RETURN(bool needed, ledger_.audit().HasUnindexedConfirmations());
   if (!needed) {
     return {};
   }
@@ -92,7 +92,7 @@ Status AuditKeeper::IndexLegacyConfirmations() {
   constexpr std::uint64_t kChunk = 4096;
   for (std::uint64_t from = 0; from < ledger_.audit().size(); from += kChunk) {
     TOCSIN_ASSIGN_OR_RETURN(std::vector<Bytes> entries,
-                            ledger_.AuditEntries(from, from + kChunk));
+                            ledger_.audit().Entries(from, from + kChunk));
     for (std::size_t i = 0; i < entries.size(); ++i) {
       TOCSIN_ASSIGN_OR_RETURN(protocol::AuditEntry e, protocol::DecodeAuditEntry(entries[i]));
       if (!protocol::IsPromisedKind(e.kind)) {
@@ -105,7 +105,7 @@ Status AuditKeeper::IndexLegacyConfirmations() {
                        from + i});
     }
   }
-  TOCSIN_RETURN_IF_ERROR(ledger_.IndexConfirmations(found));
+  TOCSIN_RETURN_IF_ERROR(ledger_.audit().IndexConfirmations(found));
   spdlog::info("audit log: indexed {} confirmation(s) recorded before log promises",
                found.size());
   return {};
@@ -115,7 +115,7 @@ Status AuditKeeper::RecordPolicy(const Bytes& digest) {
   UnixMillis at = Now();
   Bytes entry = protocol::EncodeAuditEntry(
       {protocol::AuditKind::kPolicyChanged, at, std::nullopt, gateway_id_, digest});
-  return ledger_.AppendAudit(entry, at);
+  return ledger_.audit().Append(entry, at);
 }
 
 Status AuditKeeper::RecordCrl(const pki::CertificateVerifier& verifier) {
@@ -126,7 +126,7 @@ Status AuditKeeper::RecordCrl(const pki::CertificateVerifier& verifier) {
   UnixMillis at = Now();
   Bytes entry = protocol::EncodeAuditEntry(
       {protocol::AuditKind::kCrlAdopted, at, std::nullopt, gateway_id_, std::move(der)});
-  TOCSIN_RETURN_IF_ERROR(ledger_.AppendAudit(entry, at));
+  TOCSIN_RETURN_IF_ERROR(ledger_.audit().Append(entry, at));
   recorded_crl_ = verifier.crl_number();
   spdlog::info("audit log: CRL {} adopted (signature rule: {})", verifier.crl_number(),
                DescribeSignatureRule(verifier.signature_rule()));
@@ -134,7 +134,7 @@ Status AuditKeeper::RecordCrl(const pki::CertificateVerifier& verifier) {
 }
 
 Status AuditKeeper::ObservePrincipals(const Registry& registry) {
-  TOCSIN_ASSIGN_OR_RETURN(auto recorded, ledger_.AuditedPrincipals());
+  TOCSIN_ASSIGN_OR_RETURN(auto recorded, ledger_.registry().Principals());
   auto admitted = registry.Snapshot();
   UnixMillis at = Now();
   std::vector<store::PrincipalChange> changes;
@@ -157,13 +157,13 @@ Status AuditKeeper::ObservePrincipals(const Registry& registry) {
   if (!changes.empty()) {
     spdlog::info("audit log: recorded {} enrolment or revocation event(s)", changes.size());
   }
-  return ledger_.RecordPrincipalChanges(changes, at);
+  return ledger_.registry().RecordChanges(changes, at);
 }
 
 Result<std::optional<std::uint64_t>> AuditKeeper::Checkpoint() {
   if (latest_note_.empty()) {
     TOCSIN_ASSIGN_OR_RETURN(std::optional<store::StoredCheckpoint> stored,
-                            ledger_.LatestCheckpoint());
+                            ledger_.audit().LatestCheckpoint());
     if (stored) {
       latest_size_ = stored->size;
       latest_note_ = stored->note;
@@ -177,7 +177,7 @@ Result<std::optional<std::uint64_t>> AuditKeeper::Checkpoint() {
   // Now(), not the clock: a checkpoint is never dated before an entry it covers.
   protocol::Checkpoint checkpoint{origin_, size, ledger_.audit().tree().Root(), Now()};
   std::string note = protocol::SignCheckpoint(checkpoint, log_key_);
-  TOCSIN_RETURN_IF_ERROR(ledger_.StoreCheckpoint({size, note, checkpoint.time}));
+  TOCSIN_RETURN_IF_ERROR(ledger_.audit().StoreCheckpoint({size, note, checkpoint.time}));
   if (!seal_path_.empty()) {  // durable before any agency sees the checkpoint
     TOCSIN_RETURN_IF_ERROR(WriteFileDurably(seal_path_, AsBytes(note), 0600, Overwrite::kYes));
   }

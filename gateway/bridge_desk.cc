@@ -170,7 +170,7 @@ Status BridgeDesk::Handle(const transport::PeerMessage& message,
 Status BridgeDesk::HandleResult(const std::string& channel, const protocol::BridgeMessage& m,
                                 const Bytes& routing_id) {
   TOCSIN_ASSIGN_OR_RETURN(std::optional<store::BridgeTask> task,
-                          ledger_.Task(static_cast<std::int64_t>(m.task)));
+                          ledger_.escalations().Task(static_cast<std::int64_t>(m.task)));
   if (!task || task->channel != channel) {
     Refused(routes_[channel].principal,
             channel + " bridge reported on unknown task " + std::to_string(m.task));
@@ -180,7 +180,7 @@ Status BridgeDesk::HandleResult(const std::string& channel, const protocol::Brid
   std::string outcome(protocol::TaskOutcomeName(m.outcome));
   Bytes entry = audit_.BridgeOutcome(task->directive_id, task->agency,
                                      {m.task, channel, task->address, outcome, m.detail}, at);
-  TOCSIN_RETURN_IF_ERROR(ledger_.RecordTaskOutcome(static_cast<std::int64_t>(m.task), channel,
+  TOCSIN_RETURN_IF_ERROR(ledger_.escalations().RecordTaskOutcome(static_cast<std::int64_t>(m.task), channel,
                                                    static_cast<store::TaskOutcome>(m.outcome),
                                                    m.detail, at, entry));
   if (m.outcome != 0) {
@@ -207,7 +207,7 @@ Result<std::string> BridgeDesk::HandleInbound(const protocol::BridgeMessage& m) 
   if (!code || !policy) {
     return std::string("refused: send ACK and the 8-digit code from the alert");
   }
-  TOCSIN_ASSIGN_OR_RETURN(int attempts, ledger_.CountCodeAttempt(m.from, now, now - kAttemptWindow));
+  TOCSIN_ASSIGN_OR_RETURN(int attempts, ledger_.escalations().CountCodeAttempt(m.from, now, now - kAttemptWindow));
   if (attempts > kMaxAttempts) {
     spdlog::warn("SMS from {}: too many attempts, ignored", m.from);
     return std::string("refused: too many attempts, try again later");
@@ -218,13 +218,13 @@ Result<std::string> BridgeDesk::HandleInbound(const protocol::BridgeMessage& m) 
     if (!known || !authority_.agency_active(agency)) {
       continue;  // a revoked agency's codes die with it (SECURITY.md 38)
     }
-    TOCSIN_ASSIGN_OR_RETURN(auto codes, ledger_.AckCodes(agency, now));
+    TOCSIN_ASSIGN_OR_RETURN(auto codes, ledger_.escalations().AckCodes(agency, now));
     for (const auto& [directive_id, expected] : codes) {
       if (!crypto::ConstantTimeEquals(AsBytes(*code), AsBytes(expected))) {
         continue;
       }
       UnixMillis at = audit_.Now();
-      Status recorded = ledger_.RecordCodeAcknowledgement(
+      Status recorded = ledger_.escalations().RecordCodeAcknowledgement(
           directive_id, agency, m.from, at, audit_.CodeAcknowledgement(directive_id, agency, m.from, at));
       if (!recorded && recorded.error().code != ErrorCode::kInvalidArgument) {
         return tl::unexpected(recorded.error());
@@ -245,7 +245,7 @@ Status BridgeDesk::Dispatch(const std::string& new_route) {
   for (auto& [channel, route] : routes_) {
     UnixMillis stale_before = channel == new_route ? now + 1 : now - kRehandAfter;
     TOCSIN_ASSIGN_OR_RETURN(std::vector<store::BridgeTask> tasks,
-                            ledger_.PendingTasks(channel, stale_before, kTasksPerTurn));
+                            ledger_.escalations().PendingTasks(channel, stale_before, kTasksPerTurn));
     std::vector<std::int64_t> handed;
     for (const store::BridgeTask& t : tasks) {
       protocol::BridgeMessage m;
@@ -261,7 +261,7 @@ Status BridgeDesk::Dispatch(const std::string& new_route) {
       }
       handed.push_back(t.id);
     }
-    TOCSIN_RETURN_IF_ERROR(ledger_.MarkTasksHanded(handed, now));
+    TOCSIN_RETURN_IF_ERROR(ledger_.escalations().MarkTasksHanded(handed, now));
   }
   return {};
 }

@@ -50,7 +50,7 @@ Result<const protocol::DirectiveHeader*> Escalator::HeaderOf(const Bytes& id) {
   if (headers_.size() >= kMaxCachedHeaders) {
     headers_.clear();
   }
-  TOCSIN_ASSIGN_OR_RETURN(Bytes wire, ledger_.Wire(id));
+  TOCSIN_ASSIGN_OR_RETURN(Bytes wire, ledger_.directives().Wire(id));
   TOCSIN_ASSIGN_OR_RETURN(protocol::Envelope envelope, protocol::DecodeEnvelope(wire));
   TOCSIN_ASSIGN_OR_RETURN(protocol::DirectiveBody body, protocol::DecodeDirectiveBody(envelope.body));
   TOCSIN_ASSIGN_OR_RETURN(protocol::DirectiveHeader header,
@@ -70,11 +70,11 @@ Status Escalator::Tick(const Resend& resend) {
     return {};
   }
   UnixMillis now = clock_.NowMillis();
-  TOCSIN_ASSIGN_OR_RETURN(auto open, ledger_.OpenDeliveries(now));
+  TOCSIN_ASSIGN_OR_RETURN(auto open, ledger_.escalations().OpenDeliveries(now));
   if (open.empty()) {
     return {};
   }
-  TOCSIN_ASSIGN_OR_RETURN(auto fired, ledger_.FiredSteps(now));
+  TOCSIN_ASSIGN_OR_RETURN(auto fired, ledger_.escalations().FiredSteps(now));
   for (store::OpenDelivery& d : open) {
     std::optional<Principal> agency = registry_.Active(d.agency, Role::kAgency);
     const policies::Rule* rule =
@@ -107,7 +107,7 @@ Result<std::vector<store::BridgeTask>> Escalator::Messages(const store::OpenDeli
   bool crisis = step.action == policies::Action::kCrisisCell;
   std::string code;
   if (!crisis) {
-    TOCSIN_ASSIGN_OR_RETURN(code, ledger_.AckCode(d.directive_id, d.agency, d.expires_at, NewCode));
+    TOCSIN_ASSIGN_OR_RETURN(code, ledger_.escalations().AckCode(d.directive_id, d.agency, d.expires_at, NewCode));
   }
   policies::FallbackMessage message = policies::ComposeFallback(
       {HexEncode(d.directive_id), std::string(protocol::SeverityName(h->severity)),
@@ -147,7 +147,7 @@ Status Escalator::Fire(const store::OpenDelivery& d, const policies::Rule& rule,
                                   {static_cast<std::uint64_t>(step_index),
                                    static_cast<std::uint64_t>(repeat), action, outcome},
                                   at);
-  Status recorded = ledger_.RecordEscalation(
+  Status recorded = ledger_.escalations().RecordStep(
       {d.directive_id, d.agency, step_index, repeat, action, at, outcome, std::move(tasks), entry});
   if (!recorded && recorded.error().code != ErrorCode::kInvalidArgument) {
     return recorded;

@@ -688,7 +688,7 @@ Status Gateway::FlushReceipts(std::vector<PendingReceipt>& batch) {
   std::vector<std::optional<store::LogPosition>> logged;
   std::vector<std::optional<UnixMillis>> first_seen;
   // Group commit: one fsync for the whole batch, then the answers.
-  TOCSIN_ASSIGN_OR_RETURN(int changed, ledger_.RecordReceipts(records, protocol::kMaxClockSkew,
+  TOCSIN_ASSIGN_OR_RETURN(int changed, ledger_.receipts().Record(records, protocol::kMaxClockSkew,
                                                               &refused, &logged, &first_seen));
   counters_.receipts_recorded += static_cast<std::uint64_t>(changed);
   std::size_t next_refused = 0;
@@ -740,7 +740,7 @@ Status Gateway::FlushReceipts(std::vector<PendingReceipt>& batch) {
 }
 
 Status Gateway::CatchUp(const std::string& agency) {
-  TOCSIN_ASSIGN_OR_RETURN(auto pending, ledger_.Undelivered(agency, clock_.NowMillis()));
+  TOCSIN_ASSIGN_OR_RETURN(auto pending, ledger_.directives().Undelivered(agency, clock_.NowMillis()));
   UnixMillis at = audit_->Now();
   const Bytes routing_id = sessions_.Find(agency)->routing_id;
   std::vector<store::SentRecord> sent;
@@ -764,7 +764,7 @@ Status Gateway::CatchUp(const std::string& agency) {
            {{"agency", agency}, {"sent", sent.size()}, {"undelivered", pending.size()}},
            fmt::format("{} connected: sent {} of {} undelivered directive(s)", agency, sent.size(),
                        pending.size()));
-  return ledger_.MarkSent(sent, at);
+  return ledger_.directives().MarkSent(sent, at);
 }
 
 Status Gateway::DrainOperators() {
@@ -827,7 +827,7 @@ Status Gateway::HandleOperator(transport::PeerMessage& message) {
       return {};
     }
     TOCSIN_ASSIGN_OR_RETURN(std::optional<store::AcceptedDirective> stored,
-                            ledger_.Find(Bytes(request->reference.begin(),
+                            ledger_.directives().Find(Bytes(request->reference.begin(),
                                                request->reference.end())));
     if (!stored) {
       Refuse(operator_socket_, message,
@@ -910,14 +910,14 @@ Status Gateway::AcceptSubmission(const transport::PeerMessage& message,
   for (const auto& r : directive.recipients.entries) {
     record.recipients.push_back(r.agency);
   }
-  Status accepted = ledger_.Accept(record);
+  Status accepted = ledger_.directives().Accept(record);
   if (!accepted) {
     if (!store::IsRefusal(accepted.error())) {
       return accepted;  // the ledger failed: fatal
     }
     // The same bytes again (an operator retrying after a lost answer) get
     // the same answer; anything else that reuses the id or sequence is a replay.
-    TOCSIN_ASSIGN_OR_RETURN(std::optional<store::AcceptedDirective> stored, ledger_.Find(record.id));
+    TOCSIN_ASSIGN_OR_RETURN(std::optional<store::AcceptedDirective> stored, ledger_.directives().Find(record.id));
     if (stored && stored->wire == stored_wire) {
       return ConfirmDirective(message, h);
     }
@@ -937,7 +937,7 @@ Status Gateway::AcceptSubmission(const transport::PeerMessage& message,
 Status Gateway::ConfirmDirective(const transport::PeerMessage& message,
                                  const protocol::DirectiveHeader& header) {
   TOCSIN_ASSIGN_OR_RETURN(std::optional<store::LogPosition> position,
-                          ledger_.DirectivePosition(Bytes(header.id.begin(), header.id.end())));
+                          ledger_.directives().Position(Bytes(header.id.begin(), header.id.end())));
   UnixMillis at = position ? position->at : audit_->Now();
   (void)transport::SendToPeer(operator_socket_, message.routing_id,
                               AcceptedEnvelope(header.id, protocol::AcceptedKind::kDirective, at));
@@ -985,7 +985,7 @@ Result<std::optional<store::AcceptedDirective>> Gateway::OriginalOf(
   if (!header.references) {
     return std::optional<store::AcceptedDirective>();
   }
-  return ledger_.Find(Bytes(header.references->begin(), header.references->end()));
+  return ledger_.directives().Find(Bytes(header.references->begin(), header.references->end()));
 }
 
 Result<Status> Gateway::CheckRules(const protocol::VerifiedDirective& directive) {
@@ -1021,9 +1021,9 @@ Result<const protocol::DirectiveFanout*> Gateway::FanoutFor(const Bytes& id) {
   if (it != fanouts_.end()) {
     return it->second.get();
   }
-  TOCSIN_ASSIGN_OR_RETURN(std::optional<store::AcceptedDirective> stored, ledger_.Find(id));
+  TOCSIN_ASSIGN_OR_RETURN(std::optional<store::AcceptedDirective> stored, ledger_.directives().Find(id));
   TOCSIN_ASSIGN_OR_RETURN(std::optional<store::LogPosition> position,
-                          ledger_.DirectivePosition(id));
+                          ledger_.directives().Position(id));
   if (!stored) {
     return MakeError(ErrorCode::kNotFound, "no directive " + HexEncode(id));
   }
@@ -1066,7 +1066,7 @@ Status Gateway::FanOut(const protocol::VerifiedDirective& directive) {
       sessions_.Forget(recipient.agency);
     }
   }
-  return ledger_.MarkSent(sent, at);
+  return ledger_.directives().MarkSent(sent, at);
 }
 
 Status Gateway::Report(transport::PeerMessage& message, const protocol::Envelope& envelope) {
@@ -1079,7 +1079,7 @@ Status Gateway::Report(transport::PeerMessage& message, const protocol::Envelope
   if (request->reference) {
     id.assign(request->reference->begin(), request->reference->end());
   }
-  TOCSIN_ASSIGN_OR_RETURN(std::vector<store::DeliveryRow> rows, ledger_.Deliveries(id));
+  TOCSIN_ASSIGN_OR_RETURN(std::vector<store::DeliveryRow> rows, ledger_.directives().Deliveries(id));
   std::vector<protocol::StatusRow> report;
   for (const store::DeliveryRow& row : rows) {
     if (report.size() == protocol::kMaxStatusRows || row.directive_id.size() != protocol::kDirectiveIdSize) {
@@ -1120,10 +1120,10 @@ Status Gateway::AnswerEvidence(transport::PeerMessage& message, const protocol::
   protocol::EvidencePage page;
   // Stored wires are what agencies signed and the gateway verified: each
   // within kMaxEvidenceWireBytes (a receipt's note is at most 1 KiB).
-  TOCSIN_ASSIGN_OR_RETURN(std::vector<store::Ledger::Evidence> rows,
-                          ledger_.EvidenceFor(id, request->after, protocol::kMaxEvidenceRows,
+  TOCSIN_ASSIGN_OR_RETURN(std::vector<store::Evidence> rows,
+                          ledger_.receipts().EvidenceFor(id, request->after, protocol::kMaxEvidenceRows,
                                               protocol::kEvidencePageBytes, &page.more));
-  for (store::Ledger::Evidence& row : rows) {
+  for (store::Evidence& row : rows) {
     page.rows.push_back({std::move(row.agency), std::move(row.receipt),
                          std::move(row.acknowledgement), std::move(row.refusal)});
   }

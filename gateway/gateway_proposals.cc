@@ -96,13 +96,13 @@ Status Gateway::HoldProposal(transport::PeerMessage& message, const protocol::En
                       std::to_string(held.wraps.size()) + " co-signer(s) for " +
                       std::to_string(required - directive->distinct_signers) + " missing");
   }
-  Status kept = ledger_.HoldProposal(held, kMaxProposalsPerIssuer);
+  Status kept = ledger_.proposals().Hold(held, kMaxProposalsPerIssuer);
   if (!kept) {
     if (!store::IsRefusal(kept.error())) {
       return kept;  // the ledger failed: fatal
     }
     // The same proposal again (a retry after a lost answer): the same answer.
-    TOCSIN_ASSIGN_OR_RETURN(std::optional<store::HeldProposal> same, ledger_.FindProposal(held.id));
+    TOCSIN_ASSIGN_OR_RETURN(std::optional<store::HeldProposal> same, ledger_.proposals().Find(held.id));
     if (same && same->wire == held.wire) {
       (void)transport::SendToPeer(operator_socket_, message.routing_id,
                                   AcceptedEnvelope(h.id, protocol::AcceptedKind::kProposal,
@@ -148,14 +148,14 @@ Status Gateway::AnswerProposals(transport::PeerMessage& message, const protocol:
   TOCSIN_RETURN_IF_ERROR(ExpireProposals());
   protocol::ProposalReply reply;
   if (!request->reference) {
-    TOCSIN_ASSIGN_OR_RETURN(std::vector<store::HeldProposal> held, ledger_.Proposals());
+    TOCSIN_ASSIGN_OR_RETURN(std::vector<store::HeldProposal> held, ledger_.proposals().List());
     for (const store::HeldProposal& p : held) {
       reply.rows.push_back(ProposalRowOf(p));
     }
   } else {
     const protocol::DirectiveId& id = *request->reference;
     TOCSIN_ASSIGN_OR_RETURN(std::optional<store::HeldProposal> p,
-                            ledger_.FindProposal(Bytes(id.begin(), id.end())));
+                            ledger_.proposals().Find(Bytes(id.begin(), id.end())));
     if (p) {
       reply.rows.push_back(ProposalRowOf(*p));
       reply.directive = p->wire;
@@ -192,11 +192,11 @@ Status Gateway::Approve(transport::PeerMessage& message, const protocol::Envelop
     return Status{};
   };
   TOCSIN_RETURN_IF_ERROR(ExpireProposals());
-  TOCSIN_ASSIGN_OR_RETURN(std::optional<store::HeldProposal> held, ledger_.FindProposal(id));
+  TOCSIN_ASSIGN_OR_RETURN(std::optional<store::HeldProposal> held, ledger_.proposals().Find(id));
   if (!held) {
     // A retry of the approval that completed it: the same answer.
     TOCSIN_ASSIGN_OR_RETURN(std::optional<store::AcceptedDirective> accepted,
-                            ledger_.Find(Bytes(id.begin(), id.end())));
+                            ledger_.directives().Find(Bytes(id.begin(), id.end())));
     Result<protocol::Envelope> stored = accepted ? protocol::DecodeEnvelope(accepted->wire)
                                                  : Result<protocol::Envelope>(MakeError(
                                                        ErrorCode::kNotFound, ""));
@@ -218,7 +218,7 @@ Status Gateway::Approve(transport::PeerMessage& message, const protocol::Envelop
   Result<protocol::Envelope> decoded = protocol::DecodeEnvelope(held->wire);
   if (!decoded) {
     // Held by an earlier version under other rules: never this daemon's end.
-    TOCSIN_RETURN_IF_ERROR(ledger_.DropProposal(held->id));
+    TOCSIN_RETURN_IF_ERROR(ledger_.proposals().Drop(held->id));
     spdlog::error("proposal {} no longer decodes ({}): dropped", HexEncode(id),
                   decoded.error().ToString());
     return refuse(ErrorCode::kInternal,
@@ -246,7 +246,7 @@ Status Gateway::Approve(transport::PeerMessage& message, const protocol::Envelop
            fmt::format("{} co-signed directive {} ({} of {} signatures)", message.principal,
                        HexEncode(id), directive->distinct_signers, required));
   if (directive->distinct_signers < required) {
-    TOCSIN_RETURN_IF_ERROR(ledger_.ReplaceProposalWire(held->id, wire, directive->signers));
+    TOCSIN_RETURN_IF_ERROR(ledger_.proposals().ReplaceWire(held->id, wire, directive->signers));
     (void)transport::SendToPeer(operator_socket_, message.routing_id,
                                 AcceptedEnvelope(id, protocol::AcceptedKind::kApproval,
                                                  clock_.NowMillis()));
@@ -268,7 +268,7 @@ Status Gateway::Withdraw(transport::PeerMessage& message, const protocol::Envelo
     return {};
   }
   const protocol::DirectiveId& id = withdrawal->reference;
-  TOCSIN_ASSIGN_OR_RETURN(std::optional<store::HeldProposal> held, ledger_.FindProposal(id));
+  TOCSIN_ASSIGN_OR_RETURN(std::optional<store::HeldProposal> held, ledger_.proposals().Find(id));
   if (!held || (held->issuer != message.principal && !Contains(Cosigners(*held), message.principal))) {
     Refuse(operator_socket_, message,
            {held ? ErrorCode::kPermissionDenied : ErrorCode::kNotFound,
@@ -278,7 +278,7 @@ Status Gateway::Withdraw(transport::PeerMessage& message, const protocol::Envelo
            id);
     return {};
   }
-  TOCSIN_RETURN_IF_ERROR(ledger_.DropProposal(held->id));
+  TOCSIN_RETURN_IF_ERROR(ledger_.proposals().Drop(held->id));
   LogEvent(spdlog::level::info, "proposal_withdrawn",
            {{"directive", HexEncode(id)}, {"operator", message.principal}},
            fmt::format("{} withdrew proposal {}", message.principal, HexEncode(id)));
@@ -289,7 +289,7 @@ Status Gateway::Withdraw(transport::PeerMessage& message, const protocol::Envelo
 }
 
 Status Gateway::ExpireProposals() {
-  TOCSIN_ASSIGN_OR_RETURN(std::vector<Bytes> lapsed, ledger_.DropExpiredProposals(clock_.NowMillis()));
+  TOCSIN_ASSIGN_OR_RETURN(std::vector<Bytes> lapsed, ledger_.proposals().DropExpired(clock_.NowMillis()));
   for (const Bytes& id : lapsed) {
     LogEvent(spdlog::level::warn, "proposal_lapsed", {{"directive", HexEncode(id)}},
              fmt::format("proposal {} lapsed before enough operators signed it", HexEncode(id)));

@@ -631,7 +631,8 @@ Result<std::vector<StatusRow>> DecodeStatusReport(ByteView bytes) {
                        "status-report: two rows for " + r.agency + " of one directive");
     }
     if (fields == 11) {
-      if (r.state >= 3) {
+      if (r.delivery_state() == DeliveryState::kAcknowledged ||
+          r.delivery_state() == DeliveryState::kRefused) {
         return MakeError(ErrorCode::kMalformedMessage,
                          "status-report: a ladder on a closed delivery (state " +
                              std::to_string(r.state) + ")");

@@ -5,6 +5,8 @@
 // whatever the history.
 #include "store/ledger.h"
 
+#include "store/delivery_moves.h"
+
 namespace tocsin::store {
 namespace {
 
@@ -21,17 +23,18 @@ void AddByState(std::array<std::uint64_t, N>& counts, const Statement& row) {
 
 Result<LedgerTallies> Ledger::Tallies(UnixMillis now) {
   LedgerTallies tallies;
-  const std::string join = db_->dialect() == Dialect::kSqlite ? "CROSS JOIN" : "JOIN";
+  const std::string join = dialect() == Dialect::kSqlite ? "CROSS JOIN" : "JOIN";
   // A refusal is a receipt row; the delivery row stays below delivered.
-  TOCSIN_ASSIGN_OR_RETURN(Statement deliveries, db_->Prepare(
-      "SELECT CASE WHEN v.state < 2 AND EXISTS (SELECT 1 FROM receipts r WHERE "
-      "r.directive_id = v.directive_id AND r.agency = v.agency AND r.kind = 2) THEN 4 "
-      "ELSE v.state END AS s, COUNT(*) FROM directives d " +
+  TOCSIN_ASSIGN_OR_RETURN(Statement deliveries, store_->Prepare(
+      "SELECT CASE WHEN " + StatesWhere("v.state", Undelivered) +
+      " AND EXISTS (SELECT 1 FROM receipts r WHERE r.directive_id = v.directive_id AND "
+      "r.agency = v.agency AND r.kind = " + KindNumber(ReceiptKind::kRefusal) + ") THEN " +
+      StateNumber(DeliveryState::kRefused) + " ELSE v.state END AS s, COUNT(*) FROM directives d " +
       join + " deliveries v ON v.directive_id = d.id WHERE d.expires_at > ? GROUP BY s"));
   deliveries.Bind(1, now);
   TOCSIN_RETURN_IF_ERROR(
       ForEachRow(deliveries, [&](const Statement& row) { AddByState(tallies.deliveries, row); }));
-  TOCSIN_ASSIGN_OR_RETURN(Statement directives, db_->Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(Statement directives, store_->Prepare(
       "SELECT lowest, COUNT(*) FROM (SELECT MIN(v.state) AS lowest FROM directives d " +
       join + " deliveries v ON v.directive_id = d.id WHERE d.expires_at > ? "
       "GROUP BY d.id) AS per_directive GROUP BY lowest"));
@@ -39,16 +42,16 @@ Result<LedgerTallies> Ledger::Tallies(UnixMillis now) {
   TOCSIN_RETURN_IF_ERROR(
       ForEachRow(directives, [&](const Statement& row) { AddByState(tallies.directives, row); }));
   TOCSIN_ASSIGN_OR_RETURN(Statement expired,
-                          db_->Prepare("SELECT COUNT(*) FROM directives WHERE expires_at <= ?"));
+                          store_->Prepare("SELECT COUNT(*) FROM directives WHERE expires_at <= ?"));
   expired.Bind(1, now);
   TOCSIN_ASSIGN_OR_RETURN(bool counted, expired.Step());
   tallies.expired_directives = counted ? static_cast<std::uint64_t>(expired.Int(0)) : 0;
   TOCSIN_ASSIGN_OR_RETURN(Statement steps,
-                          db_->Prepare("SELECT action, COUNT(*) FROM escalations GROUP BY action"));
+                          store_->Prepare("SELECT action, COUNT(*) FROM escalations GROUP BY action"));
   TOCSIN_RETURN_IF_ERROR(ForEachRow(steps, [&](const Statement& row) {
     tallies.escalations[row.Text(0)] = static_cast<std::uint64_t>(row.Int(1));
   }));
-  TOCSIN_ASSIGN_OR_RETURN(Statement tasks, db_->Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(Statement tasks, store_->Prepare(
       "SELECT channel, CASE WHEN outcome IS NOT NULL THEN outcome WHEN handed_at IS NULL THEN -1 "
       "ELSE -2 END AS o, COUNT(*) FROM bridge_tasks GROUP BY channel, o"));
   TOCSIN_RETURN_IF_ERROR(ForEachRow(tasks, [&](const Statement& row) {

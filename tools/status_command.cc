@@ -264,7 +264,9 @@ class StatusSource {
 
 bool AllAcknowledged(const std::vector<protocol::StatusRow>& rows) {
   return std::all_of(rows.begin(), rows.end(),
-                     [](const protocol::StatusRow& r) { return r.state == 3; });
+                     [](const protocol::StatusRow& r) {
+                       return r.delivery_state() == DeliveryState::kAcknowledged;
+                     });
 }
 
 // The exit of a `status` that has shown `snapshot`: split views and states

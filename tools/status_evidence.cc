@@ -134,10 +134,10 @@ RowCheck StatusVerifier::CheckRow(const protocol::StatusRow& row, const Original
   if (!std::binary_search(original.recipients.begin(), original.recipients.end(), row.agency)) {
     return unverified("not a recipient of the directive as its issuer signed it");
   }
-  if (row.state < 2) {
+  if (Unconfirmed(row.delivery_state())) {
     return {};
   }
-  if (row.state == protocol::kStateRefused) {
+  if (row.delivery_state() == DeliveryState::kRefused) {
     if (evidence == nullptr || !evidence->refusal) {
       return unverified("no signed refusal");
     }
@@ -172,7 +172,7 @@ RowCheck StatusVerifier::CheckRow(const protocol::StatusRow& row, const Original
       why = checked.error().ToString();
     }
   }
-  if (row.state == 3) {
+  if (row.delivery_state() == DeliveryState::kAcknowledged) {
     if (ack) {
       if (ack->officer != row.officer || row.acknowledged_at != ack->at) {
         return unverified("the report's officer or time differ from the signed acknowledgement (" +
@@ -228,7 +228,7 @@ Result<std::map<protocol::DirectiveId, DirectiveCheck>> StatusVerifier::Check(
     };
     bool claims = std::any_of(directive_rows.begin(), directive_rows.end(),
                               [&](const protocol::StatusRow* r) {
-                                return r->state >= 2 && !already_backed(r);
+                                return !Unconfirmed(r->delivery_state()) && !already_backed(r);
                               });
     std::map<std::string, protocol::EvidenceRow> evidence;
     if (claims) {

@@ -69,16 +69,16 @@ Urgency UrgencyOf(const protocol::StatusRow& row, const RowCheck& check,
   if (check.backing == Backing::kUnverified) {
     return Urgency::kUnverified;
   }
-  if (row.state == protocol::kStateRefused) {
+  if (row.delivery_state() == DeliveryState::kRefused) {
     return Urgency::kRefused;
   }
-  if (row.state == 3) {
+  if (row.delivery_state() == DeliveryState::kAcknowledged) {
     return Urgency::kAcknowledged;
   }
   if (deadline && now > *deadline) {
     return Urgency::kOverdue;
   }
-  return row.state < 2 ? Urgency::kSilent : Urgency::kWaiting;
+  return Unconfirmed(row.delivery_state()) ? Urgency::kSilent : Urgency::kWaiting;
 }
 
 const char* Mark(Urgency urgency) {
@@ -110,7 +110,7 @@ WallRow RowOf(const protocol::StatusRow& r, const RowCheck& check,
                "): " + check.problem;
   } else if (check.refusal) {
     row.note = "refused its copy: " + *check.refusal;
-  } else if (r.state == 3) {
+  } else if (r.delivery_state() == DeliveryState::kAcknowledged) {
     row.note = "by " + r.officer;
     if (deadline && r.acknowledged_at && *r.acknowledged_at > *deadline) {
       row.note += ", " + ShortDuration(*r.acknowledged_at - *deadline) + " late";
@@ -123,15 +123,15 @@ WallRow RowOf(const protocol::StatusRow& r, const RowCheck& check,
 void Count(WallCounts& counts, const protocol::StatusRow& r, const WallRow& row) {
   ++counts.recipients;
   auto one = [](bool yes) -> std::size_t { return yes ? 1 : 0; };
-  counts.sent += one(r.state >= 1);
+  counts.sent += one(r.delivery_state() != DeliveryState::kPending);
   // Delivered and acknowledged count what the agencies' signatures back.
   bool backed = row.urgency != Urgency::kUnverified;
-  counts.delivered += one((r.state == 2 || r.state == 3) && backed);
-  counts.acknowledged += one(r.state == 3 && backed);
-  counts.refused += one(r.state == protocol::kStateRefused);
+  counts.delivered += one(HoldsDirective(r.delivery_state()) && backed);
+  counts.acknowledged += one(r.delivery_state() == DeliveryState::kAcknowledged && backed);
+  counts.refused += one(r.delivery_state() == DeliveryState::kRefused);
   counts.overdue += one(row.urgency == Urgency::kOverdue);
   counts.unverified += one(row.urgency == Urgency::kUnverified);
-  counts.escalating += one(r.state < 3 && r.ladder && r.ladder->fired > 0);
+  counts.escalating += one(AwaitsAcknowledgement(r.delivery_state()) && r.ladder && r.ladder->fired > 0);
 }
 
 // Most urgent first; the most overdue and the longest silent first within.

@@ -30,13 +30,13 @@ struct Fixture {
   void Record() {
     id.fill(0x21);
     Bytes raw(id.begin(), id.end());
-    REQUIRE(ledger.Accept({raw, "op.alice", 1, 4, kAt, kAt + 100000, kAt + 50000, kAt, Bytes(32, 9),
+    REQUIRE(ledger.directives().Accept({raw, "op.alice", 1, 4, kAt, kAt + 100000, kAt + 50000, kAt, Bytes(32, 9),
                            directive_wire, {"finance"},
                            keeper.Accepted(id, "op.alice", directive_wire, kAt)}));
-    REQUIRE(ledger.MarkSent({{raw, "finance", keeper.Sent(raw, "finance", kAt + 1)}}, kAt + 1));
+    REQUIRE(ledger.directives().MarkSent({{raw, "finance", keeper.Sent(raw, "finance", kAt + 1)}}, kAt + 1));
     protocol::Receipt receipt{protocol::ReceiptKind::kDelivered, id, {}, "finance", "gw.test",
                               kAt + 2, 0, std::nullopt, "", std::nullopt};
-    REQUIRE(ledger.RecordReceipts({{.directive_id = raw, .agency = "finance",
+    REQUIRE(ledger.receipts().Record({{.directive_id = raw, .agency = "finance",
                                     .acknowledgement = false, .at = kAt + 2,
                                     .recorded_at = kAt + 3, .officer = "",
                                     .digest = Bytes(32, 9), .wire = receipt_wire,
@@ -49,7 +49,7 @@ TEST_CASE("A promise names the committed entry that records exactly the bytes se
           "[audit][promise]") {
   Fixture f;
   f.Record();
-  auto position = f.ledger.DirectivePosition(Bytes(f.id.begin(), f.id.end())).value();
+  auto position = f.ledger.directives().Position(Bytes(f.id.begin(), f.id.end())).value();
   REQUIRE(position);
   Bytes wire = f.keeper.Promise(protocol::AuditKind::kDirectiveAccepted, f.id, "op.alice", *position);
   protocol::Promise promise =
@@ -83,14 +83,14 @@ TEST_CASE("Rows of an earlier version get their entry's index back from the log"
                         "'health', 0, 1, 1, x'00')"));
   }
   Bytes directive(f.id.begin(), f.id.end());
-  CHECK_FALSE(f.ledger.DirectivePosition(directive).value());
-  CHECK(f.ledger.HasUnindexedConfirmations().value());
+  CHECK_FALSE(f.ledger.directives().Position(directive).value());
+  CHECK(f.ledger.audit().HasUnindexedConfirmations().value());
   REQUIRE(f.keeper.IndexLegacyConfirmations());
-  CHECK_FALSE(f.ledger.HasUnindexedConfirmations().value());  // once: the orphan is marked too
-  CHECK(f.ledger.DirectivePosition(directive).value()->index == 0);
+  CHECK_FALSE(f.ledger.audit().HasUnindexedConfirmations().value());  // once: the orphan is marked too
+  CHECK(f.ledger.directives().Position(directive).value()->index == 0);
   std::vector<std::optional<store::LogPosition>> logged;
   std::vector<store::RefusedReceipt> refused;
-  REQUIRE(f.ledger.RecordReceipts({{.directive_id = directive, .agency = "finance",
+  REQUIRE(f.ledger.receipts().Record({{.directive_id = directive, .agency = "finance",
                                     .acknowledgement = false, .at = kAt + 2,
                                     .recorded_at = kAt + 9, .officer = "",
                                     .digest = Bytes(32, 9), .wire = f.receipt_wire,
@@ -105,7 +105,7 @@ TEST_CASE("Checkpoints are never dated before the entries they follow", "[audit]
   Fixture f;
   f.Record();  // entries dated up to kAt + 3
   REQUIRE(f.keeper.Checkpoint().value());
-  UnixMillis signed_at = f.ledger.LatestCheckpoint().value()->signed_at;
+  UnixMillis signed_at = f.ledger.audit().LatestCheckpoint().value()->signed_at;
   CHECK(signed_at >= kAt + 3);
   f.clock.Set(kAt - 3600 * 1000);  // the wall clock steps back an hour
   CHECK(f.keeper.Now() >= signed_at);

@@ -34,75 +34,75 @@ ReceiptRecord Receipt(std::uint8_t id_byte, const std::string& agency, bool ack 
 TEST_CASE("Ledger stores a directive with a pending delivery per recipient", "[store][ledger]") {
   testing::TempDir dir;
   Ledger ledger = FreshLedger(dir);
-  REQUIRE(ledger.Accept(Sample(1, 1)));
-  auto found = ledger.Find(Bytes(16, 1)).value();
+  REQUIRE(ledger.directives().Accept(Sample(1, 1)));
+  auto found = ledger.directives().Find(Bytes(16, 1)).value();
   REQUIRE(found);
   CHECK(found->recipients == std::vector<std::string>{"energy", "finance"});
-  auto rows = ledger.Deliveries(Bytes(16, 1)).value();
+  auto rows = ledger.directives().Deliveries(Bytes(16, 1)).value();
   REQUIRE(rows.size() == 2);
   CHECK(rows[0].state == DeliveryState::kPending);
-  CHECK_FALSE(ledger.Find(Bytes(16, 9)).value());
+  CHECK_FALSE(ledger.directives().Find(Bytes(16, 9)).value());
 }
 
 TEST_CASE("A refused copy is kept once as evidence and marks the delivery",
           "[store][ledger][refusal]") {
   testing::TempDir dir;
   Ledger ledger = FreshLedger(dir);
-  REQUIRE(ledger.Accept(Sample(1, 1)));
-  REQUIRE(ledger.MarkSent({{Bytes(16, 1), "energy", ToBytes("sent")}}, 1500));
+  REQUIRE(ledger.directives().Accept(Sample(1, 1)));
+  REQUIRE(ledger.directives().MarkSent({{Bytes(16, 1), "energy", ToBytes("sent")}}, 1500));
   ReceiptRecord refusal = Receipt(1, "energy", false, 0x77);  // the copy's digest, not checked
   refusal.refusal = true;
   refusal.audit_entry = ToBytes("refusal energy");
   std::vector<RefusedReceipt> refused;
   std::vector<std::optional<UnixMillis>> first;
-  CHECK(ledger.RecordReceipts({refusal}, kSkew, &refused, nullptr, &first).value() == 0);
+  CHECK(ledger.receipts().Record({refusal}, kSkew, &refused, nullptr, &first).value() == 0);
   CHECK(refused.empty());
   REQUIRE(first.size() == 1);
   CHECK(first[0] == Sample(1, 1).accepted_at);  // the start of its latency
   refusal.at += 1000;  // signed again when the copy came again
-  CHECK(ledger.RecordReceipts({refusal}, kSkew, &refused, nullptr, &first).value() == 0);
+  CHECK(ledger.receipts().Record({refusal}, kSkew, &refused, nullptr, &first).value() == 0);
   CHECK(first == std::vector<std::optional<UnixMillis>>{std::nullopt});  // kept once
-  auto rows = ledger.Deliveries(Bytes(16, 1)).value();
+  auto rows = ledger.directives().Deliveries(Bytes(16, 1)).value();
   CHECK(rows[0].agency == "energy");
   CHECK(rows[0].state == DeliveryState::kSent);  // escalation goes on: it holds nothing
   CHECK(rows[0].refused_at == 2000);
   // Still caught up: a cause on the agency's side (a stale CA folder, its
   // clock) heals when the copy comes again.
-  CHECK(ledger.Undelivered("energy", 3000).value().size() == 1);
+  CHECK(ledger.directives().Undelivered("energy", 3000).value().size() == 1);
   bool more = false;
-  auto evidence = ledger.EvidenceFor(Bytes(16, 1), "", 10, 1 << 20, &more).value();
+  auto evidence = ledger.receipts().EvidenceFor(Bytes(16, 1), "", 10, 1 << 20, &more).value();
   CHECK(evidence[0].refusal == Bytes{1, 2, 3});
   CHECK_FALSE(evidence[1].refusal);
   // A copy that did verify later (a re-issue to the new key) is a receipt.
-  CHECK(ledger.RecordReceipts({Receipt(1, "energy")}, kSkew, &refused).value() == 1);
-  CHECK(ledger.Deliveries(Bytes(16, 1)).value()[0].state == DeliveryState::kDelivered);
+  CHECK(ledger.receipts().Record({Receipt(1, "energy")}, kSkew, &refused).value() == 1);
+  CHECK(ledger.directives().Deliveries(Bytes(16, 1)).value()[0].state == DeliveryState::kDelivered);
 }
 
 TEST_CASE("Ledger refuses replays: a known id or a sequence that does not increase",
           "[store][ledger][negative]") {
   testing::TempDir dir;
   Ledger ledger = FreshLedger(dir);
-  REQUIRE(ledger.Accept(Sample(1, 5)));
-  CHECK_THAT(ledger.Accept(Sample(2, 5)).error().context, Catch::Contains("sequence 5"));
-  CHECK(ledger.Accept(Sample(2, 5)).error().code == ErrorCode::kReplay);
-  CHECK(ledger.Accept(Sample(2, 4)).error().code == ErrorCode::kReplay);
-  CHECK_THAT(ledger.Accept(Sample(1, 6)).error().context, Catch::Contains("already accepted"));
-  CHECK(ledger.Accept(Sample(1, 6)).error().code == ErrorCode::kReplay);
-  CHECK(ledger.Accept(Sample(2, 6)));
-  CHECK(ledger.Deliveries({}).value().size() == 4);
+  REQUIRE(ledger.directives().Accept(Sample(1, 5)));
+  CHECK_THAT(ledger.directives().Accept(Sample(2, 5)).error().context, Catch::Contains("sequence 5"));
+  CHECK(ledger.directives().Accept(Sample(2, 5)).error().code == ErrorCode::kReplay);
+  CHECK(ledger.directives().Accept(Sample(2, 4)).error().code == ErrorCode::kReplay);
+  CHECK_THAT(ledger.directives().Accept(Sample(1, 6)).error().context, Catch::Contains("already accepted"));
+  CHECK(ledger.directives().Accept(Sample(1, 6)).error().code == ErrorCode::kReplay);
+  CHECK(ledger.directives().Accept(Sample(2, 6)));
+  CHECK(ledger.directives().Deliveries({}).value().size() == 4);
 }
 
 TEST_CASE("Delivery moves pending, sent, delivered, acknowledged, never back",
           "[store][ledger]") {
   testing::TempDir dir;
   Ledger ledger = FreshLedger(dir);
-  REQUIRE(ledger.Accept(Sample(1, 1)));
-  REQUIRE(ledger.MarkSent({{Bytes(16, 1), "finance", ToBytes("sent")}}, 1500));
+  REQUIRE(ledger.directives().Accept(Sample(1, 1)));
+  REQUIRE(ledger.directives().MarkSent({{Bytes(16, 1), "finance", ToBytes("sent")}}, 1500));
   std::vector<RefusedReceipt> refused;
-  CHECK(ledger.RecordReceipts({Receipt(1, "finance", true)}, kSkew, &refused).value() == 1);
-  CHECK(ledger.RecordReceipts({Receipt(1, "finance")}, kSkew, &refused).value() == 0);
-  REQUIRE(ledger.MarkSent({{Bytes(16, 1), "finance", ToBytes("sent again")}}, 9000));
-  auto rows = ledger.Deliveries(Bytes(16, 1)).value();
+  CHECK(ledger.receipts().Record({Receipt(1, "finance", true)}, kSkew, &refused).value() == 1);
+  CHECK(ledger.receipts().Record({Receipt(1, "finance")}, kSkew, &refused).value() == 0);
+  REQUIRE(ledger.directives().MarkSent({{Bytes(16, 1), "finance", ToBytes("sent again")}}, 9000));
+  auto rows = ledger.directives().Deliveries(Bytes(16, 1)).value();
   CHECK(rows[1].agency == "finance");
   CHECK(rows[1].state == DeliveryState::kAcknowledged);
   CHECK(rows[1].sent_at == 1500);
@@ -110,14 +110,42 @@ TEST_CASE("Delivery moves pending, sent, delivered, acknowledged, never back",
   CHECK(refused.empty());
 }
 
+TEST_CASE("An acknowledgement by code is not a delivery; a later receipt is, and moves nothing back",
+          "[store][ledger]") {
+  testing::TempDir dir;
+  Ledger ledger = FreshLedger(dir);
+  REQUIRE(ledger.directives().Accept(Sample(1, 1)));
+  REQUIRE(ledger.escalations().RecordCodeAcknowledgement(Bytes(16, 1), "finance", "+33600000001",
+                                                         1800, ToBytes("code ack")));
+  auto rows = ledger.directives().Deliveries(Bytes(16, 1)).value();
+  REQUIRE(rows[1].agency == "finance");
+  CHECK(rows[1].state == DeliveryState::kAcknowledged);
+  CHECK_FALSE(rows[1].delivered_at);
+  CHECK(rows[1].officer == "SMS code from +33600000001");
+  Status again = ledger.escalations().RecordCodeAcknowledgement(
+      Bytes(16, 1), "finance", "+33600000001", 1900, ToBytes("code ack again"));
+  REQUIRE_FALSE(again);
+  CHECK(again.error().code == ErrorCode::kInvalidArgument);
+
+  std::vector<RefusedReceipt> refused;
+  CHECK(ledger.receipts().Record({Receipt(1, "finance")}, kSkew, &refused).value() == 0);
+  CHECK(ledger.receipts().Record({Receipt(1, "finance", true)}, kSkew, &refused).value() == 0);
+  rows = ledger.directives().Deliveries(Bytes(16, 1)).value();
+  CHECK(rows[1].state == DeliveryState::kAcknowledged);
+  CHECK(rows[1].delivered_at == 2001);  // the receipt's, recorded
+  CHECK(rows[1].officer == "SMS code from +33600000001");
+  CHECK(refused.empty());
+  CHECK(ledger.audit().size() == 4);  // accepted, the code, the receipt, the signed acknowledgement
+}
+
 TEST_CASE("Receipts for unknown pairs or with a wrong digest are refused, others kept",
           "[store][ledger][negative]") {
   testing::TempDir dir;
   Ledger ledger = FreshLedger(dir);
-  REQUIRE(ledger.Accept(Sample(1, 1)));
+  REQUIRE(ledger.directives().Accept(Sample(1, 1)));
   std::vector<RefusedReceipt> refused;
   int changed = ledger
-                    .RecordReceipts({Receipt(1, "health"), Receipt(1, "energy", false, 7),
+                    .receipts().Record({Receipt(1, "health"), Receipt(1, "energy", false, 7),
                                      Receipt(1, "finance")},
                                     kSkew, &refused)
                     .value();
@@ -135,52 +163,52 @@ TEST_CASE("Receipts signed before acceptance or in the future are refused",
           "[store][ledger][negative]") {
   testing::TempDir dir;
   Ledger ledger = FreshLedger(dir);
-  REQUIRE(ledger.Accept(Sample(1, 1)));  // accepted at 1001
+  REQUIRE(ledger.directives().Accept(Sample(1, 1)));  // accepted at 1001
   ReceiptRecord early = Receipt(1, "energy", true);
   early.at = 1001 - kSkew - 1;
   ReceiptRecord late = Receipt(1, "finance", true);
   late.at = late.recorded_at + kSkew + 1;
   std::vector<RefusedReceipt> refused;
-  CHECK(ledger.RecordReceipts({early, late}, kSkew, &refused).value() == 0);
+  CHECK(ledger.receipts().Record({early, late}, kSkew, &refused).value() == 0);
   REQUIRE(refused.size() == 2);
   CHECK_THAT(refused[0].reason, Catch::Contains("before the gateway accepted"));
   CHECK_THAT(refused[1].reason, Catch::Contains("future"));
   CHECK(refused[0].code == ErrorCode::kExpired);
   CHECK(refused[1].code == ErrorCode::kExpired);
   early.at = 1001 - kSkew;  // at the edge of the tolerance: kept
-  CHECK(ledger.RecordReceipts({early}, kSkew, &refused).value() == 1);
+  CHECK(ledger.receipts().Record({early}, kSkew, &refused).value() == 1);
 }
 
 TEST_CASE("Undelivered lists unexpired, unreceipted directives in acceptance order",
           "[store][ledger]") {
   testing::TempDir dir;
   Ledger ledger = FreshLedger(dir);
-  REQUIRE(ledger.Accept(Sample(3, 1)));
-  REQUIRE(ledger.Accept(Sample(1, 2)));
+  REQUIRE(ledger.directives().Accept(Sample(3, 1)));
+  REQUIRE(ledger.directives().Accept(Sample(1, 2)));
   AcceptedDirective expired = Sample(2, 3);
   expired.expires_at = 50;
-  REQUIRE(ledger.Accept(expired));
-  REQUIRE(ledger.RecordReceipts({Receipt(3, "energy")}, kSkew, nullptr));
-  auto energy = ledger.Undelivered("energy", 60).value();
+  REQUIRE(ledger.directives().Accept(expired));
+  REQUIRE(ledger.receipts().Record({Receipt(3, "energy")}, kSkew, nullptr));
+  auto energy = ledger.directives().Undelivered("energy", 60).value();
   REQUIRE(energy.size() == 1);
   CHECK(energy[0] == Bytes(16, 1));
-  auto finance = ledger.Undelivered("finance", 60).value();
+  auto finance = ledger.directives().Undelivered("finance", 60).value();
   REQUIRE(finance.size() == 2);
   CHECK(finance[0] == Bytes(16, 3));
   CHECK(finance[1] == Bytes(16, 1));
-  CHECK(ledger.Wire(Bytes(16, 3)).value() == Sample(3, 1).wire);
-  CHECK(ledger.Wire(Bytes(16, 8)).error().code == ErrorCode::kNotFound);
+  CHECK(ledger.directives().Wire(Bytes(16, 3)).value() == Sample(3, 1).wire);
+  CHECK(ledger.directives().Wire(Bytes(16, 8)).error().code == ErrorCode::kNotFound);
 }
 
 TEST_CASE("Ledger state survives reopening the file", "[store][ledger]") {
   testing::TempDir dir;
   {
     Ledger ledger = FreshLedger(dir);
-    REQUIRE(ledger.Accept(Sample(1, 1)));
+    REQUIRE(ledger.directives().Accept(Sample(1, 1)));
   }
   Ledger reopened = ReopenLedger(dir);
-  CHECK(reopened.Find(Bytes(16, 1)).value());
-  CHECK_FALSE(reopened.Accept(Sample(1, 2)));
+  CHECK(reopened.directives().Find(Bytes(16, 1)).value());
+  CHECK_FALSE(reopened.directives().Accept(Sample(1, 2)));
 }
 
 
@@ -189,16 +217,16 @@ TEST_CASE("Each effective change appends its audit entry, and only then", "[stor
   crypto::Hash root;
   {
     Ledger ledger = FreshLedger(dir);
-    REQUIRE(ledger.Accept(Sample(1, 1)));                       // 1 entry
-    CHECK_FALSE(ledger.Accept(Sample(1, 1)));                   // replay: none
-    REQUIRE(ledger.MarkSent({{Bytes(16, 1), "finance", ToBytes("sent")}}, 1500));  // 1
-    REQUIRE(ledger.MarkSent({{Bytes(16, 1), "finance", ToBytes("again")}}, 1600)); // none
+    REQUIRE(ledger.directives().Accept(Sample(1, 1)));                       // 1 entry
+    CHECK_FALSE(ledger.directives().Accept(Sample(1, 1)));                   // replay: none
+    REQUIRE(ledger.directives().MarkSent({{Bytes(16, 1), "finance", ToBytes("sent")}}, 1500));  // 1
+    REQUIRE(ledger.directives().MarkSent({{Bytes(16, 1), "finance", ToBytes("again")}}, 1600)); // none
     std::vector<RefusedReceipt> refused;
-    REQUIRE(ledger.RecordReceipts({Receipt(1, "finance"), Receipt(1, "health")}, kSkew, &refused));  // 1 (health refused)
-    REQUIRE(ledger.RecordReceipts({Receipt(1, "finance")}, kSkew, &refused));  // none
+    REQUIRE(ledger.receipts().Record({Receipt(1, "finance"), Receipt(1, "health")}, kSkew, &refused));  // 1 (health refused)
+    REQUIRE(ledger.receipts().Record({Receipt(1, "finance")}, kSkew, &refused));  // none
     CHECK(ledger.audit().size() == 3);
     CHECK(ledger.audit().last_time() == 2001);
-    std::vector<Bytes> entries = ledger.AuditEntries(0, 10).value();
+    std::vector<Bytes> entries = ledger.audit().Entries(0, 10).value();
     REQUIRE(entries.size() == 3);
     CHECK(entries[0] == ToBytes("accepted 1"));
     CHECK(entries[1] == ToBytes("sent"));
@@ -209,16 +237,16 @@ TEST_CASE("Each effective change appends its audit entry, and only then", "[stor
     }
     root = ledger.audit().tree().Root();
     CHECK(root == expected.Root());
-    REQUIRE(ledger.StoreCheckpoint({3, "note at 3", 2500}));
-    REQUIRE(ledger.RecordPrincipalChanges(
+    REQUIRE(ledger.audit().StoreCheckpoint({3, "note at 3", 2500}));
+    REQUIRE(ledger.registry().RecordChanges(
         {{"finance", Bytes(32, 7), true, ToBytes("enrolled finance")}}, 2600));
   }
   Ledger reopened = ReopenLedger(dir);
   CHECK(reopened.audit().size() == 4);
   CHECK(reopened.audit().tree().RootAt(3) == root);  // rebuilt from the stored leaves
-  CHECK(reopened.LatestCheckpoint().value()->note == "note at 3");
-  CHECK(reopened.Checkpoints().value().size() == 1);
-  auto principals = reopened.AuditedPrincipals().value();
+  CHECK(reopened.audit().LatestCheckpoint().value()->note == "note at 3");
+  CHECK(reopened.audit().Checkpoints().value().size() == 1);
+  auto principals = reopened.registry().Principals().value();
   REQUIRE(principals.count("finance") == 1);
   CHECK(principals["finance"].active);
   CHECK(principals["finance"].signing_key == Bytes(32, 7));
@@ -228,17 +256,17 @@ TEST_CASE("Each confirmation knows the entry that records it, first time and aft
           "[store][ledger][audit][promise]") {
   testing::TempDir dir;
   Ledger ledger = FreshLedger(dir);
-  REQUIRE(ledger.Accept(Sample(1, 1)));  // entry 0, at 1001
-  auto directive = ledger.DirectivePosition(Bytes(16, 1)).value();
+  REQUIRE(ledger.directives().Accept(Sample(1, 1)));  // entry 0, at 1001
+  auto directive = ledger.directives().Position(Bytes(16, 1)).value();
   REQUIRE(directive);
   CHECK(directive->index == 0);
   CHECK(directive->at == 1001);
-  CHECK_FALSE(ledger.DirectivePosition(Bytes(16, 9)).value());
-  REQUIRE(ledger.MarkSent({{Bytes(16, 1), "finance", ToBytes("sent")}}, 1500));  // entry 1
+  CHECK_FALSE(ledger.directives().Position(Bytes(16, 9)).value());
+  REQUIRE(ledger.directives().MarkSent({{Bytes(16, 1), "finance", ToBytes("sent")}}, 1500));  // entry 1
   std::vector<RefusedReceipt> refused;
   std::vector<std::optional<LogPosition>> logged;
   // A refused receipt, a new one, and the same one twice in one batch.
-  REQUIRE(ledger.RecordReceipts({Receipt(1, "health"), Receipt(1, "finance"),
+  REQUIRE(ledger.receipts().Record({Receipt(1, "health"), Receipt(1, "finance"),
                                  Receipt(1, "finance")}, kSkew, &refused, &logged));
   REQUIRE(logged.size() == 3);
   CHECK_FALSE(logged[0]);
@@ -249,7 +277,7 @@ TEST_CASE("Each confirmation knows the entry that records it, first time and aft
   CHECK(logged[2]->index == 2);  // the entry that recorded it, not a new one
   ReceiptRecord again = Receipt(1, "finance");
   again.recorded_at = 9000;  // resent much later: still the first entry and its time
-  REQUIRE(ledger.RecordReceipts({again, Receipt(1, "finance", true)}, kSkew, &refused, &logged));
+  REQUIRE(ledger.receipts().Record({again, Receipt(1, "finance", true)}, kSkew, &refused, &logged));
   CHECK(logged[0]->index == 2);
   CHECK(logged[0]->at == 2001);
   CHECK(logged[1]->index == 3);
@@ -261,8 +289,8 @@ TEST_CASE("The log's clock never goes back, past entries or past checkpoints",
   testing::TempDir dir;
   {
     Ledger ledger = FreshLedger(dir);
-    REQUIRE(ledger.Accept(Sample(1, 1)));  // at 1001
-    REQUIRE(ledger.StoreCheckpoint({1, "note at 1", 50000}));  // a clock ahead, then stepped back
+    REQUIRE(ledger.directives().Accept(Sample(1, 1)));  // at 1001
+    REQUIRE(ledger.audit().StoreCheckpoint({1, "note at 1", 50000}));  // a clock ahead, then stepped back
     CHECK(ledger.audit().last_time() == 50000);
   }
   Ledger reopened = ReopenLedger(dir);
@@ -279,18 +307,18 @@ TEST_CASE("Tallies count open deliveries by state, directives by their least adv
           "[store][ledger][metrics]") {
   testing::TempDir dir;
   Ledger ledger = FreshLedger(dir);
-  REQUIRE(ledger.Accept(Sample(1, 1, {"energy", "finance", "health"})));
-  REQUIRE(ledger.Accept(Sample(2, 2, {"energy"})));
-  REQUIRE(ledger.MarkSent({{Bytes(16, 1), "energy", ToBytes("sent")},
+  REQUIRE(ledger.directives().Accept(Sample(1, 1, {"energy", "finance", "health"})));
+  REQUIRE(ledger.directives().Accept(Sample(2, 2, {"energy"})));
+  REQUIRE(ledger.directives().MarkSent({{Bytes(16, 1), "energy", ToBytes("sent")},
                            {Bytes(16, 1), "finance", ToBytes("sent")},
                            {Bytes(16, 1), "health", ToBytes("sent")}}, 1500));
   ReceiptRecord refusal = Receipt(1, "health", false, 0x77);
   refusal.refusal = true;
   std::vector<RefusedReceipt> refused;
-  REQUIRE(ledger.RecordReceipts({Receipt(1, "energy"), Receipt(1, "finance", true), refusal},
+  REQUIRE(ledger.receipts().Record({Receipt(1, "energy"), Receipt(1, "finance", true), refusal},
                                 kSkew, &refused));
   REQUIRE(refused.empty());
-  REQUIRE(ledger.RecordEscalation({.directive_id = Bytes(16, 2), .agency = "energy", .step = 0,
+  REQUIRE(ledger.escalations().RecordStep({.directive_id = Bytes(16, 2), .agency = "energy", .step = 0,
                                    .repeat = 0, .action = "sms", .fired_at = 3000,
                                    .outcome = "queued",
                                    .tasks = {{.channel = "sms", .directive_id = Bytes(16, 2),
@@ -330,59 +358,59 @@ TEST_CASE("A held proposal reserves its sequence; completing it skips the check 
           "[store][ledger][proposal]") {
   testing::TempDir dir;
   Ledger ledger = FreshLedger(dir);
-  REQUIRE(ledger.HoldProposal(Held(1, 5), 16));
-  CHECK_FALSE(ledger.HoldProposal(Held(2, 5), 16));  // its sequence is taken
-  CHECK_FALSE(ledger.HoldProposal(Held(1, 6), 16));  // and its id
-  CHECK_FALSE(ledger.Accept(Sample(3, 5)));           // a directive cannot take it either
-  REQUIRE(ledger.Accept(Sample(3, 6)));               // the issuer goes on
-  auto held = ledger.FindProposal(Bytes(16, 1)).value();
+  REQUIRE(ledger.proposals().Hold(Held(1, 5), 16));
+  CHECK_FALSE(ledger.proposals().Hold(Held(2, 5), 16));  // its sequence is taken
+  CHECK_FALSE(ledger.proposals().Hold(Held(1, 6), 16));  // and its id
+  CHECK_FALSE(ledger.directives().Accept(Sample(3, 5)));           // a directive cannot take it either
+  REQUIRE(ledger.directives().Accept(Sample(3, 6)));               // the issuer goes on
+  auto held = ledger.proposals().Find(Bytes(16, 1)).value();
   REQUIRE(held);
   CHECK(held->wraps == std::vector<std::pair<std::string, Bytes>>{{"op.bob", Bytes{7, 1}}});
-  REQUIRE(ledger.ReplaceProposalWire(Bytes(16, 1), Bytes{0x94, 9}, {"op.alice", "op.bob"}));
-  auto signed_twice = ledger.FindProposal(Bytes(16, 1)).value();
+  REQUIRE(ledger.proposals().ReplaceWire(Bytes(16, 1), Bytes{0x94, 9}, {"op.alice", "op.bob"}));
+  auto signed_twice = ledger.proposals().Find(Bytes(16, 1)).value();
   CHECK(signed_twice->wire == Bytes{0x94, 9});
   CHECK(signed_twice->signers == std::vector<std::string>{"op.alice", "op.bob"});
   CHECK(signed_twice->required == 2);
   CHECK(signed_twice->recipient_count == 3);
   // Listed without envelopes or wraps, its co-signers named.
-  auto listed = ledger.Proposals().value();
+  auto listed = ledger.proposals().List().value();
   REQUIRE(listed.size() == 1);
   CHECK(listed[0].wire.empty());
   CHECK(listed[0].wraps == std::vector<std::pair<std::string, Bytes>>{{"op.bob", Bytes{}}});
   CHECK(listed[0].severity == 4);
   // Its id is taken while it is held: a directive under it is a replay.
   AcceptedDirective squatter = Sample(1, 7);
-  Status squatted = ledger.Accept(squatter);
+  Status squatted = ledger.directives().Accept(squatter);
   REQUIRE_FALSE(squatted);
   CHECK_THAT(squatted.error().context, Catch::Contains("held as a proposal"));
   AcceptedDirective completed = Sample(1, 5);
   completed.from_proposal = true;
-  REQUIRE(ledger.Accept(completed));  // sequence 5 < 6, checked when it was held
-  CHECK_FALSE(ledger.FindProposal(Bytes(16, 1)).value());  // gone in the same transaction
-  CHECK(ledger.Find(Bytes(16, 1)).value());
-  CHECK_FALSE(ledger.HoldProposal(Held(4, 6), 16));  // the mark stayed at 6
-  CHECK_FALSE(ledger.ReplaceProposalWire(Bytes(16, 1), Bytes{1}, {"op.alice"}));
+  REQUIRE(ledger.directives().Accept(completed));  // sequence 5 < 6, checked when it was held
+  CHECK_FALSE(ledger.proposals().Find(Bytes(16, 1)).value());  // gone in the same transaction
+  CHECK(ledger.directives().Find(Bytes(16, 1)).value());
+  CHECK_FALSE(ledger.proposals().Hold(Held(4, 6), 16));  // the mark stayed at 6
+  CHECK_FALSE(ledger.proposals().ReplaceWire(Bytes(16, 1), Bytes{1}, {"op.alice"}));
 }
 
 TEST_CASE("Proposals are bounded per issuer, dropped, and lapse", "[store][ledger][proposal]") {
   testing::TempDir dir;
   Ledger ledger = FreshLedger(dir);
-  REQUIRE(ledger.HoldProposal(Held(1, 1, 2000), 2));
-  REQUIRE(ledger.HoldProposal(Held(2, 2, 9000), 2));
-  Status third = ledger.HoldProposal(Held(3, 3), 2);
+  REQUIRE(ledger.proposals().Hold(Held(1, 1, 2000), 2));
+  REQUIRE(ledger.proposals().Hold(Held(2, 2, 9000), 2));
+  Status third = ledger.proposals().Hold(Held(3, 3), 2);
   REQUIRE_FALSE(third);
   CHECK(third.error().code == ErrorCode::kUnavailable);
   CHECK_THAT(third.error().context, Catch::Contains("too many proposals held (2 of op.alice"));
-  REQUIRE(ledger.HoldProposal(Held(4, 1, 9000, "op.bob"), 2));  // another issuer's own budget
-  CHECK(ledger.Proposals().value().size() == 3);
-  CHECK(ledger.DropExpiredProposals(1999).value().empty());
-  CHECK(ledger.DropExpiredProposals(2000).value() == std::vector<Bytes>{Bytes(16, 1)});
-  REQUIRE(ledger.DropProposal(Bytes(16, 2)));
-  auto left = ledger.Proposals().value();
+  REQUIRE(ledger.proposals().Hold(Held(4, 1, 9000, "op.bob"), 2));  // another issuer's own budget
+  CHECK(ledger.proposals().List().value().size() == 3);
+  CHECK(ledger.proposals().DropExpired(1999).value().empty());
+  CHECK(ledger.proposals().DropExpired(2000).value() == std::vector<Bytes>{Bytes(16, 1)});
+  REQUIRE(ledger.proposals().Drop(Bytes(16, 2)));
+  auto left = ledger.proposals().List().value();
   REQUIRE(left.size() == 1);
   CHECK(left[0].issuer == "op.bob");
   CHECK(left[0].wraps.size() == 1);  // its wraps, not the dropped ones'
-  REQUIRE(ledger.HoldProposal(Held(5, 3), 2));  // room again
+  REQUIRE(ledger.proposals().Hold(Held(5, 3), 2));  // room again
 }
 
 }  // namespace

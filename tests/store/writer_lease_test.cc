@@ -66,13 +66,13 @@ TEST_CASE("A fenced writer commits nothing", "[.needs-postgresql]") {
   CHECK(next.epoch() == 2);
   AcceptedDirective d{Bytes(16, 7), "op.alice", 1, 4, 1000, 100000, 5000, 1001, Bytes(32, 7),
                       Bytes{0x94, 7}, {"energy"}, ToBytes("accepted 7")};
-  Status accepted = old.Accept(d);
+  Status accepted = old.directives().Accept(d);
   REQUIRE_FALSE(accepted);
   CHECK(accepted.error().context.find("fenced") != std::string::npos);
-  CHECK_FALSE(next.Find(d.id).value());
+  CHECK_FALSE(next.directives().Find(d.id).value());
   CHECK(next.audit().size() == 0);
-  CHECK_FALSE(old.StoreCheckpoint({0, "note", 1}));
-  REQUIRE(next.Accept(d));
+  CHECK_FALSE(old.audit().StoreCheckpoint({0, "note", 1}));
+  REQUIRE(next.directives().Accept(d));
   CHECK(next.audit().size() == 1);
 }
 

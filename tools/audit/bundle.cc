@@ -48,7 +48,7 @@ Result<ExportSummary> ExportBundle(const LedgerSource& database, const std::stri
                           database.postgresql.empty()
                               ? store::Ledger::Open(database.sqlite_path)
                               : store::Ledger::OpenPostgresql(database.postgresql));
-  TOCSIN_ASSIGN_OR_RETURN(std::vector<store::StoredCheckpoint> checkpoints, ledger.Checkpoints());
+  TOCSIN_ASSIGN_OR_RETURN(std::vector<store::StoredCheckpoint> checkpoints, ledger.audit().Checkpoints());
   if (checkpoints.empty()) {
     return MakeError(ErrorCode::kNotFound,
                      "the log has no signed checkpoint yet: nothing can be verified");
@@ -65,7 +65,7 @@ Result<ExportSummary> ExportBundle(const LedgerSource& database, const std::stri
   constexpr std::uint64_t kChunk = 4096;
   for (std::uint64_t from = 0; from < summary.entries; from += kChunk) {
     std::uint64_t to = std::min(summary.entries, from + kChunk);
-    TOCSIN_ASSIGN_OR_RETURN(std::vector<Bytes> entries, ledger.AuditEntries(from, to));
+    TOCSIN_ASSIGN_OR_RETURN(std::vector<Bytes> entries, ledger.audit().Entries(from, to));
     for (std::size_t i = 0; i < entries.size(); ++i) {
       nlohmann::json line = {{"index", from + i},
                              {"leaf_hash", HexEncode(crypto::MerkleLeafHash(entries[i]))},

@@ -1,20 +1,15 @@
-// The escalation half of the ledger (store/ledger.h, "Escalation").
-#include "store/ledger.h"
+#include "store/escalations.h"
+
+#include "store/delivery_moves.h"
 
 namespace tocsin::store {
 
-Status Ledger::AppendAudit(const Bytes& entry, UnixMillis at) {
-  TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Begin());
-  TOCSIN_ASSIGN_OR_RETURN(Statement audit, AuditLog::PrepareInsert(*db_));
-  TOCSIN_RETURN_IF_ERROR(audit_.Stage(audit, entry, at));
-  return Commit(transaction);
-}
-
-Result<std::vector<OpenDelivery>> Ledger::OpenDeliveries(UnixMillis now) {
-  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
+Result<std::vector<OpenDelivery>> Escalations::OpenDeliveries(UnixMillis now) {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, store_->Prepare(
       "SELECT v.directive_id, v.agency, d.severity, d.accepted_at, d.expires_at, d.ack_deadline, "
-      "v.state FROM deliveries v JOIN directives d ON d.id = v.directive_id "
-      "WHERE v.state < 3 AND d.expires_at > ? ORDER BY d.seq, v.agency"));
+      "v.state FROM deliveries v JOIN directives d ON d.id = v.directive_id WHERE " +
+      StatesWhere("v.state", AwaitsAcknowledgement) +
+      " AND d.expires_at > ? ORDER BY d.seq, v.agency"));
   q.Bind(1, now);
   std::vector<OpenDelivery> out;
   for (;;) {
@@ -28,8 +23,8 @@ Result<std::vector<OpenDelivery>> Ledger::OpenDeliveries(UnixMillis now) {
 }
 
 Result<std::map<std::pair<Bytes, std::string>, std::set<std::pair<int, int>>>>
-Ledger::FiredSteps(UnixMillis now) {
-  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
+Escalations::FiredSteps(UnixMillis now) {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, store_->Prepare(
       "SELECT e.directive_id, e.agency, e.step, e.repeat FROM escalations e "
       "JOIN directives d ON d.id = e.directive_id WHERE d.expires_at > ?"));
   q.Bind(1, now);
@@ -43,9 +38,9 @@ Ledger::FiredSteps(UnixMillis now) {
   }
 }
 
-Status Ledger::RecordEscalation(const EscalationRecord& r) {
-  TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Begin());
-  TOCSIN_ASSIGN_OR_RETURN(Statement step, db_->Prepare(
+Status Escalations::RecordStep(const EscalationRecord& r) {
+  TOCSIN_ASSIGN_OR_RETURN(LedgerTransaction transaction, store_->Begin());
+  TOCSIN_ASSIGN_OR_RETURN(Statement step, transaction.Prepare(
       "INSERT INTO escalations VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"));
   step.Bind(1, r.directive_id).Bind(2, r.agency).Bind(3, std::int64_t{r.step})
       .Bind(4, std::int64_t{r.repeat}).Bind(5, r.action).Bind(6, r.fired_at).Bind(7, r.outcome);
@@ -53,7 +48,7 @@ Status Ledger::RecordEscalation(const EscalationRecord& r) {
   if (step.Changes() != 1) {
     return MakeError(ErrorCode::kInvalidArgument, "escalation step already recorded");
   }
-  TOCSIN_ASSIGN_OR_RETURN(Statement task, db_->Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(Statement task, transaction.Prepare(
       "INSERT INTO bridge_tasks (channel, directive_id, agency, contact, address, subject, text, "
       "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
   for (const BridgeTask& t : r.tasks) {
@@ -62,14 +57,13 @@ Status Ledger::RecordEscalation(const EscalationRecord& r) {
         .Bind(5, t.address).Bind(6, t.subject).Bind(7, t.text).Bind(8, r.fired_at);
     TOCSIN_RETURN_IF_ERROR(task.Run());
   }
-  TOCSIN_ASSIGN_OR_RETURN(Statement audit, AuditLog::PrepareInsert(*db_));
-  TOCSIN_RETURN_IF_ERROR(audit_.Stage(audit, r.audit_entry, r.fired_at));
-  return Commit(transaction);
+  TOCSIN_RETURN_IF_ERROR(transaction.Log(r.audit_entry, r.fired_at));
+  return transaction.Commit();
 }
 
-Result<std::vector<BridgeTask>> Ledger::PendingTasks(const std::string& channel,
+Result<std::vector<BridgeTask>> Escalations::PendingTasks(const std::string& channel,
                                                      UnixMillis stale_before, std::size_t limit) {
-  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, store_->Prepare(
       "SELECT id, channel, directive_id, agency, contact, address, subject, text FROM bridge_tasks "
       "WHERE channel = ? AND outcome IS NULL AND (handed_at IS NULL OR handed_at < ?) "
       "ORDER BY id LIMIT ?"));
@@ -85,8 +79,8 @@ Result<std::vector<BridgeTask>> Ledger::PendingTasks(const std::string& channel,
   }
 }
 
-Result<std::optional<BridgeTask>> Ledger::Task(std::int64_t id) {
-  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
+Result<std::optional<BridgeTask>> Escalations::Task(std::int64_t id) {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, store_->Prepare(
       "SELECT id, channel, directive_id, agency, contact, address, subject, text FROM bridge_tasks "
       "WHERE id = ?"));
   q.Bind(1, id);
@@ -99,26 +93,26 @@ Result<std::optional<BridgeTask>> Ledger::Task(std::int64_t id) {
                  q.Text(7)});
 }
 
-Status Ledger::MarkTasksHanded(const std::vector<std::int64_t>& ids, UnixMillis at) {
+Status Escalations::MarkTasksHanded(const std::vector<std::int64_t>& ids, UnixMillis at) {
   if (ids.empty()) {
     return {};
   }
-  TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Begin());
-  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(LedgerTransaction transaction, store_->Begin());
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, transaction.Prepare(
       "UPDATE bridge_tasks SET handed_at = ? WHERE id = ?"));
   for (std::int64_t id : ids) {
     q.Reset();
     q.Bind(1, at).Bind(2, id);
     TOCSIN_RETURN_IF_ERROR(q.Run());
   }
-  return Commit(transaction);
+  return transaction.Commit();
 }
 
-Status Ledger::RecordTaskOutcome(std::int64_t id, const std::string& channel,
+Status Escalations::RecordTaskOutcome(std::int64_t id, const std::string& channel,
                                  TaskOutcome outcome, const std::string& detail, UnixMillis at,
                                  const Bytes& audit_entry) {
-  TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Begin());
-  TOCSIN_ASSIGN_OR_RETURN(Statement find, db_->Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(LedgerTransaction transaction, store_->Begin());
+  TOCSIN_ASSIGN_OR_RETURN(Statement find, transaction.Prepare(
       "SELECT COALESCE(outcome, -1) FROM bridge_tasks WHERE id = ? AND channel = ?"));
   find.Bind(1, id).Bind(2, channel);
   TOCSIN_ASSIGN_OR_RETURN(bool known, find.Step());
@@ -131,22 +125,21 @@ Status Ledger::RecordTaskOutcome(std::int64_t id, const std::string& channel,
       (outcome == TaskOutcome::kAccepted && before >= 0)) {
     return {};
   }
-  TOCSIN_ASSIGN_OR_RETURN(Statement update, db_->Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(Statement update, transaction.Prepare(
       "UPDATE bridge_tasks SET outcome = ?, detail = ?, updated_at = ? WHERE id = ?"));
   update.Bind(1, static_cast<std::int64_t>(outcome)).Bind(2, detail).Bind(3, at).Bind(4, id);
   TOCSIN_RETURN_IF_ERROR(update.Run());
   if (outcome != TaskOutcome::kAccepted) {
-    TOCSIN_ASSIGN_OR_RETURN(Statement audit, AuditLog::PrepareInsert(*db_));
-    TOCSIN_RETURN_IF_ERROR(audit_.Stage(audit, audit_entry, at));
+    TOCSIN_RETURN_IF_ERROR(transaction.Log(audit_entry, at));
   }
-  return Commit(transaction);
+  return transaction.Commit();
 }
 
-Result<std::string> Ledger::AckCode(ByteView directive_id, const std::string& agency,
+Result<std::string> Escalations::AckCode(ByteView directive_id, const std::string& agency,
                                     UnixMillis expires_at,
                                     const std::function<std::string()>& make_code) {
-  TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Begin());  // fenced, as every write
-  TOCSIN_ASSIGN_OR_RETURN(Statement find, db_->Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(LedgerTransaction transaction, store_->Begin());  // fenced, as every write
+  TOCSIN_ASSIGN_OR_RETURN(Statement find, transaction.Prepare(
       "SELECT code FROM ack_codes WHERE directive_id = ? AND agency = ?"));
   find.Bind(1, directive_id).Bind(2, agency);
   TOCSIN_ASSIGN_OR_RETURN(bool known, find.Step());
@@ -154,17 +147,17 @@ Result<std::string> Ledger::AckCode(ByteView directive_id, const std::string& ag
     return find.Text(0);
   }
   std::string code = make_code();
-  TOCSIN_ASSIGN_OR_RETURN(Statement insert, db_->Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(Statement insert, transaction.Prepare(
       "INSERT INTO ack_codes VALUES (?, ?, ?, ?)"));
   insert.Bind(1, directive_id).Bind(2, agency).Bind(3, code).Bind(4, expires_at);
   TOCSIN_RETURN_IF_ERROR(insert.Run());
-  TOCSIN_RETURN_IF_ERROR(Commit(transaction));
+  TOCSIN_RETURN_IF_ERROR(transaction.Commit());
   return code;
 }
 
-Result<std::vector<std::pair<Bytes, std::string>>> Ledger::AckCodes(const std::string& agency,
+Result<std::vector<std::pair<Bytes, std::string>>> Escalations::AckCodes(const std::string& agency,
                                                                     UnixMillis now) {
-  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, store_->Prepare(
       "SELECT directive_id, code FROM ack_codes WHERE agency = ? AND expires_at > ?"));
   q.Bind(1, agency).Bind(2, now);
   std::vector<std::pair<Bytes, std::string>> out;
@@ -177,36 +170,32 @@ Result<std::vector<std::pair<Bytes, std::string>>> Ledger::AckCodes(const std::s
   }
 }
 
-Result<int> Ledger::CountCodeAttempt(const std::string& phone, UnixMillis at, UnixMillis since) {
-  TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Begin());
-  TOCSIN_ASSIGN_OR_RETURN(Statement insert, db_->Prepare("INSERT INTO code_attempts VALUES (?, ?)"));
+Result<int> Escalations::CountCodeAttempt(const std::string& phone, UnixMillis at, UnixMillis since) {
+  TOCSIN_ASSIGN_OR_RETURN(LedgerTransaction transaction, store_->Begin());
+  TOCSIN_ASSIGN_OR_RETURN(Statement insert, transaction.Prepare("INSERT INTO code_attempts VALUES (?, ?)"));
   insert.Bind(1, phone).Bind(2, at);
   TOCSIN_RETURN_IF_ERROR(insert.Run());
-  TOCSIN_ASSIGN_OR_RETURN(Statement count, db_->Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(Statement count, transaction.Prepare(
       "SELECT COUNT(*) FROM code_attempts WHERE phone = ? AND at >= ?"));
   count.Bind(1, phone).Bind(2, since);
   TOCSIN_ASSIGN_OR_RETURN(bool row, count.Step());
   int attempts = row ? static_cast<int>(count.Int(0)) : 0;
-  TOCSIN_RETURN_IF_ERROR(Commit(transaction));
+  TOCSIN_RETURN_IF_ERROR(transaction.Commit());
   return attempts;
 }
 
-Status Ledger::RecordCodeAcknowledgement(ByteView directive_id, const std::string& agency,
-                                         const std::string& phone, UnixMillis at,
-                                         const Bytes& audit_entry) {
-  TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Begin());
-  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_->Prepare(
-      "UPDATE deliveries SET state = 3, acknowledged_at = ?, officer = ? "
-      "WHERE directive_id = ? AND agency = ? AND state < 3"));
-  // Not `delivered`: only a signed receipt says the client holds the directive.
-  q.Bind(1, at).Bind(2, "SMS code from " + phone).Bind(3, directive_id).Bind(4, agency);
-  TOCSIN_RETURN_IF_ERROR(q.Run());
-  if (q.Changes() != 1) {
+Status Escalations::RecordCodeAcknowledgement(ByteView directive_id, const std::string& agency,
+                                              const std::string& phone, UnixMillis at,
+                                              const Bytes& audit_entry) {
+  TOCSIN_ASSIGN_OR_RETURN(LedgerTransaction transaction, store_->Begin());
+  DeliveryMoves moves(transaction);
+  TOCSIN_ASSIGN_OR_RETURN(bool moved,
+                          moves.AcknowledgeByCode(directive_id, agency, at, "SMS code from " + phone));
+  if (!moved) {
     return MakeError(ErrorCode::kInvalidArgument, "already acknowledged");
   }
-  TOCSIN_ASSIGN_OR_RETURN(Statement audit, AuditLog::PrepareInsert(*db_));
-  TOCSIN_RETURN_IF_ERROR(audit_.Stage(audit, audit_entry, at));
-  return Commit(transaction);
+  TOCSIN_RETURN_IF_ERROR(transaction.Log(audit_entry, at));
+  return transaction.Commit();
 }
 
 }  // namespace tocsin::store

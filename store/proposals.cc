@@ -1,7 +1,8 @@
-// Ledger: directives held until co-signed (protocol/proposal.h).
-#include "store/ledger.h"
+#include "store/proposals.h"
 
 #include <map>
+
+#include "store/directives.h"
 
 namespace tocsin::store {
 namespace {
@@ -48,18 +49,15 @@ HeldProposal ReadProposal(const Statement& row) {
 
 }  // namespace
 
-Status Ledger::HoldProposal(const HeldProposal& p, std::size_t max_per_issuer) {
-  TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Begin());
-  TOCSIN_RETURN_IF_ERROR(CheckIssuerSequence(p.issuer, p.sequence));
-  TOCSIN_ASSIGN_OR_RETURN(Statement seen, db_->Prepare(
-      "SELECT EXISTS (SELECT 1 FROM directives WHERE id=?1) OR "
-      "EXISTS (SELECT 1 FROM proposals WHERE id=?1)"));
-  seen.Bind(1, p.id);
-  TOCSIN_ASSIGN_OR_RETURN(bool row, seen.Step());
-  if (row && seen.Int(0) != 0) {
+Status Proposals::Hold(const HeldProposal& p, std::size_t max_per_issuer) {
+  TOCSIN_ASSIGN_OR_RETURN(LedgerTransaction transaction, store_->Begin());
+  TOCSIN_RETURN_IF_ERROR(Directives::CheckIssuerSequence(transaction, p.issuer, p.sequence));
+  TOCSIN_ASSIGN_OR_RETURN(bool accepted, Directives::IsAccepted(transaction, p.id));
+  TOCSIN_ASSIGN_OR_RETURN(bool held, IsHeld(transaction, p.id));
+  if (accepted || held) {
     return MakeError(ErrorCode::kReplay, "directive id already held or accepted");
   }
-  TOCSIN_ASSIGN_OR_RETURN(Statement count, db_->Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(Statement count, transaction.Prepare(
       "SELECT COUNT(*), COALESCE(SUM(CASE WHEN issuer=? THEN 1 ELSE 0 END), 0) FROM proposals"));
   count.Bind(1, p.issuer);
   TOCSIN_ASSIGN_OR_RETURN(bool counted, count.Step());
@@ -70,7 +68,7 @@ Status Ledger::HoldProposal(const HeldProposal& p, std::size_t max_per_issuer) {
                          ", " + std::to_string(count.Int(0)) +
                          " in all): withdraw one or let one be approved first");
   }
-  TOCSIN_ASSIGN_OR_RETURN(Statement insert, db_->Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(Statement insert, transaction.Prepare(
       "INSERT INTO proposals (id, issuer, sequence, wire, proposed_at, expires_at, severity, "
       "action, required, signers, recipient_count) VALUES (?,?,?,?,?,?,?,?,?,?,?)"));
   insert.Bind(1, p.id).Bind(2, p.issuer).Bind(3, static_cast<std::int64_t>(p.sequence))
@@ -79,19 +77,19 @@ Status Ledger::HoldProposal(const HeldProposal& p, std::size_t max_per_issuer) {
       .Bind(9, std::int64_t{p.required}).Bind(10, JoinIds(p.signers))
       .Bind(11, std::int64_t{p.recipient_count});
   TOCSIN_RETURN_IF_ERROR(insert.Run());
-  TOCSIN_ASSIGN_OR_RETURN(Statement wrap, db_->Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(Statement wrap, transaction.Prepare(
       "INSERT INTO proposal_wraps (proposal_id, cosigner, wrap) VALUES (?,?,?)"));
   for (const auto& [cosigner, bytes] : p.wraps) {
     wrap.Reset();
     wrap.Bind(1, p.id).Bind(2, cosigner).Bind(3, bytes);
     TOCSIN_RETURN_IF_ERROR(wrap.Run());
   }
-  TOCSIN_RETURN_IF_ERROR(RaiseIssuerMark(p.issuer, p.sequence));
-  return Commit(transaction);
+  TOCSIN_RETURN_IF_ERROR(Directives::RaiseIssuerMark(transaction, p.issuer, p.sequence));
+  return transaction.Commit();
 }
 
-Result<std::vector<HeldProposal>> Ledger::Proposals() {
-  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_->Prepare("SELECT " + std::string(kColumns) +
+Result<std::vector<HeldProposal>> Proposals::List() {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, store_->Prepare("SELECT " + std::string(kColumns) +
                                                    " FROM proposals ORDER BY proposed_at, id"));
   std::vector<HeldProposal> out;
   std::map<Bytes, std::size_t> by_id;
@@ -100,7 +98,7 @@ Result<std::vector<HeldProposal>> Ledger::Proposals() {
     out.push_back(ReadProposal(row));
   }));
   // Every held proposal's co-signers in one query, not one query each.
-  TOCSIN_ASSIGN_OR_RETURN(Statement cosigners, db_->Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(Statement cosigners, store_->Prepare(
       "SELECT proposal_id, cosigner FROM proposal_wraps ORDER BY proposal_id, cosigner"));
   TOCSIN_RETURN_IF_ERROR(ForEachRow(cosigners, [&](const Statement& row) {
     auto found = by_id.find(row.Blob(0));
@@ -111,8 +109,8 @@ Result<std::vector<HeldProposal>> Ledger::Proposals() {
   return out;
 }
 
-Result<std::optional<HeldProposal>> Ledger::FindProposal(ByteView id) {
-  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_->Prepare("SELECT " + std::string(kColumns) +
+Result<std::optional<HeldProposal>> Proposals::Find(ByteView id) {
+  TOCSIN_ASSIGN_OR_RETURN(Statement q, store_->Prepare("SELECT " + std::string(kColumns) +
                                                    ", wire FROM proposals WHERE id=?"));
   q.Bind(1, id);
   TOCSIN_ASSIGN_OR_RETURN(bool found, q.Step());
@@ -121,7 +119,7 @@ Result<std::optional<HeldProposal>> Ledger::FindProposal(ByteView id) {
   }
   HeldProposal p = ReadProposal(q);
   p.wire = q.Blob(10);
-  TOCSIN_ASSIGN_OR_RETURN(Statement wraps, db_->Prepare(
+  TOCSIN_ASSIGN_OR_RETURN(Statement wraps, store_->Prepare(
       "SELECT cosigner, wrap FROM proposal_wraps WHERE proposal_id=? ORDER BY cosigner"));
   wraps.Bind(1, id);
   TOCSIN_RETURN_IF_ERROR(ForEachRow(wraps, [&](const Statement& row) {
@@ -130,35 +128,45 @@ Result<std::optional<HeldProposal>> Ledger::FindProposal(ByteView id) {
   return std::optional<HeldProposal>(std::move(p));
 }
 
-Status Ledger::ReplaceProposalWire(ByteView id, ByteView wire,
+Status Proposals::ReplaceWire(ByteView id, ByteView wire,
                                    const std::vector<std::string>& signers) {
-  TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Begin());  // fenced, as every write
+  TOCSIN_ASSIGN_OR_RETURN(LedgerTransaction transaction, store_->Begin());  // fenced, as every write
   TOCSIN_ASSIGN_OR_RETURN(Statement q,
-                          db_->Prepare("UPDATE proposals SET wire=?, signers=? WHERE id=?"));
+                          transaction.Prepare("UPDATE proposals SET wire=?, signers=? WHERE id=?"));
   q.Bind(1, wire).Bind(2, JoinIds(signers)).Bind(3, id);
   TOCSIN_RETURN_IF_ERROR(q.Run());
   if (q.Changes() != 1) {
     return MakeError(ErrorCode::kNotFound, "no such proposal");
   }
-  return Commit(transaction);
+  return transaction.Commit();
 }
 
-Status Ledger::DropProposal(ByteView id) {
-  TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Begin());
-  TOCSIN_ASSIGN_OR_RETURN(Statement q, db_->Prepare("DELETE FROM proposals WHERE id=?"));
-  q.Bind(1, id);
-  TOCSIN_RETURN_IF_ERROR(q.Run());
-  return Commit(transaction);
+Status Proposals::Drop(ByteView id) {
+  TOCSIN_ASSIGN_OR_RETURN(LedgerTransaction transaction, store_->Begin());
+  TOCSIN_RETURN_IF_ERROR(Release(transaction, id));
+  return transaction.Commit();
 }
 
-Result<std::vector<Bytes>> Ledger::DropExpiredProposals(UnixMillis now) {
-  TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Begin());
+Result<bool> Proposals::IsHeld(LedgerTransaction& transaction, ByteView id) {
+  TOCSIN_ASSIGN_OR_RETURN(Statement held, transaction.Prepare("SELECT 1 FROM proposals WHERE id=?"));
+  held.Bind(1, id);
+  return held.Step();
+}
+
+Status Proposals::Release(LedgerTransaction& transaction, ByteView id) {
+  TOCSIN_ASSIGN_OR_RETURN(Statement drop, transaction.Prepare("DELETE FROM proposals WHERE id=?"));
+  drop.Bind(1, id);
+  return drop.Run();
+}
+
+Result<std::vector<Bytes>> Proposals::DropExpired(UnixMillis now) {
+  TOCSIN_ASSIGN_OR_RETURN(LedgerTransaction transaction, store_->Begin());
   TOCSIN_ASSIGN_OR_RETURN(Statement q,
-                          db_->Prepare("DELETE FROM proposals WHERE expires_at <= ? RETURNING id"));
+                          transaction.Prepare("DELETE FROM proposals WHERE expires_at <= ? RETURNING id"));
   q.Bind(1, now);
   std::vector<Bytes> dropped;
   TOCSIN_RETURN_IF_ERROR(ForEachRow(q, [&](const Statement& row) { dropped.push_back(row.Blob(0)); }));
-  TOCSIN_RETURN_IF_ERROR(Commit(transaction));
+  TOCSIN_RETURN_IF_ERROR(transaction.Commit());
   return dropped;
 }
 
