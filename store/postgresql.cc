@@ -68,8 +68,9 @@ Bytes DecodeBytea(const char* value, int length) {
 
 class PostgresqlStatement final : public StatementImpl {
  public:
-  PostgresqlStatement(PGconn* conn, std::string sql, int parameters)
-      : conn_(conn), sql_(std::move(sql)), values_(static_cast<std::size_t>(parameters)),
+  PostgresqlStatement(PGconn* conn, PreparedStatements* prepared, std::string sql, int parameters)
+      : conn_(conn), prepared_(prepared), sql_(std::move(sql)),
+        values_(static_cast<std::size_t>(parameters)),
         types_(static_cast<std::size_t>(parameters), 0),
         formats_(static_cast<std::size_t>(parameters), 0) {}
 
@@ -157,9 +158,13 @@ class PostgresqlStatement final : public StatementImpl {
       values[i] = values_[i] ? values_[i]->c_str() : nullptr;
       lengths[i] = values_[i] ? static_cast<int>(values_[i]->size()) : 0;
     }
-    result_.reset(PQexecParams(conn_, sql_.c_str(), static_cast<int>(values.size()),
-                               types_.data(), values.data(), lengths.data(), formats_.data(),
-                               0));
+    TOCSIN_ASSIGN_OR_RETURN(const std::string* name, prepared_->NameFor(conn_, sql_, types_));
+    auto count = static_cast<int>(values.size());
+    result_.reset(name != nullptr
+                      ? PQexecPrepared(conn_, name->c_str(), count, values.data(), lengths.data(),
+                                       formats_.data(), 0)
+                      : PQexecParams(conn_, sql_.c_str(), count, types_.data(), values.data(),
+                                     lengths.data(), formats_.data(), 0));
     if (!result_ || !Succeeded(result_.get())) {
       auto error = ResultError(result_.get(), conn_, "statement");
       result_.reset();
@@ -184,6 +189,7 @@ class PostgresqlStatement final : public StatementImpl {
   }
 
   PGconn* conn_;  // the connection's, which outlives its statements
+  PreparedStatements* prepared_;  // the connection's, likewise
   std::string sql_;
   std::vector<std::optional<std::string>> values_;
   std::vector<Oid> types_;
@@ -193,6 +199,32 @@ class PostgresqlStatement final : public StatementImpl {
   int changes_ = 0;
   int bad_index_ = 0;
 };
+
+}  // namespace
+
+Result<const std::string*> PreparedStatements::NameFor(PGconn* conn, const std::string& sql,
+                                                       const std::vector<Oid>& types) {
+  std::string key = sql;
+  for (Oid type : types) {
+    key += '\x1f' + std::to_string(type);
+  }
+  auto found = names_.find(key);
+  if (found != names_.end()) {
+    return &found->second;
+  }
+  if (names_.size() >= kMaxStatements) {
+    return nullptr;
+  }
+  std::string name = "tocsin_" + std::to_string(names_.size() + 1);
+  PgResultPtr prepared(PQprepare(conn, name.c_str(), sql.c_str(), static_cast<int>(types.size()),
+                                 types.data()));
+  if (!prepared || !Succeeded(prepared.get())) {
+    return ResultError(prepared.get(), conn, "statement");
+  }
+  return &names_.emplace(std::move(key), std::move(name)).first->second;
+}
+
+namespace {
 
 // Where the connection goes, for messages: never the password.
 std::string Describe(PGconn* conn) {
@@ -358,8 +390,8 @@ Status PostgresqlConnection::Execute(std::string_view sql) {
 Result<Statement> PostgresqlConnection::Prepare(std::string_view sql) {
   int parameters = 0;
   std::string numbered = NumberPlaceholders(sql, &parameters);
-  return Statement(std::make_unique<PostgresqlStatement>(conn_.get(), std::move(numbered),
-                                                         parameters));
+  return Statement(std::make_unique<PostgresqlStatement>(conn_.get(), prepared_.get(),
+                                                         std::move(numbered), parameters));
 }
 
 Status PostgresqlConnection::Begin() {

@@ -16,6 +16,7 @@
 
 #include <libpq-fe.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -49,6 +50,26 @@ struct WriterLease {
   std::int64_t epoch = 0;  // 0: no writer ever
   std::string holder;
   std::int64_t silent_ms = 0;  // since its last renewal, by the database's clock
+};
+
+// The server-side prepared statements of one connection: each statement
+// text, with the parameter types of its first execution, is parsed and
+// planned once per session (PQprepare) and then only executed
+// (PQexecPrepared), instead of parsed at every execution. Named statements
+// outlive a transaction that rolls back (they belong to the session). At
+// most kMaxStatements; a statement beyond them runs unnamed, as before.
+class PreparedStatements {
+ public:
+  static constexpr std::size_t kMaxStatements = 256;
+
+  // The name `sql` with `types` is prepared under, preparing it first if it
+  // is new; nullptr when the cache is full.
+  Result<const std::string*> NameFor(PGconn* conn, const std::string& sql,
+                                     const std::vector<Oid>& types);
+  std::size_t size() const { return names_.size(); }
+
+ private:
+  std::map<std::string, std::string> names_;  // sql and types -> statement name
 };
 
 class PostgresqlConnection final : public Connection {
@@ -98,6 +119,8 @@ class PostgresqlConnection final : public Connection {
   // The epoch this connection writes under, or 0 if it is not the writer
   // (never was, or was fenced: then none of its transactions can begin).
   std::int64_t epoch() const { return fenced_ ? 0 : epoch_; }
+  // How many statements this session has prepared on the server.
+  std::size_t prepared_statements() const { return prepared_->size(); }
 
  private:
   PostgresqlConnection(PgConnPtr conn, std::string description)
@@ -109,6 +132,8 @@ class PostgresqlConnection final : public Connection {
   tl::unexpected<Error> FencedError() const;
 
   PgConnPtr conn_;
+  // Shared with the statements (never null; its address survives a move).
+  std::unique_ptr<PreparedStatements> prepared_ = std::make_unique<PreparedStatements>();
   std::string description_;  // host:port/database, no secret
   std::int64_t epoch_ = 0;
   std::string holder_;

@@ -22,7 +22,10 @@ BENCH_PERF=FILE records a system-wide `perf` profile of the fan-out alone.
 BENCH_BACKENDS=sqlite,postgresql measures the gateway with each ledger in
 turn, in the same run (default: sqlite); on PostgreSQL the script starts a
 primary with a synchronous streaming standby (tests/integration/postgresql.py)
-and the peers are not run again.
+and the peers are not run again; instead a second gateway process stands
+by, the writer is killed (-9), and the times to the standby serving, the
+next directive delivered to all N and all N with fresh heartbeats are
+measured (the agencies dial both gateways: an endpoint list).
 PKI files go to /dev/shm (enrolment is set-up, not measured); the gateway's
 ledger is on disk, with synchronous=FULL, as in production."""
 
@@ -45,6 +48,7 @@ BIN = os.path.abspath(sys.argv[1])
 BACKENDS = os.environ.get("BENCH_BACKENDS", "sqlite").split(",")
 SIZES = [int(n) for n in sys.argv[2:]] or [100]
 PROCESSES = 2
+FAILOVER_LEASE_MS = 2000  # PostgreSQL: the writer's lease, as in integration:ha
 
 
 def sh(*args, cwd, **kw):
@@ -124,26 +128,43 @@ def bench(n, backend="sqlite", conninfo=None):
     enroll(work, n)
     print(f"  enrolled {n} agencies in {time.time() - started:.1f}s (set-up)", file=sys.stderr)
     client_port, operator_port = free_port(), free_port()
+    # On PostgreSQL a second gateway process stands by on ports of its own,
+    # with files of its own, for the failover measurement.
+    standby_ports = (free_port(), free_port()) if backend == "postgresql" else None
     db = os.path.join(disk, "gateway.db")
-    with open(os.path.join(work, "gateway.toml"), "w") as f:
-        f.write(f'id = "gw.bench"\nbundle = "keys/gw.bench"\ndirectory = "ca/public"\n'
-                f'database = "{db}"\nclient_endpoint = "tcp://127.0.0.1:{client_port}"\n'
-                f'operator_endpoint = "tcp://127.0.0.1:{operator_port}"\n')
-        if backend == "postgresql":
-            f.write(f'store.backend = "postgresql"\nstore.postgresql = "{conninfo}"\n')
-            db = conninfo
+    for name, (cport, oport), database in (
+            ("gateway", (client_port, operator_port), db),
+            ("standby", standby_ports or (0, 0), os.path.join(disk, "standby.db"))):
+        if name == "standby" and not standby_ports:
+            continue
+        with open(os.path.join(work, name + ".toml"), "w") as f:
+            f.write(f'id = "gw.bench"\nbundle = "keys/gw.bench"\ndirectory = "ca/public"\n'
+                    f'database = "{database}"\nclient_endpoint = "tcp://127.0.0.1:{cport}"\n'
+                    f'operator_endpoint = "tcp://127.0.0.1:{oport}"\n')
+            if backend == "postgresql":
+                f.write(f'store.backend = "postgresql"\nstore.postgresql = "{conninfo}"\n'
+                        f'store.writer_lease_ms = {FAILOVER_LEASE_MS}\n')
+    if backend == "postgresql":
+        db = conninfo
+    endpoints = f"tcp://127.0.0.1:{client_port}"
+    if standby_ports:
+        endpoints += f",tcp://127.0.0.1:{standby_ports[0]}"
     procs = []
 
-    def serving_count():
-        with open(os.path.join(work, "gateway.log")) as f:
+    def serving_count(name="gateway"):
+        path = os.path.join(work, name + ".log")
+        if not os.path.exists(path):
+            return 0
+        with open(path) as f:
             return f.read().count("serving agencies")
 
-    def start_gateway():
-        log = open(os.path.join(work, "gateway.log"), "a")
-        before = serving_count() if os.path.exists(os.path.join(work, "gateway.log")) else 0
-        p = subprocess.Popen([os.path.join(BIN, "tocsin-gateway"), "--config", "gateway.toml"],
+    def start_gateway(name="gateway", wait=True):
+        log = open(os.path.join(work, name + ".log"), "a")
+        before = serving_count(name)
+        p = subprocess.Popen([os.path.join(BIN, "tocsin-gateway"), "--config", name + ".toml"],
                              cwd=work, stdout=log, stderr=log)
-        wait_for(lambda: serving_count() > before, 30, "gateway")
+        if wait:
+            wait_for(lambda: serving_count(name) > before, 30, name)
         return p
 
     def seal_cold():
@@ -154,9 +175,9 @@ def bench(n, backend="sqlite", conninfo=None):
            "--body", "x" * 4096, "--out", "warm-up.msg", cwd=work)
         return time.time() - started
 
-    def issue(title):
+    def issue(title, port=operator_port):
         args = [tocsin, "issue", "--bundle", "keys/op.bench", "--directory", "ca/public",
-                "--gateway", "gw.bench", "--endpoint", f"tcp://127.0.0.1:{operator_port}",
+                "--gateway", "gw.bench", "--endpoint", f"tcp://127.0.0.1:{port}",
                 "--sector", "finance", "--title", title, "--body", "x" * 4096, "--json",
                 "--timeout-ms", "60000"]
         return json.loads(sh(*args, cwd=work).stdout)["id"]
@@ -169,7 +190,7 @@ def bench(n, backend="sqlite", conninfo=None):
         count = share if k < PROCESSES - 1 else n - share * (PROCESSES - 1)
         agents.append(subprocess.Popen(
             [os.path.join(BIN, "load_agents"), "--directory", "ca/public", "--gateway", "gw.bench",
-             "--endpoint", f"tcp://127.0.0.1:{client_port}", "--bundles", "keys",
+             "--endpoint", endpoints, "--bundles", "keys",
              "--first", str(k * share), "--count", str(count)],
             cwd=work, stdout=subprocess.PIPE, stderr=open(os.path.join(work, f"agents{k}.log"), "w"),
             text=True))
@@ -232,8 +253,12 @@ def bench(n, backend="sqlite", conninfo=None):
     except RuntimeError:
         reconnected_s = None
 
-    gateway.send_signal(signal.SIGTERM)
-    gateway.wait()
+    failover = failover_after(gateway, start_gateway, serving_count, issue, standby_ports,
+                              connected_at, lambda d: delivered(db, d) == n) \
+        if standby_ports else {}
+    if not failover:
+        gateway.send_signal(signal.SIGTERM)
+        gateway.wait()
     for a in agents:
         a.kill()
         a.wait()
@@ -254,6 +279,7 @@ def bench(n, backend="sqlite", conninfo=None):
         "gateway_cpu_us_per_recipient": round(gateway_cpu * 1000 / n),
         "gateway_idle_cpu_ms_per_s": round(idle_cpu_per_s),
         "agents_cpu_ms": agents_cpu,
+        **failover,
     }
     print(json.dumps(result), flush=True)
     if backend != "sqlite":
@@ -277,6 +303,36 @@ def bench(n, backend="sqlite", conninfo=None):
         "ratio_cpu_to_mqtt": round(gateway_cpu / max(mqtt["broker_cpu_ms"], 1), 1),
     })
     print(json.dumps(result), flush=True)
+
+
+def failover_after(writer, start_gateway, serving_count, issue, standby_ports, connected_at,
+                   all_delivered):
+    """With a second gateway standing by, kill -9 the writer; times from the
+    kill to: the standby serving, the next directive delivered to every
+    agency (issued to the standby), every agency with fresh heartbeats."""
+    standby = start_gateway("standby", wait=False)
+    time.sleep(2)  # it connects, finds the lease held, and stands by
+    t_kill = time.time()
+    writer.kill()
+    writer.wait()
+    wait_for(lambda: serving_count("standby") > 0, 60, "the standby taking over")
+    serving_s = time.time() - t_kill
+    directive = issue("after failover", port=standby_ports[1])
+    accepted_s = time.time() - t_kill
+    wait_for(lambda: all_delivered(directive), 300, "delivery after failover")
+    delivered_s = time.time() - t_kill
+    try:
+        wait_for(lambda: all(at and at[-1] > t_kill for at in connected_at), 30,
+                 "heartbeats after failover")
+        heartbeats_s = round(max(at[-1] for at in connected_at) - t_kill, 2)
+    except RuntimeError:
+        heartbeats_s = None
+    standby.send_signal(signal.SIGTERM)
+    standby.wait()
+    return {"failover_lease_ms": FAILOVER_LEASE_MS, "failover_serving_s": round(serving_s, 2),
+            "failover_accepted_s": round(accepted_s, 2),
+            "failover_delivered_s": round(delivered_s, 2),
+            "failover_heartbeats_s": heartbeats_s}
 
 
 def openssl(*args, cwd):

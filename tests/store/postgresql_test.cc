@@ -83,6 +83,48 @@ TEST_CASE("Values go and come back exactly: bytes, UTF-8, 64-bit integers, NULL"
   CHECK_FALSE(q.Step().value());
 }
 
+TEST_CASE("A statement is prepared once per session and types, and survives a rollback",
+          "[.needs-postgresql]") {
+  PostgresqlConnection db = Connect();
+  auto run = [&db](std::string_view sql, auto value) {
+    Result<Statement> q = db.Prepare(sql);
+    REQUIRE(q);
+    q->Bind(1, value);
+    Result<bool> row = q->Step();
+    REQUIRE(row);
+    REQUIRE(*row);
+    return q->Text(0);
+  };
+  const std::size_t base = db.prepared_statements();  // the session's own checks
+  CHECK(run("SELECT ?::TEXT", std::int64_t{7}) == "7");
+  CHECK(db.prepared_statements() == base + 1);
+  CHECK(run("SELECT ?::TEXT", std::int64_t{8}) == "8");
+  CHECK(db.prepared_statements() == base + 1);  // the same text and types: prepared before
+  CHECK(run("SELECT ?::TEXT", std::string_view("eight")) == "eight");
+  CHECK(db.prepared_statements() == base + 2);  // other types: prepared apart
+
+  REQUIRE(db.Begin());
+  CHECK(run("SELECT ?::TEXT || 'x'", std::int64_t{9}) == "9x");
+  db.Rollback();
+  CHECK(run("SELECT ?::TEXT || 'x'", std::int64_t{10}) == "10x");  // still prepared
+  CHECK(db.prepared_statements() == base + 3);
+
+  Result<Statement> broken = db.Prepare("SELEKT ?");
+  REQUIRE(broken);
+  broken->Bind(1, std::int64_t{1});
+  Result<bool> failed = broken->Step();
+  REQUIRE_FALSE(failed);
+  CHECK(failed.error().context.find("syntax error") != std::string::npos);
+  CHECK(db.prepared_statements() == base + 3);  // not kept
+
+  // Past the bound, statements run unnamed: still right, no longer kept.
+  for (std::size_t i = db.prepared_statements(); i < PreparedStatements::kMaxStatements + 2; ++i) {
+    CHECK(run("SELECT ?::TEXT || '" + std::to_string(i) + "'", std::int64_t{1}) ==
+          "1" + std::to_string(i));
+  }
+  CHECK(db.prepared_statements() == PreparedStatements::kMaxStatements);
+}
+
 TEST_CASE("Text with a NUL byte is refused, not cut short", "[.needs-postgresql]") {
   PostgresqlConnection db = Empty();
   REQUIRE(db.Execute("BEGIN READ WRITE; CREATE TABLE t (s TEXT); COMMIT"));
