@@ -160,6 +160,26 @@ Status AuditKeeper::ObservePrincipals(const Registry& registry) {
   return ledger_.registry().RecordChanges(changes, at);
 }
 
+Result<std::optional<std::uint64_t>> AuditKeeper::LostCheckpointRace(std::uint64_t signed_size) {
+  TOCSIN_ASSIGN_OR_RETURN(std::optional<store::StoredCheckpoint> stored,
+                          ledger_.audit().LatestCheckpoint());
+  if (!stored || stored->size > ledger_.audit().size()) {
+    return MakeError(ErrorCode::kInternal,
+                     "audit log: the checkpoint of size " + std::to_string(signed_size) +
+                         " lost its compare-and-swap to " +
+                         (stored ? "one of size " + std::to_string(stored->size) : "none") +
+                         ", beyond this gateway's log of " +
+                         std::to_string(ledger_.audit().size()) + ": another writer?");
+  }
+  spdlog::warn("audit log: checkpoint of size {} not stored: the ledger's latest became size {} "
+               "meanwhile; publishing that one", signed_size, stored->size);
+  latest_size_ = stored->size;
+  latest_note_ = stored->note;
+  latest_signed_at_ = stored->signed_at;
+  messages_.clear();
+  return std::optional<std::uint64_t>(stored->size);
+}
+
 Result<std::optional<std::uint64_t>> AuditKeeper::Checkpoint() {
   if (latest_note_.empty()) {
     TOCSIN_ASSIGN_OR_RETURN(std::optional<store::StoredCheckpoint> stored,
@@ -177,7 +197,13 @@ Result<std::optional<std::uint64_t>> AuditKeeper::Checkpoint() {
   // Now(), not the clock: a checkpoint is never dated before an entry it covers.
   protocol::Checkpoint checkpoint{origin_, size, ledger_.audit().tree().Root(), Now()};
   std::string note = protocol::SignCheckpoint(checkpoint, log_key_);
-  TOCSIN_RETURN_IF_ERROR(ledger_.audit().StoreCheckpoint({size, note, checkpoint.time}));
+  TOCSIN_ASSIGN_OR_RETURN(bool stored, ledger_.audit().AdvanceCheckpoint(
+                                           {size, note, checkpoint.time}, latest_size_));
+  if (!stored) {
+    // Another checkpoint was stored since this keeper read the latest: the
+    // deployment's is the one stored, never this one.
+    return LostCheckpointRace(size);
+  }
   if (!seal_path_.empty()) {  // durable before any agency sees the checkpoint
     TOCSIN_RETURN_IF_ERROR(WriteFileDurably(seal_path_, AsBytes(note), 0600, Overwrite::kYes));
   }

@@ -101,6 +101,11 @@ class AuditKeeper {
   UnixMillis latest_signed_at() const { return latest_signed_at_; }
 
  private:
+  // After a compare-and-swap that failed: adopts the checkpoint the ledger
+  // holds (its size, to publish), or fails if it covers entries this
+  // keeper's log does not hold (another writer).
+  Result<std::optional<std::uint64_t>> LostCheckpointRace(std::uint64_t signed_size);
+
   std::string gateway_id_;
   std::string origin_;
   const crypto::SigningKey& log_key_;

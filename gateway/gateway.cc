@@ -108,10 +108,12 @@ Gateway::Gateway(const GatewayConfig& config, GatewayLimits limits, const Clock&
 namespace {
 
 // What a standby says while another gateway writes: at once, whenever the
-// writer changes, and once a minute otherwise.
+// writer changes, and once a minute otherwise; a warning when the writer's
+// lease is not as long as this gateway's (it is the writer's that counts).
 class StandbyReport {
  public:
-  explicit StandbyReport(std::string self) : self_(std::move(self)) {}
+  StandbyReport(std::string self, std::int64_t lease_ms)
+      : self_(std::move(self)), lease_ms_(lease_ms) {}
   void operator()(const store::WriterLease& lease) {
     SteadyMillis now = SteadyNowMillis();
     if (lease.epoch == last_epoch_ && now < next_line_) {
@@ -120,15 +122,22 @@ class StandbyReport {
     last_epoch_ = lease.epoch;
     next_line_ = now + 60000;
     std::string line = fmt::format(
-        "standing by: {} holds the writer's lease (epoch {}, renewed {} ms ago); {} takes over "
-        "once it stays silent",
-        lease.holder.empty() ? "no gateway" : lease.holder, lease.epoch, lease.silent_ms, self_);
+        "standing by: {} holds the writer's lease (epoch {}, renewed {} ms ago, lease {} ms); {} "
+        "takes over once it stays silent that long",
+        lease.holder.empty() ? "no gateway" : lease.holder, lease.epoch, lease.silent_ms,
+        lease.lease_ms, self_);
     spdlog::info("{}", line);
     service::Status(line);
+    if (lease.epoch != 0 && lease.lease_ms != lease_ms_) {
+      spdlog::warn("the writer's lease is {} ms, this gateway's store.writer_lease_ms {} ms: a "
+                   "takeover waits for the writer's; give every gateway the same",
+                   lease.lease_ms, lease_ms_);
+    }
   }
 
  private:
   std::string self_;
+  std::int64_t lease_ms_;
   std::int64_t last_epoch_ = -1;
   SteadyMillis next_line_ = 0;
 };
@@ -155,7 +164,7 @@ Result<store::Ledger> OpenLedger(const GatewayConfig& config, const std::atomic<
     }
     return ledger;
   }
-  StandbyReport report(config.id);
+  StandbyReport report(config.id, config.writer_lease_ms);
   TOCSIN_ASSIGN_OR_RETURN(
       store::Ledger ledger,
       store::Ledger::OpenPostgresqlWriter(

@@ -2,24 +2,34 @@
 
 namespace tocsin::store {
 
-Result<AuditLog> AuditLog::Load(Connection& db) {
+Result<AuditLog> AuditLog::Load(Connection& db, const std::function<Status()>& between_pages,
+                                std::size_t page) {
   AuditLog log;
   TOCSIN_ASSIGN_OR_RETURN(Statement q, db.Prepare(
-      "SELECT idx, leaf_hash, at FROM audit_entries ORDER BY idx"));
-  for (;;) {
-    TOCSIN_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) {
-      break;
+      "SELECT idx, leaf_hash, at FROM audit_entries WHERE idx >= ? ORDER BY idx LIMIT ?"));
+  for (std::size_t rows = page; rows == page;) {
+    if (log.tree_.size() > 0 && between_pages) {
+      TOCSIN_RETURN_IF_ERROR(between_pages());
     }
-    Bytes hash = q.Blob(1);
-    if (static_cast<std::uint64_t>(q.Int(0)) != log.tree_.size() || hash.size() != 32) {
-      return MakeError(ErrorCode::kInternal,
-                       "audit log row " + std::to_string(q.Int(0)) + " is out of sequence");
+    q.Reset();
+    q.Bind(1, static_cast<std::int64_t>(log.tree_.size())).Bind(2, static_cast<std::int64_t>(page));
+    rows = 0;
+    for (;;) {
+      TOCSIN_ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) {
+        break;
+      }
+      ++rows;
+      Bytes hash = q.Blob(1);
+      if (static_cast<std::uint64_t>(q.Int(0)) != log.tree_.size() || hash.size() != 32) {
+        return MakeError(ErrorCode::kInternal,
+                         "audit log row " + std::to_string(q.Int(0)) + " is out of sequence");
+      }
+      crypto::Hash leaf{};
+      std::copy(hash.begin(), hash.end(), leaf.begin());
+      log.tree_.Append(leaf);
+      log.last_time_ = q.Int(2);
     }
-    crypto::Hash leaf{};
-    std::copy(hash.begin(), hash.end(), leaf.begin());
-    log.tree_.Append(leaf);
-    log.last_time_ = q.Int(2);
   }
   TOCSIN_ASSIGN_OR_RETURN(Statement latest,
                           db.Prepare("SELECT COALESCE(MAX(signed_at), 0) FROM audit_checkpoints"));

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -34,8 +35,13 @@ struct LogPosition {
 
 class AuditLog {
  public:
-  // Reads every leaf hash (the tables are the ledger's, already migrated).
-  static Result<AuditLog> Load(Connection& db);
+  // Reads every leaf hash (the tables are the ledger's, already migrated),
+  // `page` rows per query, calling `between_pages` after each full page (a
+  // new writer renews its lease there, so that a long log cannot outlast
+  // it); an error from it stops the load.
+  static constexpr std::size_t kLoadPage = 65536;
+  static Result<AuditLog> Load(Connection& db, const std::function<Status()>& between_pages = {},
+                               std::size_t page = kLoadPage);
 
   // A statement that Stage() runs; prepare it once per transaction.
   static Result<Statement> PrepareInsert(Connection& db);

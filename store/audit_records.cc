@@ -17,16 +17,24 @@ Result<std::vector<Bytes>> AuditRecords::Entries(std::uint64_t from, std::uint64
   return q.Blobs(0);
 }
 
-Status AuditRecords::StoreCheckpoint(const StoredCheckpoint& c) {
-  TOCSIN_ASSIGN_OR_RETURN(LedgerTransaction transaction, store_->Begin());  // fenced, as every write
+Result<bool> AuditRecords::AdvanceCheckpoint(const StoredCheckpoint& c, std::uint64_t expected) {
+  // Fenced, as every write: on PostgreSQL the lease's row lock also
+  // serializes this read and insert against any other gateway's.
+  TOCSIN_ASSIGN_OR_RETURN(LedgerTransaction transaction, store_->Begin());
+  TOCSIN_ASSIGN_OR_RETURN(Statement latest, transaction.Prepare(
+      "SELECT COALESCE(MAX(size), 0) FROM audit_checkpoints"));
+  TOCSIN_ASSIGN_OR_RETURN(bool row, latest.Step());
+  auto stored = static_cast<std::uint64_t>(row ? latest.Int(0) : 0);
+  if (stored != expected || c.size <= stored) {
+    return false;
+  }
   TOCSIN_ASSIGN_OR_RETURN(Statement q, transaction.Prepare(
-      "INSERT INTO audit_checkpoints (size, signed_at, note) VALUES (?, ?, ?) "
-      "ON CONFLICT DO NOTHING"));
+      "INSERT INTO audit_checkpoints (size, signed_at, note) VALUES (?, ?, ?)"));
   q.Bind(1, static_cast<std::int64_t>(c.size)).Bind(2, c.signed_at).Bind(3, c.note);
   TOCSIN_RETURN_IF_ERROR(q.Run());
   TOCSIN_RETURN_IF_ERROR(transaction.Commit());
   store_->audit_log().NoteCheckpoint(c.signed_at);
-  return {};
+  return true;
 }
 
 Result<std::vector<StoredCheckpoint>> AuditRecords::Checkpoints() {

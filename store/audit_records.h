@@ -41,8 +41,12 @@ class AuditRecords {
   // Entries [from, to) in log order.
   Result<std::vector<Bytes>> Entries(std::uint64_t from, std::uint64_t to);
 
-  // A checkpoint of a size stored before is kept as it was (the first wins).
-  Status StoreCheckpoint(const StoredCheckpoint& checkpoint);
+  // Stores `checkpoint` by compare-and-swap: only if the latest stored
+  // checkpoint is still of size `expected` (0: none yet) and `checkpoint`
+  // is larger. False, storing nothing, otherwise: another checkpoint was
+  // stored meanwhile, and the caller must not publish its own. Whoever
+  // writes, the deployment's checkpoints thereby only grow, one per size.
+  Result<bool> AdvanceCheckpoint(const StoredCheckpoint& checkpoint, std::uint64_t expected);
   Result<std::optional<StoredCheckpoint>> LatestCheckpoint();
   Result<std::vector<StoredCheckpoint>> Checkpoints();
 

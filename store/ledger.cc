@@ -56,7 +56,11 @@ Result<Ledger> Ledger::OpenPostgresqlWriter(
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(retry_ms));
   }
-  return Over(std::make_unique<PostgresqlConnection>(std::move(db)));
+  // The lease is renewed between the pages of the audit log's load: a
+  // log longer than one lease's worth of reading stays this writer's.
+  auto writer = std::make_unique<PostgresqlConnection>(std::move(db));
+  PostgresqlConnection* renewing = writer.get();
+  return Over(std::move(writer), [renewing] { return renewing->RenewLease(); });
 }
 
 Result<std::string> Ledger::CheckPostgresql(const std::string& conninfo) {
@@ -108,8 +112,10 @@ Ledger::Ledger(std::unique_ptr<LedgerStore> store)
       audit_(store_.get()),
       registry_(store_.get()) {}
 
-Result<Ledger> Ledger::Over(std::unique_ptr<Connection> db) {
-  TOCSIN_ASSIGN_OR_RETURN(std::unique_ptr<LedgerStore> store, LedgerStore::Over(std::move(db)));
+Result<Ledger> Ledger::Over(std::unique_ptr<Connection> db,
+                            const std::function<Status()>& between_pages) {
+  TOCSIN_ASSIGN_OR_RETURN(std::unique_ptr<LedgerStore> store,
+                          LedgerStore::Over(std::move(db), between_pages));
   return Ledger(std::move(store));
 }
 

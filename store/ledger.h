@@ -116,7 +116,8 @@ class Ledger {
 
  private:
   explicit Ledger(std::unique_ptr<LedgerStore> store);
-  static Result<Ledger> Over(std::unique_ptr<Connection> db);
+  static Result<Ledger> Over(std::unique_ptr<Connection> db,
+                             const std::function<Status()>& between_pages = {});
 
   std::unique_ptr<LedgerStore> store_;  // never null; the parts point into it
   Directives directives_;

@@ -43,8 +43,9 @@ Status LedgerTransaction::Commit() {
   return committed;
 }
 
-Result<std::unique_ptr<LedgerStore>> LedgerStore::Over(std::unique_ptr<Connection> db) {
-  TOCSIN_ASSIGN_OR_RETURN(AuditLog audit, AuditLog::Load(*db));
+Result<std::unique_ptr<LedgerStore>> LedgerStore::Over(
+    std::unique_ptr<Connection> db, const std::function<Status()>& between_pages) {
+  TOCSIN_ASSIGN_OR_RETURN(AuditLog audit, AuditLog::Load(*db, between_pages));
   return std::unique_ptr<LedgerStore>(new LedgerStore(std::move(db), std::move(audit)));
 }
 

@@ -9,6 +9,7 @@
 // unfenced. Not thread-safe: the gateway's loop owns the ledger.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -54,8 +55,10 @@ class LedgerTransaction {
 // Owns the connection and the audit log; the ledger's parts borrow it.
 class LedgerStore {
  public:
-  // Reads the audit log as the database holds it.
-  static Result<std::unique_ptr<LedgerStore>> Over(std::unique_ptr<Connection> db);
+  // Reads the audit log as the database holds it (AuditLog::Load, calling
+  // `between_pages` between its pages).
+  static Result<std::unique_ptr<LedgerStore>> Over(std::unique_ptr<Connection> db,
+                                                   const std::function<Status()>& between_pages);
 
   Result<LedgerTransaction> Begin();
   // For reads outside a transaction.

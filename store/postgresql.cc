@@ -23,9 +23,10 @@ CREATE TABLE IF NOT EXISTS tocsin_writer (
   id         INTEGER PRIMARY KEY CHECK (id = 1),
   epoch      BIGINT NOT NULL,
   holder     TEXT NOT NULL,
-  renewed_at TIMESTAMPTZ NOT NULL
+  renewed_at TIMESTAMPTZ NOT NULL,
+  lease_ms   BIGINT NOT NULL  -- the holder's: a claimant judges the lease by it
 );
-INSERT INTO tocsin_writer VALUES (1, 0, '', '-infinity') ON CONFLICT DO NOTHING;
+INSERT INTO tocsin_writer VALUES (1, 0, '', '-infinity', 0) ON CONFLICT DO NOTHING;
 )sql";
 
 std::string Trimmed(const char* message) {
@@ -437,8 +438,9 @@ Result<bool> PostgresqlConnection::TryBecomeWriter(const WriterClaim& claim) {
   // then report "not yet" and let the caller try again.
   TOCSIN_RETURN_IF_ERROR(Execute("SET lock_timeout = '1s'"));
   TOCSIN_ASSIGN_OR_RETURN(Statement take, Prepare(
-      "UPDATE tocsin_writer SET epoch = epoch + 1, holder = ?, renewed_at = clock_timestamp() "
-      "WHERE id = 1 AND renewed_at < clock_timestamp() - ? * interval '1 ms' "
+      "UPDATE tocsin_writer SET epoch = epoch + 1, holder = ?, lease_ms = ?, "
+      "renewed_at = clock_timestamp() "
+      "WHERE id = 1 AND renewed_at < clock_timestamp() - lease_ms * interval '1 ms' "
       "RETURNING epoch"));
   take.Bind(1, claim.holder).Bind(2, claim.lease_ms);
   TOCSIN_ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(*this));
@@ -467,13 +469,13 @@ Result<bool> PostgresqlConnection::TryBecomeWriter(const WriterClaim& claim) {
 Result<WriterLease> PostgresqlConnection::Lease() {
   TOCSIN_ASSIGN_OR_RETURN(Statement q, Prepare(
       "SELECT epoch, holder, CASE WHEN renewed_at = '-infinity' THEN 0 ELSE "
-      "(extract(epoch FROM clock_timestamp() - renewed_at) * 1000)::bigint END "
+      "(extract(epoch FROM clock_timestamp() - renewed_at) * 1000)::bigint END, lease_ms "
       "FROM tocsin_writer WHERE id = 1"));
   TOCSIN_ASSIGN_OR_RETURN(bool row, q.Step());
   if (!row) {
     return MakeError(ErrorCode::kIoError, description_ + ": the table tocsin_writer has no row");
   }
-  return WriterLease{q.Int(0), q.Text(1), q.Int(2)};
+  return WriterLease{q.Int(0), q.Text(1), q.Int(2), q.Int(3)};
 }
 
 Status PostgresqlConnection::ReleaseLease() {

@@ -33,8 +33,9 @@ using PgConnPtr = std::unique_ptr<PGconn, CFree<&PQfinish>>;
 // Several gateways share one database; exactly one writes. The writer holds
 // a lease, the one row of table tocsin_writer: an epoch, its holder, and
 // when the lease was last renewed by the database's clock. A claimant takes
-// the lease only once it has gone `lease_ms` without renewal, and raises the
-// epoch when it does; a holder's own restart waits the same, since nothing
+// the lease only once it has gone the holder's `lease_ms` (kept in the row,
+// so that gateways configured apart cannot take it early) without renewal,
+// and raises the epoch when it does; a holder's own restart waits the same, since nothing
 // tells a restart from a second process that names the same holder. Every write transaction of the writer then begins by
 // renewing the lease under its own epoch, which locks the row until the
 // transaction ends: a paused writer that wakes up after another took over
@@ -50,6 +51,7 @@ struct WriterLease {
   std::int64_t epoch = 0;  // 0: no writer ever
   std::string holder;
   std::int64_t silent_ms = 0;  // since its last renewal, by the database's clock
+  std::int64_t lease_ms = 0;   // the holder's lease length, which claimants wait out
 };
 
 // The server-side prepared statements of one connection: each statement

@@ -101,6 +101,28 @@ TEST_CASE("Rows of an earlier version get their entry's index back from the log"
   CHECK(logged[0]->at == kAt + 3);
 }
 
+TEST_CASE("A checkpoint that loses its compare-and-swap is not published; the stored one is",
+          "[audit][checkpoint]") {
+  Fixture f;
+  f.Record();
+  REQUIRE(f.keeper.Checkpoint().value() == std::optional<std::uint64_t>(3));
+  REQUIRE(f.ledger.audit().Append(ToBytes("one more"), kAt + 10));
+  {
+    // Another writer of the same log stores its checkpoint of size 4 first.
+    store::Ledger other = store::Ledger::Open(f.path).value();
+    REQUIRE(other.audit().size() == 4);
+    REQUIRE(other.audit().AdvanceCheckpoint({4, "the other's note", kAt + 11}, 3).value());
+  }
+  f.clock.Advance(20);
+  CHECK(f.keeper.Checkpoint().value() == std::optional<std::uint64_t>(4));  // adopted
+  CHECK(f.keeper.latest_size() == 4);
+  CHECK(f.keeper.latest_signed_at() == kAt + 11);
+  std::vector<store::StoredCheckpoint> stored = f.ledger.audit().Checkpoints().value();
+  REQUIRE(stored.size() == 2);
+  CHECK(stored[1].note == "the other's note");  // one note for size 4, never two
+  CHECK_FALSE(f.keeper.Checkpoint().value());  // nothing new to sign
+}
+
 TEST_CASE("Checkpoints are never dated before the entries they follow", "[audit][clock]") {
   Fixture f;
   f.Record();  // entries dated up to kAt + 3

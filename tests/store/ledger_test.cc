@@ -212,6 +212,33 @@ TEST_CASE("Ledger state survives reopening the file", "[store][ledger]") {
 }
 
 
+TEST_CASE("The audit log loads page by page, in order, whatever the page size",
+          "[store][ledger][audit]") {
+  testing::TempDir dir;
+  crypto::Hash root{};
+  {
+    Ledger ledger = FreshLedger(dir);
+    for (int i = 0; i < 7; ++i) {
+      REQUIRE(ledger.audit().Append(ToBytes("entry " + std::to_string(i)), 1000 + i));
+    }
+    root = ledger.audit().tree().Root();
+  }
+  std::unique_ptr<Connection> db = TestConnection(dir);
+  for (std::size_t page : std::vector<std::size_t>{1, 2, 3, 7, 8, 65536}) {
+    INFO("page " << page);
+    std::size_t calls = 0;
+    Result<AuditLog> log = AuditLog::Load(*db, [&] {
+      ++calls;
+      return Status();
+    }, page);
+    REQUIRE(log);
+    CHECK(log->size() == 7);
+    CHECK(log->tree().Root() == root);
+    CHECK(log->last_time() == 1006);
+    CHECK(calls == 7 / page);  // once after each full page
+  }
+}
+
 TEST_CASE("Each effective change appends its audit entry, and only then", "[store][ledger][audit]") {
   testing::TempDir dir;
   crypto::Hash root;
@@ -237,7 +264,7 @@ TEST_CASE("Each effective change appends its audit entry, and only then", "[stor
     }
     root = ledger.audit().tree().Root();
     CHECK(root == expected.Root());
-    REQUIRE(ledger.audit().StoreCheckpoint({3, "note at 3", 2500}));
+    REQUIRE(ledger.audit().AdvanceCheckpoint({3, "note at 3", 2500}, 0).value());
     REQUIRE(ledger.registry().RecordChanges(
         {{"finance", Bytes(32, 7), true, ToBytes("enrolled finance")}}, 2600));
   }
@@ -284,13 +311,30 @@ TEST_CASE("Each confirmation knows the entry that records it, first time and aft
   CHECK(ledger.audit().size() == 4);
 }
 
+TEST_CASE("Checkpoints advance by compare-and-swap: one per size, only growing",
+          "[store][ledger][audit]") {
+  testing::TempDir dir;
+  Ledger ledger = FreshLedger(dir);
+  REQUIRE(ledger.audit().AdvanceCheckpoint({3, "first at 3", 100}, 0).value());
+  CHECK_FALSE(ledger.audit().AdvanceCheckpoint({3, "second at 3", 101}, 0).value());  // stale
+  CHECK_FALSE(ledger.audit().AdvanceCheckpoint({3, "again at 3", 102}, 3).value());   // not larger
+  CHECK_FALSE(ledger.audit().AdvanceCheckpoint({2, "back at 2", 103}, 3).value());    // smaller
+  REQUIRE(ledger.audit().AdvanceCheckpoint({5, "at 5", 104}, 3).value());
+  CHECK_FALSE(ledger.audit().AdvanceCheckpoint({6, "from 3", 105}, 3).value());  // 5 came between
+  std::vector<StoredCheckpoint> stored = ledger.audit().Checkpoints().value();
+  REQUIRE(stored.size() == 2);
+  CHECK(stored[0].note == "first at 3");
+  CHECK(stored[1].note == "at 5");
+  CHECK(ledger.audit().last_time() == 104);  // what was refused did not move the log's clock
+}
+
 TEST_CASE("The log's clock never goes back, past entries or past checkpoints",
           "[store][ledger][audit][clock]") {
   testing::TempDir dir;
   {
     Ledger ledger = FreshLedger(dir);
     REQUIRE(ledger.directives().Accept(Sample(1, 1)));  // at 1001
-    REQUIRE(ledger.audit().StoreCheckpoint({1, "note at 1", 50000}));  // a clock ahead, then stepped back
+    REQUIRE(ledger.audit().AdvanceCheckpoint({1, "note at 1", 50000}, 0).value());  // a clock ahead, then stepped back
     CHECK(ledger.audit().last_time() == 50000);
   }
   Ledger reopened = ReopenLedger(dir);

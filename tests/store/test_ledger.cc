@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "store/ledger_schema.h"
 #include "store/postgresql.h"
 
 namespace tocsin::store {
@@ -44,6 +45,21 @@ Ledger FreshLedger(const testing::TempDir& dir) {
 Ledger ReopenLedger(const testing::TempDir& dir) {
   return Opened(TestingPostgresql() ? Ledger::OpenPostgresql(Conninfo(), Ledger::SchemaChange::kMigrate)
                                     : Ledger::Open(dir / "gw.db"));
+}
+
+std::unique_ptr<Connection> TestConnection(const testing::TempDir& dir) {
+  if (TestingPostgresql()) {
+    Result<PostgresqlConnection> db = PostgresqlConnection::Connect(Conninfo());
+    if (!db) {
+      throw std::runtime_error("connect to the test database: " + db.error().ToString());
+    }
+    return std::make_unique<PostgresqlConnection>(std::move(*db));
+  }
+  Result<Database> db = Database::Open(dir / "gw.db", SqliteLedgerMigrations());
+  if (!db) {
+    throw std::runtime_error("open the test ledger's file: " + db.error().ToString());
+  }
+  return std::make_unique<Database>(std::move(*db));
 }
 
 }  // namespace tocsin::store

@@ -5,6 +5,8 @@
 // tests thereby check both backends.
 #pragma once
 
+#include <memory>
+
 #include "store/ledger.h"
 #include "tests/testing/temp_dir.h"
 
@@ -22,5 +24,8 @@ Ledger FreshLedger(const testing::TempDir& dir);
 
 // The same ledger opened again, as a restarted gateway would.
 Ledger ReopenLedger(const testing::TempDir& dir);
+
+// Another connection to the test ledger's database, beside the ledger's.
+std::unique_ptr<Connection> TestConnection(const testing::TempDir& dir);
 
 }  // namespace tocsin::store

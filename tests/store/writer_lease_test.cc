@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "store/ledger.h"
+#include "store/ledger_schema.h"
 #include "store/postgresql.h"
 #include "tests/store/test_ledger.h"
 
@@ -71,7 +72,7 @@ TEST_CASE("A fenced writer commits nothing", "[.needs-postgresql]") {
   CHECK(accepted.error().context.find("fenced") != std::string::npos);
   CHECK_FALSE(next.directives().Find(d.id).value());
   CHECK(next.audit().size() == 0);
-  CHECK_FALSE(old.audit().StoreCheckpoint({0, "note", 1}));
+  CHECK_FALSE(old.audit().AdvanceCheckpoint({1, "note", 1}, 0));
   REQUIRE(next.directives().Accept(d));
   CHECK(next.audit().size() == 1);
 }
@@ -115,6 +116,51 @@ TEST_CASE("A holder's name is no key: the same name waits for the lease to lapse
   REQUIRE(restarted.TryBecomeWriter({"gw-a", 300}).value());
   CHECK(restarted.epoch() == 2);
   CHECK_FALSE(old.RenewLease());
+}
+
+TEST_CASE("A claimant waits out the holder's lease, not its own", "[.needs-postgresql]") {
+  PostgresqlConnection a = Fresh();
+  PostgresqlConnection b = Another();
+  REQUIRE(a.TryBecomeWriter({"gw-a", 1500}).value());
+  CHECK(b.Lease().value().lease_ms == 1500);
+  Sleep(400);
+  CHECK_FALSE(b.TryBecomeWriter({"gw-b", 200}).value());  // b's 200 ms have passed, a's 1500 not
+  Sleep(1300);
+  REQUIRE(b.TryBecomeWriter({"gw-b", 200}).value());
+  CHECK(b.Lease().value().lease_ms == 200);  // the new holder's, from now on
+}
+
+TEST_CASE("A new writer renews its lease between the pages of the audit log it loads",
+          "[.needs-postgresql]") {
+  testing::TempDir dir;
+  {
+    Ledger ledger = FreshLedger(dir);
+    for (int i = 0; i < 5; ++i) {
+      REQUIRE(ledger.audit().Append(ToBytes("entry " + std::to_string(i)), 1000 + i));
+    }
+  }
+  PostgresqlConnection writer =
+      PostgresqlConnection::Open(Conninfo(), PostgresqlLedgerMigrations()).value();
+  REQUIRE(writer.TryBecomeWriter({"gw-a", 400}).value());
+  int renewals = 0;
+  Result<AuditLog> loaded = AuditLog::Load(writer, [&] {
+    ++renewals;
+    Sleep(150);  // each page outlasts a third of the lease: only renewals keep it
+    return writer.RenewLease();
+  }, 2);
+  REQUIRE(loaded);
+  CHECK(loaded->size() == 5);
+  CHECK(loaded->last_time() == 1004);
+  CHECK(renewals == 2);  // after the two full pages of 2
+  PostgresqlConnection other =
+      PostgresqlConnection::Open(Conninfo(), PostgresqlLedgerMigrations()).value();
+  CHECK_FALSE(other.TryBecomeWriter({"gw-b", 400}).value());
+
+  Result<AuditLog> stopped = AuditLog::Load(writer, [] {
+    return Status(MakeError(ErrorCode::kIoError, "fenced"));
+  }, 2);
+  REQUIRE_FALSE(stopped);
+  CHECK(stopped.error().context == "fenced");
 }
 
 }  // namespace
