@@ -163,13 +163,29 @@ Status AuditKeeper::ObservePrincipals(const Registry& registry) {
 Result<std::optional<std::uint64_t>> AuditKeeper::LostCheckpointRace(std::uint64_t signed_size) {
   TOCSIN_ASSIGN_OR_RETURN(std::optional<store::StoredCheckpoint> stored,
                           ledger_.audit().LatestCheckpoint());
-  if (!stored || stored->size > ledger_.audit().size()) {
+  const crypto::MerkleTree& tree = ledger_.audit().tree();
+  auto refused = [&](const std::string& why) {
     return MakeError(ErrorCode::kInternal,
                      "audit log: the checkpoint of size " + std::to_string(signed_size) +
-                         " lost its compare-and-swap to " +
-                         (stored ? "one of size " + std::to_string(stored->size) : "none") +
-                         ", beyond this gateway's log of " +
-                         std::to_string(ledger_.audit().size()) + ": another writer?");
+                         " lost its compare-and-swap, and the ledger's latest checkpoint " + why +
+                         ": another writer, or a damaged ledger");
+  };
+  if (!stored) {
+    return refused("is none");
+  }
+  if (stored->size < latest_size_) {
+    return refused("(size " + std::to_string(stored->size) + ") is older than the one published (size " +
+                   std::to_string(latest_size_) + ")");
+  }
+  if (stored->size > tree.size()) {
+    return refused("(size " + std::to_string(stored->size) + ") covers entries this log of " +
+                   std::to_string(tree.size()) + " does not hold");
+  }
+  Result<protocol::Checkpoint> checked =
+      protocol::VerifyCheckpoint(stored->note, origin_, log_key_.public_key());
+  if (!checked || checked->size != stored->size || checked->root != tree.RootAt(stored->size)) {
+    return refused("(size " + std::to_string(stored->size) +
+                   ") is not this log's, signed by its log key");
   }
   spdlog::warn("audit log: checkpoint of size {} not stored: the ledger's latest became size {} "
                "meanwhile; publishing that one", signed_size, stored->size);

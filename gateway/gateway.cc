@@ -513,9 +513,11 @@ Status Gateway::DrainAgencies() {
     }
     TOCSIN_RETURN_IF_ERROR(HandleAgency(**message, batch));
     if (batch.size() >= limits_.receipt_batch) {
+      TOCSIN_RETURN_IF_ERROR(FlushCatchUps());  // a copy is marked sent before its receipt
       TOCSIN_RETURN_IF_ERROR(FlushReceipts(batch));
     }
   }
+  TOCSIN_RETURN_IF_ERROR(FlushCatchUps());
   return FlushReceipts(batch);
 }
 
@@ -750,9 +752,11 @@ Status Gateway::FlushReceipts(std::vector<PendingReceipt>& batch) {
 
 Status Gateway::CatchUp(const std::string& agency) {
   TOCSIN_ASSIGN_OR_RETURN(auto pending, ledger_.directives().Undelivered(agency, clock_.NowMillis()));
-  UnixMillis at = audit_->Now();
+  if (caught_up_.empty()) {
+    caught_up_at_ = audit_->Now();
+  }
   const Bytes routing_id = sessions_.Find(agency)->routing_id;
-  std::vector<store::SentRecord> sent;
+  std::size_t sent = 0;
   for (const Bytes& id : pending) {
     Result<const protocol::DirectiveFanout*> fanout = FanoutFor(id);
     if (!fanout) {
@@ -765,15 +769,25 @@ Status Gateway::CatchUp(const std::string& agency) {
       sessions_.CatchUpIncomplete(agency);  // the next hello on this connection resumes
       break;                                // the peer went away or its queue is full
     }
-    sent.push_back({id, agency, audit_->Sent(id, agency, at)});
+    caught_up_.push_back({id, agency, audit_->Sent(id, agency, caught_up_at_)});
+    ++sent;
   }
   // One line per connection an agency introduced: what an operator looks
   // for first when an agency says it hears nothing.
   LogEvent(spdlog::level::info, "agency_connected",
-           {{"agency", agency}, {"sent", sent.size()}, {"undelivered", pending.size()}},
-           fmt::format("{} connected: sent {} of {} undelivered directive(s)", agency, sent.size(),
+           {{"agency", agency}, {"sent", sent}, {"undelivered", pending.size()}},
+           fmt::format("{} connected: sent {} of {} undelivered directive(s)", agency, sent,
                        pending.size()));
-  return ledger_.directives().MarkSent(sent, at);
+  return {};
+}
+
+Status Gateway::FlushCatchUps() {
+  if (caught_up_.empty()) {
+    return {};
+  }
+  Status marked = ledger_.directives().MarkSent(caught_up_, caught_up_at_);
+  caught_up_.clear();
+  return marked;
 }
 
 Status Gateway::DrainOperators() {

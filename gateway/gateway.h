@@ -178,7 +178,10 @@ class Gateway {
   Status Report(transport::PeerMessage& message, const protocol::Envelope& envelope);
   // Answers an evidence-request: the recorded signed receipts, one page.
   Status AnswerEvidence(transport::PeerMessage& message, const protocol::Envelope& envelope);
+  // Sends `agency` its undelivered directives; they are marked sent by
+  // FlushCatchUps, one transaction for every hello of the turn.
   Status CatchUp(const std::string& agency);
+  Status FlushCatchUps();
   void WatchForSplitView(const std::string& agency, const protocol::Receipt& receipt);
   Status FlushReceipts(std::vector<PendingReceipt>& batch);
   Status FanOut(const protocol::VerifiedDirective& directive);
@@ -271,6 +274,10 @@ class Gateway {
   std::uint64_t heartbeat_sequence_ = 0;
   pki::DirectoryWatch crl_watch_;
   GatewayCounters counters_;
+  // Copies sent by this turn's catch-ups, not yet marked sent, and the time
+  // they are marked at (the turn's first catch-up's).
+  std::vector<store::SentRecord> caught_up_;
+  UnixMillis caught_up_at_ = 0;
   UnixMillis started_at_ = 0;
   std::unique_ptr<transport::MetricsServer> metrics_;  // null without metrics_listen
   Histogram receipt_latency_{LatencyBoundsSeconds()};

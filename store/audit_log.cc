@@ -5,6 +5,7 @@ namespace tocsin::store {
 Result<AuditLog> AuditLog::Load(Connection& db, const std::function<Status()>& between_pages,
                                 std::size_t page) {
   AuditLog log;
+  page = std::max<std::size_t>(page, 1);
   TOCSIN_ASSIGN_OR_RETURN(Statement q, db.Prepare(
       "SELECT idx, leaf_hash, at FROM audit_entries WHERE idx >= ? ORDER BY idx LIMIT ?"));
   for (std::size_t rows = page; rows == page;) {

@@ -22,10 +22,13 @@ Result<bool> AuditRecords::AdvanceCheckpoint(const StoredCheckpoint& c, std::uin
   // serializes this read and insert against any other gateway's.
   TOCSIN_ASSIGN_OR_RETURN(LedgerTransaction transaction, store_->Begin());
   TOCSIN_ASSIGN_OR_RETURN(Statement latest, transaction.Prepare(
-      "SELECT COALESCE(MAX(size), 0) FROM audit_checkpoints"));
+      "SELECT size, signed_at FROM audit_checkpoints ORDER BY size DESC LIMIT 1"));
   TOCSIN_ASSIGN_OR_RETURN(bool row, latest.Step());
   auto stored = static_cast<std::uint64_t>(row ? latest.Int(0) : 0);
   if (stored != expected || c.size <= stored) {
+    if (row) {  // the log's clock covers whatever checkpoint the caller will adopt
+      store_->audit_log().NoteCheckpoint(latest.Int(1));
+    }
     return false;
   }
   TOCSIN_ASSIGN_OR_RETURN(Statement q, transaction.Prepare(

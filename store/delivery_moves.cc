@@ -11,7 +11,7 @@ std::string StatesBefore(DeliveryState to) {
       out += (out.empty() ? "" : ", ") + StateNumber(from);
     }
   }
-  return "state IN (" + out + ")";
+  return out.empty() ? "FALSE" : "state IN (" + out + ")";
 }
 
 }  // namespace
@@ -31,7 +31,7 @@ std::string StatesWhere(std::string_view column, bool (*in)(DeliveryState)) {
       out += (out.empty() ? "" : ", ") + StateNumber(state);
     }
   }
-  return std::string(column) + " IN (" + out + ")";
+  return out.empty() ? "FALSE" : std::string(column) + " IN (" + out + ")";
 }
 
 Result<Statement*> DeliveryMoves::Prepared(std::optional<Statement>& slot,

@@ -17,7 +17,8 @@
 namespace tocsin::store {
 
 // `column IN (...)`: the stored states for which `in` holds, e.g.
-// StatesWhere("v.state", Undelivered) is "v.state IN (0, 1)".
+// StatesWhere("v.state", Undelivered) is "v.state IN (0, 1)"; FALSE when
+// there is none.
 std::string StatesWhere(std::string_view column, bool (*in)(DeliveryState));
 
 // The number the ledger stores for `state` (an SQL literal).

@@ -77,15 +77,18 @@ Result<std::string> Ledger::CheckPostgresql(const std::string& conninfo) {
                      db.description() + " has schema version " + std::to_string(version) +
                          ", newer than this build knows (" + std::to_string(known) + ")");
   }
+  if (version < known) {  // the lease's columns may predate this build
+    return db.description() + ": schema version " + std::to_string(version) + " of " +
+           std::to_string(known) + " (migrated at start); the writer's lease is read after";
+  }
   TOCSIN_ASSIGN_OR_RETURN(WriterLease lease, db.Lease());
   std::string writer = lease.epoch == 0
                            ? "no writer yet"
                            : "writer " + lease.holder + " (epoch " + std::to_string(lease.epoch) +
                                  ", lease renewed " + std::to_string(lease.silent_ms) +
-                                 " ms ago)";
+                                 " ms ago, lease " + std::to_string(lease.lease_ms) + " ms)";
   return db.description() + ": schema version " + std::to_string(version) + " of " +
-         std::to_string(known) + (version < known ? " (migrated at start)" : "") + "; " +
-         writer;
+         std::to_string(known) + "; " + writer;
 }
 
 std::int64_t Ledger::epoch() const {

@@ -272,12 +272,23 @@ CREATE TABLE proposal_wraps (
 );
 )sql";
 
+// The writer's lease records the holder's lease length (store/postgresql.h,
+// WriterClaim). A database made since has the column already (the lease's
+// table is made with it); one made before gets it here, at the longest
+// lease a gateway may be configured with, so that no claimant takes over
+// early from a writer that predates it.
+constexpr std::string_view kPostgresqlSchemaV2 = R"sql(
+ALTER TABLE tocsin_writer ADD COLUMN IF NOT EXISTS lease_ms BIGINT NOT NULL DEFAULT 60000;
+)sql";
+
 }  // namespace
 
 std::vector<std::string_view> SqliteLedgerMigrations() {
   return {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5, kSchemaV6};
 }
 
-std::vector<std::string_view> PostgresqlLedgerMigrations() { return {kPostgresqlSchemaV1}; }
+std::vector<std::string_view> PostgresqlLedgerMigrations() {
+  return {kPostgresqlSchemaV1, kPostgresqlSchemaV2};
+}
 
 }  // namespace tocsin::store

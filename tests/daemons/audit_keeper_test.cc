@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "crypto/merkle.h"
+#include "protocol/audit.h"
 #include "protocol/directive.h"
 #include "store/sqlite.h"
 #include "tests/testing/temp_dir.h"
@@ -107,20 +108,47 @@ TEST_CASE("A checkpoint that loses its compare-and-swap is not published; the st
   f.Record();
   REQUIRE(f.keeper.Checkpoint().value() == std::optional<std::uint64_t>(3));
   REQUIRE(f.ledger.audit().Append(ToBytes("one more"), kAt + 10));
+  std::string theirs;
   {
-    // Another writer of the same log stores its checkpoint of size 4 first.
+    // Another writer of the same log stores its checkpoint of size 4 first,
+    // dated ahead of this gateway's clock.
     store::Ledger other = store::Ledger::Open(f.path).value();
     REQUIRE(other.audit().size() == 4);
-    REQUIRE(other.audit().AdvanceCheckpoint({4, "the other's note", kAt + 11}, 3).value());
+    theirs = protocol::SignCheckpoint(
+        {protocol::AuditOrigin("gw.test"), 4, other.audit().tree().Root(), kAt + 5000}, f.log_key);
+    REQUIRE(other.audit().AdvanceCheckpoint({4, theirs, kAt + 5000}, 3).value());
   }
   f.clock.Advance(20);
   CHECK(f.keeper.Checkpoint().value() == std::optional<std::uint64_t>(4));  // adopted
   CHECK(f.keeper.latest_size() == 4);
-  CHECK(f.keeper.latest_signed_at() == kAt + 11);
+  CHECK(f.keeper.latest_signed_at() == kAt + 5000);
+  CHECK(f.ledger.audit().last_time() == kAt + 5000);  // the log's clock covers it
   std::vector<store::StoredCheckpoint> stored = f.ledger.audit().Checkpoints().value();
   REQUIRE(stored.size() == 2);
-  CHECK(stored[1].note == "the other's note");  // one note for size 4, never two
+  CHECK(stored[1].note == theirs);  // one note for size 4, never two
   CHECK_FALSE(f.keeper.Checkpoint().value());  // nothing new to sign
+}
+
+TEST_CASE("A stored checkpoint that is not this log's is refused, not adopted",
+          "[audit][checkpoint]") {
+  Fixture f;
+  f.Record();
+  REQUIRE(f.keeper.Checkpoint().value() == std::optional<std::uint64_t>(3));
+  REQUIRE(f.ledger.audit().Append(ToBytes("one more"), kAt + 10));
+  {
+    store::Ledger other = store::Ledger::Open(f.path).value();
+    crypto::Digest wrong{};
+    wrong.fill(0x77);
+    REQUIRE(other.audit().AdvanceCheckpoint(
+        {4, protocol::SignCheckpoint({protocol::AuditOrigin("gw.test"), 4, wrong, kAt + 11},
+                                     f.log_key),
+         kAt + 11},
+        3).value());
+  }
+  Result<std::optional<std::uint64_t>> signed_now = f.keeper.Checkpoint();
+  REQUIRE_FALSE(signed_now);
+  CHECK(signed_now.error().context.find("is not this log's") != std::string::npos);
+  CHECK(f.keeper.latest_size() == 3);  // still publishing what it had
 }
 
 TEST_CASE("Checkpoints are never dated before the entries they follow", "[audit][clock]") {

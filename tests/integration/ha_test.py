@@ -86,7 +86,7 @@ def test_check_config_reads_the_database_and_changes_nothing(make):
     w.start_gateway()
     after = check_config(w)
     assert after.returncode == 0, after.stderr
-    assert "schema version 1 of 1; writer gw.test on " in after.stdout, after.stdout
+    assert "schema version 2 of 2; writer gw.test on " in after.stdout, after.stdout
     w.write_gateway_copy("unreachable", postgresql="host=127.0.0.1 port=1 dbname=none")
     refused = check_config(w, "unreachable")
     assert refused.returncode != 0

@@ -130,6 +130,30 @@ TEST_CASE("A claimant waits out the holder's lease, not its own", "[.needs-postg
   CHECK(b.Lease().value().lease_ms == 200);  // the new holder's, from now on
 }
 
+TEST_CASE("A lease made before its length was kept gets the longest, not none",
+          "[.needs-postgresql]") {
+  {
+    PostgresqlConnection made = Fresh();
+    REQUIRE(PostgresqlConnection::Open(Conninfo(), PostgresqlLedgerMigrations()));
+    // As an earlier build left it: no lease_ms, schema version 1.
+    REQUIRE(made.Execute("BEGIN READ WRITE; ALTER TABLE tocsin_writer DROP COLUMN lease_ms; "
+                         "UPDATE tocsin_schema SET version = 1; COMMIT"));
+  }
+  Result<std::string> before = Ledger::CheckPostgresql(Conninfo());
+  REQUIRE(before);
+  CHECK(before->find("schema version 1 of 2 (migrated at start)") != std::string::npos);
+  PostgresqlConnection writer =
+      PostgresqlConnection::Open(Conninfo(), PostgresqlLedgerMigrations()).value();
+  CHECK(writer.SchemaVersion().value() == 2);
+  CHECK(writer.Lease().value().lease_ms == 60000);  // the longest a gateway may be given
+  REQUIRE(writer.TryBecomeWriter({"gw-a", 300}).value());  // never taken: at once
+  CHECK(writer.Lease().value().lease_ms == 300);
+  Result<std::string> after = Ledger::CheckPostgresql(Conninfo());
+  REQUIRE(after);
+  CHECK(after->find("schema version 2 of 2; writer gw-a (epoch 1") != std::string::npos);
+  CHECK(after->find("lease 300 ms") != std::string::npos);
+}
+
 TEST_CASE("A new writer renews its lease between the pages of the audit log it loads",
           "[.needs-postgresql]") {
   testing::TempDir dir;
