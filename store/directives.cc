@@ -1,5 +1,7 @@
 #include "store/directives.h"
 
+#include <map>
+
 #include "store/delivery_moves.h"
 #include "store/proposals.h"
 
@@ -8,6 +10,42 @@ namespace {
 
 std::optional<UnixMillis> OptionalTime(const Statement& row, int column) {
   return row.IsNull(column) ? std::nullopt : std::optional<UnixMillis>(row.Int(column));
+}
+
+// Rows per INSERT of deliveries, at most; each statement's row count is a
+// power of two, so a session prepares at most 8 of them whatever the
+// recipient count (on PostgreSQL, one round trip per statement).
+constexpr std::size_t kMaxDeliveryRows = 128;
+
+// A pending delivery of directive ?1 per recipient (the state column's
+// default, store/ledger_schema.cc), `rows` recipients at a time.
+Status InsertDeliveries(LedgerTransaction& transaction, ByteView id,
+                        const std::vector<std::string>& recipients) {
+  std::map<std::size_t, Statement> by_rows;
+  for (std::size_t done = 0; done < recipients.size();) {
+    std::size_t rows = kMaxDeliveryRows;
+    while (rows > recipients.size() - done) {
+      rows /= 2;
+    }
+    auto found = by_rows.find(rows);
+    if (found == by_rows.end()) {
+      std::string sql = "INSERT INTO deliveries (directive_id, agency) VALUES ";
+      for (std::size_t i = 0; i < rows; ++i) {
+        sql += (i == 0 ? "(?1, ?" : ", (?1, ?") + std::to_string(i + 2) + ")";
+      }
+      TOCSIN_ASSIGN_OR_RETURN(Statement insert, transaction.Prepare(sql));
+      found = by_rows.emplace(rows, std::move(insert)).first;
+    }
+    Statement& insert = found->second;
+    insert.Reset();
+    insert.Bind(1, id);
+    for (std::size_t i = 0; i < rows; ++i) {
+      insert.Bind(static_cast<int>(i + 2), recipients[done + i]);
+    }
+    TOCSIN_RETURN_IF_ERROR(insert.Run());
+    done += rows;
+  }
+  return {};
 }
 
 }  // namespace
@@ -36,14 +74,7 @@ Status Directives::Accept(const AcceptedDirective& d) {
       .Bind(7, d.ack_deadline).Bind(8, d.accepted_at).Bind(9, d.digest).Bind(10, d.wire)
       .Bind(11, static_cast<std::int64_t>(transaction.next_log_index()));  // its entry, below
   TOCSIN_RETURN_IF_ERROR(insert.Run());
-  // Every delivery starts pending: the column's default (store/ledger_schema.cc).
-  TOCSIN_ASSIGN_OR_RETURN(Statement delivery, transaction.Prepare(
-      "INSERT INTO deliveries (directive_id, agency) VALUES (?, ?)"));
-  for (const std::string& agency : d.recipients) {
-    delivery.Reset();
-    delivery.Bind(1, d.id).Bind(2, agency);
-    TOCSIN_RETURN_IF_ERROR(delivery.Run());
-  }
+  TOCSIN_RETURN_IF_ERROR(InsertDeliveries(transaction, d.id, d.recipients));
   TOCSIN_RETURN_IF_ERROR(RaiseIssuerMark(transaction, d.issuer, d.sequence));
   if (d.from_proposal) {
     TOCSIN_RETURN_IF_ERROR(Proposals::Release(transaction, d.id));

@@ -42,9 +42,15 @@ steps = [
 
 
 def setup(w, starttls=True, allow_plaintext=False, max_attempts=8, enrol_after_start=False,
-          gateway_env=None):
+          gateway_env=None, standby_bridge_port=None):
+    """The e-mail bridge and its SMTP server, the gateway started; with
+    `standby_bridge_port`, the bridge also dials a second gateway process's
+    bridge endpoint there (an endpoint list). Returns the SMTP server."""
     w._write("policy.toml", POLICY)
     bridge_port = free_port()
+    endpoints = f"tcp://127.0.0.1:{bridge_port}"
+    if standby_bridge_port:
+        endpoints += f",tcp://127.0.0.1:{standby_bridge_port}"
     with open(os.path.join(w.dir, "gateway.toml"), "a") as f:
         f.write(f'policy = "policy.toml"\nbridge_endpoint = "tcp://127.0.0.1:{bridge_port}"\n')
     if enrol_after_start:
@@ -64,7 +70,7 @@ def setup(w, starttls=True, allow_plaintext=False, max_attempts=8, enrol_after_s
 bundle = "keys/bridge.mail"
 directory = "ca/public"
 gateway = "{w.gateway_id}"
-gateway_endpoint = "tcp://127.0.0.1:{bridge_port}"
+gateway_endpoint = "{endpoints}"
 database = "bridge-email.db"
 max_attempts = {max_attempts}
 retry_initial_ms = 200

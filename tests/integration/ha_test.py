@@ -4,15 +4,16 @@ failover: a real primary with a synchronous streaming standby (started by
 postgresql.py), real gateways, clients and operators.
 
 What is covered: one writer at a time (a standby binds nothing), takeover
-after kill -9 with nothing confirmed lost and nothing duplicated, a frozen
-writer fenced when it wakes, and the primary database stopped and its
-standby promoted. The gateway processes share one identity here; gateways
-with identities of their own, and clients that know several endpoints, are
-docs/ha.md's next step.
+after kill -9 with nothing confirmed lost and nothing duplicated, agencies,
+operators and an e-mail bridge following the writer through endpoint
+lists, a frozen writer fenced when it wakes, and the primary database
+stopped and its standby promoted. The gateway processes share one identity
+here; gateways with identities of their own are docs/ha.md's next step.
 
 Usage: ha_test.py BIN_DIR"""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -71,6 +72,40 @@ def writer_and_standby(make):
     w.start_gateway(name="gateway2", wait=False)
     w.wait_for(lambda: "standing by" in w.log("gateway2"), 10, "the standby")
     return w, client, operator
+
+
+def test_a_bridge_follows_the_writer_and_no_notice_is_lost(make):
+    """Escalation e-mails through a bridge that dials both gateway
+    processes: the writer is killed as the ladder starts; the other one
+    fires what is due and the bridge, connected to it, sends every notice
+    (perhaps one twice, never one zero times: docs/policies.md)."""
+    import bridge_test
+    w = make()
+    standby_bridge = free_port()
+    bridge_test.setup(w, standby_bridge_port=standby_bridge)
+    client, operator = free_port(), free_port()
+    w.write_gateway_copy("gateway2", client_port=client, operator_port=operator)
+    with open(os.path.join(w.dir, "gateway2.toml")) as f:
+        text = f.read()
+    bridge = re.search(r'bridge_endpoint = "tcp://127.0.0.1:(\d+)"', text).group(1)
+    w._write("gateway2.toml", text.replace(f"127.0.0.1:{bridge}\"", f"127.0.0.1:{standby_bridge}\""))
+    w.start_gateway(name="gateway2", wait=False)
+    w.wait_for(lambda: "standing by" in w.log("gateway2"), 10, "the standby")
+    w.tocsin("issue", *w._gateway_args("op.alice"), "--agency", "finance-authority",
+             "--title", "Silent agency", "--body", "Nobody answers", "--severity", "critical")
+    w.stop("gateway", signal.SIGKILL)  # the first step is due 1 s after acceptance
+    w.wait_for(lambda: "serving agencies" in w.log("gateway2"), 20, "the takeover")
+    expected = ["claire@finance.example", "desk@centre.example", "paul@finance.example"]
+    w.wait_for(lambda: sorted(set(r for m in bridge_test.mails(w) for r in m["to"])) == expected,
+               30, "every notice of the ladder, sent through the new writer")
+    w.wait_for(lambda: all(o == 1 for (o,) in w.ledger_rows("SELECT outcome FROM bridge_tasks"))
+               and len(w.ledger_rows("SELECT id FROM bridge_tasks")) >= 3, 20,
+               "every task's outcome recorded by the new writer")
+    sent = len(bridge_test.mails(w))
+    print(f"  {sent} e-mails for 3 notices after kill -9 of the writer", flush=True)
+    w.stop("bridge-email")
+    w.stop("gateway2")
+    verify_audit_log(w)
 
 
 def verify_audit_log(w):
@@ -229,6 +264,7 @@ def main():
                           test_agencies_and_operators_follow_the_writer_to_another_address,
                           test_a_frozen_writer_is_fenced_and_steps_down,
                           test_the_ledger_over_tls_with_the_server_verified,
+                          test_a_bridge_follows_the_writer_and_no_notice_is_lost,
                           test_the_database_fails_over_to_its_synchronous_standby],
                          sys.argv[1])
     finally:

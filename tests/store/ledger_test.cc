@@ -44,6 +44,26 @@ TEST_CASE("Ledger stores a directive with a pending delivery per recipient", "[s
   CHECK_FALSE(ledger.directives().Find(Bytes(16, 9)).value());
 }
 
+TEST_CASE("A directive for hundreds of recipients stores every delivery, pending, once",
+          "[store][ledger]") {
+  testing::TempDir dir;
+  Ledger ledger = FreshLedger(dir);
+  std::vector<std::string> recipients;
+  for (int i = 0; i < 300; ++i) {  // 128 + 128 + 32 + 8 + 4 rows per statement
+    recipients.push_back("agency-" + std::to_string(1000 + i));
+  }
+  REQUIRE(ledger.directives().Accept(Sample(1, 1, recipients)));
+  REQUIRE(ledger.directives().Accept(Sample(2, 2, {"one"})));
+  std::vector<DeliveryRow> rows = ledger.directives().Deliveries(Bytes(16, 1)).value();
+  REQUIRE(rows.size() == 300);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    CHECK(rows[i].agency == recipients[i]);
+    CHECK(rows[i].state == DeliveryState::kPending);
+  }
+  CHECK(ledger.directives().Find(Bytes(16, 1)).value()->recipients == recipients);
+  CHECK(ledger.directives().Deliveries(Bytes(16, 2)).value().size() == 1);
+}
+
 TEST_CASE("A refused copy is kept once as evidence and marks the delivery",
           "[store][ledger][refusal]") {
   testing::TempDir dir;
