@@ -246,12 +246,7 @@ def bench(n, backend="sqlite", conninfo=None):
     # heartbeats again after some went stale; a restart quicker than the
     # staleness (a PostgreSQL writer hands its lease back at a clean stop)
     # leaves none stale, and that is reported as null.
-    try:
-        wait_for(lambda: all(at and at[-1] > t_restart for at in connected_at), 20,
-                 "heartbeats again")
-        reconnected_s = round(max(at[-1] for at in connected_at) - t_restart, 2)
-    except RuntimeError:
-        reconnected_s = None
+    reconnected_s = fresh_again(connected_at, t_restart, 20, "heartbeats again")
 
     failover = failover_after(gateway, start_gateway, serving_count, issue, standby_ports,
                               connected_at, lambda d: delivered(db, d) == n) \
@@ -305,6 +300,16 @@ def bench(n, backend="sqlite", conninfo=None):
     print(json.dumps(result), flush=True)
 
 
+def fresh_again(connected_at, since, timeout, what):
+    """Seconds from `since` until every agent process said all its agencies
+    have fresh heartbeats again, or None if none went stale in `timeout`."""
+    try:
+        wait_for(lambda: all(at and at[-1] > since for at in connected_at), timeout, what)
+        return round(max(at[-1] for at in connected_at) - since, 2)
+    except RuntimeError:
+        return None
+
+
 def failover_after(writer, start_gateway, serving_count, issue, standby_ports, connected_at,
                    all_delivered):
     """With a second gateway standing by, kill -9 the writer; times from the
@@ -321,12 +326,7 @@ def failover_after(writer, start_gateway, serving_count, issue, standby_ports, c
     accepted_s = time.time() - t_kill
     wait_for(lambda: all_delivered(directive), 300, "delivery after failover")
     delivered_s = time.time() - t_kill
-    try:
-        wait_for(lambda: all(at and at[-1] > t_kill for at in connected_at), 30,
-                 "heartbeats after failover")
-        heartbeats_s = round(max(at[-1] for at in connected_at) - t_kill, 2)
-    except RuntimeError:
-        heartbeats_s = None
+    heartbeats_s = fresh_again(connected_at, t_kill, 30, "heartbeats after failover")
     standby.send_signal(signal.SIGTERM)
     standby.wait()
     return {"failover_lease_ms": FAILOVER_LEASE_MS, "failover_serving_s": round(serving_s, 2),
