@@ -41,33 +41,47 @@ Result<AuditLog> AuditLog::Load(Connection& db, const std::function<Status()>& b
   return log;
 }
 
-Result<Statement> AuditLog::PrepareInsert(Connection& db) {
-  return db.Prepare("INSERT INTO audit_entries (idx, at, leaf_hash, entry) VALUES (?, ?, ?, ?)");
+void AuditLog::Stage(ByteView entry, UnixMillis at) {
+  staged_.push_back({crypto::MerkleLeafHash(entry), at, Bytes(entry.begin(), entry.end())});
 }
 
-Status AuditLog::Stage(Statement& q, ByteView entry, UnixMillis at) {
-  crypto::Hash leaf = crypto::MerkleLeafHash(entry);
-  q.Reset();
-  q.Bind(1, static_cast<std::int64_t>(tree_.size() + staged_.size()))
-      .Bind(2, at)
-      .Bind(3, ByteView(leaf))
-      .Bind(4, entry);
-  TOCSIN_RETURN_IF_ERROR(q.Run());
-  staged_.push_back(leaf);
-  staged_time_ = at;
+Status AuditLog::WriteStaged(Connection& db) {
+  while (written_ < staged_.size()) {
+    std::size_t rows = kRowsPerInsert;
+    while (rows > staged_.size() - written_) {
+      rows /= 2;
+    }
+    std::string sql = "INSERT INTO audit_entries (idx, at, leaf_hash, entry) VALUES ";
+    for (std::size_t i = 0; i < rows; ++i) {
+      sql += i == 0 ? "(?, ?, ?, ?)" : ", (?, ?, ?, ?)";
+    }
+    TOCSIN_ASSIGN_OR_RETURN(Statement insert, db.Prepare(sql));
+    for (std::size_t i = 0; i < rows; ++i) {
+      const StagedEntry& e = staged_[written_ + i];
+      auto column = static_cast<int>(4 * i);
+      insert.Bind(column + 1, static_cast<std::int64_t>(tree_.size() + written_ + i))
+          .Bind(column + 2, e.at)
+          .Bind(column + 3, ByteView(e.leaf))
+          .Bind(column + 4, e.entry);
+    }
+    TOCSIN_RETURN_IF_ERROR(insert.Run());
+    written_ += rows;
+  }
   return {};
 }
 
 void AuditLog::Publish() {
-  for (const crypto::Hash& leaf : staged_) {
-    tree_.Append(leaf);
-  }
-  if (!staged_.empty()) {
-    last_time_ = std::max(last_time_, staged_time_);
+  for (const StagedEntry& e : staged_) {
+    tree_.Append(e.leaf);
+    last_time_ = std::max(last_time_, e.at);
   }
   staged_.clear();
+  written_ = 0;
 }
 
-void AuditLog::Discard() { staged_.clear(); }
+void AuditLog::Discard() {
+  staged_.clear();
+  written_ = 0;
+}
 
 }  // namespace tocsin::store

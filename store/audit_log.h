@@ -3,9 +3,10 @@
 // signed checkpoints over it.
 //
 // Entries are opaque bytes here (protocol/audit.h gives them meaning). They
-// are staged inside the caller's transaction, so an entry exists if and only
-// if the state change it records was committed; Publish() adds the staged
-// leaves to the tree once the commit succeeded. Not thread-safe.
+// are staged inside the caller's transaction and written, several rows per
+// statement, just before its commit (WriteStaged), so an entry exists if and
+// only if the state change it records was committed; Publish() adds the
+// staged leaves to the tree once the commit succeeded. Not thread-safe.
 #pragma once
 
 #include <algorithm>
@@ -43,11 +44,13 @@ class AuditLog {
   static Result<AuditLog> Load(Connection& db, const std::function<Status()>& between_pages = {},
                                std::size_t page = kLoadPage);
 
-  // A statement that Stage() runs; prepare it once per transaction.
-  static Result<Statement> PrepareInsert(Connection& db);
-
-  // Inside an open transaction: writes the row and stages the leaf.
-  Status Stage(Statement& insert, ByteView entry, UnixMillis at);
+  // Inside an open transaction: stages the entry as the next leaf.
+  void Stage(ByteView entry, UnixMillis at);
+  // Writes the rows of the entries staged since the last call, in the
+  // caller's transaction, up to kRowsPerInsert per statement (power-of-two
+  // counts: at most 7 statement texts).
+  static constexpr std::size_t kRowsPerInsert = 64;
+  Status WriteStaged(Connection& db);
   void Publish();  // the transaction committed
   void Discard();  // it did not
 
@@ -63,10 +66,16 @@ class AuditLog {
  private:
   AuditLog() = default;
 
+  struct StagedEntry {
+    crypto::Hash leaf;
+    UnixMillis at = 0;
+    Bytes entry;
+  };
+
   crypto::MerkleTree tree_;
-  std::vector<crypto::Hash> staged_;
+  std::vector<StagedEntry> staged_;
+  std::size_t written_ = 0;  // of staged_, rows already written
   UnixMillis last_time_ = 0;
-  UnixMillis staged_time_ = 0;
 };
 
 }  // namespace tocsin::store

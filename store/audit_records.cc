@@ -6,7 +6,7 @@ namespace tocsin::store {
 
 Status AuditRecords::Append(const Bytes& entry, UnixMillis at) {
   TOCSIN_ASSIGN_OR_RETURN(LedgerTransaction transaction, store_->Begin());
-  TOCSIN_RETURN_IF_ERROR(transaction.Log(entry, at));
+  transaction.Log(entry, at);
   return transaction.Commit();
 }
 

@@ -44,13 +44,30 @@ Result<Statement*> DeliveryMoves::Prepared(std::optional<Statement>& slot,
   return &*slot;
 }
 
-Result<bool> DeliveryMoves::Send(ByteView directive_id, std::string_view agency, UnixMillis at) {
-  TOCSIN_ASSIGN_OR_RETURN(Statement * q, Prepared(send_,
-      "UPDATE deliveries SET state=" + StateNumber(DeliveryState::kSent) +
-      ", sent_at=? WHERE directive_id=? AND agency=? AND " + StatesBefore(DeliveryState::kSent)));
-  q->Bind(1, at).Bind(2, directive_id).Bind(3, agency);
-  TOCSIN_RETURN_IF_ERROR(q->Run());
-  return q->Changes() == 1;
+Result<std::vector<std::string>> DeliveryMoves::Send(ByteView directive_id,
+                                                     const std::vector<std::string>& agencies,
+                                                     UnixMillis at) {
+  std::vector<std::string> moved;
+  for (std::size_t done = 0; done < agencies.size();) {
+    std::size_t rows = kRowsPerMove;  // a power of two: at most 8 statement texts
+    while (rows > agencies.size() - done) {
+      rows /= 2;
+    }
+    std::string sql = "UPDATE deliveries SET state=" + StateNumber(DeliveryState::kSent) +
+                      ", sent_at=?1 WHERE directive_id=?2 AND " +
+                      StatesBefore(DeliveryState::kSent) + " AND agency IN (";
+    for (std::size_t i = 0; i < rows; ++i) {
+      sql += (i == 0 ? "?" : ", ?") + std::to_string(i + 3);
+    }
+    TOCSIN_ASSIGN_OR_RETURN(Statement q, transaction_.Prepare(sql + ") RETURNING agency"));
+    q.Bind(1, at).Bind(2, directive_id);
+    for (std::size_t i = 0; i < rows; ++i) {
+      q.Bind(static_cast<int>(i + 3), agencies[done + i]);
+    }
+    TOCSIN_RETURN_IF_ERROR(ForEachRow(q, [&](const Statement& row) { moved.push_back(row.Text(0)); }));
+    done += rows;
+  }
+  return moved;
 }
 
 Status DeliveryMoves::Deliver(ByteView directive_id, std::string_view agency,

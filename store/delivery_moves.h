@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/bytes.h"
 #include "common/clock.h"
@@ -34,8 +35,12 @@ class DeliveryMoves {
  public:
   explicit DeliveryMoves(LedgerTransaction& transaction) : transaction_(transaction) {}
 
-  // pending -> sent. True if it moved (a pair in another state stays).
-  Result<bool> Send(ByteView directive_id, std::string_view agency, UnixMillis at);
+  // pending -> sent for `agencies` of one directive, up to kRowsPerMove per
+  // statement: the agencies whose delivery moved (a pair in another state
+  // stays), each once.
+  static constexpr std::size_t kRowsPerMove = 128;
+  Result<std::vector<std::string>> Send(ByteView directive_id,
+                                        const std::vector<std::string>& agencies, UnixMillis at);
   // -> delivered from pending or sent, on a verified receipt; the first
   // delivery time is kept, and set if an earlier acknowledgement by code
   // left it empty.
@@ -53,7 +58,7 @@ class DeliveryMoves {
   Result<Statement*> Prepared(std::optional<Statement>& slot, const std::string& sql);
 
   LedgerTransaction& transaction_;
-  std::optional<Statement> send_, deliver_, acknowledge_, acknowledge_by_code_;
+  std::optional<Statement> deliver_, acknowledge_, acknowledge_by_code_;
 };
 
 }  // namespace tocsin::store

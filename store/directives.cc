@@ -1,6 +1,8 @@
 #include "store/directives.h"
 
 #include <map>
+#include <set>
+#include <utility>
 
 #include "store/delivery_moves.h"
 #include "store/proposals.h"
@@ -79,7 +81,7 @@ Status Directives::Accept(const AcceptedDirective& d) {
   if (d.from_proposal) {
     TOCSIN_RETURN_IF_ERROR(Proposals::Release(transaction, d.id));
   }
-  TOCSIN_RETURN_IF_ERROR(transaction.Log(d.audit_entry, d.accepted_at));
+  transaction.Log(d.audit_entry, d.accepted_at);
   return transaction.Commit();
 }
 
@@ -170,11 +172,22 @@ Status Directives::MarkSent(const std::vector<SentRecord>& sent, UnixMillis at) 
     return {};
   }
   TOCSIN_ASSIGN_OR_RETURN(LedgerTransaction transaction, store_->Begin());
-  DeliveryMoves moves(transaction);
+  // Each directive's pairs move together; the entries follow `sent`'s order.
+  std::map<Bytes, std::vector<std::string>> by_directive;
   for (const SentRecord& s : sent) {
-    TOCSIN_ASSIGN_OR_RETURN(bool moved, moves.Send(s.directive_id, s.agency, at));
-    if (moved) {
-      TOCSIN_RETURN_IF_ERROR(transaction.Log(s.audit_entry, at));
+    by_directive[s.directive_id].push_back(s.agency);
+  }
+  DeliveryMoves moves(transaction);
+  std::set<std::pair<Bytes, std::string>> moved;
+  for (const auto& [id, agencies] : by_directive) {
+    TOCSIN_ASSIGN_OR_RETURN(std::vector<std::string> went, moves.Send(id, agencies, at));
+    for (std::string& agency : went) {
+      moved.emplace(id, std::move(agency));
+    }
+  }
+  for (const SentRecord& s : sent) {
+    if (moved.erase({s.directive_id, s.agency}) == 1) {  // logged once, if listed twice
+      transaction.Log(s.audit_entry, at);
     }
   }
   return transaction.Commit();

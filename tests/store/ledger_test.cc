@@ -64,6 +64,45 @@ TEST_CASE("A directive for hundreds of recipients stores every delivery, pending
   CHECK(ledger.directives().Deliveries(Bytes(16, 2)).value().size() == 1);
 }
 
+TEST_CASE("Marking hundreds sent moves each pending pair once and logs it once, in order",
+          "[store][ledger][audit]") {
+  testing::TempDir dir;
+  Ledger ledger = FreshLedger(dir);
+  std::vector<std::string> recipients;
+  for (int i = 0; i < 300; ++i) {
+    recipients.push_back("agency-" + std::to_string(1000 + i));
+  }
+  REQUIRE(ledger.directives().Accept(Sample(1, 1, recipients)));
+  std::vector<RefusedReceipt> refused;
+  ReceiptRecord early = Receipt(1, "agency-1007");  // delivered before it is marked sent
+  REQUIRE(ledger.receipts().Record({early}, kSkew, &refused).value() == 1);
+  std::vector<SentRecord> sent;
+  for (const std::string& agency : recipients) {
+    sent.push_back({Bytes(16, 1), agency, ToBytes("sent " + agency)});
+  }
+  sent.push_back({Bytes(16, 1), "agency-1003", ToBytes("sent again agency-1003")});  // twice
+  sent.push_back({Bytes(16, 9), "agency-1003", ToBytes("sent unknown")});  // no such directive
+  std::uint64_t before = ledger.audit().size();
+  REQUIRE(ledger.directives().MarkSent(sent, 5000));
+  CHECK(ledger.audit().size() == before + 299);  // all but the delivered one, each once
+  std::vector<Bytes> entries = ledger.audit().Entries(before, before + 299).value();
+  REQUIRE(entries.size() == 299);
+  CHECK(entries[0] == ToBytes("sent agency-1000"));
+  CHECK(entries[7] == ToBytes("sent agency-1008"));  // 1007 skipped: it was delivered
+  CHECK(entries[298] == ToBytes("sent agency-1299"));
+  std::vector<DeliveryRow> rows = ledger.directives().Deliveries(Bytes(16, 1)).value();
+  REQUIRE(rows.size() == 300);
+  for (const DeliveryRow& row : rows) {
+    INFO(row.agency);
+    CHECK(row.state == (row.agency == "agency-1007" ? DeliveryState::kDelivered
+                                                    : DeliveryState::kSent));
+    CHECK(row.sent_at == (row.agency == "agency-1007" ? std::nullopt
+                                                      : std::optional<UnixMillis>(5000)));
+  }
+  REQUIRE(ledger.directives().MarkSent(sent, 6000));  // again: nothing moves, nothing logged
+  CHECK(ledger.audit().size() == before + 299);
+}
+
 TEST_CASE("A refused copy is kept once as evidence and marks the delivery",
           "[store][ledger][refusal]") {
   testing::TempDir dir;
