@@ -47,10 +47,7 @@ void AuditLog::Stage(ByteView entry, UnixMillis at) {
 
 Status AuditLog::WriteStaged(Connection& db) {
   while (written_ < staged_.size()) {
-    std::size_t rows = kRowsPerInsert;
-    while (rows > staged_.size() - written_) {
-      rows /= 2;
-    }
+    std::size_t rows = RowsPerStatement(staged_.size() - written_, kRowsPerInsert);
     std::string sql = "INSERT INTO audit_entries (idx, at, leaf_hash, entry) VALUES ";
     for (std::size_t i = 0; i < rows; ++i) {
       sql += i == 0 ? "(?, ?, ?, ?)" : ", (?, ?, ?, ?)";

@@ -49,10 +49,7 @@ Result<std::vector<std::string>> DeliveryMoves::Send(ByteView directive_id,
                                                      UnixMillis at) {
   std::vector<std::string> moved;
   for (std::size_t done = 0; done < agencies.size();) {
-    std::size_t rows = kRowsPerMove;  // a power of two: at most 8 statement texts
-    while (rows > agencies.size() - done) {
-      rows /= 2;
-    }
+    std::size_t rows = RowsPerStatement(agencies.size() - done, kRowsPerMove);
     std::string sql = "UPDATE deliveries SET state=" + StateNumber(DeliveryState::kSent) +
                       ", sent_at=?1 WHERE directive_id=?2 AND " +
                       StatesBefore(DeliveryState::kSent) + " AND agency IN (";

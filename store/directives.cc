@@ -25,10 +25,7 @@ Status InsertDeliveries(LedgerTransaction& transaction, ByteView id,
                         const std::vector<std::string>& recipients) {
   std::map<std::size_t, Statement> by_rows;
   for (std::size_t done = 0; done < recipients.size();) {
-    std::size_t rows = kMaxDeliveryRows;
-    while (rows > recipients.size() - done) {
-      rows /= 2;
-    }
+    std::size_t rows = RowsPerStatement(recipients.size() - done, kMaxDeliveryRows);
     auto found = by_rows.find(rows);
     if (found == by_rows.end()) {
       std::string sql = "INSERT INTO deliveries (directive_id, agency) VALUES ";

@@ -13,6 +13,7 @@
 // recovers from the store on restart.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -110,6 +111,18 @@ class Transaction {
   Connection* db_;
   bool done_ = false;
 };
+
+// How many of `remaining` rows the next multi-row statement takes: the
+// largest power of two not above `remaining` or `max` (itself a power of
+// two). Statement texts then come in at most log2(max) + 1 sizes, which
+// bounds what a session prepares (PostgreSQL) whatever the row count.
+constexpr std::size_t RowsPerStatement(std::size_t remaining, std::size_t max) {
+  std::size_t rows = max;
+  while (rows > remaining && rows > 1) {
+    rows /= 2;
+  }
+  return rows;
+}
 
 // Calls `f` with `query` positioned on each row in turn.
 template <typename F>

@@ -39,5 +39,13 @@ TEST_CASE("The ledger's state sets are spelled from the one definition", "[store
   CHECK(KindNumber(ReceiptKind::kRefusal) == "2");
 }
 
+TEST_CASE("Multi-row statements take the largest power of two that fits", "[store][delivery]") {
+  CHECK(RowsPerStatement(300, 128) == 128);
+  CHECK(RowsPerStatement(44, 128) == 32);
+  CHECK(RowsPerStatement(7, 64) == 4);
+  CHECK(RowsPerStatement(1, 64) == 1);
+  CHECK(RowsPerStatement(0, 64) == 1);  // never 0: a caller's loop always moves on
+}
+
 }  // namespace
 }  // namespace tocsin::store
